@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values copied from docs or templates; refusing them stops a "secret" nobody chose.
@@ -161,7 +161,7 @@ class Settings(BaseSettings):
         found = [s for s in secrets if s]
         for s in found:
             if s in PLACEHOLDER_SECRETS:
-                raise ConfigError("GITHUB_WEBHOOK_SECRET is a placeholder value; generate a real one")
+                raise ConfigError("GITHUB_WEBHOOK_SECRET is a placeholder; generate a real one")
         return [s.encode() for s in found]
 
     @cached_property

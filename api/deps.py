@@ -1,0 +1,64 @@
+"""Shared dependencies: the application state built once at start-up, sessions, the token."""
+
+from __future__ import annotations
+
+import secrets as pysecrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from api.dispatcher import Dispatcher
+from db.engine import SessionFactory
+from routing.decision import RoutingConfig
+from settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    temporal: Client
+    dispatcher: Dispatcher
+    routing: RoutingConfig
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.hookflow
+    return state
+
+
+AppStateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(state: AppStateDep) -> AsyncIterator[AsyncSession]:
+    async with state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def require_token(
+    state: AppStateDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    expected = state.settings.api_token_value()
+    given = credentials.credentials if credentials else ""
+    if not expected or not pysecrets.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="missing or invalid bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+TokenDep = Depends(require_token)

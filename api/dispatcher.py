@@ -1,0 +1,146 @@
+"""Start what a recorded delivery asks of Temporal, now or, if Temporal is down, later.
+
+The delivery row (committed before the reply) holds the plan; this module replays it until
+every action went through. Workflow IDs are business keys with REJECT_DUPLICATE, so a replay
+after a crash or a lost DB update never starts anything twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlmodel import col, select
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from db.engine import SessionFactory
+from db.models import WebhookEvent
+from db.types import utcnow
+from routing.actions import DispatchAction
+
+log = logging.getLogger("hookflow.dispatch")
+
+RPC_TIMEOUT = timedelta(seconds=3)
+ClientProvider = Callable[[], Awaitable[Client]]
+
+
+async def run_action(client: Client, action: DispatchAction, task_queue: str) -> None:
+    """Perform one action; already-started / already-finished counts as done."""
+    if action.kind == "signal":
+        handle: WorkflowHandle[object, object] = client.get_workflow_handle(action.workflow_id)
+        try:
+            await handle.signal(action.signal or "", action.signal_arg, rpc_timeout=RPC_TIMEOUT)
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND and action.optional:
+                log.info("workflow %s not running; signal %s dropped",
+                         action.workflow_id, action.signal)
+                return
+            raise
+        return
+    kwargs: dict[str, object] = {}
+    if action.kind == "signal_with_start":
+        kwargs = {
+            "start_signal": action.signal,
+            "start_signal_args": [action.signal_arg],
+            "id_conflict_policy": WorkflowIDConflictPolicy.USE_EXISTING,
+            "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        }
+    else:
+        kwargs = {"id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE}
+    try:
+        await client.start_workflow(
+            action.workflow,
+            action.arg,
+            id=action.workflow_id,
+            task_queue=task_queue,
+            memo=action.memo or None,
+            rpc_timeout=RPC_TIMEOUT,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    except WorkflowAlreadyStartedError:
+        log.info("workflow %s already started", action.workflow_id)
+
+
+class Dispatcher:
+    """Replays pending deliveries' plans against Temporal."""
+
+    def __init__(
+        self, *, sessions: SessionFactory, client: ClientProvider, task_queue: str,
+        interval: float = 2.0,
+    ) -> None:
+        self._sessions = sessions
+        self._client = client
+        self._task_queue = task_queue
+        self._interval = interval
+        self._wake = asyncio.Event()
+
+    async def dispatch(self, event_id: uuid.UUID) -> bool:
+        """Try to finish one delivery's plan; True when everything went through."""
+        async with self._sessions() as session:
+            query = select(WebhookEvent).where(WebhookEvent.id == event_id)
+            if session.bind.dialect.name == "postgresql":
+                # Two dispatchers (the request and the loop, or two replicas) never race.
+                query = query.with_for_update(skip_locked=True)
+            row = (await session.exec(query)).first()
+            if row is None or row.dispatch_status != "pending":
+                return row is not None and row.dispatch_status == "dispatched"
+            plan = [DispatchAction.from_json(a) for a in row.dispatch_plan]
+            row.dispatch_attempts += 1
+            try:
+                client = await self._client()
+                while row.dispatch_progress < len(plan):
+                    await run_action(client, plan[row.dispatch_progress], self._task_queue)
+                    row.dispatch_progress += 1
+            except Exception as exc:  # noqa: BLE001 - any failure leaves it pending for retry
+                row.error = f"dispatch failed: {type(exc).__name__}: {exc}"[:2000]
+                log.warning("delivery %s: dispatch failed (attempt %d): %s",
+                            row.delivery_id, row.dispatch_attempts, exc)
+                session.add(row)
+                await session.commit()
+                return False
+            row.dispatch_status = "dispatched"
+            row.dispatched_at = utcnow()
+            row.error = None
+            session.add(row)
+            await session.commit()
+            log.info("delivery %s: started %s", row.delivery_id, row.workflow_ids)
+            return True
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def pending_ids(self, limit: int = 100) -> list[uuid.UUID]:
+        async with self._sessions() as session:
+            query = (
+                select(WebhookEvent.id)
+                .where(WebhookEvent.dispatch_status == "pending")
+                .order_by(col(WebhookEvent.dispatch_attempts), col(WebhookEvent.processed_at))
+                .limit(limit)
+            )
+            return list((await session.exec(query)).all())
+
+    async def run_once(self) -> int:
+        done = 0
+        for event_id in await self.pending_ids():
+            if await self.dispatch(event_id):
+                done += 1
+            else:
+                break  # Temporal is likely down; the least-tried rows go first next tick
+        return done
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # noqa: BLE001 - e.g. database down; keep the loop alive
+                log.warning("dispatcher tick failed", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            self._wake.clear()

@@ -1,0 +1,178 @@
+"""Record a delivery and decide what it starts — the row is committed before the reply."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.engine import SessionFactory
+from db.models import ACTIVE_RUN_STATUSES, Run, WebhookEvent
+from db.types import utcnow
+from routing.ai_run import accepted_body
+from routing.decision import Delivery, RouteDecision, RoutingConfig
+from routing.router import route
+
+log = logging.getLogger("hookflow.ingest")
+
+
+@dataclass
+class Outcome:
+    status_code: int
+    body: dict[str, Any]
+    event_id: uuid.UUID | None = None
+    needs_dispatch: bool = False
+
+
+def _clip(value: str | None, size: int = 100) -> str | None:
+    return value[:size] if value else value
+
+
+async def record_rejected(
+    sessions: SessionFactory, *, event: str | None, delivery_id: str | None,
+    hook_id: str | None, status_code: int, reason: str, body_size: int,
+    signature_valid: bool = False, payload: dict[str, Any] | None = None,
+) -> Outcome:
+    """Record a delivery we refuse. Unauthenticated ones keep no payload (bounded rows)."""
+    body = {"status": "rejected", "reason": reason}
+    async with sessions() as session:
+        session.add(WebhookEvent(
+            event_type=_clip(event) or "unknown",
+            payload=payload or {},
+            signature_valid=signature_valid,
+            processed_at=utcnow().replace(tzinfo=None),
+            delivery_id=_clip(delivery_id),
+            hook_id=_clip(hook_id),
+            body_size=body_size,
+            http_status=status_code,
+            dispatch_status="rejected",
+            response=body,
+            error=reason,
+        ))
+        await session.commit()
+    return Outcome(status_code, body)
+
+
+async def _existing(session: AsyncSession, dedupe_key: str) -> WebhookEvent | None:
+    query = select(WebhookEvent).where(WebhookEvent.dedupe_key == dedupe_key)
+    return (await session.exec(query)).first()
+
+
+def _replay(row: WebhookEvent) -> Outcome:
+    """A redelivery answers what the first delivery answered, and starts nothing new."""
+    return Outcome(row.http_status, dict(row.response), row.id, row.dispatch_status == "pending")
+
+
+async def _active_run(session: AsyncSession, repo: str, issue_number: int) -> Run | None:
+    query = select(Run).where(
+        Run.repo == repo,
+        Run.issue_number == issue_number,
+        col(Run.status).in_(ACTIVE_RUN_STATUSES),
+    )
+    return (await session.exec(query)).first()
+
+
+async def _insert_event(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING; False when another copy won."""
+    dialect = session.bind.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(WebhookEvent).values(**values).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]
+    ).returning(WebhookEvent.__table__.c.id)  # type: ignore[attr-defined]
+    result = await session.execute(stmt)
+    return result.first() is not None
+
+
+async def ingest(
+    sessions: SessionFactory, *, delivery: Delivery, config: RoutingConfig, body_size: int,
+) -> Outcome:
+    """Dedupe, route and record an authenticated, parsed delivery."""
+    dedupe_key = f"{delivery.hook_id}:{delivery.delivery_id}"
+    async with sessions() as session:
+        row = await _existing(session, dedupe_key)
+        if row is not None:
+            log.info("delivery %s: redelivery, answering the first outcome", delivery.delivery_id)
+            return _replay(row)
+
+    decision = route(delivery, config, dedupe_key)
+    for attempt in range(3):
+        try:
+            return await _record(sessions, delivery, decision, dedupe_key, body_size)
+        except IntegrityError:
+            # Another delivery for the same issue created its run first: attach to it.
+            if attempt == 2:
+                raise
+            log.info("delivery %s: run insert raced, retrying", delivery.delivery_id)
+    raise AssertionError("unreachable")
+
+
+async def _record(
+    sessions: SessionFactory, delivery: Delivery, decision: RouteDecision, dedupe_key: str,
+    body_size: int,
+) -> Outcome:
+    actions = list(decision.actions)
+    response = dict(decision.response)
+    new_run = decision.new_run
+    event_id = uuid.uuid4()
+    async with sessions() as session:
+        if new_run is not None:
+            active = await _active_run(session, new_run.repo, new_run.issue_number)
+            if active is not None:
+                # One run per issue at a time: re-labelling attaches to the active run.
+                actions = [a for a in actions if a.workflow_id != new_run.workflow_id]
+                response = accepted_body(str(active.id), active.repo, active.issue_number)
+                new_run = None
+        pending = bool(actions)
+        values = {
+            "id": event_id,
+            "event_type": _clip(delivery.event) or "unknown",
+            "payload": delivery.payload,
+            "signature_valid": True,
+            "processed_at": utcnow().replace(tzinfo=None),
+            "delivery_id": _clip(delivery.delivery_id),
+            "hook_id": _clip(delivery.hook_id),
+            "dedupe_key": dedupe_key[:220],
+            "action": _clip(delivery.action),
+            "repo": _clip(delivery.repo, 200),
+            "body_size": body_size,
+            "http_status": 200,
+            "dispatch_status": "pending" if pending else decision.status,
+            "dispatch_plan": [a.to_json() for a in actions],
+            "dispatch_progress": 0,
+            "dispatch_attempts": 0,
+            "workflow_ids": [a.workflow_id for a in actions],
+            "response": response,
+        }
+        inserted = await _insert_event(session, values)
+        if not inserted:
+            await session.rollback()
+            row = await _existing(session, dedupe_key)
+            assert row is not None
+            return _replay(row)
+        if new_run is not None:
+            session.add(Run(
+                id=uuid.UUID(new_run.run_id),
+                repo=new_run.repo,
+                issue_number=new_run.issue_number,
+                title=new_run.title,
+                body=new_run.body,
+                mode="code",
+                status="RECEIVED",
+                workflow_id=new_run.workflow_id,
+                delivery_id=_clip(delivery.delivery_id),
+                clone_url=new_run.clone_url,
+                branch=new_run.branch,
+            ))
+        await session.commit()
+    log.info("delivery %s: %s %s", delivery.delivery_id, delivery.event,
+             json.dumps(response, default=str)[:300])
+    return Outcome(200, response, event_id, pending)
+

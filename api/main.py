@@ -1,0 +1,91 @@
+"""The FastAPI application: `uvicorn api.main:app` (all configuration from the environment)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from temporalio.client import Client
+
+from api import health, runs, webhooks
+from api.deps import AppState
+from api.dispatcher import Dispatcher
+from db.engine import make_engine, make_session_factory
+from routing.decision import RoutingConfig
+from settings import Settings, load_settings
+
+log = logging.getLogger("hookflow.api")
+
+
+def routing_config(settings: Settings) -> RoutingConfig:
+    return RoutingConfig(
+        watched_branches=settings.watched_branch_set,
+        priority_overrides=settings.priority_overrides,
+        allowed_repos=settings.allowed_repo_set,
+        blocked_label=settings.blocked_label,
+        ci_failure_label=settings.ci_failure_label,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; settings default to the environment, read when the app starts."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        conf = settings or load_settings()
+        conf.require_api()
+        engine = make_engine(conf.database_url)
+        sessions = make_session_factory(engine)
+        # Lazy: the API starts (and records deliveries) even while Temporal is down.
+        temporal = await Client.connect(
+            conf.temporal_address, namespace=conf.temporal_namespace, lazy=True
+        )
+
+        async def client() -> Client:
+            return temporal
+
+        dispatcher = Dispatcher(
+            sessions=sessions, client=client, task_queue=conf.temporal_task_queue,
+            interval=conf.dispatch_interval_seconds,
+        )
+        app.state.hookflow = AppState(
+            settings=conf, engine=engine, sessions=sessions, temporal=temporal,
+            dispatcher=dispatcher, routing=routing_config(conf),
+        )
+        loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
+        log.info("hookflow API ready (temporal %s, queue %s)",
+                 conf.temporal_address, conf.temporal_task_queue)
+        try:
+            yield
+        finally:
+            loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop_task
+            await engine.dispose()
+
+    app = FastAPI(title="hookflow", version="0.1.0", lifespan=lifespan)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(DBAPIError)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # Never a 2xx for a delivery that was not recorded: GitHub shows the failure and the
+        # delivery can be redelivered.
+        log.error("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            {"status": "error", "reason": "database unavailable"}, status_code=503
+        )
+
+    app.include_router(health.router)
+    app.include_router(webhooks.router)
+    app.include_router(runs.router)
+    return app
+
+
+app = create_app()

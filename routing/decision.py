@@ -1,0 +1,72 @@
+"""The result of routing one delivery: what to answer, what to record, what to start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from routing.actions import DispatchAction
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """The settings routing depends on, as plain values (routing does no I/O)."""
+
+    watched_branches: frozenset[str] = frozenset({"main", "master", "develop"})
+    priority_overrides: dict[str, str] = field(default_factory=dict)
+    allowed_repos: frozenset[str] = frozenset()
+    blocked_label: str = "blocked"
+    ci_failure_label: str = "ci-failure"
+    ai_run_label: str = "ai:run"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    event: str
+    payload: dict[str, Any]
+    delivery_id: str
+    hook_id: str
+
+    @property
+    def action(self) -> str | None:
+        value = self.payload.get("action")
+        return value if isinstance(value, str) else None
+
+    @property
+    def repo(self) -> str | None:
+        repo = self.payload.get("repository")
+        name = repo.get("full_name") if isinstance(repo, dict) else None
+        return name if isinstance(name, str) else None
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """A run row to insert together with the delivery."""
+
+    run_id: str
+    workflow_id: str
+    repo: str
+    issue_number: int
+    title: str
+    body: str | None
+    clone_url: str | None
+    branch: str
+
+
+@dataclass
+class HandlerResult:
+    """What one handler made of a delivery; `handled=False` carries only a reason."""
+
+    handled: bool
+    reason: str | None = None
+    actions: list[DispatchAction] = field(default_factory=list)
+    response: dict[str, Any] = field(default_factory=dict)
+    new_run: NewRun | None = None
+
+
+@dataclass
+class RouteDecision:
+    status: str  # accepted | ignored
+    response: dict[str, Any]
+    actions: list[DispatchAction] = field(default_factory=list)
+    new_run: NewRun | None = None

@@ -1,0 +1,45 @@
+"""Route a verified delivery to zero or more workflow starts. Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from routing.ai_run import route_ai_run
+from routing.decision import Delivery, HandlerResult, RouteDecision, RoutingConfig
+
+Handler = Callable[[Delivery, RoutingConfig, str], HandlerResult]
+
+# Handlers keyed by the events they handle (go-githubapp style); each sees every delivery
+# of its events and may add actions. The first handler's reason explains an ignored delivery.
+HANDLERS: dict[str, list[Handler]] = {
+    "issues": [route_ai_run],
+}
+
+
+def route(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> RouteDecision:
+    if delivery.event == "ping":
+        return RouteDecision("ignored", {"status": "ignored", "reason": "ping: webhook configured"})
+    repo = delivery.repo
+    if config.allowed_repos and repo not in config.allowed_repos:
+        return RouteDecision(
+            "ignored", {"status": "ignored", "reason": f"repository {repo} is not allowed"}
+        )
+    handlers = HANDLERS.get(delivery.event)
+    if not handlers:
+        return RouteDecision("ignored", {"status": "ignored", "reason": "not an issues event"})
+    results = [handler(delivery, config, dedupe_key) for handler in handlers]
+    handled = [r for r in results if r.handled]
+    if not handled:
+        reason = next((r.reason for r in results if r.reason), "not handled")
+        return RouteDecision("ignored", {"status": "ignored", "reason": reason})
+    response: dict[str, object] = {"status": "accepted"}
+    actions = []
+    new_run = None
+    for result in handled:
+        response.update(result.response)
+        actions.extend(result.actions)
+        new_run = new_run or result.new_run
+    if new_run is None:
+        # Seed 000's run body is exact; other handled events list what they started.
+        response["workflowIds"] = sorted({a.workflow_id for a in actions})
+    return RouteDecision("accepted", response, actions, new_run)

@@ -1,0 +1,188 @@
+"""Session-wide real services (one PostgreSQL, one Temporal dev server) and per-test isolation
+(a fresh database cloned from a migrated template, a fresh task queue)."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import pytest_asyncio
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.main import create_app
+from api.signature import sign
+from db.engine import SessionFactory, make_engine, make_session_factory
+from devstack.postgres import PostgresServer, start_postgres
+from devstack.temporal_cli import ensure_temporal_cli
+from settings import Settings, load_settings
+from worker import build_worker
+from workflows.search_attributes import ensure_search_attributes
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SECRET = "test-webhook-secret-0123456789"
+API_TOKEN = "test-api-token-abcdef"
+TEMPLATE_DB = "hookflow_template"
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
+    return data
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+def migrate(url: str) -> None:
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.attributes["url"] = url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+
+
+@pytest.fixture(scope="session")
+def template_db(postgres: PostgresServer) -> str:
+    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
+    migrate(postgres.url(TEMPLATE_DB))
+    return TEMPLATE_DB
+
+
+@pytest.fixture
+def database_url(postgres: PostgresServer, template_db: str) -> Iterator[str]:
+    """A fresh, migrated database per test (a copy of the template: milliseconds)."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
+    yield postgres.url(name)
+    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest_asyncio.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=ensure_temporal_cli(),
+        dev_server_log_level="error",
+    )
+    await ensure_search_attributes(env.client, "default")
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+@pytest.fixture
+def temporal_address(temporal_env: WorkflowEnvironment) -> str:
+    return str(temporal_env.client.service_client.config.target_host)
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Tests override this to add settings (agents, sinks, GitHub URL …)."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    database_url: str, temporal_address: str, task_queue: str, tmp_path: Path,
+    settings_overrides: dict[str, Any],
+) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "temporal_address": temporal_address,
+        "temporal_namespace": "default",
+        "temporal_task_queue": task_queue,
+        "github_webhook_secret": SECRET,
+        "api_token": API_TOKEN,
+        "log_dir": tmp_path / "webhook_logs",
+        "dispatch_interval_seconds": 0.5,
+        "github_api_url": "http://127.0.0.1:9/unconfigured",
+    }
+    values.update(settings_overrides)
+    return load_settings(**values)
+
+
+@pytest_asyncio.fixture
+async def sessions(settings: Settings) -> AsyncIterator[SessionFactory]:
+    engine = make_engine(settings.database_url)
+    yield make_session_factory(engine)
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture
+async def worker(
+    temporal_client: Client, settings: Settings, sessions: SessionFactory
+) -> AsyncIterator[Worker]:
+    async with build_worker(temporal_client, settings, sessions) as running:
+        yield running
+
+
+async def _serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hookflow") as client:
+            yield client
+
+
+@pytest_asyncio.fixture
+async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app (lifespan, dispatcher loop) over ASGI."""
+    app = create_app(settings)
+    async for client in _serve(app):
+        yield client
+
+
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+def signed_headers(
+    body: bytes, event: str, *, secret: str = SECRET, delivery: str | None = None,
+    hook_id: str = "1001",
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+        "X-GitHub-Hook-ID": hook_id,
+        "X-Hub-Signature-256": sign(body, secret.encode()),
+    }
+
+
+async def deliver(
+    client: httpx.AsyncClient, event: str, payload: dict[str, Any], *,
+    delivery: str | None = None, path: str = "/api/webhooks/github", secret: str = SECRET,
+) -> httpx.Response:
+    body = json.dumps(payload).encode()
+    headers = signed_headers(body, event, secret=secret, delivery=delivery)
+    return await client.post(path, content=body, headers=headers)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"hookflow tests: real PostgreSQL + Temporal dev server (cwd {os.getcwd()})"

@@ -1,0 +1,50 @@
+"""The Temporal worker: `python worker.py` (all configuration from the environment)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.registry import build_activities
+from db.engine import SessionFactory, make_engine, make_session_factory
+from settings import Settings, load_settings
+from workflows.registry import WORKFLOWS
+from workflows.search_attributes import ensure_search_attributes
+
+log = logging.getLogger("hookflow.worker")
+
+
+def build_worker(
+    client: Client, settings: Settings, sessions: SessionFactory, *, task_queue: str | None = None
+) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue or settings.temporal_task_queue,
+        workflows=WORKFLOWS,
+        activities=build_activities(settings, sessions),
+        max_concurrent_activities=50,
+    )
+
+
+async def main() -> None:
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    await ensure_search_attributes(client, settings.temporal_namespace)
+    engine = make_engine(settings.database_url)
+    worker = build_worker(client, settings, make_session_factory(engine))
+    log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
+    try:
+        await worker.run()
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,9 @@
+"""Every workflow the worker runs (one line each; keep sorted)."""
+
+from __future__ import annotations
+
+from workflows.run import RunWorkflow
+
+WORKFLOWS: list[type] = [
+    RunWorkflow,
+]
