@@ -1,0 +1,127 @@
+"""`hookflow test PAYLOAD.json`: show what a payload would notify, sending and writing nothing.
+
+The payload file is a GitHub webhook body with an added `"_event_type"` (seed 002's test mode).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from notify.aimaestro import build_message, messages_url
+from notify.chat import build_chat_body
+from notify.logfile import LATEST, build_log_document, log_file_name
+from routing.notifications import classify
+from settings import Settings
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+PREVIEW_DELIVERY_ID = "preview"
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def load_test_payload(path: Path, event: str | None = None) -> tuple[str, dict[str, Any]]:
+    """Read a test payload; raise ValueError with a message fit for the user when it is unusable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text") from None
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(payload, dict):
+        raise ValueError(f"{path} must hold a JSON object, not {type(payload).__name__}")
+    named = payload.pop("_event_type", None)
+    chosen = event or named
+    if not isinstance(chosen, str) or not chosen.strip():
+        raise ValueError(
+            f'{path} has no "_event_type" (add e.g. "_event_type": "workflow_run", '
+            "the value GitHub sends as X-GitHub-Event)"
+        )
+    return chosen.strip(), payload
+
+
+def run_preview(
+    path: Path,
+    settings: Settings,
+    *,
+    event: str | None = None,
+    now: datetime | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Classify a payload file and print the notifications it would send; returns an exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        event_type, payload = load_test_payload(path, event)
+    except ValueError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_INVALID
+    try:
+        result = classify(
+            event_type,
+            payload,
+            watched_branches=settings.watched_branch_set,
+            priority_overrides=settings.priority_overrides,
+            blocked_label=settings.blocked_label,
+        )
+    except ValueError as exc:
+        print(f"error: PRIORITY_MAP: {exc}", file=err)
+        return EXIT_INVALID
+
+    repository = payload.get("repository")
+    repo = repository.get("full_name") if isinstance(repository, dict) else None
+    action = payload.get("action")
+    print(f"Payload: {path}", file=out)
+    print(
+        f"Event: {event_type}" + (f" (action: {action})" if action else "")
+        + (f", repository: {repo}" if repo else ""),
+        file=out,
+    )
+    if not result.notifications:
+        print(f"Result: ignored: {result.reason}", file=out)
+        return EXIT_OK
+
+    count = len(result.notifications)
+    print(f"Result: {count} notification{'s' if count != 1 else ''}", file=out)
+    when = now or datetime.now(UTC)
+    log_dir = settings.log_path
+    for i, n in enumerate(result.notifications, 1):
+        print(f"\n=== Notification {i} of {count}: {n.type} (priority {n.priority}) ===", file=out)
+        print(f"Rule: {n.rule}", file=out)
+        print(f"Summary: {n.summary}", file=out)
+        print(f"Group key: {n.group_key}", file=out)
+
+        base = settings.aimaestro_url or "$AIMAESTRO_URL"
+        note = "" if settings.aimaestro_url else " (AIMAESTRO_URL is not set: would not be sent)"
+        print(f"\n--- AI Maestro message: POST {messages_url(base)}{note} ---", file=out)
+        message = build_message(n, sender=settings.aimaestro_from, recipient=settings.aimaestro_to)
+        print(_dump(message), file=out)
+
+        if settings.notify_webhook_url:
+            fmt = settings.notify_webhook_format
+            print(f"\n--- Chat webhook ({fmt}): POST {settings.notify_webhook_url} ---", file=out)
+            print(_dump(build_chat_body(n, fmt)), file=out)
+
+        name = log_file_name(event_type, when)
+        print(f"\n--- Log file: {log_dir / name} (and {LATEST}) ---", file=out)
+        document = build_log_document(
+            event=event_type,
+            notification=n,
+            payload_summary=n.payload_summary,
+            when=when,
+            delivery_id=PREVIEW_DELIVERY_ID,
+        )
+        print(_dump(document), file=out)
+    print("\nDry run: nothing was sent or written.", file=out)
+    return EXIT_OK

@@ -1,0 +1,65 @@
+"""Deliver a notification as an AI Maestro message (`POST {AIMAESTRO_URL}/api/messages`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from notify.errors import SinkError, check_response, from_transport
+from routing.notifications import Notification, notification_dict
+
+SINK = "aimaestro"
+
+# AI Maestro knows low | normal | high | urgent; the seed's table says medium for normal.
+AIMAESTRO_PRIORITY = {"low": "low", "medium": "normal", "high": "high", "urgent": "urgent"}
+
+
+def build_message(
+    notification: Notification | Mapping[str, Any], *, sender: str, recipient: str
+) -> dict[str, Any]:
+    """The exact JSON body sent to AI Maestro for one notification."""
+    n = notification_dict(notification)
+    priority = AIMAESTRO_PRIORITY.get(str(n.get("priority", "")).lower(), "normal")
+    context = {k: v for k, v in n.items() if k not in ("title", "summary") and v is not None}
+    return {
+        "from": sender,
+        "to": recipient,
+        "subject": f"[{n.get('type', 'notification')}] {n.get('title') or n.get('summary', '')}",
+        "priority": priority,
+        "content": {
+            "type": "notification",
+            "message": n.get("summary") or n.get("title") or "",
+            "context": context,
+        },
+    }
+
+
+def messages_url(base_url: str) -> str:
+    return base_url.rstrip("/") + "/api/messages"
+
+
+async def send_aimaestro(
+    client: httpx.AsyncClient,
+    notification: Notification | Mapping[str, Any],
+    *,
+    base_url: str,
+    sender: str,
+    recipient: str,
+) -> dict[str, Any]:
+    """Send one message; returns AI Maestro's answer (`{"message": {...}}` on 201)."""
+    if not base_url.strip():
+        raise SinkError(f"{SINK}: AIMAESTRO_URL is not set", False)
+    url = messages_url(base_url)
+    body = build_message(notification, sender=sender, recipient=recipient)
+    try:
+        response = await client.post(url, json=body)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise from_transport(SINK, url, exc) from exc
+    check_response(SINK, response)
+    try:
+        answer = response.json()
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
