@@ -1,0 +1,26 @@
+"""GitHub REST client used by activities (GITHUB_API_URL: github.com, GHES or the test fake)."""
+
+from ghclient.bodies import MAX_BODY_CHARS, fit_body, has_marker, marker
+from ghclient.client import GitHubClient
+from ghclient.errors import (
+    GitHubAuthError,
+    GitHubError,
+    GitHubNotFound,
+    GitHubRateLimited,
+    GitHubServerError,
+    GitHubValidationFailed,
+)
+
+__all__ = [
+    "MAX_BODY_CHARS",
+    "GitHubAuthError",
+    "GitHubClient",
+    "GitHubError",
+    "GitHubNotFound",
+    "GitHubRateLimited",
+    "GitHubServerError",
+    "GitHubValidationFailed",
+    "fit_body",
+    "has_marker",
+    "marker",
+]

@@ -1,0 +1,163 @@
+"""HTTP plumbing for GitHubClient: headers, error mapping, Link pagination, log redirects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, cast
+from urllib.parse import urljoin
+
+import httpx
+
+from ghclient.errors import GitHubError, GitHubNotFound, GitHubServerError, error_for, redact
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"
+USER_AGENT = "hookflow-ghclient/0.1 (+https://github.com/hookflow)"
+PER_PAGE = 100
+
+JSON = dict[str, Any]
+
+
+class Transport:
+    """Sends requests to one GitHub API base URL with one token; owns `http` unless given one."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        *,
+        http: httpx.AsyncClient | None = None,
+        timeout: float = 30,
+    ) -> None:
+        self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
+        self._token = token or None
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(timeout))
+
+    def __repr__(self) -> str:  # never show the token
+        return f"{type(self).__name__}({self.base_url!r})"
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    def _headers(self) -> dict[str, str]:
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": USER_AGENT,
+        }
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        ok_statuses: tuple[int, ...] = (),
+    ) -> httpx.Response:
+        """One request; non-2xx answers (other than `ok_statuses`) raise a typed GitHubError."""
+        url = self.url(path)
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            response = await self._http.request(
+                method,
+                url,
+                params=query or None,
+                json=json,
+                headers=self._headers(),
+                follow_redirects=False,
+            )
+        except httpx.TransportError as exc:
+            raise GitHubServerError(
+                None, redact(f"{method} {_short(url)}: {type(exc).__name__}: {exc}", self._token)
+            ) from None
+        log.debug("github %s %s -> %s", method, _short(url), response.status_code)
+        if response.is_success or response.status_code in ok_statuses:
+            return response
+        raise self._error(response)
+
+    def _error(self, response: httpx.Response) -> GitHubError:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text[:500]
+        error = error_for(response.status_code, response.headers, body, secret=self._token)
+        log.info(
+            "github %s %s failed: %s",
+            response.request.method,
+            _short(str(response.request.url)),
+            error,
+        )
+        return error
+
+    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self.send(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    async def obj(self, method: str, path: str, **kwargs: Any) -> JSON:
+        """A call whose answer is one JSON object."""
+        return cast(JSON, await self.json(method, path, **kwargs))
+
+    async def items(self, method: str, path: str, **kwargs: Any) -> list[JSON]:
+        """A call whose answer is one JSON array (not paginated: e.g. an issue's labels)."""
+        return cast(list[JSON], await self.json(method, path, **kwargs))
+
+    async def paginate(
+        self, path: str, *, params: Mapping[str, Any] | None = None, key: str | None = None
+    ) -> AsyncIterator[JSON]:
+        """Every item of a list endpoint, following `Link: <…>; rel="next"` page by page.
+
+        `key` names the list inside an object answer (`{"total_count": …, "jobs": […]}`).
+        """
+        url: str | None = self.url(path)
+        query: Mapping[str, Any] | None = {"per_page": PER_PAGE, **(params or {})}
+        while url:
+            response = await self.send("GET", url, params=query)
+            data = response.json()
+            for item in data[key] if key else data:
+                yield cast(JSON, item)
+            url = response.links.get("next", {}).get("url")
+            query = None  # the next link carries the whole query
+
+    async def download_redirected(self, path: str) -> str:
+        """Text behind an endpoint that answers 302 to a short-lived URL (job logs).
+
+        The redirect target gets no Authorization header: it is authorised by its own
+        signed query string, and it is usually another host that must not see the token.
+        """
+        response = await self.send("GET", path, ok_statuses=(301, 302, 303, 307, 308))
+        if not response.is_redirect:
+            return response.text
+        target = urljoin(str(response.url), response.headers["location"])
+        try:
+            blob = await self._http.get(
+                target, headers={"User-Agent": USER_AGENT}, follow_redirects=True
+            )
+        except httpx.TransportError as exc:
+            raise GitHubServerError(
+                None, f"log download from {_short(target)}: {type(exc).__name__}"
+            ) from None
+        if blob.is_success:
+            return blob.text
+        if blob.status_code == 404:
+            raise GitHubNotFound(404, f"log download from {_short(target)}: not found")
+        # An expired or refused signed URL: asking the API again yields a fresh one.
+        raise GitHubServerError(
+            blob.status_code, f"log download from {_short(target)} failed: {blob.status_code}"
+        )
+
+
+def _short(url: str) -> str:
+    """The URL without its query string (signed log URLs carry credentials there)."""
+    return url.split("?", 1)[0]

@@ -1,0 +1,304 @@
+"""The fake GitHub's data: repositories, issues, pulls, comments, runs, jobs, in GitHub's shapes."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+JSON = dict[str, Any]
+WEB = "https://github.com"
+BOT = {"login": "hookflow-bot", "id": 1, "type": "Bot", "html_url": f"{WEB}/apps/hookflow-bot"}
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Repo:
+    data: JSON
+    next_number: int = 1
+    issues: dict[int, JSON] = field(default_factory=dict)  # plain issues only
+    pulls: dict[int, JSON] = field(default_factory=dict)
+    comments: dict[int, list[JSON]] = field(default_factory=dict)  # issue or PR number
+    labels: dict[str, JSON] = field(default_factory=dict)
+    runs: dict[int, JSON] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return str(self.data["full_name"])
+
+    @property
+    def owner(self) -> str:
+        return self.full_name.split("/", 1)[0]
+
+    def take_number(self) -> int:
+        number, self.next_number = self.next_number, self.next_number + 1
+        return number
+
+
+class State:
+    """Everything the fake knows. Handlers and tests share it under `lock`."""
+
+    def __init__(self, api_url: str = "https://api.github.com") -> None:
+        self.lock = threading.RLock()
+        self.api_url = api_url  # rewritten once the server knows its address
+        self.repos: dict[str, Repo] = {}
+        self.jobs: dict[int, tuple[str, JSON]] = {}  # job id -> (repo, job)
+        self.logs: dict[int, str] = {}
+        self._ids = itertools.count(1000)
+
+    def new_id(self) -> int:
+        return next(self._ids)
+
+    def repo(self, full_name: str) -> Repo | None:
+        return self.repos.get(full_name.lower())
+
+    # --- builders (all return the stored dict, mutated in place later) -------------------
+
+    def add_repo(self, full_name: str, *, default_branch: str, private: bool) -> Repo:
+        owner, name = full_name.split("/", 1)
+        repo_id = self.new_id()
+        data = {
+            "id": repo_id,
+            "node_id": f"R_{repo_id}",
+            "name": name,
+            "full_name": full_name,
+            "owner": {"login": owner, "id": self.new_id(), "type": "Organization"},
+            "private": private,
+            "html_url": f"{WEB}/{full_name}",
+            "url": f"{self.api_url}/repos/{full_name}",
+            "default_branch": default_branch,
+            "archived": False,
+            "visibility": "private" if private else "public",
+        }
+        repo = Repo(data=data)
+        self.repos[full_name.lower()] = repo
+        return repo
+
+    def label(self, repo: Repo, name: str) -> JSON:
+        if name.lower() not in repo.labels:
+            label_id = self.new_id()
+            repo.labels[name.lower()] = {
+                "id": label_id,
+                "node_id": f"LA_{label_id}",
+                "url": f"{self.api_url}/repos/{repo.full_name}/labels/{name}",
+                "name": name,
+                "color": "ededed",
+                "default": False,
+                "description": None,
+            }
+        return repo.labels[name.lower()]
+
+    def add_issue(
+        self, repo: Repo, *, title: str, body: str | None, labels: list[str], state: str
+    ) -> JSON:
+        number = repo.take_number()
+        issue_id = self.new_id()
+        stamp = now()
+        issue = {
+            "id": issue_id,
+            "node_id": f"I_{issue_id}",
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": state,
+            "state_reason": "completed" if state == "closed" else None,
+            "locked": False,
+            "labels": [self.label(repo, name) for name in dict.fromkeys(labels)],
+            "user": dict(BOT),
+            "assignees": [],
+            "comments": 0,
+            "url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
+            "html_url": f"{WEB}/{repo.full_name}/issues/{number}",
+            "comments_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}/comments",
+            "created_at": stamp,
+            "updated_at": stamp,
+            "closed_at": stamp if state == "closed" else None,
+        }
+        repo.issues[number] = issue
+        return issue
+
+    def add_pull(
+        self,
+        repo: Repo,
+        *,
+        title: str,
+        head: str,
+        base: str,
+        body: str | None,
+        draft: bool,
+    ) -> JSON:
+        owner, _, ref = head.rpartition(":")
+        owner = owner or repo.owner
+        number = repo.take_number()
+        pull_id = self.new_id()
+        stamp = now()
+        pull = {
+            "id": pull_id,
+            "node_id": f"PR_{pull_id}",
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": "open",
+            "locked": False,
+            "draft": draft,
+            "merged": False,
+            "merged_at": None,
+            "closed_at": None,
+            "labels": [],
+            "user": dict(BOT),
+            "url": f"{self.api_url}/repos/{repo.full_name}/pulls/{number}",
+            "html_url": f"{WEB}/{repo.full_name}/pull/{number}",
+            "issue_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
+            "head": {
+                "label": f"{owner}:{ref}",
+                "ref": ref,
+                "sha": _sha(pull_id, ref),
+                "repo": repo.data,
+            },
+            "base": {
+                "label": f"{repo.owner}:{base}",
+                "ref": base,
+                "sha": _sha(pull_id, base),
+                "repo": repo.data,
+            },
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        repo.pulls[number] = pull
+        return pull
+
+    def add_comment(self, repo: Repo, number: int, body: str) -> JSON:
+        comment_id = self.new_id()
+        stamp = now()
+        kind = "pull" if number in repo.pulls else "issues"
+        comment = {
+            "id": comment_id,
+            "node_id": f"IC_{comment_id}",
+            "body": body,
+            "user": dict(BOT),
+            "url": f"{self.api_url}/repos/{repo.full_name}/issues/comments/{comment_id}",
+            "html_url": f"{WEB}/{repo.full_name}/{kind}/{number}#issuecomment-{comment_id}",
+            "issue_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        repo.comments.setdefault(number, []).append(comment)
+        target = repo.issues.get(number)
+        if target is not None:
+            target["comments"] = len(repo.comments[number])
+        return comment
+
+    def add_run(self, repo: Repo, run: JSON, jobs: list[JSON]) -> JSON:
+        run_id = int(run["id"])
+        base = f"{self.api_url}/repos/{repo.full_name}/actions/runs/{run_id}"
+        stamp = now()
+        full = {
+            "id": run_id,
+            "name": "CI",
+            "display_title": run.get("name", "CI"),
+            "head_branch": repo.data["default_branch"],
+            "head_sha": _sha(run_id, "run"),
+            "run_number": 1,
+            "run_attempt": 1,
+            "event": "push",
+            "status": "completed",
+            "conclusion": "success",
+            "workflow_id": self.new_id(),
+            "url": base,
+            "html_url": f"{WEB}/{repo.full_name}/actions/runs/{run_id}",
+            "jobs_url": f"{base}/jobs",
+            "logs_url": f"{base}/logs",
+            "repository": repo.data,
+            "head_repository": repo.data,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "run_started_at": stamp,
+        } | run
+        full["_jobs"] = [self._job(repo, full, job) for job in jobs]
+        repo.runs[run_id] = full
+        return full
+
+    def _job(self, repo: Repo, run: JSON, job: JSON) -> JSON:
+        job = dict(job)
+        logs = job.pop("logs", None)
+        job_id = int(job.get("id") or self.new_id())
+        conclusion = job.get("conclusion", run.get("conclusion"))
+        steps = [
+            {
+                "name": step.get("name", f"Step {i}"),
+                "status": "completed",
+                "conclusion": conclusion,
+                "number": i,
+                "started_at": run["created_at"],
+                "completed_at": run["updated_at"],
+            }
+            | step
+            for i, step in enumerate(job.pop("steps", []), start=1)
+        ]
+        full = {
+            "id": job_id,
+            "run_id": run["id"],
+            "run_attempt": run.get("run_attempt", 1),
+            "name": "build",
+            "workflow_name": run.get("name"),
+            "head_branch": run.get("head_branch"),
+            "head_sha": run.get("head_sha"),
+            "status": run.get("status", "completed"),
+            "conclusion": conclusion,
+            "started_at": run["created_at"],
+            "completed_at": run["updated_at"],
+            "url": f"{self.api_url}/repos/{repo.full_name}/actions/jobs/{job_id}",
+            "html_url": f"{WEB}/{repo.full_name}/actions/runs/{run['id']}/job/{job_id}",
+            "run_url": run["url"],
+            "labels": ["ubuntu-latest"],
+            "steps": steps,
+        } | job
+        self.jobs[job_id] = (repo.full_name, full)
+        if logs is not None:
+            self.logs[job_id] = logs
+        return full
+
+
+def issue_view_of_pull(pull: JSON) -> JSON:
+    """A pull request as the issues endpoints show it (with the `pull_request` key)."""
+    view = {
+        k: pull[k]
+        for k in (
+            "id",
+            "node_id",
+            "number",
+            "title",
+            "body",
+            "state",
+            "locked",
+            "labels",
+            "user",
+            "created_at",
+            "updated_at",
+            "closed_at",
+        )
+    }
+    view["url"] = pull["issue_url"]
+    view["html_url"] = pull["html_url"]
+    view["draft"] = pull["draft"]
+    view["state_reason"] = None
+    view["pull_request"] = {
+        "url": pull["url"],
+        "html_url": pull["html_url"],
+        "merged_at": pull["merged_at"],
+    }
+    return view
+
+
+def public(run_or_job: JSON) -> JSON:
+    return {k: v for k, v in run_or_job.items() if not k.startswith("_")}
+
+
+def _sha(seed: int, salt: str) -> str:
+    return hashlib.sha1(f"{seed}:{salt}".encode()).hexdigest()
