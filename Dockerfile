@@ -1,0 +1,35 @@
+# hookflow image: one image for the webhook API (default command) and the worker
+# (`python worker.py`); docker-compose.yml runs both.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    LOG_DIR=/data/logs \
+    RUN_WORKSPACE_DIR=/data/workspaces
+
+WORKDIR /app
+
+# Dependencies in their own layer: rebuilt only when pyproject.toml changes.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# The project itself (.dockerignore keeps out .git, .venv, tests, secrets). alembic.ini and
+# migrations/ are copied explicitly so a .dockerignore change can never drop them silently:
+# `alembic upgrade head` runs from /app.
+COPY . .
+COPY alembic.ini ./alembic.ini
+COPY migrations/ ./migrations/
+RUN pip install --no-deps . && rm -rf build *.egg-info
+
+RUN useradd --create-home --uid 10001 --user-group hookflow \
+    && mkdir -p /data/logs /data/workspaces \
+    && chown -R hookflow:hookflow /data
+USER hookflow
+
+EXPOSE 9000
+CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "9000"]
