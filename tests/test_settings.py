@@ -1,0 +1,73 @@
+"""Configuration: one settings object, clear start-up errors, secrets from files."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from api.main import create_app
+from settings import ConfigError, load_settings, parse_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("90s", timedelta(seconds=90)), ("5m", timedelta(minutes=5)), ("4h", timedelta(hours=4)),
+     ("10d", timedelta(days=10)), ("30", timedelta(seconds=30)), ("1.5h", timedelta(minutes=90))],
+)
+def test_parse_duration_accepts_units(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "h", "4 hours", "-1s", "4x"])
+def test_parse_duration_rejects_garbage(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+def test_settings_refuse_placeholder_secret() -> None:
+    with pytest.raises(ValidationError, match="placeholder"):
+        load_settings(github_webhook_secret="your-secret-here")
+
+
+def test_settings_read_secrets_from_files(tmp_path: Path) -> None:
+    current, previous = tmp_path / "current", tmp_path / "previous"
+    current.write_text("from-file-1\n")
+    previous.write_text("from-file-2")
+    conf = load_settings(github_webhook_secret_file=current,
+                         github_webhook_secret_previous_file=previous)
+    assert conf.webhook_secrets == [b"from-file-1", b"from-file-2"]
+
+
+def test_settings_unreadable_secret_file_is_clear_error(tmp_path: Path) -> None:
+    conf = load_settings(github_webhook_secret_file=tmp_path / "missing")
+    with pytest.raises(ConfigError, match="GITHUB_WEBHOOK_SECRET_FILE"):
+        _ = conf.webhook_secrets
+
+
+def test_settings_read_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_WEBHOOK_SECRET", "env-secret-123")
+    monkeypatch.setenv("WATCHED_BRANCHES", "main, prod")
+    monkeypatch.setenv("WEBHOOK_PORT", "9100")
+    conf = load_settings()
+    assert conf.webhook_secrets == [b"env-secret-123"]
+    assert conf.watched_branch_set == {"main", "prod"}
+    assert conf.webhook_port == 9100
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [({"api_token": "tok-123456"}, "GITHUB_WEBHOOK_SECRET"),
+     ({"github_webhook_secret": "s-123456"}, "API_TOKEN")],
+)
+async def test_api_refuses_to_start_without_required_secret(
+    values: dict[str, str], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("GITHUB_WEBHOOK_SECRET", "API_TOKEN", "GITHUB_WEBHOOK_SECRET_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app(load_settings(**values))
+    with pytest.raises(ConfigError, match=message):
+        async with app.router.lifespan_context(app):
+            pass

@@ -1,0 +1,124 @@
+"""Temporal down while deliveries arrive: every one is accepted and started once it returns."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from api.main import create_app
+from db.engine import SessionFactory
+from devstack.postgres import free_port
+from devstack.temporal_cli import ensure_temporal_cli
+from settings import Settings
+from tests.conftest import _serve, auth, deliver, load_fixture
+from worker import build_worker
+from workflows.search_attributes import ensure_search_attributes
+
+
+class DevServer:
+    """A second, stoppable Temporal dev server with its state in a file (survives restarts)."""
+
+    def __init__(self, db_file: Path) -> None:
+        self.port = free_port()
+        self.db_file = db_file
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        cli = ensure_temporal_cli()
+        if cli is None:
+            pytest.skip("no Temporal CLI binary to run a second dev server")
+        self.process = subprocess.Popen(
+            [cli, "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port),
+             "--headless", "--db-filename", str(self.db_file), "--log-level", "error"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+async def connect(address: str, timeout: float = 30) -> Client:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            return await Client.connect(address)
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.3)
+
+
+@pytest.fixture
+def dev_server(tmp_path: Path) -> Iterator[DevServer]:
+    server = DevServer(tmp_path / "temporal.db")
+    server.start()
+    yield server
+    server.stop()
+
+
+async def test_deliveries_during_temporal_outage_all_start_after_it_returns(
+    dev_server: DevServer, settings: Settings, sessions: SessionFactory
+) -> None:
+    client = await connect(dev_server.address)
+    await ensure_search_attributes(client, "default")
+    conf = settings.model_copy(update={"temporal_address": dev_server.address,
+                                       "dispatch_inline_timeout_seconds": 1.0})
+    async for api in _serve(create_app(conf)):
+        dev_server.stop()
+        payload = load_fixture("events/issues_labeled_ai_run.json")
+        bodies = []
+        for number in range(1, 6):
+            issue = {**payload["issue"], "number": number}
+            response = await deliver(api, "issues", {**payload, "issue": issue})
+            assert response.status_code == 200
+            body = response.json()
+            assert body["status"] == "accepted" and body["issueNumber"] == number
+            bodies.append(body)
+        runs = [(await api.get(f"/api/runs/{b['runId']}", headers=auth())).json() for b in bodies]
+        assert {r["status"] for r in runs} == {"RECEIVED"}
+
+        dev_server.start()
+        client = await connect(dev_server.address)
+        async with build_worker(client, conf, sessions):
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30  # the issue's bound: started within 30 s of the return
+            pending = {b["runId"] for b in bodies}
+            while pending and loop.time() < deadline:
+                for run_id in list(pending):
+                    run: dict[str, Any] = (
+                        await api.get(f"/api/runs/{run_id}", headers=auth())
+                    ).json()
+                    if run["status"] == "SUCCEEDED":
+                        pending.discard(run_id)
+                await asyncio.sleep(0.3)
+            assert not pending, f"runs never started: {pending}"
+        for run in runs:
+            count = await client.count_workflows(f"WorkflowId = '{run['workflowId']}'")
+            assert count.count == 1
+
+
+async def test_readyz_reports_temporal_unreachable(settings: Settings) -> None:
+    conf = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
+    async for api in _serve(create_app(conf)):
+        response = await api.get("/readyz")
+        assert response.status_code == 503
+        checks = response.json()["checks"]
+        assert checks["database"] == "ok"
+        assert checks["temporal"].startswith("unavailable")
+
+
+async def test_healthz_needs_no_dependencies(api: httpx.AsyncClient) -> None:
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
