@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     run_approval_required: bool = False
     run_workspace_dir: Path = Path("~/.hookflow/workspaces")
     run_phase_timeout: str = "30m"
+    # How long a run whose phase failed waits for a `retry` signal, and how long it waits for CI.
+    run_retry_window: str = "1h"
+    run_ci_timeout: str = "6h"
 
     # --- notifications (issue 4 / seed 002) ---
     watched_branches: str = "main,master,develop"
@@ -119,6 +122,8 @@ class Settings(BaseSettings):
 
     @field_validator(
         "run_phase_timeout",
+        "run_retry_window",
+        "run_ci_timeout",
         "notify_group_window",
         "notify_repeat_interval",
         "ci_failure_reopen_window",
