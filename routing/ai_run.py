@@ -16,7 +16,8 @@ def run_id_for(dedupe_key: str) -> str:
 
 
 def run_workflow_id(repo: str, issue_number: int, run_id: str) -> str:
-    return f"ai-run-{repo}-{issue_number}-{run_id[:8]}"
+    # No "/" in the id: the Temporal Web UI cannot open workflow ids that contain one.
+    return f"ai-run-{repo.replace('/', '-')}-{issue_number}-{run_id[:8]}"
 
 
 def run_branch(issue_number: int, run_id: str) -> str:

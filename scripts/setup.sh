@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up everything hookflow needs on this machine: a virtualenv with the project, PostgreSQL
+# (for the tests; `--no-postgres` skips it) and the Temporal CLI (cached outside the repo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_postgres=1
+[ "${1:-}" = "--no-postgres" ] && want_postgres=0
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.hookflow-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "==> installing hookflow and its dependencies into .venv"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  touch "$stamp"
+fi
+
+if [ "$want_postgres" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+    && ! command -v initdb >/dev/null 2>&1; then
+  echo "==> installing PostgreSQL (Debian package 'postgresql')"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+fi
+
+# PATH, TEMPORAL_CLI_PATH, the cached build, or a one-time `go install` (a few minutes);
+# without Go the Temporal SDK downloads the dev server itself.
+[ -d /usr/local/go/bin ] && export PATH="$PATH:/usr/local/go/bin"
+echo "==> Temporal CLI: $(.venv/bin/python -m devstack.temporal_cli)"
