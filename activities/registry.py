@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from activities.agent import AgentActivities
+from activities.notify import NotifyActivities
 from activities.runs import RunActivities
 from activities.workspace import WorkspaceActivities
 from db.engine import SessionFactory
@@ -16,6 +17,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
     runs = RunActivities(sessions)
     agent = AgentActivities(settings)
     workspace = WorkspaceActivities(settings)
+    notify = NotifyActivities(settings, sessions)
     return [
         runs.set_status,
         runs.record_artifact,
@@ -23,4 +25,11 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         workspace.prepare,
         workspace.push,
         workspace.cleanup,
+        notify.record,
+        notify.logfile,
+        notify.aimaestro,
+        notify.chat,
+        notify.finish,
+        notify.group_settings,
+        notify.failed_workflow_shas,
     ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from workflows.notification import NotificationWorkflow
 from workflows.run import RunWorkflow
 
 WORKFLOWS: list[type] = [
+    NotificationWorkflow,
     RunWorkflow,
 ]

@@ -1,0 +1,244 @@
+"""Notification activities: record a notification, deliver it to one sink, read noise settings.
+
+Each sink is its own activity so one sink that is down retries on its own schedule and never
+holds up the others. SinkError.retryable decides whether Temporal tries again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlmodel import select
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from db.engine import SessionFactory
+from db.models import Notification, WebhookEvent
+from db.types import utcnow
+from notify.aimaestro import send_aimaestro
+from notify.chat import send_chat
+from notify.errors import SinkError
+from notify.logfile import awrite_event_log
+from settings import Settings, parse_duration
+
+SINK_LOGFILE = "logfile"
+SINK_AIMAESTRO = "aimaestro"
+SINK_CHAT = "chat"
+HTTP_TIMEOUT = 10.0
+
+
+@dataclass
+class RecordInput:
+    key: str  # the notification's dedupe key (its workflow id)
+    workflow_id: str
+    notification: dict[str, Any]
+    delivery_id: str | None = None
+    count: int = 1
+
+
+@dataclass
+class SinkInput:
+    sink: str
+    key: str
+    notification: dict[str, Any]
+    delivery_id: str | None = None
+    occurred_at: str | None = None  # ISO time the workflow saw (names the log file)
+
+
+@dataclass
+class SinkResult:
+    sink: str
+    status: str  # sent | failed
+    attempts: int | None  # None: keep the count the attempts recorded
+    error: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FinishInput:
+    key: str
+    results: list[SinkResult]
+
+
+@dataclass
+class GroupSettings:
+    window_seconds: float
+    repeat_seconds: float
+
+
+@dataclass
+class CoveredInput:
+    repo: str
+    head_shas: list[str]
+
+
+def sink_error(exc: SinkError) -> ApplicationError:
+    """Temporal does not read SinkError.retryable: say it in Temporal's terms."""
+    if not exc.retryable:
+        return ApplicationError(str(exc), type="SinkError", non_retryable=True)
+    delay = timedelta(seconds=exc.retry_after) if exc.retry_after else None
+    return ApplicationError(str(exc), type="SinkError", next_retry_delay=delay)
+
+
+def _event_of(n: dict[str, Any]) -> str:
+    return str(n.get("event") or n.get("type") or "notification")
+
+
+class NotifyActivities:
+    def __init__(self, settings: Settings, sessions: SessionFactory) -> None:
+        self._settings = settings
+        self._sessions = sessions
+
+    def enabled_sinks(self) -> list[str]:
+        sinks = [SINK_LOGFILE]
+        if self._settings.aimaestro_url.strip():
+            sinks.append(SINK_AIMAESTRO)
+        if self._settings.notify_webhook_url.strip():
+            sinks.append(SINK_CHAT)
+        return sinks
+
+    @activity.defn(name="notify.record")
+    async def record(self, input: RecordInput) -> list[str]:
+        """Insert the notification row (once per key); returns the sinks to deliver to."""
+        sinks = self.enabled_sinks()
+        n = input.notification
+        async with self._sessions() as session:
+            query = select(Notification).where(Notification.dedupe_key == input.key)
+            row = (await session.exec(query)).first()
+            if row is None:
+                session.add(Notification(
+                    type=str(n.get("type") or "generic")[:50],
+                    priority=str(n.get("priority") or "medium")[:20],
+                    repo=(str(n["repo"])[:200] if n.get("repo") else None),
+                    event=_event_of(n)[:100],
+                    delivery_id=(input.delivery_id or "")[:100] or None,
+                    dedupe_key=input.key[:300],
+                    group_key=(str(n.get("group_key"))[:300] if n.get("group_key") else None),
+                    count=input.count,
+                    summary=str(n.get("summary") or n.get("title") or ""),
+                    details=n,
+                    sink_status={s: {"status": "pending", "attempts": 0} for s in sinks},
+                    workflow_id=input.workflow_id[:300],
+                ))
+                await session.commit()
+        return sinks
+
+    async def _note_attempt(self, key: str, sink: str, status: str, error: str | None) -> None:
+        """Mirror one attempt into the row (best effort: the sink's outcome matters more)."""
+        attempt = activity.info().attempt
+        try:
+            await self._update(key, {sink: {"status": status, "attempts": attempt,
+                                            "error": error}})
+        except Exception:  # noqa: BLE001 - a DB hiccup must not turn a sent message into a retry
+            activity.logger.warning("could not record %s attempt %d for %s", sink, attempt, key)
+
+    async def _update(self, key: str, patch: dict[str, Any]) -> None:
+        async with self._sessions() as session:
+            query = select(Notification).where(Notification.dedupe_key == key)
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update()  # sinks finish concurrently: no lost updates
+            row = (await session.exec(query)).first()
+            if row is None:
+                return
+            merged = dict(row.sink_status)
+            for sink, values in patch.items():
+                merged[sink] = {**(merged.get(sink) or {}), **values}
+            row.sink_status = merged
+            row.updated_at = utcnow()
+            session.add(row)
+            await session.commit()
+
+    async def _deliver(self, input: SinkInput, send: Any) -> SinkResult:
+        try:
+            detail = await send()
+        except SinkError as exc:
+            await self._note_attempt(input.key, input.sink, "retrying" if exc.retryable
+                                     else "failed", str(exc)[:500])
+            raise sink_error(exc) from exc
+        await self._note_attempt(input.key, input.sink, "sent", None)
+        return SinkResult(input.sink, "sent", activity.info().attempt, detail=detail or {})
+
+    @activity.defn(name="notify.logfile")
+    async def logfile(self, input: SinkInput) -> SinkResult:
+        """Write LOG_DIR/YYYYMMDD_HHMMSS_<event>.json and latest.json."""
+        n = input.notification
+        when = datetime.fromisoformat(input.occurred_at) if input.occurred_at else datetime.now(UTC)
+
+        async def send() -> dict[str, Any]:
+            path = await awrite_event_log(
+                self._settings.log_path, event=_event_of(n), notification=n,
+                payload_summary=n.get("payload_summary") or {}, when=when,
+                delivery_id=input.key,
+            )
+            return {"path": str(path)}
+
+        return await self._deliver(input, send)
+
+    @activity.defn(name="notify.aimaestro")
+    async def aimaestro(self, input: SinkInput) -> SinkResult:
+        """POST {AIMAESTRO_URL}/api/messages."""
+        s = self._settings
+
+        async def send() -> dict[str, Any]:
+            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
+                answer = await send_aimaestro(client, input.notification, base_url=s.aimaestro_url,
+                                              sender=s.aimaestro_from, recipient=s.aimaestro_to)
+            message = answer.get("message")
+            return {"id": message.get("id")} if isinstance(message, dict) else {}
+
+        return await self._deliver(input, send)
+
+    @activity.defn(name="notify.chat")
+    async def chat(self, input: SinkInput) -> SinkResult:
+        """POST the notification to NOTIFY_WEBHOOK_URL (json or slack format)."""
+        s = self._settings
+
+        async def send() -> dict[str, Any]:
+            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
+                await send_chat(client, input.notification, url=s.notify_webhook_url,
+                                fmt=s.notify_webhook_format)
+            return {}
+
+        return await self._deliver(input, send)
+
+    @activity.defn(name="notify.finish")
+    async def finish(self, input: FinishInput) -> None:
+        """Record each sink's final outcome."""
+        patch: dict[str, Any] = {}
+        for r in input.results:
+            values = {"status": r.status, "error": r.error, **r.detail}
+            if r.attempts is not None:
+                values["attempts"] = r.attempts
+            patch[r.sink] = values
+        await self._update(input.key, patch)
+
+    @activity.defn(name="notify.group_settings")
+    async def group_settings(self) -> GroupSettings:
+        """NOTIFY_GROUP_WINDOW and NOTIFY_REPEAT_INTERVAL, read where settings live."""
+        s = self._settings
+        return GroupSettings(
+            window_seconds=parse_duration(s.notify_group_window).total_seconds(),
+            repeat_seconds=parse_duration(s.notify_repeat_interval).total_seconds(),
+        )
+
+    @activity.defn(name="notify.failed_workflow_shas")
+    async def failed_workflow_shas(self, input: CoveredInput) -> list[str]:
+        """Which of these head SHAs already have a failed workflow_run delivery recorded."""
+        if not input.head_shas:
+            return []
+        run = WebhookEvent.payload["workflow_run"]  # type: ignore[index]
+        sha = run["head_sha"].as_string()
+        query = select(sha).where(
+            WebhookEvent.event_type == "workflow_run",
+            WebhookEvent.repo == input.repo,
+            WebhookEvent.signature_valid.is_(True),  # type: ignore[attr-defined]
+            run["conclusion"].as_string() == "failure",
+            sha.in_(input.head_shas),
+        )
+        async with self._sessions() as session:
+            found = (await session.exec(query)).all()
+        return sorted({str(s) for s in found})
+
