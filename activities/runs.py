@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
 from db.types import utcnow
+from settings import Settings, parse_duration
 
 ARTIFACT_MAX_CHARS = 256_000
 TRUNCATION_MARKER = "\n…[truncated by hookflow: {dropped} characters dropped]"
@@ -36,6 +37,65 @@ class ArtifactInput:
     content: str
 
 
+@dataclass
+class RunConfigInput:
+    run_id: str
+
+
+@dataclass
+class RunConfig:
+    """The settings a run depends on, read once and kept in the workflow's history."""
+
+    phases: list[str]
+    max_ci_iterations: int
+    approval_required: bool
+    phase_timeout_seconds: float
+    heartbeat_seconds: float
+    retry_window_seconds: float
+    ci_timeout_seconds: float
+    github_enabled: bool
+    ui_url: str
+    namespace: str
+
+
+def agent_config_error(settings: Settings) -> str | None:
+    """Why no agent can run, naming the setting to give; None when one is configured."""
+    if settings.run_agent == "":
+        return ("no agent configured: set RUN_AGENT=command with RUN_AGENT_COMMAND=<executable>, "
+                "or RUN_AGENT=http with RUN_AGENT_URL=<url>")
+    if settings.run_agent == "command" and not settings.run_agent_command.strip():
+        return "RUN_AGENT=command needs RUN_AGENT_COMMAND=<executable and arguments>"
+    if settings.run_agent == "http" and not settings.run_agent_url.strip():
+        return "RUN_AGENT=http needs RUN_AGENT_URL=<agent endpoint>"
+    return None
+
+
+def run_config(settings: Settings) -> RunConfig:
+    """Validate the run settings; bad ones raise a non-retryable error that fails the run."""
+    problem = agent_config_error(settings)
+    phases = settings.run_phase_list
+    if problem is None and not phases:
+        problem = "RUN_PHASES is empty: give a comma list such as qualify,plan,implement,test"
+    if problem is None and settings.run_max_ci_iterations < 1:
+        problem = "RUN_MAX_CI_ITERATIONS must be at least 1"
+    if problem is not None:
+        raise ApplicationError(problem, type="RunConfigError", non_retryable=True)
+    timeout = parse_duration(settings.run_phase_timeout).total_seconds()
+    return RunConfig(
+        phases=phases,
+        max_ci_iterations=settings.run_max_ci_iterations,
+        approval_required=settings.run_approval_required,
+        phase_timeout_seconds=timeout,
+        # A phase on a worker that died is retried elsewhere after this long without heartbeat.
+        heartbeat_seconds=min(60.0, max(2.0, timeout / 10)),
+        retry_window_seconds=parse_duration(settings.run_retry_window).total_seconds(),
+        ci_timeout_seconds=parse_duration(settings.run_ci_timeout).total_seconds(),
+        github_enabled=bool(settings.github_token_value()),
+        ui_url=settings.temporal_ui_url.rstrip("/"),
+        namespace=settings.temporal_namespace,
+    )
+
+
 def truncate(content: str, limit: int = ARTIFACT_MAX_CHARS) -> tuple[str, bool]:
     if len(content) <= limit:
         return content, False
@@ -44,8 +104,16 @@ def truncate(content: str, limit: int = ARTIFACT_MAX_CHARS) -> tuple[str, bool]:
 
 
 class RunActivities:
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, settings: Settings | None = None) -> None:
         self._sessions = sessions
+        self._settings = settings
+
+    @activity.defn(name="run.config")
+    async def config(self, input: RunConfigInput) -> RunConfig:
+        """The run settings (validated); a misconfiguration fails the run with its reason."""
+        if self._settings is None:
+            raise ApplicationError("RunActivities built without settings", non_retryable=True)
+        return run_config(self._settings)
 
     @activity.defn(name="run.set_status")
     async def set_status(self, update: RunStatusUpdate) -> None:

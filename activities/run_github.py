@@ -1,0 +1,147 @@
+"""GitHub write-back for AI runs: issue context, start/final/failure comments, the draft PR,
+and failed CI job excerpts. Every write is idempotent (hidden markers / open-PR lookup)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.github_errors import github_call
+from ghclient import GitHubClient
+from ghclient.bodies import fit_body
+from settings import Settings
+
+GitHubFactory = Callable[[], GitHubClient]
+
+
+@dataclass
+class IssueContextInput:
+    repo: str
+    issue_number: int
+
+
+@dataclass
+class IssueContext:
+    title: str
+    body: str | None
+    clone_url: str | None
+    default_branch: str
+
+
+@dataclass
+class RunCommentInput:
+    run_id: str
+    repo: str
+    issue_number: int
+    key: str  # unique per comment of a run, e.g. "start", "final", "failure-1"
+    body: str
+
+
+@dataclass
+class CommentResult:
+    id: int
+    url: str
+    created: bool
+
+
+@dataclass
+class PullInput:
+    run_id: str
+    repo: str
+    issue_number: int
+    branch: str
+    base: str
+    title: str
+    body: str
+
+
+@dataclass
+class PullResult:
+    number: int
+    url: str
+    created: bool
+
+
+@dataclass
+class CIExcerptInput:
+    repo: str
+    workflow_run_id: int
+    max_chars: int = 12_000
+
+
+def comment_key(run_id: str, key: str) -> str:
+    return f"run-{run_id}-{key}"
+
+
+class RunGitHubActivities:
+    def __init__(self, settings: Settings, github: GitHubFactory | None = None) -> None:
+        self._settings = settings
+        self._github = github or self._default_client
+
+    def _default_client(self) -> GitHubClient:
+        token = self._settings.github_token_value()
+        if not token:
+            raise ApplicationError("GITHUB_TOKEN is not set: GitHub write-back is off",
+                                   type="RunConfigError", non_retryable=True)
+        return GitHubClient(self._settings.github_api_url, token)
+
+    @activity.defn(name="run_github.issue_context")
+    async def issue_context(self, input: IssueContextInput) -> IssueContext:
+        """Title, body and clone URL of an issue (for runs started without a webhook payload)."""
+        what = f"read {input.repo}#{input.issue_number}"
+        async with self._github() as github, github_call(what):
+            issue = await github.get_issue(input.repo, input.issue_number)
+            repo = await github.get_repo(input.repo)
+        return IssueContext(
+            title=str(issue.get("title") or ""),
+            body=issue.get("body") if isinstance(issue.get("body"), str) else None,
+            clone_url=repo.get("clone_url"),
+            default_branch=str(repo.get("default_branch") or "main"),
+        )
+
+    @activity.defn(name="run_github.comment")
+    async def comment(self, input: RunCommentInput) -> CommentResult:
+        """Post a run comment once: a retry finds the earlier one by its marker."""
+        what = f"comment {input.key} on {input.repo}#{input.issue_number}"
+        async with self._github() as github, github_call(what):
+            found, created = await github.ensure_comment(
+                input.repo, input.issue_number,
+                key=comment_key(input.run_id, input.key), body=input.body,
+            )
+        return CommentResult(int(found["id"]), str(found.get("html_url") or ""), created)
+
+    @activity.defn(name="run_github.open_pull")
+    async def open_pull(self, input: PullInput) -> PullResult:
+        """Open the run's draft PR once: a retry finds the open PR for the run branch."""
+        what = f"open draft PR {input.branch} -> {input.base} on {input.repo}"
+        async with self._github() as github, github_call(what):
+            pull, created = await github.ensure_pull(
+                input.repo, head=input.branch, base=input.base, title=input.title,
+                body=input.body, draft=True,
+            )
+        return PullResult(int(pull["number"]), str(pull.get("html_url") or ""), created)
+
+    @activity.defn(name="run_github.ci_failure_excerpt")
+    async def ci_failure_excerpt(self, input: CIExcerptInput) -> str:
+        """The failed jobs of a workflow run with the tail of each job's log."""
+        what = f"read jobs of workflow run {input.workflow_run_id} on {input.repo}"
+        parts: list[str] = []
+        async with self._github() as github, github_call(what):
+            jobs = await github.list_run_jobs(input.repo, input.workflow_run_id)
+            failed = [j for j in jobs if j.get("conclusion") in ("failure", "timed_out")]
+            share = max(500, input.max_chars // max(1, len(failed)))
+            for job in failed:
+                activity.heartbeat(job.get("id"))
+                steps = [s.get("name") for s in job.get("steps") or []
+                         if s.get("conclusion") == "failure"]
+                logs = await github.download_job_logs(input.repo, int(job["id"]))
+                header = f"### Job {job.get('name')} failed"
+                if steps:
+                    header += f" (step: {', '.join(str(s) for s in steps)})"
+                parts.append(f"{header}\n{fit_body(logs, share, keep='tail')}")
+        if not parts:
+            return f"workflow run {input.workflow_run_id}: no failed job found"
+        return fit_body("\n\n".join(parts), input.max_chars, keep="tail")

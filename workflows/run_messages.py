@@ -1,0 +1,64 @@
+"""Markdown the run workflow posts on GitHub (pure, so workflows can build it deterministically)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+
+def run_link(ui_url: str, namespace: str, workflow_id: str) -> str | None:
+    """The run in the Temporal Web UI, when TEMPORAL_UI_URL is configured."""
+    if not ui_url:
+        return None
+    ns, wf = quote(namespace, safe=""), quote(workflow_id, safe="")
+    return f"{ui_url}/namespaces/{ns}/workflows/{wf}"
+
+
+def _link_line(link: str | None) -> str:
+    return f"\n\nFollow the run in the Temporal Web UI: {link}" if link else ""
+
+
+def start_comment(*, run_id: str, workflow_id: str, branch: str | None, phases: list[str],
+                  link: str | None) -> str:
+    return (
+        f"🤖 hookflow started AI run `{run_id}` (workflow `{workflow_id}`).\n\n"
+        f"Phases: {' → '.join(phases)}."
+        + (f" Work happens on branch `{branch}`." if branch else "")
+        + _link_line(link)
+    )
+
+
+def pull_body(*, issue_number: int, run_id: str, summary: str, link: str | None) -> str:
+    return (
+        f"Refs #{issue_number}\n\nDraft pull request opened by hookflow AI run `{run_id}` "
+        f"for issue #{issue_number}.\n\n{summary}".rstrip() + _link_line(link)
+    )
+
+
+def final_comment(*, status: str, run_id: str, iterations: int, pr_url: str | None,
+                  summary: str, link: str | None) -> str:
+    lines = [f"🤖 hookflow AI run `{run_id}` finished: **{status}**."]
+    if pr_url:
+        lines.append(f"Pull request: {pr_url}")
+    lines.append(f"CI iterations: {iterations}.")
+    if summary:
+        lines.append(summary)
+    return "\n\n".join(lines) + _link_line(link)
+
+
+def failure_comment(*, run_id: str, phase: str | None, reason: str, retry_hint: str,
+                    link: str | None) -> str:
+    where = f" in phase `{phase}`" if phase else ""
+    return (
+        f"⚠️ hookflow AI run `{run_id}` failed{where}.\n\n```\n{reason[:3000]}\n```\n\n"
+        f"{retry_hint}".rstrip() + _link_line(link)
+    )
+
+
+def cancelled_comment(*, run_id: str, phase: str | None, link: str | None) -> str:
+    where = f" during phase `{phase}`" if phase else ""
+    return f"🛑 hookflow AI run `{run_id}` was cancelled{where}." + _link_line(link)
+
+
+def escalated_comment(*, run_id: str, reason: str, pr_url: str | None, link: str | None) -> str:
+    pr = f"\n\nPull request: {pr_url}" if pr_url else ""
+    return (f"🚨 hookflow AI run `{run_id}` needs a human: {reason}{pr}" + _link_line(link))
