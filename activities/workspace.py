@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.git import Git, read_state, write_state
 from settings import Settings
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass
@@ -41,25 +48,84 @@ class CleanupInput:
 
 @dataclass
 class PushResult:
-    pushed: bool
-    head_sha: str | None
+    pushed: bool  # True when this call moved the remote branch
+    head_sha: str | None  # the remote branch's head after the call; None if it does not exist
+
+
+def workspace_path(settings: Settings, run_id: str) -> Path:
+    if not _SAFE_ID.match(run_id):
+        raise ApplicationError(f"run id {run_id!r} is not usable as a directory name",
+                               non_retryable=True)
+    return settings.run_workspace_dir.expanduser().resolve() / run_id
 
 
 class WorkspaceActivities:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
+    def _git(self, clone_url: str) -> Git:
+        return Git(clone_url, self._settings.github_token_value())
+
     @activity.defn(name="workspace.prepare")
     async def prepare(self, input: WorkspaceInput) -> WorkspaceInfo:
         """Clone the repository into the run's workspace and check out the run branch."""
-        raise ApplicationError("workspace.prepare: not implemented yet", non_retryable=True)
+        path = workspace_path(self._settings, input.run_id)
+        state = read_state(path)
+        same = state and (state.get("clone_url"), state.get("branch")) == (
+            input.clone_url, input.branch)
+        if state and same:
+            # A retry of an earlier attempt that got this far: reuse the clone as it is.
+            return WorkspaceInfo(str(path), state["base_sha"], state["base_branch"])
+        if path.exists():  # a half-made clone from a crashed attempt
+            await asyncio.to_thread(shutil.rmtree, path, True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        git = self._git(input.clone_url)
+        clone = ["clone", "--no-tags", "--quiet"]
+        if input.base_branch:
+            clone += ["--branch", input.base_branch]
+        await git.run(*clone, "--", input.clone_url, str(path), cwd=path.parent)
+        _, base_branch = await git.run("rev-parse", "--abbrev-ref", "HEAD", cwd=path)
+        _, base_sha = await git.run("rev-parse", "HEAD", cwd=path)
+        base_branch, base_sha = base_branch.strip(), base_sha.strip()
+        # If an earlier attempt already pushed the run branch, continue from it.
+        code, _ = await git.run("fetch", "--quiet", "origin",
+                                f"+refs/heads/{input.branch}:refs/remotes/origin/{input.branch}",
+                                cwd=path, check=False)
+        start = f"origin/{input.branch}" if code == 0 else "HEAD"
+        await git.run("checkout", "--quiet", "-B", input.branch, start, cwd=path)
+        write_state(path, {
+            "clone_url": input.clone_url, "branch": input.branch,
+            "base_sha": base_sha, "base_branch": base_branch,
+        })
+        activity.logger.info("workspace %s ready on %s (base %s@%s)", path, input.branch,
+                             base_branch, base_sha[:12])
+        return WorkspaceInfo(str(path), base_sha, base_branch)
 
     @activity.defn(name="workspace.push")
     async def push(self, input: PushInput) -> PushResult:
         """Commit the workspace changes as the hookflow bot and push the run branch."""
-        raise ApplicationError("workspace.push: not implemented yet", non_retryable=True)
+        path = Path(input.workspace)
+        state = read_state(path)
+        if state is None:
+            raise ApplicationError(f"{path} is not a prepared workspace", non_retryable=True)
+        git = self._git(state["clone_url"])
+        await git.run("add", "--all", cwd=path)
+        staged, _ = await git.run("diff", "--cached", "--quiet", cwd=path, check=False)
+        if staged != 0:
+            await git.run("commit", "--quiet", "--no-verify", "-m", input.message, cwd=path)
+        _, head = await git.run("rev-parse", "HEAD", cwd=path)
+        head = head.strip()
+        _, listing = await git.run("ls-remote", "origin", f"refs/heads/{input.branch}", cwd=path)
+        remote = listing.split()[0] if listing.strip() else None
+        if head == remote:
+            return PushResult(pushed=False, head_sha=remote)
+        if head == state["base_sha"] and remote is None:
+            return PushResult(pushed=False, head_sha=None)  # nothing changed: no branch to push
+        await git.run("push", "--quiet", "origin", f"HEAD:refs/heads/{input.branch}", cwd=path)
+        return PushResult(pushed=True, head_sha=head)
 
     @activity.defn(name="workspace.cleanup")
     async def cleanup(self, input: CleanupInput) -> None:
         """Remove the run's workspace directory."""
-        raise ApplicationError("workspace.cleanup: not implemented yet", non_retryable=True)
+        path = workspace_path(self._settings, input.run_id)
+        await asyncio.to_thread(shutil.rmtree, path, True)

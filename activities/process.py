@@ -1,0 +1,153 @@
+"""Run a child process from an activity: bounded output, heartbeats, and a killed process group on
+cancel or timeout (shared by the agent command backend and the git workspace activities)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporalio import activity
+
+OUTPUT_LIMIT = 1_000_000  # bytes kept per stream
+TRUNCATED_MARKER = "\n…[truncated by hookflow: {dropped} bytes dropped]\n"
+KILL_GRACE_SECONDS = 2.0
+HEARTBEAT_SECONDS = 2.0
+
+
+@dataclass
+class ProcessResult:
+    returncode: int
+    stdout: str  # the head of stdout (marker appended when truncated)
+    stderr: str  # the tail of stderr (marker prepended when truncated)
+    stdout_truncated: bool
+    stderr_truncated: bool
+
+
+class ProcessTimeout(Exception):
+    """The process outlived its time bound and was killed."""
+
+
+class _Head:
+    """Keeps the first `limit` bytes of a stream and counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.data, self.dropped = limit, bytearray(), 0
+
+    def feed(self, chunk: bytes) -> None:
+        room = self.limit - len(self.data)
+        self.data += chunk[:room]
+        self.dropped += max(0, len(chunk) - room)
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", errors="replace")
+        return text + TRUNCATED_MARKER.format(dropped=self.dropped) if self.dropped else text
+
+
+class _Tail(_Head):
+    """Keeps the last `limit` bytes of a stream (logs matter most at their end)."""
+
+    def feed(self, chunk: bytes) -> None:
+        self.data += chunk
+        if len(self.data) > self.limit:
+            extra = len(self.data) - self.limit
+            self.dropped += extra
+            del self.data[:extra]
+
+    def text(self) -> str:
+        text = self.data.decode("utf-8", errors="replace")
+        return TRUNCATED_MARKER.format(dropped=self.dropped) + text if self.dropped else text
+
+
+async def _pump(stream: asyncio.StreamReader | None, sink: _Head) -> None:
+    if stream is None:
+        return
+    while chunk := await stream.read(65536):
+        sink.feed(chunk)
+
+
+def _heartbeat(details: str) -> None:
+    # Outside an activity (e.g. the CLI) there is nothing to heartbeat to.
+    with contextlib.suppress(RuntimeError):
+        activity.heartbeat(details)
+
+
+def _signal_group(proc: asyncio.subprocess.Process, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
+
+
+async def kill_group(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM the whole process group, SIGKILL it if it is still there after a short grace."""
+    _signal_group(proc, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(asyncio.shield(proc.wait()), KILL_GRACE_SECONDS)
+    except TimeoutError:
+        pass
+    # Children may outlive the leader; the group is killed either way.
+    _signal_group(proc, signal.SIGKILL)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(proc.wait(), KILL_GRACE_SECONDS)
+
+
+async def run_process(
+    argv: Sequence[str],
+    *,
+    cwd: str | Path,
+    env: Mapping[str, str],
+    stdin: bytes = b"",
+    time_limit: float | None = None,
+    limit: int = OUTPUT_LIMIT,
+    label: str = "process",
+) -> ProcessResult:
+    """Run `argv` in its own process group; heartbeat while it runs; kill it on cancel/timeout.
+
+    Raises FileNotFoundError / PermissionError when the executable cannot be started and
+    ProcessTimeout when `time_limit` seconds pass first.
+    """
+    proc = await asyncio.create_subprocess_exec(
+        *argv, cwd=str(cwd), env=dict(env), start_new_session=True,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = _Head(limit), _Tail(limit)
+    readers = asyncio.gather(_pump(proc.stdout, out), _pump(proc.stderr, err))
+    loop = asyncio.get_running_loop()
+    deadline = None if time_limit is None else loop.time() + time_limit
+    try:
+        if proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                proc.stdin.write(stdin)
+                await proc.stdin.drain()
+            proc.stdin.close()
+        while True:
+            wait = HEARTBEAT_SECONDS
+            if deadline is not None:
+                wait = min(wait, max(0.0, deadline - loop.time()))
+            try:
+                await asyncio.wait_for(asyncio.shield(proc.wait()), wait)
+                break
+            except TimeoutError:
+                if deadline is not None and loop.time() >= deadline:
+                    raise ProcessTimeout(f"{label} ran longer than {time_limit:g}s") from None
+                _heartbeat(f"{label} running (pid {proc.pid})")
+        # The leader exited; a background child may still hold the pipes open.
+        try:
+            await asyncio.wait_for(asyncio.shield(readers), KILL_GRACE_SECONDS)
+        except TimeoutError:
+            _signal_group(proc, signal.SIGKILL)
+    except BaseException:
+        await kill_group(proc)
+        raise
+    finally:
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(readers, KILL_GRACE_SECONDS)
+    return ProcessResult(
+        returncode=proc.returncode if proc.returncode is not None else -1,
+        stdout=out.text(), stderr=err.text(),
+        stdout_truncated=out.dropped > 0, stderr_truncated=err.dropped > 0,
+    )

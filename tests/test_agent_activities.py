@@ -1,0 +1,324 @@
+"""Agent backends and git workspaces as activities (ActivityEnvironment), against a local bare
+git repository as the remote and local HTTP(S) servers as agents."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.agent import AgentActivities, PhaseInput, PhaseOutput
+from activities.workspace import (
+    CleanupInput,
+    PushInput,
+    WorkspaceActivities,
+    WorkspaceInfo,
+    WorkspaceInput,
+)
+from settings import Settings, load_settings
+from tests.fakes_agent import FakeAgentServer
+
+ROOT = Path(__file__).resolve().parent.parent
+ECHO_AGENT = f"{shlex.quote(sys.executable)} {ROOT / 'examples' / 'agent' / 'echo_agent.py'}"
+ISSUE = {"repo": "octo/demo", "issueNumber": 42, "title": "Add a greeting", "body": "please"}
+TOKEN = "ghs_testtoken0123456789abcdef"
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    """A bare repository on `main` with one commit, standing in for GitHub."""
+    bare = tmp_path / "remote.git"
+    git("init", "--quiet", "--bare", "-b", "main", str(bare))
+    seed = tmp_path / "seed"
+    git("clone", "--quiet", str(bare), str(seed))
+    (seed / "README.md").write_text("# demo\n")
+    git("add", "README.md", cwd=seed)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "init",
+        cwd=seed)
+    git("push", "--quiet", "origin", "HEAD:main", cwd=seed)
+    return bare
+
+
+def make_settings(tmp_path: Path, **values: Any) -> Settings:
+    return load_settings(run_workspace_dir=tmp_path / "workspaces", **values)
+
+
+def phase(name: str, workspace: str | None, **extra: Any) -> PhaseInput:
+    return PhaseInput(run_id="run-1", phase=name, iteration=extra.pop("iteration", 0),
+                      issue=ISSUE, previous=extra.pop("previous", {}), workspace=workspace,
+                      **extra)
+
+
+async def prepare(settings: Settings, remote: Path, run_id: str = "run-1") -> WorkspaceInfo:
+    acts = WorkspaceActivities(settings)
+    return await ActivityEnvironment().run(
+        acts.prepare, WorkspaceInput(run_id, "octo/demo", str(remote), "ai/issue-42-run1"))
+
+
+async def run_phase(settings: Settings, input: PhaseInput) -> PhaseOutput:
+    return await ActivityEnvironment().run(AgentActivities(settings).run_phase, input)
+
+
+def exists(path: str | Path) -> bool:
+    return Path(path).exists()
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+async def test_run_phase_returns_artifact_and_patch_with_command_agent(
+    tmp_path: Path, remote: Path
+) -> None:
+    settings = make_settings(tmp_path, run_agent="command", run_agent_command=ECHO_AGENT)
+    info = await prepare(settings, remote)
+    qualified = await run_phase(settings, phase("qualify", info.path))
+    assert qualified.kind == "json" and qualified.artifact["qualified"] is True
+    assert qualified.patch == ""
+    out = await run_phase(settings, phase(
+        "implement", info.path, iteration=2, previous={"plan": {"steps": ["x"]}},
+        ci_failure="FAILED tests/test_x.py::test_y"))
+    assert out.kind == "json" and out.artifact["changed"] == ["HOOKFLOW_NOTES.md"]
+    assert out.artifact["fixedCi"] is True
+    assert "+++ b/HOOKFLOW_NOTES.md" in out.patch  # an untracked file is in the patch
+    assert "+- Add a greeting (iteration 2)" in out.patch
+    assert "fix for CI failure: FAILED tests/test_x.py::test_y" in out.patch
+    assert "echo agent: phase implement" in out.log_tail
+    assert out.truncated is False
+
+
+async def test_run_phase_accepts_plain_text_stdout(tmp_path: Path) -> None:
+    command = f"{shlex.quote(sys.executable)} -c \"print('just words')\""
+    settings = make_settings(tmp_path, run_agent="command", run_agent_command=command)
+    out = await run_phase(settings, phase("plan", None))
+    assert (out.kind, out.artifact.strip(), out.patch) == ("text", "just words", "")
+
+
+async def test_run_phase_posts_phase_json_to_http_agent(tmp_path: Path) -> None:
+    with FakeAgentServer() as agent:
+        agent.reply = {"steps": ["one", "two"]}
+        settings = make_settings(tmp_path, run_agent="http", run_agent_url=agent.url + "/agent")
+        out = await run_phase(settings, phase("plan", None, previous={"qualify": {"q": 1}}))
+    assert (out.kind, out.artifact) == ("json", {"steps": ["one", "two"]})
+    body = agent.bodies[0]
+    assert body["phase"] == "plan" and body["issue"] == ISSUE
+    assert body["previous"] == {"qualify": {"q": 1}} and body["ciFailure"] is None
+
+
+@pytest.mark.parametrize(("status", "non_retryable"), [(503, False), (429, False), (400, True),
+                                                      (404, True)])
+async def test_run_phase_classifies_http_agent_errors_by_status(
+    tmp_path: Path, status: int, non_retryable: bool
+) -> None:
+    with FakeAgentServer() as agent:
+        agent.status, agent.reply = status, {"error": "nope"}
+        settings = make_settings(tmp_path, run_agent="http", run_agent_url=agent.url)
+        with pytest.raises(ApplicationError) as caught:
+            await run_phase(settings, phase("plan", None))
+    assert caught.value.non_retryable is non_retryable
+    assert str(status) in str(caught.value)
+
+
+async def test_run_phase_http_agent_unreachable_is_retryable(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, run_agent="http", run_agent_url="http://127.0.0.1:9/x")
+    with pytest.raises(ApplicationError) as caught:
+        await run_phase(settings, phase("plan", None))
+    assert caught.value.non_retryable is False and "unreachable" in str(caught.value)
+
+
+@pytest.mark.parametrize("values", [
+    {}, {"run_agent": "command"}, {"run_agent": "http"},
+    {"run_agent": "", "run_agent_command": "echo"},
+])
+async def test_run_phase_fails_fast_when_no_agent_configured(
+    tmp_path: Path, values: dict[str, Any]
+) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        await run_phase(make_settings(tmp_path, **values), phase("qualify", None))
+    assert caught.value.non_retryable is True
+    assert "RUN_AGENT=command" in str(caught.value) and "RUN_AGENT_COMMAND" in str(caught.value)
+    assert "RUN_AGENT_URL" in str(caught.value)
+
+
+async def test_run_phase_missing_command_is_non_retryable(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, run_agent="command",
+                             run_agent_command="no-such-agent-xyz --flag")
+    with pytest.raises(ApplicationError) as caught:
+        await run_phase(settings, phase("qualify", None))
+    assert caught.value.non_retryable is True and "no-such-agent-xyz" in str(caught.value)
+
+
+async def test_run_phase_bad_exit_is_retryable_with_stderr_tail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECHO_AGENT_FAIL_PHASE", "test")
+    settings = make_settings(tmp_path, run_agent="command", run_agent_command=ECHO_AGENT)
+    assert (await run_phase(settings, phase("plan", None))).kind == "json"
+    with pytest.raises(ApplicationError) as caught:
+        await run_phase(settings, phase("test", None))
+    assert caught.value.non_retryable is False and caught.value.type == "AgentFailed"
+    assert "exited with 1" in str(caught.value)
+    assert "failing phase test as asked" in str(caught.value)
+
+
+async def test_run_phase_truncates_oversized_output(tmp_path: Path) -> None:
+    command = f"{shlex.quote(sys.executable)} -c \"print('x' * 3_000_000)\""
+    settings = make_settings(tmp_path, run_agent="command", run_agent_command=command)
+    out = await run_phase(settings, phase("plan", None))
+    assert out.truncated is True and out.kind == "text"
+    assert "[truncated by hookflow: 2000001 bytes dropped]" in out.artifact
+    assert len(out.artifact) < 1_000_100
+
+
+async def test_run_phase_times_out_and_kills_agent(tmp_path: Path) -> None:
+    command = f"{shlex.quote(sys.executable)} -c \"import time; time.sleep(60)\""
+    settings = make_settings(tmp_path, run_agent="command", run_agent_command=command,
+                             run_phase_timeout="1s")
+    started = time.monotonic()
+    with pytest.raises(ApplicationError) as caught:
+        await run_phase(settings, phase("plan", None))
+    assert caught.value.type == "AgentTimeout" and time.monotonic() - started < 10
+
+
+async def test_cancel_kills_agent_process_group_within_seconds(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    # The agent starts a grandchild too: cancel must take down the whole process group.
+    script = (
+        "import os, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        f"open({str(pids)!r}, 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
+        "time.sleep(120)\n"
+    )
+    (tmp_path / "agent.py").write_text(script)
+    settings = make_settings(tmp_path, run_agent="command",
+                             run_agent_command=f"{shlex.quote(sys.executable)} "
+                                               f"{tmp_path / 'agent.py'}")
+    env = ActivityEnvironment()
+    heartbeats: list[Any] = []
+    env.on_heartbeat = lambda *details: heartbeats.append(details)
+    task = asyncio.ensure_future(env.run(AgentActivities(settings).run_phase,
+                                         phase("implement", None)))
+    for _ in range(100):
+        if pids.exists() and pids.read_text():
+            break
+        await asyncio.sleep(0.1)
+    leader, grandchild = (int(p) for p in pids.read_text().split())
+    await asyncio.sleep(2.5)  # long enough for one heartbeat
+    started = time.monotonic()
+    env.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - started < 5
+    for _ in range(50):
+        if not alive(leader) and not alive(grandchild):
+            break
+        await asyncio.sleep(0.1)
+    assert not alive(leader) and not alive(grandchild)
+    assert heartbeats
+
+
+async def test_prepare_workspace_is_idempotent(tmp_path: Path, remote: Path) -> None:
+    settings = make_settings(tmp_path)
+    first = await prepare(settings, remote)
+    (Path(first.path) / "work.txt").write_text("in progress\n")
+    again = await prepare(settings, remote)
+    assert again == first
+    assert (Path(again.path) / "work.txt").exists()  # reused, not re-cloned
+    assert first.base_branch == "main"
+    assert first.base_sha == git("--git-dir", str(remote), "rev-parse", "refs/heads/main")
+    assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=Path(first.path)) == "ai/issue-42-run1"
+
+
+async def test_push_creates_branch_and_second_push_is_noop(tmp_path: Path, remote: Path) -> None:
+    settings = make_settings(tmp_path, run_agent="command", run_agent_command=ECHO_AGENT)
+    info = await prepare(settings, remote)
+    await run_phase(settings, phase("implement", info.path))
+    acts = WorkspaceActivities(settings)
+    push = PushInput("run-1", info.path, "ai/issue-42-run1", "hookflow: Add a greeting (#42)")
+    first = await ActivityEnvironment().run(acts.push, push)
+    assert first.pushed is True and first.head_sha
+    bare = ["--git-dir", str(remote)]
+    assert git(*bare, "rev-parse", "refs/heads/ai/issue-42-run1") == first.head_sha
+    assert git(*bare, "log", "-1", "--format=%an|%s", first.head_sha) == (
+        "hookflow[bot]|hookflow: Add a greeting (#42)")
+    assert "HOOKFLOW_NOTES.md" in git(*bare, "show", "--name-only", "--format=", first.head_sha)
+    second = await ActivityEnvironment().run(acts.push, push)
+    assert (second.pushed, second.head_sha) == (False, first.head_sha)
+    assert git(*bare, "rev-list", "--count", "refs/heads/ai/issue-42-run1") == "2"
+
+
+async def test_push_without_changes_pushes_nothing(tmp_path: Path, remote: Path) -> None:
+    settings = make_settings(tmp_path)
+    info = await prepare(settings, remote)
+    acts = WorkspaceActivities(settings)
+    result = await ActivityEnvironment().run(
+        acts.push, PushInput("run-1", info.path, "ai/issue-42-run1", "nothing"))
+    assert (result.pushed, result.head_sha) == (False, None)
+    assert git("--git-dir", str(remote), "branch", "--list", "ai/*") == ""
+
+
+async def test_prepare_after_crash_continues_from_pushed_branch(
+    tmp_path: Path, remote: Path
+) -> None:
+    settings = make_settings(tmp_path, run_agent="command", run_agent_command=ECHO_AGENT)
+    info = await prepare(settings, remote)
+    await run_phase(settings, phase("implement", info.path))
+    acts = WorkspaceActivities(settings)
+    pushed = await ActivityEnvironment().run(
+        acts.push, PushInput("run-1", info.path, "ai/issue-42-run1", "first"))
+    await ActivityEnvironment().run(acts.cleanup, CleanupInput("run-1"))
+    assert not exists(info.path)
+    fresh = await prepare(settings, remote)  # a new worker: the workspace is gone
+    assert fresh.base_sha == info.base_sha
+    assert git("rev-parse", "HEAD", cwd=Path(fresh.path)) == pushed.head_sha
+
+
+async def test_prepare_keeps_token_out_of_git_config(tmp_path: Path, remote: Path) -> None:
+    settings = make_settings(tmp_path, github_token=TOKEN)
+    info = await prepare(settings, remote)
+    config = (Path(info.path) / ".git" / "config").read_text()
+    assert TOKEN not in config and "extraheader" not in config
+
+
+async def test_prepare_sends_token_as_header_to_https_remote_and_redacts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_SSL_NO_VERIFY", "1")  # the local server's certificate is self-signed
+    settings = make_settings(tmp_path, github_token=TOKEN)
+    with FakeAgentServer(tls_dir=tmp_path) as server:
+        server.status, server.reply = 500, {"message": f"echo {TOKEN}"}
+        acts = WorkspaceActivities(settings)
+        with pytest.raises(ApplicationError) as caught:
+            await ActivityEnvironment().run(acts.prepare, WorkspaceInput(
+                "run-2", "octo/demo", f"{server.url}/octo/demo.git", "ai/issue-42-run2"))
+    basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
+    assert server.headers and server.headers[0].get("authorization") == f"Basic {basic}"
+    assert TOKEN not in str(caught.value) and basic not in str(caught.value)
+    config = tmp_path / "workspaces" / "run-2" / ".git" / "config"
+    assert not config.exists() or TOKEN not in config.read_text()
+
+
+async def test_cleanup_removes_workspace(tmp_path: Path, remote: Path) -> None:
+    settings = make_settings(tmp_path)
+    info = await prepare(settings, remote)
+    await ActivityEnvironment().run(WorkspaceActivities(settings).cleanup, CleanupInput("run-1"))
+    assert not exists(info.path)
+    assert exists(tmp_path / "workspaces")
