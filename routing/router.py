@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from routing.ai_run import route_ai_run
 from routing.decision import Delivery, HandlerResult, RouteDecision, RoutingConfig
+from routing.run_ci import route_run_ci
 
 Handler = Callable[[Delivery, RoutingConfig, str], HandlerResult]
 
@@ -13,6 +14,8 @@ Handler = Callable[[Delivery, RoutingConfig, str], HandlerResult]
 # of its events and may add actions. The first handler's reason explains an ignored delivery.
 HANDLERS: dict[str, list[Handler]] = {
     "issues": [route_ai_run],
+    "workflow_run": [route_run_ci],
+    "check_suite": [route_run_ci],
 }
 
 
