@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from routing.ai_run import route_ai_run
+from routing.automation import route_blocked, route_ci_failure, route_pr_merged
 from routing.decision import Delivery, HandlerResult, RouteDecision, RoutingConfig
+from routing.notify_route import route_notifications
 from routing.run_ci import route_run_ci
 
 Handler = Callable[[Delivery, RoutingConfig, str], HandlerResult]
@@ -13,9 +15,12 @@ Handler = Callable[[Delivery, RoutingConfig, str], HandlerResult]
 # Handlers keyed by the events they handle (go-githubapp style); each sees every delivery
 # of its events and may add actions. The first handler's reason explains an ignored delivery.
 HANDLERS: dict[str, list[Handler]] = {
-    "issues": [route_ai_run],
-    "workflow_run": [route_run_ci],
+    "issues": [route_ai_run, route_notifications, route_blocked],
+    "workflow_run": [route_notifications, route_run_ci, route_ci_failure],
     "check_suite": [route_run_ci],
+    "check_run": [route_notifications],
+    "pull_request": [route_notifications, route_pr_merged],
+    "push": [route_notifications],
 }
 
 

@@ -128,7 +128,7 @@ async def test_deliver_ai_run_completes_workflow_end_to_end(
 @pytest.mark.parametrize(
     ("event", "mutate", "reason"),
     [
-        ("push", lambda p: p, "not an issues event"),
+        ("star", lambda p: p, "not an issues event"),  # push is a seed-002 event now
         ("issues", lambda p: {**p, "label": {"name": "bug"}}, "label is not ai:run"),
         ("issues", lambda p: {**p, "label": {"name": "AI:RUN"}}, "label is not ai:run"),
         ("issues", lambda p: {**p, "action": "opened"}, "action is not labeled"),

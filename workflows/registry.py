@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from workflows.blocked_task import BlockedTaskWorkflow
+from workflows.ci_failure import CIFailureWorkflow
 from workflows.notification import NotificationWorkflow
+from workflows.notify_group import NotificationGroupWorkflow
+from workflows.pr_merged import PRMergedWorkflow
 from workflows.run import RunWorkflow
 
 WORKFLOWS: list[type] = [
+    BlockedTaskWorkflow,
+    CIFailureWorkflow,
+    NotificationGroupWorkflow,
     NotificationWorkflow,
+    PRMergedWorkflow,
     RunWorkflow,
 ]

@@ -1,0 +1,83 @@
+"""Read API for notifications (seed 002) and how each sink took them, behind the bearer token."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from api.deps import SessionDep, TokenDep
+from db.models import Notification
+
+router = APIRouter(prefix="/api/notifications", tags=["notifications"], dependencies=[TokenDep])
+
+
+class NotificationPublic(BaseModel):
+    id: uuid.UUID
+    type: str
+    priority: str
+    repo: str | None
+    event: str
+    deliveryId: str | None
+    groupKey: str | None
+    count: int
+    summary: str
+    url: str | None
+    sinks: dict[str, Any]
+    workflowId: str | None
+    createdAt: datetime
+    updatedAt: datetime
+
+    @classmethod
+    def of(cls, n: Notification) -> NotificationPublic:
+        url = n.details.get("url") if isinstance(n.details, dict) else None
+        return cls(
+            id=n.id, type=n.type, priority=n.priority, repo=n.repo, event=n.event,
+            deliveryId=n.delivery_id, groupKey=n.group_key, count=n.count, summary=n.summary,
+            url=url if isinstance(url, str) else None, sinks=n.sink_status,
+            workflowId=n.workflow_id, createdAt=n.created_at, updatedAt=n.updated_at,
+        )
+
+
+class NotificationsPublic(BaseModel):
+    data: list[NotificationPublic]
+    count: int
+    limit: int
+    offset: int
+
+
+@router.get("", response_model=NotificationsPublic)
+async def list_notifications(
+    session: SessionDep,
+    type: str | None = None,  # noqa: A002 - the public filter name
+    priority: str | None = None,
+    repo: str | None = None,
+    delivery_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> NotificationsPublic:
+    """List notifications, newest first, filtered by type, priority, repo and delivery id."""
+    filters = []
+    if type:
+        filters.append(Notification.type == type)
+    if priority:
+        filters.append(Notification.priority == priority.lower())
+    if repo:
+        filters.append(Notification.repo == repo)
+    if delivery_id:
+        filters.append(Notification.delivery_id == delivery_id)
+    query = (
+        select(Notification).where(*filters)
+        .order_by(col(Notification.created_at).desc(), col(Notification.id))
+        .offset(offset).limit(limit)
+    )
+    count_query = select(func.count()).select_from(Notification).where(*filters)
+    rows = (await session.exec(query)).all()
+    total = (await session.exec(count_query)).one()
+    return NotificationsPublic(data=[NotificationPublic.of(n) for n in rows], count=total,
+                               limit=limit, offset=offset)

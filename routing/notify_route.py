@@ -1,0 +1,82 @@
+"""Route CI and repository events (seed 002) to notification workflows. Pure: no I/O.
+
+ci_failure / ci_success go to their group's NotificationGroupWorkflow (signal-with-start: noise
+control); other notifications start a NotificationWorkflow named after the delivery. A blocked
+task is announced by the escalation workflow (issue 5), so here it is only listed in the reply.
+"""
+
+from __future__ import annotations
+
+from routing.actions import DispatchAction
+from routing.decision import Delivery, HandlerResult, RoutingConfig
+from routing.notifications import Notification, classify
+
+NOTIFICATION_WORKFLOW = "NotificationWorkflow"
+GROUP_WORKFLOW = "NotificationGroupWorkflow"
+GROUP_SIGNAL = "event"
+GROUPED_TYPES = frozenset({"ci_failure", "ci_success"})
+# Sent by BlockedTaskWorkflow (issue 5) with its escalation; starting one here would send twice.
+SENT_ELSEWHERE = frozenset({"task_blocked"})
+NOTIFY_EVENTS = ("workflow_run", "check_run", "pull_request", "issues", "push")
+
+
+def notification_workflow_id(delivery_id: str, index: int) -> str:
+    return f"notify-{delivery_id}-{index}"
+
+
+def group_workflow_id(kind: str, repo: str, workflow: str, branch: str) -> str:
+    prefix = "notify-ci" if kind == "workflow_run" else "notify-check"
+    return f"{prefix}-{repo}-{workflow}-{branch}"
+
+
+def _group_action(n: Notification, delivery_id: str, index: int) -> DispatchAction:
+    workflow = n.workflow or "workflow"
+    branch = n.branch or ""
+    return DispatchAction(
+        kind="signal_with_start",
+        workflow=GROUP_WORKFLOW,
+        workflow_id=group_workflow_id(n.event, n.repo, workflow, branch),
+        arg={"group_key": n.group_key, "kind": n.event, "repo": n.repo, "workflow": workflow,
+             "branch": branch},
+        signal=GROUP_SIGNAL,
+        signal_arg={"key": f"{delivery_id}-{index}", "notification": n.to_dict(),
+                    "delivery_id": delivery_id},
+        memo={"repo": n.repo, "group": n.group_key},
+    )
+
+
+def _start_action(n: Notification, delivery_id: str, index: int) -> DispatchAction:
+    return DispatchAction(
+        kind="start",
+        workflow=NOTIFICATION_WORKFLOW,
+        workflow_id=notification_workflow_id(delivery_id, index),
+        arg={"notification": n.to_dict(), "delivery_id": delivery_id, "count": 1},
+        memo={"repo": n.repo, "type": n.type, "priority": n.priority},
+    )
+
+
+def route_notifications(
+    delivery: Delivery, config: RoutingConfig, dedupe_key: str
+) -> HandlerResult:
+    try:
+        result = classify(
+            delivery.event,
+            delivery.payload,
+            watched_branches=config.watched_branches,
+            priority_overrides=config.priority_overrides,
+            blocked_label=config.blocked_label,
+        )
+    except ValueError as exc:  # a bad PRIORITY_MAP: say so instead of failing the delivery
+        return HandlerResult(False, f"notification settings invalid: {exc}")
+    if result.ignored:
+        return HandlerResult(False, result.reason)
+    actions: list[DispatchAction] = []
+    for index, n in enumerate(result.notifications):
+        if n.type in SENT_ELSEWHERE:
+            continue
+        if n.type in GROUPED_TYPES:
+            actions.append(_group_action(n, delivery.delivery_id, index))
+        else:
+            actions.append(_start_action(n, delivery.delivery_id, index))
+    listed = [{"type": n.type, "priority": n.priority} for n in result.notifications]
+    return HandlerResult(True, actions=actions, response={"notifications": listed})

@@ -1,0 +1,235 @@
+"""NotificationGroupWorkflow: CI noise control for one (repo, workflow, branch).
+
+Fed by signal-with-start (`event`) for every ci_failure / ci_success of its group:
+- failures within NOTIFY_GROUP_WINDOW become one notification carrying their count;
+- check_run failures whose head SHA also has a failed workflow_run are dropped (the workflow
+  failure already says it);
+- while the branch stays red a reminder goes out every NOTIFY_REPEAT_INTERVAL;
+- the first success after red sends one `ci_resolved` notification and ends the group.
+Each notification is a NotificationWorkflow child (abandoned: it outlives the group).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.notify import CoveredInput, GroupSettings, NotifyActivities
+    from routing.notifications import PRIORITIES
+    from workflows import search_attributes as sa
+    from workflows.notification import DB_ACTIVITY, NotificationInput, NotificationWorkflow
+
+WORKFLOW_NAME = "NotificationGroupWorkflow"
+SIGNAL = "event"
+SEEN_LIMIT = 500
+
+
+@dataclass
+class GroupEvent:
+    key: str  # "{delivery_id}-{index}": the same event signalled twice counts once
+    notification: dict[str, Any]
+    delivery_id: str | None = None
+
+
+@dataclass
+class GroupInput:
+    group_key: str
+    kind: str  # workflow_run | check_run
+    repo: str
+    workflow: str
+    branch: str = ""
+    # State carried across continue-as-new.
+    red_since: str | None = None
+    last_notice_at: str | None = None
+    failures_total: int = 0
+    reminders: int = 0
+    last_failure: dict[str, Any] | None = None
+    seen: list[str] = field(default_factory=list)
+    pending: list[GroupEvent] = field(default_factory=list)
+
+
+def _is_success(event: GroupEvent) -> bool:
+    return event.notification.get("type") == "ci_success"
+
+
+def _top_priority(items: list[dict[str, Any]]) -> str:
+    ranks = [PRIORITIES.index(p) for p in (i.get("priority") for i in items) if p in PRIORITIES]
+    return PRIORITIES[max(ranks)] if ranks else "high"
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class NotificationGroupWorkflow:
+    def __init__(self) -> None:
+        self._inbox: list[GroupEvent] = []
+        self._seen: list[str] = []
+        self._red = False
+        self._state: GroupInput | None = None
+
+    @workflow.signal(name=SIGNAL)
+    def event(self, event: GroupEvent) -> None:
+        if event.key in self._seen:
+            return
+        self._seen = [*self._seen[-(SEEN_LIMIT - 1):], event.key]
+        self._inbox.append(event)
+
+    @workflow.query
+    def state(self) -> dict[str, Any]:
+        s = self._state
+        return {
+            "red": self._red,
+            "red_since": s.red_since if s else None,
+            "failures_total": s.failures_total if s else 0,
+            "reminders": s.reminders if s else 0,
+            "pending": len(self._inbox),
+        }
+
+    @workflow.run
+    async def run(self, input: GroupInput) -> dict[str, Any]:
+        self._state = input
+        self._red = input.red_since is not None
+        self._seen = [*input.seen, *self._seen][-SEEN_LIMIT:]
+        self._inbox = [*input.pending, *self._inbox]
+        workflow.upsert_search_attributes([
+            sa.REPO.value_set(input.repo), sa.KIND.value_set("notification-group"),
+        ])
+        cfg: GroupSettings = await workflow.execute_activity_method(
+            NotifyActivities.group_settings, **DB_ACTIVITY
+        )
+        window = timedelta(seconds=cfg.window_seconds)
+        repeat = timedelta(seconds=cfg.repeat_seconds)
+        while True:
+            if not self._inbox and not self._red:
+                return self.state()
+            if not self._inbox and workflow.info().is_continue_as_new_suggested():
+                workflow.continue_as_new(self._carry(input))
+            if not self._inbox:
+                try:
+                    await workflow.wait_condition(
+                        lambda: bool(self._inbox), timeout=self._until_reminder(repeat)
+                    )
+                except TimeoutError:
+                    await self._remind(input)
+                continue
+            if _is_success(self._inbox[0]):
+                success = self._inbox.pop(0)
+                if self._red or input.failures_total:
+                    await self._resolve(input, success)
+                else:
+                    await self._notify(f"notify-{success.key}", success.notification,
+                                       success.delivery_id)
+                continue
+            batch = await self._collect(window)
+            await self._flush(input, batch)
+
+    async def _collect(self, window: timedelta) -> list[GroupEvent]:
+        """Gather failures until the window closes or a success arrives."""
+        batch: list[GroupEvent] = []
+        deadline = workflow.now() + window
+        while True:
+            while self._inbox and not _is_success(self._inbox[0]):
+                batch.append(self._inbox.pop(0))
+            remaining = (deadline - workflow.now()).total_seconds()
+            if self._inbox or remaining <= 0:
+                return batch
+            try:
+                await workflow.wait_condition(lambda: bool(self._inbox), timeout=remaining)
+            except TimeoutError:
+                return batch
+
+    async def _flush(self, input: GroupInput, batch: list[GroupEvent]) -> None:
+        if input.kind == "check_run":
+            shas = sorted({str(e.notification.get("head_sha")) for e in batch
+                           if e.notification.get("head_sha")})
+            covered: list[str] = await workflow.execute_activity_method(
+                NotifyActivities.failed_workflow_shas, CoveredInput(input.repo, shas),
+                **DB_ACTIVITY,
+            )
+            batch = [e for e in batch if e.notification.get("head_sha") not in covered]
+        if not batch:
+            return
+        if self._inbox and _is_success(self._inbox[0]):
+            # Green again before anyone was told: the resolution reports these failures.
+            input.failures_total += len(batch)
+            input.last_failure = batch[-1].notification
+            return
+        n = dict(batch[-1].notification)
+        count = len(batch)
+        if count > 1:
+            noun = "Check" if input.kind == "check_run" else "CI"
+            where = f" on {input.branch}" if input.branch else ""
+            n["title"] = f"{noun} failed {count} times: {input.workflow}{where}"
+            n["summary"] = f"{input.repo}: {n['title']}"
+        n["priority"] = _top_priority([e.notification for e in batch])
+        n["count"] = count
+        n["group_key"] = input.group_key
+        n["delivery_ids"] = [e.delivery_id for e in batch]
+        await self._notify(f"notify-{batch[0].key}", n, batch[0].delivery_id, count)
+        input.failures_total += count
+        input.last_failure = n
+        if input.kind == "workflow_run":
+            # Only workflow runs report success, so only they can stay red and be resolved.
+            now = workflow.now().isoformat()
+            input.red_since = input.red_since or now
+            input.last_notice_at = now
+            self._red = True
+        else:
+            input.failures_total = 0
+
+    def _until_reminder(self, repeat: timedelta) -> timedelta:
+        last = self._state.last_notice_at if self._state else None
+        if not last:
+            return repeat
+        due = datetime.fromisoformat(last) + repeat
+        return max(due - workflow.now(), timedelta(seconds=0))
+
+    async def _remind(self, input: GroupInput) -> None:
+        input.reminders += 1
+        n = dict(input.last_failure or {})
+        where = f" on {input.branch}" if input.branch else ""
+        n["title"] = f"Still failing: {input.workflow}{where}"
+        n["summary"] = (f"{input.repo}: {n['title']} — red since {input.red_since}, "
+                        f"{input.failures_total} failed run(s)")
+        n["reminder"] = input.reminders
+        n["count"] = input.failures_total
+        n["group_key"] = input.group_key
+        await self._notify(f"notify-{workflow.info().run_id}-r{input.reminders}", n, None,
+                           input.failures_total)
+        input.last_notice_at = workflow.now().isoformat()
+
+    async def _resolve(self, input: GroupInput, success: GroupEvent) -> None:
+        n = dict(success.notification)
+        where = f" on {input.branch}" if input.branch else ""
+        n["type"] = "ci_resolved"
+        n["title"] = f"CI recovered: {input.workflow}{where}"
+        since = f" (red since {input.red_since})" if input.red_since else ""
+        n["summary"] = (f"{input.repo}: {n['title']} after {input.failures_total} "
+                        f"failed run(s){since}")
+        n["failures"] = input.failures_total
+        n["group_key"] = input.group_key
+        await self._notify(f"notify-{success.key}", n, success.delivery_id)
+        input.red_since = input.last_notice_at = input.last_failure = None
+        input.failures_total = input.reminders = 0
+        self._red = False
+
+    async def _notify(
+        self, wf_id: str, n: dict[str, Any], delivery_id: str | None, count: int = 1
+    ) -> None:
+        try:
+            await workflow.start_child_workflow(
+                NotificationWorkflow.run,
+                NotificationInput(n, delivery_id, count),
+                id=wf_id,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("notification %s already started", wf_id)
+
+    def _carry(self, input: GroupInput) -> GroupInput:
+        return GroupInput(**{**input.__dict__, "seen": list(self._seen),
+                             "pending": list(self._inbox)})
+
