@@ -119,7 +119,8 @@ class AgentActivities:
                 "HOOKFLOW_RUN_ID": input.run_id, "HOOKFLOW_PHASE": input.phase,
                 "HOOKFLOW_ITERATION": str(input.iteration), "HOOKFLOW_WORKSPACE": cwd,
                 "HOOKFLOW_REPO": str(input.issue.get("repo", "")),
-                "HOOKFLOW_ISSUE_NUMBER": str(input.issue.get("issueNumber", "")),
+                "HOOKFLOW_ISSUE_NUMBER": str(
+                    input.issue.get("number", input.issue.get("issueNumber", ""))),
             }
             stdin = json.dumps(request_body(input)).encode()
             activity.logger.info("agent phase %s (iteration %d): %s", input.phase,

@@ -11,7 +11,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.process import HEARTBEAT_SECONDS, OUTPUT_LIMIT, TRUNCATED_MARKER
+from activities.process import OUTPUT_LIMIT, TRUNCATED_MARKER, heartbeat_interval
 
 
 async def _post(url: str, body: dict[str, Any], time_limit: float) -> tuple[int, bytes, int]:
@@ -33,9 +33,10 @@ async def post_phase(
     """POST one phase; returns (artifact, kind, truncated). 5xx, 429 and transport errors are
     retryable; other 4xx are not (the request itself is wrong)."""
     task = asyncio.ensure_future(_post(url, body, time_limit))
+    beat = heartbeat_interval()
     try:
         while True:
-            done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_SECONDS)
+            done, _ = await asyncio.wait({task}, timeout=beat)
             if done:
                 break
             with contextlib.suppress(RuntimeError):

@@ -76,6 +76,17 @@ def _heartbeat(details: str) -> None:
         activity.heartbeat(details)
 
 
+def heartbeat_interval() -> float:
+    """Heartbeat often enough for the activity's heartbeat timeout (at most every 2 s)."""
+    try:
+        timeout = activity.info().heartbeat_timeout
+    except RuntimeError:
+        return HEARTBEAT_SECONDS
+    if not timeout:
+        return HEARTBEAT_SECONDS
+    return max(0.1, min(HEARTBEAT_SECONDS, timeout.total_seconds() / 3))
+
+
 def _signal_group(proc: asyncio.subprocess.Process, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
@@ -118,6 +129,7 @@ async def run_process(
     readers = asyncio.gather(_pump(proc.stdout, out), _pump(proc.stderr, err))
     loop = asyncio.get_running_loop()
     deadline = None if time_limit is None else loop.time() + time_limit
+    beat = heartbeat_interval()
     try:
         if proc.stdin is not None:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -125,7 +137,7 @@ async def run_process(
                 await proc.stdin.drain()
             proc.stdin.close()
         while True:
-            wait = HEARTBEAT_SECONDS
+            wait = beat
             if deadline is not None:
                 wait = min(wait, max(0.0, deadline - loop.time()))
             try:
