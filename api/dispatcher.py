@@ -80,6 +80,7 @@ class Dispatcher:
         self._task_queue = task_queue
         self._interval = interval
         self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
 
     async def dispatch(self, event_id: uuid.UUID) -> bool:
         """Try to finish one delivery's plan; True when everything went through."""
@@ -115,6 +116,22 @@ class Dispatcher:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def dispatch_soon(self, event_id: uuid.UUID, timeout: float) -> None:
+        """Start a recorded delivery's plan after the reply has gone out (GitHub waits for
+        nobody); if it cannot finish within `timeout`, the loop takes over."""
+
+        async def attempt() -> None:
+            try:
+                if not await asyncio.wait_for(self.dispatch(event_id), timeout=timeout):
+                    self.wake()
+            except Exception:  # noqa: BLE001 - still pending in the database; the loop retries
+                log.warning("delivery row %s: dispatch deferred to the loop", event_id)
+                self.wake()
+
+        task = asyncio.create_task(attempt())
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
 
     async def pending_ids(self, limit: int = 100) -> list[uuid.UUID]:
         async with self._sessions() as session:

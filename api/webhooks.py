@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
@@ -93,15 +92,10 @@ async def handle_delivery(
     outcome = await ingest(sessions, delivery=delivery, config=state.routing,
                            body_size=len(body))
     if outcome.needs_dispatch and outcome.event_id is not None:
-        try:
-            # Bounded: GitHub gives up after 10 s; the dispatcher loop finishes what this can't.
-            await asyncio.wait_for(
-                state.dispatcher.dispatch(outcome.event_id),
-                timeout=settings.dispatch_inline_timeout_seconds,
-            )
-        except Exception:  # noqa: BLE001 - recorded as pending; the loop retries
-            log.warning("delivery %s: inline dispatch deferred", delivery.delivery_id)
-            state.dispatcher.wake()
+        # The row is committed, so the reply need not wait for Temporal.
+        state.dispatcher.dispatch_soon(
+            outcome.event_id, timeout=settings.dispatch_inline_timeout_seconds
+        )
     return _response(outcome)
 
 
