@@ -1,0 +1,103 @@
+"""Helpers for the AI run tests: a local bare git remote, payloads, waiting on a run's state."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from db.engine import SessionFactory
+from db.models import Run, RunArtifact
+from tests.conftest import ROOT, load_fixture
+from tests.fakes import FakeGitHub
+
+REPO = "octo-org/octo-repo"
+GH_TOKEN = "gh-test-token-123"
+UI_URL = "http://temporal-ui.test:8233"
+ECHO_AGENT = f"{sys.executable} {ROOT / 'examples' / 'agent' / 'echo_agent.py'}"
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    return result.stdout.strip()
+
+
+def make_bare_remote(tmp_path: Path) -> Path:
+    """A bare repository with one commit on `main`, standing in for the GitHub remote."""
+    bare = tmp_path / "remote.git"
+    git("init", "--quiet", "--bare", "--initial-branch=main", str(bare))
+    seed = tmp_path / "seed"
+    git("init", "--quiet", "--initial-branch=main", str(seed))
+    (seed / "README.md").write_text("# octo-repo\n")
+    git("add", "README.md", cwd=seed)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "init",
+        cwd=seed)
+    git("push", "--quiet", str(bare), "main", cwd=seed)
+    return bare
+
+
+def remote_head(bare: Path, branch: str) -> str | None:
+    out = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
+                         cwd=bare, capture_output=True, text=True)
+    return out.stdout.strip() or None
+
+
+def run_settings(fake: FakeGitHub, tmp_path: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "run_agent": "command",
+        "run_agent_command": ECHO_AGENT,
+        "run_workspace_dir": tmp_path / "workspaces",
+        "run_phase_timeout": "30s",
+        "github_api_url": fake.url,
+        "github_token": GH_TOKEN,
+        "temporal_ui_url": UI_URL,
+        **extra,
+    }
+
+
+def labelled_payload(issue_number: int, clone_url: str) -> dict[str, Any]:
+    payload = copy.deepcopy(load_fixture("events/issues_labeled_ai_run.json"))
+    payload["issue"]["number"] = issue_number
+    payload["repository"]["clone_url"] = clone_url
+    return payload
+
+
+def ci_payload(branch: str, head_sha: str | None, conclusion: str, *,
+               run_id: int | None = None) -> dict[str, Any]:
+    payload = copy.deepcopy(load_fixture("events/workflow_run.ai_branch.json"))
+    item = payload["workflow_run"]
+    item.update(head_branch=branch, head_sha=head_sha, conclusion=conclusion,
+                id=run_id or uuid.uuid4().int % 10**9)
+    return payload
+
+
+async def get_run(sessions: SessionFactory, run_id: str) -> Run:
+    async with sessions() as session:
+        run = await session.get(Run, uuid.UUID(run_id))
+        assert run is not None
+        return run
+
+
+async def wait_run(sessions: SessionFactory, run_id: str, *, status: set[str] | None = None,
+                   phase: str | None = None, within: float = 60) -> Run:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        run = await get_run(sessions, run_id)
+        if (status is None or run.status in status) and (phase is None or run.phase == phase):
+            return run
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"run {run_id}: still {run.status}/{run.phase} "
+                                 f"(wanted {status}/{phase}); error={run.error}")
+        await asyncio.sleep(0.2)
+
+
+async def artifacts(sessions: SessionFactory, run_id: str) -> dict[str, RunArtifact]:
+    async with sessions() as session:
+        query = select(RunArtifact).where(RunArtifact.run_id == uuid.UUID(run_id))
+        return {a.name: a for a in (await session.exec(query)).all()}

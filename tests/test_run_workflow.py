@@ -1,0 +1,264 @@
+"""RunWorkflow end to end: real Temporal + Postgres, FakeGitHub, a bare git remote, echo agent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from db.engine import SessionFactory
+from settings import Settings
+from tests.conftest import auth, deliver
+from tests.fakes import FakeGitHub
+from tests.run_support import (
+    GH_TOKEN,
+    REPO,
+    UI_URL,
+    artifacts,
+    ci_payload,
+    get_run,
+    git,
+    labelled_payload,
+    make_bare_remote,
+    remote_head,
+    run_settings,
+    wait_run,
+)
+from worker import build_worker
+from workflows.run import RunWorkflow
+
+PHASES = ["qualify", "plan", "implement", "test", "document", "report"]
+
+
+@pytest.fixture
+def fake_github() -> Iterator[FakeGitHub]:
+    with FakeGitHub(token=GH_TOKEN) as fake:
+        fake.add_repo(REPO)
+        yield fake
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Path:
+    return make_bare_remote(tmp_path)
+
+
+@pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+def settings_overrides(
+    fake_github: FakeGitHub, tmp_path: Path, extra_settings: dict[str, Any]
+) -> dict[str, Any]:
+    return run_settings(fake_github, tmp_path, **extra_settings)
+
+
+async def label_issue(api: httpx.AsyncClient, fake: FakeGitHub, bare: Path) -> tuple[int, str]:
+    issue = fake.add_issue(REPO, title="Add a retry to the importer", labels=("ai:run",))
+    response = await deliver(api, "issues", labelled_payload(issue["number"], str(bare)))
+    assert response.status_code == 200, response.text
+    return issue["number"], response.json()["runId"]
+
+
+async def send_ci(api: httpx.AsyncClient, sessions: SessionFactory, bare: Path, run_id: str,
+                  conclusion: str, *, ci_run_id: int | None = None) -> None:
+    run = await wait_run(sessions, run_id, status={"WAITING_CI"})
+    assert run.branch is not None
+    head = remote_head(bare, run.branch)
+    assert head is not None, "the branch is pushed before the run waits for CI"
+    response = await deliver(api, "workflow_run",
+                             ci_payload(run.branch, head, conclusion, run_id=ci_run_id))
+    assert response.status_code == 200 and run.workflow_id in response.json()["workflowIds"]
+    # The signal is consumed: the run leaves WAITING_CI (or already re-entered it later).
+    for _ in range(300):
+        now = await get_run(sessions, run_id)
+        if now.status != "WAITING_CI" or now.iteration != run.iteration:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not take the CI result")
+
+
+def marker_comments(fake: FakeGitHub, number: int, run_id: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for comment in fake.comments(REPO, number):
+        for key in ("start", "final", "cancelled", "escalated", "failure-1", "failure-final"):
+            if f"hookflow:run-{run_id}-{key} " in comment["body"]:
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+async def test_labelled_issue_runs_all_phases_to_succeeded(
+    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    bare: Path, temporal_client: Client,
+) -> None:
+    number, run_id = await label_issue(api, fake_github, bare)
+    await send_ci(api, sessions, bare, run_id, "success")
+    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    assert run.status == "SUCCEEDED", run.error
+    assert run.phase == "report" and run.iteration == 1
+
+    found = await artifacts(sessions, run_id)
+    for name in [*PHASES, "issue", "patch", "summary", "log-implement"]:
+        assert name in found, sorted(found)
+    assert json.loads(found["qualify"].content)["qualified"] is True
+    assert "HOOKFLOW_NOTES.md" in found["patch"].content
+    listed = (await api.get(f"/api/runs/{run_id}/artifacts", headers=auth())).json()
+    assert {a["name"] for a in listed["data"]} == set(found)
+
+    assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}
+    start = next(c["body"] for c in fake_github.comments(REPO, number) if "started" in c["body"])
+    assert f"{UI_URL}/namespaces/default/workflows/{run.workflow_id}" in start
+    [pull] = fake_github.pulls(REPO)
+    assert pull["draft"] is True and pull["head"]["ref"] == run.branch
+    assert pull["base"]["ref"] == "main" and f"Refs #{number}" in pull["body"]
+    assert run.pr_number == pull["number"]
+    assert run.branch and "HOOKFLOW_NOTES.md" in git("ls-tree", "--name-only", run.branch,
+                                                     cwd=bare)
+
+    handle = temporal_client.get_workflow_handle(run.workflow_id)
+    progress = await handle.query(RunWorkflow.progress)
+    assert (progress.status, progress.phase, progress.iteration) == ("SUCCEEDED", "report", 1)
+    attrs = {k.name: v for k, v in (await handle.describe()).typed_search_attributes}  # type: ignore[attr-defined]
+    assert attrs["HookflowStatus"] == "SUCCEEDED" and attrs["HookflowPhase"] == "report"
+
+
+@pytest.mark.parametrize("extra_settings", [{"run_phase_timeout": "20s"}])
+async def test_worker_killed_mid_phase_finishes_without_duplicates(
+    api: httpx.AsyncClient, sessions: SessionFactory, settings: Settings,
+    temporal_client: Client, fake_github: FakeGitHub, bare: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ECHO_AGENT_SLEEP", "4")
+    monkeypatch.setenv("ECHO_AGENT_SLEEP_PHASE", "plan")
+    first = build_worker(temporal_client, settings, sessions)
+    async with first:
+        number, run_id = await label_issue(api, fake_github, bare)
+        await wait_run(sessions, run_id, phase="plan")
+        await asyncio.sleep(0.5)  # the agent process is running
+    # The first worker is gone mid-phase; a new one on the same task queue takes over.
+    monkeypatch.delenv("ECHO_AGENT_SLEEP")
+    async with build_worker(temporal_client, settings, sessions):
+        await send_ci(api, sessions, bare, run_id, "success")
+        run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    assert run.status == "SUCCEEDED", run.error
+    assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}
+    assert len(fake_github.pulls(REPO)) == 1
+    assert len(fake_github.requests_to("POST", r"/issues/\d+/comments$")) == 2
+    # The plan phase really was cut off and run again by the second worker.
+    history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
+    attempts = [e.activity_task_started_event_attributes.attempt for e in history.events
+                if e.HasField("activity_task_started_event_attributes")]
+    assert max(attempts) >= 2  # intermediate attempts are not in history; the last one is
+
+
+@pytest.mark.parametrize("extra_settings", [{"run_phase_timeout": "2m"}])
+async def test_cancel_during_phase_ends_cancelled_within_seconds(
+    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    bare: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ECHO_AGENT_SLEEP", "60")
+    monkeypatch.setenv("ECHO_AGENT_SLEEP_PHASE", "plan")
+    number, run_id = await label_issue(api, fake_github, bare)
+    await wait_run(sessions, run_id, phase="plan")
+    started = asyncio.get_running_loop().time()
+    response = await api.post(f"/api/runs/{run_id}/signals/cancel", headers=auth())
+    assert response.status_code == 202
+    run = await wait_run(sessions, run_id, status={"CANCELLED"}, within=10)
+    assert asyncio.get_running_loop().time() - started < 10
+    assert run.phase == "plan" and run.finished_at is not None
+    assert marker_comments(fake_github, number, run_id) == {"start": 1, "cancelled": 1}
+    assert fake_github.pulls(REPO) == []
+    again = await api.post(f"/api/runs/{run_id}/signals/cancel", headers=auth())
+    assert again.status_code == 409
+
+
+async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
+    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    bare: Path,
+) -> None:
+    number, run_id = await label_issue(api, fake_github, bare)
+    for attempt in (1, 2):
+        ci_id = 5000 + attempt
+        fake_github.add_workflow_run(REPO, run_id=ci_id, name="CI", conclusion="failure",
+                                     jobs=[{"id": 7000 + attempt, "name": "pytest",
+                                            "conclusion": "failure",
+                                            "steps": [{"name": "Run tests",
+                                                       "conclusion": "failure"}],
+                                            "logs": f"collected 3 items\nE   AssertionError: "
+                                                    f"boom {attempt}\n"}])
+        await send_ci(api, sessions, bare, run_id, "failure", ci_run_id=ci_id)
+    await send_ci(api, sessions, bare, run_id, "success")
+    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED", "ESCALATED"})
+    assert run.status == "SUCCEEDED", run.error
+    assert run.iteration == 3
+    found = await artifacts(sessions, run_id)
+    assert "boom 1" in found["ci-failure-1"].content and "boom 2" in found["ci-failure-2"].content
+    assert {"implement-iteration-2", "implement-iteration-3", "test-iteration-3"} <= set(found)
+    assert json.loads(found["implement-iteration-2"].content)["fixedCi"] is True
+    assert run.branch is not None
+    notes = git("show", f"{run.branch}:HOOKFLOW_NOTES.md", cwd=bare)
+    assert notes.count("fix for CI failure") == 2
+    assert len(fake_github.pulls(REPO)) == 1
+    assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}
+
+
+@pytest.mark.parametrize("extra_settings", [{"run_max_ci_iterations": 2}])
+async def test_ci_failing_past_limit_escalates(
+    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    bare: Path,
+) -> None:
+    number, run_id = await label_issue(api, fake_github, bare)
+    await send_ci(api, sessions, bare, run_id, "failure")
+    await send_ci(api, sessions, bare, run_id, "failure")
+    run = await wait_run(sessions, run_id, status={"ESCALATED", "SUCCEEDED", "FAILED"})
+    assert run.status == "ESCALATED", run.error
+    assert "RUN_MAX_CI_ITERATIONS=2" in (run.error or "")
+    escalation = json.loads((await artifacts(sessions, run_id))["escalation"].content)
+    assert escalation["ciFailures"] == 2 and escalation["prUrl"] == run.pr_url
+    assert marker_comments(fake_github, number, run_id) == {"start": 1, "escalated": 1}
+
+
+@pytest.mark.parametrize("extra_settings", [{"run_approval_required": True}])
+async def test_approval_gate_waits_for_approve(
+    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    bare: Path,
+) -> None:
+    _, run_id = await label_issue(api, fake_github, bare)
+    run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
+    await asyncio.sleep(1)
+    run = await get_run(sessions, run_id)
+    assert run.status == "WAITING_APPROVAL"
+    assert run.branch and remote_head(bare, run.branch) is None  # nothing pushed yet
+    assert fake_github.pulls(REPO) == []
+    response = await api.post(f"/api/runs/{run_id}/signals/approve", headers=auth())
+    assert response.status_code == 202
+    await send_ci(api, sessions, bare, run_id, "success")
+    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    assert run.status == "SUCCEEDED", run.error
+    assert len(fake_github.pulls(REPO)) == 1
+
+
+@pytest.mark.parametrize("extra_settings", [{"run_retry_window": "1m"}])
+async def test_failed_phase_waits_for_retry_and_reruns_it(
+    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    bare: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ECHO_AGENT_FAIL_PHASE", "test")
+    number, run_id = await label_issue(api, fake_github, bare)
+    run = await wait_run(sessions, run_id, status={"FAILED"}, within=60)
+    assert run.phase == "test" and "phase test" in (run.error or "")
+    assert marker_comments(fake_github, number, run_id).get("failure-1") == 1
+    monkeypatch.delenv("ECHO_AGENT_FAIL_PHASE")
+    response = await api.post(f"/api/runs/{run_id}/signals/retry", headers=auth())
+    assert response.status_code == 202
+    await send_ci(api, sessions, bare, run_id, "success")
+    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    assert run.status == "SUCCEEDED", run.error
+    assert "test" in await artifacts(sessions, run_id)
