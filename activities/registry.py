@@ -6,9 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from activities.agent import AgentActivities
+from activities.ci_failure import CIFailureActivities
 from activities.notify import NotifyActivities
+from activities.pr_merged import PRMergedActivities
 from activities.run_github import RunGitHubActivities
 from activities.runs import RunActivities
+from activities.tasks import TaskActivities
 from activities.workspace import WorkspaceActivities
 from db.engine import SessionFactory
 from settings import Settings
@@ -20,6 +23,9 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
     agent = AgentActivities(settings)
     workspace = WorkspaceActivities(settings)
     notify = NotifyActivities(settings, sessions)
+    ci = CIFailureActivities(settings)
+    merged = PRMergedActivities(sessions, settings)
+    tasks = TaskActivities(sessions, settings)
     return [
         runs.set_status,
         runs.record_artifact,
@@ -39,4 +45,15 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         notify.finish,
         notify.group_settings,
         notify.failed_workflow_shas,
+        ci.ci_settings,
+        ci.collect_failed_jobs,
+        ci.open_issue,
+        ci.comment_failure,
+        ci.close_recovered,
+        ci.reopen_flaky,
+        merged.close_issue,
+        merged.mark_run_merged,
+        tasks.update,
+        tasks.blocked_in_repo,
+        tasks.blocked_schedule,
     ]

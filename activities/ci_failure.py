@@ -1,0 +1,196 @@
+"""CI-failure side effects: read a run's failed jobs and logs, open/comment/close/reopen its issue.
+
+Every write is idempotent: issues and comments carry a hidden marker keyed by the run, so a
+retried activity finds what its earlier attempt wrote instead of writing it twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import activity
+
+from activities.github_client import GitHubFactory, github_factory
+from activities.github_errors import github_call
+from ghclient import GitHubClient
+from ghclient.bodies import marker
+from ghclient.errors import GitHubNotFound
+from routing.ci_failure import (
+    FailedJob,
+    failure_comment_body,
+    failure_issue_body,
+    failure_issue_title,
+    fingerprint,
+    flaky_reopen_comment_body,
+    log_excerpt,
+    recovery_comment_body,
+)
+from settings import Settings, parse_duration
+
+FAILED_CONCLUSIONS = ("failure", "timed_out", "startup_failure")
+MAX_JOBS_WITH_LOGS = 10
+FLAKY_LABEL = "flaky"
+
+
+@dataclass
+class CIRunEvent:
+    """One completed workflow run, as routing sends it (the signal argument)."""
+
+    repo: str
+    workflow: str
+    branch: str
+    run_id: int
+    run_url: str = ""
+    attempt: int = 1
+    head_sha: str = ""
+    actor: str = ""
+    conclusion: str = "failure"
+    delivery_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.run_id}-{self.attempt}-{self.conclusion}"
+
+
+@dataclass
+class CISettings:
+    label: str
+    reopen_window_seconds: float
+
+
+@dataclass
+class IssueInfo:
+    number: int
+    url: str = ""
+    created: bool = False
+
+
+@dataclass
+class FailureReport:
+    """A failed run and the issue it is reported on (number 0 = open a new issue)."""
+
+    event: CIRunEvent
+    label: str
+    issue_number: int = 0
+    failure_count: int = 1
+    failed_jobs: list[FailedJob] = field(default_factory=list)
+    recovered_sha: str | None = None
+
+
+def _key(event: CIRunEvent, what: str) -> str:
+    fp = fingerprint(event.repo, event.workflow, event.branch)
+    return f"ci-failure:{fp}:{what}:{event.run_id}:{event.attempt}"
+
+
+def _failed_steps(job: dict[str, Any]) -> list[str]:
+    steps = job.get("steps") or []
+    return [str(s.get("name")) for s in steps if s.get("conclusion") in FAILED_CONCLUSIONS]
+
+
+async def _excerpt(github: GitHubClient, repo: str, job_id: int, steps: list[str]) -> str:
+    async with github_call(f"download logs of job {job_id} in {repo}"):
+        try:
+            text = await github.download_job_logs(repo, job_id)
+        except GitHubNotFound:
+            return ""  # logs expired or deleted: the issue still lists the job
+    return log_excerpt(text, step_name=steps[0] if steps else None)
+
+
+class CIFailureActivities:
+    def __init__(self, settings: Settings, github: GitHubFactory | None = None) -> None:
+        self._settings = settings
+        self._github = github or github_factory(settings)
+
+    @activity.defn(name="ci.settings")
+    async def ci_settings(self) -> CISettings:
+        """The label and reopen window, read once into the workflow's history."""
+        window = parse_duration(self._settings.ci_failure_reopen_window)
+        return CISettings(self._settings.ci_failure_label, window.total_seconds())
+
+    @activity.defn(name="ci.collect_failed_jobs")
+    async def collect_failed_jobs(self, event: CIRunEvent) -> list[FailedJob]:
+        """The run's failed jobs with their failed steps and a log excerpt of each."""
+        result: list[FailedJob] = []
+        async with self._github() as github:
+            async with github_call(f"list jobs of run {event.run_id} in {event.repo}"):
+                jobs = await github.list_run_jobs(event.repo, event.run_id)
+            for job in jobs:
+                if job.get("conclusion") not in FAILED_CONCLUSIONS:
+                    continue
+                steps = _failed_steps(job)
+                excerpt = ""
+                if len(result) < MAX_JOBS_WITH_LOGS:
+                    activity.heartbeat(job.get("id"))
+                    excerpt = await _excerpt(github, event.repo, int(job["id"]), steps)
+                result.append(FailedJob(
+                    name=str(job.get("name") or job.get("id")),
+                    url=str(job.get("html_url") or ""), failed_steps=steps, excerpt=excerpt,
+                ))
+        return result
+
+    @activity.defn(name="ci.open_issue")
+    async def open_issue(self, report: FailureReport) -> IssueInfo:
+        """Open the issue for a first failure (or find the one an earlier attempt opened)."""
+        e = report.event
+        key = _key(e, "issue")
+        body = failure_issue_body(
+            repo=e.repo, workflow=e.workflow, branch=e.branch, run_url=e.run_url,
+            run_id=e.run_id, attempt=e.attempt, head_sha=e.head_sha, actor=e.actor,
+            failed_jobs=report.failed_jobs, marker=marker(key),
+        )
+        what = f"open CI-failure issue in {e.repo}"
+        async with self._github() as github, github_call(what):
+            issue, created = await github.ensure_issue(
+                e.repo, key=key, title=failure_issue_title(e.workflow, e.branch), body=body,
+                labels=[report.label],
+            )
+        return IssueInfo(int(issue["number"]), str(issue.get("html_url") or ""), created)
+
+    @activity.defn(name="ci.comment_failure")
+    async def comment_failure(self, report: FailureReport) -> None:
+        """Add a repeat failure to the open issue."""
+        e = report.event
+        key = _key(e, "comment")
+        body = failure_comment_body(
+            run_url=e.run_url, run_id=e.run_id, attempt=e.attempt, head_sha=e.head_sha,
+            failed_jobs=report.failed_jobs, failure_count=report.failure_count,
+            marker=marker(key),
+        )
+        what = f"comment on {e.repo}#{report.issue_number}"
+        async with self._github() as github, github_call(what):
+            await github.ensure_comment(e.repo, report.issue_number, key=key, body=body)
+
+    @activity.defn(name="ci.close_recovered")
+    async def close_recovered(self, report: FailureReport) -> None:
+        """A green run: say so on the issue and close it as completed."""
+        e = report.event
+        key = _key(e, "recovered")
+        body = recovery_comment_body(
+            run_url=e.run_url, head_sha=e.head_sha, workflow=e.workflow, branch=e.branch,
+            marker=marker(key),
+        )
+        what = f"close {e.repo}#{report.issue_number}"
+        async with self._github() as github, github_call(what):
+            await github.ensure_comment(e.repo, report.issue_number, key=key, body=body)
+            await github.update_issue(
+                e.repo, report.issue_number, state="closed", state_reason="completed"
+            )
+
+    @activity.defn(name="ci.reopen_flaky")
+    async def reopen_flaky(self, report: FailureReport) -> None:
+        """A failure soon after the issue was closed: reopen it and label it flaky."""
+        e = report.event
+        key = _key(e, "reopened")
+        body = flaky_reopen_comment_body(
+            run_url=e.run_url, run_id=e.run_id, attempt=e.attempt, head_sha=e.head_sha,
+            workflow=e.workflow, branch=e.branch, failed_jobs=report.failed_jobs,
+            recovered_sha=report.recovered_sha, marker=marker(key),
+        )
+        what = f"reopen {e.repo}#{report.issue_number}"
+        async with self._github() as github, github_call(what):
+            await github.update_issue(
+                e.repo, report.issue_number, state="open", state_reason="reopened"
+            )
+            await github.add_labels(e.repo, report.issue_number, [FLAKY_LABEL])
+            await github.ensure_comment(e.repo, report.issue_number, key=key, body=body)

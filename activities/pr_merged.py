@@ -1,0 +1,104 @@
+"""Merged-PR side effects: close the issues a PR names (with a comment), mark runs merged."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlmodel import select
+from temporalio import activity
+
+from activities.github_client import GitHubFactory, github_factory
+from activities.github_errors import github_call
+from db.engine import SessionFactory
+from db.models import Run
+from db.types import utcnow
+from ghclient.bodies import marker
+from settings import Settings
+
+# Run branches are `ai/issue-<n>-<short run id>` (routing.ai_run.run_branch).
+RUN_BRANCH = re.compile(r"^ai/issue-(?P<issue>\d+)-(?P<short>[0-9a-f]{8})$")
+
+
+@dataclass
+class CloseIssueInput:
+    repo: str
+    issue_number: int
+    pr_repo: str
+    pr_number: int
+    pr_url: str
+    base_branch: str
+
+
+@dataclass
+class CloseIssueResult:
+    repo: str
+    issue_number: int
+    outcome: str  # closed | already_closed
+    title: str = ""
+
+
+@dataclass
+class RunMergedInput:
+    repo: str
+    head_branch: str
+    pr_number: int
+    pr_url: str
+
+
+def close_comment(pr_repo: str, pr_number: int, pr_url: str, base: str, key: str) -> str:
+    where = f" into `{base}`" if base else ""
+    return (
+        f"{marker(key)}\nClosed by [{pr_repo}#{pr_number}]({pr_url}), merged{where}. "
+        "GitHub only closes issues for pull requests into the default branch; "
+        "hookflow closed this one for it."
+    )
+
+
+class PRMergedActivities:
+    def __init__(
+        self, sessions: SessionFactory, settings: Settings, github: GitHubFactory | None = None
+    ) -> None:
+        self._sessions = sessions
+        self._github = github or github_factory(settings)
+
+    @activity.defn(name="pr.close_issue")
+    async def close_issue(self, input: CloseIssueInput) -> CloseIssueResult:
+        """Close one referenced issue with a comment linking the PR, unless already closed."""
+        ref = f"{input.repo}#{input.issue_number}"
+        what = f"close {ref} for {input.pr_repo}#{input.pr_number}"
+        async with self._github() as github, github_call(what):
+            issue = await github.get_issue(input.repo, input.issue_number)
+            title = str(issue.get("title") or "")
+            key = f"pr-merged:{input.pr_repo}#{input.pr_number}:closes:{ref}"
+            if issue.get("state") == "closed":
+                return CloseIssueResult(input.repo, input.issue_number, "already_closed", title)
+            body = close_comment(
+                input.pr_repo, input.pr_number, input.pr_url, input.base_branch, key
+            )
+            await github.ensure_comment(
+                input.repo, input.issue_number, key=key, body=body
+            )
+            await github.update_issue(
+                input.repo, input.issue_number, state="closed", state_reason="completed"
+            )
+        return CloseIssueResult(input.repo, input.issue_number, "closed", title)
+
+    @activity.defn(name="pr.mark_run_merged")
+    async def mark_run_merged(self, input: RunMergedInput) -> str | None:
+        """Set `runs.merged_at` (and the PR) on the run whose branch the PR merged."""
+        if not RUN_BRANCH.match(input.head_branch):
+            return None
+        async with self._sessions() as session:
+            query = select(Run).where(Run.repo == input.repo, Run.branch == input.head_branch)
+            run = (await session.exec(query)).first()
+            if run is None:
+                return None
+            now = utcnow()
+            run.merged_at = run.merged_at or now
+            run.pr_number = run.pr_number or input.pr_number
+            run.pr_url = run.pr_url or input.pr_url
+            run.updated_at = now
+            session.add(run)
+            await session.commit()
+            return str(run.id)

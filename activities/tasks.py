@@ -1,0 +1,121 @@
+"""Task bookkeeping: mirror an issue's task status into the `tasks` table, list blocked tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+from temporalio import activity
+
+from db.engine import SessionFactory
+from db.models import Task
+from db.types import utcnow
+from routing.notifications import PRIORITY_MAP, normalize_priority
+from settings import Settings, parse_duration, parse_durations
+
+
+@dataclass
+class TaskUpdate:
+    """Set a task's status (creating the row if needed); None fields are left unchanged."""
+
+    repo: str
+    issue_number: int
+    status: str  # open | blocked | closed | done
+    title: str | None = None
+    linked_pr: str | None = None
+    blocked_since: str | None = None  # ISO time; "" clears it
+    escalation_level: int | None = None
+    acknowledged_at: str | None = None  # ISO time; "" clears it
+    closed_at: str | None = None  # ISO time
+
+
+@dataclass
+class BlockedTask:
+    repo: str
+    issue_number: int
+    title: str
+    blocked_since: str | None
+    escalation_level: int
+    acknowledged_at: str | None
+
+
+def _time(value: str) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass
+class BlockedSchedule:
+    """BLOCKED_ESCALATION_DELAYS / BLOCKED_ACK_TIMEOUT, read once into a workflow's history."""
+
+    delays_seconds: list[float]
+    ack_timeout_seconds: float
+    priority: str  # of the first notification (PRIORITY_MAP issues.labeled.blocked)
+
+
+class TaskActivities:
+    def __init__(self, sessions: SessionFactory, settings: Settings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+
+    @activity.defn(name="task.blocked_schedule")
+    async def blocked_schedule(self) -> BlockedSchedule:
+        """The escalation ladder's delays (from the moment the task was blocked)."""
+        s = self._settings
+        rule = "issues.labeled.blocked"
+        priority = normalize_priority(s.priority_overrides.get(rule, PRIORITY_MAP[rule]))
+        return BlockedSchedule(
+            [d.total_seconds() for d in parse_durations(s.blocked_escalation_delays)],
+            parse_duration(s.blocked_ack_timeout).total_seconds(),
+            priority,
+        )
+
+    @activity.defn(name="task.update")
+    async def update(self, update: TaskUpdate) -> None:
+        """Upsert the task row of (repo, issue) with the given status and fields."""
+        async with self._sessions() as session:
+            query = select(Task).where(
+                Task.repo == update.repo, Task.issue_number == update.issue_number
+            )
+            task = (await session.exec(query)).first() or Task(
+                repo=update.repo, issue_number=update.issue_number, status=update.status
+            )
+            task.status = update.status
+            if update.title is not None:
+                task.title = update.title
+            if update.linked_pr is not None:
+                task.linked_pr = update.linked_pr
+            if update.blocked_since is not None:
+                task.blocked_since = _time(update.blocked_since)
+            if update.escalation_level is not None:
+                task.escalation_level = update.escalation_level
+            if update.acknowledged_at is not None:
+                task.acknowledged_at = _time(update.acknowledged_at)
+            if update.closed_at is not None:
+                task.closed_at = _time(update.closed_at)
+            task.updated_at = utcnow()
+            session.add(task)
+            await session.commit()
+
+    @activity.defn(name="task.blocked_in_repo")
+    async def blocked_in_repo(self, repo: str) -> list[BlockedTask]:
+        """Every task currently blocked in `repo`, longest blocked first."""
+        async with self._sessions() as session:
+            query = (
+                select(Task)
+                .where(Task.repo == repo, Task.status == "blocked")
+                .order_by(col(Task.blocked_since), col(Task.issue_number))
+            )
+            rows = (await session.exec(query)).all()
+        return [
+            BlockedTask(t.repo, t.issue_number, t.title, _iso(t.blocked_since),
+                        t.escalation_level, _iso(t.acknowledged_at))
+            for t in rows
+        ]

@@ -1,0 +1,109 @@
+"""PRMergedWorkflow: a merged pull request closes the issues its title and body name.
+
+GitHub closes them itself only for PRs into the default branch; this closes them for every base
+branch (an already closed issue is left alone), records each as a done task linked to the PR,
+and marks the run merged when the PR's head branch is a run branch (`ai/issue-<n>-<short>`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.pr_merged import (
+        CloseIssueInput,
+        CloseIssueResult,
+        PRMergedActivities,
+        RunMergedInput,
+    )
+    from activities.tasks import TaskActivities, TaskUpdate
+    from routing.closing_keywords import references_in_pull_request
+    from workflows import search_attributes as sa
+
+GITHUB_ACTIVITY = {
+    "start_to_close_timeout": timedelta(minutes=1),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5),
+        maximum_attempts=20,
+    ),
+}
+DB_ACTIVITY = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
+}
+MAX_ISSUES = 50  # a PR body listing more than this is not a closing list
+
+
+@dataclass
+class PRMergedInput:
+    repo: str
+    pr_number: int
+    pr_url: str = ""
+    title: str = ""
+    body: str = ""
+    base_branch: str = ""
+    head_branch: str = ""
+    default_branch: str = ""
+    merged_at: str | None = None
+    merged_by: str = ""
+    delivery_id: str | None = None
+
+
+@dataclass
+class IssueOutcome:
+    repo: str
+    issue_number: int
+    outcome: str  # closed | already_closed | failed
+    reason: str | None = None
+
+
+@dataclass
+class PRMergedResult:
+    issues: list[IssueOutcome] = field(default_factory=list)
+    run_id: str | None = None
+
+
+@workflow.defn(name="PRMergedWorkflow")
+class PRMergedWorkflow:
+    @workflow.run
+    async def run(self, input: PRMergedInput) -> PRMergedResult:
+        workflow.upsert_search_attributes([
+            sa.REPO.value_set(input.repo), sa.KIND.value_set("pr-merged"),
+        ])
+        refs = references_in_pull_request(input.title, input.body, repo=input.repo)[:MAX_ISSUES]
+        result = PRMergedResult()
+        for ref in refs:
+            result.issues.append(await self._close(input, ref.repo, ref.number))
+        if input.head_branch:
+            result.run_id = await workflow.execute_activity_method(
+                PRMergedActivities.mark_run_merged,
+                RunMergedInput(input.repo, input.head_branch, input.pr_number, input.pr_url),
+                **DB_ACTIVITY,  # type: ignore[arg-type]
+            )
+        return result
+
+    async def _close(self, input: PRMergedInput, repo: str, number: int) -> IssueOutcome:
+        try:
+            closed: CloseIssueResult = await workflow.execute_activity_method(
+                PRMergedActivities.close_issue,
+                CloseIssueInput(repo, number, input.repo, input.pr_number, input.pr_url,
+                                input.base_branch),
+                **GITHUB_ACTIVITY,  # type: ignore[arg-type]
+            )
+        except ActivityError as exc:
+            # 404/422/permission: GitHub will say the same again; keep going with the others.
+            reason = str(exc.cause or exc)
+            workflow.logger.warning("could not close %s#%d: %s", repo, number, reason)
+            return IssueOutcome(repo, number, "failed", reason)
+        await workflow.execute_activity_method(
+            TaskActivities.update,
+            TaskUpdate(repo, number, "done", title=closed.title or None, linked_pr=input.pr_url,
+                       closed_at=workflow.now().isoformat()),
+            **DB_ACTIVITY,  # type: ignore[arg-type]
+        )
+        return IssueOutcome(repo, number, closed.outcome)
