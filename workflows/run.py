@@ -224,10 +224,13 @@ class RunWorkflow:
         cfg = self._config
         base_branch: str | None = None
         if cfg.github_enabled and (input.clone_url is None or not input.title):
-            ctx = await self._github(
-                RunGitHubActivities.issue_context,
-                IssueContextInput(input.repo, input.issue_number),
-            )
+            try:
+                ctx = await self._github(
+                    RunGitHubActivities.issue_context,
+                    IssueContextInput(input.repo, input.issue_number),
+                )
+            except ActivityError as exc:
+                raise RunFailed(reason_of(exc)) from None
             input.title = input.title or ctx.title
             input.body = input.body if input.body is not None else ctx.body
             input.clone_url = input.clone_url or ctx.clone_url

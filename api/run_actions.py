@@ -1,0 +1,116 @@
+"""Manual run triggers: start a run without a label, and signal a run (approve, cancel, retry)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import AppStateDep, SessionDep, TokenDep
+from api.dispatcher import run_action
+from db.models import ACTIVE_RUN_STATUSES, Run
+from routing.ai_run import run_branch, run_workflow_id, start_run_action
+from routing.decision import NewRun
+from workflows.run import SIGNALS, RunWorkflow
+
+log = logging.getLogger("hookflow.run_actions")
+
+router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[TokenDep])
+
+_SIGNAL_METHODS = {"approve": RunWorkflow.approve, "cancel": RunWorkflow.cancel,
+                   "retry": RunWorkflow.retry}
+
+
+class StartRun(BaseModel):
+    repo: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    issueNumber: int = Field(ge=1)
+    mode: str = "code"
+
+
+def _accepted(run: Run, *, attached: bool) -> dict[str, Any]:
+    return {"status": "accepted", "runId": str(run.id), "repo": run.repo,
+            "issueNumber": run.issue_number, "workflowId": run.workflow_id,
+            "attached": attached}
+
+
+async def _active(session: SessionDep, repo: str, issue_number: int) -> Run | None:
+    query = select(Run).where(Run.repo == repo, Run.issue_number == issue_number,
+                              col(Run.status).in_(ACTIVE_RUN_STATUSES))
+    return (await session.exec(query)).first()
+
+
+@router.post("", status_code=202)
+async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> dict[str, Any]:
+    """Start a run on an issue without a label; attaches to the issue's active run if any."""
+    if body.mode != "code":
+        raise HTTPException(status_code=400, detail=f"unknown mode {body.mode!r} (use 'code')")
+    if state.settings.allowed_repo_set and body.repo not in state.settings.allowed_repo_set:
+        raise HTTPException(status_code=400, detail=f"repository {body.repo} is not allowed")
+    active = await _active(session, body.repo, body.issueNumber)
+    if active is not None:
+        return _accepted(active, attached=True)
+    run_id = str(uuid.uuid4())
+    new_run = NewRun(
+        run_id=run_id, workflow_id=run_workflow_id(body.repo, body.issueNumber, run_id),
+        repo=body.repo, issue_number=body.issueNumber, title="", body=None, clone_url=None,
+        branch=run_branch(body.issueNumber, run_id),
+    )
+    run = Run(id=uuid.UUID(run_id), repo=new_run.repo, issue_number=new_run.issue_number,
+              mode="code", status="RECEIVED", workflow_id=new_run.workflow_id,
+              branch=new_run.branch)
+    session.add(run)
+    try:
+        await session.commit()
+    except IntegrityError:
+        # Another request (or a label) created the issue's active run first: attach to it.
+        await session.rollback()
+        active = await _active(session, body.repo, body.issueNumber)
+        if active is None:
+            raise
+        return _accepted(active, attached=True)
+    try:
+        await run_action(state.temporal, start_run_action(new_run, None),
+                         state.settings.temporal_task_queue)
+    except Exception as exc:  # noqa: BLE001 - Temporal down: the run is marked, not left active
+        run.status, run.error = "FAILED", f"could not start the workflow: {exc}"[:2000]
+        session.add(run)
+        await session.commit()
+        log.warning("run %s: start failed: %s", run_id, exc)
+        raise HTTPException(status_code=503, detail="Temporal is unavailable; try again") from None
+    log.info("run %s started by hand on %s#%d", run_id, body.repo, body.issueNumber)
+    return _accepted(run, attached=False)
+
+
+@router.post("/{run_id}/signals/{name}", status_code=202)
+async def signal_run(
+    run_id: uuid.UUID, name: str, state: AppStateDep, session: SessionDep
+) -> dict[str, Any]:
+    """Send `approve`, `cancel` or `retry` to a running run's workflow."""
+    method = _SIGNAL_METHODS.get(name)
+    if method is None:
+        raise HTTPException(status_code=400,
+                            detail=f"unknown signal {name!r}; use one of {', '.join(SIGNALS)}")
+    run = await session.get(Run, run_id)
+    if run is None:
+        raise HTTPException(status_code=404, detail="run not found")
+    handle = state.temporal.get_workflow_handle(run.workflow_id)
+    try:
+        description = await handle.describe()
+        if description.status != WorkflowExecutionStatus.RUNNING:
+            raise HTTPException(status_code=409, detail=f"run is finished ({run.status})")
+        await handle.signal(method)  # type: ignore[arg-type]
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise HTTPException(status_code=409,
+                                detail=f"run has no running workflow ({run.status})") from None
+        raise HTTPException(status_code=503, detail="Temporal is unavailable") from None
+    log.info("run %s: signal %s sent", run_id, name)
+    return {"status": "sent", "runId": str(run_id), "signal": name,
+            "workflowId": run.workflow_id}

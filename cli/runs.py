@@ -1,0 +1,79 @@
+"""`hookflow run start --repo o/r --issue N` and `hookflow run signal RUN_ID NAME`.
+
+Both talk to the hookflow HTTP API (POST /api/runs, POST /api/runs/{id}/signals/{name}) with
+API_TOKEN, so the API's rules (one active run per issue, 400/404/409 answers) apply unchanged.
+The API is found at --api-url (default http://127.0.0.1:$WEBHOOK_PORT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any, TextIO
+
+import httpx
+
+from settings import Settings, load_settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("run", help="start AI runs and signal them by hand")
+    parser.add_argument("--api-url", default=None,
+                        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)")
+    sub = parser.add_subparsers(dest="run_command", required=True)
+    start = sub.add_parser("start", help="start a run on an issue (no label needed)")
+    start.add_argument("--repo", required=True, help="owner/name")
+    start.add_argument("--issue", required=True, type=int, help="issue number")
+    start.add_argument("--mode", default="code")
+    signal = sub.add_parser("signal", help="send approve | cancel | retry to a run")
+    signal.add_argument("run_id")
+    signal.add_argument("name", choices=["approve", "cancel", "retry"])
+    parser.set_defaults(func=main)
+
+
+def request_for(args: argparse.Namespace) -> tuple[str, dict[str, Any] | None]:
+    if args.run_command == "start":
+        return "/api/runs", {"repo": args.repo, "issueNumber": args.issue, "mode": args.mode}
+    return f"/api/runs/{args.run_id}/signals/{args.name}", None
+
+
+async def run_command(
+    args: argparse.Namespace, settings: Settings, *, http: httpx.AsyncClient | None = None,
+    out: TextIO | None = None, err: TextIO | None = None,
+) -> int:
+    """Send the request; print the API's JSON answer; exit 0 on 2xx."""
+    out, err = out or sys.stdout, err or sys.stderr
+    token = settings.api_token_value()
+    if not token:
+        print("error: API_TOKEN is not set (the run API needs the bearer token)", file=err)
+        return EXIT_USAGE
+    base = args.api_url or f"http://127.0.0.1:{settings.webhook_port}"
+    path, body = request_for(args)
+    headers = {"Authorization": f"Bearer {token}"}
+    own = http is None
+    client = http or httpx.AsyncClient(base_url=base, timeout=30)
+    try:
+        response = await client.post(path, json=body, headers=headers)
+    except httpx.HTTPError as exc:
+        print(f"error: cannot reach the hookflow API at {base}: {exc}", file=err)
+        return EXIT_FAILED
+    finally:
+        if own:
+            await client.aclose()
+    try:
+        answer: Any = response.json()
+    except ValueError:
+        answer = {"body": response.text}
+    stream = out if response.is_success else err
+    print(json.dumps(answer, indent=2), file=stream)
+    return EXIT_OK if response.is_success else EXIT_FAILED
+
+
+def main(args: argparse.Namespace) -> int:
+    return asyncio.run(run_command(args, load_settings()))
