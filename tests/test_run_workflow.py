@@ -262,3 +262,22 @@ async def test_failed_phase_waits_for_retry_and_reruns_it(
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
     assert "test" in await artifacts(sessions, run_id)
+
+
+async def test_rate_limited_comment_waits_retry_after_and_posts_once(
+    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    bare: Path,
+) -> None:
+    # Without the conversion the retry would come after the policy's 1 s initial interval.
+    fake_github.fail_next("POST", r"/issues/\d+/comments$", 429, headers={"retry-after": "3"})
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    number, run_id = await label_issue(api, fake_github, bare)
+    while not marker_comments(fake_github, number, run_id).get("start"):
+        assert loop.time() - began < 20, "start comment never posted"
+        await asyncio.sleep(0.1)
+    assert loop.time() - began >= 2.8
+    await send_ci(api, sessions, bare, run_id, "success")
+    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    assert run.status == "SUCCEEDED", run.error
+    assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}
