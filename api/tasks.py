@@ -1,0 +1,55 @@
+"""Manual task triggers: acknowledge or resolve a blocked task's escalation (bearer token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import AppStateDep, TokenDep
+from routing.automation import blocked_workflow_id
+from workflows.blocked_task import BlockedTaskWorkflow, TaskSignal
+
+router = APIRouter(prefix="/api/tasks", tags=["tasks"], dependencies=[TokenDep])
+
+
+class TaskAction(BaseModel):
+    by: str = "api"
+    note: str = ""
+
+
+async def _signal(
+    state: AppStateDep, repo: str, issue: int, name: str, body: TaskAction | None
+) -> dict[str, Any]:
+    workflow_id = blocked_workflow_id(repo, issue)
+    handle = state.temporal.get_workflow_handle(workflow_id)
+    action = body or TaskAction()
+    method = BlockedTaskWorkflow.acknowledge if name == "acknowledge" else (
+        BlockedTaskWorkflow.resolve
+    )
+    try:
+        await handle.signal(method, TaskSignal(by=action.by, note=action.note))
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise HTTPException(404, f"no blocked task escalation for {repo}#{issue}") from None
+        raise HTTPException(503, "Temporal unavailable") from None
+    status = "acknowledged" if name == "acknowledge" else "resolved"
+    return {"status": status, "repo": repo, "issueNumber": issue, "workflowId": workflow_id}
+
+
+@router.post("/{owner}/{repo}/{issue}/acknowledge", status_code=202)
+async def acknowledge(
+    owner: str, repo: str, issue: int, state: AppStateDep, body: TaskAction | None = None
+) -> dict[str, Any]:
+    """Pause a blocked task's re-notifications for BLOCKED_ACK_TIMEOUT."""
+    return await _signal(state, f"{owner}/{repo}", issue, "acknowledge", body)
+
+
+@router.post("/{owner}/{repo}/{issue}/resolve", status_code=202)
+async def resolve(
+    owner: str, repo: str, issue: int, state: AppStateDep, body: TaskAction | None = None
+) -> dict[str, Any]:
+    """End a blocked task's escalation by hand."""
+    return await _signal(state, f"{owner}/{repo}", issue, "resolve", body)
