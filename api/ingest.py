@@ -83,12 +83,22 @@ async def _active_run(session: AsyncSession, repo: str, issue_number: int) -> Ru
 async def _insert_event(session: AsyncSession, values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT (dedupe_key) DO NOTHING; False when another copy won."""
     dialect = session.bind.dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(WebhookEvent).values(**values).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]
-    ).returning(WebhookEvent.__table__.c.id)  # type: ignore[attr-defined]
-    result = await session.execute(stmt)
+    stmt = _INSERTS[dialect] if dialect in _INSERTS else _INSERTS["sqlite"]
+    # Values as parameters (not baked into the statement) keep the compiled SQL cached.
+    result = await session.execute(stmt, values)
     return result.first() is not None
+
+
+def _insert_statement(insert: Any) -> Any:
+    table = WebhookEvent.__table__  # type: ignore[attr-defined]
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
+    )
+
+
+_INSERTS = {"postgresql": _insert_statement(pg_insert), "sqlite": _insert_statement(sqlite_insert)}
 
 
 async def ingest(
@@ -96,12 +106,7 @@ async def ingest(
 ) -> Outcome:
     """Dedupe, route and record an authenticated, parsed delivery."""
     dedupe_key = f"{delivery.hook_id}:{delivery.delivery_id}"
-    async with sessions() as session:
-        row = await _existing(session, dedupe_key)
-        if row is not None:
-            log.info("delivery %s: redelivery, answering the first outcome", delivery.delivery_id)
-            return _replay(row)
-
+    # No look-up first: the insert itself detects a redelivery (one round trip fewer).
     decision = route(delivery, config, dedupe_key)
     for attempt in range(3):
         try:
@@ -156,6 +161,7 @@ async def _record(
             await session.rollback()
             row = await _existing(session, dedupe_key)
             assert row is not None
+            log.info("delivery %s: redelivery, answering the first outcome", delivery.delivery_id)
             return _replay(row)
         if new_run is not None:
             session.add(Run(
