@@ -55,14 +55,14 @@ async def run_action(client: Client, action: DispatchAction, task_queue: str) ->
     else:
         kwargs = {"id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE}
     try:
-        await client.start_workflow(
+        await client.start_workflow(  # type: ignore[call-overload]
             action.workflow,
             action.arg,
             id=action.workflow_id,
             task_queue=task_queue,
             memo=action.memo or None,
             rpc_timeout=RPC_TIMEOUT,
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
     except WorkflowAlreadyStartedError:
         log.info("workflow %s already started", action.workflow_id)
