@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from temporalio.client import Client
+from temporalio.worker import Replayer
 
 from db.engine import SessionFactory
 from settings import Settings
@@ -127,6 +128,8 @@ async def test_labelled_issue_runs_all_phases_to_succeeded(
     assert (progress.status, progress.phase, progress.iteration) == ("SUCCEEDED", "report", 1)
     attrs = {k.name: v for k, v in (await handle.describe()).typed_search_attributes}  # type: ignore[attr-defined]
     assert attrs["HookflowStatus"] == "SUCCEEDED" and attrs["HookflowPhase"] == "report"
+    # The workflow code replays its own history (no nondeterminism).
+    await Replayer(workflows=[RunWorkflow]).replay_workflow(await handle.fetch_history())
 
 
 @pytest.mark.parametrize("extra_settings", [{"run_phase_timeout": "20s"}])
