@@ -1,0 +1,443 @@
+"""CI notifications end to end: webhook → Temporal workflows → sinks, on real PostgreSQL and a
+real Temporal dev server, with local HTTP servers standing in for AI Maestro and a chat webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Worker
+
+from api.dispatcher import run_action
+from db.engine import SessionFactory
+from db.models import Notification, WebhookEvent
+from routing.actions import DispatchAction
+from settings import Settings
+from tests.conftest import auth, deliver, load_fixture
+from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
+
+WF_FAILURE = "events/workflow_run.failure.json"
+WF_SUCCESS = "events/workflow_run.success.json"
+CHECK_FAILURE = "events/check_run.failure.json"
+PR_OPENED = "events/pull_request.opened.json"
+PR_MERGED = "events/pull_request.merged.json"
+PUSH_MAIN = "events/push.main.json"
+BLOCKED = "events/issues.labeled_blocked.json"
+
+
+@pytest.fixture
+def maestro() -> Iterator[FakeAIMaestro]:
+    server = FakeAIMaestro().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chat() -> Iterator[FakeChatWebhook]:
+    server = FakeChatWebhook().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings_overrides(
+    request: pytest.FixtureRequest, maestro: FakeAIMaestro, chat: FakeChatWebhook
+) -> dict[str, Any]:
+    extra: dict[str, Any] = getattr(request, "param", {})
+    return {
+        "aimaestro_url": maestro.url,
+        "notify_webhook_url": chat.url,
+        "notify_group_window": "2s",
+        "notify_repeat_interval": "1h",
+        **extra,
+    }
+
+
+def with_settings(**values: Any) -> pytest.MarkDecorator:
+    return pytest.mark.parametrize("settings_overrides", [values], indirect=True, ids=[""])
+
+
+async def wait_until(check: Callable[[], Any], limit: float = 30, what: str = "") -> Any:
+    deadline = asyncio.get_running_loop().time() + limit
+    while True:
+        value = check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        await asyncio.sleep(0.1)
+
+
+def log_files(log_dir: Path, pattern: str) -> list[str]:
+    return sorted(p.name for p in log_dir.glob(pattern))
+
+
+def read_text(path: Path) -> str:
+    return path.read_text()
+
+
+async def rows(sessions: SessionFactory) -> list[Notification]:
+    async with sessions() as session:
+        query = select(Notification).order_by(Notification.created_at)  # type: ignore[arg-type]
+        return list((await session.exec(query)).all())
+
+
+async def finish(client: Client, workflow_id: str, limit: float = 30) -> dict[str, Any]:
+    """The workflow's result; the dispatcher loop may start it just after the reply."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while True:
+        try:
+            result: dict[str, Any] = await client.get_workflow_handle(workflow_id).result()
+            return result
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+def ci() -> str:
+    """A workflow name of this test's own: group workflow ids are business keys, and the
+    Temporal server outlives every test."""
+    return f"CI {uuid.uuid4().hex[:8]}"
+
+
+def group_id(name: str, branch: str = "main") -> str:
+    return f"notify-ci-acme/widgets-{name}-{branch}"
+
+
+def workflow_run(conclusion: str, *, run_id: int, name: str, sha: str | None = None,
+                 branch: str = "main") -> dict[str, Any]:
+    payload = copy.deepcopy(load_fixture(WF_FAILURE if conclusion == "failure" else WF_SUCCESS))
+    run = payload["workflow_run"]
+    run.update(id=run_id, name=name, head_branch=branch, conclusion=conclusion)
+    if sha:
+        run["head_sha"] = sha
+    return payload
+
+
+async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
+    sessions: SessionFactory, maestro: FakeAIMaestro, chat: FakeChatWebhook, settings: Settings,
+) -> None:
+    delivery = str(uuid.uuid4())
+    response = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "accepted"
+    assert body["notifications"] == [{"type": "pr_created", "priority": "medium"}]
+    assert body["workflowIds"] == [f"notify-{delivery}-0"]
+
+    result = await finish(temporal_client, f"notify-{delivery}-0")
+    assert result["sinks"] == {"logfile": "sent", "aimaestro": "sent", "chat": "sent"}
+    [message] = maestro.messages
+    assert message["priority"] == "normal" and message["to"] == settings.aimaestro_to
+    assert message["content"]["type"] == "notification"
+    assert message["content"]["context"]["type"] == "pr_created"
+    [chat_body] = chat.bodies
+    assert chat_body["type"] == "pr_created" and chat_body["repo"] == "acme/widgets"
+
+    files = log_files(settings.log_path, "*_pull_request.json")
+    assert len(files) == 1 and files[0][:8].isdigit() and files[0][8] == "_"
+    latest = json.loads(read_text(settings.log_path / "latest.json"))
+    assert latest["notification"]["type"] == "pr_created"
+    assert latest["payload_summary"]["number"] == latest["notification"]["pr_number"]
+
+    [row] = await rows(sessions)
+    assert (row.type, row.priority, row.repo, row.event) == (
+        "pr_created", "medium", "acme/widgets", "pull_request")
+    assert row.delivery_id == delivery and row.workflow_id == f"notify-{delivery}-0"
+    assert {k: (v["status"], v["attempts"]) for k, v in row.sink_status.items()} == {
+        "logfile": ("sent", 1), "aimaestro": ("sent", 1), "chat": ("sent", 1)}
+
+
+async def test_sink_failing_three_times_then_201_gets_exactly_one_message(
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
+    sessions: SessionFactory, maestro: FakeAIMaestro, chat: FakeChatWebhook,
+) -> None:
+    maestro.fail_next(3, 500)
+    delivery = str(uuid.uuid4())
+    await deliver(api, "pull_request", load_fixture(PR_MERGED), delivery=delivery)
+    result = await finish(temporal_client, f"notify-{delivery}-0")
+    assert result["sinks"]["aimaestro"] == "sent"
+    assert len(maestro.attempts) == 4
+    assert len(maestro.messages) == 1
+    assert len(chat.bodies) == 1
+    [row] = await rows(sessions)
+    assert row.type == "pr_merged"
+    assert row.sink_status["aimaestro"]["attempts"] == 4
+    assert row.sink_status["aimaestro"]["status"] == "sent"
+
+
+async def test_sink_down_does_not_hold_up_the_other_sinks(
+    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory,
+    maestro: FakeAIMaestro, chat: FakeChatWebhook, settings: Settings,
+) -> None:
+    maestro.fail_next(1000, 503)
+    await deliver(api, "push", load_fixture(PUSH_MAIN))
+    await wait_until(lambda: chat.bodies, what="chat message")
+    await wait_until(lambda: log_files(settings.log_path, "*_push.json"), what="log file")
+    await wait_until(lambda: len(maestro.attempts) >= 2, what="a retried AI Maestro call")
+
+    async def statuses() -> dict[str, str]:
+        [row] = await rows(sessions)
+        return {k: v["status"] for k, v in row.sink_status.items()}
+
+    deadline = asyncio.get_running_loop().time() + 10
+    while (current := await statuses()) != {
+        "logfile": "sent", "chat": "sent", "aimaestro": "retrying"
+    }:
+        assert asyncio.get_running_loop().time() < deadline, current
+        await asyncio.sleep(0.1)
+    assert maestro.messages == []
+
+
+@with_settings(notify_group_window="3s")
+async def test_ten_failures_same_workflow_and_branch_in_window_send_one_with_count_10(
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
+    sessions: SessionFactory, maestro: FakeAIMaestro, chat: FakeChatWebhook, ci: str,
+) -> None:
+    payloads = [workflow_run("failure", run_id=1000 + i, name=ci) for i in range(10)]
+    responses = await asyncio.gather(*(deliver(api, "workflow_run", p) for p in payloads))
+    for response in responses:
+        assert response.json()["notifications"] == [{"type": "ci_failure", "priority": "high"}]
+        assert group_id(ci) in response.json()["workflowIds"]
+    await wait_until(lambda: maestro.messages, what="the grouped message")
+    await asyncio.sleep(3.5)  # a second window passes: nothing more may come
+    [message] = maestro.messages
+    assert message["content"]["context"]["count"] == 10
+    assert "10 times" in message["subject"]
+    assert len(chat.bodies) == 1 and chat.bodies[0]["count"] == 10
+    [row] = await rows(sessions)
+    assert (row.type, row.count, row.priority) == ("ci_failure", 10, "high")
+    state = await temporal_client.get_workflow_handle(group_id(ci)).query("state")
+    assert state["red"] is True and state["failures_total"] == 10
+
+
+@with_settings(notify_group_window="1s")
+async def test_failures_in_different_groups_are_not_merged(
+    api: httpx.AsyncClient, worker: Worker, maestro: FakeAIMaestro, ci: str,
+) -> None:
+    await deliver(api, "workflow_run", workflow_run("failure", run_id=1, name=ci))
+    await deliver(api, "workflow_run",
+                  workflow_run("failure", run_id=2, name=ci, branch="develop"))
+    await deliver(api, "workflow_run", workflow_run("failure", run_id=3, name=f"{ci} lint"))
+    await wait_until(lambda: len(maestro.messages) >= 3, what="three messages")
+    await asyncio.sleep(1.5)
+    assert sorted(m["subject"] for m in maestro.messages) == [
+        f"[ci_failure] CI failed: {ci} lint on main",
+        f"[ci_failure] CI failed: {ci} on develop",
+        f"[ci_failure] CI failed: {ci} on main",
+    ]
+
+
+async def test_redelivered_event_sends_nothing_new(
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, settings: Settings,
+    sessions: SessionFactory, maestro: FakeAIMaestro, chat: FakeChatWebhook,
+) -> None:
+    delivery = str(uuid.uuid4())
+    first = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
+    await finish(temporal_client, f"notify-{delivery}-0")
+    again = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
+    assert again.json() == first.json()
+    # A dispatcher replaying the recorded plan (e.g. after a crash) starts nothing either.
+    async with sessions() as session:
+        [event] = (await session.exec(select(WebhookEvent))).all()
+    for action in event.dispatch_plan:
+        await run_action(temporal_client, DispatchAction.from_json(action),
+                         settings.temporal_task_queue)
+    await asyncio.sleep(1.5)
+    assert len(maestro.messages) == 1 and len(chat.bodies) == 1
+    assert len(await rows(sessions)) == 1
+    assert len(log_files(settings.log_path, "*_pull_request.json")) == 1
+
+
+async def test_replayed_group_signal_counts_the_failure_once(
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, settings: Settings,
+    sessions: SessionFactory, maestro: FakeAIMaestro, ci: str,
+) -> None:
+    await deliver(api, "workflow_run", workflow_run("failure", run_id=7, name=ci))
+    async with sessions() as session:
+        [event] = (await session.exec(select(WebhookEvent))).all()
+    [action] = [a for a in event.dispatch_plan if a["workflow_id"] == group_id(ci)]
+    await run_action(temporal_client, DispatchAction.from_json(action),
+                     settings.temporal_task_queue)
+    await wait_until(lambda: maestro.messages, what="the failure message")
+    await asyncio.sleep(0.5)
+    [message] = maestro.messages
+    assert message["content"]["context"].get("count", 1) == 1
+    [row] = await rows(sessions)
+    assert row.count == 1
+
+
+async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
+    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, maestro: FakeAIMaestro,
+    ci: str,
+) -> None:
+    check = copy.deepcopy(load_fixture(CHECK_FAILURE))
+    check["check_run"]["name"] = f"{ci} test"
+    sha = check["check_run"]["head_sha"]
+    other = copy.deepcopy(check)
+    other["check_run"]["head_sha"] = "0" * 40
+    other["check_run"]["name"] = f"{ci} lint"
+    response = await deliver(api, "check_run", check)
+    assert response.json()["notifications"] == [{"type": "ci_failure", "priority": "medium"}]
+    await deliver(api, "check_run", other)
+    await deliver(api, "workflow_run",
+                  workflow_run("failure", run_id=5, name=ci, sha=sha, branch="feature/retry"))
+    await wait_until(lambda: len(maestro.messages) >= 2, what="two messages")
+    await asyncio.sleep(2.5)  # the suppressed check's window has closed by now
+    rules = sorted(m["content"]["context"]["rule"] for m in maestro.messages)
+    assert rules == ["check_run.failure", "workflow_run.failure"]
+    [check_message] = [m for m in maestro.messages
+                       if m["content"]["context"]["rule"] == "check_run.failure"]
+    assert check_message["content"]["context"]["head_sha"] == "0" * 40
+    assert len(await rows(sessions)) == 2
+
+
+@with_settings(notify_group_window="1s", notify_repeat_interval="2s")
+async def test_red_branch_sends_reminders_and_one_resolved_when_green(
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
+    sessions: SessionFactory, maestro: FakeAIMaestro, ci: str,
+) -> None:
+    group = group_id(ci)
+    await deliver(api, "workflow_run", workflow_run("failure", run_id=1, name=ci))
+    await wait_until(lambda: len(maestro.messages) >= 2, limit=20, what="a reminder")
+    first, reminder = maestro.messages[:2]
+    assert first["subject"] == f"[ci_failure] CI failed: {ci} on main"
+    assert reminder["subject"] == f"[ci_failure] Still failing: {ci} on main"
+    assert reminder["content"]["context"]["reminder"] == 1
+
+    response = await deliver(api, "workflow_run", workflow_run("success", run_id=2, name=ci))
+    assert response.json()["notifications"] == [{"type": "ci_success", "priority": "low"}]
+    assert group in response.json()["workflowIds"]
+    result = await finish(temporal_client, group)
+    assert result["red"] is False
+
+    def resolved() -> list[dict[str, Any]]:
+        return [m for m in maestro.messages if m["content"]["context"]["type"] == "ci_resolved"]
+
+    await wait_until(resolved, what="the resolved message")
+    await asyncio.sleep(0.5)
+    sent = len(maestro.messages)
+    assert len(resolved()) == 1
+    assert resolved()[0]["subject"] == f"[ci_resolved] CI recovered: {ci} on main"
+    await asyncio.sleep(2.5)  # green: no further reminders
+    assert len(maestro.messages) == sent
+    types = [r.type for r in await rows(sessions)]
+    assert types[0] == "ci_failure" and types[-1] == "ci_resolved"
+
+    # A later success on a green branch is a plain ci_success notification.
+    await deliver(api, "workflow_run", workflow_run("success", run_id=3, name=ci))
+    await finish(temporal_client, group)
+    await wait_until(lambda: any(m["content"]["context"]["type"] == "ci_success"
+                                 for m in maestro.messages), what="ci_success")
+    desc = await temporal_client.get_workflow_handle(group).describe()
+    assert desc.status == WorkflowExecutionStatus.COMPLETED
+
+
+async def test_blocked_issue_is_listed_but_not_sent_from_routing(
+    api: httpx.AsyncClient, worker: Worker, maestro: FakeAIMaestro,
+) -> None:
+    response = await deliver(api, "issues", load_fixture(BLOCKED))
+    body = response.json()
+    assert body["status"] == "accepted"
+    assert body["notifications"] == [{"type": "task_blocked", "priority": "high"}]
+    # BlockedTaskWorkflow (issue 5) sends it; routing starts no NotificationWorkflow.
+    assert not [w for w in body["workflowIds"] if w.startswith("notify-")]
+    await asyncio.sleep(1.5)
+    assert len([m for m in maestro.messages
+                if m["content"]["context"]["type"] == "task_blocked"]) <= 1
+
+
+@pytest.mark.parametrize(
+    ("event", "fixture", "mutate", "reason"),
+    [
+        ("push", PUSH_MAIN, lambda p: {**p, "ref": "refs/heads/feature/x"},
+         "push to branch 'feature/x' is not watched"),
+        ("check_run", CHECK_FAILURE,
+         lambda p: {**p, "check_run": {**p["check_run"], "conclusion": "success"}},
+         "check_run conclusion 'success' is not notified"),
+        ("workflow_run", WF_FAILURE, lambda p: {**p, "action": "requested"},
+         "workflow_run action 'requested' is not handled"),
+        ("pull_request", PR_OPENED, lambda p: {**p, "action": "synchronize"},
+         "pull_request action 'synchronize' is not handled"),
+    ],
+)
+async def test_unnotified_ci_event_is_ignored_with_reason(
+    api: httpx.AsyncClient, sessions: SessionFactory, event: str, fixture: str,
+    mutate: Callable[[dict[str, Any]], dict[str, Any]], reason: str,
+) -> None:
+    response = await deliver(api, event, mutate(copy.deepcopy(load_fixture(fixture))))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ignored" and body["reason"].startswith(reason)
+    async with sessions() as session:
+        [row] = (await session.exec(select(WebhookEvent))).all()
+    assert row.dispatch_status == "ignored" and row.workflow_ids == []
+
+
+@with_settings(allowed_repos="acme/widgets")
+async def test_allow_list_ignores_and_records_other_repositories(
+    api: httpx.AsyncClient, sessions: SessionFactory,
+) -> None:
+    payload = copy.deepcopy(load_fixture(PR_OPENED))
+    payload["repository"]["full_name"] = "evil/other"
+    response = await deliver(api, "pull_request", payload)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ignored",
+                               "reason": "repository evil/other is not allowed"}
+    allowed = await deliver(api, "pull_request", load_fixture(PR_OPENED))
+    assert allowed.json()["status"] == "accepted"
+    async with sessions() as session:
+        events = (await session.exec(select(WebhookEvent))).all()
+    by_repo = {e.repo: e for e in events}
+    assert by_repo["evil/other"].dispatch_status == "ignored"
+    assert by_repo["evil/other"].signature_valid is True
+    assert by_repo["acme/widgets"].workflow_ids != []
+
+
+async def test_get_notifications_filters_paginates_and_requires_token(
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
+) -> None:
+    ids = {}
+    for event, fixture in (("pull_request", PR_OPENED), ("pull_request", PR_MERGED),
+                           ("push", PUSH_MAIN)):
+        delivery = str(uuid.uuid4())
+        await deliver(api, event, load_fixture(fixture), delivery=delivery)
+        await finish(temporal_client, f"notify-{delivery}-0")
+        ids[fixture] = delivery
+
+    assert (await api.get("/api/notifications")).status_code == 401
+    bad = await api.get("/api/notifications", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+
+    async def get(**params: Any) -> dict[str, Any]:
+        response = await api.get("/api/notifications", params=params, headers=auth())
+        assert response.status_code == 200
+        data: dict[str, Any] = response.json()
+        return data
+
+    everything = await get()
+    assert everything["count"] == 3
+    assert [n["type"] for n in everything["data"]] == ["generic", "pr_merged", "pr_created"]
+    assert (await get(type="pr_created"))["data"][0]["deliveryId"] == ids[PR_OPENED]
+    assert [n["type"] for n in (await get(priority="low"))["data"]] == ["generic", "pr_merged"]
+    assert (await get(repo="acme/widgets"))["count"] == 3
+    assert (await get(repo="other/repo"))["count"] == 0
+    [one] = (await get(delivery_id=ids[PUSH_MAIN]))["data"]
+    assert one["type"] == "generic" and one["sinks"]["aimaestro"]["status"] == "sent"
+    page = await get(limit=1, offset=1)
+    assert page["count"] == 3 and [n["type"] for n in page["data"]] == ["pr_merged"]
