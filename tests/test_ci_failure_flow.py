@@ -31,7 +31,8 @@ class RepoGitHub(FakeGitHub):
 
 @pytest.fixture
 def github() -> Iterator[RepoGitHub]:
-    with RepoGitHub(token="gh-test-token") as fake:
+    fake = RepoGitHub(token="gh-test-token")
+    with fake:
         fake.repo = f"acme/widgets-{uuid.uuid4().hex[:8]}"
         fake.add_repo(fake.repo)
         yield fake
@@ -256,8 +257,8 @@ async def test_failure_after_reopen_window_opens_new_issue(
     wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
     await wait_status(temporal_client, wid, WorkflowExecutionStatus.COMPLETED)
     await fail(api, github, 6003)
-    issues = await eventually(lambda: len(ci_issues(github)) == 2 and ci_issues(github),
-                              what="second issue")
+    await eventually(lambda: len(ci_issues(github)) == 2, what="second issue")
+    issues = ci_issues(github)
     assert github.issue(github.repo, first["number"])["state"] == "closed"
     assert "flaky" not in [label["name"] for label in issues[1]["labels"]]
 

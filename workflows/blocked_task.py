@@ -10,6 +10,7 @@ resumes where it was (later levels shift by the pause). Ends on `unblocked`, `cl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -145,10 +146,7 @@ class BlockedTaskWorkflow:
                         shift += target - due
                     break
                 try:
-                    await workflow.wait_condition(
-                        lambda seen=acks_seen: self._ended_by is not None or self._acks != seen,
-                        timeout=left,
-                    )
+                    await workflow.wait_condition(self._interrupted(acks_seen), timeout=left)
                 except TimeoutError:
                     pass
             if self._ended_by is not None:
@@ -166,6 +164,10 @@ class BlockedTaskWorkflow:
         await self._task(input, END_STATUS[ended_by], blocked_since="", closed_at=closed_at)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return BlockedTaskResult(ended_by, self._level, self._sent)
+
+    def _interrupted(self, acks_seen: int) -> Callable[[], bool]:
+        """True once the task ended or a new acknowledgement arrived."""
+        return lambda: self._ended_by is not None or self._acks != acks_seen
 
     async def _task(self, input: BlockedTaskInput, status: str, **fields: Any) -> None:
         await workflow.execute_activity_method(

@@ -8,8 +8,10 @@ Signals queue up and are handled one at a time, so concurrent failures never ope
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -27,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
 
 __all__ = ["CIFailureInput", "CIFailureWorkflow", "CIRunEvent"]
 
-GITHUB_ACTIVITY = {
+GITHUB_ACTIVITY: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=2),
     "heartbeat_timeout": timedelta(seconds=60),
     "retry_policy": RetryPolicy(
@@ -84,7 +86,7 @@ class CIFailureWorkflow:
         ])
         if input.settings is None:
             input.settings = await workflow.execute_activity_method(
-                CIFailureActivities.ci_settings, **GITHUB_ACTIVITY,  # type: ignore[arg-type]
+                CIFailureActivities.ci_settings, **GITHUB_ACTIVITY,
             )
         handled = 0
         while True:
@@ -136,7 +138,7 @@ class CIFailureWorkflow:
         try:
             jobs = await workflow.execute_activity_method(
                 CIFailureActivities.collect_failed_jobs, event,
-                **GITHUB_ACTIVITY,  # type: ignore[arg-type]
+                **GITHUB_ACTIVITY,
             )
         except ActivityError as exc:
             # e.g. the run was deleted (404): report the failure without job details.
@@ -154,7 +156,7 @@ class CIFailureWorkflow:
             report.issue_number = 0
             issue = await workflow.execute_activity_method(
                 CIFailureActivities.open_issue, report,
-                **GITHUB_ACTIVITY,  # type: ignore[arg-type]
+                **GITHUB_ACTIVITY,
             )
             s.issue_number, s.issue_url = issue.number, issue.url
             s.issue_open, s.closed_at, s.recovered_sha = True, None, None
@@ -169,7 +171,11 @@ class CIFailureWorkflow:
             failure_count=s.failure_count, failed_jobs=jobs, recovered_sha=s.recovered_sha,
         )
 
-    async def _call(self, method: object, report: FailureReport) -> None:
+    async def _call(
+        self,
+        method: Callable[[CIFailureActivities, FailureReport], Awaitable[None]],
+        report: FailureReport,
+    ) -> None:
         await workflow.execute_activity_method(
-            method, report, **GITHUB_ACTIVITY,  # type: ignore[arg-type, call-overload]
+            method, report, **GITHUB_ACTIVITY,
         )

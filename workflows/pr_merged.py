@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -25,14 +26,14 @@ with workflow.unsafe.imports_passed_through():
     from routing.closing_keywords import references_in_pull_request
     from workflows import search_attributes as sa
 
-GITHUB_ACTIVITY = {
+GITHUB_ACTIVITY: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=1),
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5),
         maximum_attempts=20,
     ),
 }
-DB_ACTIVITY = {
+DB_ACTIVITY: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
 }
@@ -83,7 +84,7 @@ class PRMergedWorkflow:
             result.run_id = await workflow.execute_activity_method(
                 PRMergedActivities.mark_run_merged,
                 RunMergedInput(input.repo, input.head_branch, input.pr_number, input.pr_url),
-                **DB_ACTIVITY,  # type: ignore[arg-type]
+                **DB_ACTIVITY,
             )
         return result
 
@@ -93,7 +94,7 @@ class PRMergedWorkflow:
                 PRMergedActivities.close_issue,
                 CloseIssueInput(repo, number, input.repo, input.pr_number, input.pr_url,
                                 input.base_branch),
-                **GITHUB_ACTIVITY,  # type: ignore[arg-type]
+                **GITHUB_ACTIVITY,
             )
         except ActivityError as exc:
             # 404/422/permission: GitHub will say the same again; keep going with the others.
@@ -104,6 +105,6 @@ class PRMergedWorkflow:
             TaskActivities.update,
             TaskUpdate(repo, number, "done", title=closed.title or None, linked_pr=input.pr_url,
                        closed_at=workflow.now().isoformat()),
-            **DB_ACTIVITY,  # type: ignore[arg-type]
+            **DB_ACTIVITY,
         )
         return IssueOutcome(repo, number, closed.outcome)
