@@ -20,7 +20,7 @@ import pytest
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from cli.tasks import task_command
 from db.engine import SessionFactory
@@ -29,6 +29,7 @@ from routing.automation import blocked_workflow_id
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
 from worker import build_worker
+from workflows.registry import WORKFLOWS
 
 T = TypeVar("T")
 TOLERANCE = 1.5  # seconds of scheduling slack on a shared 2-core machine
@@ -149,6 +150,10 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
     await wait_completed(temporal_client, blocked_workflow_id(repo, 42))
     task = await task_row(sessions, repo)
     assert task is not None and task.status == "open" and task.blocked_since is None
+    # Its history (timers, child notifications, signals) replays with the current code.
+    history = await temporal_client.get_workflow_handle(
+        blocked_workflow_id(repo, 42)).fetch_history()
+    await Replayer(workflows=WORKFLOWS).replay_workflow(history)
 
 
 async def test_unblock_stops_the_ladder(

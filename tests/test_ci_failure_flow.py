@@ -11,12 +11,15 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from ghclient.bodies import MAX_BODY_CHARS
 from routing.ci_failure import ci_failure_workflow_id
+from settings import Settings
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
+from workflows.ci_failure import CIFailureInput, CIFailureWorkflow, CIRunEvent
+from workflows.registry import WORKFLOWS
 
 WORKFLOW = "CI Tests"
 ERROR_LINE = "E       AssertionError: expected 200 but the webhook answered 503"
@@ -297,3 +300,35 @@ async def test_failure_on_unwatched_branch_is_ignored(
     assert response.status_code == 200
     await asyncio.sleep(1.5)
     assert ci_issues(github) == []
+
+
+async def test_many_events_continue_as_new_keeping_one_issue_and_replay(
+    worker: Worker, github: RepoGitHub, temporal_client: Client, settings: Settings
+) -> None:
+    wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
+
+    def event(run_id: int) -> CIRunEvent:
+        add_run(github, run_id)
+        return CIRunEvent(github.repo, WORKFLOW, "main", run_id,
+                          f"https://github.com/{github.repo}/actions/runs/{run_id}",
+                          head_sha=f"{run_id:040x}")
+
+    started = await temporal_client.start_workflow(
+        CIFailureWorkflow.run, CIFailureInput(github.repo, WORKFLOW, "main", events_per_run=3),
+        id=wid, task_queue=settings.temporal_task_queue,
+        start_signal="run_completed", start_signal_args=[event(9001)],
+    )
+    handle = temporal_client.get_workflow_handle(wid)  # follows continue-as-new
+    for run_id in range(9002, 9008):
+        await handle.signal(CIFailureWorkflow.run_completed, event(run_id))
+    issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
+    await eventually(lambda: len(failure_comments(github, issue["number"])) == 6, 60,
+                     "6 comments")
+    assert len(ci_issues(github)) == 1
+    state = await handle.query(CIFailureWorkflow.state)
+    assert state["failure_count"] == 7 and state["issue_open"] is True
+    assert state["issue_number"] == issue["number"]
+    assert (await handle.describe()).run_id != started.first_execution_run_id
+    # The history replays deterministically with the current code.
+    first = temporal_client.get_workflow_handle(wid, run_id=started.first_execution_run_id)
+    await Replayer(workflows=WORKFLOWS).replay_workflow(await first.fetch_history())

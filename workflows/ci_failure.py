@@ -55,6 +55,7 @@ class CIFailureInput:
     failure_count: int = 0
     pending: list[CIRunEvent] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
+    events_per_run: int = EVENTS_PER_RUN
 
 
 @workflow.defn(name="CIFailureWorkflow")
@@ -68,7 +69,7 @@ class CIFailureWorkflow:
         self._pending.append(event)
 
     @workflow.query(name="state")
-    def state(self) -> dict[str, object]:
+    def state(self) -> dict[str, Any]:
         s = self._s
         return {
             "issue_number": s.issue_number, "issue_open": s.issue_open,
@@ -77,7 +78,7 @@ class CIFailureWorkflow:
         }
 
     @workflow.run
-    async def run(self, input: CIFailureInput) -> dict[str, object]:
+    async def run(self, input: CIFailureInput) -> dict[str, Any]:
         self._s = input
         # Signals delivered with the start (or before this line) are already in _pending.
         self._pending = [*input.pending, *self._pending]
@@ -97,7 +98,7 @@ class CIFailureWorkflow:
                 await self._handle(event)
                 self._s.seen = [*self._s.seen, event.key][-SEEN_KEEP:]
             handled += 1
-            if handled >= EVENTS_PER_RUN or workflow.info().is_continue_as_new_suggested():
+            if handled >= input.events_per_run or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 self._s.pending = list(self._pending)
                 workflow.continue_as_new(self._s)
