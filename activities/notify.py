@@ -171,7 +171,9 @@ class NotifyActivities:
             path = await awrite_event_log(
                 self._settings.log_path, event=_event_of(n), notification=n,
                 payload_summary=n.get("payload_summary") or {}, when=when,
-                delivery_id=input.key,
+                # The GitHub delivery when there is one (reminders have none): a retried write
+                # rewrites the same file instead of adding one.
+                delivery_id=input.delivery_id or input.key,
             )
             return {"path": str(path)}
 

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import select
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from api.dispatcher import run_action
 from db.engine import SessionFactory
@@ -25,6 +25,8 @@ from routing.actions import DispatchAction
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
+from workflows.notification import NotificationWorkflow
+from workflows.notify_group import NotificationGroupWorkflow
 
 WF_FAILURE = "events/workflow_run.failure.json"
 WF_SUCCESS = "events/workflow_run.success.json"
@@ -325,6 +327,10 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     assert group in response.json()["workflowIds"]
     result = await finish(temporal_client, group)
     assert result["red"] is False
+    # The red period's history (timers, reminders, resolution) replays deterministically.
+    history = await temporal_client.get_workflow_handle(group).fetch_history()
+    await Replayer(workflows=[NotificationGroupWorkflow, NotificationWorkflow]).replay_workflow(
+        history)
 
     def resolved() -> list[dict[str, Any]]:
         return [m for m in maestro.messages if m["content"]["context"]["type"] == "ci_resolved"]
@@ -441,3 +447,26 @@ async def test_get_notifications_filters_paginates_and_requires_token(
     assert one["type"] == "generic" and one["sinks"]["aimaestro"]["status"] == "sent"
     page = await get(limit=1, offset=1)
     assert page["count"] == 3 and [n["type"] for n in page["data"]] == ["pr_merged"]
+
+
+@with_settings(notify_group_window="1s")
+async def test_group_event_replayed_after_group_ended_sends_nothing_new(
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, settings: Settings,
+    sessions: SessionFactory, maestro: FakeAIMaestro, ci: str,
+) -> None:
+    check = copy.deepcopy(load_fixture(CHECK_FAILURE))
+    check["check_run"]["name"] = ci
+    check["check_run"]["head_sha"] = "1" * 40
+    await deliver(api, "check_run", check)
+    group = f"notify-check-acme/widgets-{ci}-feature/retry"
+    await finish(temporal_client, group)  # a check group sends its batch and ends
+    await wait_until(lambda: maestro.messages, what="the check failure message")
+    async with sessions() as session:
+        [event] = (await session.exec(select(WebhookEvent))).all()
+    [action] = [a for a in event.dispatch_plan if a["workflow_id"] == group]
+    await run_action(temporal_client, DispatchAction.from_json(action),
+                     settings.temporal_task_queue)
+    await finish(temporal_client, group)  # a new group run saw the same event again
+    await asyncio.sleep(1)
+    assert len(maestro.messages) == 1
+    assert len(await rows(sessions)) == 1

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
@@ -225,6 +226,9 @@ class NotificationGroupWorkflow:
                 NotificationInput(n, delivery_id, count),
                 id=wf_id,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                # Ids come from deliveries: an event replayed into a later group run is not
+                # sent again.
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         except WorkflowAlreadyStartedError:
             workflow.logger.info("notification %s already started", wf_id)
