@@ -171,9 +171,10 @@ class NotifyActivities:
             path = await awrite_event_log(
                 self._settings.log_path, event=_event_of(n), notification=n,
                 payload_summary=n.get("payload_summary") or {}, when=when,
-                # The GitHub delivery when there is one (reminders have none): a retried write
-                # rewrites the same file instead of adding one.
-                delivery_id=input.delivery_id or input.key,
+                # The notification's own key (`notify-{delivery}-{i}`, reminder/escalation ids):
+                # a retried write rewrites its file, while escalations and reminders of one
+                # delivery each get their own file.
+                delivery_id=input.key,
             )
             return {"path": str(path)}
 

@@ -25,7 +25,7 @@ from routing.actions import DispatchAction
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
-from workflows.notification import NotificationWorkflow
+from workflows.notification import NotificationInput, NotificationWorkflow
 from workflows.notify_group import NotificationGroupWorkflow
 
 WF_FAILURE = "events/workflow_run.failure.json"
@@ -470,3 +470,40 @@ async def test_group_event_replayed_after_group_ended_sends_nothing_new(
     await asyncio.sleep(1)
     assert len(maestro.messages) == 1
     assert len(await rows(sessions)) == 1
+
+
+async def test_child_style_notifications_of_one_delivery_each_get_their_own_log_file(
+    worker: Worker, temporal_client: Client, settings: Settings, sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+) -> None:
+    # How the blocked-task escalation uses it: a minimal dict, one delivery, several levels.
+    delivery = str(uuid.uuid4())
+    for level in range(2):
+        notification = {"type": "task_blocked", "priority": ["high", "urgent"][level],
+                        "repo": "acme/widgets", "event": "issues",
+                        "summary": f"acme/widgets: still blocked (level {level})",
+                        "url": "https://github.com/acme/widgets/issues/42"}
+        await temporal_client.execute_workflow(
+            NotificationWorkflow.run, NotificationInput.of(notification, delivery_id=delivery),
+            id=f"blocked-test-{delivery}-level-{level}", task_queue=settings.temporal_task_queue,
+        )
+    assert [m["priority"] for m in maestro.messages] == ["high", "urgent"]
+    assert len(log_files(settings.log_path, "*_issues*.json")) == 2
+    found = [(r.type, r.priority, r.delivery_id) for r in await rows(sessions)]
+    assert found == [("task_blocked", "high", delivery), ("task_blocked", "urgent", delivery)]
+
+
+@with_settings(notify_webhook_format="slack", aimaestro_url="")
+async def test_slack_format_posts_text_and_unset_aimaestro_url_disables_that_sink(
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, sessions: SessionFactory,
+    maestro: FakeAIMaestro, chat: FakeChatWebhook,
+) -> None:
+    delivery = str(uuid.uuid4())
+    await deliver(api, "push", load_fixture(PUSH_MAIN), delivery=delivery)
+    result = await finish(temporal_client, f"notify-{delivery}-0")
+    assert result["sinks"] == {"logfile": "sent", "chat": "sent"}
+    [body] = chat.bodies
+    assert set(body) == {"text"} and body["text"].startswith("[LOW] generic acme/widgets:")
+    assert maestro.attempts == []
+    [row] = await rows(sessions)
+    assert set(row.sink_status) == {"logfile", "chat"}
