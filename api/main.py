@@ -18,7 +18,8 @@ from api.deps import AppState
 from api.dispatcher import Dispatcher
 from db.engine import make_engine, make_session_factory
 from routing.decision import RoutingConfig
-from settings import Settings, load_settings
+from routing.notifications import validate_priority_overrides
+from settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger("hookflow.api")
 
@@ -40,6 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         conf = settings or load_settings()
         conf.require_api()
+        try:
+            validate_priority_overrides(conf.priority_overrides)
+        except ValueError as exc:
+            raise ConfigError(f"PRIORITY_MAP: {exc}") from None
         engine = make_engine(conf.database_url)
         sessions = make_session_factory(engine)
         # Lazy: the API starts (and records deliveries) even while Temporal is down.

@@ -129,3 +129,15 @@ def test_cli_test_command_rejects_payload_without_event_type(
     path.write_text('{"action": "completed"}')
     assert cli_main(["test", str(path)]) == 2
     assert "_event_type" in capsys.readouterr().err
+
+
+async def test_api_refuses_to_start_with_invalid_priority_map() -> None:
+    from api.main import create_app
+    from settings import ConfigError, load_settings
+
+    settings = load_settings(github_webhook_secret="a-real-secret-123", api_token="tok-456789",
+                             priority_map="push=loud")
+    app = create_app(settings)
+    with pytest.raises(ConfigError, match="PRIORITY_MAP: unknown priority 'loud'"):
+        async with app.router.lifespan_context(app):
+            pass
