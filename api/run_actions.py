@@ -88,6 +88,10 @@ async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> 
     return _accepted(run, attached=False)
 
 
+# FAILED is not here: a failed run waits for `retry` during RUN_RETRY_WINDOW.
+TERMINAL_STATUSES = frozenset({"SUCCEEDED", "CANCELLED", "ESCALATED"})
+
+
 @router.post("/{run_id}/signals/{name}", status_code=202)
 async def signal_run(
     run_id: uuid.UUID, name: str, state: AppStateDep, session: SessionDep
@@ -100,6 +104,9 @@ async def signal_run(
     run = await session.get(Run, run_id)
     if run is None:
         raise HTTPException(status_code=404, detail="run not found")
+    if run.status in TERMINAL_STATUSES:
+        # Its workflow may still be posting the last comment; the run itself is over.
+        raise HTTPException(status_code=409, detail=f"run is finished ({run.status})")
     handle = state.temporal.get_workflow_handle(run.workflow_id)
     try:
         description = await handle.describe()

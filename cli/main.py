@@ -15,7 +15,7 @@ COMMANDS: list[str] = ["dry_run", "runs", "tasks"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hookflow", description=__doc__)
+    parser = argparse.ArgumentParser(prog="hookflow", description=(__doc__ or "").splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f"cli.{name}").register(sub)

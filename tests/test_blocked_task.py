@@ -11,7 +11,6 @@ import asyncio
 import copy
 import io
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -28,6 +27,7 @@ from db.models import Notification, Task
 from routing.automation import blocked_workflow_id
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
+from tests.waiting import eventually as wait_for
 from worker import build_worker
 from workflows.registry import WORKFLOWS
 
@@ -76,17 +76,6 @@ async def notifications(sessions: SessionFactory, repo: str) -> list[Notificatio
 
 def level(n: Notification) -> int:
     return int(n.details["payload_summary"]["level"])
-
-
-async def wait_for(check: Callable[[], Any], within: float = 30, what: str = "") -> Any:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = await check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 async def wait_levels(sessions: SessionFactory, repo: str, count: int, within: float = 30

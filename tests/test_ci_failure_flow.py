@@ -6,7 +6,7 @@ import asyncio
 import copy
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -18,12 +18,12 @@ from routing.ci_failure import ci_failure_workflow_id
 from settings import Settings
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
+from tests.waiting import eventually
 from workflows.ci_failure import CIFailureInput, CIFailureWorkflow, CIRunEvent
 from workflows.registry import WORKFLOWS
 
 WORKFLOW = "CI Tests"
 ERROR_LINE = "E       AssertionError: expected 200 but the webhook answered 503"
-T = TypeVar("T")
 
 
 class RepoGitHub(FakeGitHub):
@@ -98,17 +98,6 @@ def run_payload(
                head_sha=f"{run_id:040x}",
                html_url=f"https://github.com/{repo}/actions/runs/{run_id}")
     return payload
-
-
-async def eventually(check: Callable[[], T], within: float = 30, what: str = "") -> T:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        await asyncio.sleep(0.2)
 
 
 async def fail(api: httpx.AsyncClient, github: RepoGitHub, run_id: int, **kw: Any) -> None:

@@ -25,6 +25,7 @@ from routing.actions import DispatchAction
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
+from tests.waiting import eventually
 from workflows.notification import NotificationInput, NotificationWorkflow
 from workflows.notify_group import NotificationGroupWorkflow
 
@@ -67,17 +68,6 @@ def settings_overrides(
 
 def with_settings(**values: Any) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("settings_overrides", [values], indirect=True, ids=[""])
-
-
-async def wait_until(check: Callable[[], Any], limit: float = 30, what: str = "") -> Any:
-    deadline = asyncio.get_running_loop().time() + limit
-    while True:
-        value = check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        await asyncio.sleep(0.1)
 
 
 def log_files(log_dir: Path, pattern: str) -> list[str]:
@@ -189,9 +179,9 @@ async def test_sink_down_does_not_hold_up_the_other_sinks(
 ) -> None:
     maestro.fail_next(1000, 503)
     await deliver(api, "push", load_fixture(PUSH_MAIN))
-    await wait_until(lambda: chat.bodies, what="chat message")
-    await wait_until(lambda: log_files(settings.log_path, "*_push.json"), what="log file")
-    await wait_until(lambda: len(maestro.attempts) >= 2, what="a retried AI Maestro call")
+    await eventually(lambda: chat.bodies, what="chat message")
+    await eventually(lambda: log_files(settings.log_path, "*_push.json"), what="log file")
+    await eventually(lambda: len(maestro.attempts) >= 2, what="a retried AI Maestro call")
 
     async def statuses() -> dict[str, str]:
         [row] = await rows(sessions)
@@ -216,7 +206,7 @@ async def test_ten_failures_same_workflow_and_branch_in_window_send_one_with_cou
     for response in responses:
         assert response.json()["notifications"] == [{"type": "ci_failure", "priority": "high"}]
         assert group_id(ci) in response.json()["workflowIds"]
-    await wait_until(lambda: maestro.messages, what="the grouped message")
+    await eventually(lambda: maestro.messages, what="the grouped message")
     await asyncio.sleep(3.5)  # a second window passes: nothing more may come
     [message] = maestro.messages
     assert message["content"]["context"]["count"] == 10
@@ -236,7 +226,7 @@ async def test_failures_in_different_groups_are_not_merged(
     await deliver(api, "workflow_run",
                   workflow_run("failure", run_id=2, name=ci, branch="develop"))
     await deliver(api, "workflow_run", workflow_run("failure", run_id=3, name=f"{ci} lint"))
-    await wait_until(lambda: len(maestro.messages) >= 3, what="three messages")
+    await eventually(lambda: len(maestro.messages) >= 3, what="three messages")
     await asyncio.sleep(1.5)
     assert sorted(m["subject"] for m in maestro.messages) == [
         f"[ci_failure] CI failed: {ci} lint on main",
@@ -276,7 +266,7 @@ async def test_replayed_group_signal_counts_the_failure_once(
     [action] = [a for a in event.dispatch_plan if a["workflow_id"] == group_id(ci)]
     await run_action(temporal_client, DispatchAction.from_json(action),
                      settings.temporal_task_queue)
-    await wait_until(lambda: maestro.messages, what="the failure message")
+    await eventually(lambda: maestro.messages, what="the failure message")
     await asyncio.sleep(0.5)
     [message] = maestro.messages
     assert message["content"]["context"].get("count", 1) == 1
@@ -299,7 +289,7 @@ async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
     await deliver(api, "check_run", other)
     await deliver(api, "workflow_run",
                   workflow_run("failure", run_id=5, name=ci, sha=sha, branch="feature/retry"))
-    await wait_until(lambda: len(maestro.messages) >= 2, what="two messages")
+    await eventually(lambda: len(maestro.messages) >= 2, what="two messages")
     await asyncio.sleep(2.5)  # the suppressed check's window has closed by now
     rules = sorted(m["content"]["context"]["rule"] for m in maestro.messages)
     assert rules == ["check_run.failure", "workflow_run.failure"]
@@ -316,7 +306,7 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
 ) -> None:
     group = group_id(ci)
     await deliver(api, "workflow_run", workflow_run("failure", run_id=1, name=ci))
-    await wait_until(lambda: len(maestro.messages) >= 2, limit=20, what="a reminder")
+    await eventually(lambda: len(maestro.messages) >= 2, within=20, what="a reminder")
     first, reminder = maestro.messages[:2]
     assert first["subject"] == f"[ci_failure] CI failed: {ci} on main"
     assert reminder["subject"] == f"[ci_failure] Still failing: {ci} on main"
@@ -335,7 +325,7 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     def resolved() -> list[dict[str, Any]]:
         return [m for m in maestro.messages if m["content"]["context"]["type"] == "ci_resolved"]
 
-    await wait_until(resolved, what="the resolved message")
+    await eventually(resolved, what="the resolved message")
     await asyncio.sleep(0.5)
     sent = len(maestro.messages)
     assert len(resolved()) == 1
@@ -348,7 +338,7 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     # A later success on a green branch is a plain ci_success notification.
     await deliver(api, "workflow_run", workflow_run("success", run_id=3, name=ci))
     await finish(temporal_client, group)
-    await wait_until(lambda: any(m["content"]["context"]["type"] == "ci_success"
+    await eventually(lambda: any(m["content"]["context"]["type"] == "ci_success"
                                  for m in maestro.messages), what="ci_success")
     desc = await temporal_client.get_workflow_handle(group).describe()
     assert desc.status == WorkflowExecutionStatus.COMPLETED
@@ -460,7 +450,7 @@ async def test_group_event_replayed_after_group_ended_sends_nothing_new(
     await deliver(api, "check_run", check)
     group = f"notify-check-acme/widgets-{ci}-feature/retry"
     await finish(temporal_client, group)  # a check group sends its batch and ends
-    await wait_until(lambda: maestro.messages, what="the check failure message")
+    await eventually(lambda: maestro.messages, what="the check failure message")
     async with sessions() as session:
         [event] = (await session.exec(select(WebhookEvent))).all()
     [action] = [a for a in event.dispatch_plan if a["workflow_id"] == group]

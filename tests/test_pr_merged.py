@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import uuid
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -20,8 +20,6 @@ from db.models import Run, Task
 from routing.automation import pr_merged_workflow_id
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
-
-T = TypeVar("T")
 
 
 @pytest.fixture
@@ -55,17 +53,6 @@ def merged_payload(
     pr["base"]["ref"] = base
     pr["head"]["ref"] = head
     return payload
-
-
-async def eventually(check: Callable[[], T], within: float = 30, what: str = "") -> T:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        value = check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        await asyncio.sleep(0.2)
 
 
 async def workflow_result(client: Client, workflow_id: str, within: float = 30) -> Any:

@@ -31,6 +31,7 @@ from tests.run_support import (
     run_settings,
     wait_run,
 )
+from tests.waiting import eventually
 from worker import build_worker
 from workflows.run import RunWorkflow
 
@@ -176,7 +177,10 @@ async def test_cancel_during_phase_ends_cancelled_within_seconds(
     run = await wait_run(sessions, run_id, status={"CANCELLED"}, within=10)
     assert asyncio.get_running_loop().time() - started < 10
     assert run.phase == "plan" and run.finished_at is not None
-    assert marker_comments(fake_github, number, run_id) == {"start": 1, "cancelled": 1}
+    await eventually(
+        lambda: marker_comments(fake_github, number, run_id) == {"start": 1, "cancelled": 1},
+        what="the cancelled comment",
+    )
     assert fake_github.pulls(REPO) == []
     again = await api.post(f"/api/runs/{run_id}/signals/cancel", headers=auth())
     assert again.status_code == 409
@@ -257,7 +261,9 @@ async def test_failed_phase_waits_for_retry_and_reruns_it(
     number, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"FAILED"}, within=60)
     assert run.phase == "test" and "phase test" in (run.error or "")
-    assert marker_comments(fake_github, number, run_id).get("failure-1") == 1
+    # The status is mirrored before the failure comment is written: wait for it.
+    await eventually(lambda: marker_comments(fake_github, number, run_id).get("failure-1") == 1,
+                     what="the failure comment")
     monkeypatch.delenv("ECHO_AGENT_FAIL_PHASE")
     response = await api.post(f"/api/runs/{run_id}/signals/retry", headers=auth())
     assert response.status_code == 202

@@ -50,8 +50,8 @@ class DevServer:
             self.process.wait(timeout=20)
 
 
-async def connect(address: str, timeout: float = 30) -> Client:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def connect(address: str, within: float = 30) -> Client:
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         try:
             return await Client.connect(address)

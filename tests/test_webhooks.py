@@ -33,9 +33,9 @@ async def runs(sessions: SessionFactory) -> list[Run]:
 
 
 async def wait_for_run_status(
-    api: httpx.AsyncClient, run_id: str, wanted: set[str], timeout: float = 30
+    api: httpx.AsyncClient, run_id: str, wanted: set[str], within: float = 30
 ) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         body: dict[str, Any] = (await api.get(f"/api/runs/{run_id}", headers=auth())).json()
         if body.get("status") in wanted:
