@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -53,13 +55,28 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
+    def halt(self) -> None:
+        """Stop the server but keep its data (an outage; `resume` brings it back)."""
+        pid_file = self.data_dir / "data" / "postmaster.pid"
+        if self.process.poll() is None and pid_file.exists():
+            # SIGINT is PostgreSQL's fast shutdown: it ends open sessions (SIGTERM would wait
+            # for the clients to leave). Sent to the postmaster itself, not to runuser.
+            with contextlib.suppress(ProcessLookupError, ValueError, IndexError):
+                os.kill(int(pid_file.read_text().splitlines()[0]), signal.SIGINT)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        deadline = time.monotonic() + 15
+        while pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def resume(self) -> None:
+        self.process = _launch(find_pg_bin(), self.data_dir, self.port)
+        _wait_ready(self)
+
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        self.halt()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
@@ -82,7 +99,17 @@ def start_postgres(port: int | None = None) -> PostgresServer:
         check=True, capture_output=True,
     )
     port = port or free_port()
-    process = subprocess.Popen(
+    server = PostgresServer(data_dir=data_dir, port=port, process=_launch(bin_dir, data_dir, port))
+    try:
+        _wait_ready(server)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
+
+
+def _launch(bin_dir: Path, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         _as_postgres_user([
             str(bin_dir / "postgres"), "-D", str(data_dir / "data"), "-p", str(port),
             "-k", str(data_dir), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
@@ -91,20 +118,16 @@ def start_postgres(port: int | None = None) -> PostgresServer:
         ]),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    server = PostgresServer(data_dir=data_dir, port=port, process=process)
+
+
+def _wait_ready(server: PostgresServer) -> None:
     deadline = time.monotonic() + 30
+    ready = str(find_pg_bin() / "pg_isready")
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"postgres exited with code {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
-    ready = str(bin_dir / "pg_isready")
-    while time.monotonic() < deadline:
-        if subprocess.run([ready, "-h", "127.0.0.1", "-p", str(port)],
+        if server.process.poll() is not None:
+            raise RuntimeError(f"postgres exited with code {server.process.returncode}")
+        if subprocess.run([ready, "-h", "127.0.0.1", "-p", str(server.port)],
                           capture_output=True).returncode == 0:
-            return server
+            return
         time.sleep(0.1)
-    server.stop()
     raise RuntimeError("postgres did not become ready in 30 s")

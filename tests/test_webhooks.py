@@ -6,6 +6,7 @@ import asyncio
 import copy
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +19,8 @@ from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from settings import Settings
 from tests.conftest import SECRET, auth, deliver, load_fixture, signed_headers
+from tests.run_support import ECHO_AGENT, make_bare_remote, remote_head
+from tests.waiting import eventually
 
 AI_RUN = "events/issues_labeled_ai_run.json"
 
@@ -269,3 +272,46 @@ async def test_root_path_accepts_seed_002_deliveries(api: httpx.AsyncClient) -> 
     response = await deliver(api, "issues", load_fixture(AI_RUN), path="/")
     assert response.status_code == 200
     assert response.json()["status"] == "accepted"
+
+
+@pytest.fixture
+def bare_remote(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_bare_remote(tmp_path_factory.mktemp("remote"))
+
+
+@pytest.fixture
+def agent_settings(bare_remote: Path, tmp_path: Path) -> dict[str, Any]:
+    # The example agent, a local bare repository as the remote, and no GitHub token: the run
+    # does all its phases and pushes its branch, with no PR to wait on.
+    return {"run_agent": "command", "run_agent_command": ECHO_AGENT,
+            "run_workspace_dir": tmp_path / "workspaces", "run_phase_timeout": "30s"}
+
+
+async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
+    settings: Settings, sessions: SessionFactory, temporal_client: Client, bare_remote: Path,
+    agent_settings: dict[str, Any],
+) -> None:
+    from api.main import create_app
+    from tests.conftest import _serve
+    from worker import build_worker
+
+    conf = settings.model_copy(update=agent_settings)
+    payload = load_fixture(AI_RUN)
+    payload["repository"]["clone_url"] = str(bare_remote)
+    async with build_worker(temporal_client, conf, sessions):
+        async for api in _serve(create_app(conf)):
+            body = (await deliver(api, "issues", payload)).json()
+            run = await wait_for_run_status(api, body["runId"], {"SUCCEEDED", "FAILED"},
+                                            within=60)
+            assert run["status"] == "SUCCEEDED", run["error"]
+            names = {a["name"] for a in (await api.get(
+                f"/api/runs/{body['runId']}/artifacts", headers=auth())).json()["data"]}
+            assert {"qualify", "plan", "implement", "test", "document", "report"} <= names
+            assert remote_head(bare_remote, run["branch"]) is not None
+        handle = temporal_client.get_workflow_handle(run["workflowId"])
+
+        async def completed() -> bool:
+            described = await handle.describe()
+            return described.status == WorkflowExecutionStatus.COMPLETED
+
+        await eventually(completed, what="the workflow to complete")

@@ -1,0 +1,26 @@
+"""`hookflow serve [--port N]`: the API on WEBHOOK_PORT (seed 002's `--port`), via uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from settings import load_settings
+
+
+def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    uvicorn.run("api.main:app", host=args.host or settings.webhook_host,
+                port=args.port or settings.webhook_port, log_level=settings.log_level.lower())
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="run the webhook API (port from --port or WEBHOOK_PORT, default 9000)"
+    )
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--host", default=None)
+    parser.set_defaults(func=_run)

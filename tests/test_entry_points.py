@@ -1,0 +1,125 @@
+"""The stable entry points, as an operator runs them: `alembic upgrade head`, `python worker.py`,
+`uvicorn api.main:app` / `hookflow serve`, all configured only by the environment."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from api.signature import sign
+from cli.main import main as cli_main
+from devstack.postgres import PostgresServer, free_port
+from tests.conftest import API_TOKEN, FIXTURES, ROOT, SECRET
+from tests.waiting import eventually
+
+
+@pytest.fixture
+def fresh_db(postgres: PostgresServer) -> Iterator[str]:
+    name = f"ep_{os.urandom(6).hex()}"
+    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield postgres.url(name)
+    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def operator_env(database_url: str, temporal_address: str, task_queue: str, port: int,
+                 tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GITHUB_", "RUN_", "API_", "TEMPORAL_"))}
+    env.update({
+        "DATABASE_URL": database_url, "TEMPORAL_ADDRESS": temporal_address,
+        "TEMPORAL_TASK_QUEUE": task_queue, "GITHUB_WEBHOOK_SECRET": SECRET,
+        "API_TOKEN": API_TOKEN, "WEBHOOK_PORT": str(port), "WEBHOOK_HOST": "127.0.0.1",
+        "LOG_DIR": str(tmp_path / "logs"), "RUN_WORKSPACE_DIR": str(tmp_path / "ws"),
+    })
+    return env
+
+
+@pytest.fixture
+def operator_stack(
+    fresh_db: str, temporal_address: str, task_queue: str, tmp_path: Path
+) -> Iterator[str]:
+    """Migrate, then start the worker and the API as separate processes; yields the API URL."""
+    port = free_port()
+    env = operator_env(fresh_db, temporal_address, task_queue, port, tmp_path)
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([str(bin_dir / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    processes = [
+        subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env),
+        subprocess.Popen([str(bin_dir / "hookflow"), "serve"], cwd=ROOT, env=env),
+    ]
+    yield f"http://127.0.0.1:{port}"
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=15)
+
+
+async def test_entry_points_run_from_environment_only(operator_stack: str) -> None:
+    async with httpx.AsyncClient(base_url=operator_stack) as client:
+
+        async def ready() -> bool:
+            try:
+                return (await client.get("/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(ready, within=30, what="the API to be ready")
+        body = (FIXTURES / "events" / "issues_labeled_ai_run.json").read_bytes()
+        headers = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": "ep-1",
+                   "X-Hub-Signature-256": sign(body, SECRET.encode()),
+                   "Content-Type": "application/json"}
+        accepted = (await client.post("/api/webhooks/github", content=body,
+                                      headers=headers)).json()
+        assert accepted["status"] == "accepted"
+
+        async def finished() -> dict[str, object] | None:
+            run = (await client.get(f"/api/runs/{accepted['runId']}",
+                                    headers={"Authorization": f"Bearer {API_TOKEN}"})).json()
+            # No agent is configured here: the worker runs the workflow, which fails fast.
+            return run if run["status"] in ("FAILED", "SUCCEEDED") else None
+
+        run = await eventually(finished, within=30, what="the worker to run the workflow")
+        assert "RUN_AGENT" in str(run["error"])
+
+
+def test_api_entry_point_refuses_to_start_without_secret(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "API_"))}
+    env.update({"WEBHOOK_PORT": str(free_port()), "WEBHOOK_HOST": "127.0.0.1"})
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "hookflow"), "serve"], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "GITHUB_WEBHOOK_SECRET" in result.stderr
+
+
+def test_cli_accepts_seed_002_test_flag() -> None:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = cli_main(["--test", str(FIXTURES / "events" / "seed_test_webhook.json")])
+    assert code == 0
+    assert "ci_failure (priority high)" in out.getvalue()
+
+
+def test_cli_test_mode_on_ignored_payload_prints_reason(tmp_path: Path) -> None:
+    payload = tmp_path / "p.json"
+    payload.write_text(json.dumps({"_event_type": "star", "action": "created",
+                                   "repository": {"full_name": "o/r"}}))
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli_main(["test", str(payload)]) == 0
+    assert "ignored" in out.getvalue()
+
