@@ -86,6 +86,15 @@ async def workspace_patch(workspace: str | None) -> tuple[str, bool]:
     return diff.stdout, diff.stdout_truncated  # capped at OUTPUT_LIMIT with a marker
 
 
+# hookflow's own credentials never reach the agent: it works in a prepared clone and must not
+# push, sign deliveries, call the API or open the database behind hookflow's back.
+WITHHELD_FROM_AGENT = ("GITHUB_WEBHOOK_SECRET", "API_TOKEN", "DATABASE_URL", "GITHUB_TOKEN")
+
+
+def agent_base_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(WITHHELD_FROM_AGENT)}
+
+
 class AgentActivities:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -115,7 +124,7 @@ class AgentActivities:
         with tempfile.TemporaryDirectory(prefix="hookflow-agent-") as scratch:
             cwd = input.workspace or scratch
             env = {
-                **os.environ,
+                **agent_base_environment(),
                 "HOOKFLOW_RUN_ID": input.run_id, "HOOKFLOW_PHASE": input.phase,
                 "HOOKFLOW_ITERATION": str(input.iteration), "HOOKFLOW_WORKSPACE": cwd,
                 "HOOKFLOW_REPO": str(input.issue.get("repo", "")),

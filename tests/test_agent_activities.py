@@ -107,6 +107,25 @@ async def test_run_phase_returns_artifact_and_patch_with_command_agent(
     assert out.truncated is False
 
 
+async def test_run_phase_keeps_hookflow_secrets_from_the_agent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ["GITHUB_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET_PREVIOUS", "API_TOKEN",
+             "DATABASE_URL", "GITHUB_TOKEN", "AGENT_OWN_KEY"]
+    for name in names:
+        monkeypatch.setenv(name, f"value-of-{name}")
+    script = tmp_path / "env_agent.py"
+    script.write_text(
+        "import json, os\n"
+        f"print(json.dumps({{k: os.environ.get(k) for k in {names!r}}}))\n"
+    )
+    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
+    settings = make_settings(tmp_path, run_agent="command", run_agent_command=command)
+    out = await run_phase(settings, phase("plan", None))
+    assert out.artifact == {**{name: None for name in names[:-1]},
+                            "AGENT_OWN_KEY": "value-of-AGENT_OWN_KEY"}
+
+
 async def test_run_phase_accepts_plain_text_stdout(tmp_path: Path) -> None:
     command = f"{shlex.quote(sys.executable)} -c \"print('just words')\""
     settings = make_settings(tmp_path, run_agent="command", run_agent_command=command)

@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -262,7 +263,7 @@ def big_excerpt(size: int, tag: str = "") -> str:
 
 
 def issue_body(jobs: list[FailedJob], **overrides) -> str:
-    args = dict(
+    args: dict[str, Any] = dict(
         repo="octo-org/octo-repo",
         workflow="CI",
         branch="main",
