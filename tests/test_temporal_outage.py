@@ -73,7 +73,9 @@ async def test_deliveries_during_temporal_outage_all_start_after_it_returns(
     dev_server: DevServer, settings: Settings, sessions: SessionFactory
 ) -> None:
     client = await connect(dev_server.address)
-    await ensure_search_attributes(client, "default")
+    # A brand-new server lacks hookflow's search attributes: the worker's start-up adds them.
+    assert "HookflowRepo" in await ensure_search_attributes(client, "default")
+    assert await ensure_search_attributes(client, "default") == []
     conf = settings.model_copy(update={"temporal_address": dev_server.address,
                                        "dispatch_inline_timeout_seconds": 1.0})
     async for api in _serve(create_app(conf)):
