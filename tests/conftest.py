@@ -27,6 +27,7 @@ from db.engine import SessionFactory, make_engine, make_session_factory
 from devstack.postgres import PostgresServer, start_postgres
 from devstack.temporal_cli import ensure_temporal_cli
 from settings import Settings, load_settings
+from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
 from worker import build_worker
 from workflows.search_attributes import ensure_search_attributes
 
@@ -95,6 +96,20 @@ def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
 @pytest.fixture
 def temporal_address(temporal_env: WorkflowEnvironment) -> str:
     return str(temporal_env.client.service_client.config.target_host)
+
+
+@pytest.fixture
+def maestro() -> Iterator[FakeAIMaestro]:
+    server = FakeAIMaestro().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chat() -> Iterator[FakeChatWebhook]:
+    server = FakeChatWebhook().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import asyncio
 import copy
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +36,6 @@ PR_OPENED = "events/pull_request.opened.json"
 PR_MERGED = "events/pull_request.merged.json"
 PUSH_MAIN = "events/push.main.json"
 BLOCKED = "events/issues.labeled_blocked.json"
-
-
-@pytest.fixture
-def maestro() -> Iterator[FakeAIMaestro]:
-    server = FakeAIMaestro().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def chat() -> Iterator[FakeChatWebhook]:
-    server = FakeChatWebhook().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

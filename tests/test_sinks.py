@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -33,20 +33,6 @@ def notification(fixture: str = "workflow_run.failure.json", **overrides: Any) -
         priority_overrides=overrides,
     )
     return result.notifications[0]
-
-
-@pytest.fixture
-def maestro() -> Iterator[FakeAIMaestro]:
-    server = FakeAIMaestro().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def chat() -> Iterator[FakeChatWebhook]:
-    server = FakeChatWebhook().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
