@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -18,14 +19,17 @@ log = logging.getLogger("hookflow.worker")
 
 
 def build_worker(
-    client: Client, settings: Settings, sessions: SessionFactory, *, task_queue: str | None = None
+    client: Client, settings: Settings, sessions: SessionFactory, *,
+    task_queue: str | None = None, **options: Any,
 ) -> Worker:
+    """The worker for every workflow and activity; `options` go to temporalio's Worker."""
     return Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=WORKFLOWS,
         activities=build_activities(settings, sessions),
         max_concurrent_activities=50,
+        **options,
     )
 
 

@@ -226,7 +226,9 @@ async def test_worker_restart_keeps_the_escalation_schedule(
     api: httpx.AsyncClient, sessions: SessionFactory, repo: str, settings: Settings,
     temporal_client: Client,
 ) -> None:
-    async with build_worker(temporal_client, settings, sessions):
+    # No workflow cache, so no sticky queue: the server hands the next task straight to the new
+    # worker instead of waiting out the old worker's sticky schedule-to-start timeout (10 s).
+    async with build_worker(temporal_client, settings, sessions, max_cached_workflows=0):
         await deliver(api, "issues", issue_payload(repo, "labeled"))
         await wait_levels(sessions, repo, 1)
     # The worker is gone for a while; the level-1 timer (3 s) runs on the server meanwhile.
