@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.workflow import ParentClosePolicy
+
+from workflows.activity_options import DB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.tasks import BlockedSchedule, BlockedTask, TaskActivities, TaskUpdate
@@ -25,10 +26,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.notification import NotificationInput, NotificationWorkflow
 
-DB_ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
 END_STATUS = {"unblocked": "open", "resolve": "open", "closed": "closed"}
 
 

@@ -16,16 +16,14 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from workflows.activity_options import DB_ACTIVITY
+
 with workflow.unsafe.imports_passed_through():
     from activities.notify import FinishInput, NotifyActivities, RecordInput, SinkInput, SinkResult
     from workflows import search_attributes as sa
 
 WORKFLOW_NAME = "NotificationWorkflow"
 
-DB_ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
 # A sink that is down is retried with backoff for up to a day; the others are not held up.
 SINK_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),

@@ -15,6 +15,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from workflows.activity_options import DB_ACTIVITY
+
 with workflow.unsafe.imports_passed_through():
     from activities.pr_merged import (
         CloseIssueInput,
@@ -32,10 +34,6 @@ GITHUB_ACTIVITY: dict[str, Any] = {
         initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5),
         maximum_attempts=20,
     ),
-}
-DB_ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
 }
 MAX_ISSUES = 50  # a PR body listing more than this is not a closing list
 

@@ -22,6 +22,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows.activity_options import DB_ACTIVITY
+
 with workflow.unsafe.imports_passed_through():
     from activities.agent import AgentActivities, PhaseInput, PhaseOutput
     from activities.run_github import (
@@ -96,10 +98,6 @@ class RunProgress:
     ci_failures: int
 
 
-DB_ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
-}
 GITHUB_ACTIVITY: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=60),
     "retry_policy": RetryPolicy(
