@@ -338,7 +338,7 @@ class RunWorkflow:
         """Run a long step; on failure wait for `retry` (re-run) or give up after the window."""
         while True:
             try:
-                return await self._cancellable(start())
+                return await self._cancellable(start)
             except ActivityError as exc:
                 reason = f"{what}: {reason_of(exc)}"
                 cause = exc.cause
@@ -346,10 +346,10 @@ class RunWorkflow:
                     raise RunFailed(reason) from None
                 await self._wait_for_retry(reason)
 
-    async def _cancellable(self, awaitable: Awaitable[T]) -> T:
+    async def _cancellable(self, start: Callable[[], Awaitable[T]]) -> T:
         if self._cancel:
-            raise RunCancelled()
-        task = asyncio.ensure_future(awaitable)
+            raise RunCancelled()  # before start(): no activity coroutine is left unawaited
+        task = asyncio.ensure_future(start())
         await workflow.wait_condition(lambda: task.done() or self._cancel)
         if task.done():
             return task.result()
