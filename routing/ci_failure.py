@@ -492,6 +492,12 @@ def failure_comment_body(
         )
     )
 
+    return _comment_with_jobs(header, failed_jobs, limit)
+
+
+def _comment_with_jobs(header: str, failed_jobs: list[FailedJob], limit: int) -> str:
+    """A comment: its header, then the failed jobs fitted under `limit`."""
+
     def render(sections: list[str], omitted: int) -> str:
         parts = [header, *sections]
         if omitted:
@@ -549,10 +555,4 @@ def flaky_reopen_comment_body(
         )
     )
 
-    def render(sections: list[str], omitted: int) -> str:
-        parts = [header, *sections]
-        if omitted:
-            parts.append(_omitted_line(omitted))
-        return "\n\n".join(parts) + "\n"
-
-    return _render_jobs(render, failed_jobs, "**Job**", limit)
+    return _comment_with_jobs(header, failed_jobs, limit)
