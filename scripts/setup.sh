@@ -33,3 +33,5 @@ fi
 # without Go the Temporal SDK downloads the dev server itself.
 [ -d /usr/local/go/bin ] && export PATH="$PATH:/usr/local/go/bin"
 echo "==> Temporal CLI: $(.venv/bin/python -m devstack.temporal_cli)"
+# Temporal's time-skipping test server (Java, from Maven Central) for hour-long timer tests.
+echo "==> Temporal time-skipping server: $(.venv/bin/python -m devstack.time_skipping)"

@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from api.signature import sign
 from db.engine import SessionFactory, make_engine, make_session_factory
 from devstack.postgres import PostgresServer, start_postgres
 from devstack.temporal_cli import ensure_temporal_cli
+from devstack.time_skipping import ensure_test_server
 from settings import Settings, load_settings
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
 from worker import build_worker
@@ -82,6 +84,20 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=ensure_temporal_cli(),
         dev_server_log_level="error",
+    )
+    await ensure_search_attributes(env.client, "default")
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server: hour-long timers fire on `env.sleep(…)`.
+
+    A test module opts in by overriding `temporal_env` with this fixture."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=ensure_test_server(),
+        test_server_startup_timeout=timedelta(seconds=120),  # a JVM on a busy 2-core machine
     )
     await ensure_search_attributes(env.client, "default")
     yield env

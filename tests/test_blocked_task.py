@@ -1,24 +1,29 @@
-"""Blocked task → escalation ladder on durable timers (issue 5), with short delays via settings.
+"""Blocked task → escalation ladder on durable timers, on Temporal's time-skipping test server.
 
-Delays are measured from the moment the task was blocked: with BLOCKED_ESCALATION_DELAYS
-"2s,4s,6s" the levels fire at about 0, 2, 4 and 6 seconds.
+The production defaults apply (BLOCKED_ESCALATION_DELAYS "4h,24h,72h", BLOCKED_ACK_TIMEOUT
+"24h"): `env.sleep(…)` moves the server's clock, and each level's `blocked_seconds` (computed
+from workflow time) shows when it fired. Nothing moves the clock otherwise, so "nothing more
+happens" is read from the workflow's own state.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import copy
 import io
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from sqlmodel import col, select
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client
 from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from cli.tasks import task_command
@@ -29,30 +34,28 @@ from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
 from tests.waiting import eventually as wait_for
 from worker import build_worker
+from workflows.blocked_task import BlockedTaskWorkflow
 from workflows.registry import WORKFLOWS
 
-T = TypeVar("T")
-TOLERANCE = 1.5  # seconds of scheduling slack on a shared 2-core machine
+HOUR = 3600
+# Virtual seconds a level may fire after its due time: the clock only moves by env.sleep, and
+# between sleeps it runs at wall speed while activities record the level.
+LATE = 120
 
 
 @pytest.fixture
-def repo() -> str:
-    return f"acme/blocked-{uuid.uuid4().hex[:8]}"
+def temporal_env(time_skipping_env: WorkflowEnvironment) -> WorkflowEnvironment:
+    return time_skipping_env
 
 
-@pytest.fixture
-def delays() -> str:
-    return "2s,4s,6s"
-
-
-@pytest.fixture
-def ack_timeout() -> str:
-    return "4s"
-
-
-@pytest.fixture
-def settings_overrides(delays: str, ack_timeout: str) -> dict[str, Any]:
-    return {"blocked_escalation_delays": delays, "blocked_ack_timeout": ack_timeout}
+@pytest_asyncio.fixture
+async def repo(temporal_client: Client) -> AsyncIterator[str]:
+    name = f"acme/blocked-{uuid.uuid4().hex[:8]}"
+    yield name
+    # The server's clock is shared by every test: a ladder left running with no worker would
+    # hold a due timer's task and stop later tests' clocks from moving.
+    with contextlib.suppress(RPCError):
+        await temporal_client.get_workflow_handle(blocked_workflow_id(name, 42)).terminate()
 
 
 def issue_payload(repo: str, action: str, number: int = 42) -> dict[str, Any]:
@@ -78,6 +81,15 @@ def level(n: Notification) -> int:
     return int(n.details["payload_summary"]["level"])
 
 
+def blocked_seconds(n: Notification) -> int:
+    return int(n.details["payload_summary"]["blocked_seconds"])
+
+
+def fired_at(n: Notification, due_hours: float) -> bool:
+    due = due_hours * HOUR
+    return due <= blocked_seconds(n) <= due + LATE
+
+
 async def wait_levels(sessions: SessionFactory, repo: str, count: int, within: float = 30
                       ) -> list[Notification]:
     async def check() -> list[Notification] | None:
@@ -88,15 +100,15 @@ async def wait_levels(sessions: SessionFactory, repo: str, count: int, within: f
     return rows
 
 
-async def wait_completed(client: Client, workflow_id: str) -> None:
-    async def check() -> bool:
-        try:
-            desc = await client.get_workflow_handle(workflow_id).describe()
-        except RPCError:
-            return False
-        return desc.status == WorkflowExecutionStatus.COMPLETED
+async def state(client: Client, repo: str) -> dict[str, Any]:
+    handle = client.get_workflow_handle_for(BlockedTaskWorkflow.run, blocked_workflow_id(repo, 42))
+    result: dict[str, Any] = await handle.query(BlockedTaskWorkflow.state)
+    return result
 
-    await wait_for(check, 30, f"{workflow_id} completed")
+
+async def ended(client: Client, repo: str) -> Any:
+    handle = client.get_workflow_handle_for(BlockedTaskWorkflow.run, blocked_workflow_id(repo, 42))
+    return await handle.result()
 
 
 async def task_row(sessions: SessionFactory, repo: str, number: int = 42) -> Task | None:
@@ -105,38 +117,48 @@ async def task_row(sessions: SessionFactory, repo: str, number: int = 42) -> Tas
         return (await session.exec(query)).first()
 
 
-def offsets(rows: list[Notification]) -> list[float]:
-    start = rows[0].created_at
-    return [(r.created_at - start).total_seconds() for r in rows]
+async def acknowledged(client: Client, repo: str) -> bool:
+    return (await state(client, repo))["acknowledged_until"] is not None
 
 
 async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
     api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, repo: str,
-    temporal_client: Client,
+    temporal_client: Client, temporal_env: WorkflowEnvironment,
 ) -> None:
-    # Another task in the same repo, blocked for three days: the final summary lists it.
+    # Another task in the same repo, blocked three days before the server's clock: the final
+    # summary (72 hours later) lists it as blocked six days.
+    now = await temporal_env.get_current_time()
     async with sessions() as session:
         session.add(Task(repo=repo, issue_number=7, title="Waiting on vendor", status="blocked",
-                         blocked_since=datetime.now(UTC) - timedelta(days=3)))
+                         blocked_since=now - timedelta(days=3)))
         await session.commit()
     response = await deliver(api, "issues", issue_payload(repo, "labeled"))
     assert response.status_code == 200
     assert blocked_workflow_id(repo, 42) in response.json()["workflowIds"]
+    rows = await wait_levels(sessions, repo, 1)
+    await temporal_env.sleep(timedelta(hours=4))
+    rows = await wait_levels(sessions, repo, 2)
+    await temporal_env.sleep(timedelta(hours=20))
+    rows = await wait_levels(sessions, repo, 3)
+    await temporal_env.sleep(timedelta(hours=48))
     rows = await wait_levels(sessions, repo, 4)
     assert [level(r) for r in rows] == [0, 1, 2, 3]
     assert [r.priority for r in rows] == ["high", "urgent", "urgent", "urgent"]
-    for got, want in zip(offsets(rows), [0, 2, 4, 6], strict=True):
-        assert abs(got - want) <= TOLERANCE, offsets(rows)
+    assert blocked_seconds(rows[0]) <= LATE
+    assert all(fired_at(r, due) for r, due in zip(rows[1:], [4, 24, 72], strict=True)), [
+        blocked_seconds(r) for r in rows]
+    assert "Still blocked (4.0 hours)" in rows[1].summary
     summary = rows[3]
     assert "#7 Waiting on vendor" in summary.summary and "#42" in summary.summary
-    assert "3.0 days" in summary.summary
+    assert "6.0 days" in summary.summary and "3.0 days" in summary.summary
     assert f"https://github.com/{repo}/issues/7" in summary.summary
     task = await task_row(sessions, repo)
     assert task is not None and task.status == "blocked" and task.escalation_level == 3
     assert task.blocked_since is not None
     # Removing the label ends it; the task is open again.
     await deliver(api, "issues", issue_payload(repo, "unlabeled"))
-    await wait_completed(temporal_client, blocked_workflow_id(repo, 42))
+    result = await ended(temporal_client, repo)
+    assert (result.ended_by, result.level, result.notifications) == ("unblocked", 3, 4)
     task = await task_row(sessions, repo)
     assert task is not None and task.status == "open" and task.blocked_since is None
     # Its history (timers, child notifications, signals) replays with the current code.
@@ -147,13 +169,16 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
 
 async def test_unblock_stops_the_ladder(
     api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, repo: str,
-    temporal_client: Client,
+    temporal_client: Client, temporal_env: WorkflowEnvironment,
 ) -> None:
     await deliver(api, "issues", issue_payload(repo, "labeled"))
+    await wait_levels(sessions, repo, 1)
+    await temporal_env.sleep(timedelta(hours=4))
     await wait_levels(sessions, repo, 2)
     await deliver(api, "issues", issue_payload(repo, "unlabeled"))
-    await wait_completed(temporal_client, blocked_workflow_id(repo, 42))
-    await asyncio.sleep(4.5)  # levels 2 and 3 would have fired by now
+    result = await ended(temporal_client, repo)
+    # The workflow ended after two notifications: levels 2 and 3 can no longer fire.
+    assert (result.ended_by, result.level, result.notifications) == ("unblocked", 1, 2)
     assert [level(r) for r in await notifications(sessions, repo)] == [0, 1]
 
 
@@ -164,34 +189,37 @@ async def test_closing_the_issue_ends_escalation_and_closes_task(
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
     await deliver(api, "issues", issue_payload(repo, "closed"))
-    await wait_completed(temporal_client, blocked_workflow_id(repo, 42))
+    result = await ended(temporal_client, repo)
+    assert (result.ended_by, result.notifications) == ("closed", 1)
     task = await task_row(sessions, repo)
     assert task is not None and task.status == "closed" and task.closed_at is not None
 
 
 async def test_acknowledge_pauses_then_escalation_resumes_after_timeout(
     api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, repo: str,
+    temporal_client: Client, temporal_env: WorkflowEnvironment,
 ) -> None:
     await deliver(api, "issues", issue_payload(repo, "labeled"))
-    first = (await wait_levels(sessions, repo, 1))[0]
+    await wait_levels(sessions, repo, 1)
     owner, name = repo.split("/")
     response = await api.post(f"/api/tasks/{owner}/{name}/42/acknowledge", headers=auth())
     assert response.status_code == 202, response.text
-    acked_at = datetime.now(UTC)
-    # Level 1 was due 2 s after blocking; the acknowledgement holds it for 4 s.
-    await asyncio.sleep(3)
-    assert [level(r) for r in await notifications(sessions, repo)] == [0]
+    await wait_for(lambda: acknowledged(temporal_client, repo), 30, "acknowledged")
+    # Level 1 is due 4 h after blocking; the acknowledgement holds it for 24 h.
+    await temporal_env.sleep(timedelta(hours=4, minutes=5))
+    held = await state(temporal_client, repo)
+    assert (held["level"], held["notifications"]) == (0, 1), held
+    await temporal_env.sleep(timedelta(hours=20))
     rows = await wait_levels(sessions, repo, 2)
-    resumed = (rows[1].created_at - acked_at).total_seconds()
-    assert 4 - TOLERANCE <= resumed <= 4 + TOLERANCE, resumed
-    assert (rows[1].created_at - first.created_at).total_seconds() > 2 + TOLERANCE
+    assert [level(r) for r in rows] == [0, 1]
+    assert fired_at(rows[1], 24), blocked_seconds(rows[1])
     task = await task_row(sessions, repo)
     assert task is not None and task.acknowledged_at is not None
     # Resolved by hand: the ladder stops.
     response = await api.post(f"/api/tasks/{owner}/{name}/42/resolve", headers=auth())
     assert response.status_code == 202
-    await asyncio.sleep(3)
-    assert [level(r) for r in await notifications(sessions, repo)] == [0, 1]
+    result = await ended(temporal_client, repo)
+    assert (result.ended_by, result.level, result.notifications) == ("resolve", 1, 2)
 
 
 async def test_task_endpoints_need_token_and_a_running_workflow(
@@ -204,10 +232,9 @@ async def test_task_endpoints_need_token_and_a_running_workflow(
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("ack_timeout", ["20s"])
 async def test_cli_task_ack_pauses_escalation(
     api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, repo: str,
-    settings: Settings,
+    settings: Settings, temporal_client: Client, temporal_env: WorkflowEnvironment,
 ) -> None:
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
@@ -215,27 +242,30 @@ async def test_cli_task_ack_pauses_escalation(
     out, err = io.StringIO(), io.StringIO()
     assert await task_command(args, settings, http=api, out=out, err=err) == 0, err.getvalue()
     assert '"acknowledged"' in out.getvalue()
-    await asyncio.sleep(3.5)
-    assert [level(r) for r in await notifications(sessions, repo)] == [0]
+    await wait_for(lambda: acknowledged(temporal_client, repo), 30, "acknowledged")
+    await temporal_env.sleep(timedelta(hours=5))
+    held = await state(temporal_client, repo)
+    assert (held["level"], held["notifications"]) == (0, 1), held
     args = argparse.Namespace(action="ack", repo=repo, issue=99, by="tester", api_url=None)
     assert await task_command(args, settings, http=api, out=out, err=err) == 1
 
 
-@pytest.mark.parametrize("delays", ["3s,6s,9s"])
 async def test_worker_restart_keeps_the_escalation_schedule(
     api: httpx.AsyncClient, sessions: SessionFactory, repo: str, settings: Settings,
-    temporal_client: Client,
+    temporal_client: Client, temporal_env: WorkflowEnvironment,
 ) -> None:
     # No workflow cache, so no sticky queue: the server hands the next task straight to the new
-    # worker instead of waiting out the old worker's sticky schedule-to-start timeout (10 s).
+    # worker instead of waiting out the old worker's sticky schedule-to-start timeout.
     async with build_worker(temporal_client, settings, sessions, max_cached_workflows=0):
         await deliver(api, "issues", issue_payload(repo, "labeled"))
         await wait_levels(sessions, repo, 1)
-    # The worker is gone for a while; the level-1 timer (3 s) runs on the server meanwhile.
-    await asyncio.sleep(1.5)
+    # A new worker replays the ladder from its history. (The test server's clock cannot move
+    # while a workflow task waits for a worker, so the time passes once it is back.)
     async with build_worker(temporal_client, settings, sessions):
+        await temporal_env.sleep(timedelta(hours=4))
+        rows = await wait_levels(sessions, repo, 2)
+        await temporal_env.sleep(timedelta(hours=20))
         rows = await wait_levels(sessions, repo, 3)
-    got = offsets(rows)
     assert [level(r) for r in rows] == [0, 1, 2]
-    # Not reset by the restart: still 3 s and 6 s after blocking.
-    assert abs(got[1] - 3) <= TOLERANCE and abs(got[2] - 6) <= TOLERANCE, got
+    # Not reset by the restart: still 4 h and 24 h after blocking.
+    assert fired_at(rows[1], 4) and fired_at(rows[2], 24), [blocked_seconds(r) for r in rows]
