@@ -56,6 +56,7 @@ class Routes:
         self._blob_tokens: dict[str, tuple[int, float]] = {}
         r = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
         table: list[tuple[str, str, Callable[..., Response]]] = [
+            ("GET", "/user", self.get_user),
             ("GET", r, self.get_repo),
             ("GET", rf"{r}/issues", self.list_issues),
             ("POST", rf"{r}/issues", self.create_issue),
@@ -154,6 +155,12 @@ class Routes:
         if number in repo.issues:
             return repo.issues[number]
         return issue_view_of_pull(repo.pulls[number])
+
+    # --- the authenticated user ---------------------------------------------------------
+
+    def get_user(self, request: Request, body: Any) -> Response:
+        """The token's account (every write through the API is authored by it)."""
+        return json_response(200, self.state.viewer)
 
     # --- repositories and issues --------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,12 @@ from typing import Any
 JSON = dict[str, Any]
 WEB = "https://github.com"
 BOT = {"login": "hookflow-bot", "id": 1, "type": "Bot", "html_url": f"{WEB}/apps/hookflow-bot"}
+
+
+def user(login: str) -> JSON:
+    """Another GitHub account (a stranger writing on an issue)."""
+    return {"login": login, "id": zlib.crc32(login.encode()) % 10**8 + 100, "type": "User",
+            "html_url": f"{WEB}/{login}"}
 
 
 def now() -> str:
@@ -50,6 +57,7 @@ class State:
         self.repos: dict[str, Repo] = {}
         self.jobs: dict[int, tuple[str, JSON]] = {}  # job id -> (repo, job)
         self.logs: dict[int, str] = {}
+        self.viewer: JSON = dict(BOT)  # GET /user: the token's account, author of API writes
         self._ids = itertools.count(1000)
 
     def new_id(self) -> int:
@@ -95,7 +103,8 @@ class State:
         return repo.labels[name.lower()]
 
     def add_issue(
-        self, repo: Repo, *, title: str, body: str | None, labels: list[str], state: str
+        self, repo: Repo, *, title: str, body: str | None, labels: list[str], state: str,
+        author: JSON | None = None,
     ) -> JSON:
         number = repo.take_number()
         issue_id = self.new_id()
@@ -110,7 +119,7 @@ class State:
             "state_reason": "completed" if state == "closed" else None,
             "locked": False,
             "labels": [self.label(repo, name) for name in dict.fromkeys(labels)],
-            "user": dict(BOT),
+            "user": dict(author or self.viewer),
             "assignees": [],
             "comments": 0,
             "url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
@@ -173,7 +182,9 @@ class State:
         repo.pulls[number] = pull
         return pull
 
-    def add_comment(self, repo: Repo, number: int, body: str) -> JSON:
+    def add_comment(
+        self, repo: Repo, number: int, body: str, author: JSON | None = None
+    ) -> JSON:
         comment_id = self.new_id()
         stamp = now()
         kind = "pull" if number in repo.pulls else "issues"
@@ -181,7 +192,7 @@ class State:
             "id": comment_id,
             "node_id": f"IC_{comment_id}",
             "body": body,
-            "user": dict(BOT),
+            "user": dict(author or self.viewer),
             "url": f"{self.api_url}/repos/{repo.full_name}/issues/comments/{comment_id}",
             "html_url": f"{WEB}/{repo.full_name}/{kind}/{number}#issuecomment-{comment_id}",
             "issue_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
