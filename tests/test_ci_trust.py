@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -90,12 +90,15 @@ async def test_fork_ci_events_start_no_ci_failure_issue_close_or_run_signal(
         kinds = {a["workflow"] for a in row.dispatch_plan}
         assert not kinds & {"CIFailureWorkflow", "RunWorkflow"}, row.dispatch_plan
         # Whatever else the delivery started (notifications) has been started by now.
-        await eventually(lambda d=delivery: _dispatched(sessions, d), what="dispatch")
+        await eventually(_dispatched(sessions, delivery), what="dispatch")
     await assert_no_workflow(temporal_client, ci_failure_workflow_id(repo, "CI Tests", "main"))
     await assert_no_workflow(temporal_client, run_workflow_id(repo, 42, run_id))
     assert github.issues(repo) == []
 
 
-async def _dispatched(sessions: SessionFactory, delivery: str) -> bool:
-    row = await plan_of(sessions, delivery)
-    return row.dispatch_status in ("dispatched", "ignored")
+def _dispatched(sessions: SessionFactory, delivery: str) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        row = await plan_of(sessions, delivery)
+        return row.dispatch_status in ("dispatched", "ignored")
+
+    return check
