@@ -52,6 +52,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         ci.close_recovered,
         ci.reopen_flaky,
         merged.close_issue,
+        merged.comment_not_closed,
         merged.mark_run_merged,
         tasks.update,
         tasks.blocked_in_repo,
