@@ -106,6 +106,8 @@ class Settings(BaseSettings):
     # How long a run whose phase failed waits for a `retry` signal, and how long it waits for CI.
     run_retry_window: str = "1h"
     run_ci_timeout: str = "6h"
+    # How often the worker closes run rows whose workflow ended from outside (terminated …).
+    run_reconcile_interval: str = "30s"
 
     # --- notifications (issue 4 / seed 002) ---
     watched_branches: str = "main,master,develop"
@@ -132,6 +134,7 @@ class Settings(BaseSettings):
         "run_phase_timeout",
         "run_retry_window",
         "run_ci_timeout",
+        "run_reconcile_interval",
         "notify_group_window",
         "notify_repeat_interval",
         "ci_failure_reopen_window",
@@ -212,6 +215,10 @@ class Settings(BaseSettings):
     @property
     def run_phase_list(self) -> list[str]:
         return [p.strip() for p in self.run_phases.split(",") if p.strip()]
+
+    @property
+    def run_reconcile_seconds(self) -> float:
+        return parse_duration(self.run_reconcile_interval).total_seconds()
 
     @property
     def log_path(self) -> Path:
