@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "hookflow"
     temporal_ui_url: str = ""
+    # Where people reach this API (e.g. https://hookflow.example.com): links in comments.
+    api_public_url: str = ""
 
     # --- github REST ---
     github_token: SecretStr | None = None

@@ -364,11 +364,12 @@ class RunWorkflow:
         self._failures += 1
         self._retry = False
         await self._set("FAILED", error=reason)
+        await self._artifact(f"failure-{self._failures}", "text", reason)
         await self._comment(f"failure-{self._failures}", msg.failure_comment(
-            run_id=self._input.run_id, phase=self._phase, reason=reason,
+            run_id=self._input.run_id, phase=self._phase,
             retry_hint=(f"Send the `retry` signal within {int(cfg.retry_window_seconds)} s "
                         "to re-run it."),
-            link=self._link()))
+            link=self._link(), api_link=self._api_link()))
         try:
             await workflow.wait_condition(
                 lambda: self._retry or self._cancel,
@@ -458,6 +459,10 @@ class RunWorkflow:
             return None
         return msg.run_link(cfg.ui_url, cfg.namespace, workflow.info().workflow_id)
 
+    def _api_link(self) -> str | None:
+        assert self._input is not None
+        return msg.api_run_link(self._cfg.api_url, self._input.run_id) if self._cfg else None
+
     def _summary(self, previous: dict[str, Any]) -> str:
         report = previous.get("report") or previous.get("document")
         if report is None:
@@ -505,8 +510,9 @@ class RunWorkflow:
     async def _finish(self, status: str, *, error: str | None = None) -> RunResult:
         assert self._input is not None
         if status == "FAILED" and error and self._failures == 0 and self._cfg is not None:
+            await self._artifact("failure-final", "text", error)
             await self._comment("failure-final", msg.failure_comment(
-                run_id=self._input.run_id, phase=self._phase, reason=error, retry_hint="",
-                link=self._link()))
+                run_id=self._input.run_id, phase=self._phase, retry_hint="",
+                link=self._link(), api_link=self._api_link()))
         await self._set(status, error=error)
         return RunResult(self._input.run_id, status, error, self._pr_url, self._iteration)
