@@ -34,6 +34,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         run_github.comment,
         run_github.open_pull,
         run_github.ci_failure_excerpt,
+        run_github.check_suites,
         agent.run_phase,
         workspace.prepare,
         workspace.push,

@@ -164,6 +164,11 @@ class GitHubClient:
         path = f"{_repo(repo)}/actions/runs/{int(run_id)}/jobs"
         return [job async for job in self._t.paginate(path, key="jobs")]
 
+    async def list_check_suites(self, repo: str, ref: str) -> list[JSON]:
+        """Every check suite (one per app) for a commit SHA, branch or tag."""
+        path = f"{_repo(repo)}/commits/{quote(ref, safe='')}/check-suites"
+        return [suite async for suite in self._t.paginate(path, key="check_suites")]
+
     async def download_job_logs(self, repo: str, job_id: int) -> str:
         """Plain-text log of one job (GitHub redirects to a short-lived URL; the token stays)."""
         return await self._t.download_redirected(f"{_repo(repo)}/actions/jobs/{int(job_id)}/logs")

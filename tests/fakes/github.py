@@ -266,6 +266,23 @@ class FakeGitHub:
                 run.setdefault("status", "in_progress")
             return public(self.state.add_run(r, run, list(jobs or [])))
 
+    def add_check_suite(
+        self, repo: str, *, head_sha: str, app: str = "GitHub Actions",
+        status: str = "completed", conclusion: str | None = "success",
+        head_branch: str | None = None, check_runs: int = 1,
+    ) -> JSON:
+        """A check suite of `app` on a commit; `check_runs=0` is an app that never ran."""
+        with self.state.lock:
+            return self.state.add_check_suite(
+                self._repo(repo), head_sha=head_sha, app=app, status=status,
+                conclusion=conclusion, head_branch=head_branch, check_runs=check_runs,
+            )
+
+    def update_check_suite(self, suite: JSON, **fields: Any) -> None:
+        """Change a suite in place (e.g. status="completed", conclusion="failure")."""
+        with self.state.lock:
+            suite.update(fields, updated_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
     def set_job_logs(self, job_id: int, text: str) -> None:
         with self.state.lock:
             self.state.logs[job_id] = text

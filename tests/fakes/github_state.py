@@ -34,6 +34,7 @@ class Repo:
     comments: dict[int, list[JSON]] = field(default_factory=dict)  # issue or PR number
     labels: dict[str, JSON] = field(default_factory=dict)
     runs: dict[int, JSON] = field(default_factory=dict)
+    check_suites: list[JSON] = field(default_factory=list)
 
     @property
     def full_name(self) -> str:
@@ -234,6 +235,38 @@ class State:
         full["_jobs"] = [self._job(repo, full, job) for job in jobs]
         repo.runs[run_id] = full
         return full
+
+    def add_check_suite(
+        self, repo: Repo, *, head_sha: str, app: str, status: str, conclusion: str | None,
+        head_branch: str | None, check_runs: int,
+    ) -> JSON:
+        """A check suite as GET /repos/{o}/{r}/commits/{ref}/check-suites lists it."""
+        suite_id = self.new_id()
+        slug = app.lower().replace(" ", "-")
+        stamp = now()
+        suite = {
+            "id": suite_id,
+            "node_id": f"CS_{suite_id}",
+            "head_branch": head_branch,
+            "head_sha": head_sha,
+            "status": status,
+            "conclusion": conclusion,
+            "url": f"{self.api_url}/repos/{repo.full_name}/check-suites/{suite_id}",
+            "before": None,
+            "after": head_sha,
+            "pull_requests": [],
+            "app": {"id": zlib.crc32(slug.encode()) % 10**6, "slug": slug, "name": app},
+            "repository": repo.data,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "latest_check_runs_count": check_runs,
+            "check_runs_url": f"{self.api_url}/repos/{repo.full_name}/check-suites/"
+                              f"{suite_id}/check-runs",
+            "rerequestable": True,
+            "runs_rerequestable": True,
+        }
+        repo.check_suites.append(suite)
+        return suite
 
     def _job(self, repo: Repo, run: JSON, job: JSON) -> JSON:
         job = dict(job)
