@@ -47,7 +47,9 @@ async def main() -> None:
     worker = build_worker(client, settings, sessions)
     reconciler = RunReconciler(sessions, client, interval=settings.run_reconcile_seconds)
     reconciling = asyncio.create_task(reconciler.run_forever(), name="hookflow-run-reconciler")
-    log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
+    log.info("worker polling %s on %s; closing runs whose workflow ended from outside every "
+             "%s", settings.temporal_task_queue, settings.temporal_address,
+             settings.run_reconcile_interval)
     try:
         await worker.run()
     finally:
