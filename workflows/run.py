@@ -456,7 +456,9 @@ class RunWorkflow:
     async def _ci_decision(self, head_sha: str | None, seen: list[CIResult]) -> CIResult | None:
         """None while a suite is pending; else the failing (or the passing) result."""
         assert self._input is not None
-        latest = seen[-1] if seen else None
+        # Without suites to look at, the signals decide: any failure among them wins.
+        latest = next((r for r in reversed(seen) if r.conclusion not in PASSING),
+                      seen[-1] if seen else None)
         if not head_sha:
             return latest
         try:
