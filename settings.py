@@ -43,15 +43,23 @@ class ConfigError(RuntimeError):
 
 
 def _read_secret(value: SecretStr | None, file: Path | None, name: str) -> str | None:
+    """The secret from `name` or `name_FILE`; None when neither is set. A variable or file
+    that is set but empty (or only whitespace) is refused: an empty HMAC key signs anything."""
     if file is not None:
         try:
             text = file.read_text().strip()
         except OSError as exc:
             raise ConfigError(f"{name}_FILE={file} cannot be read: {exc.strerror}") from None
-        return text or None
+        if not text:
+            raise ConfigError(f"{name}_FILE={file} is empty: put the secret in it, or unset "
+                              f"{name}_FILE")
+        return text
     if value is None:
         return None
-    return value.get_secret_value() or None
+    text = value.get_secret_value()
+    if not text.strip():
+        raise ConfigError(f"{name} is set but empty: give the secret, or unset {name}")
+    return text
 
 
 class Settings(BaseSettings):
@@ -81,6 +89,8 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     temporal_task_queue: str = "hookflow"
     temporal_ui_url: str = ""
+    # Where people reach this API (e.g. https://hookflow.example.com): links in comments.
+    api_public_url: str = ""
 
     # --- github REST ---
     github_token: SecretStr | None = None
@@ -98,6 +108,8 @@ class Settings(BaseSettings):
     # How long a run whose phase failed waits for a `retry` signal, and how long it waits for CI.
     run_retry_window: str = "1h"
     run_ci_timeout: str = "6h"
+    # How often the worker closes run rows whose workflow ended from outside (terminated …).
+    run_reconcile_interval: str = "30s"
 
     # --- notifications (issue 4 / seed 002) ---
     watched_branches: str = "main,master,develop"
@@ -124,6 +136,7 @@ class Settings(BaseSettings):
         "run_phase_timeout",
         "run_retry_window",
         "run_ci_timeout",
+        "run_reconcile_interval",
         "notify_group_window",
         "notify_repeat_interval",
         "ci_failure_reopen_window",
@@ -176,9 +189,21 @@ class Settings(BaseSettings):
         if self.github_webhook_repo_secrets is None:
             return result
         for item in self.github_webhook_repo_secrets.get_secret_value().split(","):
-            if "=" in item:
-                repo, secret = item.split("=", 1)
-                result.setdefault(repo.strip(), []).append(secret.strip().encode())
+            if not item.strip():
+                continue
+            repo, sep, secret = item.partition("=")
+            repo = repo.strip()
+            # Messages name the repository only (never an entry without "=": it may be a secret).
+            if not sep:
+                raise ConfigError("GITHUB_WEBHOOK_REPO_SECRETS: every entry must be "
+                                  "owner/repo=secret (an entry has no '=')")
+            if "/" not in repo:
+                raise ConfigError("GITHUB_WEBHOOK_REPO_SECRETS: every entry must be "
+                                  f"owner/repo=secret (got {repo!r} before '=')")
+            if not secret.strip():
+                raise ConfigError(f"GITHUB_WEBHOOK_REPO_SECRETS: the secret for {repo} is "
+                                  "empty; an empty HMAC key lets anyone sign deliveries")
+            result.setdefault(repo, []).append(secret.strip().encode())
         return result
 
     @property
@@ -192,6 +217,10 @@ class Settings(BaseSettings):
     @property
     def run_phase_list(self) -> list[str]:
         return [p.strip() for p in self.run_phases.split(",") if p.strip()]
+
+    @property
+    def run_reconcile_seconds(self) -> float:
+        return parse_duration(self.run_reconcile_interval).total_seconds()
 
     @property
     def log_path(self) -> Path:
@@ -210,7 +239,8 @@ class Settings(BaseSettings):
 
     def require_api(self) -> None:
         """Fail start-up with a clear message instead of running unauthenticated."""
-        if not self.webhook_secrets and not self.repo_secrets:
+        shared, per_repo = self.webhook_secrets, self.repo_secrets  # both checked for blanks
+        if not shared and not per_repo:
             raise ConfigError(
                 "GITHUB_WEBHOOK_SECRET (or GITHUB_WEBHOOK_SECRET_FILE) is required: "
                 "webhooks are never accepted unauthenticated"

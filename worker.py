@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 
 from activities.registry import build_activities
 from db.engine import SessionFactory, make_engine, make_session_factory
+from reconcile.runs import RunReconciler
 from settings import Settings, load_settings
 from workflows.registry import WORKFLOWS
 from workflows.search_attributes import ensure_search_attributes
@@ -42,11 +43,17 @@ async def main() -> None:
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     await ensure_search_attributes(client, settings.temporal_namespace)
     engine = make_engine(settings.database_url)
-    worker = build_worker(client, settings, make_session_factory(engine))
-    log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
+    sessions = make_session_factory(engine)
+    worker = build_worker(client, settings, sessions)
+    reconciler = RunReconciler(sessions, client, interval=settings.run_reconcile_seconds)
+    reconciling = asyncio.create_task(reconciler.run_forever(), name="hookflow-run-reconciler")
+    log.info("worker polling %s on %s; closing runs whose workflow ended from outside every "
+             "%s", settings.temporal_task_queue, settings.temporal_address,
+             settings.run_reconcile_interval)
     try:
         await worker.run()
     finally:
+        reconciling.cancel()
         await engine.dispose()
 
 

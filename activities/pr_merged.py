@@ -14,6 +14,7 @@ from db.engine import SessionFactory
 from db.models import Run
 from db.types import utcnow
 from ghclient.bodies import marker
+from routing.closing_keywords import may_close
 from settings import Settings
 
 # Run branches are `ai/issue-<n>-<short run id>` (routing.ai_run.run_branch).
@@ -34,8 +35,17 @@ class CloseIssueInput:
 class CloseIssueResult:
     repo: str
     issue_number: int
-    outcome: str  # closed | already_closed
+    outcome: str  # closed | already_closed | not_allowed
     title: str = ""
+
+
+@dataclass
+class NotClosedInput:
+    """Issues a merged PR names in repositories it may not close (listed on the PR)."""
+
+    repo: str
+    pr_number: int
+    issues: list[str]  # "owner/repo#N"
 
 
 @dataclass
@@ -60,12 +70,16 @@ class PRMergedActivities:
         self, sessions: SessionFactory, settings: Settings, github: GitHubFactory | None = None
     ) -> None:
         self._sessions = sessions
+        self._settings = settings
         self._github = github or github_factory(settings)
 
     @activity.defn(name="pr.close_issue")
     async def close_issue(self, input: CloseIssueInput) -> CloseIssueResult:
-        """Close one referenced issue with a comment linking the PR, unless already closed."""
+        """Close one referenced issue with a comment linking the PR, unless already closed
+        or in a repository this PR may not close (ALLOWED_REPOS, else the same owner)."""
         ref = f"{input.repo}#{input.issue_number}"
+        if not may_close(input.pr_repo, input.repo, self._settings.allowed_repo_set):
+            return CloseIssueResult(input.repo, input.issue_number, "not_allowed")
         what = f"close {ref} for {input.pr_repo}#{input.pr_number}"
         async with self._github() as github, github_call(what):
             issue = await github.get_issue(input.repo, input.issue_number)
@@ -83,6 +97,20 @@ class PRMergedActivities:
                 input.repo, input.issue_number, state="closed", state_reason="completed"
             )
         return CloseIssueResult(input.repo, input.issue_number, "closed", title)
+
+    @activity.defn(name="pr.comment_not_closed")
+    async def comment_not_closed(self, input: NotClosedInput) -> None:
+        """Say on the PR which named issues hookflow left open, and why (once)."""
+        key = f"pr-merged:{input.repo}#{input.pr_number}:not-closed"
+        listed = "\n".join(f"- {ref}" for ref in input.issues)
+        body = (
+            "hookflow did not close these issues: they are in repositories this pull request "
+            "may not close (only this repository, the repositories in ALLOWED_REPOS, or, "
+            f"without an allow-list, repositories of the same owner).\n\n{listed}"
+        )
+        what = f"list issues not closed on {input.repo}#{input.pr_number}"
+        async with self._github() as github, github_call(what):
+            await github.ensure_comment(input.repo, input.pr_number, key=key, body=body)
 
     @activity.defn(name="pr.mark_run_merged")
     async def mark_run_merged(self, input: RunMergedInput) -> str | None:

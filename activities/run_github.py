@@ -72,6 +72,23 @@ class CIExcerptInput:
     max_chars: int = 12_000
 
 
+@dataclass
+class CheckSuitesInput:
+    repo: str
+    head_sha: str
+
+
+@dataclass
+class SuiteState:
+    """One app's check suite on the run's commit (GitHub Actions, Buildkite, …)."""
+
+    id: int
+    name: str
+    status: str | None
+    conclusion: str | None
+    check_runs: int = 1  # latest_check_runs_count: 0 = an app that never ran checks here
+
+
 def comment_key(run_id: str, key: str) -> str:
     return f"run-{run_id}-{key}"
 
@@ -123,6 +140,26 @@ class RunGitHubActivities:
                 body=input.body, draft=True,
             )
         return PullResult(int(pull["number"]), str(pull.get("html_url") or ""), created)
+
+    @activity.defn(name="run_github.check_suites")
+    async def check_suites(self, input: CheckSuitesInput) -> list[SuiteState]:
+        """Every check suite GitHub reports for the run's head commit."""
+        what = f"list check suites of {input.head_sha[:12]} on {input.repo}"
+        async with self._github() as github, github_call(what):
+            suites = await github.list_check_suites(input.repo, input.head_sha)
+        found = []
+        for suite in suites:
+            app = suite.get("app") if isinstance(suite.get("app"), dict) else {}
+            count = suite.get("latest_check_runs_count")
+            found.append(SuiteState(
+                id=int(suite.get("id") or 0),
+                name=str((app or {}).get("name") or (app or {}).get("slug") or "check suite"),
+                status=suite.get("status") if isinstance(suite.get("status"), str) else None,
+                conclusion=(suite.get("conclusion")
+                            if isinstance(suite.get("conclusion"), str) else None),
+                check_runs=count if isinstance(count, int) else 1,
+            ))
+        return found
 
     @activity.defn(name="run_github.ci_failure_excerpt")
     async def ci_failure_excerpt(self, input: CIExcerptInput) -> str:

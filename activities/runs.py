@@ -56,6 +56,7 @@ class RunConfig:
     github_enabled: bool
     ui_url: str
     namespace: str
+    api_url: str = ""  # API_PUBLIC_URL: failure comments link to the run's artifacts there
 
 
 def agent_config_error(settings: Settings) -> str | None:
@@ -93,6 +94,7 @@ def run_config(settings: Settings) -> RunConfig:
         github_enabled=bool(settings.github_token_value()),
         ui_url=settings.temporal_ui_url.rstrip("/"),
         namespace=settings.temporal_namespace,
+        api_url=settings.api_public_url.rstrip("/"),
     )
 
 

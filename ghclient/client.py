@@ -10,6 +10,7 @@ import httpx
 
 from ghclient.bodies import fit_body, has_marker, with_marker
 from ghclient.errors import GitHubNotFound, GitHubValidationFailed
+from ghclient.identity import login_of, written_by
 from ghclient.transport import DEFAULT_API_URL, JSON, Transport
 
 
@@ -27,8 +28,12 @@ class GitHubClient:
         *,
         http: httpx.AsyncClient | None = None,
         timeout: float = 30,
+        login: str | None = None,
     ) -> None:
         self._t = Transport(base_url, token, http=http, timeout=timeout)
+        # hookflow's own login; None = ask GET /user once. GitHub App installation tokens
+        # cannot read /user: pass ghclient.identity.app_bot_login(slug) for them.
+        self._login = login
 
     @property
     def base_url(self) -> str:
@@ -51,6 +56,15 @@ class GitHubClient:
     async def aclose(self) -> None:
         """Close the HTTP client if this object created it."""
         await self._t.aclose()
+
+    # --- identity -----------------------------------------------------------------------
+
+    async def own_login(self) -> str:
+        """The login this client writes as (its comments are the only ones whose markers
+        count)."""
+        if self._login is None:
+            self._login = login_of(await self._t.obj("GET", "/user"))
+        return self._login
 
     # --- repositories -------------------------------------------------------------------
 
@@ -150,6 +164,11 @@ class GitHubClient:
         path = f"{_repo(repo)}/actions/runs/{int(run_id)}/jobs"
         return [job async for job in self._t.paginate(path, key="jobs")]
 
+    async def list_check_suites(self, repo: str, ref: str) -> list[JSON]:
+        """Every check suite (one per app) for a commit SHA, branch or tag."""
+        path = f"{_repo(repo)}/commits/{quote(ref, safe='')}/check-suites"
+        return [suite async for suite in self._t.paginate(path, key="check_suites")]
+
     async def download_job_logs(self, repo: str, job_id: int) -> str:
         """Plain-text log of one job (GitHub redirects to a short-lived URL; the token stays)."""
         return await self._t.download_redirected(f"{_repo(repo)}/actions/jobs/{int(job_id)}/logs")
@@ -159,9 +178,13 @@ class GitHubClient:
     async def ensure_comment(
         self, repo: str, number: int, *, key: str, body: str
     ) -> tuple[JSON, bool]:
-        """The comment carrying marker `key`, created with `body` if none exists yet."""
+        """The comment carrying marker `key`, created with `body` if none exists yet.
+
+        Only hookflow's own comments count: anyone can paste a marker into a comment.
+        """
+        login = await self.own_login()
         for comment in await self.list_comments(repo, number):
-            if has_marker(comment.get("body"), key):
+            if has_marker(comment.get("body"), key) and written_by(comment, login):
                 return comment, False
         return await self.create_comment(repo, number, with_marker(body, key)), True
 
@@ -176,10 +199,11 @@ class GitHubClient:
         state: str = "all",
     ) -> tuple[JSON, bool]:
         """The issue carrying marker `key` (searched in `state`, among issues with all
-        `labels`), created if none exists yet."""
+        `labels`, written by hookflow itself), created if none exists yet."""
         labels = list(labels)
+        login = await self.own_login()
         for issue in await self.list_issues(repo, state=state, labels=labels or None):
-            if has_marker(issue.get("body"), key):
+            if has_marker(issue.get("body"), key) and written_by(issue, login):
                 return issue, False
         issue = await self.create_issue(
             repo, title=title, body=with_marker(body, key), labels=labels

@@ -13,6 +13,7 @@ from typing import Any
 
 from routing.actions import DispatchAction
 from routing.ci_failure import ci_failure_workflow_id
+from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 
 FAILURE_CONCLUSIONS = ("failure", "timed_out", "startup_failure")
@@ -41,6 +42,8 @@ def route_ci_failure(delivery: Delivery, config: RoutingConfig, dedupe_key: str)
     conclusion = run.get("conclusion")
     if conclusion != "success" and conclusion not in FAILURE_CONCLUSIONS:
         return HandlerResult(False, f"workflow_run conclusion {conclusion!r} is not tracked")
+    if from_fork(delivery.repo, run):
+        return HandlerResult(False, FROM_A_FORK)  # a fork's `main` neither opens nor closes
     repo = delivery.repo
     name = run.get("name") or _obj(delivery.payload.get("workflow")).get("name")
     branch = run.get("head_branch")

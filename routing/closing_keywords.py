@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["IssueRef", "closing_references", "references_in_pull_request"]
+__all__ = ["IssueRef", "closing_references", "may_close", "references_in_pull_request"]
 
 KEYWORDS = ("close", "closes", "closed", "fix", "fixes", "fixed", "resolve", "resolves", "resolved")
 
@@ -113,3 +113,15 @@ def references_in_pull_request(
     """Issues a pull request closes according to its title and body (title first)."""
     pattern = _DEFAULT_PATTERN if hosts is None else _pattern(hosts)
     return _dedupe(ref for part in (title, body) for ref in _iter_refs(part or "", pattern, repo))
+
+
+def may_close(pr_repo: str, target: str, allowed: Iterable[str]) -> bool:
+    """Whether a PR merged in ``pr_repo`` may close an issue in ``target``: the same
+    repository always; another one only if ``allowed`` (ALLOWED_REPOS) lists it, or, without
+    an allow-list, when it has the same owner (anyone can write ``fixes other-org/x#1``)."""
+    if _same_repo(pr_repo, target):
+        return True
+    listed = {repo.casefold() for repo in allowed}
+    if listed:
+        return target.casefold() in listed
+    return _same_repo(pr_repo.split("/", 1)[0], target.split("/", 1)[0])

@@ -8,6 +8,7 @@ from typing import Any
 
 from routing.actions import DispatchAction
 from routing.ai_run import run_workflow_id
+from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 
 RUN_BRANCH = re.compile(r"^ai/issue-(\d+)-([0-9a-f]{8})$")
@@ -35,6 +36,8 @@ def route_run_ci(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> 
     item = delivery.payload.get(key)
     if not isinstance(item, dict):
         return HandlerResult(False, f"payload has no {key}")
+    if from_fork(delivery.repo, item):
+        return HandlerResult(False, FROM_A_FORK)
     workflow_id = run_workflow_for_branch(delivery.repo, item.get("head_branch"))
     if workflow_id is None:
         return HandlerResult(False, "head branch is not an AI run branch")

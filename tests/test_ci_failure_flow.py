@@ -94,6 +94,7 @@ def run_payload(
     payload = copy.deepcopy(load_fixture("events/workflow_run.failure.json"))
     payload["repository"]["full_name"] = repo
     run = payload["workflow_run"]
+    run["head_repository"]["full_name"] = repo
     run.update(id=run_id, conclusion=conclusion, head_branch=branch, name=WORKFLOW,
                head_sha=f"{run_id:040x}",
                html_url=f"https://github.com/{repo}/actions/runs/{run_id}")

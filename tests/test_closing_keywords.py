@@ -6,6 +6,7 @@ from routing.closing_keywords import (
     KEYWORDS,
     IssueRef,
     closing_references,
+    may_close,
     references_in_pull_request,
 )
 
@@ -136,3 +137,23 @@ def test_references_in_pull_request_reads_title_and_body(title, body, expected):
 def test_issue_ref_is_hashable_and_printable():
     assert {ref(1), ref(1)} == {ref(1)}
     assert str(ref(1)) == "octo-org/octo-repo#1"
+
+
+@pytest.mark.parametrize(
+    ("target", "allowed", "expected"),
+    [
+        ("acme/app", (), True),
+        ("ACME/App", ("other/x",), True),  # its own repository is always allowed
+        ("acme/lib", (), True),  # same owner, no allow-list
+        ("Acme/lib", (), True),
+        ("other-org/x", (), False),
+        ("other-org/x", ("acme/app", "other-org/x"), True),
+        ("other-org/X", ("other-org/x",), True),
+        ("acme/lib", ("acme/app",), False),  # an allow-list replaces the same-owner rule
+        ("other-org/y", ("other-org/x",), False),
+    ],
+)
+def test_may_close_only_own_allowed_or_same_owner_repositories(
+    target: str, allowed: tuple[str, ...], expected: bool
+) -> None:
+    assert may_close("acme/app", target, allowed) is expected

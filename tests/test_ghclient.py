@@ -23,6 +23,7 @@ from ghclient import (
     fit_body,
     marker,
 )
+from ghclient.identity import app_bot_login
 from tests.fakes import FakeGitHub
 
 TOKEN = "ghp_testtoken0123456789abcdefSECRET"
@@ -508,6 +509,39 @@ async def test_ensure_issue_open_only_creates_new_after_close(
     await gh.update_issue(repo, issue["number"], state="closed")
     again, created = await gh.ensure_issue(repo, key="k", title="t", body="b", state="open")
     assert created and again["number"] != issue["number"]
+
+
+async def test_ensure_comment_ignores_marker_in_strangers_comment(
+    gh: GitHubClient, fake: FakeGitHub, repo: str
+) -> None:
+    number = fake.add_issue(repo, title="t")["number"]
+    fake.add_comment(repo, number, f"lol {marker('run-1-final')}", author="mallory")
+    comment, created = await gh.ensure_comment(repo, number, key="run-1-final", body="Done.")
+    assert created and comment["user"]["login"] == "hookflow-bot"
+    assert [c["user"]["login"] for c in fake.comments(repo, number)] == ["mallory", "hookflow-bot"]
+    # hookflow's own comment is found again (a retry does not post twice).
+    assert (await gh.ensure_comment(repo, number, key="run-1-final", body="x"))[1] is False
+
+
+async def test_ensure_issue_ignores_marker_in_strangers_issue(
+    gh: GitHubClient, fake: FakeGitHub, repo: str
+) -> None:
+    fake.add_issue(repo, title="CI failing", body=marker("ci-failure/CI/main"),
+                   labels=("ci-failure",), author="mallory")
+    issue, created = await gh.ensure_issue(repo, key="ci-failure/CI/main", title="CI failing",
+                                           body="b", labels=["ci-failure"])
+    assert created and issue["user"]["login"] == "hookflow-bot"
+
+
+async def test_own_login_asks_get_user_once_unless_given(fake: FakeGitHub) -> None:
+    async with GitHubClient(fake.url, TOKEN) as client:
+        before = len(fake.requests_to("GET", r"^/user$"))
+        assert await client.own_login() == "hookflow-bot"
+        assert await client.own_login() == "hookflow-bot"
+        assert len(fake.requests_to("GET", r"^/user$")) == before + 1
+    async with GitHubClient(fake.url, TOKEN, login=app_bot_login("hookflow")) as app:
+        assert await app.own_login() == "hookflow[bot]"
+        assert len(fake.requests_to("GET", r"^/user$")) == before + 1
 
 
 async def test_ensure_pull_twice_creates_once(

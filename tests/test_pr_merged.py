@@ -32,12 +32,19 @@ def github(owner: str) -> Iterator[FakeGitHub]:
     with FakeGitHub(token="gh-test-token") as fake:
         fake.add_repo(f"{owner}/app")
         fake.add_repo(f"{owner}/other")
+        fake.add_repo(f"x{owner}/lib")  # another owner
         yield fake
 
 
 @pytest.fixture
-def settings_overrides(github: FakeGitHub) -> dict[str, Any]:
-    return {"github_api_url": github.url, "github_token": "gh-test-token"}
+def allowed_repos() -> str:
+    return ""
+
+
+@pytest.fixture
+def settings_overrides(github: FakeGitHub, allowed_repos: str, owner: str) -> dict[str, Any]:
+    return {"github_api_url": github.url, "github_token": "gh-test-token",
+            "allowed_repos": allowed_repos.format(owner=owner)}
 
 
 def merged_payload(
@@ -175,3 +182,51 @@ async def test_closed_unmerged_pr_starts_nothing(
     ids = response.json().get("workflowIds", [])
     assert not any(i.startswith("pr-merged-") for i in ids)
 
+
+
+@pytest.mark.parametrize(
+    ("allowed_repos", "closed", "left_open"),
+    [("", ["app", "other"], ["lib"]),
+     ("{owner}/app,x{owner}/lib", ["app", "lib"], ["other"])],
+)
+async def test_merged_pr_closes_cross_repo_issues_only_where_allowed(
+    api: httpx.AsyncClient, worker: Worker, github: FakeGitHub, owner: str,
+    temporal_client: Client, closed: list[str], left_open: list[str],
+) -> None:
+    repos = {"app": f"{owner}/app", "other": f"{owner}/other", "lib": f"x{owner}/lib"}
+    for name in repos.values():
+        github.add_issue(name, title=f"Bug in {name}")
+    body = "\n".join(f"Fixes {repo}#1" for repo in repos.values())
+    pr = github.add_pull(repos["app"], title="Fix all", head="fix-all", body=body)["number"]
+    await deliver(api, "pull_request", merged_payload(repos["app"], pr, body=body))
+    result = await workflow_result(temporal_client, pr_merged_workflow_id(repos["app"], pr))
+    outcomes = {i["repo"]: i["outcome"] for i in result["issues"]}
+    assert outcomes == {repos[n]: "closed" for n in closed} | {
+        repos[n]: "not_allowed" for n in left_open}
+    for name in closed:
+        assert github.issue(repos[name], 1)["state"] == "closed"
+    [note] = github.comments(repos["app"], pr)  # on the PR: what was left open
+    for name in left_open:
+        assert github.issue(repos[name], 1)["state"] == "open"
+        assert github.comments(repos[name], 1) == []
+        assert f"- {repos[name]}#1" in note["body"]
+    for name in closed:
+        assert f"{repos[name]}#1" not in note["body"]
+    assert not github.requests_to("*", rf"/repos/{repos[left_open[0]]}/")
+
+
+async def test_merged_pr_ignores_closing_marker_in_strangers_comment(
+    api: httpx.AsyncClient, worker: Worker, github: FakeGitHub, owner: str,
+    temporal_client: Client,
+) -> None:
+    app = f"{owner}/app"
+    github.add_issue(app, title="Suppress me")
+    # A stranger pastes hookflow's marker for the coming close, hoping it skips its comment.
+    key = f"pr-merged:{app}#21:closes:{app}#1"
+    github.add_comment(app, 1, f"<!-- hookflow:{key} -->", author="mallory")
+    await deliver(api, "pull_request", merged_payload(app, 21, body="Fixes #1"))
+    await workflow_result(temporal_client, pr_merged_workflow_id(app, 21))
+    authors = [(c["user"]["login"], f"hookflow:{key}" in c["body"])
+               for c in github.comments(app, 1)]
+    assert authors == [("mallory", True), ("hookflow-bot", True)]
+    assert github.issue(app, 1)["state"] == "closed"

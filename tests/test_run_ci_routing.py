@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from routing.ai_run import run_branch, run_workflow_id
+from routing.automation import route_ci_failure
 from routing.decision import Delivery, RoutingConfig
 from routing.router import route
 from routing.run_ci import route_run_ci, run_workflow_for_branch
@@ -69,3 +70,42 @@ def test_route_check_suite_completed_on_run_branch_signals_the_run() -> None:
 def test_route_run_ci_ignores_other_deliveries(payload: dict[str, Any], reason: str) -> None:
     result = route_run_ci(Delivery("workflow_run", payload, "d", "h"), RoutingConfig(), "h:d")
     assert not result.handled and result.reason == reason and result.actions == []
+
+
+FORK = {"id": 99, "name": "octo-repo", "full_name": "mallory/octo-repo"}
+
+
+@pytest.mark.parametrize("head", [FORK, {"full_name": None}, "mallory/octo-repo"])
+def test_route_run_ci_ignores_workflow_run_from_a_fork(head: object) -> None:
+    payload = workflow_run(conclusion="failure", head_repository=head)
+    result = route_run_ci(Delivery("workflow_run", payload, "d", "h"), RoutingConfig(), "h:d")
+    assert not result.handled and result.reason == "from a fork" and result.actions == []
+
+
+def test_route_check_suite_from_a_fork_is_ignored_with_reason() -> None:
+    payload = {"action": "completed", "repository": {"full_name": REPO},
+               "check_suite": {"id": 5, "head_branch": BRANCH, "head_sha": "abc",
+                               "conclusion": "failure", "head_repository": FORK}}
+    decision = route(Delivery("check_suite", payload, "d", "h"), RoutingConfig(), "h:d")
+    assert decision.status == "ignored" and decision.actions == []
+    assert decision.response == {"status": "ignored", "reason": "from a fork"}
+
+
+@pytest.mark.parametrize("conclusion", ["failure", "success"])
+def test_route_fork_workflow_run_on_watched_branch_starts_no_ci_failure_workflow(
+    conclusion: str,
+) -> None:
+    payload = copy.deepcopy(load_fixture("events/workflow_run.failure.json"))
+    payload["workflow_run"].update(conclusion=conclusion, head_branch="main",
+                                   head_repository={"full_name": "mallory/widgets"})
+    delivery = Delivery("workflow_run", payload, "d", "h")
+    assert route_ci_failure(delivery, RoutingConfig(), "h:d").reason == "from a fork"
+    decision = route(delivery, RoutingConfig(), "h:d")
+    assert not [a for a in decision.actions if a.workflow in ("CIFailureWorkflow", "RunWorkflow")]
+
+
+def test_route_own_workflow_run_with_different_case_is_not_a_fork() -> None:
+    payload = workflow_run(conclusion="success",
+                           head_repository={"full_name": REPO.upper()})
+    result = route_run_ci(Delivery("workflow_run", payload, "d", "h"), RoutingConfig(), "h:d")
+    assert result.handled

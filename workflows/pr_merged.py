@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.pr_merged import (
         CloseIssueInput,
         CloseIssueResult,
+        NotClosedInput,
         PRMergedActivities,
         RunMergedInput,
     )
@@ -57,7 +58,7 @@ class PRMergedInput:
 class IssueOutcome:
     repo: str
     issue_number: int
-    outcome: str  # closed | already_closed | failed
+    outcome: str  # closed | already_closed | not_allowed | failed
     reason: str | None = None
 
 
@@ -78,6 +79,16 @@ class PRMergedWorkflow:
         result = PRMergedResult()
         for ref in refs:
             result.issues.append(await self._close(input, ref.repo, ref.number))
+        refused = [f"{i.repo}#{i.issue_number}" for i in result.issues
+                   if i.outcome == "not_allowed"]
+        if refused:
+            try:
+                await workflow.execute_activity_method(
+                    PRMergedActivities.comment_not_closed,
+                    NotClosedInput(input.repo, input.pr_number, refused), **GITHUB_ACTIVITY,
+                )
+            except ActivityError as exc:
+                workflow.logger.warning("could not list issues not closed: %s", exc.cause or exc)
         if input.head_branch:
             result.run_id = await workflow.execute_activity_method(
                 PRMergedActivities.mark_run_merged,
@@ -99,6 +110,9 @@ class PRMergedWorkflow:
             reason = str(exc.cause or exc)
             workflow.logger.warning("could not close %s#%d: %s", repo, number, reason)
             return IssueOutcome(repo, number, "failed", reason)
+        if closed.outcome == "not_allowed":
+            return IssueOutcome(repo, number, "not_allowed",
+                                "not in ALLOWED_REPOS (or, without one, another owner)")
         await workflow.execute_activity_method(
             TaskActivities.update,
             TaskUpdate(repo, number, "done", title=closed.title or None, linked_pr=input.pr_url,

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from workflows.activity_options import DB_ACTIVITY
 with workflow.unsafe.imports_passed_through():
     from activities.agent import AgentActivities, PhaseInput, PhaseOutput
     from activities.run_github import (
+        CheckSuitesInput,
         CIExcerptInput,
         IssueContextInput,
         PullInput,
@@ -49,10 +50,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import run_messages as msg
     from workflows import search_attributes as sa
+    from workflows.ci_verdict import PASSING, ci_verdict
 
 T = TypeVar("T")
 
 SIGNALS = ("approve", "cancel", "retry")
+CI_RECHECK_SECONDS = 60.0  # how often a run looks again at check suites still running
 
 
 @dataclass
@@ -96,6 +99,7 @@ class RunProgress:
     iteration: int
     pr_url: str | None
     ci_failures: int
+    ci_pending: list[str] = field(default_factory=list)  # check suites still running
 
 
 GITHUB_ACTIVITY: dict[str, Any] = {
@@ -144,6 +148,7 @@ class RunWorkflow:
         self._retry = False
         self._ci: list[CIResult] = []
         self._ci_failures = 0
+        self._ci_pending: list[str] = []
         self._pr_url: str | None = None
         self._pr_number: int | None = None
         self._failures = 0
@@ -171,7 +176,7 @@ class RunWorkflow:
     @workflow.query
     def progress(self) -> RunProgress:
         return RunProgress(self._status, self._phase, self._iteration, self._pr_url,
-                           self._ci_failures)
+                           self._ci_failures, list(self._ci_pending))
 
     @workflow.query
     def status(self) -> dict[str, object]:
@@ -273,7 +278,7 @@ class RunWorkflow:
             if self._pr_number is None:
                 await self._open_pull(input, workspace, previous)
             result = await self._wait_ci(head_sha)
-            if result.conclusion in ("success", "neutral", "skipped"):
+            if result.conclusion in PASSING:
                 break
             self._ci_failures += 1
             excerpt = await self._ci_excerpt(input, result)
@@ -364,11 +369,12 @@ class RunWorkflow:
         self._failures += 1
         self._retry = False
         await self._set("FAILED", error=reason)
+        await self._artifact(f"failure-{self._failures}", "text", reason)
         await self._comment(f"failure-{self._failures}", msg.failure_comment(
-            run_id=self._input.run_id, phase=self._phase, reason=reason,
+            run_id=self._input.run_id, phase=self._phase,
             retry_hint=(f"Send the `retry` signal within {int(cfg.retry_window_seconds)} s "
                         "to re-run it."),
-            link=self._link()))
+            link=self._link(), api_link=self._api_link()))
         try:
             await workflow.wait_condition(
                 lambda: self._retry or self._cancel,
@@ -406,30 +412,78 @@ class RunWorkflow:
         await self._set("RUNNING")
 
     async def _wait_ci(self, head_sha: str | None) -> CIResult:
-        def matching() -> CIResult | None:
-            for result in self._ci:
-                if not (result.head_sha and head_sha and result.head_sha != head_sha):
-                    return result
-            return None
+        """The commit's CI result once every check suite GitHub reports for it has completed
+        (a CI signal only says "look again"); without suites, the signal itself decides."""
+        def matching() -> list[CIResult]:
+            return [r for r in self._ci
+                    if not (r.head_sha and head_sha and r.head_sha != head_sha)]
 
         self._phase = "ci"
         await self._set("WAITING_CI")
+        timeout = self._config.ci_timeout_seconds
+        deadline = workflow.now() + timedelta(seconds=timeout)
+        seen: list[CIResult] = []
+        while True:
+            left = (deadline - workflow.now()).total_seconds()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                # While suites are pending, look again now and then: not every app's
+                # completion reaches hookflow as an event.
+                await workflow.wait_condition(
+                    lambda: self._cancel or bool(matching()),
+                    timeout=timedelta(seconds=min(left, CI_RECHECK_SECONDS)
+                                      if self._ci_pending else left),
+                )
+            except TimeoutError:
+                if not self._ci_pending or workflow.now() >= deadline:
+                    self._status = "ESCALATED"
+                    waiting = (f" (still running: {', '.join(self._ci_pending)})"
+                               if self._ci_pending else "")
+                    raise RunFailed(f"no CI result for the branch within {int(timeout)} s"
+                                    f"{waiting}") from None
+            if self._cancel:
+                raise RunCancelled()
+            arrived = matching()
+            self._ci = [r for r in self._ci if r not in arrived]
+            seen.extend(arrived)
+            decided = await self._ci_decision(head_sha, seen)
+            if decided is not None:
+                self._ci_pending = []
+                await self._set("RUNNING")
+                return decided
+
+    async def _ci_decision(self, head_sha: str | None, seen: list[CIResult]) -> CIResult | None:
+        """None while a suite is pending; else the failing (or the passing) result."""
+        assert self._input is not None
+        # Without suites to look at, the signals decide: any failure among them wins.
+        latest = next((r for r in reversed(seen) if r.conclusion not in PASSING),
+                      seen[-1] if seen else None)
+        if not head_sha:
+            return latest
         try:
-            await workflow.wait_condition(
-                lambda: self._cancel or matching() is not None,
-                timeout=timedelta(seconds=self._config.ci_timeout_seconds),
-            )
-        except TimeoutError:
-            self._status = "ESCALATED"
-            raise RunFailed(f"no CI result for the branch within "
-                            f"{int(self._config.ci_timeout_seconds)} s") from None
-        if self._cancel:
-            raise RunCancelled()
-        found = matching()
-        assert found is not None
-        self._ci = [r for r in self._ci if r is not found]
-        await self._set("RUNNING")
-        return found
+            suites = await self._github(RunGitHubActivities.check_suites,
+                                        CheckSuitesInput(self._input.repo, head_sha))
+        except ActivityError as exc:
+            workflow.logger.warning("check suites unavailable, deciding on the signal: %s",
+                                    reason_of(exc))
+            return latest
+        verdict = ci_verdict(suites)
+        if verdict.counted == 0:
+            return latest  # GitHub reports no suites (yet): the signal is all there is
+        if not verdict.decided:
+            self._ci_pending = verdict.pending
+            return None
+        if not verdict.failed:
+            names = ", ".join(s.name for s in suites if s.check_runs > 0)
+            return CIResult("success", name=names, head_sha=head_sha, source="check_suites")
+        # Prefer a failed workflow run we were told about: its jobs' logs make the excerpt.
+        for result in reversed(seen):
+            if result.workflow_run_id and result.conclusion not in PASSING:
+                return result
+        suite = verdict.failed[0]
+        return CIResult(suite.conclusion or "failure", name=suite.name, head_sha=head_sha,
+                        source="check_suite")
 
     async def _ci_excerpt(self, input: RunInput, result: CIResult) -> str:
         head = (f"CI {result.source} {result.name!r} concluded {result.conclusion}"
@@ -457,6 +511,10 @@ class RunWorkflow:
         if cfg is None:
             return None
         return msg.run_link(cfg.ui_url, cfg.namespace, workflow.info().workflow_id)
+
+    def _api_link(self) -> str | None:
+        assert self._input is not None
+        return msg.api_run_link(self._cfg.api_url, self._input.run_id) if self._cfg else None
 
     def _summary(self, previous: dict[str, Any]) -> str:
         report = previous.get("report") or previous.get("document")
@@ -505,8 +563,9 @@ class RunWorkflow:
     async def _finish(self, status: str, *, error: str | None = None) -> RunResult:
         assert self._input is not None
         if status == "FAILED" and error and self._failures == 0 and self._cfg is not None:
+            await self._artifact("failure-final", "text", error)
             await self._comment("failure-final", msg.failure_comment(
-                run_id=self._input.run_id, phase=self._phase, reason=error, retry_hint="",
-                link=self._link()))
+                run_id=self._input.run_id, phase=self._phase, retry_hint="",
+                link=self._link(), api_link=self._api_link()))
         await self._set(status, error=error)
         return RunResult(self._input.run_id, status, error, self._pr_url, self._iteration)

@@ -45,12 +45,21 @@ def final_comment(*, status: str, run_id: str, iterations: int, pr_url: str | No
     return "\n\n".join(lines) + _link_line(link)
 
 
-def failure_comment(*, run_id: str, phase: str | None, reason: str, retry_hint: str,
-                    link: str | None) -> str:
+def api_run_link(api_url: str, run_id: str) -> str | None:
+    """The run in hookflow's HTTP API (needs API_TOKEN), when API_PUBLIC_URL is configured."""
+    return f"{api_url}/api/runs/{quote(run_id, safe='')}" if api_url else None
+
+
+def failure_comment(*, run_id: str, phase: str | None, retry_hint: str, link: str | None,
+                    api_link: str | None = None) -> str:
+    """Which phase failed and where to look; never the error itself. Agent stderr, URLs and
+    git errors are for operators (run artifacts, the API), not for everyone on the issue."""
     where = f" in phase `{phase}`" if phase else ""
+    details = (f"\n\nThe error and logs are in the run's artifacts: {api_link}/artifacts"
+               if api_link else "\n\nThe error and logs are in the run's artifacts.")
     return (
-        f"⚠️ hookflow AI run `{run_id}` failed{where}.\n\n```\n{reason[:3000]}\n```\n\n"
-        f"{retry_hint}".rstrip() + _link_line(link)
+        f"⚠️ hookflow AI run `{run_id}` failed{where}.{details}\n\n{retry_hint}".rstrip()
+        + _link_line(link)
     )
 
 

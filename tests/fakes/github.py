@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from tests.fakes.github_app import BLOB_PATH, DOCS, HTTPError, Routes, json_response
-from tests.fakes.github_state import JSON, Repo, State, public
+from tests.fakes.github_state import JSON, Repo, State, public, user
 
 _DEFAULT_MESSAGES = {
     401: "Bad credentials",
@@ -192,10 +192,13 @@ class FakeGitHub:
         body: str = "",
         labels: tuple[str, ...] = (),
         state: str = "open",
+        author: str | None = None,
     ) -> JSON:
+        """An issue; `author` is a stranger's login (default: the token's own account)."""
         with self.state.lock:
             return self.state.add_issue(
-                self._repo(repo), title=title, body=body, labels=list(labels), state=state
+                self._repo(repo), title=title, body=body, labels=list(labels), state=state,
+                author=user(author) if author else None,
             )
 
     def add_pull(
@@ -219,9 +222,12 @@ class FakeGitHub:
                 draft=draft,
             )
 
-    def add_comment(self, repo: str, number: int, body: str) -> JSON:
+    def add_comment(self, repo: str, number: int, body: str, *, author: str | None = None) -> JSON:
+        """A comment; `author` is a stranger's login (default: the token's own account)."""
         with self.state.lock:
-            return self.state.add_comment(self._repo(repo), number, body)
+            return self.state.add_comment(
+                self._repo(repo), number, body, author=user(author) if author else None
+            )
 
     def merge_pull(self, repo: str, number: int) -> JSON:
         with self.state.lock:
@@ -259,6 +265,23 @@ class FakeGitHub:
             if conclusion is None:
                 run.setdefault("status", "in_progress")
             return public(self.state.add_run(r, run, list(jobs or [])))
+
+    def add_check_suite(
+        self, repo: str, *, head_sha: str, app: str = "GitHub Actions",
+        status: str = "completed", conclusion: str | None = "success",
+        head_branch: str | None = None, check_runs: int = 1,
+    ) -> JSON:
+        """A check suite of `app` on a commit; `check_runs=0` is an app that never ran."""
+        with self.state.lock:
+            return self.state.add_check_suite(
+                self._repo(repo), head_sha=head_sha, app=app, status=status,
+                conclusion=conclusion, head_branch=head_branch, check_runs=check_runs,
+            )
+
+    def update_check_suite(self, suite: JSON, **fields: Any) -> None:
+        """Change a suite in place (e.g. status="completed", conclusion="failure")."""
+        with self.state.lock:
+            suite.update(fields, updated_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
     def set_job_logs(self, job_id: int, text: str) -> None:
         with self.state.lock:

@@ -56,6 +56,7 @@ class Routes:
         self._blob_tokens: dict[str, tuple[int, float]] = {}
         r = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
         table: list[tuple[str, str, Callable[..., Response]]] = [
+            ("GET", "/user", self.get_user),
             ("GET", r, self.get_repo),
             ("GET", rf"{r}/issues", self.list_issues),
             ("POST", rf"{r}/issues", self.create_issue),
@@ -73,6 +74,7 @@ class Routes:
             ("GET", rf"{r}/actions/runs/(?P<run_id>\d+)/jobs", self.list_jobs),
             ("GET", rf"{r}/actions/jobs/(?P<job_id>\d+)", self.get_job),
             ("GET", rf"{r}/actions/jobs/(?P<job_id>\d+)/logs", self.job_logs),
+            ("GET", rf"{r}/commits/(?P<ref>[^/]+)/check-suites", self.list_check_suites),
         ]
         self.table = [(m, re.compile(p + "$"), h) for m, p, h in table]
 
@@ -154,6 +156,12 @@ class Routes:
         if number in repo.issues:
             return repo.issues[number]
         return issue_view_of_pull(repo.pulls[number])
+
+    # --- the authenticated user ---------------------------------------------------------
+
+    def get_user(self, request: Request, body: Any) -> Response:
+        """The token's account (every write through the API is authored by it)."""
+        return json_response(200, self.state.viewer)
 
     # --- repositories and issues --------------------------------------------------------
 
@@ -366,6 +374,20 @@ class Routes:
             raise not_found()
         page, headers = self._page(request, run["_jobs"])
         return json_response(200, {"total_count": len(run["_jobs"]), "jobs": page}, headers)
+
+    def list_check_suites(
+        self, request: Request, body: Any, owner: str, name: str, ref: str
+    ) -> Response:
+        """Check suites of a commit (`ref` is a SHA or a branch name), optionally by app_id."""
+        repo = self._repo(owner, name)
+        app_id = request.query_params.get("app_id")
+        suites = [
+            s for s in repo.check_suites
+            if ref in (s["head_sha"], s["head_branch"])
+            and (app_id is None or str(s["app"]["id"]) == app_id)
+        ]
+        page, headers = self._page(request, suites)
+        return json_response(200, {"total_count": len(suites), "check_suites": page}, headers)
 
     def _find_job(self, owner: str, name: str, job_id: str) -> JSON:
         repo = self._repo(owner, name)

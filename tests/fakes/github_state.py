@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,12 @@ from typing import Any
 JSON = dict[str, Any]
 WEB = "https://github.com"
 BOT = {"login": "hookflow-bot", "id": 1, "type": "Bot", "html_url": f"{WEB}/apps/hookflow-bot"}
+
+
+def user(login: str) -> JSON:
+    """Another GitHub account (a stranger writing on an issue)."""
+    return {"login": login, "id": zlib.crc32(login.encode()) % 10**8 + 100, "type": "User",
+            "html_url": f"{WEB}/{login}"}
 
 
 def now() -> str:
@@ -27,6 +34,7 @@ class Repo:
     comments: dict[int, list[JSON]] = field(default_factory=dict)  # issue or PR number
     labels: dict[str, JSON] = field(default_factory=dict)
     runs: dict[int, JSON] = field(default_factory=dict)
+    check_suites: list[JSON] = field(default_factory=list)
 
     @property
     def full_name(self) -> str:
@@ -50,6 +58,7 @@ class State:
         self.repos: dict[str, Repo] = {}
         self.jobs: dict[int, tuple[str, JSON]] = {}  # job id -> (repo, job)
         self.logs: dict[int, str] = {}
+        self.viewer: JSON = dict(BOT)  # GET /user: the token's account, author of API writes
         self._ids = itertools.count(1000)
 
     def new_id(self) -> int:
@@ -95,7 +104,8 @@ class State:
         return repo.labels[name.lower()]
 
     def add_issue(
-        self, repo: Repo, *, title: str, body: str | None, labels: list[str], state: str
+        self, repo: Repo, *, title: str, body: str | None, labels: list[str], state: str,
+        author: JSON | None = None,
     ) -> JSON:
         number = repo.take_number()
         issue_id = self.new_id()
@@ -110,7 +120,7 @@ class State:
             "state_reason": "completed" if state == "closed" else None,
             "locked": False,
             "labels": [self.label(repo, name) for name in dict.fromkeys(labels)],
-            "user": dict(BOT),
+            "user": dict(author or self.viewer),
             "assignees": [],
             "comments": 0,
             "url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
@@ -173,7 +183,9 @@ class State:
         repo.pulls[number] = pull
         return pull
 
-    def add_comment(self, repo: Repo, number: int, body: str) -> JSON:
+    def add_comment(
+        self, repo: Repo, number: int, body: str, author: JSON | None = None
+    ) -> JSON:
         comment_id = self.new_id()
         stamp = now()
         kind = "pull" if number in repo.pulls else "issues"
@@ -181,7 +193,7 @@ class State:
             "id": comment_id,
             "node_id": f"IC_{comment_id}",
             "body": body,
-            "user": dict(BOT),
+            "user": dict(author or self.viewer),
             "url": f"{self.api_url}/repos/{repo.full_name}/issues/comments/{comment_id}",
             "html_url": f"{WEB}/{repo.full_name}/{kind}/{number}#issuecomment-{comment_id}",
             "issue_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
@@ -223,6 +235,38 @@ class State:
         full["_jobs"] = [self._job(repo, full, job) for job in jobs]
         repo.runs[run_id] = full
         return full
+
+    def add_check_suite(
+        self, repo: Repo, *, head_sha: str, app: str, status: str, conclusion: str | None,
+        head_branch: str | None, check_runs: int,
+    ) -> JSON:
+        """A check suite as GET /repos/{o}/{r}/commits/{ref}/check-suites lists it."""
+        suite_id = self.new_id()
+        slug = app.lower().replace(" ", "-")
+        stamp = now()
+        suite = {
+            "id": suite_id,
+            "node_id": f"CS_{suite_id}",
+            "head_branch": head_branch,
+            "head_sha": head_sha,
+            "status": status,
+            "conclusion": conclusion,
+            "url": f"{self.api_url}/repos/{repo.full_name}/check-suites/{suite_id}",
+            "before": None,
+            "after": head_sha,
+            "pull_requests": [],
+            "app": {"id": zlib.crc32(slug.encode()) % 10**6, "slug": slug, "name": app},
+            "repository": repo.data,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "latest_check_runs_count": check_runs,
+            "check_runs_url": f"{self.api_url}/repos/{repo.full_name}/check-suites/"
+                              f"{suite_id}/check-runs",
+            "rerequestable": True,
+            "runs_rerequestable": True,
+        }
+        repo.check_suites.append(suite)
+        return suite
 
     def _job(self, repo: Repo, run: JSON, job: JSON) -> JSON:
         job = dict(job)

@@ -1,0 +1,1 @@
+"""Background repair loops the worker runs beside its Temporal polling."""

@@ -1,0 +1,57 @@
+"""What a failed run says in public: the phase and links to the run, never the agent's stderr,
+URLs or git errors (those stay in the run's artifacts). Real Temporal + Postgres, FakeGitHub."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from db.engine import SessionFactory
+from tests.fakes import FakeGitHub
+from tests.run_support import REPO, UI_URL, artifacts, wait_run
+from tests.test_run_workflow import (  # noqa: F401 - fixtures
+    bare,
+    fake_github,
+    label_issue,
+    marker_comments,
+    settings_overrides,
+)
+from tests.waiting import eventually
+
+LEAK = "fatal: unable to access 'https://x-access-token:ghs_leaky@git.internal/o/r.git/'"
+PUBLIC_URL = "https://hookflow.example.com"
+
+
+@pytest.fixture
+def extra_settings(tmp_path: Path) -> dict[str, Any]:
+    agent = tmp_path / "failing_agent.py"
+    agent.write_text(f"import sys\nsys.stdin.read()\nprint({LEAK!r}, file=sys.stderr)\n"
+                     "sys.exit(3)\n")
+    return {"run_agent_command": f"{sys.executable} {agent}", "run_retry_window": "1s",
+            "api_public_url": PUBLIC_URL + "/"}
+
+
+async def test_failure_comment_names_phase_and_links_but_keeps_stderr_in_artifacts(
+    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory,
+    fake_github: FakeGitHub, bare: Path,  # noqa: F811
+) -> None:
+    number, run_id = await label_issue(api, fake_github, bare)
+    await eventually(lambda: marker_comments(fake_github, number, run_id).get("failure-1"),
+                     60, "the failure comment")
+    [body] = [c["body"] for c in fake_github.comments(REPO, number)
+              if f"hookflow:run-{run_id}-failure-1 " in c["body"]]
+    assert "failed in phase `qualify`" in body
+    assert f"{PUBLIC_URL}/api/runs/{run_id}/artifacts" in body
+    assert f"{UI_URL}/namespaces/default/workflows/" in body
+    for internal in ("ghs_leaky", "x-access-token", "git.internal", "fatal:", "exited with"):
+        assert internal not in body
+    run = await wait_run(sessions, run_id, status={"FAILED"})
+    found = await artifacts(sessions, run_id)
+    assert LEAK in found["failure-1"].content  # the operator still sees what went wrong
+    assert LEAK in (run.error or "")
+    # No comment of the run quotes the error.
+    assert all("ghs_leaky" not in c["body"] for c in fake_github.comments(REPO, number))
