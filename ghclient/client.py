@@ -10,7 +10,7 @@ import httpx
 
 from ghclient.bodies import fit_body, has_marker, with_marker
 from ghclient.errors import GitHubNotFound, GitHubValidationFailed
-from ghclient.transport import DEFAULT_API_URL, JSON, Transport
+from ghclient.transport import DEFAULT_API_URL, JSON, ResponseHook, Transport
 
 
 class GitHubClient:
@@ -27,8 +27,9 @@ class GitHubClient:
         *,
         http: httpx.AsyncClient | None = None,
         timeout: float = 30,
+        on_response: ResponseHook | None = None,
     ) -> None:
-        self._t = Transport(base_url, token, http=http, timeout=timeout)
+        self._t = Transport(base_url, token, http=http, timeout=timeout, on_response=on_response)
 
     @property
     def base_url(self) -> str:
