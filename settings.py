@@ -280,10 +280,10 @@ def env_files() -> tuple[Path, ...]:
     """Dotenv files to read, lowest priority first; the environment beats all of them."""
     named = os.environ.get("HOOKFLOW_ENV_FILE")
     chosen = Path(named or ".env").expanduser()
-    if named and not chosen.is_file():
-        raise ConfigError(f"HOOKFLOW_ENV_FILE={named} is not a readable file")
+    if named and not chosen.exists():
+        raise ConfigError(f"HOOKFLOW_ENV_FILE={named} does not exist")
     atlas = ATLAS_ENV_FILE.expanduser()
-    return tuple(p for p in (atlas, chosen) if p.is_file())
+    return tuple(p for p in (atlas, chosen) if p.exists())
 
 
 def load_settings(**overrides: object) -> Settings:
