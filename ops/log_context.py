@@ -11,6 +11,8 @@ import logging
 from collections.abc import Iterator
 from contextvars import ContextVar, Token
 
+from temporalio import activity
+
 FIELDS = ("delivery_id", "run_id", "workflow_id")
 _VARS: dict[str, ContextVar[str | None]] = {
     name: ContextVar(f"hookflow_{name}", default=None) for name in FIELDS
@@ -43,8 +45,6 @@ def current() -> dict[str, str]:
 
 def _temporal_ids() -> dict[str, str]:
     """Workflow and run id of the activity this line is logged from, if any."""
-    from temporalio import activity
-
     if not activity.in_activity():
         return {}
     info = activity.info()

@@ -3,6 +3,8 @@ deletes old deliveries (rejected ones sooner) in batches and old LOG_DIR files b
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import time
 import uuid
@@ -18,8 +20,9 @@ from temporalio.worker import Worker
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
+from ops.logs import configure_logging
 from ops.retention_schedule import ensure_retention_schedule, schedule_spec
-from settings import Settings
+from settings import Settings, load_settings
 from tests.waiting import eventually
 from workflows.retention import RetentionResult
 
@@ -90,6 +93,8 @@ async def test_scheduled_retention_deletes_old_rows_and_files_only(
         schedule_id=schedule_id,
     )
     handle = temporal_client.get_schedule_handle(schedule_id)
+    stream = io.StringIO()
+    configure_logging(settings.model_copy(update={"log_format": "json"}), stream=stream)
     try:
         description = await handle.describe()
         assert description.schedule.spec.intervals == [
@@ -105,6 +110,7 @@ async def test_scheduled_retention_deletes_old_rows_and_files_only(
         result = await temporal_client.get_workflow_handle(
             started, result_type=RetentionResult).result()
     finally:
+        configure_logging(load_settings(log_level="WARNING"))
         await handle.delete()
 
     assert result == RetentionResult(deliveries=6, rejected=3, log_files=2)
@@ -114,6 +120,10 @@ async def test_scheduled_retention_deletes_old_rows_and_files_only(
                   for r in left) == [("dispatched", 3), ("pending", 40), ("rejected", 3)]
     assert not old_file.exists() and not old_index.exists()
     assert latest.exists() and new_file.exists()
+    # The activity's log lines say which workflow run they belong to.
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    purge = [r for r in lines if r["message"].startswith("retention: deleted 6 deliveries")]
+    assert purge and purge[0]["workflow_id"] == started and purge[0]["run_id"]
 
 
 async def test_retention_schedule_off_removes_it(
