@@ -50,6 +50,7 @@ class JsonLineFormatter(_Masking, JsonFormatter):
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
         super().add_fields(log_data, record, message_dict)
+        log_data.pop("color_message", None)  # uvicorn's ANSI copy of the message
         for name in FIELDS:  # only the ids that are known, never empty keys
             if not log_data.get(name):
                 log_data.pop(name, None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import copy
 import io
 import json
 import uuid
@@ -19,7 +18,8 @@ from db.engine import SessionFactory
 from db.models import Task
 from db.types import utcnow
 from settings import Settings
-from tests.conftest import auth, deliver, load_fixture
+from tests.conftest import auth, deliver
+from tests.test_blocked_task import issue_payload
 from tests.waiting import eventually
 
 
@@ -37,15 +37,6 @@ async def seed_tasks(sessions: SessionFactory, repo: str) -> None:
     async with sessions() as session:
         session.add_all(rows)
         await session.commit()
-
-
-def issue(repo: str, action: str, number: int) -> dict[str, Any]:
-    payload = copy.deepcopy(load_fixture("events/issues.labeled_blocked.json"))
-    payload["action"] = action
-    payload["repository"]["full_name"] = repo
-    payload["issue"]["number"] = number
-    payload["issue"]["html_url"] = f"https://github.com/{repo}/issues/{number}"
-    return payload
 
 
 async def listed(api: httpx.AsyncClient, **params: Any) -> list[tuple[str, int, str]]:
@@ -74,9 +65,9 @@ async def test_list_tasks_filters_by_repo_and_status_newest_first(
 async def test_blocked_then_closed_issue_shows_in_task_list(
     api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, repo: str
 ) -> None:
-    assert (await deliver(api, "issues", issue(repo, "labeled", 7))).status_code == 200
+    assert (await deliver(api, "issues", issue_payload(repo, "labeled", 7))).status_code == 200
     await eventually(lambda: listed(api, repo=repo, status="blocked"), what="blocked task")
-    assert (await deliver(api, "issues", issue(repo, "closed", 7))).status_code == 200
+    assert (await deliver(api, "issues", issue_payload(repo, "closed", 7))).status_code == 200
     closed = await eventually(lambda: listed(api, repo=repo, status="closed"),
                               what="closed task")
     assert closed == [(repo, 7, "closed")]
