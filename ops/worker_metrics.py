@@ -13,7 +13,7 @@ from temporalio import activity
 from temporalio.common import MetricMeter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-from settings import Settings
+from settings import ConfigError, Settings
 
 NOTIFICATIONS = "hookflow_notifications_total"
 GITHUB_REQUESTS = "hookflow_github_requests_total"
@@ -25,7 +25,13 @@ def metrics_runtime(settings: Settings) -> Runtime | None:
     if not settings.worker_metrics_port:
         return None
     bind = f"{settings.worker_metrics_host}:{settings.worker_metrics_port}"
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind)))
+    try:
+        return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind)))
+    except ValueError as exc:  # e.g. the port is taken by another worker on this host
+        raise ConfigError(
+            f"WORKER_METRICS_PORT={settings.worker_metrics_port}: {exc} "
+            "(choose another port, or 0 to turn the worker's metrics off)"
+        ) from None
 
 
 def _meter() -> MetricMeter:

@@ -3,6 +3,7 @@ GitHub counters, scraped while a merged-PR delivery runs against the fake GitHub
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +16,7 @@ from db.engine import SessionFactory
 from devstack.postgres import free_port
 from ops.temporal_connect import connect_temporal
 from ops.worker_metrics import metrics_runtime
-from settings import Settings
+from settings import ConfigError, Settings
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
 from tests.test_metrics import samples, value
@@ -73,3 +74,17 @@ async def test_worker_metrics_serve_sdk_and_hookflow_counters(
     names = {name for name, _ in samples(text)}
     assert "hookflow_github_rate_limit_remaining" in names
     assert any(name.startswith("temporal_") for name in names), sorted(names)
+
+
+def test_worker_metrics_port_taken_is_a_clear_error(settings: Settings) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        conf = settings.model_copy(update={"worker_metrics_port": port})
+        with pytest.raises(ConfigError, match=f"WORKER_METRICS_PORT={port}"):
+            metrics_runtime(conf)
+
+
+def test_worker_metrics_port_zero_turns_them_off(settings: Settings) -> None:
+    assert metrics_runtime(settings.model_copy(update={"worker_metrics_port": 0})) is None
