@@ -12,10 +12,6 @@ from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
 
-OUTCOMES = (
-    "accepted", "ignored", "rejected_signature", "rejected_malformed", "too_large", "redelivery",
-)
-
 
 def delivery_outcome(status_code: int, status: object, *, redelivery: bool) -> str:
     """The outcome label of one delivery, from its reply."""

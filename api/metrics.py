@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets as pysecrets
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -10,7 +12,10 @@ from prometheus_client.exposition import generate_latest
 
 from api.deps import AppStateDep
 
+log = logging.getLogger("hookflow.metrics")
 router = APIRouter(tags=["metrics"])
+# Prometheus scrapes time out after 10 s by default; the outbox gauges must not take them down.
+OUTBOX_QUERY_TIMEOUT = 2.0
 
 
 def _check_token(request: Request, expected: str | None) -> None:
@@ -26,5 +31,9 @@ def _check_token(request: Request, expected: str | None) -> None:
 async def metrics(request: Request, state: AppStateDep) -> Response:
     """Prometheus metrics (bearer METRICS_TOKEN when set)."""
     _check_token(request, state.settings.metrics_token_value())
-    await state.metrics.refresh_outbox(state.sessions)
+    try:
+        await asyncio.wait_for(state.metrics.refresh_outbox(state.sessions),
+                               OUTBOX_QUERY_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001 - e.g. database down: serve the rest, gauges stale
+        log.warning("outbox gauges not refreshed: %s", type(exc).__name__)
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

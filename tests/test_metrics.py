@@ -11,10 +11,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.instruments import delivery_outcome
+from api.main import create_app
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
-from tests.conftest import deliver, load_fixture, signed_headers
+from settings import Settings
+from tests.conftest import _serve, deliver, load_fixture, signed_headers
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -125,3 +127,13 @@ async def test_unsigned_deliveries_over_the_cap_are_counted_not_recorded(
     text = (await api.get("/metrics")).text
     assert value(text, "hookflow_deliveries_total", outcome="rejected_signature") == 5
     assert value(text, "hookflow_rejected_unrecorded_total") == 3
+
+
+async def test_metrics_are_served_while_the_database_is_down(settings: Settings) -> None:
+    down = settings.model_copy(update={
+        "database_url": "postgresql+psycopg://hookflow:hookflow@127.0.0.1:9/hookflow"})
+    async for client in _serve(create_app(down)):
+        response = await client.get("/metrics")
+        assert response.status_code == 200
+        assert value(response.text, "hookflow_outbox_pending") == 0
+        assert "hookflow_ingest_seconds_bucket" in response.text
