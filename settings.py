@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from functools import cached_property
@@ -131,6 +132,30 @@ class Settings(BaseSettings):
     blocked_ack_timeout: str = "24h"
 
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    # --- metrics ---
+    # When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: SecretStr | None = None
+    worker_metrics_port: int = 9464  # 0 turns the worker's metrics endpoint off
+    worker_metrics_host: str = "0.0.0.0"
+
+    # --- retention ---
+    # A duration ("1d") or a cron expression ("0 3 * * *"); "off" disables the schedule.
+    retention_schedule: str = "1d"
+    webhook_retention: str = "30d"
+    rejected_retention: str = "7d"
+    log_retention: str = "30d"
+    retention_batch_size: int = 1000
+    # Unsigned deliveries recorded per source address and minute; the rest are only counted.
+    rejected_record_per_minute: int = 10
+
+    # --- temporal beyond localhost (mTLS cluster or Temporal Cloud) ---
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_tls_server_name: str = ""
+    temporal_api_key: SecretStr | None = None
 
     @field_validator(
         "run_phase_timeout",
@@ -141,6 +166,9 @@ class Settings(BaseSettings):
         "notify_repeat_interval",
         "ci_failure_reopen_window",
         "blocked_ack_timeout",
+        "webhook_retention",
+        "rejected_retention",
+        "log_retention",
     )
     @classmethod
     def _check_duration(cls, value: str) -> str:
@@ -153,6 +181,15 @@ class Settings(BaseSettings):
         if not parse_durations(value):
             raise ValueError("needs at least one duration, e.g. 4h,24h,72h")
         return value
+
+    @field_validator("retention_schedule")
+    @classmethod
+    def _check_schedule(cls, value: str) -> str:
+        text = value.strip()
+        if text.lower() in ("off", "") or len(text.split()) in (5, 6):
+            return text
+        parse_duration(text)
+        return text
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
@@ -231,6 +268,22 @@ class Settings(BaseSettings):
         pairs = (item.split("=", 1) for item in self.priority_map.split(",") if "=" in item)
         return {k.strip(): v.strip() for k, v in pairs}
 
+    def secret_values(self) -> list[str]:
+        """Every secret this process knows, for scrubbing log lines."""
+        values = [s.decode() for s in self.webhook_secrets]
+        values += [s.decode() for group in self.repo_secrets.values() for s in group]
+        for item in (self.api_token, self.github_token, self.metrics_token,
+                     self.temporal_api_key):
+            if item is not None and item.get_secret_value():
+                values.append(item.get_secret_value())
+        return values
+
+    def metrics_token_value(self) -> str | None:
+        return self.metrics_token.get_secret_value() if self.metrics_token else None
+
+    def temporal_api_key_value(self) -> str | None:
+        return self.temporal_api_key.get_secret_value() if self.temporal_api_key else None
+
     def api_token_value(self) -> str | None:
         return self.api_token.get_secret_value() if self.api_token else None
 
@@ -249,6 +302,20 @@ class Settings(BaseSettings):
             raise ConfigError("API_TOKEN is required: the read API is never served without a token")
 
 
+# Seed 002 keeps its secret in this file; read when present, below ./.env and the environment.
+ATLAS_ENV_FILE = Path("~/.atlas/.env")
+
+
+def env_files() -> tuple[Path, ...]:
+    """Dotenv files to read, lowest priority first; the environment beats all of them."""
+    named = os.environ.get("HOOKFLOW_ENV_FILE")
+    chosen = Path(named or ".env").expanduser()
+    if named and not chosen.exists():
+        raise ConfigError(f"HOOKFLOW_ENV_FILE={named} does not exist")
+    atlas = ATLAS_ENV_FILE.expanduser()
+    return tuple(p for p in (atlas, chosen) if p.exists())
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build the settings once (entry points call this; tests pass overrides)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return Settings(_env_file=env_files() or None, **overrides)  # type: ignore[arg-type,call-arg]

@@ -11,6 +11,10 @@ from temporalio.worker import Worker
 
 from activities.registry import build_activities
 from db.engine import SessionFactory, make_engine, make_session_factory
+from ops.logs import configure_logging
+from ops.retention_schedule import ensure_retention_schedule
+from ops.temporal_connect import connect_temporal
+from ops.worker_metrics import metrics_runtime
 from reconcile.runs import RunReconciler
 from settings import Settings, load_settings
 from workflows.registry import WORKFLOWS
@@ -36,12 +40,11 @@ def build_worker(
 
 async def main() -> None:
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    configure_logging(settings)
+    # Temporal's SDK metrics and hookflow's own, on WORKER_METRICS_PORT (0: off).
+    client = await connect_temporal(settings, runtime=metrics_runtime(settings))
     await ensure_search_attributes(client, settings.temporal_namespace)
+    await ensure_retention_schedule(client, settings)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     worker = build_worker(client, settings, sessions)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from temporalio.exceptions import ApplicationError
 
 from ghclient import GitHubClient
+from ops.worker_metrics import github_response
 from settings import Settings
 
 GitHubFactory = Callable[[], GitHubClient]
@@ -20,6 +21,6 @@ def github_factory(settings: Settings) -> GitHubFactory:
         if not token:
             raise ApplicationError("GITHUB_TOKEN is not set: repository automation is off",
                                    type="ConfigError", non_retryable=True)
-        return GitHubClient(settings.github_api_url, token)
+        return GitHubClient(settings.github_api_url, token, on_response=github_response)
 
     return make

@@ -22,6 +22,7 @@ from notify.aimaestro import send_aimaestro
 from notify.chat import send_chat
 from notify.errors import SinkError
 from notify.logfile import awrite_event_log
+from ops.worker_metrics import notification as notification_metric
 from settings import Settings, parse_duration
 
 SINK_LOGFILE = "logfile"
@@ -155,9 +156,11 @@ class NotifyActivities:
         try:
             detail = await send()
         except SinkError as exc:
-            await self._note_attempt(input.key, input.sink, "retrying" if exc.retryable
-                                     else "failed", str(exc)[:500])
+            result = "retrying" if exc.retryable else "failed"
+            notification_metric(input.sink, result)
+            await self._note_attempt(input.key, input.sink, result, str(exc)[:500])
             raise sink_error(exc) from exc
+        notification_metric(input.sink, "sent")
         await self._note_attempt(input.key, input.sink, "sent", None)
         return SinkResult(input.sink, "sent", activity.info().attempt, detail=detail or {})
 

@@ -9,6 +9,7 @@ from activities.agent import AgentActivities
 from activities.ci_failure import CIFailureActivities
 from activities.notify import NotifyActivities
 from activities.pr_merged import PRMergedActivities
+from activities.retention import RetentionActivities
 from activities.run_github import RunGitHubActivities
 from activities.runs import RunActivities
 from activities.tasks import TaskActivities
@@ -26,6 +27,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
     ci = CIFailureActivities(settings)
     merged = PRMergedActivities(sessions, settings)
     tasks = TaskActivities(sessions, settings)
+    retention = RetentionActivities(sessions, settings)
     return [
         runs.set_status,
         runs.record_artifact,
@@ -58,4 +60,6 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         tasks.update,
         tasks.blocked_in_repo,
         tasks.blocked_schedule,
+        retention.purge_events,
+        retention.purge_logs,
     ]

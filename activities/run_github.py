@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from activities.github_errors import github_call
 from ghclient import GitHubClient
 from ghclient.bodies import fit_body
+from ops.worker_metrics import github_response
 from settings import Settings
 
 GitHubFactory = Callable[[], GitHubClient]
@@ -103,7 +104,8 @@ class RunGitHubActivities:
         if not token:
             raise ApplicationError("GITHUB_TOKEN is not set: GitHub write-back is off",
                                    type="RunConfigError", non_retryable=True)
-        return GitHubClient(self._settings.github_api_url, token)
+        return GitHubClient(self._settings.github_api_url, token,
+                            on_response=github_response)
 
     @activity.defn(name="run_github.issue_context")
     async def issue_context(self, input: IssueContextInput) -> IssueContext:

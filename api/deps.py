@@ -14,6 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.dispatcher import Dispatcher
+from api.instruments import ApiMetrics
+from api.rejected_cap import RejectedCap
 from db.engine import SessionFactory
 from routing.decision import RoutingConfig
 from settings import Settings
@@ -27,6 +29,8 @@ class AppState:
     temporal: Client
     dispatcher: Dispatcher
     routing: RoutingConfig
+    metrics: ApiMetrics
+    rejected_cap: RejectedCap
 
 
 def get_state(request: Request) -> AppState:

@@ -23,6 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
+from ops.log_context import bind, log_context
 from routing.actions import DispatchAction
 
 log = logging.getLogger("hookflow.dispatch")
@@ -73,8 +74,9 @@ class Dispatcher:
 
     def __init__(
         self, *, sessions: SessionFactory, client: ClientProvider, task_queue: str,
-        interval: float = 2.0,
+        interval: float = 2.0, on_attempt: Callable[[bool], None] | None = None,
     ) -> None:
+        self._on_attempt = on_attempt or (lambda ok: None)  # metrics: started | failed
         self._sessions = sessions
         self._client = client
         self._task_queue = task_queue
@@ -90,6 +92,7 @@ class Dispatcher:
                 # Two dispatchers (the request and the loop, or two replicas) never race.
                 query = query.with_for_update(skip_locked=True)
             row = (await session.exec(query)).first()
+            bind(delivery_id=row.delivery_id if row else None)
             if row is None or row.dispatch_status != "pending":
                 return row is not None and row.dispatch_status == "dispatched"
             plan = [DispatchAction.from_json(a) for a in row.dispatch_plan]
@@ -103,6 +106,7 @@ class Dispatcher:
                 row.error = f"dispatch failed: {type(exc).__name__}: {exc}"[:2000]
                 log.warning("delivery %s: dispatch failed (attempt %d): %s",
                             row.delivery_id, row.dispatch_attempts, exc)
+                self._on_attempt(False)
                 session.add(row)
                 await session.commit()
                 return False
@@ -112,6 +116,7 @@ class Dispatcher:
             session.add(row)
             await session.commit()
             log.info("delivery %s: started %s", row.delivery_id, row.workflow_ids)
+            self._on_attempt(True)
             return True
 
     def wake(self) -> None:
@@ -146,7 +151,9 @@ class Dispatcher:
     async def run_once(self) -> int:
         done = 0
         for event_id in await self.pending_ids():
-            if await self.dispatch(event_id):
+            with log_context(delivery_id=None):  # each row's id stays on its own lines
+                started = await self.dispatch(event_id)
+            if started:
                 done += 1
             else:
                 break  # Temporal is likely down; the least-tried rows go first next tick

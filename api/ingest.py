@@ -30,6 +30,7 @@ class Outcome:
     body: dict[str, Any]
     event_id: uuid.UUID | None = None
     needs_dispatch: bool = False
+    redelivery: bool = False  # answered from the first delivery's record
 
 
 def _clip(value: str | None, size: int = 100) -> str | None:
@@ -68,7 +69,8 @@ async def _existing(session: AsyncSession, dedupe_key: str) -> WebhookEvent | No
 
 def _replay(row: WebhookEvent) -> Outcome:
     """A redelivery answers what the first delivery answered, and starts nothing new."""
-    return Outcome(row.http_status, dict(row.response), row.id, row.dispatch_status == "pending")
+    return Outcome(row.http_status, dict(row.response), row.id, row.dispatch_status == "pending",
+                   redelivery=True)
 
 
 async def _active_run(session: AsyncSession, repo: str, issue_number: int) -> Run | None:

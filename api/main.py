@@ -13,10 +13,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from temporalio.client import Client
 
-from api import health, notifications, run_actions, runs, tasks, webhooks
+from api import health, metrics, notifications, run_actions, runs, tasks, webhooks
 from api.deps import AppState
 from api.dispatcher import Dispatcher
+from api.instruments import ApiMetrics
+from api.rejected_cap import RejectedCap
 from db.engine import make_engine, make_session_factory
+from ops.logs import configure_logging
+from ops.temporal_connect import connect_temporal
 from routing.decision import RoutingConfig
 from routing.notifications import validate_priority_overrides
 from settings import ConfigError, Settings, load_settings
@@ -40,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         conf = settings or load_settings()
+        configure_logging(conf)
         conf.require_api()
         try:
             validate_priority_overrides(conf.priority_overrides)
@@ -48,20 +53,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(conf.database_url)
         sessions = make_session_factory(engine)
         # Lazy: the API starts (and records deliveries) even while Temporal is down.
-        temporal = await Client.connect(
-            conf.temporal_address, namespace=conf.temporal_namespace, lazy=True
-        )
+        temporal = await connect_temporal(conf, lazy=True)
 
         async def client() -> Client:
             return temporal
 
+        api_metrics = ApiMetrics()
         dispatcher = Dispatcher(
             sessions=sessions, client=client, task_queue=conf.temporal_task_queue,
-            interval=conf.dispatch_interval_seconds,
+            interval=conf.dispatch_interval_seconds, on_attempt=api_metrics.dispatch_attempt,
         )
         app.state.hookflow = AppState(
             settings=conf, engine=engine, sessions=sessions, temporal=temporal,
-            dispatcher=dispatcher, routing=routing_config(conf),
+            dispatcher=dispatcher, routing=routing_config(conf), metrics=api_metrics,
+            rejected_cap=RejectedCap(conf.rejected_record_per_minute),
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
         log.info("hookflow API ready (temporal %s, queue %s)",
@@ -88,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(webhooks.router)
     app.include_router(runs.router)
     app.include_router(run_actions.router)

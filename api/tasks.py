@@ -1,18 +1,78 @@
-"""Manual task triggers: acknowledge or resolve a blocked task's escalation (bearer token)."""
+"""Tasks: list them (GET /api/tasks), acknowledge or resolve a blocked one (bearer token)."""
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import col, select
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import AppStateDep, TokenDep
+from api.deps import AppStateDep, SessionDep, TokenDep
+from db.models import Task
 from routing.automation import blocked_workflow_id
 from workflows.blocked_task import BlockedTaskWorkflow, TaskSignal
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], dependencies=[TokenDep])
+
+
+class TaskPublic(BaseModel):
+    id: uuid.UUID
+    repo: str
+    issueNumber: int
+    title: str
+    status: str
+    linkedPr: str | None
+    blockedSince: datetime | None
+    escalationLevel: int
+    acknowledgedAt: datetime | None
+    createdAt: datetime
+    updatedAt: datetime
+    closedAt: datetime | None
+
+    @classmethod
+    def of(cls, task: Task) -> TaskPublic:
+        return cls(
+            id=task.id, repo=task.repo, issueNumber=task.issue_number, title=task.title,
+            status=task.status, linkedPr=task.linked_pr, blockedSince=task.blocked_since,
+            escalationLevel=task.escalation_level, acknowledgedAt=task.acknowledged_at,
+            createdAt=task.created_at, updatedAt=task.updated_at, closedAt=task.closed_at,
+        )
+
+
+class TasksPublic(BaseModel):
+    data: list[TaskPublic]
+    count: int
+    limit: int
+    offset: int
+
+
+@router.get("", response_model=TasksPublic)
+async def list_tasks(
+    session: SessionDep,
+    repo: str | None = None,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TasksPublic:
+    """List tasks (open, blocked, closed, done), most recently changed first."""
+    filters = []
+    if repo:
+        filters.append(col(Task.repo) == repo)
+    if status:
+        filters.append(col(Task.status) == status.lower())
+    query = (
+        select(Task).where(*filters)
+        .order_by(col(Task.updated_at).desc(), col(Task.id)).offset(offset).limit(limit)
+    )
+    tasks = (await session.exec(query)).all()
+    total = (await session.exec(select(func.count()).select_from(Task).where(*filters))).one()
+    return TasksPublic(data=[TaskPublic.of(t) for t in tasks], count=total, limit=limit,
+                       offset=offset)
 
 
 class TaskAction(BaseModel):

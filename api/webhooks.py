@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -12,7 +13,9 @@ from fastapi.responses import JSONResponse
 
 from api.deps import AppStateDep
 from api.ingest import Outcome, ingest, record_rejected
+from api.instruments import delivery_outcome
 from api.signature import verify_signature
+from ops.log_context import log_context
 from routing.decision import Delivery
 
 log = logging.getLogger("hookflow.webhooks")
@@ -46,6 +49,22 @@ def _response(outcome: Outcome) -> JSONResponse:
 async def handle_delivery(
     request: Request, state: AppStateDep, *, secrets: list[bytes], path_repo: str | None = None,
 ) -> JSONResponse:
+    """Every line logged for this delivery carries its id; its outcome and time are counted."""
+    started = time.perf_counter()
+    event = request.headers.get("x-github-event")
+    with log_context(delivery_id=request.headers.get("x-github-delivery") or None):
+        outcome = await _handle(request, state, secrets=secrets, path_repo=path_repo)
+    state.metrics.delivery(
+        event, delivery_outcome(outcome.status_code, outcome.body.get("status"),
+                                redelivery=outcome.redelivery),
+        time.perf_counter() - started,
+    )
+    return _response(outcome)
+
+
+async def _handle(
+    request: Request, state: AppStateDep, *, secrets: list[bytes], path_repo: str | None,
+) -> Outcome:
     settings = state.settings
     sessions = state.sessions
     event = request.headers.get("x-github-event")
@@ -56,37 +75,40 @@ async def handle_delivery(
         body = await read_body(request, settings.max_body_bytes)
     except BodyTooLarge as exc:
         log.warning("delivery %s: body over %d bytes refused", delivery_id, settings.max_body_bytes)
-        return _response(await record_rejected(
+        return await record_rejected(
             sessions, **common, status_code=413, body_size=exc.size,
             reason=f"payload too large: limit is {settings.max_body_bytes} bytes",
-        ))
+        )
     signature = request.headers.get("x-hub-signature-256")
     if not verify_signature(body, signature, secrets):
         reason = "missing X-Hub-Signature-256" if not signature else "invalid signature"
         # Never log or store the expected signature: it would let a reader forge deliveries.
         log.warning("delivery %s: %s", delivery_id, reason)
-        return _response(await record_rejected(
+        if not state.rejected_cap.allow(request.client.host if request.client else "unknown"):
+            state.metrics.rejected_unrecorded.inc()  # over the per-address cap: counted only
+            return Outcome(401, {"status": "rejected", "reason": reason})
+        return await record_rejected(
             sessions, **common, status_code=401, body_size=len(body), reason=reason,
-        ))
+        )
     if not event:
-        return _response(await record_rejected(
+        return await record_rejected(
             sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
             reason="missing X-GitHub-Event header", payload=_raw(body),
-        ))
+        )
     try:
         payload = json.loads(body)
         if not isinstance(payload, dict):
             raise ValueError("payload is not a JSON object")
     except (ValueError, UnicodeDecodeError) as exc:
-        return _response(await record_rejected(
+        return await record_rejected(
             sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
             reason=f"malformed JSON: {exc}"[:300], payload=_raw(body),
-        ))
+        )
     if path_repo is not None and payload.get("repository", {}).get("full_name") != path_repo:
-        return _response(await record_rejected(
+        return await record_rejected(
             sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
             reason=f"payload repository does not match the path ({path_repo})", payload=payload,
-        ))
+        )
     delivery = Delivery(event=event, payload=payload,
                         delivery_id=delivery_id or str(uuid.uuid4()), hook_id=hook_id)
     outcome = await ingest(sessions, delivery=delivery, config=state.routing,
@@ -96,7 +118,7 @@ async def handle_delivery(
         state.dispatcher.dispatch_soon(
             outcome.event_id, timeout=settings.dispatch_inline_timeout_seconds
         )
-    return _response(outcome)
+    return outcome
 
 
 def _raw(body: bytes) -> dict[str, Any]:

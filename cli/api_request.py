@@ -1,4 +1,4 @@
-"""POST to the hookflow HTTP API with API_TOKEN and print its JSON answer (CLI commands)."""
+"""Call the hookflow HTTP API with API_TOKEN and print its JSON answer (CLI commands)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,16 @@ async def post_to_api(
     settings: Settings, *, api_url: str | None, path: str, body: dict[str, Any] | None,
     what: str, http: httpx.AsyncClient | None, out: TextIO, err: TextIO,
 ) -> int:
+    """Send the POST; print the API's JSON answer; exit 0 on 2xx."""
+    return await call_api(settings, method="POST", api_url=api_url, path=path, body=body,
+                          what=what, http=http, out=out, err=err)
+
+
+async def call_api(
+    settings: Settings, *, method: str, api_url: str | None, path: str,
+    body: dict[str, Any] | None = None, params: dict[str, Any] | None = None, what: str,
+    http: httpx.AsyncClient | None, out: TextIO, err: TextIO,
+) -> int:
     """Send the request; print the API's JSON answer; exit 0 on 2xx."""
     token = settings.api_token_value()
     if not token:
@@ -27,8 +37,10 @@ async def post_to_api(
     own = http is None
     client = http or httpx.AsyncClient(base_url=base, timeout=30)
     try:
-        response = await client.post(path, json=body,
-                                     headers={"Authorization": f"Bearer {token}"})
+        response = await client.request(
+            method, path, json=body, headers={"Authorization": f"Bearer {token}"},
+            params={k: v for k, v in (params or {}).items() if v is not None} or None,
+        )
     except httpx.HTTPError as exc:
         print(f"error: cannot reach the hookflow API at {base}: {exc}", file=err)
         return EXIT_FAILED

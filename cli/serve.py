@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ops.logs import configure_logging
 from settings import load_settings
 
 
@@ -12,8 +13,11 @@ def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = load_settings()
+    configure_logging(settings)
+    # log_config=None: uvicorn's lines go through hookflow's handler (LOG_FORMAT, masking).
     uvicorn.run("api.main:app", host=args.host or settings.webhook_host,
-                port=args.port or settings.webhook_port, log_level=settings.log_level.lower())
+                port=args.port or settings.webhook_port, log_level=settings.log_level.lower(),
+                log_config=None)
     return 0
 
 

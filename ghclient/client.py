@@ -11,7 +11,7 @@ import httpx
 from ghclient.bodies import fit_body, has_marker, with_marker
 from ghclient.errors import GitHubNotFound, GitHubValidationFailed
 from ghclient.identity import login_of, written_by
-from ghclient.transport import DEFAULT_API_URL, JSON, Transport
+from ghclient.transport import DEFAULT_API_URL, JSON, ResponseHook, Transport
 
 
 class GitHubClient:
@@ -29,8 +29,9 @@ class GitHubClient:
         http: httpx.AsyncClient | None = None,
         timeout: float = 30,
         login: str | None = None,
+        on_response: ResponseHook | None = None,
     ) -> None:
-        self._t = Transport(base_url, token, http=http, timeout=timeout)
+        self._t = Transport(base_url, token, http=http, timeout=timeout, on_response=on_response)
         # hookflow's own login; None = ask GET /user once. GitHub App installation tokens
         # cannot read /user: pass ghclient.identity.app_bot_login(slug) for them.
         self._login = login

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, cast
 from urllib.parse import urljoin
 
@@ -19,6 +19,8 @@ USER_AGENT = "hookflow-ghclient/0.1 (+https://github.com/hookflow)"
 PER_PAGE = 100
 
 JSON = dict[str, Any]
+# Told each request's HTTP status (None: no answer) and headers, e.g. to count them.
+ResponseHook = Callable[[int | None, Mapping[str, str]], None]
 
 
 class Transport:
@@ -31,7 +33,9 @@ class Transport:
         *,
         http: httpx.AsyncClient | None = None,
         timeout: float = 30,
+        on_response: ResponseHook | None = None,
     ) -> None:
+        self._on_response = on_response or (lambda status, headers: None)
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
         self._token = token or None
         self._owns_http = http is None
@@ -79,9 +83,11 @@ class Transport:
                 follow_redirects=False,
             )
         except httpx.TransportError as exc:
+            self._on_response(None, {})
             raise GitHubServerError(
                 None, redact(f"{method} {_short(url)}: {type(exc).__name__}: {exc}", self._token)
             ) from None
+        self._on_response(response.status_code, response.headers)
         log.debug("github %s %s -> %s", method, _short(url), response.status_code)
         if response.is_success or response.status_code in ok_statuses:
             return response

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from temporalio.client import Client
 
 from api.signature import sign
 from cli.main import main as cli_main
@@ -47,12 +48,20 @@ def operator_env(database_url: str, temporal_address: str, task_queue: str, port
 
 
 @pytest.fixture
+def worker_metrics_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
 def operator_stack(
-    fresh_db: str, temporal_address: str, task_queue: str, tmp_path: Path
+    fresh_db: str, temporal_address: str, task_queue: str, tmp_path: Path,
+    worker_metrics_port: int,
 ) -> Iterator[str]:
     """Migrate, then start the worker and the API as separate processes; yields the API URL."""
     port = free_port()
     env = operator_env(fresh_db, temporal_address, task_queue, port, tmp_path)
+    env.update({"WORKER_METRICS_PORT": str(worker_metrics_port),
+                "WORKER_METRICS_HOST": "127.0.0.1"})
     bin_dir = Path(sys.executable).parent
     subprocess.run([str(bin_dir / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
@@ -67,7 +76,9 @@ def operator_stack(
         process.wait(timeout=15)
 
 
-async def test_entry_points_run_from_environment_only(operator_stack: str) -> None:
+async def test_entry_points_run_from_environment_only(
+    operator_stack: str, worker_metrics_port: int, temporal_client: Client
+) -> None:
     async with httpx.AsyncClient(base_url=operator_stack) as client:
 
         async def ready() -> bool:
@@ -93,6 +104,15 @@ async def test_entry_points_run_from_environment_only(operator_stack: str) -> No
 
         run = await eventually(finished, within=30, what="the worker to run the workflow")
         assert "RUN_AGENT" in str(run["error"])
+        # Both metrics endpoints answer; the worker created the retention schedule at start.
+        api_metrics = (await client.get("/metrics")).text
+        assert 'hookflow_deliveries_total{event="issues",outcome="accepted"} 1.0' in api_metrics
+        worker_metrics = (await client.get(
+            f"http://127.0.0.1:{worker_metrics_port}/metrics")).text
+        assert "temporal_workflow_completed" in worker_metrics or \
+            "temporal_workflow_failed" in worker_metrics, worker_metrics[:2000]
+        description = await temporal_client.get_schedule_handle("hookflow-retention").describe()
+        assert description.schedule.spec.intervals
 
 
 def test_api_entry_point_refuses_to_start_without_secret(tmp_path: Path) -> None:

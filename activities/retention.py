@@ -1,0 +1,116 @@
+"""Retention activities: delete old webhook_events rows in batches and old LOG_DIR files."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from temporalio import activity
+
+from db.engine import SessionFactory
+from db.models import WebhookEvent
+from db.types import utcnow
+from notify.logfile import LATEST
+from settings import Settings, parse_duration
+
+log = logging.getLogger("hookflow.retention")
+
+
+@dataclass
+class PurgeEventsInput:
+    batch_size: int = 0  # 0: RETENTION_BATCH_SIZE
+
+
+@dataclass
+class PurgeEventsResult:
+    deliveries: int
+    rejected: int
+
+
+@dataclass
+class PurgeLogsInput:
+    keep: str = LATEST
+
+
+@dataclass
+class PurgeLogsResult:
+    files: int
+
+
+def _older_than(age: timedelta) -> Any:
+    # processed_at is stored as naive UTC.
+    return col(WebhookEvent.processed_at) < (utcnow() - age).replace(tzinfo=None)
+
+
+class RetentionActivities:
+    def __init__(self, sessions: SessionFactory, settings: Settings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+
+    async def _delete_batches(self, condition: Any, batch: int) -> int:
+        """Short transactions of `batch` rows each, so ingestion never waits on a long lock."""
+        total = 0
+        while True:
+            ids = select(WebhookEvent.id).where(condition).limit(batch).scalar_subquery()
+            async with self._sessions() as session:
+                result = await session.exec(  # type: ignore[call-overload]
+                    delete(WebhookEvent).where(col(WebhookEvent.id).in_(ids))
+                )
+                await session.commit()
+            deleted = int(result.rowcount or 0)
+            total += deleted
+            activity.heartbeat(total)
+            if deleted < batch:
+                return total
+
+    @activity.defn(name="retention.purge_events")
+    async def purge_events(self, input: PurgeEventsInput) -> PurgeEventsResult:
+        """Rejected rows after REJECTED_RETENTION, the rest after WEBHOOK_RETENTION; a delivery
+        still waiting to be dispatched is kept whatever its age."""
+        conf = self._settings
+        batch = input.batch_size or conf.retention_batch_size
+        rejected = await self._delete_batches(
+            (col(WebhookEvent.dispatch_status) == "rejected")
+            & _older_than(parse_duration(conf.rejected_retention)),
+            batch,
+        )
+        deliveries = await self._delete_batches(
+            col(WebhookEvent.dispatch_status).not_in(["rejected", "pending"])
+            & _older_than(parse_duration(conf.webhook_retention)),
+            batch,
+        )
+        log.info("retention: deleted %d deliveries and %d rejected rows", deliveries, rejected)
+        return PurgeEventsResult(deliveries=deliveries, rejected=rejected)
+
+    @activity.defn(name="retention.purge_logs")
+    async def purge_logs(self, input: PurgeLogsInput) -> PurgeLogsResult:
+        """Files under LOG_DIR older than LOG_RETENTION (by modification time), except `keep`."""
+        root = self._settings.log_path
+        cutoff = time.time() - parse_duration(self._settings.log_retention).total_seconds()
+        files = await asyncio.to_thread(purge_old_files, root, cutoff, input.keep)
+        log.info("retention: deleted %d files under %s", files, root)
+        return PurgeLogsResult(files=files)
+
+
+def purge_old_files(root: Path, cutoff: float, keep: str) -> int:
+    """Delete regular files under `root` last modified before `cutoff` (epoch seconds)."""
+    if not root.is_dir():
+        return 0
+    deleted = 0
+    for path in root.rglob("*"):
+        if path.name == keep or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted += 1
+        except FileNotFoundError:
+            continue  # removed meanwhile (another purge, or the writer's own rewrite)
+    return deleted

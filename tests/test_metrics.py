@@ -1,0 +1,139 @@
+"""Prometheus metrics: the API's /metrics and the worker's endpoint, scraped as Prometheus would."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from api.instruments import delivery_outcome
+from api.main import create_app
+from db.engine import SessionFactory
+from db.models import WebhookEvent
+from db.types import utcnow
+from settings import Settings
+from tests.conftest import _serve, deliver, load_fixture, signed_headers
+
+
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Every sample of an exposition, keyed by name and labels."""
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text) for s in family.samples
+    }
+
+
+def value(text: str, name: str, **labels: str) -> float:
+    """Sum of the samples of `name` whose labels include `labels`."""
+    wanted = set(labels.items())
+    return sum(v for (n, ls), v in samples(text).items() if n == name and wanted <= ls)
+
+
+@pytest.mark.parametrize(
+    ("status_code", "status", "redelivery", "expected"),
+    [
+        (200, "accepted", False, "accepted"),
+        (200, "ignored", False, "ignored"),
+        (200, "accepted", True, "redelivery"),
+        (401, "rejected", False, "rejected_signature"),
+        (400, "rejected", False, "rejected_malformed"),
+        (413, "rejected", False, "too_large"),
+    ],
+)
+def test_delivery_outcome_labels_each_reply(
+    status_code: int, status: str, redelivery: bool, expected: str
+) -> None:
+    assert delivery_outcome(status_code, status, redelivery=redelivery) == expected
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    # The loop ticks once at start-up; a row inserted later stays pending for the gauges.
+    return {"dispatch_interval_seconds": 3600, "max_body_bytes": 10_000}
+
+
+async def test_metrics_count_deliveries_by_outcome_and_outbox(
+    api: httpx.AsyncClient, sessions: SessionFactory
+) -> None:
+    push = load_fixture("events/push.main.json")
+    ignored = {"zen": "Keep it logically awesome.", "hook_id": 1}
+    delivery = str(uuid.uuid4())
+    assert (await deliver(api, "ping", ignored)).status_code == 200
+    assert (await deliver(api, "push", push, delivery=delivery)).status_code == 200
+    assert (await deliver(api, "push", push, delivery=delivery)).status_code == 200
+    assert (await deliver(api, "push", push, secret="wrong-secret-0000")).status_code == 401
+    body = b"{not json"
+    response = await api.post("/api/webhooks/github", content=body,
+                              headers=signed_headers(body, "push"))
+    assert response.status_code == 400
+    big = b"x" * 20_000
+    response = await api.post("/api/webhooks/github", content=big,
+                              headers=signed_headers(big, "push"))
+    assert response.status_code == 413
+    async with sessions() as session:
+        session.add(WebhookEvent(
+            event_type="push", payload={}, signature_valid=True, dispatch_status="pending",
+            processed_at=(utcnow() - timedelta(minutes=5)).replace(tzinfo=None),
+        ))
+        await session.commit()
+
+    response = await api.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    total = "hookflow_deliveries_total"
+    assert value(text, total, event="ping", outcome="ignored") == 1
+    assert value(text, total, event="push", outcome="accepted") == 1
+    assert value(text, total, event="push", outcome="redelivery") == 1
+    assert value(text, total, outcome="rejected_signature") == 1
+    assert value(text, total, event="push", outcome="rejected_malformed") == 1
+    assert value(text, total, outcome="too_large") == 1
+    assert value(text, "hookflow_ingest_seconds_count") == 6
+    assert value(text, "hookflow_outbox_pending") >= 1
+    assert 290 <= value(text, "hookflow_outbox_oldest_seconds") < 3600
+    assert "hookflow_dispatch_attempts_total" in text
+
+
+@pytest.mark.parametrize("settings_overrides", [{"metrics_token": "metrics-token-123456"}])
+async def test_metrics_need_the_metrics_token_when_set(api: httpx.AsyncClient) -> None:
+    assert (await api.get("/metrics")).status_code == 401
+    wrong = await api.get("/metrics", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    right = await api.get("/metrics",
+                          headers={"Authorization": "Bearer metrics-token-123456"})
+    assert right.status_code == 200 and "hookflow_outbox_pending" in right.text
+
+
+@pytest.mark.parametrize(
+    "settings_overrides", [{"rejected_record_per_minute": 2, "dispatch_interval_seconds": 0.5}]
+)
+async def test_unsigned_deliveries_over_the_cap_are_counted_not_recorded(
+    api: httpx.AsyncClient, sessions: SessionFactory
+) -> None:
+    push = load_fixture("events/push.main.json")
+    for _ in range(5):
+        response = await deliver(api, "push", push, secret="wrong-secret-0000")
+        assert response.status_code == 401
+        assert response.json()["status"] == "rejected"
+    async with sessions() as session:
+        rows = (await session.exec(
+            WebhookEvent.__table__.select()  # type: ignore[attr-defined]
+        )).all()
+    assert len(rows) == 2
+    text = (await api.get("/metrics")).text
+    assert value(text, "hookflow_deliveries_total", outcome="rejected_signature") == 5
+    assert value(text, "hookflow_rejected_unrecorded_total") == 3
+
+
+async def test_metrics_are_served_while_the_database_is_down(settings: Settings) -> None:
+    down = settings.model_copy(update={
+        "database_url": "postgresql+psycopg://hookflow:hookflow@127.0.0.1:9/hookflow"})
+    async for client in _serve(create_app(down)):
+        response = await client.get("/metrics")
+        assert response.status_code == 200
+        assert value(response.text, "hookflow_outbox_pending") == 0
+        assert "hookflow_ingest_seconds_bucket" in response.text
