@@ -34,7 +34,7 @@ from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
 from tests.waiting import eventually as wait_for
 from worker import build_worker
-from workflows.blocked_task import BlockedTaskWorkflow
+from workflows.blocked_task import BlockedTaskResult, BlockedTaskWorkflow
 from workflows.registry import WORKFLOWS
 
 HOUR = 3600
@@ -101,14 +101,16 @@ async def wait_levels(sessions: SessionFactory, repo: str, count: int, within: f
 
 
 async def state(client: Client, repo: str) -> dict[str, Any]:
-    handle = client.get_workflow_handle_for(BlockedTaskWorkflow.run, blocked_workflow_id(repo, 42))
+    handle = client.get_workflow_handle(blocked_workflow_id(repo, 42))
     result: dict[str, Any] = await handle.query(BlockedTaskWorkflow.state)
     return result
 
 
-async def ended(client: Client, repo: str) -> Any:
-    handle = client.get_workflow_handle_for(BlockedTaskWorkflow.run, blocked_workflow_id(repo, 42))
-    return await handle.result()
+async def ended(client: Client, repo: str) -> BlockedTaskResult:
+    handle = client.get_workflow_handle(
+        blocked_workflow_id(repo, 42), result_type=BlockedTaskResult)
+    result: BlockedTaskResult = await handle.result()
+    return result
 
 
 async def task_row(sessions: SessionFactory, repo: str, number: int = 42) -> Task | None:
