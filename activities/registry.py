@@ -7,6 +7,7 @@ from typing import Any
 
 from activities.agent import AgentActivities
 from activities.ci_failure import CIFailureActivities
+from activities.github_client import GitHubIdentity
 from activities.notify import NotifyActivities
 from activities.pr_merged import PRMergedActivities
 from activities.run_github import RunGitHubActivities
@@ -18,13 +19,15 @@ from settings import Settings
 
 
 def build_activities(settings: Settings, sessions: SessionFactory) -> list[Callable[..., Any]]:
+    # One identity for the worker: GitHub App installation tokens are cached across activities.
+    identity = GitHubIdentity(settings)
     runs = RunActivities(sessions, settings)
-    run_github = RunGitHubActivities(settings)
+    run_github = RunGitHubActivities(settings, identity.client)
     agent = AgentActivities(settings)
-    workspace = WorkspaceActivities(settings)
+    workspace = WorkspaceActivities(settings, identity.git_token)
     notify = NotifyActivities(settings, sessions)
-    ci = CIFailureActivities(settings)
-    merged = PRMergedActivities(sessions, settings)
+    ci = CIFailureActivities(settings, identity.client)
+    merged = PRMergedActivities(sessions, settings, identity.client)
     tasks = TaskActivities(sessions, settings)
     return [
         runs.set_status,

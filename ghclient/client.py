@@ -10,6 +10,7 @@ import httpx
 
 from ghclient.bodies import fit_body, has_marker, with_marker
 from ghclient.errors import GitHubNotFound, GitHubValidationFailed
+from ghclient.token_source import TokenSource
 from ghclient.transport import DEFAULT_API_URL, JSON, Transport
 
 
@@ -17,13 +18,14 @@ class GitHubClient:
     """GitHub REST API v2022-11-28 at `base_url` (github.com, GHES `https://host/api/v3`, a fake).
 
     Every method raises a `ghclient.errors.GitHubError` subclass on failure; check its
-    `retryable` flag. `repo` is always `"owner/name"`.
+    `retryable` flag. `repo` is always `"owner/name"`. `token` is a fixed token or a
+    TokenSource such as `ghclient.app_auth.GitHubApp` (installation tokens per repository).
     """
 
     def __init__(
         self,
         base_url: str = DEFAULT_API_URL,
-        token: str | None = None,
+        token: str | TokenSource | None = None,
         *,
         http: httpx.AsyncClient | None = None,
         timeout: float = 30,

@@ -51,6 +51,11 @@ class State:
         self.jobs: dict[int, tuple[str, JSON]] = {}  # job id -> (repo, job)
         self.logs: dict[int, str] = {}
         self._ids = itertools.count(1000)
+        # Who the current request acts as (a GitHub App's bot), set per request by the server.
+        self.actor: JSON | None = None
+
+    def user(self) -> JSON:
+        return dict(self.actor or BOT)
 
     def new_id(self) -> int:
         return next(self._ids)
@@ -110,7 +115,7 @@ class State:
             "state_reason": "completed" if state == "closed" else None,
             "locked": False,
             "labels": [self.label(repo, name) for name in dict.fromkeys(labels)],
-            "user": dict(BOT),
+            "user": self.user(),
             "assignees": [],
             "comments": 0,
             "url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
@@ -151,7 +156,7 @@ class State:
             "merged_at": None,
             "closed_at": None,
             "labels": [],
-            "user": dict(BOT),
+            "user": self.user(),
             "url": f"{self.api_url}/repos/{repo.full_name}/pulls/{number}",
             "html_url": f"{WEB}/{repo.full_name}/pull/{number}",
             "issue_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
@@ -181,7 +186,7 @@ class State:
             "id": comment_id,
             "node_id": f"IC_{comment_id}",
             "body": body,
-            "user": dict(BOT),
+            "user": self.user(),
             "url": f"{self.api_url}/repos/{repo.full_name}/issues/comments/{comment_id}",
             "html_url": f"{WEB}/{repo.full_name}/{kind}/{number}#issuecomment-{comment_id}",
             "issue_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
