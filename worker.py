@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from activities.registry import build_activities
 from db.engine import SessionFactory, make_engine, make_session_factory
 from settings import Settings, load_settings
+from workflows.recover_schedule import ensure_recover_schedule
 from workflows.registry import WORKFLOWS
 from workflows.search_attributes import ensure_search_attributes
 
@@ -41,6 +42,7 @@ async def main() -> None:
     )
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     await ensure_search_attributes(client, settings.temporal_namespace)
+    await ensure_recover_schedule(client, settings)
     engine = make_engine(settings.database_url)
     worker = build_worker(client, settings, make_session_factory(engine))
     log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)

@@ -10,6 +10,7 @@ from activities.ci_failure import CIFailureActivities
 from activities.github_client import GitHubIdentity
 from activities.notify import NotifyActivities
 from activities.pr_merged import PRMergedActivities
+from activities.recover import RecoverActivities
 from activities.run_github import RunGitHubActivities
 from activities.runs import RunActivities
 from activities.tasks import TaskActivities
@@ -29,6 +30,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
     ci = CIFailureActivities(settings, identity.client)
     merged = PRMergedActivities(sessions, settings, identity.client)
     tasks = TaskActivities(sessions, settings)
+    recover = RecoverActivities(settings, sessions, identity)
     return [
         runs.set_status,
         runs.record_artifact,
@@ -59,4 +61,5 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         tasks.update,
         tasks.blocked_in_repo,
         tasks.blocked_schedule,
+        recover.missed_deliveries,
     ]

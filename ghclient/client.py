@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
 from urllib.parse import quote
 
@@ -156,6 +156,17 @@ class GitHubClient:
         """Plain-text log of one job (GitHub redirects to a short-lived URL; the token stays)."""
         return await self._t.download_redirected(f"{_repo(repo)}/actions/jobs/{int(job_id)}/logs")
 
+    # --- webhook deliveries (GitHub keeps them 3 days and never retries by itself) -------
+
+    def hook_deliveries(self, repo: str | None, hook_id: int | None = None) -> AsyncIterator[JSON]:
+        """Delivery attempts of a repository hook (or, with repo=None, the GitHub App's own
+        hook, which needs App credentials), newest first, page by page as they are read."""
+        return self._t.paginate(_deliveries(repo, hook_id))
+
+    async def redeliver(self, repo: str | None, hook_id: int | None, delivery_id: int) -> None:
+        """Ask GitHub to deliver that attempt's GUID again (202: queued)."""
+        await self._t.send("POST", f"{_deliveries(repo, hook_id)}/{int(delivery_id)}/attempts")
+
     # --- idempotent writes (a retried activity finds its earlier write) ----------------
 
     async def ensure_comment(
@@ -221,6 +232,14 @@ def _repo(repo: str) -> str:
     if not (owner and sep and name) or "/" in name:
         raise ValueError(f"repository must be 'owner/name', got {repo!r}")
     return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+
+
+def _deliveries(repo: str | None, hook_id: int | None) -> str:
+    if repo is None:
+        return "/app/hook/deliveries"
+    if hook_id is None:
+        raise ValueError("a repository hook needs its hook id")
+    return f"{_repo(repo)}/hooks/{int(hook_id)}/deliveries"
 
 
 def _head_label(repo: str, head: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from temporalio.worker import Worker
 
 from activities.github_client import GitHubIdentity
+from activities.recover import APP_HOOK, recover_missed
+from db.engine import SessionFactory
 from ghclient import GitHubApp, GitHubAuthError, GitHubClient
-from settings import ConfigError, load_settings
+from settings import ConfigError, Settings, load_settings
 from tests.conftest import deliver
 from tests.fakes import FakeGitHub
 from tests.test_ci_failure_flow import RepoGitHub, add_run, ci_issues, run_payload
@@ -187,3 +190,17 @@ async def test_git_pushes_use_the_installation_token(
     token = await GitHubIdentity(settings).git_token(github.repo)
     assert token is not None and github.app is not None
     assert github.app.installation_of(token) == INSTALLATION
+
+
+async def test_recover_in_app_mode_reads_the_app_hook_with_the_jwt(
+    github: RepoGitHub, settings: Settings, sessions: SessionFactory
+) -> None:
+    missed = github.add_delivery(guid=str(uuid.uuid4()), event="issues", status_code=503,
+                                 age=timedelta(minutes=5))
+    report = await recover_missed(settings, sessions, GitHubIdentity(settings),
+                                  window=timedelta(hours=1))
+    assert [h.hook for h in report.hooks] == [APP_HOOK]
+    assert [a.delivery_id for a in report.hooks[0].asked] == [missed["id"]]
+    asked = github.requests_to("POST", rf"/app/hook/deliveries/{missed['id']}/attempts$")
+    assert len(asked) == 1 and not asked[0].headers["authorization"].startswith("Bearer ghs_")
+    assert github.app is not None and not github.app.jwt_failures

@@ -7,6 +7,7 @@ from workflows.ci_failure import CIFailureWorkflow
 from workflows.notification import NotificationWorkflow
 from workflows.notify_group import NotificationGroupWorkflow
 from workflows.pr_merged import PRMergedWorkflow
+from workflows.recover import RecoverWorkflow
 from workflows.run import RunWorkflow
 
 WORKFLOWS: list[type] = [
@@ -15,5 +16,6 @@ WORKFLOWS: list[type] = [
     NotificationGroupWorkflow,
     NotificationWorkflow,
     PRMergedWorkflow,
+    RecoverWorkflow,
     RunWorkflow,
 ]
