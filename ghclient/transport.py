@@ -42,7 +42,6 @@ class Transport:
             StaticToken(token or None) if token is None or isinstance(token, str) else token
         )
         self._renewable = not isinstance(self._auth, StaticToken)
-        self._token: str | None = None  # the last token sent, scrubbed from error texts
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(timeout))
 
@@ -78,22 +77,23 @@ class Transport:
         """One request; non-2xx answers (other than `ok_statuses`) raise a typed GitHubError."""
         url = self.url(path)
         query = {k: v for k, v in (params or {}).items() if v is not None}
-        response = await self._request(method, url, query, json)
-        if response.status_code == 401 and self._renewable and self._token:
+        response, token = await self._request(method, url, query, json)
+        if response.status_code == 401 and self._renewable and token:
             # An installation token revoked or expired early: renew it and try once more.
-            self._auth.invalidate(self._token)
-            response = await self._request(method, url, query, json)
+            self._auth.invalidate(token)
+            response, token = await self._request(method, url, query, json)
         log.debug("github %s %s -> %s", method, _short(url), response.status_code)
         if response.is_success or response.status_code in ok_statuses:
             return response
-        raise self._error(response)
+        raise self._error(response, token)
 
     async def _request(
         self, method: str, url: str, query: Mapping[str, Any], json: Any
-    ) -> httpx.Response:
-        token = self._token = await self._auth.token_for(url)
+    ) -> tuple[httpx.Response, str | None]:
+        """The answer and the token it was sent with (concurrent calls may use others)."""
+        token = await self._auth.token_for(url)
         try:
-            return await self._http.request(
+            response = await self._http.request(
                 method,
                 url,
                 params=query or None,
@@ -105,13 +105,14 @@ class Transport:
             raise GitHubServerError(
                 None, redact(f"{method} {_short(url)}: {type(exc).__name__}: {exc}", token)
             ) from None
+        return response, token
 
-    def _error(self, response: httpx.Response) -> GitHubError:
+    def _error(self, response: httpx.Response, token: str | None) -> GitHubError:
         try:
             body: Any = response.json()
         except ValueError:
             body = response.text[:500]
-        error = error_for(response.status_code, response.headers, body, secret=self._token)
+        error = error_for(response.status_code, response.headers, body, secret=token)
         log.info(
             "github %s %s failed: %s",
             response.request.method,
