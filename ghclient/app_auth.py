@@ -67,6 +67,7 @@ class GitHubApp:
         self._timeout = timeout
         self._tokens: dict[int, _Cached] = {}
         self._installations: dict[str, int] = {}  # lower-case repo -> installation id
+        self._slug: str | None = None
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:  # never show the key
@@ -93,9 +94,16 @@ class GitHubApp:
         finally:
             await transport.aclose()
 
+    async def bot_login(self) -> str:
+        """The login the App's writes carry (`<app-slug>[bot]`), from `GET /app` once."""
+        if self._slug is None:
+            self._slug = str((await self._app_call("GET", "/app"))["slug"])
+        return f"{self._slug}[bot]"
+
     async def token_for(self, path: str) -> str | None:
         """The token for a request: the JWT for `/app/…`, else the repository's installation's."""
-        if urlsplit(path).path.removeprefix(urlsplit(self.base_url).path).startswith("/app/"):
+        route = urlsplit(path).path.removeprefix(urlsplit(self.base_url).path)
+        if route == "/app" or route.startswith("/app/"):
             return self.jwt()
         repo = repo_of_path(path)
         if repo is None:

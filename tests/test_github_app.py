@@ -81,6 +81,7 @@ async def test_comment_as_app_is_authored_by_bot(
     comment_auth = github.requests_to("POST", r"/comments$")[0].headers["authorization"]
     assert comment_auth.startswith("Bearer ghs_")
     assert not github.app or not github.app.jwt_failures
+    assert await app.bot_login() == first["user"]["login"]
 
 
 async def test_token_renewed_when_github_answers_401(

@@ -68,6 +68,7 @@ class HookRoutes:
         r = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
         hooks = rf"{r}/hooks/(?P<hook_id>\d+)/deliveries"
         table: list[tuple[str, str, Callable[..., Response]]] = [
+            ("GET", r"/app", self.get_app),
             ("GET", rf"{r}/installation", self.repo_installation),
             ("POST", r"/app/installations/(?P<installation_id>\d+)/access_tokens",
              self.access_token),
@@ -81,7 +82,7 @@ class HookRoutes:
     @staticmethod
     def needs_jwt(path: str) -> bool:
         """GitHub authenticates these as the App itself, never with an installation token."""
-        return path.startswith("/app/") or path.endswith("/installation")
+        return path == "/app" or path.startswith("/app/") or path.endswith("/installation")
 
     def dispatch(self, request: Request, path: str) -> Response | None:
         for method, pattern, handler in self.table:
@@ -99,6 +100,11 @@ class HookRoutes:
         return app
 
     # --- App installations --------------------------------------------------------------
+
+    def get_app(self, request: Request) -> Response:
+        app = self._require_app()
+        return json_response(200, {"id": app.app_id, "slug": app.slug, "name": app.slug,
+                                   "owner": {"login": "acme"}})
 
     def repo_installation(self, request: Request, owner: str, name: str) -> Response:
         app = self._require_app()
