@@ -39,6 +39,19 @@ def parse_durations(text: str) -> list[timedelta]:
     return [parse_duration(part) for part in text.split(",") if part.strip()]
 
 
+def parse_repo_hooks(text: str) -> list[tuple[str, int]]:
+    """`owner/repo:hook_id,…` → [(repo, hook id)]."""
+    result = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        repo, _, hook = item.rpartition(":")
+        if repo.count("/") != 1 or not hook.isdigit():
+            raise ValueError(f"not owner/repo:hook_id: {item!r}")
+        result.append((repo, int(hook)))
+    return result
+
+
 class ConfigError(RuntimeError):
     """Configuration that cannot work; raised at start-up with a message that says what to set."""
 
@@ -96,6 +109,16 @@ class Settings(BaseSettings):
     # --- github REST ---
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
+
+    # --- GitHub App identity and delivery recovery (instead of / beside GITHUB_TOKEN) ---
+    github_app_id: str = ""
+    github_app_private_key: SecretStr | None = None
+    github_app_private_key_file: Path | None = None
+    # Missed-delivery recovery: repository hooks to check ("owner/repo:hook_id,…"); in App mode
+    # the App's own hook is checked too. RECOVER_INTERVAL empty = no schedule.
+    recover_repo_hooks: str = ""
+    recover_interval: str = ""
+    recover_window: str = "24h"
 
     # --- AI runs (issue 3) ---
     run_agent: Literal["command", "http", ""] = ""
@@ -169,10 +192,24 @@ class Settings(BaseSettings):
         "webhook_retention",
         "rejected_retention",
         "log_retention",
+        "recover_window",
     )
     @classmethod
     def _check_duration(cls, value: str) -> str:
         parse_duration(value)
+        return value
+
+    @field_validator("recover_interval")
+    @classmethod
+    def _check_optional_duration(cls, value: str) -> str:
+        if value.strip():
+            parse_duration(value)
+        return value
+
+    @field_validator("recover_repo_hooks")
+    @classmethod
+    def _check_repo_hooks(cls, value: str) -> str:
+        parse_repo_hooks(value)
         return value
 
     @field_validator("blocked_escalation_delays")
@@ -289,6 +326,25 @@ class Settings(BaseSettings):
 
     def github_token_value(self) -> str | None:
         return self.github_token.get_secret_value() if self.github_token else None
+
+    def github_app_private_key_value(self) -> str | None:
+        """The App's PEM key; `\\n` escapes (a key squeezed into one env line) become newlines."""
+        key = _read_secret(self.github_app_private_key, self.github_app_private_key_file,
+                           "GITHUB_APP_PRIVATE_KEY")
+        return key.replace("\\n", "\n") if key else None
+
+    @property
+    def github_app_mode(self) -> bool:
+        return bool(self.github_app_id.strip())
+
+    @property
+    def github_configured(self) -> bool:
+        """Some GitHub identity is set: a GitHub App or GITHUB_TOKEN."""
+        return self.github_app_mode or bool(self.github_token_value())
+
+    @property
+    def recover_hooks(self) -> list[tuple[str, int]]:
+        return parse_repo_hooks(self.recover_repo_hooks)
 
     def require_api(self) -> None:
         """Fail start-up with a clear message instead of running unauthenticated."""

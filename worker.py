@@ -17,6 +17,7 @@ from ops.temporal_connect import connect_temporal
 from ops.worker_metrics import metrics_runtime
 from reconcile.runs import RunReconciler
 from settings import Settings, load_settings
+from workflows.recover_schedule import ensure_recover_schedule
 from workflows.registry import WORKFLOWS
 from workflows.search_attributes import ensure_search_attributes
 
@@ -45,6 +46,7 @@ async def main() -> None:
     client = await connect_temporal(settings, runtime=metrics_runtime(settings))
     await ensure_search_attributes(client, settings.temporal_namespace)
     await ensure_retention_schedule(client, settings)
+    await ensure_recover_schedule(client, settings)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     worker = build_worker(client, settings, sessions)

@@ -1,4 +1,5 @@
-"""The GitHub client factory repository-automation activities use (one client per activity call)."""
+"""hookflow's identity on GitHub (GITHUB_TOKEN, or a GitHub App's installation tokens) and the
+client factory activities use (one client per activity call, one token cache per worker)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,57 @@ from collections.abc import Callable
 
 from temporalio.exceptions import ApplicationError
 
-from ghclient import GitHubClient
+from ghclient import GitHubApp, GitHubClient
 from ops.worker_metrics import github_response
-from settings import Settings
+from settings import ConfigError, Settings
 
 GitHubFactory = Callable[[], GitHubClient]
 
 
-def github_factory(settings: Settings) -> GitHubFactory:
-    """A factory for clients on GITHUB_API_URL with GITHUB_TOKEN (non-retryable if unset)."""
+def github_app(settings: Settings) -> GitHubApp | None:
+    """The GitHub App of GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY(_FILE), or None in token mode."""
+    if not settings.github_app_mode:
+        return None
+    key = settings.github_app_private_key_value()
+    if not key:
+        raise ConfigError(
+            "GITHUB_APP_ID is set but GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) "
+            "is not: the App cannot authenticate"
+        )
+    return GitHubApp(settings.github_app_id.strip(), key, base_url=settings.github_api_url)
 
-    def make() -> GitHubClient:
-        token = settings.github_token_value()
+
+class GitHubIdentity:
+    """Who hookflow is on GitHub. Build once per process: App tokens are cached here."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.app = github_app(settings)
+
+    @property
+    def configured(self) -> bool:
+        return self.app is not None or bool(self._settings.github_token_value())
+
+    def client(self) -> GitHubClient:
+        """A client acting as the App's installation for each repository, or with the token."""
+        if self.app is not None:
+            return GitHubClient(self._settings.github_api_url, self.app,
+                                on_response=github_response)
+        token = self._settings.github_token_value()
         if not token:
-            raise ApplicationError("GITHUB_TOKEN is not set: repository automation is off",
-                                   type="ConfigError", non_retryable=True)
-        return GitHubClient(settings.github_api_url, token, on_response=github_response)
+            raise ApplicationError(
+                "neither GITHUB_TOKEN nor GITHUB_APP_ID is set: GitHub write-back is off",
+                type="ConfigError", non_retryable=True,
+            )
+        return GitHubClient(self._settings.github_api_url, token, on_response=github_response)
 
-    return make
+    async def git_token(self, repo: str | None) -> str | None:
+        """The token git uses for `repo`'s HTTPS remote (an installation token in App mode)."""
+        if self.app is not None and repo:
+            return await self.app.token_for_repo(repo)
+        return self._settings.github_token_value()
+
+
+def github_factory(settings: Settings) -> GitHubFactory:
+    """A factory for clients of a fresh identity (tests; the worker shares one identity)."""
+    return GitHubIdentity(settings).client

@@ -7,8 +7,10 @@ from typing import Any
 
 from activities.agent import AgentActivities
 from activities.ci_failure import CIFailureActivities
+from activities.github_client import GitHubIdentity
 from activities.notify import NotifyActivities
 from activities.pr_merged import PRMergedActivities
+from activities.recover import RecoverActivities
 from activities.retention import RetentionActivities
 from activities.run_github import RunGitHubActivities
 from activities.runs import RunActivities
@@ -19,15 +21,18 @@ from settings import Settings
 
 
 def build_activities(settings: Settings, sessions: SessionFactory) -> list[Callable[..., Any]]:
+    # One identity for the worker: GitHub App installation tokens are cached across activities.
+    identity = GitHubIdentity(settings)
     runs = RunActivities(sessions, settings)
-    run_github = RunGitHubActivities(settings)
+    run_github = RunGitHubActivities(settings, identity.client)
     agent = AgentActivities(settings)
-    workspace = WorkspaceActivities(settings)
+    workspace = WorkspaceActivities(settings, identity.git_token)
     notify = NotifyActivities(settings, sessions)
-    ci = CIFailureActivities(settings)
-    merged = PRMergedActivities(sessions, settings)
+    ci = CIFailureActivities(settings, identity.client)
+    merged = PRMergedActivities(sessions, settings, identity.client)
     tasks = TaskActivities(sessions, settings)
     retention = RetentionActivities(sessions, settings)
+    recover = RecoverActivities(settings, sessions, identity)
     return [
         runs.set_status,
         runs.record_artifact,
@@ -62,4 +67,5 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         tasks.blocked_schedule,
         retention.purge_events,
         retention.purge_logs,
+        recover.missed_deliveries,
     ]

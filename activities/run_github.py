@@ -3,19 +3,14 @@ and failed CI job excerpts. Every write is idempotent (hidden markers / open-PR 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from activities.github_client import GitHubFactory, github_factory
 from activities.github_errors import github_call
-from ghclient import GitHubClient
 from ghclient.bodies import fit_body
-from ops.worker_metrics import github_response
 from settings import Settings
-
-GitHubFactory = Callable[[], GitHubClient]
 
 
 @dataclass
@@ -97,15 +92,7 @@ def comment_key(run_id: str, key: str) -> str:
 class RunGitHubActivities:
     def __init__(self, settings: Settings, github: GitHubFactory | None = None) -> None:
         self._settings = settings
-        self._github = github or self._default_client
-
-    def _default_client(self) -> GitHubClient:
-        token = self._settings.github_token_value()
-        if not token:
-            raise ApplicationError("GITHUB_TOKEN is not set: GitHub write-back is off",
-                                   type="RunConfigError", non_retryable=True)
-        return GitHubClient(self._settings.github_api_url, token,
-                            on_response=github_response)
+        self._github = github or github_factory(settings)
 
     @activity.defn(name="run_github.issue_context")
     async def issue_context(self, input: IssueContextInput) -> IssueContext:

@@ -91,7 +91,7 @@ def run_config(settings: Settings) -> RunConfig:
         heartbeat_seconds=min(60.0, max(2.0, timeout / 10)),
         retry_window_seconds=parse_duration(settings.run_retry_window).total_seconds(),
         ci_timeout_seconds=parse_duration(settings.run_ci_timeout).total_seconds(),
-        github_enabled=bool(settings.github_token_value()),
+        github_enabled=settings.github_configured,
         ui_url=settings.temporal_ui_url.rstrip("/"),
         namespace=settings.temporal_namespace,
         api_url=settings.api_public_url.rstrip("/"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.git import Git, read_state, write_state
+from activities.github_client import GitHubIdentity
 from settings import Settings
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -59,12 +61,17 @@ def workspace_path(settings: Settings, run_id: str) -> Path:
     return settings.run_workspace_dir.expanduser().resolve() / run_id
 
 
-class WorkspaceActivities:
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
+GitTokenSource = Callable[[str | None], Awaitable[str | None]]
 
-    def _git(self, clone_url: str) -> Git:
-        return Git(clone_url, self._settings.github_token_value())
+
+class WorkspaceActivities:
+    def __init__(self, settings: Settings, git_token: GitTokenSource | None = None) -> None:
+        self._settings = settings
+        # GITHUB_TOKEN, or the GitHub App installation token of the run's repository.
+        self._git_token = git_token or GitHubIdentity(settings).git_token
+
+    async def _git(self, clone_url: str, repo: str | None) -> Git:
+        return Git(clone_url, await self._git_token(repo))
 
     @activity.defn(name="workspace.prepare")
     async def prepare(self, input: WorkspaceInput) -> WorkspaceInfo:
@@ -79,7 +86,7 @@ class WorkspaceActivities:
         if path.exists():  # a half-made clone from a crashed attempt
             await asyncio.to_thread(shutil.rmtree, path, True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        git = self._git(input.clone_url)
+        git = await self._git(input.clone_url, input.repo)
         clone = ["clone", "--no-tags", "--quiet"]
         if input.base_branch:
             clone += ["--branch", input.base_branch]
@@ -94,7 +101,7 @@ class WorkspaceActivities:
         start = f"origin/{input.branch}" if code == 0 else "HEAD"
         await git.run("checkout", "--quiet", "-B", input.branch, start, cwd=path)
         write_state(path, {
-            "clone_url": input.clone_url, "branch": input.branch,
+            "clone_url": input.clone_url, "branch": input.branch, "repo": input.repo,
             "base_sha": base_sha, "base_branch": base_branch,
         })
         activity.logger.info("workspace %s ready on %s (base %s@%s)", path, input.branch,
@@ -108,7 +115,7 @@ class WorkspaceActivities:
         state = read_state(path)
         if state is None:
             raise ApplicationError(f"{path} is not a prepared workspace", non_retryable=True)
-        git = self._git(state["clone_url"])
+        git = await self._git(state["clone_url"], state.get("repo"))
         await git.run("add", "--all", cwd=path)
         staged, _ = await git.run("diff", "--cached", "--quiet", cwd=path, check=False)
         if staged != 0:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from temporalio.client import Client
 
-from api import health, metrics, notifications, run_actions, runs, tasks, webhooks
+from api import deliveries, health, metrics, notifications, run_actions, runs, tasks, webhooks
 from api.deps import AppState
 from api.dispatcher import Dispatcher
 from api.instruments import ApiMetrics
@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(run_actions.router)
     app.include_router(notifications.router)
     app.include_router(tasks.router)
+    app.include_router(deliveries.router)
     return app
 
 

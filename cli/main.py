@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 # module names under cli/ that define register(subparsers) -> None
-COMMANDS: list[str] = ["dry_run", "runs", "tasks", "serve"]
+COMMANDS: list[str] = ["dry_run", "runs", "tasks", "serve", "recover", "replay"]
 
 
 def build_parser() -> argparse.ArgumentParser:

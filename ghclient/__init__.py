@@ -1,5 +1,6 @@
 """GitHub REST client used by activities (GITHUB_API_URL: github.com, GHES or the test fake)."""
 
+from ghclient.app_auth import GitHubApp
 from ghclient.bodies import MAX_BODY_CHARS, fit_body, has_marker, marker
 from ghclient.client import GitHubClient
 from ghclient.errors import (
@@ -13,6 +14,7 @@ from ghclient.errors import (
 
 __all__ = [
     "MAX_BODY_CHARS",
+    "GitHubApp",
     "GitHubAuthError",
     "GitHubClient",
     "GitHubError",

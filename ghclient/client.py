@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
 from urllib.parse import quote
 
@@ -11,6 +11,7 @@ import httpx
 from ghclient.bodies import fit_body, has_marker, with_marker
 from ghclient.errors import GitHubNotFound, GitHubValidationFailed
 from ghclient.identity import login_of, written_by
+from ghclient.token_source import TokenSource
 from ghclient.transport import DEFAULT_API_URL, JSON, ResponseHook, Transport
 
 
@@ -18,13 +19,14 @@ class GitHubClient:
     """GitHub REST API v2022-11-28 at `base_url` (github.com, GHES `https://host/api/v3`, a fake).
 
     Every method raises a `ghclient.errors.GitHubError` subclass on failure; check its
-    `retryable` flag. `repo` is always `"owner/name"`.
+    `retryable` flag. `repo` is always `"owner/name"`. `token` is a fixed token or a
+    TokenSource such as `ghclient.app_auth.GitHubApp` (installation tokens per repository).
     """
 
     def __init__(
         self,
         base_url: str = DEFAULT_API_URL,
-        token: str | None = None,
+        token: str | TokenSource | None = None,
         *,
         http: httpx.AsyncClient | None = None,
         timeout: float = 30,
@@ -35,6 +37,8 @@ class GitHubClient:
         # hookflow's own login; None = ask GET /user once. GitHub App installation tokens
         # cannot read /user: pass ghclient.identity.app_bot_login(slug) for them.
         self._login = login
+        # A GitHub App writes as `<slug>[bot]`; its installation tokens cannot read /user.
+        self._bot_login = getattr(token, "bot_login", None)
 
     @property
     def base_url(self) -> str:
@@ -63,6 +67,8 @@ class GitHubClient:
     async def own_login(self) -> str:
         """The login this client writes as (its comments are the only ones whose markers
         count)."""
+        if self._login is None and self._bot_login is not None:
+            self._login = str(await self._bot_login())
         if self._login is None:
             self._login = login_of(await self._t.obj("GET", "/user"))
         return self._login
@@ -174,6 +180,17 @@ class GitHubClient:
         """Plain-text log of one job (GitHub redirects to a short-lived URL; the token stays)."""
         return await self._t.download_redirected(f"{_repo(repo)}/actions/jobs/{int(job_id)}/logs")
 
+    # --- webhook deliveries (GitHub keeps them 3 days and never retries by itself) -------
+
+    def hook_deliveries(self, repo: str | None, hook_id: int | None = None) -> AsyncIterator[JSON]:
+        """Delivery attempts of a repository hook (or, with repo=None, the GitHub App's own
+        hook, which needs App credentials), newest first, page by page as they are read."""
+        return self._t.paginate(_deliveries(repo, hook_id))
+
+    async def redeliver(self, repo: str | None, hook_id: int | None, delivery_id: int) -> None:
+        """Ask GitHub to deliver that attempt's GUID again (202: queued)."""
+        await self._t.send("POST", f"{_deliveries(repo, hook_id)}/{int(delivery_id)}/attempts")
+
     # --- idempotent writes (a retried activity finds its earlier write) ----------------
 
     async def ensure_comment(
@@ -244,6 +261,14 @@ def _repo(repo: str) -> str:
     if not (owner and sep and name) or "/" in name:
         raise ValueError(f"repository must be 'owner/name', got {repo!r}")
     return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+
+
+def _deliveries(repo: str | None, hook_id: int | None) -> str:
+    if repo is None:
+        return "/app/hook/deliveries"
+    if hook_id is None:
+        raise ValueError("a repository hook needs its hook id")
+    return f"{_repo(repo)}/hooks/{int(hook_id)}/deliveries"
 
 
 def _head_label(repo: str, head: str) -> str:

@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 import httpx
 
 from ghclient.errors import GitHubError, GitHubNotFound, GitHubServerError, error_for, redact
+from ghclient.token_source import StaticToken, TokenSource
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +25,16 @@ ResponseHook = Callable[[int | None, Mapping[str, str]], None]
 
 
 class Transport:
-    """Sends requests to one GitHub API base URL with one token; owns `http` unless given one."""
+    """Sends requests to one GitHub API base URL; owns `http` unless given one.
+
+    `token` is a fixed token or a TokenSource (GitHub App installation tokens): a source's
+    token that GitHub answers 401 for is invalidated and the request sent once more.
+    """
 
     def __init__(
         self,
         base_url: str,
-        token: str | None,
+        token: str | TokenSource | None,
         *,
         http: httpx.AsyncClient | None = None,
         timeout: float = 30,
@@ -37,7 +42,10 @@ class Transport:
     ) -> None:
         self._on_response = on_response or (lambda status, headers: None)
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
-        self._token = token or None
+        self._auth: TokenSource = (
+            StaticToken(token or None) if token is None or isinstance(token, str) else token
+        )
+        self._renewable = not isinstance(self._auth, StaticToken)
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(timeout))
 
@@ -48,14 +56,14 @@ class Transport:
         if self._owns_http:
             await self._http.aclose()
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, token: str | None) -> dict[str, str]:
         headers = {
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": API_VERSION,
             "User-Agent": USER_AGENT,
         }
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         return headers
 
     def url(self, path: str) -> str:
@@ -73,32 +81,44 @@ class Transport:
         """One request; non-2xx answers (other than `ok_statuses`) raise a typed GitHubError."""
         url = self.url(path)
         query = {k: v for k, v in (params or {}).items() if v is not None}
+        response, token = await self._request(method, url, query, json)
+        if response.status_code == 401 and self._renewable and token:
+            # An installation token revoked or expired early: renew it and try once more.
+            self._auth.invalidate(token)
+            response, token = await self._request(method, url, query, json)
+        log.debug("github %s %s -> %s", method, _short(url), response.status_code)
+        if response.is_success or response.status_code in ok_statuses:
+            return response
+        raise self._error(response, token)
+
+    async def _request(
+        self, method: str, url: str, query: Mapping[str, Any], json: Any
+    ) -> tuple[httpx.Response, str | None]:
+        """The answer and the token it was sent with (concurrent calls may use others)."""
+        token = await self._auth.token_for(url)
         try:
             response = await self._http.request(
                 method,
                 url,
                 params=query or None,
                 json=json,
-                headers=self._headers(),
+                headers=self._headers(token),
                 follow_redirects=False,
             )
         except httpx.TransportError as exc:
             self._on_response(None, {})
             raise GitHubServerError(
-                None, redact(f"{method} {_short(url)}: {type(exc).__name__}: {exc}", self._token)
+                None, redact(f"{method} {_short(url)}: {type(exc).__name__}: {exc}", token)
             ) from None
         self._on_response(response.status_code, response.headers)
-        log.debug("github %s %s -> %s", method, _short(url), response.status_code)
-        if response.is_success or response.status_code in ok_statuses:
-            return response
-        raise self._error(response)
+        return response, token
 
-    def _error(self, response: httpx.Response) -> GitHubError:
+    def _error(self, response: httpx.Response, token: str | None) -> GitHubError:
         try:
             body: Any = response.json()
         except ValueError:
             body = response.text[:500]
-        error = error_for(response.status_code, response.headers, body, secret=self._token)
+        error = error_for(response.status_code, response.headers, body, secret=token)
         log.info(
             "github %s %s failed: %s",
             response.request.method,

@@ -7,6 +7,9 @@ task is announced by the escalation workflow (issue 5), so here it is only liste
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from routing.actions import DispatchAction
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 from routing.notifications import Notification, classify
@@ -18,6 +21,11 @@ GROUPED_TYPES = frozenset({"ci_failure", "ci_success"})
 # Sent by BlockedTaskWorkflow (issue 5) with its escalation; starting one here would send twice.
 SENT_ELSEWHERE = frozenset({"task_blocked"})
 NOTIFY_EVENTS = ("workflow_run", "check_run", "pull_request", "issues", "push")
+
+
+def notification_memo(notification: Mapping[str, Any]) -> dict[str, Any]:
+    """The memo every NotificationWorkflow carries, however started (Web UI, no history)."""
+    return {key: notification.get(key) for key in ("repo", "type", "priority")}
 
 
 def notification_workflow_id(delivery_id: str, index: int) -> str:
@@ -46,12 +54,13 @@ def _group_action(n: Notification, delivery_id: str, index: int) -> DispatchActi
 
 
 def _start_action(n: Notification, delivery_id: str, index: int) -> DispatchAction:
+    notification = n.to_dict()
     return DispatchAction(
         kind="start",
         workflow=NOTIFICATION_WORKFLOW,
         workflow_id=notification_workflow_id(delivery_id, index),
-        arg={"notification": n.to_dict(), "delivery_id": delivery_id, "count": 1},
-        memo={"repo": n.repo, "type": n.type, "priority": n.priority},
+        arg={"notification": notification, "delivery_id": delivery_id, "count": 1},
+        memo=notification_memo(notification),
     )
 
 

@@ -20,13 +20,22 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+# Debian packages the tests use: PostgreSQL, and chromium for the Web UI browser test
+# (Playwright drives it; no browser is downloaded).
+packages=()
 if [ "$want_postgres" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
     && ! command -v initdb >/dev/null 2>&1; then
-  echo "==> installing PostgreSQL (Debian package 'postgresql')"
+  packages+=(postgresql)
+fi
+if [ "$want_postgres" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  packages+=(chromium)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "==> installing Debian packages: ${packages[*]}"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
 # PATH, TEMPORAL_CLI_PATH, the cached build, or a one-time `go install` (a few minutes);

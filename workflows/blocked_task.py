@@ -23,6 +23,7 @@ from workflows.activity_options import DB_ACTIVITY
 with workflow.unsafe.imports_passed_through():
     from activities.tasks import BlockedSchedule, BlockedTask, TaskActivities, TaskUpdate
     from routing.notifications import PRIORITIES
+    from routing.notify_route import notification_memo
     from workflows import search_attributes as sa
     from workflows.notification import NotificationInput, NotificationWorkflow
 
@@ -216,6 +217,7 @@ class BlockedTaskWorkflow:
             NotificationInput.of(notification, delivery_id=input.delivery_id),
             id=f"{info.workflow_id}-{info.run_id[:8]}-level-{level}",
             parent_close_policy=ParentClosePolicy.ABANDON,
+            memo=notification_memo(notification),
         )
         self._sent += 1
 

@@ -22,6 +22,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 with workflow.unsafe.imports_passed_through():
     from activities.notify import CoveredInput, GroupSettings, NotifyActivities
     from routing.notifications import PRIORITIES
+    from routing.notify_route import notification_memo
     from workflows import search_attributes as sa
     from workflows.notification import DB_ACTIVITY, NotificationInput, NotificationWorkflow
 
@@ -226,6 +227,7 @@ class NotificationGroupWorkflow:
                 NotificationInput(n, delivery_id, count),
                 id=wf_id,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                memo=notification_memo(n),
                 # Ids come from deliveries: an event replayed into a later group run is not
                 # sent again.
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -7,6 +7,7 @@ from workflows.ci_failure import CIFailureWorkflow
 from workflows.notification import NotificationWorkflow
 from workflows.notify_group import NotificationGroupWorkflow
 from workflows.pr_merged import PRMergedWorkflow
+from workflows.recover import RecoverWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.run import RunWorkflow
 
@@ -17,5 +18,6 @@ WORKFLOWS: list[type] = [
     NotificationWorkflow,
     PRMergedWorkflow,
     RetentionWorkflow,
+    RecoverWorkflow,
     RunWorkflow,
 ]

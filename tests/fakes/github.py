@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
@@ -23,6 +24,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from tests.fakes.github_app import BLOB_PATH, DOCS, HTTPError, Routes, json_response
+from tests.fakes.github_hooks import HookLog, HookRoutes, add_delivery, scope_key
+from tests.fakes.github_identity import AppIdentity
 from tests.fakes.github_state import JSON, Repo, State, public, user
 
 _DEFAULT_MESSAGES = {
@@ -81,6 +84,9 @@ class FakeGitHub:
         self.url = f"{self.root_url}{self.prefix}"
         self.state = State(api_url=self.url)
         self.routes = Routes(self.state, log_url_ttl=log_url_ttl)
+        self.app: AppIdentity | None = None  # set by enable_app: GitHub App mode
+        self.hooks = HookLog()
+        self.hook_routes = HookRoutes(self.state, self.hooks, lambda: self.app)
         self.requests: list[RecordedRequest] = []
         self._faults: list[_Rule] = []
         self._delays: list[_Rule] = []
@@ -287,6 +293,47 @@ class FakeGitHub:
         with self.state.lock:
             self.state.logs[job_id] = text
 
+    # --- GitHub App identity and webhook deliveries -------------------------------------
+
+    def enable_app(
+        self, *, app_id: int, public_key: str, slug: str = "hookflow-app",
+        token_ttl: float = 3600.0,
+    ) -> AppIdentity:
+        """App mode: `/app/…` and installation look-ups need the app's JWT; every other
+        endpoint accepts only a live installation token (not `token`), and what it writes is
+        authored by `<slug>[bot]`."""
+        with self.state.lock:
+            self.app = AppIdentity(app_id, public_key, slug, token_ttl)
+            return self.app
+
+    def install_app(self, repo: str, installation_id: int) -> None:
+        assert self.app is not None, "call enable_app first"
+        with self.state.lock:
+            self.app.installations[repo.lower()] = installation_id
+
+    def revoke_app_tokens(self) -> None:
+        """Every installation token issued so far answers 401 from now on."""
+        assert self.app is not None, "call enable_app first"
+        with self.state.lock:
+            for issued in self.app.tokens.values():
+                issued.revoked = True
+
+    def add_hook(self, repo: str, hook_id: int) -> None:
+        with self.state.lock:
+            self.hooks.attempts.setdefault(scope_key(repo, hook_id), [])
+
+    def add_delivery(
+        self, *, guid: str, event: str, repo: str | None = None, hook_id: int | None = None,
+        action: str | None = None, status_code: int = 503, age: timedelta = timedelta(0),
+        redelivery: bool = False,
+    ) -> JSON:
+        """One delivery attempt of a repository hook (or, with repo=None, the App's hook)."""
+        with self.state.lock:
+            return add_delivery(
+                self.state, self.hooks, repo=repo, hook_id=hook_id, guid=guid, event=event,
+                action=action, status_code=status_code, age=age, redelivery=redelivery,
+            )
+
     # --- inspection ---------------------------------------------------------------------
 
     def issues(self, repo: str) -> list[JSON]:
@@ -362,14 +409,12 @@ class FakeGitHub:
             "x-github-api-version-selected": "2022-11-28",
         }
         try:
-            if not self._authorized(request):
-                raise HTTPError(
-                    401, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}
-                )
             if not path.startswith(f"{self.prefix}/"):
                 raise HTTPError(
                     404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
                 )
+            route = path[len(self.prefix) :]
+            actor = self._authenticate(request, route)
             if body is _INVALID:
                 raise HTTPError(
                     400,
@@ -379,17 +424,39 @@ class FakeGitHub:
                         "status": "400",
                     },
                 )
-            response = self.routes.dispatch(request, path[len(self.prefix) :], body)
+            with self.state.lock:
+                self.state.actor = actor
+                try:
+                    response = self.hook_routes.dispatch(request, route) or \
+                        self.routes.dispatch(request, route, body)
+                finally:
+                    self.state.actor = None
         except HTTPError as exc:
             return json_response(exc.status, exc.body, headers | exc.headers)
         response.headers.update(headers)
         return response
 
-    def _authorized(self, request: Request) -> bool:
-        if self.token is None:
-            return True
+    def _authenticate(self, request: Request, route: str) -> JSON | None:
+        """Check the credentials; returns who acts (an App's bot) or None. 401 if refused."""
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-        return scheme.lower() in ("bearer", "token") and credentials == self.token
+        bearer = scheme.lower() in ("bearer", "token")
+        with self.state.lock:
+            app = self.app
+            if app is None:
+                if self.token is None or (bearer and credentials == self.token):
+                    return None
+            elif HookRoutes.needs_jwt(route):
+                if bearer and app.check_jwt(credentials):
+                    return None
+                raise HTTPError(401, {
+                    "message": "A JSON web token could not be decoded",
+                    "documentation_url": DOCS, "status": "401",
+                })
+            elif bearer and app.installation_of(credentials) is not None:
+                return app.bot
+        raise HTTPError(
+            401, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}
+        )
 
 
 _INVALID = object()

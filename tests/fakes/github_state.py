@@ -60,6 +60,11 @@ class State:
         self.logs: dict[int, str] = {}
         self.viewer: JSON = dict(BOT)  # GET /user: the token's account, author of API writes
         self._ids = itertools.count(1000)
+        # Who the current request acts as (a GitHub App's bot), set per request by the server.
+        self.actor: JSON | None = None
+
+    def user(self) -> JSON:
+        return dict(self.actor or self.viewer)
 
     def new_id(self) -> int:
         return next(self._ids)
@@ -120,7 +125,7 @@ class State:
             "state_reason": "completed" if state == "closed" else None,
             "locked": False,
             "labels": [self.label(repo, name) for name in dict.fromkeys(labels)],
-            "user": dict(author or self.viewer),
+            "user": dict(author or self.user()),
             "assignees": [],
             "comments": 0,
             "url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
@@ -161,7 +166,7 @@ class State:
             "merged_at": None,
             "closed_at": None,
             "labels": [],
-            "user": dict(BOT),
+            "user": self.user(),
             "url": f"{self.api_url}/repos/{repo.full_name}/pulls/{number}",
             "html_url": f"{WEB}/{repo.full_name}/pull/{number}",
             "issue_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
@@ -193,7 +198,7 @@ class State:
             "id": comment_id,
             "node_id": f"IC_{comment_id}",
             "body": body,
-            "user": dict(author or self.viewer),
+            "user": dict(author or self.user()),
             "url": f"{self.api_url}/repos/{repo.full_name}/issues/comments/{comment_id}",
             "html_url": f"{WEB}/{repo.full_name}/{kind}/{number}#issuecomment-{comment_id}",
             "issue_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",

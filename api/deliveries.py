@@ -1,0 +1,121 @@
+"""Recorded deliveries for operators: GET /api/deliveries and POST /api/deliveries/{id}/replay."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from api.deps import AppStateDep, SessionDep, TokenDep
+from api.replay import REPLAY_PREFIX, replay_delivery
+from db.models import WebhookEvent
+from settings import parse_duration
+
+router = APIRouter(prefix="/api/deliveries", tags=["deliveries"], dependencies=[TokenDep])
+
+
+class DeliveryPublic(BaseModel):
+    id: uuid.UUID
+    deliveryId: str | None
+    hookId: str | None
+    event: str
+    action: str | None
+    repo: str | None
+    status: str
+    httpStatus: int
+    signatureValid: bool
+    processedAt: datetime
+    dispatchedAt: datetime | None
+    workflowIds: list[str]
+    error: str | None
+    replayOf: str | None
+
+    @classmethod
+    def of(cls, row: WebhookEvent) -> DeliveryPublic:
+        replay_of = row.response.get("replayOf") if isinstance(row.response, dict) else None
+        return cls(
+            id=row.id, deliveryId=row.delivery_id, hookId=row.hook_id, event=row.event_type,
+            action=row.action, repo=row.repo, status=row.dispatch_status,
+            httpStatus=row.http_status, signatureValid=row.signature_valid,
+            processedAt=row.processed_at, dispatchedAt=row.dispatched_at,
+            workflowIds=list(row.workflow_ids), error=row.error,
+            replayOf=replay_of if isinstance(replay_of, str) else None,
+        )
+
+
+class DeliveriesPublic(BaseModel):
+    data: list[DeliveryPublic]
+    count: int
+    limit: int
+    offset: int
+
+
+class ReplayRequest(BaseModel):
+    force: bool = False
+
+
+def since_time(text: str, now: datetime) -> datetime:
+    """`since` as a duration back from now (`24h`) or an ISO time; naive UTC like the column."""
+    try:
+        return (now - parse_duration(text)).replace(tzinfo=None)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise HTTPException(
+            400, f"since must be a duration (24h) or an ISO time, got {text!r}"
+        ) from None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+@router.get("", response_model=DeliveriesPublic)
+async def list_deliveries(
+    session: SessionDep,
+    event: str | None = None,
+    repo: str | None = None,
+    status: str | None = None,
+    since: str | None = None,
+    replays: bool = True,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DeliveriesPublic:
+    """List recorded deliveries, newest first, by event, repo, status and age."""
+    filters: list[Any] = []
+    if event:
+        filters.append(WebhookEvent.event_type == event)
+    if repo:
+        filters.append(WebhookEvent.repo == repo)
+    if status:
+        filters.append(WebhookEvent.dispatch_status == status)
+    if since:
+        filters.append(col(WebhookEvent.processed_at) >= since_time(since, datetime.now(UTC)))
+    if not replays:
+        filters.append(func.coalesce(WebhookEvent.dedupe_key, "").not_like(f"{REPLAY_PREFIX}%"))
+    query = (
+        select(WebhookEvent).where(*filters)
+        .order_by(col(WebhookEvent.processed_at).desc(), col(WebhookEvent.id))
+        .offset(offset).limit(limit)
+    )
+    count_query = select(func.count()).select_from(WebhookEvent).where(*filters)
+    rows = (await session.exec(query)).all()
+    total = (await session.exec(count_query)).one()
+    return DeliveriesPublic(data=[DeliveryPublic.of(r) for r in rows], count=total,
+                            limit=limit, offset=offset)
+
+
+@router.post("/{delivery_id}/replay")
+async def replay(
+    delivery_id: str, state: AppStateDep, body: ReplayRequest | None = None,
+    force: bool = False,
+) -> JSONResponse:
+    """Route a recorded delivery again with today's code and start what it asks for."""
+    answer = await replay_delivery(state, delivery_id,
+                                   force=force or bool(body and body.force))
+    return JSONResponse(answer.body, status_code=answer.status_code)
