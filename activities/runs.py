@@ -62,11 +62,14 @@ def agent_config_error(settings: Settings) -> str | None:
     """Why no agent can run, naming the setting to give; None when one is configured."""
     if settings.run_agent == "":
         return ("no agent configured: set RUN_AGENT=command with RUN_AGENT_COMMAND=<executable>, "
-                "or RUN_AGENT=http with RUN_AGENT_URL=<url>")
+                "or RUN_AGENT=http with RUN_AGENT_URL=<url>, "
+                "or RUN_AGENT=llm with LLM_MODEL=<model>")
     if settings.run_agent == "command" and not settings.run_agent_command.strip():
         return "RUN_AGENT=command needs RUN_AGENT_COMMAND=<executable and arguments>"
     if settings.run_agent == "http" and not settings.run_agent_url.strip():
         return "RUN_AGENT=http needs RUN_AGENT_URL=<agent endpoint>"
+    if settings.run_agent == "llm" and not settings.llm_model.strip():
+        return "RUN_AGENT=llm needs LLM_MODEL=<model name> (and LLM_BASE_URL, LLM_API_KEY)"
     return None
 
 
