@@ -7,6 +7,7 @@ from typing import Any
 
 from activities.agent import AgentActivities
 from activities.ci_failure import CIFailureActivities
+from activities.commands import CommandActivities
 from activities.notify import NotifyActivities
 from activities.pr_merged import PRMergedActivities
 from activities.run_github import RunGitHubActivities
@@ -26,6 +27,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
     ci = CIFailureActivities(settings)
     merged = PRMergedActivities(sessions, settings)
     tasks = TaskActivities(sessions, settings)
+    commands = CommandActivities(sessions, settings)
     return [
         runs.set_status,
         runs.record_artifact,
@@ -56,4 +58,6 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         tasks.update,
         tasks.blocked_in_repo,
         tasks.blocked_schedule,
+        commands.lookup,
+        commands.create_run,
     ]

@@ -56,6 +56,7 @@ class RunConfig:
     github_enabled: bool
     ui_url: str
     namespace: str
+    max_iterations: int = 5  # implement iterations, CI fixes and review feedback together
 
 
 def agent_config_error(settings: Settings) -> str | None:
@@ -81,6 +82,8 @@ def run_config(settings: Settings) -> RunConfig:
         problem = "RUN_PHASES is empty: give a comma list such as qualify,plan,implement,test"
     if problem is None and settings.run_max_ci_iterations < 1:
         problem = "RUN_MAX_CI_ITERATIONS must be at least 1"
+    if problem is None and settings.run_max_iterations < 1:
+        problem = "RUN_MAX_ITERATIONS must be at least 1"
     if problem is not None:
         raise ApplicationError(problem, type="RunConfigError", non_retryable=True)
     timeout = parse_duration(settings.run_phase_timeout).total_seconds()
@@ -96,6 +99,7 @@ def run_config(settings: Settings) -> RunConfig:
         github_enabled=bool(settings.github_token_value()),
         ui_url=settings.temporal_ui_url.rstrip("/"),
         namespace=settings.temporal_namespace,
+        max_iterations=settings.run_max_iterations,
     )
 
 
