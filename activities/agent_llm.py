@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import httpx
 import openai
+import openai.resources.chat  # noqa: F401 - imported lazily otherwise, blocking the event loop
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 

@@ -529,6 +529,8 @@ class RunWorkflow:
 
     def _summary(self, previous: dict[str, Any]) -> str:
         report = previous.get("report") or previous.get("document")
+        if isinstance(report, dict) and "answer" in report and "usage" in report:
+            report = report["answer"]  # the llm agent's artifact wraps the model's answer
         if report is None:
             return f"Phases done: {', '.join(previous) or 'none'}."
         text = report if isinstance(report, str) else json.dumps(report, indent=2)
