@@ -193,3 +193,32 @@ async def eventually_iteration(sessions: SessionFactory, run_id: str, iteration:
         return run.iteration >= iteration and run.status == "WAITING_CI"
 
     await eventually(reached, within=60, what=f"iteration {iteration} waiting for CI")
+
+
+@pytest.mark.parametrize("extra_settings", [{"run_max_iterations": 1}])
+async def test_feedback_past_max_iterations_is_declined_once(
+    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    bare: Path, temporal_client: Client,
+) -> None:
+    number, run_id = await label_issue(api, fake_github, bare)
+    run = await wait_run(sessions, run_id, status={"WAITING_CI"})
+    assert run.pr_number is not None
+    pr = run.pr_number
+    await comment(api, temporal_client, pr, "@hookflow one more change", on_pull=True)
+
+    def declined() -> list[str]:
+        return [c["body"] for c in fake_github.comments(REPO, pr)
+                if "has used 1 of 1 iterations" in c["body"]]
+
+    await eventually(declined, within=30, what="the iteration-limit comment")
+    handle = temporal_client.get_workflow_handle(run.workflow_id)
+
+    async def waiting_again() -> bool:
+        progress = await handle.query(RunWorkflow.progress)
+        assert progress.iteration == 1, "declined feedback runs nothing"
+        return progress.status == "WAITING_CI"
+
+    await eventually(waiting_again, within=30, what="the run back in WAITING_CI")
+    await send_ci(api, sessions, bare, run_id, "success")
+    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    assert run.status == "SUCCEEDED" and run.iteration == 1 and len(declined()) == 1

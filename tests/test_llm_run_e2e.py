@@ -4,6 +4,7 @@ review requesting changes starts a follow-up on the same branch."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,19 +16,21 @@ from temporalio.client import Client
 from temporalio.worker import Replayer
 
 from db.engine import SessionFactory
-from tests.conftest import deliver
+from tests.conftest import auth, deliver
 from tests.fakes import FakeGitHub
 from tests.fakes_llm import FakeLLM, LLMRequest, Step
 from tests.run_support import (
     GH_TOKEN,
     REPO,
     artifacts,
+    get_run,
     git,
     make_bare_remote,
     run_settings,
     wait_run,
 )
 from tests.test_run_workflow import label_issue, send_ci
+from tests.waiting import eventually
 from workflows.run import RunWorkflow
 
 KEY = "sk-e2e-model-key"
@@ -143,3 +146,21 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
     assert len(finals) == 2
     await handle.result()
     await Replayer(workflows=[RunWorkflow]).replay_workflow(await handle.fetch_history())
+
+
+async def test_cancel_during_model_request_ends_run_at_once(
+    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    llm: FakeLLM, bare: Path, temporal_client: Client,
+) -> None:
+    llm.then(Step(PLAN, delay=25))  # far longer than the test waits
+    number, run_id = await label_issue(api, fake_github, bare)
+    await eventually(lambda: llm.requests, within=30, what="the plan request")
+    run = await get_run(sessions, run_id)
+    assert run.phase == "plan" and run.status == "RUNNING"
+    started = asyncio.get_running_loop().time()
+    response = await api.post(f"/api/runs/{run_id}/signals/cancel", headers=auth())
+    assert response.status_code == 202
+    run = await wait_run(sessions, run_id, status={"CANCELLED"}, within=15)
+    assert asyncio.get_running_loop().time() - started < 15
+    assert len(llm.requests) == 1, "a cancelled phase is not retried"
+    assert not fake_github.pulls(REPO)

@@ -300,9 +300,12 @@ class RunWorkflow:
             self._ci_failures += 1
             excerpt = await self._ci_excerpt(input, result)
             await self._artifact(f"ci-failure-{self._ci_failures}", "text", excerpt)
-            if self._ci_failures >= cfg.max_ci_iterations:
+            # Review feedback iterations count toward RUN_MAX_ITERATIONS as well.
+            if (self._ci_failures >= cfg.max_ci_iterations
+                    or self._iteration >= cfg.max_iterations):
                 reason = (f"CI still failing after {self._ci_failures} iteration(s) "
-                          f"(RUN_MAX_CI_ITERATIONS={cfg.max_ci_iterations}): "
+                          f"(RUN_MAX_CI_ITERATIONS={cfg.max_ci_iterations}, "
+                          f"RUN_MAX_ITERATIONS={cfg.max_iterations}): "
                           f"{result.name or result.source} concluded {result.conclusion}")
                 await self._artifact("escalation", "json", json.dumps({
                     "reason": reason, "ciFailures": self._ci_failures,
