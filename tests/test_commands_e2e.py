@@ -4,7 +4,6 @@ once, only for owners/members/collaborators, and answers with one comment."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,13 @@ from temporalio.worker import Replayer
 from db.engine import SessionFactory
 from db.models import Run
 from routing.commands import command_workflow_id
+from tests import test_run_workflow as run_tests
 from tests.conftest import deliver
 from tests.fakes import FakeGitHub
 from tests.run_support import (
-    GH_TOKEN,
     REPO,
     UI_URL,
     get_run,
-    make_bare_remote,
     run_settings,
     wait_run,
 )
@@ -37,21 +35,8 @@ from workflows.run import RunWorkflow
 _ids = itertools.count(70_001)
 
 
-@pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=GH_TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
-
-
-@pytest.fixture
-def bare(tmp_path: Path) -> Path:
-    return make_bare_remote(tmp_path)
-
-
-@pytest.fixture
-def extra_settings() -> dict[str, Any]:
-    return {}
+# The run tests' fixtures (a FakeGitHub with the repository, a bare git remote, extra settings).
+fake_github, bare, extra_settings = run_tests.fake_github, run_tests.bare, run_tests.extra_settings
 
 
 @pytest.fixture
@@ -170,8 +155,7 @@ async def test_pr_comment_feedback_while_waiting_ci_runs_implement_again(
     api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
     bare: Path, temporal_client: Client,
 ) -> None:
-    number, run_id = await label_issue(api, fake_github, bare)
-    run = await wait_run(sessions, run_id, status={"WAITING_CI"})
+    run_id, run = await run_with_pull(api, sessions, fake_github, bare)
     assert run.pr_number is not None
     await comment(api, temporal_client, run.pr_number, "@hookflow please also log it",
                   on_pull=True)
@@ -180,11 +164,19 @@ async def test_pr_comment_feedback_while_waiting_ci_runs_implement_again(
     acks = [c for c in fake_github.comments(REPO, run.pr_number)
             if "working on the feedback from @mona" in c["body"]]
     assert len(acks) == 1 and "iteration 2 of at most 5" in acks[0]["body"]
-    await comment(api, temporal_client, run.pr_number, "@hookflow nice", on_pull=True,
-                  association="CONTRIBUTOR")
+    item = await comment(api, temporal_client, run.pr_number, "@hookflow nice", on_pull=True,
+                         association="CONTRIBUTOR")
+    assert "only from repository owners" in replies(fake_github, run.pr_number, item)[0]
     await send_ci(api, sessions, bare, run_id, "success")
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED" and run.iteration == 2, run.error
+
+
+async def run_with_pull(api: httpx.AsyncClient, sessions: SessionFactory, fake: FakeGitHub,
+                        bare: Path) -> tuple[str, Run]:
+    """A labelled issue's run, once it waits for CI on its draft PR."""
+    _, run_id = await label_issue(api, fake, bare)
+    return run_id, await wait_run(sessions, run_id, status={"WAITING_CI"})
 
 
 async def eventually_iteration(sessions: SessionFactory, run_id: str, iteration: int) -> None:
@@ -200,10 +192,9 @@ async def test_feedback_past_max_iterations_is_declined_once(
     api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
     bare: Path, temporal_client: Client,
 ) -> None:
-    number, run_id = await label_issue(api, fake_github, bare)
-    run = await wait_run(sessions, run_id, status={"WAITING_CI"})
-    assert run.pr_number is not None
+    run_id, run = await run_with_pull(api, sessions, fake_github, bare)
     pr = run.pr_number
+    assert pr is not None
     await comment(api, temporal_client, pr, "@hookflow one more change", on_pull=True)
 
     def declined() -> list[str]:

@@ -16,6 +16,7 @@ from temporalio.client import Client
 from temporalio.worker import Replayer
 
 from db.engine import SessionFactory
+from tests import test_run_workflow as run_tests
 from tests.conftest import auth, deliver
 from tests.fakes import FakeGitHub
 from tests.fakes_llm import FakeLLM, LLMRequest, Step
@@ -25,7 +26,6 @@ from tests.run_support import (
     artifacts,
     get_run,
     git,
-    make_bare_remote,
     run_settings,
     wait_run,
 )
@@ -63,16 +63,7 @@ def llm() -> Iterator[FakeLLM]:
         yield fake
 
 
-@pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=GH_TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
-
-
-@pytest.fixture
-def bare(tmp_path: Path) -> Path:
-    return make_bare_remote(tmp_path)
+fake_github, bare = run_tests.fake_github, run_tests.bare  # the run tests' fixtures
 
 
 @pytest.fixture
