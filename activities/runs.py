@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
 from db.types import utcnow
-from settings import Settings, parse_duration
+from settings import ConfigError, Settings, parse_duration
 
 ARTIFACT_MAX_CHARS = 256_000
 TRUNCATION_MARKER = "\n…[truncated by hookflow: {dropped} characters dropped]"
@@ -69,8 +69,13 @@ def agent_config_error(settings: Settings) -> str | None:
         return "RUN_AGENT=command needs RUN_AGENT_COMMAND=<executable and arguments>"
     if settings.run_agent == "http" and not settings.run_agent_url.strip():
         return "RUN_AGENT=http needs RUN_AGENT_URL=<agent endpoint>"
-    if settings.run_agent == "llm" and not settings.llm_model.strip():
-        return "RUN_AGENT=llm needs LLM_MODEL=<model name> (and LLM_BASE_URL, LLM_API_KEY)"
+    if settings.run_agent == "llm":
+        if not settings.llm_model.strip():
+            return "RUN_AGENT=llm needs LLM_MODEL=<model name> (and LLM_BASE_URL, LLM_API_KEY)"
+        try:
+            settings.llm_api_key_value()
+        except ConfigError as exc:
+            return str(exc)
     return None
 
 

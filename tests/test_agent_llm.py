@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from temporalio.exceptions import ApplicationError
 
 from activities.agent_llm import LLMAgent
+from activities.runs import agent_config_error
 from settings import load_settings
 from tests.fakes_llm import FakeLLM, Step
 
@@ -154,3 +156,20 @@ async def test_run_phase_bounds_repository_context(llm: FakeLLM, workspace: Path
     sent = llm.requests[0].user_text
     assert len(sent.encode()) < 12_000
     assert "src/app.py\n(not shown: over LLM_CONTEXT_BYTES)" in sent
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"run_agent": "llm"}, "RUN_AGENT=llm needs LLM_MODEL"),
+    ({"run_agent": "llm", "llm_model": "m", "llm_api_key_file": Path("/nonexistent/key")},
+     "LLM_API_KEY_FILE=/nonexistent/key cannot be read"),
+    ({"run_agent": "llm", "llm_model": "m"}, None),  # Ollama & co. take no key
+])
+def test_agent_config_error_names_llm_setting(values: dict[str, Any], message: str | None) -> None:
+    problem = agent_config_error(load_settings(**values))
+    assert (problem is None) if message is None else (message in (problem or ""))
+
+
+@pytest.mark.parametrize("name", ["llm_timeout", "run_feedback_window"])
+def test_settings_refuse_bad_llm_duration(name: str) -> None:
+    with pytest.raises(ValidationError, match="not a duration"):
+        load_settings(**{name: "soon"})

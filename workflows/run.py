@@ -325,6 +325,7 @@ class RunWorkflow:
             await self._phase_step(name, issue, previous, workspace, None)
         if workspace is not None and phases[gate:] and not follow_up:
             await self._push(input, workspace, f"hookflow: #{input.issue_number} docs and report")
+        await self._decline_late_feedback()
         summary = self._summary(previous)
         await self._artifact("summary", "text", summary)
         await self._comment("final", msg.final_comment(
@@ -510,6 +511,15 @@ class RunWorkflow:
             await self._phase_step(name, issue, previous, workspace, None,
                                    text if index == 0 else None)
         return True
+
+    async def _decline_late_feedback(self) -> None:
+        """Feedback that came after CI went green is answered, not silently dropped."""
+        assert self._input is not None
+        if not self._feedback:
+            return
+        late, self._feedback = self._feedback[-1], []
+        await self._comment(feedback_key(late, "late"), msg.feedback_late_comment(
+            run_id=self._input.run_id, link=self._link()), number=late.pr_number)
 
     def _keyed(self, key: str) -> str:
         """Comment keys of a follow-up execution differ from the first execution's."""

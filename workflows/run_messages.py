@@ -100,3 +100,9 @@ def cancelled_comment(*, run_id: str, phase: str | None, link: str | None) -> st
 def escalated_comment(*, run_id: str, reason: str, pr_url: str | None, link: str | None) -> str:
     pr = f"\n\nPull request: {pr_url}" if pr_url else ""
     return (f"🚨 hookflow AI run `{run_id}` needs a human: {reason}{pr}" + _link_line(link))
+
+
+def feedback_late_comment(*, run_id: str, link: str | None) -> str:
+    return (f"ℹ️ hookflow AI run `{run_id}` got this feedback after CI passed, while finishing "
+            "its last phases. Comment again once it has finished to start a follow-up on this "
+            "pull request." + _link_line(link))
