@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-import openai
-import openai.resources.chat  # noqa: F401 - imported lazily otherwise, blocking the event loop
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -20,6 +20,9 @@ from activities.edits import EditError, apply_edits
 from activities.llm_prompt import build_messages
 from activities.process import heartbeat_interval
 from settings import Settings, parse_duration
+
+if TYPE_CHECKING:
+    import openai
 
 T = TypeVar("T")
 NO_KEY = "no-key"  # servers such as Ollama take no key, but the client wants a non-empty one
@@ -58,16 +61,27 @@ async def with_heartbeat(work: Awaitable[T], what: str) -> T:
                 await task
 
 
+async def load_openai() -> ModuleType:
+    """The `openai` package, imported off the event loop: importing it (and its lazily loaded
+    chat resources) takes seconds, which would block heartbeats. Only llm workers pay for it."""
+
+    def load() -> ModuleType:
+        importlib.import_module("openai.resources.chat")
+        return importlib.import_module("openai")
+
+    return await asyncio.to_thread(load)
+
+
 class LLMAgent:
     """Talks to LLM_BASE_URL with LLM_API_KEY, the only credential this backend uses."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    def _client(self) -> openai.AsyncOpenAI:
+    def _client(self, sdk: ModuleType) -> openai.AsyncOpenAI:
         s = self._settings
         timeout = parse_duration(s.llm_timeout).total_seconds()
-        client = openai.AsyncOpenAI(
+        client: openai.AsyncOpenAI = sdk.AsyncOpenAI(
             api_key=s.llm_api_key_value() or NO_KEY, base_url=s.llm_base_url,
             timeout=httpx.Timeout(timeout, connect=min(30.0, timeout)),
             max_retries=s.llm_max_retries, organization=None, project=None,
@@ -81,19 +95,20 @@ class LLMAgent:
     async def _complete(self, client: openai.AsyncOpenAI, messages: list[dict[str, str]],
                         phase: str, usage: dict[str, int]) -> str:
         s = self._settings
+        sdk = await load_openai()
         try:
             response = await with_heartbeat(client.chat.completions.create(
                 model=s.llm_model, messages=messages,  # type: ignore[arg-type]
                 max_tokens=s.llm_max_tokens,
             ), f"waiting for {s.llm_model} ({phase})")
-        except openai.APITimeoutError:
+        except sdk.APITimeoutError:
             raise ApplicationError(
                 f"phase {phase}: the model server did not answer within LLM_TIMEOUT="
                 f"{s.llm_timeout} ({s.llm_max_retries} retries)", type="LLMTimeout") from None
-        except openai.APIConnectionError as exc:
+        except sdk.APIConnectionError as exc:
             raise ApplicationError(f"phase {phase}: model server at {s.llm_base_url} "
                                    f"unreachable: {exc}", type="LLMUnavailable") from None
-        except openai.APIStatusError as exc:
+        except sdk.APIStatusError as exc:
             retryable = exc.status_code == 429 or exc.status_code >= 500
             raise ApplicationError(
                 f"phase {phase}: model server answered {exc.status_code}: "
@@ -121,7 +136,7 @@ class LLMAgent:
                                   context_bytes=s.llm_context_bytes)
         usage: dict[str, int] = {}
         log: list[str] = []
-        client = self._client()
+        client = self._client(await load_openai())
         async with client:
             answer = await self._complete(client, messages, phase, usage)
             workspace = request.get("workspace")
