@@ -34,6 +34,11 @@ def no_run(*, what: str) -> str:
     return f"ℹ️ There is no hookflow AI run here to {what}."
 
 
+def run_on_pull(*, handle: str) -> str:
+    return (f"ℹ️ `/{handle} run` starts a run on an issue: write it on the issue. On a run's "
+            f"pull request, mention @{handle} in a comment or review to send feedback.")
+
+
 def status(run: RunInfo, *, link: str | None) -> str:
     lines = [f"📋 hookflow AI run `{run.run_id}`: **{run.status}**",
              f"- phase: {run.phase or '—'}", f"- iteration: {run.iteration}",

@@ -145,7 +145,7 @@ class CommandWorkflow:
     async def _start_run(self) -> CommandResult:
         i = self._input
         if i.is_pull:
-            await self._reply(reply.no_run(what="start from a pull request (use the issue)"))
+            await self._reply(reply.run_on_pull(handle=i.handle))
             return CommandResult("run-on-pull")
         created = await workflow.execute_activity_method(
             CommandActivities.create_run,
