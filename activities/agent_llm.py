@@ -17,6 +17,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.edits import EditError, apply_edits
+from activities.git import Git, read_state
 from activities.llm_prompt import build_messages
 from activities.process import heartbeat_interval
 from settings import Settings, parse_duration
@@ -70,6 +71,16 @@ async def load_openai() -> ModuleType:
         return importlib.import_module("openai")
 
     return await asyncio.to_thread(load)
+
+
+async def changed_files(workspace: str | None) -> list[str]:
+    """Files the run branch changed since the run's base commit (none outside a clone)."""
+    state = read_state(Path(workspace)) if workspace else None
+    if not workspace or not state or not state.get("base_sha"):
+        return []
+    code, out = await Git(state.get("clone_url", "")).run(
+        "diff", "--name-only", state["base_sha"], "HEAD", cwd=workspace, check=False)
+    return [line for line in out.splitlines() if line] if code == 0 else []
 
 
 class LLMAgent:
@@ -132,14 +143,15 @@ class LLMAgent:
 
         s = self._settings
         phase = str(request.get("phase") or "")
+        workspace = request.get("workspace")
         messages = build_messages(request, prompts_dir=s.run_prompts_dir,
-                                  context_bytes=s.llm_context_bytes)
+                                  context_bytes=s.llm_context_bytes,
+                                  changed=await changed_files(workspace))
         usage: dict[str, int] = {}
         log: list[str] = []
         client = self._client(await load_openai())
         async with client:
             answer = await self._complete(client, messages, phase, usage)
-            workspace = request.get("workspace")
             if phase != "implement" or not workspace:
                 parsed, kind = parse_artifact(answer)
                 return LLMReply(self._wrap(parsed, usage), "json", usage)

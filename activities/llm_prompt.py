@@ -104,8 +104,9 @@ def _clip(text: str, limit: int) -> str:
 
 
 def build_messages(request: dict[str, Any], *, prompts_dir: Path | None,
-                   context_bytes: int) -> list[dict[str, str]]:
-    """The chat messages for one phase (`request` is the JSON every agent backend receives)."""
+                   context_bytes: int, changed: list[str] | None = None) -> list[dict[str, str]]:
+    """The chat messages for one phase (`request` is the JSON every agent backend receives;
+    `changed` the files the run's branch already changed)."""
     phase = str(request.get("phase") or "")
     issue = request.get("issue") or {}
     previous = request.get("previous") or {}
@@ -124,7 +125,9 @@ def build_messages(request: dict[str, Any], *, prompts_dir: Path | None,
     workspace = request.get("workspace")
     if workspace:
         used = sum(len(s.encode()) for s in sections) + len(system.encode())
-        mentions = [_text(previous.get("plan", "")), str(request.get("feedback") or ""),
+        # The run's own changes first (what feedback and CI failures are about), then the plan.
+        mentions = ["\n".join(changed or []), _text(previous.get("plan", "")),
+                    str(request.get("feedback") or ""),
                     str(request.get("ciFailure") or ""), str(issue.get("body") or "")]
         view = repo_view(Path(workspace), mentions, max(1000, context_bytes - used))
         sections.append(f"## Repository\n{view}")

@@ -127,6 +127,8 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
     feedback_request = llm.requests[-2]
     assert feedback_request.phase == "implement"
     assert "Make it 5 retries." in feedback_request.user_text
+    assert "### README.md\n```\n# octo-repo\n\nThe importer retries 3 times." in (
+        feedback_request.user_text), "the files the run changed are shown"
     assert "The importer retries 5 times." in git("show", f"{run.branch}:README.md", cwd=bare)
     assert len(fake_github.pulls(REPO)) == 1, "the follow-up pushes to the same PR"
     ack = [c for c in fake_github.comments(REPO, pull["number"])
