@@ -141,3 +141,22 @@ def test_route_uses_configured_handle() -> None:
     assert not route(comment("/hookflow status"), config, "k").actions
     decision = route(comment("/robot status"), config, "k")
     assert decision.status == "accepted" and decision.actions[0].arg["command"] == "status"
+
+
+@pytest.mark.parametrize("payload", [
+    {},
+    {"action": "created", "repository": {"full_name": REPO}, "issue": [], "comment": None},
+    {"action": "created", "repository": {"full_name": REPO}, "issue": {"number": "12"},
+     "comment": {"id": 1, "body": "/hookflow run"}},
+    {"action": "created", "repository": {"full_name": REPO}, "issue": {"number": 12},
+     "comment": {"id": 1, "body": ["/hookflow run"], "user": "mona",
+                 "author_association": 7}},
+    {"action": "submitted", "repository": {"full_name": REPO},
+     "pull_request": {"number": 3, "head": "ai/issue-1-0123abcd"},
+     "review": {"id": 2, "body": None, "state": None, "author_association": "OWNER"}},
+])
+@pytest.mark.parametrize("event", ["issue_comment", "pull_request_review"])
+def test_route_commands_never_raises_on_odd_payload(payload: dict[str, Any], event: str) -> None:
+    result = route_commands(Delivery(event, payload, "d", "h"), RoutingConfig(), "k")
+    for action in result.actions:
+        assert action.arg["verdict"] in ("ok", "unauthorised", "unknown")
