@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     recover_window: str = "24h"
 
     # --- AI runs (issue 3) ---
-    run_agent: Literal["command", "http", ""] = ""
+    run_agent: Literal["command", "http", "llm", ""] = ""
     run_agent_command: str = ""
     run_agent_url: str = ""
     run_phases: str = "qualify,plan,implement,test,document,report"
@@ -134,6 +134,24 @@ class Settings(BaseSettings):
     run_ci_timeout: str = "6h"
     # How often the worker closes run rows whose workflow ended from outside (terminated …).
     run_reconcile_interval: str = "30s"
+
+    # --- built-in LLM agent (RUN_AGENT=llm), review feedback and slash commands ---
+    llm_base_url: str = "https://api.openai.com/v1"
+    llm_api_key: SecretStr | None = None
+    llm_api_key_file: Path | None = None
+    llm_model: str = ""
+    llm_max_tokens: int = 4096
+    # Bytes of issue, earlier artifacts and repository content one request may carry.
+    llm_context_bytes: int = 200_000
+    llm_timeout: str = "5m"  # per HTTP request; the phase as a whole has RUN_PHASE_TIMEOUT
+    llm_max_retries: int = 4  # 429 / 5xx / timeouts, honouring retry-after
+    run_prompts_dir: Path | None = None
+    # A SUCCEEDED run still takes review feedback (as a follow-up on its branch) this long.
+    run_feedback_window: str = "7d"
+    # Implement iterations per run, CI fixes and review feedback together.
+    run_max_iterations: int = 5
+    # The name people @mention in reviews and use in slash commands (/hookflow …).
+    hookflow_handle: str = "hookflow"
 
     # --- notifications (issue 4 / seed 002) ---
     watched_branches: str = "main,master,develop"
@@ -185,6 +203,8 @@ class Settings(BaseSettings):
         "run_retry_window",
         "run_ci_timeout",
         "run_reconcile_interval",
+        "llm_timeout",
+        "run_feedback_window",
         "notify_group_window",
         "notify_repeat_interval",
         "ci_failure_reopen_window",
@@ -323,6 +343,10 @@ class Settings(BaseSettings):
 
     def api_token_value(self) -> str | None:
         return self.api_token.get_secret_value() if self.api_token else None
+
+    def llm_api_key_value(self) -> str | None:
+        """The model key (LLM_API_KEY or LLM_API_KEY_FILE); None for servers without keys."""
+        return _read_secret(self.llm_api_key, self.llm_api_key_file, "LLM_API_KEY")
 
     def github_token_value(self) -> str | None:
         return self.github_token.get_secret_value() if self.github_token else None

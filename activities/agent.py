@@ -15,6 +15,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.agent_http import post_phase
+from activities.agent_llm import LLMAgent
 from activities.git import Git, read_state
 from activities.process import ProcessTimeout, run_process
 from settings import Settings, parse_duration
@@ -22,7 +23,7 @@ from settings import Settings, parse_duration
 LOG_TAIL_CHARS = 16_000
 NO_AGENT = (
     "no agent configured: set RUN_AGENT=command and RUN_AGENT_COMMAND=<executable and args>, "
-    "or RUN_AGENT=http and RUN_AGENT_URL=<agent endpoint>"
+    "or RUN_AGENT=http and RUN_AGENT_URL=<agent endpoint>, or RUN_AGENT=llm and LLM_MODEL=<model>"
 )
 
 
@@ -35,6 +36,7 @@ class PhaseInput:
     previous: dict[str, Any]  # artifacts of earlier phases, by phase name
     workspace: str | None
     ci_failure: str | None = None
+    feedback: str | None = None  # review comments the implement phase must address
 
 
 @dataclass
@@ -45,6 +47,7 @@ class PhaseOutput:
     patch: str
     log_tail: str
     truncated: bool
+    usage: dict[str, int] | None = None  # tokens spent (the llm backend)
 
 
 def request_body(input: PhaseInput) -> dict[str, Any]:
@@ -52,7 +55,7 @@ def request_body(input: PhaseInput) -> dict[str, Any]:
     return {
         "phase": input.phase, "iteration": input.iteration, "issue": input.issue,
         "previous": input.previous, "ciFailure": input.ci_failure, "workspace": input.workspace,
-        "runId": input.run_id,
+        "runId": input.run_id, "feedback": input.feedback,
     }
 
 
@@ -111,6 +114,8 @@ class AgentActivities:
             return await self._run_command(input)
         if backend == "http" and self._settings.run_agent_url.strip():
             return await self._run_http(input)
+        if backend == "llm" and self._settings.llm_model.strip():
+            return await self._run_llm(input)
         raise ApplicationError(NO_AGENT, type="AgentNotConfigured", non_retryable=True)
 
     async def _run_command(self, input: PhaseInput) -> PhaseOutput:
@@ -161,6 +166,13 @@ class AgentActivities:
             phase=input.phase, artifact=artifact, kind=kind, patch=patch, log_tail=log_tail,
             truncated=result.stdout_truncated or patch_truncated,
         )
+
+    async def _run_llm(self, input: PhaseInput) -> PhaseOutput:
+        reply = await LLMAgent(self._settings).run(request_body(input))
+        patch, patch_truncated = await workspace_patch(input.workspace)
+        return PhaseOutput(phase=input.phase, artifact=reply.artifact, kind=reply.kind,
+                           patch=patch, log_tail=reply.log, truncated=patch_truncated,
+                           usage=reply.usage)
 
     async def _run_http(self, input: PhaseInput) -> PhaseOutput:
         artifact, kind, truncated = await post_phase(

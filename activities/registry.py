@@ -7,6 +7,7 @@ from typing import Any
 
 from activities.agent import AgentActivities
 from activities.ci_failure import CIFailureActivities
+from activities.commands import CommandActivities
 from activities.github_client import GitHubIdentity
 from activities.notify import NotifyActivities
 from activities.pr_merged import PRMergedActivities
@@ -33,6 +34,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
     tasks = TaskActivities(sessions, settings)
     retention = RetentionActivities(sessions, settings)
     recover = RecoverActivities(settings, sessions, identity)
+    commands = CommandActivities(sessions, settings)
     return [
         runs.set_status,
         runs.record_artifact,
@@ -68,4 +70,6 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         retention.purge_events,
         retention.purge_logs,
         recover.missed_deliveries,
+        commands.lookup,
+        commands.create_run,
     ]

@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
 from db.types import utcnow
-from settings import Settings, parse_duration
+from settings import ConfigError, Settings, parse_duration
 
 ARTIFACT_MAX_CHARS = 256_000
 TRUNCATION_MARKER = "\n…[truncated by hookflow: {dropped} characters dropped]"
@@ -57,17 +57,26 @@ class RunConfig:
     ui_url: str
     namespace: str
     api_url: str = ""  # API_PUBLIC_URL: failure comments link to the run's artifacts there
+    max_iterations: int = 5  # implement iterations, CI fixes and review feedback together
 
 
 def agent_config_error(settings: Settings) -> str | None:
     """Why no agent can run, naming the setting to give; None when one is configured."""
     if settings.run_agent == "":
         return ("no agent configured: set RUN_AGENT=command with RUN_AGENT_COMMAND=<executable>, "
-                "or RUN_AGENT=http with RUN_AGENT_URL=<url>")
+                "or RUN_AGENT=http with RUN_AGENT_URL=<url>, "
+                "or RUN_AGENT=llm with LLM_MODEL=<model>")
     if settings.run_agent == "command" and not settings.run_agent_command.strip():
         return "RUN_AGENT=command needs RUN_AGENT_COMMAND=<executable and arguments>"
     if settings.run_agent == "http" and not settings.run_agent_url.strip():
         return "RUN_AGENT=http needs RUN_AGENT_URL=<agent endpoint>"
+    if settings.run_agent == "llm":
+        if not settings.llm_model.strip():
+            return "RUN_AGENT=llm needs LLM_MODEL=<model name> (and LLM_BASE_URL, LLM_API_KEY)"
+        try:
+            settings.llm_api_key_value()
+        except ConfigError as exc:
+            return str(exc)
     return None
 
 
@@ -79,6 +88,8 @@ def run_config(settings: Settings) -> RunConfig:
         problem = "RUN_PHASES is empty: give a comma list such as qualify,plan,implement,test"
     if problem is None and settings.run_max_ci_iterations < 1:
         problem = "RUN_MAX_CI_ITERATIONS must be at least 1"
+    if problem is None and settings.run_max_iterations < 1:
+        problem = "RUN_MAX_ITERATIONS must be at least 1"
     if problem is not None:
         raise ApplicationError(problem, type="RunConfigError", non_retryable=True)
     timeout = parse_duration(settings.run_phase_timeout).total_seconds()
@@ -95,6 +106,7 @@ def run_config(settings: Settings) -> RunConfig:
         ui_url=settings.temporal_ui_url.rstrip("/"),
         namespace=settings.temporal_namespace,
         api_url=settings.api_public_url.rstrip("/"),
+        max_iterations=settings.run_max_iterations,
     )
 
 

@@ -35,6 +35,7 @@ def routing_config(settings: Settings) -> RoutingConfig:
         allowed_repos=settings.allowed_repo_set,
         blocked_label=settings.blocked_label,
         ci_failure_label=settings.ci_failure_label,
+        command_handle=settings.hookflow_handle,
     )
 
 

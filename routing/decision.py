@@ -18,6 +18,7 @@ class RoutingConfig:
     blocked_label: str = "blocked"
     ci_failure_label: str = "ci-failure"
     ai_run_label: str = "ai:run"
+    command_handle: str = "hookflow"  # `/hookflow …` commands and `@hookflow` mentions
 
 
 @dataclass(frozen=True)

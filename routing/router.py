@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from routing.ai_run import route_ai_run
 from routing.automation import route_blocked, route_ci_failure, route_pr_merged
+from routing.commands import route_commands
 from routing.decision import Delivery, HandlerResult, RouteDecision, RoutingConfig
 from routing.notify_route import route_notifications
 from routing.run_ci import route_run_ci
@@ -21,6 +22,8 @@ HANDLERS: dict[str, list[Handler]] = {
     "check_run": [route_notifications],
     "pull_request": [route_notifications, route_pr_merged],
     "push": [route_notifications],
+    "issue_comment": [route_commands],
+    "pull_request_review": [route_commands],
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workflows.blocked_task import BlockedTaskWorkflow
 from workflows.ci_failure import CIFailureWorkflow
+from workflows.commands import CommandWorkflow
 from workflows.notification import NotificationWorkflow
 from workflows.notify_group import NotificationGroupWorkflow
 from workflows.pr_merged import PRMergedWorkflow
@@ -14,6 +15,7 @@ from workflows.run import RunWorkflow
 WORKFLOWS: list[type] = [
     BlockedTaskWorkflow,
     CIFailureWorkflow,
+    CommandWorkflow,
     NotificationGroupWorkflow,
     NotificationWorkflow,
     PRMergedWorkflow,

@@ -6,6 +6,8 @@ its CI result (the `ci_result` signal, sent by the ingestion API for the run bra
 goes back to implement with the failed jobs' excerpt, up to RUN_MAX_CI_ITERATIONS; then ESCALATED.
 A failed phase leaves the run FAILED, waiting RUN_RETRY_WINDOW for a `retry` signal that re-runs
 that phase; `cancel` stops the running activity at once and ends the run CANCELLED.
+Review feedback (the `feedback` signal) while waiting for CI runs implement again with the review
+text; a follow-up execution (RunInput.start_iteration) does the same for a SUCCEEDED run.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import run_messages as msg
     from workflows import search_attributes as sa
     from workflows.ci_verdict import PASSING, ci_verdict
+    from workflows.run_feedback import Feedback, add_usage, feedback_key
 
 T = TypeVar("T")
 
@@ -68,6 +71,9 @@ class RunInput:
     clone_url: str | None = None
     branch: str | None = None
     delivery_id: str | None = None
+    # A follow-up on the branch of a finished run: the review text, and the iterations so far.
+    feedback: Feedback | None = None
+    start_iteration: int = 0
 
 
 @dataclass
@@ -154,6 +160,8 @@ class RunWorkflow:
         self._failures = 0
         self._cfg: RunConfig | None = None
         self._input: RunInput | None = None
+        self._feedback: list[Feedback] = []
+        self._usage: dict[str, dict[str, int]] = {}
 
     # --- signals and queries -------------------------------------------------------------
 
@@ -172,6 +180,10 @@ class RunWorkflow:
     @workflow.signal
     def ci_result(self, result: CIResult) -> None:
         self._ci.append(result)
+
+    @workflow.signal
+    def feedback(self, feedback: Feedback) -> None:
+        self._feedback.append(feedback)
 
     @workflow.query
     def progress(self) -> RunProgress:
@@ -238,9 +250,10 @@ class RunWorkflow:
             input.body = input.body if input.body is not None else ctx.body
             input.clone_url = input.clone_url or ctx.clone_url
             base_branch = ctx.default_branch
-        await self._comment("start", msg.start_comment(
-            run_id=input.run_id, workflow_id=workflow.info().workflow_id, branch=input.branch,
-            phases=cfg.phases, link=self._link()))
+        if input.feedback is None:  # a follow-up's first comment is its acknowledgement
+            await self._comment("start", msg.start_comment(
+                run_id=input.run_id, workflow_id=workflow.info().workflow_id,
+                branch=input.branch, phases=cfg.phases, link=self._link()))
 
         workspace: WorkspaceInfo | None = None
         if input.clone_url and input.branch:
@@ -256,13 +269,19 @@ class RunWorkflow:
         gate = code_phases[-1] + 1 if code_phases else len(phases)
         fix_from = code_phases[0] if code_phases else 0
         previous: dict[str, Any] = {}
-        self._iteration = 1
+        self._iteration = max(1, input.start_iteration)
         issue = {"repo": input.repo, "number": input.issue_number, "title": input.title,
                  "body": input.body, "branch": input.branch}
-        for name in phases[:gate]:
+        follow_up = input.feedback is not None
+        if follow_up:
+            assert input.feedback is not None
+            self._feedback.append(input.feedback)
+            if not await self._take_feedback(issue, previous, workspace, phases[fix_from:gate]):
+                return workspace
+        for name in [] if follow_up else phases[:gate]:
             await self._phase_step(name, issue, previous, workspace, None)
 
-        if cfg.approval_required:
+        if cfg.approval_required and not follow_up:
             self._phase = "approval"
             await self._set("WAITING_APPROVAL")
             await workflow.wait_condition(lambda: self._approved or self._cancel)
@@ -277,15 +296,21 @@ class RunWorkflow:
                 break  # no GitHub write-back, or nothing changed: no PR and no CI to wait for
             if self._pr_number is None:
                 await self._open_pull(input, workspace, previous)
-            result = await self._wait_ci(head_sha)
+            result = await self._wait_ci_or_feedback(head_sha)
+            if result is None:  # review feedback arrived first: implement it, push again
+                await self._take_feedback(issue, previous, workspace, phases[fix_from:gate])
+                continue
             if result.conclusion in PASSING:
                 break
             self._ci_failures += 1
             excerpt = await self._ci_excerpt(input, result)
             await self._artifact(f"ci-failure-{self._ci_failures}", "text", excerpt)
-            if self._ci_failures >= cfg.max_ci_iterations:
+            # Review feedback iterations count toward RUN_MAX_ITERATIONS as well.
+            if (self._ci_failures >= cfg.max_ci_iterations
+                    or self._iteration >= cfg.max_iterations):
                 reason = (f"CI still failing after {self._ci_failures} iteration(s) "
-                          f"(RUN_MAX_CI_ITERATIONS={cfg.max_ci_iterations}): "
+                          f"(RUN_MAX_CI_ITERATIONS={cfg.max_ci_iterations}, "
+                          f"RUN_MAX_ITERATIONS={cfg.max_iterations}): "
                           f"{result.name or result.source} concluded {result.conclusion}")
                 await self._artifact("escalation", "json", json.dumps({
                     "reason": reason, "ciFailures": self._ci_failures,
@@ -301,28 +326,30 @@ class RunWorkflow:
                 await self._phase_step(name, issue, previous, workspace,
                                        excerpt if name == phases[fix_from] else None)
 
-        for name in phases[gate:]:
+        for name in [] if follow_up else phases[gate:]:
             await self._phase_step(name, issue, previous, workspace, None)
-        if workspace is not None and phases[gate:]:
+        if workspace is not None and phases[gate:] and not follow_up:
             await self._push(input, workspace, f"hookflow: #{input.issue_number} docs and report")
+        await self._decline_late_feedback()
         summary = self._summary(previous)
         await self._artifact("summary", "text", summary)
         await self._comment("final", msg.final_comment(
             status="SUCCEEDED", run_id=input.run_id, iterations=self._iteration,
-            pr_url=self._pr_url, summary=summary, link=self._link()))
+            pr_url=self._pr_url, summary=summary, link=self._link(), usage=self._usage))
         return workspace
 
     # --- steps ---------------------------------------------------------------------------
 
     async def _phase_step(self, name: str, issue: dict[str, Any], previous: dict[str, Any],
-                          workspace: WorkspaceInfo | None, ci_failure: str | None) -> None:
+                          workspace: WorkspaceInfo | None, ci_failure: str | None,
+                          feedback: str | None = None) -> None:
         cfg = self._config
         assert self._input is not None
         run_id = self._input.run_id
         self._phase = name
         await self._set("RUNNING")
         data = PhaseInput(run_id, name, self._iteration, issue, dict(previous),
-                          workspace.path if workspace else None, ci_failure)
+                          workspace.path if workspace else None, ci_failure, feedback)
         out: PhaseOutput = await self._step(lambda: workflow.execute_activity_method(
             AgentActivities.run_phase, data,
             start_to_close_timeout=timedelta(seconds=cfg.phase_timeout_seconds),
@@ -337,6 +364,8 @@ class RunWorkflow:
             await self._artifact("patch", "patch", out.patch)
         if out.log_tail:
             await self._artifact(f"log-{name}{suffix}", "text", out.log_tail)
+        if out.usage:
+            add_usage(self._usage, name, out.usage)
         previous[name] = out.artifact
 
     async def _step(self, start: Callable[[], Awaitable[T]], what: str) -> T:
@@ -499,6 +528,59 @@ class RunWorkflow:
                 return f"{head}\n\n(job logs unavailable: {reason_of(exc)})"
         return head
 
+    # --- review feedback (the `feedback` signal and follow-up executions) ------------------
+
+    async def _wait_ci_or_feedback(self, head_sha: str | None) -> CIResult | None:
+        """The CI result for `head_sha`, or None when review feedback arrives first (a CI
+        result for the abandoned head no longer matters: the next push has a new one)."""
+        waiting = asyncio.ensure_future(self._wait_ci(head_sha))
+        await workflow.wait_condition(lambda: waiting.done() or bool(self._feedback))
+        if waiting.done():
+            return waiting.result()
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+        await self._set("RUNNING")
+        return None
+
+    async def _take_feedback(self, issue: dict[str, Any], previous: dict[str, Any],
+                             workspace: WorkspaceInfo | None, fix_phases: list[str]) -> bool:
+        """Run the implement phases once more with the queued review text; False (and one
+        comment) when RUN_MAX_ITERATIONS is used up."""
+        assert self._input is not None
+        items, self._feedback = self._feedback, []
+        text = "\n\n".join(f.text_for_agent() for f in items)
+        cap = self._config.max_iterations
+        if self._iteration >= cap:
+            await self._comment(feedback_key(items[-1], "limit"), msg.feedback_limit_comment(
+                run_id=self._input.run_id, iterations=self._iteration, cap=cap,
+                pr_url=self._pr_url, link=self._link()), number=items[-1].pr_number)
+            return False
+        self._iteration += 1
+        await self._comment(feedback_key(items[-1], "ack"), msg.feedback_ack_comment(
+            run_id=self._input.run_id, iteration=self._iteration, cap=cap,
+            authors=sorted({f.author for f in items if f.author}), link=self._link()),
+            number=items[-1].pr_number)
+        for index, name in enumerate(fix_phases):
+            await self._phase_step(name, issue, previous, workspace, None,
+                                   text if index == 0 else None)
+        return True
+
+    async def _decline_late_feedback(self) -> None:
+        """Feedback that came after CI went green is answered, not silently dropped."""
+        assert self._input is not None
+        if not self._feedback:
+            return
+        late, self._feedback = self._feedback[-1], []
+        await self._comment(feedback_key(late, "late"), msg.feedback_late_comment(
+            run_id=self._input.run_id, link=self._link()), number=late.pr_number)
+
+    def _keyed(self, key: str) -> str:
+        """Comment keys of a follow-up execution differ from the first execution's."""
+        assert self._input is not None
+        start = self._input.start_iteration
+        return f"{key}-after-{start}" if self._input.feedback is not None else key
+
     # --- bookkeeping ---------------------------------------------------------------------
 
     @property
@@ -518,6 +600,8 @@ class RunWorkflow:
 
     def _summary(self, previous: dict[str, Any]) -> str:
         report = previous.get("report") or previous.get("document")
+        if isinstance(report, dict) and "answer" in report and "usage" in report:
+            report = report["answer"]  # the llm agent's artifact wraps the model's answer
         if report is None:
             return f"Phases done: {', '.join(previous) or 'none'}."
         text = report if isinstance(report, str) else json.dumps(report, indent=2)
@@ -526,14 +610,16 @@ class RunWorkflow:
     async def _github(self, method: Any, arg: Any) -> Any:
         return await workflow.execute_activity_method(method, arg, **GITHUB_ACTIVITY)
 
-    async def _comment(self, key: str, body: str) -> None:
-        """Best effort: a comment GitHub refuses is recorded, and the run goes on."""
+    async def _comment(self, key: str, body: str, *, number: int | None = None) -> None:
+        """Best effort: a comment GitHub refuses is recorded, and the run goes on. It goes on
+        the issue unless `number` names another (the PR a review came from)."""
         assert self._input is not None
         if self._cfg is None or not self._cfg.github_enabled:
             return
         try:
             await self._github(RunGitHubActivities.comment, RunCommentInput(
-                self._input.run_id, self._input.repo, self._input.issue_number, key, body))
+                self._input.run_id, self._input.repo, number or self._input.issue_number,
+                self._keyed(key), body))
         except ActivityError as exc:
             await self._artifact(f"github-error-{key}", "text", reason_of(exc))
 

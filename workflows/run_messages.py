@@ -35,14 +35,52 @@ def pull_body(*, issue_number: int, run_id: str, summary: str, link: str | None)
 
 
 def final_comment(*, status: str, run_id: str, iterations: int, pr_url: str | None,
-                  summary: str, link: str | None) -> str:
+                  summary: str, link: str | None,
+                  usage: dict[str, dict[str, int]] | None = None) -> str:
     lines = [f"🤖 hookflow AI run `{run_id}` finished: **{status}**."]
     if pr_url:
         lines.append(f"Pull request: {pr_url}")
     lines.append(f"CI iterations: {iterations}.")
+    if usage:
+        lines.append(usage_table(usage))
     if summary:
         lines.append(summary)
     return "\n\n".join(lines) + _link_line(link)
+
+
+def usage_table(usage: dict[str, dict[str, int]]) -> str:
+    """Tokens the model spent, per phase and in total (from the llm agent's artifacts)."""
+    rows = ["| phase | requests | prompt tokens | completion tokens | total tokens |",
+            "|---|---:|---:|---:|---:|"]
+    total: dict[str, int] = {}
+    for phase, counts in usage.items():
+        for name, value in counts.items():
+            total[name] = total.get(name, 0) + value
+        rows.append(_usage_row(phase, counts))
+    rows.append(_usage_row("**total**", total))
+    return "Token usage:\n\n" + "\n".join(rows)
+
+
+def _usage_row(label: str, counts: dict[str, int]) -> str:
+    cells = [str(counts.get(name, 0)) for name in
+             ("requests", "prompt_tokens", "completion_tokens", "total_tokens")]
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
+def feedback_ack_comment(*, run_id: str, iteration: int, cap: int, authors: list[str],
+                         link: str | None) -> str:
+    who = ", ".join(f"@{a}" for a in authors) or "the review"
+    return (f"👀 hookflow AI run `{run_id}` is working on the feedback from {who}: "
+            f"iteration {iteration} of at most {cap} (RUN_MAX_ITERATIONS). It will push to "
+            "this pull request and wait for CI." + _link_line(link))
+
+
+def feedback_limit_comment(*, run_id: str, iterations: int, cap: int, pr_url: str | None,
+                           link: str | None) -> str:
+    pr = f" on {pr_url}" if pr_url else ""
+    return (f"✋ hookflow AI run `{run_id}` has used {iterations} of {cap} iterations "
+            f"(RUN_MAX_ITERATIONS), so it does not act on this feedback{pr}. "
+            "A person needs to take it from here." + _link_line(link))
 
 
 def api_run_link(api_url: str, run_id: str) -> str | None:
@@ -71,3 +109,9 @@ def cancelled_comment(*, run_id: str, phase: str | None, link: str | None) -> st
 def escalated_comment(*, run_id: str, reason: str, pr_url: str | None, link: str | None) -> str:
     pr = f"\n\nPull request: {pr_url}" if pr_url else ""
     return (f"🚨 hookflow AI run `{run_id}` needs a human: {reason}{pr}" + _link_line(link))
+
+
+def feedback_late_comment(*, run_id: str, link: str | None) -> str:
+    return (f"ℹ️ hookflow AI run `{run_id}` got this feedback after CI passed, while finishing "
+            "its last phases. Comment again once it has finished to start a follow-up on this "
+            "pull request." + _link_line(link))

@@ -1,0 +1,139 @@
+"""Activities behind slash commands and review feedback: find the run a comment is about, and
+create the run row for `/hookflow run` (idempotent: the row's id derives from the comment)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
+
+from db.engine import SessionFactory
+from db.models import ACTIVE_RUN_STATUSES, Run
+from db.types import utcnow
+from routing.ai_run import run_branch, run_id_for, run_workflow_id
+from routing.run_ci import run_workflow_for_branch
+from settings import Settings, parse_duration
+
+
+@dataclass
+class LookupInput:
+    repo: str
+    number: int  # the issue or pull request the comment is on
+    is_pull: bool
+    head_branch: str | None = None
+
+
+@dataclass
+class RunInfo:
+    run_id: str
+    workflow_id: str
+    status: str
+    phase: str | None
+    iteration: int
+    issue_number: int
+    branch: str | None
+    pr_number: int | None
+    pr_url: str | None
+    title: str | None
+    clone_url: str | None
+    finished_seconds_ago: float | None
+
+
+@dataclass
+class CommandContext:
+    run: RunInfo | None
+    feedback_window_seconds: float
+    max_iterations: int
+    ui_url: str
+    namespace: str
+
+
+@dataclass
+class CreateRunInput:
+    repo: str
+    issue_number: int
+    key: str  # the comment's business key: a retried activity finds its own row
+
+
+@dataclass
+class CreatedRun:
+    run: RunInfo
+    attached: bool  # an active run existed already; nothing new was created
+
+
+def run_info(run: Run) -> RunInfo:
+    finished = run.finished_at
+    if finished is not None and finished.tzinfo is None:
+        finished = finished.replace(tzinfo=utcnow().tzinfo)
+    return RunInfo(
+        run_id=str(run.id), workflow_id=run.workflow_id or "", status=run.status,
+        phase=run.phase, iteration=run.iteration or 0, issue_number=run.issue_number,
+        branch=run.branch, pr_number=run.pr_number, pr_url=run.pr_url, title=run.title,
+        clone_url=run.clone_url,
+        finished_seconds_ago=(utcnow() - finished).total_seconds() if finished else None,
+    )
+
+
+class CommandActivities:
+    def __init__(self, sessions: SessionFactory, settings: Settings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+
+    @activity.defn(name="commands.lookup")
+    async def lookup(self, input: LookupInput) -> CommandContext:
+        """The run a comment is about (by run branch, PR number or issue; newest first)."""
+        query = select(Run).where(Run.repo == input.repo)
+        workflow_id = run_workflow_for_branch(input.repo, input.head_branch)
+        if workflow_id is not None:
+            query = query.where(Run.workflow_id == workflow_id)
+        elif input.is_pull:
+            query = query.where(Run.pr_number == input.number)
+        else:
+            query = query.where(Run.issue_number == input.number)
+        query = query.order_by(col(Run.created_at).desc()).limit(1)
+        async with self._sessions() as session:
+            run = (await session.exec(query)).first()
+        s = self._settings
+        return CommandContext(
+            run=run_info(run) if run is not None else None,
+            feedback_window_seconds=parse_duration(s.run_feedback_window).total_seconds(),
+            max_iterations=s.run_max_iterations, ui_url=s.temporal_ui_url.rstrip("/"),
+            namespace=s.temporal_namespace,
+        )
+
+    @activity.defn(name="commands.create_run")
+    async def create_run(self, input: CreateRunInput) -> CreatedRun:
+        """The run row for `/hookflow run`, or the issue's active run if it has one."""
+        run_id = run_id_for(f"command:{input.key}")
+        async with self._sessions() as session:
+            mine = await session.get(Run, uuid.UUID(run_id))
+            if mine is not None:
+                return CreatedRun(run_info(mine), attached=False)
+            active = await self._active(session, input.repo, input.issue_number)
+            if active is not None:
+                return CreatedRun(run_info(active), attached=True)
+            run = Run(id=uuid.UUID(run_id), repo=input.repo, issue_number=input.issue_number,
+                      mode="code", status="RECEIVED",
+                      workflow_id=run_workflow_id(input.repo, input.issue_number, run_id),
+                      branch=run_branch(input.issue_number, run_id))
+            session.add(run)
+            try:
+                await session.commit()
+            except IntegrityError:  # a label or another command won the race
+                await session.rollback()
+                active = await self._active(session, input.repo, input.issue_number)
+                if active is None:
+                    raise
+                return CreatedRun(run_info(active), attached=True)
+            await session.refresh(run)
+            return CreatedRun(run_info(run), attached=False)
+
+    @staticmethod
+    async def _active(session: AsyncSession, repo: str, issue_number: int) -> Run | None:
+        query = select(Run).where(Run.repo == repo, Run.issue_number == issue_number,
+                                  col(Run.status).in_(ACTIVE_RUN_STATUSES))
+        return (await session.exec(query)).first()
