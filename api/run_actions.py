@@ -31,7 +31,7 @@ _SIGNAL_METHODS = {"approve": RunWorkflow.approve, "cancel": RunWorkflow.cancel,
 
 class StartRun(BaseModel):
     repo: str = Field(pattern=REPO_PATTERN)
-    issueNumber: int = Field(ge=1, le=INT32_MAX)
+    issueNumber: int = Field(ge=1, le=INT32_MAX, strict=True)
     mode: str = "code"
 
 
