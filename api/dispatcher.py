@@ -188,6 +188,12 @@ class Dispatcher:
         """Start a recorded delivery's plan after the reply has gone out (GitHub waits for
         nobody); if it cannot finish within `timeout`, the loop takes over."""
 
+        if len(self._inflight) >= self._concurrency:
+            # Each attempt holds a pooled connection while it waits on Temporal: when Temporal
+            # is slow or down, unbounded inline attempts would starve ingest of connections.
+            self.wake()
+            return
+
         async def attempt() -> None:
             try:
                 if not await asyncio.wait_for(self.dispatch(event_id), timeout=timeout):
