@@ -62,12 +62,12 @@ class ApiProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, within: float = 60) -> None:
+    def start(self, within: float = 60, **env: str) -> None:
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
                  "--port", str(self.port), "--log-level", "warning"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=log,
+                cwd=ROOT, env={**self.env, **env}, stdout=log, stderr=log,
             )
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
