@@ -113,12 +113,13 @@ async def test_dispatch_refused_by_temporal_fails_at_once_and_frees_the_issue(
     assert body["status"] == "accepted" and body["runId"] != new_run.run_id
 
 
+async def unreachable() -> Client:
+    raise RuntimeError("Failed client connect: connection refused")
+
+
 async def test_transient_errors_back_off_then_fail_after_max_attempts(
     sessions: SessionFactory, task_queue: str
 ) -> None:
-    async def unreachable() -> Client:
-        raise RuntimeError("Failed client connect: connection refused")
-
     dispatcher = Dispatcher(sessions=sessions, client=unreachable, task_queue=task_queue,
                             interval=1.0, max_attempts=3)
     new_run, plan = start_plan(str(uuid.uuid4()), 7)
@@ -142,9 +143,6 @@ async def test_transient_errors_back_off_then_fail_after_max_attempts(
 async def test_transient_error_after_max_age_fails(
     sessions: SessionFactory, task_queue: str
 ) -> None:
-    async def unreachable() -> Client:
-        raise RuntimeError("Failed client connect: connection refused")
-
     dispatcher = Dispatcher(sessions=sessions, client=unreachable, task_queue=task_queue,
                             max_age=timedelta(days=3))
     new_run, plan = start_plan(str(uuid.uuid4()), 8)

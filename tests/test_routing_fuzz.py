@@ -40,17 +40,20 @@ json_values = st.recursive(
 )
 
 
+# GitHub-shaped payloads under tests/fixtures/events, by the event they are delivered as.
+EVENT_FIXTURES = {
+    "issues": ["issues_labeled_ai_run.json", "issues.labeled_blocked.json"],
+    "workflow_run": ["workflow_run.failure.json", "workflow_run.success.json",
+                     "workflow_run.ai_branch.json"],
+    "check_run": ["check_run.failure.json"],
+    "pull_request": ["pull_request.opened.json", "pull_request.merged.json"],
+    "push": ["push.main.json"],
+}
+
+
 def fixture_payloads() -> dict[str, dict[str, Any]]:
-    names = {
-        "issues": ["issues_labeled_ai_run.json", "issues.labeled_blocked.json"],
-        "workflow_run": ["workflow_run.failure.json", "workflow_run.success.json",
-                         "workflow_run.ai_branch.json"],
-        "check_run": ["check_run.failure.json"],
-        "pull_request": ["pull_request.opened.json", "pull_request.merged.json"],
-        "push": ["push.main.json"],
-    }
     return {f"{event}:{name}": json.loads((FIXTURES / "events" / name).read_text())
-            for event, files in names.items() for name in files}
+            for event, files in EVENT_FIXTURES.items() for name in files}
 
 
 FIXTURE_PAYLOADS = fixture_payloads()

@@ -20,18 +20,11 @@ from api.signature import sign
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from tests.conftest import SECRET, load_fixture
+from tests.test_routing_fuzz import EVENT_FIXTURES
 from tests.waiting import eventually
 
 DELIVERIES = 2000
-FIXTURES = {
-    "issues": ["issues_labeled_ai_run.json", "issues.labeled_blocked.json"],
-    "workflow_run": ["workflow_run.failure.json", "workflow_run.success.json",
-                     "workflow_run.ai_branch.json"],
-    "check_run": ["check_run.failure.json"],
-    "pull_request": ["pull_request.opened.json", "pull_request.merged.json"],
-    "push": ["push.main.json"],
-}
-EVENTS = [*FIXTURES, "ping", "check_suite", "installation", "star"]
+EVENTS = [*EVENT_FIXTURES, "ping", "check_suite", "installation", "star"]
 ODD_STRINGS = ["", "\x00", "\ud800", "\udfff", "a\x00b", "x" * 5000, "ai/issue-1-0123abcd",
                "refs/heads/main", "main", "completed", "failure", "labeled", "ai:run",
                "o/r", "o" * 300 + "/r", "blocked", "☃" * 100]
@@ -44,7 +37,7 @@ class Fuzzer:
 
     def __init__(self, seed: int) -> None:
         self.rnd = random.Random(seed)
-        self.fixtures = {(e, n): load_fixture(f"events/{n}") for e, ns in FIXTURES.items()
+        self.fixtures = {(e, n): load_fixture(f"events/{n}") for e, ns in EVENT_FIXTURES.items()
                          for n in ns}
         self.delivered: list[tuple[str, str]] = []
 

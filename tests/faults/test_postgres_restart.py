@@ -4,31 +4,18 @@ down), and the same API process accepts again once it is back."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-
-import psycopg
-import pytest
 
 from api.main import create_app
 from db.engine import make_engine, make_session_factory
-from devstack.postgres import PostgresServer, start_postgres
+from devstack.postgres import PostgresServer
 from settings import Settings
-from tests.conftest import _serve, migrate
+from tests.conftest import _serve
 from tests.faults.stack import Stream, check_recorded, stored
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[PostgresServer]:
-    server = start_postgres()
-    with psycopg.connect(server.admin_url, autocommit=True) as conn:
-        conn.execute("CREATE DATABASE hookflow")
-    migrate(server.url("hookflow"))
-    yield server
-    server.stop()
+from tests.test_database_outage import own_postgres  # noqa: F401
 
 
 async def test_postgres_restart_mid_stream_gives_no_false_2xx_and_recovers(
-    own_postgres: PostgresServer, settings: Settings
+    own_postgres: PostgresServer, settings: Settings,  # noqa: F811 - the imported fixture
 ) -> None:
     conf = settings.model_copy(update={"database_url": own_postgres.url("hookflow")})
     stream = Stream()

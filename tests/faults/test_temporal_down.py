@@ -4,33 +4,21 @@ started within 30 s of Temporal's return."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from api.main import create_app
 from db.engine import SessionFactory
 from settings import Settings
 from tests.conftest import _serve
 from tests.faults.stack import Stream, check_recorded, stored
-from tests.test_temporal_outage import DevServer, connect
+from tests.test_temporal_outage import DevServer, connect, dev_server  # noqa: F401
 from tests.waiting import eventually
 
 DELIVERIES = 1000
 OUTAGE_SECONDS = 60
 
 
-@pytest.fixture
-def dev_server(tmp_path: Path) -> Iterator[DevServer]:
-    server = DevServer(tmp_path / "temporal.db")
-    server.start()
-    yield server
-    server.stop()
-
-
 async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
-    dev_server: DevServer, settings: Settings, sessions: SessionFactory
+    dev_server: DevServer, settings: Settings, sessions: SessionFactory,  # noqa: F811
 ) -> None:
     client = await connect(dev_server.address)
     conf = settings.model_copy(update={"temporal_address": dev_server.address,
