@@ -97,4 +97,4 @@ def login(value: Any) -> str | None:
 
 def repo_name(value: Any) -> str | None:
     """A valid `owner/name` or None."""
-    return value if isinstance(value, str) and _REPO.match(value) else None
+    return value if isinstance(value, str) and _REPO.fullmatch(value) else None
