@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values copied from docs or templates; refusing them stops a "secret" nobody chose.
@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     # How long the webhook request itself may try to start workflows before leaving them
     # to the dispatcher (GitHub waits at most 10 s for the reply).
     dispatch_inline_timeout_seconds: float = 3.0
+    # A delivery Temporal keeps refusing for transient reasons ends as `failed` after this
+    # many attempts or this long after it arrived (GitHub's redelivery window is 3 days).
+    dispatch_max_attempts: int = Field(default=50, ge=1)
+    dispatch_max_age: str = "3d"
 
     # --- temporal ---
     temporal_address: str = "localhost:7233"
@@ -213,6 +217,7 @@ class Settings(BaseSettings):
         "rejected_retention",
         "log_retention",
         "recover_window",
+        "dispatch_max_age",
     )
     @classmethod
     def _check_duration(cls, value: str) -> str:

@@ -2,7 +2,9 @@
 
 The delivery row (committed before the reply) holds the plan; this module replays it until
 every action went through. Workflow IDs are business keys with REJECT_DUPLICATE, so a replay
-after a crash or a lost DB update never starts anything twice.
+after a crash or a lost DB update never starts anything twice. What Temporal will never accept
+(invalid argument, size limits) ends the delivery as `failed` at once; transient errors back
+off exponentially until DISPATCH_MAX_ATTEMPTS or DISPATCH_MAX_AGE.
 """
 
 from __future__ import annotations
@@ -12,24 +14,54 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from enum import Enum
 
+from sqlalchemy import or_, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from db.engine import SessionFactory
-from db.models import WebhookEvent
+from db.models import Run, WebhookEvent
 from db.types import utcnow
 from ops.log_context import bind, log_context
 from routing.actions import DispatchAction
+from routing.fields import clip
 
 log = logging.getLogger("hookflow.dispatch")
 
 RPC_TIMEOUT = timedelta(seconds=3)
+BACKOFF_CAP = timedelta(minutes=5)
 ClientProvider = Callable[[], Awaitable[Client]]
+_PERMANENT_STATUSES = (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.OUT_OF_RANGE)
+
+
+class Result(Enum):
+    DONE = "done"
+    RETRY = "retry"  # transient: pending, tried again after a backoff
+    FAILED = "failed"  # for good: Temporal will never take it, or out of attempts / time
+    SKIPPED = "skipped"  # not pending (another dispatcher has it, or it is finished)
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Errors a retry cannot fix: the request itself is refused (id or payload too long,
+    invalid argument), or the stored plan cannot even be encoded."""
+    if isinstance(exc, RPCError):
+        if exc.status in _PERMANENT_STATUSES:
+            return True
+        # gRPC's own message-size limit ("larger than max"): the same request never fits.
+        return exc.status == RPCStatusCode.RESOURCE_EXHAUSTED and "larger than max" in str(exc)
+    return isinstance(exc, TypeError | ValueError | KeyError)
+
+
+def backoff(attempts: int, interval: float) -> timedelta:
+    """interval × 2^(attempts-1), at most BACKOFF_CAP."""
+    seconds = interval * 2 ** min(max(attempts - 1, 0), 20)
+    return min(timedelta(seconds=seconds), BACKOFF_CAP)
 
 
 async def run_action(client: Client, action: DispatchAction, task_queue: str) -> None:
@@ -74,18 +106,25 @@ class Dispatcher:
 
     def __init__(
         self, *, sessions: SessionFactory, client: ClientProvider, task_queue: str,
-        interval: float = 2.0, on_attempt: Callable[[bool], None] | None = None,
+        interval: float = 2.0, max_attempts: int = 50, max_age: timedelta = timedelta(days=3),
+        concurrency: int = 8, on_attempt: Callable[[bool], None] | None = None,
     ) -> None:
         self._on_attempt = on_attempt or (lambda ok: None)  # metrics: started | failed
         self._sessions = sessions
         self._client = client
         self._task_queue = task_queue
         self._interval = interval
+        self._max_attempts = max_attempts
+        self._max_age = max_age
+        self._concurrency = concurrency
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
 
     async def dispatch(self, event_id: uuid.UUID) -> bool:
         """Try to finish one delivery's plan; True when everything went through."""
+        return await self.attempt(event_id) == Result.DONE
+
+    async def attempt(self, event_id: uuid.UUID) -> Result:
         async with self._sessions() as session:
             query = select(WebhookEvent).where(WebhookEvent.id == event_id)
             if session.bind.dialect.name == "postgresql":
@@ -94,30 +133,58 @@ class Dispatcher:
             row = (await session.exec(query)).first()
             bind(delivery_id=row.delivery_id if row else None)
             if row is None or row.dispatch_status != "pending":
-                return row is not None and row.dispatch_status == "dispatched"
-            plan = [DispatchAction.from_json(a) for a in row.dispatch_plan]
+                done = row is not None and row.dispatch_status == "dispatched"
+                return Result.DONE if done else Result.SKIPPED
             row.dispatch_attempts += 1
+            plan: list[DispatchAction] = []
             try:
+                plan = [DispatchAction.from_json(a) for a in row.dispatch_plan]
                 client = await self._client()
                 while row.dispatch_progress < len(plan):
                     await run_action(client, plan[row.dispatch_progress], self._task_queue)
                     row.dispatch_progress += 1
-            except Exception as exc:  # noqa: BLE001 - any failure leaves it pending for retry
-                row.error = f"dispatch failed: {type(exc).__name__}: {exc}"[:2000]
-                log.warning("delivery %s: dispatch failed (attempt %d): %s",
-                            row.delivery_id, row.dispatch_attempts, exc)
+            except Exception as exc:  # noqa: BLE001 - classified: retried later or failed
                 self._on_attempt(False)
-                session.add(row)
-                await session.commit()
-                return False
+                return await self._attempt_failed(session, row, plan, exc)
             row.dispatch_status = "dispatched"
             row.dispatched_at = utcnow()
+            row.next_attempt_at = None
             row.error = None
             session.add(row)
             await session.commit()
             log.info("delivery %s: started %s", row.delivery_id, row.workflow_ids)
             self._on_attempt(True)
-            return True
+            return Result.DONE
+
+    async def _attempt_failed(
+        self, session: AsyncSession, row: WebhookEvent, plan: list[DispatchAction],
+        exc: Exception,
+    ) -> Result:
+        reason = clip(f"{type(exc).__name__}: {exc}", 1900)
+        now = utcnow()
+        age = now - row.processed_at.replace(tzinfo=UTC)
+        if is_permanent(exc):
+            why = "Temporal refused it"
+        elif row.dispatch_attempts >= self._max_attempts:
+            why = f"gave up after {row.dispatch_attempts} attempts"
+        elif age >= self._max_age:
+            why = f"gave up after {age} (DISPATCH_MAX_AGE)"
+        else:
+            row.error = f"dispatch failed (attempt {row.dispatch_attempts}): {reason}"
+            row.next_attempt_at = now + backoff(row.dispatch_attempts, self._interval)
+            log.warning("delivery %s: dispatch failed (attempt %d): %s",
+                        row.delivery_id, row.dispatch_attempts, reason)
+            session.add(row)
+            await session.commit()
+            return Result.RETRY
+        row.dispatch_status = "failed"
+        row.next_attempt_at = None
+        row.error = f"dispatch failed for good ({why}): {reason}"
+        session.add(row)
+        await _fail_unstarted_runs(session, plan[row.dispatch_progress:], row.error)
+        await session.commit()
+        log.error("delivery %s: %s", row.delivery_id, row.error)
+        return Result.FAILED
 
     def wake(self) -> None:
         self._wake.set()
@@ -125,6 +192,12 @@ class Dispatcher:
     def dispatch_soon(self, event_id: uuid.UUID, timeout: float) -> None:
         """Start a recorded delivery's plan after the reply has gone out (GitHub waits for
         nobody); if it cannot finish within `timeout`, the loop takes over."""
+
+        if len(self._inflight) >= self._concurrency:
+            # Each attempt holds a pooled connection while it waits on Temporal: when Temporal
+            # is slow or down, unbounded inline attempts would starve ingest of connections.
+            self.wake()
+            return
 
         async def attempt() -> None:
             try:
@@ -139,32 +212,60 @@ class Dispatcher:
         task.add_done_callback(self._inflight.discard)
 
     async def pending_ids(self, limit: int = 100) -> list[uuid.UUID]:
+        """Pending deliveries whose backoff has passed, least-tried first."""
         async with self._sessions() as session:
             query = (
                 select(WebhookEvent.id)
                 .where(WebhookEvent.dispatch_status == "pending")
+                .where(or_(col(WebhookEvent.next_attempt_at).is_(None),
+                           col(WebhookEvent.next_attempt_at) <= utcnow()))
                 .order_by(col(WebhookEvent.dispatch_attempts), col(WebhookEvent.processed_at))
                 .limit(limit)
             )
             return list((await session.exec(query)).all())
 
-    async def run_once(self) -> int:
-        done = 0
-        for event_id in await self.pending_ids():
-            with log_context(delivery_id=None):  # each row's id stays on its own lines
-                started = await self.dispatch(event_id)
-            if started:
-                done += 1
-            else:
-                break  # Temporal is likely down; the least-tried rows go first next tick
-        return done
+    async def run_once(self, limit: int = 100) -> int:
+        """One pass over due deliveries; returns how many were looked at."""
+        ids = await self.pending_ids(limit)
+        if not ids:
+            return 0
+        # One probe first: while Temporal is down, one attempt per tick is enough.
+        if await self.attempt(ids[0]) == Result.RETRY:
+            return 0
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def one(event_id: uuid.UUID) -> Result:
+            async with gate:
+                with log_context(delivery_id=None):  # each row's id stays on its own lines
+                    return await self.attempt(event_id)
+
+        await asyncio.gather(*(one(i) for i in ids[1:]))
+        return len(ids)
 
     async def run_forever(self) -> None:
         while True:
+            looked_at = 0
             try:
-                await self.run_once()
+                looked_at = await self.run_once()
             except Exception:  # noqa: BLE001 - e.g. database down; keep the loop alive
                 log.warning("dispatcher tick failed", exc_info=True)
+            if looked_at >= 100:
+                continue  # a backlog (e.g. after an outage): no pause between batches
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
             self._wake.clear()
+
+
+async def _fail_unstarted_runs(
+    session: AsyncSession, actions: list[DispatchAction], error: str
+) -> None:
+    """A run whose workflow never started is FAILED, so it no longer blocks its issue."""
+    ids = [a.workflow_id for a in actions if a.kind == "start" and a.workflow == "RunWorkflow"]
+    if not ids:
+        return
+    await session.exec(  # type: ignore[call-overload]
+        update(Run)
+        .where(col(Run.workflow_id).in_(ids), col(Run.status) == "RECEIVED")
+        .values(status="FAILED", error=error, finished_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC))
+    )

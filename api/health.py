@@ -6,9 +6,11 @@ import asyncio
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import func, text
+from sqlmodel import col, select
 
 from api.deps import AppStateDep
+from db.models import WebhookEvent
 
 router = APIRouter(tags=["health"])
 
@@ -21,12 +23,14 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(state: AppStateDep) -> JSONResponse:
-    """The database and Temporal are reachable."""
+    """The database and Temporal are reachable; `deliveries` counts pending and failed ones."""
     checks: dict[str, str] = {}
+    deliveries: dict[str, int] = {}
     try:
         async with asyncio.timeout(3):
             async with state.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
+            deliveries = await _delivery_counts(state)
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["database"] = f"unavailable: {type(exc).__name__}"
@@ -37,7 +41,20 @@ async def readyz(state: AppStateDep) -> JSONResponse:
     except Exception as exc:  # noqa: BLE001
         checks["temporal"] = f"unavailable: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
+    # Failed deliveries do not make the service unready: they need an operator, not a restart.
     return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks},
+        {"status": "ready" if ready else "unavailable", "checks": checks,
+         "deliveries": deliveries},
         status_code=200 if ready else 503,
     )
+
+
+async def _delivery_counts(state: AppStateDep) -> dict[str, int]:
+    query = (
+        select(WebhookEvent.dispatch_status, func.count())
+        .where(col(WebhookEvent.dispatch_status).in_(("pending", "failed")))
+        .group_by(col(WebhookEvent.dispatch_status))
+    )
+    async with state.sessions() as session:
+        counts = {status: int(n) for status, n in (await session.exec(query)).all()}
+    return {"pending": counts.get("pending", 0), "failed": counts.get("failed", 0)}

@@ -17,9 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.engine import SessionFactory
 from db.models import ACTIVE_RUN_STATUSES, Run, WebhookEvent
 from db.types import utcnow
+from routing import fields as f
 from routing.ai_run import accepted_body
 from routing.decision import Delivery, RouteDecision, RoutingConfig
 from routing.router import route
+from routing.workflow_ids import key_hash
 
 log = logging.getLogger("hookflow.ingest")
 
@@ -34,20 +36,29 @@ class Outcome:
 
 
 def _clip(value: str | None, size: int = 100) -> str | None:
-    return value[:size] if value else value
+    """A column value: cleaned, and cut with a hash of the whole when too long."""
+    return f.fit(value, size) if value else value
+
+
+def dedupe_key(hook_id: str, delivery_id: str) -> str:
+    """A fixed-size key of the exact (hook id, delivery id): long ids never merge by prefix."""
+    return key_hash(hook_id, delivery_id)
 
 
 async def record_rejected(
     sessions: SessionFactory, *, event: str | None, delivery_id: str | None,
     hook_id: str | None, status_code: int, reason: str, body_size: int,
     signature_valid: bool = False, payload: dict[str, Any] | None = None,
+    payload_raw: bytes | None = None,
 ) -> Outcome:
     """Record a delivery we refuse. Unauthenticated ones keep no payload (bounded rows)."""
+    reason = f.clip(reason, 500)
     body = {"status": "rejected", "reason": reason}
     async with sessions() as session:
         session.add(WebhookEvent(
             event_type=_clip(event) or "unknown",
             payload=payload or {},
+            payload_raw=payload_raw,
             signature_valid=signature_valid,
             processed_at=utcnow().replace(tzinfo=None),
             delivery_id=_clip(delivery_id),
@@ -103,27 +114,42 @@ def _insert_statement(insert: Any) -> Any:
 _INSERTS = {"postgresql": _insert_statement(pg_insert), "sqlite": _insert_statement(sqlite_insert)}
 
 
+def safe_route(delivery: Delivery, config: RoutingConfig, key: str) -> RouteDecision:
+    """Routing is total by construction; should a handler still raise, the delivery is
+    recorded as `failed` (visible and retryable) instead of answering 5xx and losing it."""
+    try:
+        return route(delivery, config, key)
+    except Exception as exc:  # noqa: BLE001 - a routing bug must not lose the delivery
+        log.exception("delivery %s: routing raised", delivery.short_id)
+        return RouteDecision(
+            "failed",
+            {"status": "ignored", "reason": "could not be routed; recorded for replay"},
+            error=f.clip(f"routing failed: {type(exc).__name__}: {exc}", 2000),
+        )
+
+
 async def ingest(
     sessions: SessionFactory, *, delivery: Delivery, config: RoutingConfig, body_size: int,
+    payload_raw: bytes | None = None,
 ) -> Outcome:
     """Dedupe, route and record an authenticated, parsed delivery."""
-    dedupe_key = f"{delivery.hook_id}:{delivery.delivery_id}"
+    key = dedupe_key(delivery.hook_id, delivery.delivery_id)
     # No look-up first: the insert itself detects a redelivery (one round trip fewer).
-    decision = route(delivery, config, dedupe_key)
+    decision = safe_route(delivery, config, key)
     for attempt in range(3):
         try:
-            return await _record(sessions, delivery, decision, dedupe_key, body_size)
+            return await _record(sessions, delivery, decision, key, body_size, payload_raw)
         except IntegrityError:
             # Another delivery for the same issue created its run first: attach to it.
             if attempt == 2:
                 raise
-            log.info("delivery %s: run insert raced, retrying", delivery.delivery_id)
+            log.info("delivery %s: run insert raced, retrying", delivery.short_id)
     raise AssertionError("unreachable")
 
 
 async def _record(
     sessions: SessionFactory, delivery: Delivery, decision: RouteDecision, dedupe_key: str,
-    body_size: int,
+    body_size: int, payload_raw: bytes | None,
 ) -> Outcome:
     actions = list(decision.actions)
     response = dict(decision.response)
@@ -142,11 +168,12 @@ async def _record(
             "id": event_id,
             "event_type": _clip(delivery.event) or "unknown",
             "payload": delivery.payload,
+            "payload_raw": payload_raw,
             "signature_valid": True,
             "processed_at": utcnow().replace(tzinfo=None),
             "delivery_id": _clip(delivery.delivery_id),
             "hook_id": _clip(delivery.hook_id),
-            "dedupe_key": dedupe_key[:220],
+            "dedupe_key": dedupe_key,
             "action": _clip(delivery.action),
             "repo": _clip(delivery.repo, 200),
             "body_size": body_size,
@@ -157,13 +184,15 @@ async def _record(
             "dispatch_attempts": 0,
             "workflow_ids": [a.workflow_id for a in actions],
             "response": response,
+            "error": decision.error,
         }
         inserted = await _insert_event(session, values)
         if not inserted:
             await session.rollback()
             row = await _existing(session, dedupe_key)
-            assert row is not None
-            log.info("delivery %s: redelivery, answering the first outcome", delivery.delivery_id)
+            if row is None:  # the first copy was deleted in between (retention): try again
+                raise IntegrityError("redelivery row vanished", None, ValueError())
+            log.info("delivery %s: redelivery, answering the first outcome", delivery.short_id)
             return _replay(row)
         if new_run is not None:
             session.add(Run(
@@ -175,12 +204,12 @@ async def _record(
                 mode="code",
                 status="RECEIVED",
                 workflow_id=new_run.workflow_id,
-                delivery_id=_clip(delivery.delivery_id),
+                delivery_id=delivery.short_id,
                 clone_url=new_run.clone_url,
                 branch=new_run.branch,
             ))
         await session.commit()
-    log.info("delivery %s: %s %s", delivery.delivery_id, delivery.event,
+    log.info("delivery %s: %s %s", delivery.short_id, _clip(delivery.event),
              json.dumps(response, default=str)[:300])
     return Outcome(200, response, event_id, pending)
 

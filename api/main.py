@@ -9,21 +9,32 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from temporalio.client import Client
 
-from api import deliveries, health, metrics, notifications, run_actions, runs, tasks, webhooks
+from api import (
+    deliveries,
+    delivery_retry,
+    health,
+    metrics,
+    notifications,
+    run_actions,
+    runs,
+    tasks,
+    webhooks,
+)
 from api.deps import AppState
 from api.dispatcher import Dispatcher
 from api.instruments import ApiMetrics
+from api.outage import is_outage
 from api.rejected_cap import RejectedCap
 from db.engine import make_engine, make_session_factory
 from ops.logs import configure_logging
 from ops.temporal_connect import connect_temporal
 from routing.decision import RoutingConfig
 from routing.notifications import validate_priority_overrides
-from settings import ConfigError, Settings, load_settings
+from settings import ConfigError, Settings, load_settings, parse_duration
 
 log = logging.getLogger("hookflow.api")
 
@@ -63,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dispatcher = Dispatcher(
             sessions=sessions, client=client, task_queue=conf.temporal_task_queue,
             interval=conf.dispatch_interval_seconds, on_attempt=api_metrics.dispatch_attempt,
+            max_attempts=conf.dispatch_max_attempts,
+            max_age=parse_duration(conf.dispatch_max_age),
         )
         app.state.hookflow = AppState(
             settings=conf, engine=engine, sessions=sessions, temporal=temporal,
@@ -82,12 +95,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="hookflow", version="0.1.0", lifespan=lifespan)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(PoolTimeout)
-    @app.exception_handler(DBAPIError)
-    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    @app.exception_handler(StatementError)
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
         # Never a 2xx for a delivery that was not recorded: GitHub shows the failure and the
-        # delivery can be redelivered.
+        # delivery can be redelivered. 503 only when the database is really unreachable.
+        if is_outage(exc):
+            log.error("database unavailable: %s", type(exc).__name__)
+            return JSONResponse(
+                {"status": "error", "reason": "database unavailable"}, status_code=503
+            )
+        log.error("database refused a statement: %s", type(exc).__name__, exc_info=exc)
+        return JSONResponse({"status": "error", "reason": "internal error"}, status_code=500)
+
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(ConnectionError)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable: %s", type(exc).__name__)
         return JSONResponse(
             {"status": "error", "reason": "database unavailable"}, status_code=503
@@ -101,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(tasks.router)
     app.include_router(deliveries.router)
+    app.include_router(delivery_retry.router)
     return app
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from api.deps import SessionDep, TokenDep
+from api.query import Filter, Limit, Offset
 from db.models import Notification
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"], dependencies=[TokenDep])
@@ -54,12 +55,12 @@ class NotificationsPublic(BaseModel):
 @router.get("", response_model=NotificationsPublic)
 async def list_notifications(
     session: SessionDep,
-    type: str | None = None,  # noqa: A002 - the public filter name
-    priority: str | None = None,
-    repo: str | None = None,
-    delivery_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    type: Filter = None,  # noqa: A002 - the public filter name
+    priority: Filter = None,
+    repo: Filter = None,
+    delivery_id: Filter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> NotificationsPublic:
     """List notifications, newest first, filtered by type, priority, repo and delivery id."""
     filters = []

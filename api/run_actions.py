@@ -18,6 +18,7 @@ from api.dispatcher import run_action
 from db.models import ACTIVE_RUN_STATUSES, Run
 from routing.ai_run import run_branch, run_workflow_id, start_run_action
 from routing.decision import NewRun
+from routing.fields import INT32_MAX, REPO_PATTERN
 from workflows.run import SIGNALS, RunWorkflow
 
 log = logging.getLogger("hookflow.run_actions")
@@ -29,8 +30,8 @@ _SIGNAL_METHODS = {"approve": RunWorkflow.approve, "cancel": RunWorkflow.cancel,
 
 
 class StartRun(BaseModel):
-    repo: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    issueNumber: int = Field(ge=1)
+    repo: str = Field(pattern=REPO_PATTERN)
+    issueNumber: int = Field(ge=1, le=INT32_MAX, strict=True)
     mode: str = "code"
 
 

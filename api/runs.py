@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from api.deps import SessionDep, TokenDep
+from api.query import Filter, Limit, Offset
 from db.models import Run, RunArtifact
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[TokenDep])
@@ -73,10 +73,10 @@ class ArtifactsPublic(BaseModel):
 @router.get("", response_model=RunsPublic)
 async def list_runs(
     session: SessionDep,
-    repo: str | None = None,
-    status: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    repo: Filter = None,
+    status: Filter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> RunsPublic:
     """List runs, newest first, filtered by repo and status."""
     query = select(Run)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -10,12 +9,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, StatementError
 
+from api.decode import decode
 from api.deps import AppStateDep
 from api.ingest import Outcome, ingest, record_rejected
 from api.instruments import delivery_outcome
+from api.outage import is_outage
 from api.signature import verify_signature
 from ops.log_context import log_context
+from routing import fields as f
 from routing.decision import Delivery
 
 log = logging.getLogger("hookflow.webhooks")
@@ -51,8 +54,9 @@ async def handle_delivery(
 ) -> JSONResponse:
     """Every line logged for this delivery carries its id; its outcome and time are counted."""
     started = time.perf_counter()
-    event = request.headers.get("x-github-event")
-    with log_context(delivery_id=request.headers.get("x-github-delivery") or None):
+    event = f.clean(request.headers.get("x-github-event") or "") or None
+    with log_context(delivery_id=f.fit(f.clean(request.headers.get("x-github-delivery") or ""),
+                                       100) or None):
         outcome = await _handle(request, state, secrets=secrets, path_repo=path_repo)
     state.metrics.delivery(
         event, delivery_outcome(outcome.status_code, outcome.body.get("status"),
@@ -67,14 +71,16 @@ async def _handle(
 ) -> Outcome:
     settings = state.settings
     sessions = state.sessions
-    event = request.headers.get("x-github-event")
-    delivery_id = request.headers.get("x-github-delivery") or ""
-    hook_id = request.headers.get("x-github-hook-id") or ""
+    # Header values are untrusted text too: cleaned here, bounded where they are stored.
+    event = f.clean(request.headers.get("x-github-event") or "") or None
+    delivery_id = f.clean(request.headers.get("x-github-delivery") or "")
+    hook_id = f.clean(request.headers.get("x-github-hook-id") or "")
     common: dict[str, Any] = {"event": event, "delivery_id": delivery_id, "hook_id": hook_id}
     try:
         body = await read_body(request, settings.max_body_bytes)
     except BodyTooLarge as exc:
-        log.warning("delivery %s: body over %d bytes refused", delivery_id, settings.max_body_bytes)
+        log.warning("delivery %s: body over %d bytes refused", f.fit(delivery_id, 100),
+                    settings.max_body_bytes)
         return await record_rejected(
             sessions, **common, status_code=413, body_size=exc.size,
             reason=f"payload too large: limit is {settings.max_body_bytes} bytes",
@@ -83,47 +89,54 @@ async def _handle(
     if not verify_signature(body, signature, secrets):
         reason = "missing X-Hub-Signature-256" if not signature else "invalid signature"
         # Never log or store the expected signature: it would let a reader forge deliveries.
-        log.warning("delivery %s: %s", delivery_id, reason)
+        log.warning("delivery %s: %s", f.fit(delivery_id, 100), reason)
         if not state.rejected_cap.allow(request.client.host if request.client else "unknown"):
             state.metrics.rejected_unrecorded.inc()  # over the per-address cap: counted only
             return Outcome(401, {"status": "rejected", "reason": reason})
         return await record_rejected(
             sessions, **common, status_code=401, body_size=len(body), reason=reason,
         )
+    # Authenticated from here on: whatever the body holds, it is recorded.
+    decoded = decode(body)
+    raw = None if decoded.exact else body
     if not event:
         return await record_rejected(
             sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
-            reason="missing X-GitHub-Event header", payload=_raw(body),
+            reason="missing X-GitHub-Event header", payload=decoded.payload, payload_raw=body,
         )
-    try:
-        payload = json.loads(body)
-        if not isinstance(payload, dict):
-            raise ValueError("payload is not a JSON object")
-    except (ValueError, UnicodeDecodeError) as exc:
+    if decoded.error is not None:
         return await record_rejected(
             sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
-            reason=f"malformed JSON: {exc}"[:300], payload=_raw(body),
+            reason=f"malformed JSON: {decoded.error}", payload_raw=body,
         )
-    if path_repo is not None and payload.get("repository", {}).get("full_name") != path_repo:
+    payload = decoded.payload
+    if path_repo is not None and f.get(payload, "repository", "full_name") != path_repo:
         return await record_rejected(
             sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
-            reason=f"payload repository does not match the path ({path_repo})", payload=payload,
+            reason=f"payload repository does not match the path ({path_repo})",
+            payload=payload, payload_raw=raw,
         )
     delivery = Delivery(event=event, payload=payload,
                         delivery_id=delivery_id or str(uuid.uuid4()), hook_id=hook_id)
-    outcome = await ingest(sessions, delivery=delivery, config=state.routing,
-                           body_size=len(body))
+    try:
+        outcome = await ingest(sessions, delivery=delivery, config=state.routing,
+                               body_size=len(body), payload_raw=raw)
+    except (DBAPIError, StatementError) as exc:
+        if is_outage(exc):
+            raise
+        # The database is up but refused this row: keep the body raw rather than lose it.
+        log.exception("delivery %s: could not be stored as routed", delivery.short_id)
+        return await record_rejected(
+            sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
+            reason=f"payload could not be stored: {type(exc.orig or exc).__name__}",
+            payload_raw=body,
+        )
     if outcome.needs_dispatch and outcome.event_id is not None:
         # The row is committed, so the reply need not wait for Temporal.
         state.dispatcher.dispatch_soon(
             outcome.event_id, timeout=settings.dispatch_inline_timeout_seconds
         )
     return outcome
-
-
-def _raw(body: bytes) -> dict[str, Any]:
-    # Authenticated but unusable bodies are kept whole so nothing GitHub sent is lost.
-    return {"_raw": body.decode("utf-8", errors="replace")}
 
 
 @router.post("/api/webhooks/github")

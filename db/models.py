@@ -6,7 +6,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from db.types import JsonColumnType, Timestamp, utcnow
@@ -33,6 +42,9 @@ class WebhookEvent(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     event_type: str = Field(sa_column=Column(String(100), nullable=False))
     payload: dict[str, Any] = Field(sa_column=Column(JsonColumnType, nullable=False))
+    # The body as sent, kept when `payload` is not exactly it (not JSON, not an object, or
+    # holding what JSONB refuses: NUL, lone surrogates, NaN/Infinity, deep nesting).
+    payload_raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     signature_valid: bool = Field(nullable=False)
     # Seed 000 declares TIMESTAMP (no zone); stored as UTC.
     processed_at: datetime = Field(
@@ -52,6 +64,8 @@ class WebhookEvent(SQLModel, table=True):
     )
     dispatch_progress: int = 0
     dispatch_attempts: int = 0
+    # Transient dispatch errors back off exponentially: not retried before this time.
+    next_attempt_at: datetime | None = Field(default=None, sa_column=Column(Timestamp))
     dispatched_at: datetime | None = Field(default=None, sa_column=Column(Timestamp))
     workflow_ids: list[str] = Field(
         default_factory=list, sa_column=Column(JsonColumnType, nullable=False)

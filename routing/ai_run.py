@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from routing import fields as f
 from routing.actions import DispatchAction
 from routing.decision import Delivery, HandlerResult, NewRun, RoutingConfig
+from routing.workflow_ids import run_workflow_id
 
 # Run ids derive from the delivery, so a redelivery (same hook + delivery id) names the same run.
 RUN_NAMESPACE = uuid.UUID("5b0c8f2e-2f8f-4d59-9a53-7b9b1f0c6a11")
@@ -13,11 +15,6 @@ RUN_NAMESPACE = uuid.UUID("5b0c8f2e-2f8f-4d59-9a53-7b9b1f0c6a11")
 
 def run_id_for(dedupe_key: str) -> str:
     return str(uuid.uuid5(RUN_NAMESPACE, dedupe_key))
-
-
-def run_workflow_id(repo: str, issue_number: int, run_id: str) -> str:
-    # No "/" in the id: the Temporal Web UI cannot open workflow ids that contain one.
-    return f"ai-run-{repo.replace('/', '-')}-{issue_number}-{run_id[:8]}"
 
 
 def run_branch(issue_number: int, run_id: str) -> str:
@@ -58,29 +55,27 @@ def route_ai_run(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> 
         return HandlerResult(False, "not an issues event")
     if delivery.action != "labeled":
         return HandlerResult(False, "action is not labeled")
-    label = delivery.payload.get("label") or {}
-    if not isinstance(label, dict) or label.get("name") != config.ai_run_label:
+    if f.get(delivery.payload, "label", "name") != config.ai_run_label:
         return HandlerResult(False, "label is not ai:run")
-    issue = delivery.payload.get("issue") or {}
+    issue = f.obj(delivery.payload.get("issue"))
     repo = delivery.repo
-    number = issue.get("number") if isinstance(issue, dict) else None
-    if not repo or "/" not in repo or not isinstance(number, int):
+    number = f.number(issue.get("number"))
+    if repo is None or number is None:
         return HandlerResult(False, "payload has no repository.full_name or issue.number")
     run_id = run_id_for(dedupe_key)
-    repository = delivery.payload.get("repository") or {}
     new_run = NewRun(
         run_id=run_id,
         workflow_id=run_workflow_id(repo, number, run_id),
         repo=repo,
         issue_number=number,
-        title=str(issue.get("title") or ""),
-        body=issue.get("body") if isinstance(issue.get("body"), str) else None,
-        clone_url=repository.get("clone_url") if isinstance(repository, dict) else None,
+        title=f.text(issue.get("title"), f.TITLE_LIMIT) or "",
+        body=f.text(issue.get("body"), f.BODY_LIMIT),
+        clone_url=f.text(f.get(delivery.payload, "repository", "clone_url")),
         branch=run_branch(number, run_id),
     )
     return HandlerResult(
         True,
-        actions=[start_run_action(new_run, delivery.delivery_id)],
+        actions=[start_run_action(new_run, delivery.short_id)],
         response=accepted_body(run_id, repo, number),
         new_run=new_run,
     )

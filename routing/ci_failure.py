@@ -6,12 +6,12 @@ produce the same ids and the same Markdown for the same inputs.
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from routing.workflow_ids import canonical_repo, ci_failure_workflow_id, key_hash
 
 __all__ = [
     "GITHUB_BODY_LIMIT",
@@ -32,38 +32,10 @@ GITHUB_BODY_LIMIT = 65536  # GitHub answers 422 for issue/comment bodies longer 
 # Fingerprint and workflow id
 # ---------------------------------------------------------------------------------------------
 
-_UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
-_MAX_ID_FIELD = 60
-
-
-def _canonical(repo: str, workflow: str, branch: str) -> tuple[str, str, str]:
-    # GitHub repository names are case-insensitive; workflow names and git branches are not.
-    return repo.strip().lower(), workflow, branch
-
 
 def fingerprint(repo: str, workflow: str, branch: str) -> str:
     """A stable 16-hex-digit key for one (repository, workflow, branch) failure stream."""
-    payload = json.dumps(_canonical(repo, workflow, branch), ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-
-
-def _id_field(value: str) -> str:
-    slug = _UNSAFE_ID_CHARS.sub("-", value)
-    slug = re.sub(r"-{2,}", "-", slug).strip("-.")
-    return slug[:_MAX_ID_FIELD].rstrip("-.") or "_"
-
-
-def ci_failure_workflow_id(repo: str, workflow: str, branch: str) -> str:
-    """``ci-failure-{repo}-{workflow}-{branch}`` as a Temporal workflow id safe for the Web UI.
-
-    Only ``[A-Za-z0-9._-]`` is kept (the Web UI has 404'd on '/', ' ', ':' and '@'), each part
-    is capped in length, and a short hash of the exact inputs is appended: the repository's '/'
-    always has to be replaced and '-' inside names makes the readable part ambiguous
-    (workflow ``a-b`` + branch ``c`` vs ``a`` + ``b-c``), so the hash is what keeps ids distinct.
-    """
-    r, w, b = _canonical(repo, workflow, branch)
-    readable = "-".join(_id_field(part) for part in (r, w, b))
-    return f"ci-failure-{readable}-{fingerprint(repo, workflow, branch)[:10]}"
+    return key_hash(canonical_repo(repo), workflow, branch)[:16]
 
 
 # ---------------------------------------------------------------------------------------------

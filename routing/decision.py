@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from routing import fields as f
 from routing.actions import DispatchAction
 
 
@@ -23,6 +24,8 @@ class RoutingConfig:
 
 @dataclass(frozen=True)
 class Delivery:
+    """A verified delivery; `payload` may hold any JSON value in any field."""
+
     event: str
     payload: dict[str, Any]
     delivery_id: str
@@ -30,14 +33,18 @@ class Delivery:
 
     @property
     def action(self) -> str | None:
-        value = self.payload.get("action")
-        return value if isinstance(value, str) else None
+        return f.text(self.payload.get("action"), 100)
 
     @property
     def repo(self) -> str | None:
-        repo = self.payload.get("repository")
-        name = repo.get("full_name") if isinstance(repo, dict) else None
-        return name if isinstance(name, str) else None
+        """`repository.full_name` when it is a valid owner/name, else None."""
+        return f.repo_name(f.get(self.payload, "repository", "full_name"))
+
+    @property
+    def short_id(self) -> str:
+        """The delivery id as carried in workflow inputs and columns: at most 100 characters
+        (a long one keeps a hash of the whole, so distinct ids stay distinct)."""
+        return f.fit(self.delivery_id, 100)
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,8 @@ class HandlerResult:
 
 @dataclass
 class RouteDecision:
-    status: str  # accepted | ignored
+    status: str  # accepted | ignored | failed
     response: dict[str, Any]
     actions: list[DispatchAction] = field(default_factory=list)
     new_run: NewRun | None = None
+    error: str | None = None

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from routing import fields as f
+
 # Seed 002's PRIORITY_MAP, completed with every row of its event table.
 PRIORITY_MAP: Mapping[str, str] = {
     "workflow_run.failure": "high",
@@ -114,21 +116,19 @@ class _Ctx:
         return normalize_priority(self.priorities.get(rule, PRIORITY_MAP[rule]))
 
 
-def _obj(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+_obj = f.obj
+_str = f.text
+_int = f.integer
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _group(*parts: str) -> str:
+    # notifications.group_key is varchar(300); a long one keeps a hash of the whole.
+    return f.fit("|".join(parts), 300)
 
 
 def _first_line(text: Any, limit: int = 120) -> str:
     line = text.strip().splitlines()[0] if isinstance(text, str) and text.strip() else ""
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return f.clip(line, limit)
 
 
 def _compact(summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -144,15 +144,11 @@ def _one(notification: Notification) -> Classification:
 
 
 def _pr_numbers(items: Any) -> list[int]:
-    if not isinstance(items, list):
-        return []
-    return [n for n in (_int(_obj(pr).get("number")) for pr in items) if n is not None]
+    return [n for n in (f.number(_obj(pr).get("number")) for pr in f.items(items)) if n]
 
 
 def _names(items: Any, key: str) -> list[str]:
-    if not isinstance(items, list):
-        return []
-    return [name for name in (_str(_obj(item).get(key)) for item in items) if name]
+    return [name for name in (_str(_obj(item).get(key), 200) for item in f.items(items)) if name]
 
 
 def _workflow_run(c: _Ctx) -> Classification:
@@ -206,7 +202,7 @@ def _workflow_run(c: _Ctx) -> Classification:
             pr_number=prs[0] if len(prs) == 1 else None,
             conclusion=conclusion,
             occurred_at=_str(run.get("updated_at")),
-            group_key=f"{c.repo}|{name}|{branch or ''}",
+            group_key=_group(c.repo, name, branch or ""),
             payload_summary=_compact(summary),
         )
     )
@@ -259,7 +255,7 @@ def _check_run(c: _Ctx) -> Classification:
             pr_number=prs[0] if len(prs) == 1 else None,
             conclusion=conclusion,
             occurred_at=_str(check.get("completed_at")),
-            group_key=f"{c.repo}|{name}|{branch or ''}",
+            group_key=_group(c.repo, name, branch or ""),
             payload_summary=_compact(summary),
         )
     )
@@ -269,7 +265,7 @@ def _pull_request(c: _Ctx) -> Classification:
     pr = _obj(c.payload.get("pull_request"))
     if not pr:
         return _ignore("pull_request payload has no pull_request object")
-    number = _int(pr.get("number")) or _int(c.payload.get("number"))
+    number = f.number(pr.get("number")) or f.number(c.payload.get("number"))
     if c.action == "opened":
         rule, ntype, verb = "pull_request.opened", "pr_created", "opened"
     elif c.action == "closed" and pr.get("merged") is True:
@@ -315,7 +311,7 @@ def _pull_request(c: _Ctx) -> Classification:
             sender=c.sender,
             pr_number=number,
             occurred_at=_str(pr.get("merged_at") if verb == "merged" else pr.get("created_at")),
-            group_key=f"{c.repo}|pr|{number}",
+            group_key=_group(c.repo, "pr", str(number)),
             payload_summary=_compact(summary),
         )
     )
@@ -330,7 +326,7 @@ def _issues(c: _Ctx) -> Classification:
         return _ignore(f"issue label {label!r} is not {c.blocked_label!r}")
     if not issue:
         return _ignore("issues payload has no issue object")
-    number = _int(issue.get("number"))
+    number = f.number(issue.get("number"))
     issue_title = _first_line(issue.get("title"))
     title = f"Task blocked: #{number} {issue_title}"
     labels = _names(issue.get("labels"), "name")
@@ -358,7 +354,7 @@ def _issues(c: _Ctx) -> Classification:
             sender=c.sender,
             issue_number=number,
             occurred_at=_str(issue.get("updated_at")),
-            group_key=f"{c.repo}|issue|{number}",
+            group_key=_group(c.repo, "issue", str(number)),
             payload_summary=_compact(summary),
         )
     )
@@ -410,7 +406,7 @@ def _push(c: _Ctx) -> Classification:
             head_sha=after,
             sender=c.sender,
             occurred_at=_str(head.get("timestamp")),
-            group_key=f"{c.repo}|push|{branch}",
+            group_key=_group(c.repo, "push", branch),
             payload_summary=_compact(summary),
         )
     )
@@ -442,15 +438,15 @@ def classify(
         return _ignore(f"event {event!r} is not handled")
     if not isinstance(payload, Mapping):
         return _ignore(f"{event} payload is not a JSON object")
-    repo = _str(_obj(payload.get("repository")).get("full_name"))
+    repo = f.repo_name(_obj(payload.get("repository")).get("full_name"))
     if repo is None:
         return _ignore(f"{event} payload has no repository.full_name")
     ctx = _Ctx(
         event=event,
         payload=payload,
         repo=repo,
-        action=_str(payload.get("action")),
-        sender=_str(_obj(payload.get("sender")).get("login")),
+        action=_str(payload.get("action"), 100),
+        sender=f.login(payload.get("sender")),
         watched_branches=watched_branches,
         priorities=priority_overrides,
         blocked_label=blocked_label,

@@ -13,6 +13,7 @@ from typing import Any
 from routing.actions import DispatchAction
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 from routing.notifications import Notification, classify
+from routing.workflow_ids import group_workflow_id, notification_key, notification_workflow_id
 
 NOTIFICATION_WORKFLOW = "NotificationWorkflow"
 GROUP_WORKFLOW = "NotificationGroupWorkflow"
@@ -28,13 +29,8 @@ def notification_memo(notification: Mapping[str, Any]) -> dict[str, Any]:
     return {key: notification.get(key) for key in ("repo", "type", "priority")}
 
 
-def notification_workflow_id(delivery_id: str, index: int) -> str:
-    return f"notify-{delivery_id}-{index}"
-
-
-def group_workflow_id(kind: str, repo: str, workflow: str, branch: str) -> str:
-    prefix = "notify-ci" if kind == "workflow_run" else "notify-check"
-    return f"{prefix}-{repo}-{workflow}-{branch}"
+__all__ = ["group_workflow_id", "notification_memo", "notification_workflow_id",
+           "route_notifications"]
 
 
 def _group_action(n: Notification, delivery_id: str, index: int) -> DispatchAction:
@@ -47,7 +43,7 @@ def _group_action(n: Notification, delivery_id: str, index: int) -> DispatchActi
         arg={"group_key": n.group_key, "kind": n.event, "repo": n.repo, "workflow": workflow,
              "branch": branch},
         signal=GROUP_SIGNAL,
-        signal_arg={"key": f"{delivery_id}-{index}", "notification": n.to_dict(),
+        signal_arg={"key": notification_key(delivery_id, index), "notification": n.to_dict(),
                     "delivery_id": delivery_id},
         memo={"repo": n.repo, "group": n.group_key},
     )
@@ -84,8 +80,8 @@ def route_notifications(
         if n.type in SENT_ELSEWHERE:
             continue
         if n.type in GROUPED_TYPES:
-            actions.append(_group_action(n, delivery.delivery_id, index))
+            actions.append(_group_action(n, delivery.short_id, index))
         else:
-            actions.append(_start_action(n, delivery.delivery_id, index))
+            actions.append(_start_action(n, delivery.short_id, index))
     listed = [{"type": n.type, "priority": n.priority} for n in result.notifications]
     return HandlerResult(True, actions=actions, response={"notifications": listed})

@@ -22,6 +22,7 @@ from api.dispatcher import run_action
 from db.engine import SessionFactory
 from db.models import Notification, WebhookEvent
 from routing.actions import DispatchAction
+from routing.workflow_ids import group_workflow_id, notification_workflow_id
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
@@ -93,7 +94,7 @@ def ci() -> str:
 
 
 def group_id(name: str, branch: str = "main") -> str:
-    return f"notify-ci-acme/widgets-{name}-{branch}"
+    return group_workflow_id("workflow_run", "acme/widgets", name, branch)
 
 
 def workflow_run(conclusion: str, *, run_id: int, name: str, sha: str | None = None,
@@ -116,9 +117,9 @@ async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
     body = response.json()
     assert body["status"] == "accepted"
     assert body["notifications"] == [{"type": "pr_created", "priority": "medium"}]
-    assert body["workflowIds"] == [f"notify-{delivery}-0"]
+    assert body["workflowIds"] == [notification_workflow_id(delivery, 0)]
 
-    result = await finish(temporal_client, f"notify-{delivery}-0")
+    result = await finish(temporal_client, notification_workflow_id(delivery, 0))
     assert result["sinks"] == {"logfile": "sent", "aimaestro": "sent", "chat": "sent"}
     [message] = maestro.messages
     assert message["priority"] == "normal" and message["to"] == settings.aimaestro_to
@@ -136,7 +137,7 @@ async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
     [row] = await rows(sessions)
     assert (row.type, row.priority, row.repo, row.event) == (
         "pr_created", "medium", "acme/widgets", "pull_request")
-    assert row.delivery_id == delivery and row.workflow_id == f"notify-{delivery}-0"
+    assert row.delivery_id == delivery and row.workflow_id == notification_workflow_id(delivery, 0)
     assert {k: (v["status"], v["attempts"]) for k, v in row.sink_status.items()} == {
         "logfile": ("sent", 1), "aimaestro": ("sent", 1), "chat": ("sent", 1)}
 
@@ -148,7 +149,7 @@ async def test_sink_failing_three_times_then_201_gets_exactly_one_message(
     maestro.fail_next(3, 500)
     delivery = str(uuid.uuid4())
     await deliver(api, "pull_request", load_fixture(PR_MERGED), delivery=delivery)
-    result = await finish(temporal_client, f"notify-{delivery}-0")
+    result = await finish(temporal_client, notification_workflow_id(delivery, 0))
     assert result["sinks"]["aimaestro"] == "sent"
     assert len(maestro.attempts) == 4
     assert len(maestro.messages) == 1
@@ -227,7 +228,7 @@ async def test_redelivered_event_sends_nothing_new(
 ) -> None:
     delivery = str(uuid.uuid4())
     first = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
-    await finish(temporal_client, f"notify-{delivery}-0")
+    await finish(temporal_client, notification_workflow_id(delivery, 0))
     again = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
     assert again.json() == first.json()
     # A dispatcher replaying the recorded plan (e.g. after a crash) starts nothing either.
@@ -399,7 +400,7 @@ async def test_get_notifications_filters_paginates_and_requires_token(
                            ("push", PUSH_MAIN)):
         delivery = str(uuid.uuid4())
         await deliver(api, event, load_fixture(fixture), delivery=delivery)
-        await finish(temporal_client, f"notify-{delivery}-0")
+        await finish(temporal_client, notification_workflow_id(delivery, 0))
         ids[fixture] = delivery
 
     assert (await api.get("/api/notifications")).status_code == 401
@@ -434,7 +435,7 @@ async def test_group_event_replayed_after_group_ended_sends_nothing_new(
     check["check_run"]["name"] = ci
     check["check_run"]["head_sha"] = "1" * 40
     await deliver(api, "check_run", check)
-    group = f"notify-check-acme/widgets-{ci}-feature/retry"
+    group = group_workflow_id("check_run", "acme/widgets", ci, "feature/retry")
     await finish(temporal_client, group)  # a check group sends its batch and ends
     await eventually(lambda: maestro.messages, what="the check failure message")
     async with sessions() as session:
@@ -476,7 +477,7 @@ async def test_slack_format_posts_text_and_unset_aimaestro_url_disables_that_sin
 ) -> None:
     delivery = str(uuid.uuid4())
     await deliver(api, "push", load_fixture(PUSH_MAIN), delivery=delivery)
-    result = await finish(temporal_client, f"notify-{delivery}-0")
+    result = await finish(temporal_client, notification_workflow_id(delivery, 0))
     assert result["sinks"] == {"logfile": "sent", "chat": "sent"}
     [body] = chat.bodies
     assert set(body) == {"text"} and body["text"].startswith("[LOW] generic acme/widgets:")

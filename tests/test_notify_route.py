@@ -25,19 +25,20 @@ def delivery(event: str, payload: dict[str, Any], delivery_id: str = "d-1") -> D
     ("event", "fixture", "kind", "workflow", "workflow_id", "listed"),
     [
         ("pull_request", "pull_request.opened.json", "start", "NotificationWorkflow",
-         "notify-d-1-0", ("pr_created", "medium")),
+         "notify-d-1-0-f0d4e3db85", ("pr_created", "medium")),
         ("pull_request", "pull_request.merged.json", "start", "NotificationWorkflow",
-         "notify-d-1-0", ("pr_merged", "low")),
-        ("push", "push.main.json", "start", "NotificationWorkflow", "notify-d-1-0",
+         "notify-d-1-0-f0d4e3db85", ("pr_merged", "low")),
+        ("push", "push.main.json", "start", "NotificationWorkflow", "notify-d-1-0-f0d4e3db85",
          ("generic", "low")),
         ("workflow_run", "workflow_run.failure.json", "signal_with_start",
-         "NotificationGroupWorkflow", "notify-ci-acme/widgets-CI Tests-main",
+         "NotificationGroupWorkflow", "notify-ci-acme-widgets-CI-Tests-main-74d5faa408",
          ("ci_failure", "high")),
         ("workflow_run", "workflow_run.success.json", "signal_with_start",
-         "NotificationGroupWorkflow", "notify-ci-acme/widgets-CI Tests-main",
+         "NotificationGroupWorkflow", "notify-ci-acme-widgets-CI-Tests-main-74d5faa408",
          ("ci_success", "low")),
         ("check_run", "check_run.failure.json", "signal_with_start",
-         "NotificationGroupWorkflow", "notify-check-acme/widgets-test (3.11)-feature/retry",
+         "NotificationGroupWorkflow",
+         "notify-check-acme-widgets-test-3.11-feature-retry-d8d76fdbf3",
          ("ci_failure", "medium")),
     ],
 )
@@ -53,7 +54,7 @@ def test_route_notifications_plans_one_workflow_per_notification(
     assert result.response == {"notifications": [{"type": listed[0], "priority": listed[1]}]}
     if kind == "signal_with_start":
         assert action.signal == "event"
-        assert action.signal_arg is not None and action.signal_arg["key"] == "d-1-0"
+        assert action.signal_arg is not None and action.signal_arg["key"] == "d-1-0-f0d4e3db85"
         assert action.signal_arg["notification"]["type"] == listed[0]
     else:
         assert action.arg["delivery_id"] == "d-1"

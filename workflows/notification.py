@@ -1,8 +1,9 @@
 """NotificationWorkflow: deliver one notification to every configured sink, durably.
 
 Start it with a `NotificationInput` (as a child workflow or from routing); its workflow id is
-the business key (`notify-{delivery_id}-{index}`), so a redelivery or a replayed dispatch never
-sends twice. Sinks are independent activities with their own retries and backoff.
+the business key (`routing.workflow_ids.notification_workflow_id`), so a redelivery or a
+replayed dispatch never sends twice. Sinks are independent activities with their own retries
+and backoff.
 """
 
 from __future__ import annotations
@@ -64,11 +65,6 @@ class NotificationInput:
 class NotificationResult:
     key: str
     sinks: dict[str, str] = field(default_factory=dict)  # sink -> sent | failed
-
-
-def notification_workflow_id(delivery_id: str, index: int = 0) -> str:
-    """The business key of the index-th notification of a delivery."""
-    return f"notify-{delivery_id}-{index}"
 
 
 @workflow.defn(name=WORKFLOW_NAME)

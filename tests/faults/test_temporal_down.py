@@ -1,0 +1,59 @@
+"""Temporal down for 60 s while 1,000 deliveries arrive: all answered 2xx and recorded, and all
+started within 30 s of Temporal's return."""
+
+from __future__ import annotations
+
+import asyncio
+
+from api.main import create_app
+from db.engine import SessionFactory
+from settings import Settings
+from tests.conftest import _serve
+from tests.faults.stack import Stream, check_recorded, stored
+from tests.test_temporal_outage import DevServer, connect, dev_server  # noqa: F401
+from tests.waiting import eventually
+
+DELIVERIES = 1000
+OUTAGE_SECONDS = 60
+
+
+async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
+    dev_server: DevServer, settings: Settings, sessions: SessionFactory,  # noqa: F811
+) -> None:
+    client = await connect(dev_server.address)
+    conf = settings.model_copy(update={"temporal_address": dev_server.address,
+                                       "dispatch_inline_timeout_seconds": 1.0})
+    stream = Stream()
+    loop = asyncio.get_running_loop()
+    async for api in _serve(create_app(conf)):
+        await asyncio.to_thread(dev_server.stop)
+        down_at = loop.time()
+        await stream.run(api, rate=DELIVERIES / (OUTAGE_SECONDS - 10), seconds=OUTAGE_SECONDS - 10)
+        sent_in = loop.time() - down_at
+        await asyncio.sleep(max(0.0, OUTAGE_SECONDS - (loop.time() - down_at)))
+        _, during = await stored(sessions)
+
+        dev_server.start()
+        client = await connect(dev_server.address)
+        back_at = loop.time()
+
+        async def all_started() -> bool:
+            return (await stored(sessions))[1].get("pending", 0) == 0
+
+        await eventually(all_started, within=30, what="every delivery started")
+        took = loop.time() - back_at
+    keys, statuses = await stored(sessions)
+    figures = check_recorded(stream, keys)
+    query = f"TaskQueue = '{conf.temporal_task_queue}'"
+
+    async def counted() -> int | None:
+        count = (await client.count_workflows(query)).count
+        return count if count >= figures["rows"] else None
+
+    workflows = await eventually(counted, within=15, what="visibility caught up")
+    print(f"Temporal down {OUTAGE_SECONDS} s: {figures}, sent in {sent_in:.0f} s, pending "
+          f"during the outage {during.get('pending', 0)}, all started {took:.1f} s after "
+          f"Temporal returned, workflows {workflows}")
+    assert figures["sent"] >= DELIVERIES - 20 and figures["2xx"] == figures["sent"]
+    assert during.get("pending", 0) == figures["rows"]
+    assert statuses == {"dispatched": figures["rows"]} and workflows == figures["rows"]
