@@ -9,7 +9,9 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.heartbeat import AutoHeartbeat
 from activities.registry import build_activities
+from activities.sandbox import describe as describe_sandbox
 from db.engine import SessionFactory, make_engine, make_session_factory
 from settings import Settings, load_settings
 from workflows.registry import WORKFLOWS
@@ -29,6 +31,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=build_activities(settings, sessions),
         max_concurrent_activities=50,
+        interceptors=[AutoHeartbeat(), *options.pop("interceptors", [])],
         **options,
     )
 
@@ -44,6 +47,7 @@ async def main() -> None:
     engine = make_engine(settings.database_url)
     worker = build_worker(client, settings, make_session_factory(engine))
     log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
+    log.info("agent sandbox: %s", describe_sandbox(settings))
     try:
         await worker.run()
     finally:

@@ -20,7 +20,7 @@ from settings import Settings
 def build_activities(settings: Settings, sessions: SessionFactory) -> list[Callable[..., Any]]:
     runs = RunActivities(sessions, settings)
     run_github = RunGitHubActivities(settings)
-    agent = AgentActivities(settings)
+    agent = AgentActivities(settings, sessions)
     workspace = WorkspaceActivities(settings)
     notify = NotifyActivities(settings, sessions)
     ci = CIFailureActivities(settings)

@@ -19,7 +19,8 @@ from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from settings import Settings
 from tests.conftest import SECRET, auth, deliver, load_fixture, signed_headers
-from tests.run_support import ECHO_AGENT, make_bare_remote, remote_head
+from tests.run_support import agent_settings as run_agent_settings
+from tests.run_support import make_bare_remote, remote_head
 from tests.waiting import eventually
 
 AI_RUN = "events/issues_labeled_ai_run.json"
@@ -275,16 +276,15 @@ async def test_root_path_accepts_seed_002_deliveries(api: httpx.AsyncClient) -> 
 
 
 @pytest.fixture
-def bare_remote(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_bare_remote(tmp_path_factory.mktemp("remote"))
+def bare_remote(tmp_path: Path) -> Path:
+    return make_bare_remote(tmp_path, load_fixture(AI_RUN)["repository"]["full_name"])
 
 
 @pytest.fixture
 def agent_settings(bare_remote: Path, tmp_path: Path) -> dict[str, Any]:
     # The example agent, a local bare repository as the remote, and no GitHub token: the run
     # does all its phases and pushes its branch, with no PR to wait on.
-    return {"run_agent": "command", "run_agent_command": ECHO_AGENT,
-            "run_workspace_dir": tmp_path / "workspaces", "run_phase_timeout": "30s"}
+    return run_agent_settings(tmp_path)
 
 
 async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
@@ -297,7 +297,7 @@ async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
 
     conf = settings.model_copy(update=agent_settings)
     payload = load_fixture(AI_RUN)
-    payload["repository"]["clone_url"] = str(bare_remote)
+    payload["repository"]["clone_url"] = "https://elsewhere.example/x.git"  # never cloned
     async with build_worker(temporal_client, conf, sessions):
         async for api in _serve(create_app(conf)):
             body = (await deliver(api, "issues", payload)).json()
