@@ -20,13 +20,20 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+# Debian packages: PostgreSQL (the tests' database) and bubblewrap (the agent sandbox).
+packages=""
 if [ "$want_postgres" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
     && ! command -v initdb >/dev/null 2>&1; then
-  echo "==> installing PostgreSQL (Debian package 'postgresql')"
+  packages="postgresql"
+fi
+command -v bwrap >/dev/null 2>&1 || packages="$packages bubblewrap"
+if [ -n "$packages" ]; then
+  echo "==> installing Debian packages:$packages"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $packages >/dev/null
 fi
 
 # PATH, TEMPORAL_CLI_PATH, the cached build, or a one-time `go install` (a few minutes);
