@@ -62,6 +62,8 @@ class PhaseProduct:
     patch: str
     log_tail: str
     truncated: bool
+    # Bytes cut from each output ("artifact", "patch", "log"), for the stored sizes.
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,10 +112,10 @@ def parse_artifact(text: str) -> tuple[Any, str]:
 
 
 async def workspace_patch(workspace: str | None, base_sha: str | None,
-                          limit: int) -> tuple[str, bool]:
+                          limit: int) -> tuple[str, int]:
     """The workspace's changes (untracked files included) against the run's base commit."""
     if not workspace or not (Path(workspace) / ".git").is_dir():
-        return "", False
+        return "", 0
     path = Path(workspace)
     reset_config(path)  # no filter, fsmonitor or include the agent may have configured
     base = base_sha or (read_state(path) or {}).get("base_sha") or "HEAD"
@@ -125,7 +127,7 @@ async def workspace_patch(workspace: str | None, base_sha: str | None,
         await git.run("add", "--all", cwd=workspace, extra_env=index)
         diff = await git.execute("diff", "--cached", "--binary", base, cwd=workspace,
                                  extra_env=index, limit=limit)
-    return diff.stdout, diff.stdout_truncated  # capped at `limit` with a marker
+    return diff.stdout, diff.stdout_dropped  # capped at `limit` with a marker
 
 
 def _write(path: Path, text: str) -> None:
@@ -159,15 +161,17 @@ class AgentActivities:
         product = await self.produce(dataclasses.replace(input, previous=previous))
         name = phase_artifact_name(input.phase, input.iteration)
         text = artifact_text(product.artifact)
-        stored = [(name, product.kind, text)]
+        stored = [(name, product.kind, text, "artifact")]
         if product.patch:
-            stored.append(("patch", "patch", product.patch))
+            stored.append(("patch", "patch", product.patch, "patch"))
         if product.log_tail:
-            stored.append((f"log-{name}", "text", product.log_tail))
+            stored.append((f"log-{name}", "text", product.log_tail, "log"))
         ids = {}
-        for item_name, kind, content in stored:
+        for item_name, kind, content, part in stored:
+            dropped = product.dropped.get(part, 0)
             ids[item_name] = await store_artifact(
                 self._sessions, ArtifactInput(input.run_id, item_name, kind, content),
+                size=len(content.encode()) + dropped if dropped else None,
                 limit=self._limit + 200)  # already capped: room for the one marker
         return PhaseOutput(phase=input.phase, kind=product.kind, summary=text[:SUMMARY_CHARS],
                            artifact_name=name, artifact_ids=ids, truncated=product.truncated)
@@ -255,11 +259,13 @@ class AgentActivities:
                 type="AgentFailed",
             )
         artifact, kind = parse_artifact(result.stdout)
-        patch, patch_truncated = await workspace_patch(input.workspace, input.base_sha,
-                                                       self._limit)
+        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha,
+                                                     self._limit)
         return PhaseProduct(
             phase=input.phase, artifact=artifact, kind=kind, patch=patch, log_tail=log_tail,
-            truncated=result.stdout_truncated or result.stderr_truncated or patch_truncated,
+            truncated=bool(result.stdout_dropped or result.stderr_dropped or patch_dropped),
+            dropped={"artifact": result.stdout_dropped, "log": result.stderr_dropped,
+                     "patch": patch_dropped},
         )
 
     async def _run_http(self, input: PhaseInput) -> PhaseProduct:
@@ -267,7 +273,8 @@ class AgentActivities:
             self._settings.run_agent_url, request_body(input), time_limit=self._time_limit,
             limit=self._limit,
         )
-        patch, patch_truncated = await workspace_patch(input.workspace, input.base_sha,
-                                                       self._limit)
+        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha,
+                                                     self._limit)
         return PhaseProduct(phase=input.phase, artifact=artifact, kind=kind, patch=patch,
-                            log_tail="", truncated=truncated or patch_truncated)
+                            log_tail="", truncated=truncated or bool(patch_dropped),
+                            dropped={"patch": patch_dropped})

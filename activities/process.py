@@ -29,6 +29,8 @@ class ProcessResult:
     stderr: str  # the tail of stderr (marker prepended when truncated)
     stdout_truncated: bool
     stderr_truncated: bool
+    stdout_dropped: int = 0  # bytes
+    stderr_dropped: int = 0
 
 
 class ProcessTimeout(Exception):
@@ -208,4 +210,5 @@ async def run_process(
         returncode=proc.returncode if proc.returncode is not None else -1,
         stdout=out.text(), stderr=err.text(),
         stdout_truncated=out.dropped > 0, stderr_truncated=err.dropped > 0,
+        stdout_dropped=out.dropped, stderr_dropped=err.dropped,
     )
