@@ -122,7 +122,7 @@ def kill_orphans(pidfile: Path, marker: str) -> int:
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):
         stat = _proc_field(pid, "stat").rsplit(b")", 1)[-1].split()
         if len(stat) > 2 and int(stat[2]) == pgid and marker.encode() in _proc_field(
-                pid, "environ"):
+                pid, "environ").split(b"\0"):
             found += 1
     if found:
         with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -61,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
         WorkspaceInfo,
         WorkspaceInput,
     )
+    from routing.ai_run import BODY_MAX_CHARS, TITLE_MAX_CHARS, bounded
     from workflows import run_messages as msg
     from workflows import search_attributes as sa
 
@@ -240,8 +241,9 @@ class RunWorkflow:
                 )
             except ActivityError as exc:
                 raise RunFailed(reason_of(exc)) from None
-            input.title = input.title or ctx.title
-            input.body = input.body if input.body is not None else ctx.body
+            input.title = input.title or bounded(ctx.title, TITLE_MAX_CHARS) or ""
+            input.body = input.body if input.body is not None else bounded(ctx.body,
+                                                                           BODY_MAX_CHARS)
             input.clone_url = input.clone_url or ctx.clone_url
             base_branch = ctx.default_branch
         await self._comment("start", msg.start_comment(
