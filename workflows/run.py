@@ -129,8 +129,8 @@ def crashed(exc: ActivityError) -> bool:
     return isinstance(cause, TimeoutError) and cause.type == TimeoutType.HEARTBEAT
 
 
-def phase_failure_counts(exc: ActivityError) -> bool:
-    """Whether a failed phase attempt can be retried (a crash or a retryable agent failure)."""
+def phase_retryable(exc: ActivityError) -> bool:
+    """Whether a failed phase attempt may be tried again (its error is not a final one)."""
     cause = exc.cause
     if isinstance(cause, ApplicationError):
         return not cause.non_retryable and cause.type not in NON_RETRYABLE_PHASE_ERRORS
@@ -362,7 +362,7 @@ class RunWorkflow:
                                          crashes)
                     continue
                 failures += 1
-                if failures >= PHASE_FAILURES or not phase_failure_counts(exc):
+                if failures >= PHASE_FAILURES or not phase_retryable(exc):
                     raise
                 first, largest = PHASE_BACKOFF
                 await workflow.sleep(min(largest, first * 2 ** (failures - 1)))
