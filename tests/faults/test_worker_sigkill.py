@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from tests.fakes import FakeGitHub
 from tests.run_support import GH_TOKEN, REPO, make_bare_remote, run_settings, wait_run
 from tests.test_run_workflow import label_issue, marker_comments, send_ci
 from tests.waiting import eventually
-from tests.worker_process import worker_process
+from tests.worker_process import WorkerProcess, worker_process
 
 CRASHES = 3
 
@@ -35,6 +36,14 @@ def fake_github() -> Iterator[FakeGitHub]:
 def settings_overrides(fake_github: FakeGitHub, tmp_path: Path) -> dict[str, Any]:
     # A 20 s phase timeout gives a 2 s heartbeat timeout: a lost phase is retried quickly.
     return run_settings(fake_github, tmp_path, run_phase_timeout="20s")
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
 
 
 def processes_of(run_id: str) -> list[int]:
@@ -60,17 +69,25 @@ async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succe
     home.mkdir()
     log = tmp_path / "worker.log"
     sleepy = {"ECHO_AGENT_SLEEP": "60", "ECHO_AGENT_SLEEP_PHASE": "plan"}
-    number, run_id = await label_issue(api, fake_github, bare)
-    for _ in range(CRASHES):
-        with worker_process(settings, log, home=home, extra_env=sleepy) as worker:
+    with ExitStack() as workers:
+        def start(env: dict[str, str]) -> WorkerProcess:
+            return workers.enter_context(worker_process(settings, log, home=home, extra_env=env))
+
+        current = start(sleepy)
+        number, run_id = await label_issue(api, fake_github, bare)
+        for crash in range(CRASHES):
             await eventually(lambda: processes_of(run_id) != [],
                              what="the plan phase's agent running", within=30)
             await wait_run(sessions, run_id, phase="plan")
-            worker.kill()
-        # The agent (and its sandbox) die with the worker instead of writing on.
-        await eventually(lambda: processes_of(run_id) == [],
-                         what="the agent dying with its worker", within=5)
-    with worker_process(settings, log, home=home):
+            # The next worker polls before this one dies: it takes the phase over (the last
+            # one lets the agent answer at once).
+            following = start(sleepy if crash < CRASHES - 1 else {})
+            agents = processes_of(run_id)
+            current.kill()
+            # The agent (and its sandbox) die with the worker instead of writing on.
+            await eventually(lambda pids=agents: not any(alive(p) for p in pids),  # type: ignore[misc]
+                             what="the agent dying with its worker", within=5)
+            current = following
         await send_ci(api, sessions, bare, run_id, "success")
         run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
