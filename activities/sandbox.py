@@ -67,6 +67,11 @@ def bwrap_argv(spec: SandboxSpec, argv: Sequence[str], *, bwrap: str = BWRAP) ->
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             args += ["--ro-bind", path, path]
+    if spec.network:
+        # /etc/resolv.conf often links into /run (systemd-resolved): the agent needs DNS.
+        resolv = os.path.realpath("/etc/resolv.conf")
+        if not resolv.startswith(("/etc/", "/usr/")):
+            args += ["--ro-bind-try", resolv, resolv]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
              "--dir", AGENT_HOME, "--chmod", "0700", AGENT_HOME]
     for path in spec.binds:
