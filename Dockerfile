@@ -11,6 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# bubblewrap: the worker runs command agents in its sandbox (RUN_AGENT_SANDBOX=auto).
+RUN apt-get update -qq \
+    && apt-get install -y -qq --no-install-recommends bubblewrap git \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies in their own layer: rebuilt only when pyproject.toml changes.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \

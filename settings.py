@@ -8,6 +8,7 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,22 @@ def parse_repo_hooks(text: str) -> list[tuple[str, int]]:
             raise ValueError(f"not owner/repo:hook_id: {item!r}")
         result.append((repo, int(hook)))
     return result
+
+
+def git_base_from(git_url: str, api_url: str) -> str:
+    """The git host runs clone from: the explicit URL, else derived from the REST base URL."""
+    if git_url.strip():
+        return git_url.strip().rstrip("/")
+    parts = urlsplit(api_url.strip())
+    host = parts.netloc
+    if host == "api.github.com":
+        host = "github.com"
+    elif host.startswith("api.") and not parts.path.strip("/"):
+        host = host[len("api."):]  # GitHub Enterprise Cloud with data residency: api.<host>
+    path = parts.path.rstrip("/")
+    if path.endswith("/api/v3"):
+        path = path[: -len("/api/v3")]
+    return urlunsplit((parts.scheme or "https", host, path, "", "")).rstrip("/")
 
 
 class ConfigError(RuntimeError):
@@ -113,6 +130,9 @@ class Settings(BaseSettings):
     # --- github REST ---
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
+    # Where runs clone and push ({GITHUB_GIT_URL}/{owner}/{repo}.git); empty derives it from
+    # GITHUB_API_URL. Payload clone URLs are never used.
+    github_git_url: str = ""
 
     # --- GitHub App identity and delivery recovery (instead of / beside GITHUB_TOKEN) ---
     github_app_id: str = ""
@@ -156,6 +176,14 @@ class Settings(BaseSettings):
     run_max_iterations: int = 5
     # The name people @mention in reviews and use in slash commands (/hookflow …).
     hookflow_handle: str = "hookflow"
+
+    # The command agent's sandbox: bubblewrap when it works (auto), always (bwrap) or never (none).
+    run_agent_sandbox: Literal["auto", "bwrap", "none"] = "auto"
+    run_agent_bind: str = ""  # extra read-only paths inside the sandbox ("path,path")
+    run_agent_network: Literal["host", "none"] = "host"
+    run_agent_env: str = ""  # names passed to the agent besides PATH, LANG, LC_*, TZ, HOOKFLOW_*
+    # Agent stdout, patch and log are each kept up to this many bytes (one truncation marker).
+    run_artifact_max_bytes: int = 262_144
 
     # --- notifications (issue 4 / seed 002) ---
     watched_branches: str = "main,master,develop"
@@ -201,6 +229,13 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
     temporal_tls_server_name: str = ""
     temporal_api_key: SecretStr | None = None
+
+    @field_validator("run_artifact_max_bytes")
+    @classmethod
+    def _check_artifact_size(cls, value: int) -> int:
+        if value < 1024:
+            raise ValueError("RUN_ARTIFACT_MAX_BYTES must be at least 1024")
+        return value
 
     @field_validator(
         "run_phase_timeout",
@@ -320,6 +355,20 @@ class Settings(BaseSettings):
     @property
     def run_reconcile_seconds(self) -> float:
         return parse_duration(self.run_reconcile_interval).total_seconds()
+
+    @property
+    def git_base_url(self) -> str:
+        """GITHUB_GIT_URL, or the web host of GITHUB_API_URL (api.github.com → github.com,
+        https://host/api/v3 → https://host)."""
+        return git_base_from(self.github_git_url, self.github_api_url)
+
+    @property
+    def run_agent_bind_list(self) -> list[str]:
+        return [p.strip() for p in self.run_agent_bind.split(",") if p.strip()]
+
+    @property
+    def run_agent_env_names(self) -> list[str]:
+        return [n.strip() for n in self.run_agent_env.split(",") if n.strip()]
 
     @property
     def log_path(self) -> Path:

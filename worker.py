@@ -9,7 +9,9 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.heartbeat import AutoHeartbeat
 from activities.registry import build_activities
+from activities.sandbox import describe as describe_sandbox
 from db.engine import SessionFactory, make_engine, make_session_factory
 from ops.logs import configure_logging
 from ops.retention_schedule import ensure_retention_schedule
@@ -35,6 +37,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=build_activities(settings, sessions),
         max_concurrent_activities=50,
+        interceptors=[AutoHeartbeat(), *options.pop("interceptors", [])],
         **options,
     )
 
@@ -55,6 +58,7 @@ async def main() -> None:
     log.info("worker polling %s on %s; closing runs whose workflow ended from outside every "
              "%s", settings.temporal_task_queue, settings.temporal_address,
              settings.run_reconcile_interval)
+    log.info("agent sandbox: %s", describe_sandbox(settings))
     try:
         await worker.run()
     finally:

@@ -1,13 +1,16 @@
-"""Agent phase activity: run one phase of an AI run with the configured backend (command | http)."""
+"""Agent phase activity: run one phase of an AI run with the configured backend (command | http |
+llm),
+the command agent sandboxed) and store its bounded outputs as artifacts."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +19,20 @@ from temporalio.exceptions import ApplicationError
 
 from activities.agent_http import post_phase
 from activities.agent_llm import LLMAgent
-from activities.git import Git, read_state
-from activities.process import ProcessTimeout, run_process
+from activities.git import Git, read_state, reset_config
+from activities.process import ProcessTimeout, kill_orphans, run_process
+from activities.runs import ArtifactInput, load_artifact, store_artifact
+from activities.sandbox import (
+    AGENT_HOME,
+    SandboxSpec,
+    SandboxUnavailable,
+    agent_environment,
+    bwrap_argv,
+    sandbox_mode,
+)
+from db.engine import SessionFactory
 from settings import Settings, parse_duration
 
-LOG_TAIL_CHARS = 16_000
 NO_AGENT = (
     "no agent configured: set RUN_AGENT=command and RUN_AGENT_COMMAND=<executable and args>, "
     "or RUN_AGENT=http and RUN_AGENT_URL=<agent endpoint>, or RUN_AGENT=llm and LLM_MODEL=<model>"
@@ -33,21 +45,60 @@ class PhaseInput:
     phase: str
     iteration: int
     issue: dict[str, Any]
-    previous: dict[str, Any]  # artifacts of earlier phases, by phase name
+    previous: dict[str, Any]  # artifacts of earlier phases, by phase name (given inline)
     workspace: str | None
     ci_failure: str | None = None
     feedback: str | None = None  # review comments the implement phase must address
+    # Earlier phases' artifacts by phase name → artifact name, loaded from the database so the
+    # workflow history never carries them.
+    previous_artifacts: dict[str, str] = field(default_factory=dict)
+    base_sha: str | None = None  # the run's base commit (from hookflow, not the workspace)
 
 
 @dataclass
-class PhaseOutput:
+class PhaseProduct:
+    """One phase's bounded output, before it is stored."""
+
     phase: str
     artifact: Any  # parsed JSON, or text
     kind: str  # "json" | "text"
     patch: str
     log_tail: str
     truncated: bool
+    # Bytes cut from each output ("artifact", "patch", "log"), for the stored sizes.
+    dropped: dict[str, int] = field(default_factory=dict)
     usage: dict[str, int] | None = None  # tokens spent (the llm backend)
+
+
+@dataclass
+class PhaseOutput:
+    """What the workflow keeps of a phase: artifact ids and a short summary."""
+
+    phase: str
+    kind: str
+    summary: str  # the artifact's first SUMMARY_CHARS characters
+    artifact_name: str
+    artifact_ids: dict[str, str]  # artifact name → id
+    truncated: bool
+    usage: dict[str, int] | None = None  # tokens spent (the llm backend)
+
+
+SUMMARY_CHARS = 2000
+
+
+def phase_artifact_name(phase: str, iteration: int) -> str:
+    return phase if iteration <= 1 else f"{phase}-iteration-{iteration}"
+
+
+def artifact_text(artifact: Any) -> str:
+    return artifact if isinstance(artifact, str) else json.dumps(artifact, indent=2)
+
+
+def summary_of(artifact: Any) -> str:
+    """The artifact as people read it: the llm agent's wraps the model's answer with its usage."""
+    if isinstance(artifact, dict) and "answer" in artifact and "usage" in artifact:
+        artifact = artifact["answer"]
+    return artifact_text(artifact)
 
 
 def request_body(input: PhaseInput) -> dict[str, Any]:
@@ -72,43 +123,75 @@ def parse_artifact(text: str) -> tuple[Any, str]:
     return text, "text"
 
 
-async def workspace_patch(workspace: str | None) -> tuple[str, bool]:
+async def workspace_patch(workspace: str | None, base_sha: str | None,
+                          limit: int) -> tuple[str, int]:
     """The workspace's changes (untracked files included) against the run's base commit."""
-    if not workspace or not (Path(workspace) / ".git").exists():
-        return "", False
-    state = read_state(Path(workspace)) or {}
-    git = Git(state.get("clone_url", ""))
-    base = state.get("base_sha") or "HEAD"
+    if not workspace or not (Path(workspace) / ".git").is_dir():
+        return "", 0
+    path = Path(workspace)
+    reset_config(path)  # no filter, fsmonitor or include the agent may have configured
+    base = base_sha or (read_state(path) or {}).get("base_sha") or "HEAD"
+    git = Git("")
     # A throwaway index, so the patch sees new files without touching the workspace's own index.
     with tempfile.TemporaryDirectory() as scratch:
         index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         await git.run("read-tree", base, cwd=workspace, extra_env=index)
         await git.run("add", "--all", cwd=workspace, extra_env=index)
         diff = await git.execute("diff", "--cached", "--binary", base, cwd=workspace,
-                                 extra_env=index)
-    return diff.stdout, diff.stdout_truncated  # capped at OUTPUT_LIMIT with a marker
+                                 extra_env=index, limit=limit)
+    return diff.stdout, diff.stdout_dropped  # capped at `limit` with a marker
 
 
-# hookflow's own credentials never reach the agent: it works in a prepared clone and must not
-# push, sign deliveries, call the API or open the database behind hookflow's back.
-WITHHELD_FROM_AGENT = ("GITHUB_WEBHOOK_SECRET", "API_TOKEN", "DATABASE_URL", "GITHUB_TOKEN")
-
-
-def agent_base_environment() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(WITHHELD_FROM_AGENT)}
+def _write(path: Path, text: str) -> None:
+    path.write_text(text)
 
 
 class AgentActivities:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, sessions: SessionFactory | None = None) -> None:
         self._settings = settings
+        self._sessions = sessions
 
     @property
     def _time_limit(self) -> float:
         return parse_duration(self._settings.run_phase_timeout).total_seconds()
 
+    @property
+    def _limit(self) -> int:
+        return self._settings.run_artifact_max_bytes
+
     @activity.defn(name="agent.run_phase")
     async def run_phase(self, input: PhaseInput) -> PhaseOutput:
-        """Run one agent phase and return its artifact, the workspace patch and a log tail."""
+        """Run one agent phase, store its artifact, patch and log; return their ids."""
+        if self._sessions is None:
+            raise ApplicationError("AgentActivities built without a database",
+                                   non_retryable=True)
+        previous = dict(input.previous)
+        for phase, name in input.previous_artifacts.items():
+            row = await load_artifact(self._sessions, input.run_id, name)
+            if row is not None:
+                previous[phase] = json.loads(row.content) if row.kind == "json" else row.content
+        product = await self.produce(dataclasses.replace(input, previous=previous))
+        name = phase_artifact_name(input.phase, input.iteration)
+        text = artifact_text(product.artifact)
+        stored = [(name, product.kind, text, "artifact")]
+        if product.patch:
+            stored.append(("patch", "patch", product.patch, "patch"))
+        if product.log_tail:
+            stored.append((f"log-{name}", "text", product.log_tail, "log"))
+        ids = {}
+        for item_name, kind, content, part in stored:
+            dropped = product.dropped.get(part, 0)
+            ids[item_name] = await store_artifact(
+                self._sessions, ArtifactInput(input.run_id, item_name, kind, content),
+                size=len(content.encode()) + dropped if dropped else None,
+                limit=self._limit + 200)  # already capped: room for the one marker
+        return PhaseOutput(phase=input.phase, kind=product.kind,
+                           summary=summary_of(product.artifact)[:SUMMARY_CHARS],
+                           artifact_name=name, artifact_ids=ids, truncated=product.truncated,
+                           usage=product.usage)
+
+    async def produce(self, input: PhaseInput) -> PhaseProduct:
+        """Run the configured backend; every output is capped at RUN_ARTIFACT_MAX_BYTES."""
         backend = self._settings.run_agent
         if backend == "command" and self._settings.run_agent_command.strip():
             return await self._run_command(input)
@@ -118,7 +201,23 @@ class AgentActivities:
             return await self._run_llm(input)
         raise ApplicationError(NO_AGENT, type="AgentNotConfigured", non_retryable=True)
 
-    async def _run_command(self, input: PhaseInput) -> PhaseOutput:
+    def _launch(self, argv: list[str], input: PhaseInput, cwd: str,
+                env: dict[str, str]) -> list[str]:
+        """argv as launched: inside bubblewrap, or as is when RUN_AGENT_SANDBOX=none."""
+        try:
+            mode = sandbox_mode(self._settings)
+        except SandboxUnavailable as exc:
+            raise ApplicationError(str(exc), type="SandboxUnavailable",
+                                   non_retryable=True) from None
+        if mode == "none":
+            return argv
+        spec = SandboxSpec(workspace=input.workspace, scratch=cwd,
+                           binds=tuple(self._settings.run_agent_bind_list),
+                           network=self._settings.run_agent_network == "host")
+        env["HOME"] = AGENT_HOME
+        return bwrap_argv(spec, argv)
+
+    async def _run_command(self, input: PhaseInput) -> PhaseProduct:
         argv = shlex.split(self._settings.run_agent_command)
         if shutil.which(argv[0]) is None:
             raise ApplicationError(
@@ -126,29 +225,44 @@ class AgentActivities:
                 f"{self._settings.run_agent_command!r}); give an executable on PATH or a path",
                 type="AgentNotFound", non_retryable=True,
             )
+        agents = self._settings.run_workspace_dir.expanduser().resolve() / ".agents"
+        agents.mkdir(parents=True, exist_ok=True)
+        pidfile = agents / f"{input.run_id}.pgid"
+        marker = f"HOOKFLOW_RUN_ID={input.run_id}"
+        if killed := kill_orphans(pidfile, marker):
+            activity.logger.warning("killed %d leftover agent process(es) of run %s", killed,
+                                    input.run_id)
         with tempfile.TemporaryDirectory(prefix="hookflow-agent-") as scratch:
             cwd = input.workspace or scratch
-            env = {
-                **agent_base_environment(),
+            home = Path(scratch) / "home"
+            home.mkdir()
+            run_vars = {
                 "HOOKFLOW_RUN_ID": input.run_id, "HOOKFLOW_PHASE": input.phase,
                 "HOOKFLOW_ITERATION": str(input.iteration), "HOOKFLOW_WORKSPACE": cwd,
                 "HOOKFLOW_REPO": str(input.issue.get("repo", "")),
                 "HOOKFLOW_ISSUE_NUMBER": str(
                     input.issue.get("number", input.issue.get("issueNumber", ""))),
             }
+            env = agent_environment(os.environ, self._settings.run_agent_env_names, run_vars,
+                                    str(home))
+            launched = self._launch(argv, input, cwd, env)
             stdin = json.dumps(request_body(input)).encode()
             activity.logger.info("agent phase %s (iteration %d): %s", input.phase,
                                  input.iteration, argv[0])
             try:
-                result = await run_process(argv, cwd=cwd, env=env, stdin=stdin,
-                                           time_limit=self._time_limit, label="agent")
+                result = await run_process(
+                    launched, cwd=cwd, env=env, stdin=stdin, time_limit=self._time_limit,
+                    label="agent", limit=self._limit,
+                    on_start=lambda pid: _write(pidfile, str(pid)))
             except (FileNotFoundError, PermissionError) as exc:
                 raise ApplicationError(f"agent command cannot be started: {exc}",
                                        type="AgentNotFound", non_retryable=True) from None
             except ProcessTimeout as exc:
                 raise ApplicationError(f"phase {input.phase}: {exc}",
                                        type="AgentTimeout") from None
-        log_tail = result.stderr[-LOG_TAIL_CHARS:]
+            finally:
+                pidfile.unlink(missing_ok=True)
+        log_tail = result.stderr
         if result.returncode in (126, 127):  # the shell's "cannot execute" / "not found"
             raise ApplicationError(
                 f"agent command not runnable (exit {result.returncode}): {log_tail[-2000:]}",
@@ -161,23 +275,31 @@ class AgentActivities:
                 type="AgentFailed",
             )
         artifact, kind = parse_artifact(result.stdout)
-        patch, patch_truncated = await workspace_patch(input.workspace)
-        return PhaseOutput(
+        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha,
+                                                     self._limit)
+        return PhaseProduct(
             phase=input.phase, artifact=artifact, kind=kind, patch=patch, log_tail=log_tail,
-            truncated=result.stdout_truncated or patch_truncated,
+            truncated=bool(result.stdout_dropped or result.stderr_dropped or patch_dropped),
+            dropped={"artifact": result.stdout_dropped, "log": result.stderr_dropped,
+                     "patch": patch_dropped},
         )
 
-    async def _run_llm(self, input: PhaseInput) -> PhaseOutput:
+    async def _run_llm(self, input: PhaseInput) -> PhaseProduct:
         reply = await LLMAgent(self._settings).run(request_body(input))
-        patch, patch_truncated = await workspace_patch(input.workspace)
-        return PhaseOutput(phase=input.phase, artifact=reply.artifact, kind=reply.kind,
-                           patch=patch, log_tail=reply.log, truncated=patch_truncated,
-                           usage=reply.usage)
+        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha,
+                                                     self._limit)
+        return PhaseProduct(phase=input.phase, artifact=reply.artifact, kind=reply.kind,
+                            patch=patch, log_tail=reply.log[-self._limit:],
+                            truncated=bool(patch_dropped), dropped={"patch": patch_dropped},
+                            usage=reply.usage)
 
-    async def _run_http(self, input: PhaseInput) -> PhaseOutput:
+    async def _run_http(self, input: PhaseInput) -> PhaseProduct:
         artifact, kind, truncated = await post_phase(
             self._settings.run_agent_url, request_body(input), time_limit=self._time_limit,
+            limit=self._limit,
         )
-        patch, patch_truncated = await workspace_patch(input.workspace)
-        return PhaseOutput(phase=input.phase, artifact=artifact, kind=kind, patch=patch,
-                           log_tail="", truncated=truncated or patch_truncated)
+        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha,
+                                                     self._limit)
+        return PhaseProduct(phase=input.phase, artifact=artifact, kind=kind, patch=patch,
+                            log_tail="", truncated=truncated or bool(patch_dropped),
+                            dropped={"patch": patch_dropped})

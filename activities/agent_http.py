@@ -14,25 +14,26 @@ from temporalio.exceptions import ApplicationError
 from activities.process import OUTPUT_LIMIT, TRUNCATED_MARKER, heartbeat_interval
 
 
-async def _post(url: str, body: dict[str, Any], time_limit: float) -> tuple[int, bytes, int]:
-    """Returns (status, the first OUTPUT_LIMIT bytes of the reply, bytes dropped)."""
+async def _post(url: str, body: dict[str, Any], time_limit: float,
+                limit: int) -> tuple[int, bytes, int]:
+    """Returns (status, the first `limit` bytes of the reply, bytes dropped)."""
     timeout = httpx.Timeout(time_limit, connect=min(30.0, time_limit))
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
         async with client.stream("POST", url, json=body) as response:
             kept, dropped = bytearray(), 0
             async for chunk in response.aiter_bytes():
-                room = OUTPUT_LIMIT - len(kept)
+                room = limit - len(kept)
                 kept += chunk[:room]
                 dropped += max(0, len(chunk) - room)
             return response.status_code, bytes(kept), dropped
 
 
 async def post_phase(
-    url: str, body: dict[str, Any], *, time_limit: float
+    url: str, body: dict[str, Any], *, time_limit: float, limit: int = OUTPUT_LIMIT,
 ) -> tuple[Any, str, bool]:
     """POST one phase; returns (artifact, kind, truncated). 5xx, 429 and transport errors are
     retryable; other 4xx are not (the request itself is wrong)."""
-    task = asyncio.ensure_future(_post(url, body, time_limit))
+    task = asyncio.ensure_future(_post(url, body, time_limit, limit))
     beat = heartbeat_interval()
     try:
         while True:

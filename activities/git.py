@@ -1,5 +1,6 @@
-"""Git command runner for workspaces: token auth for HTTPS remotes that never touches .git/config,
-redacted errors, and the run's base commit kept in the clone."""
+"""Git command runner for workspaces: token auth for the canonical HTTPS remote that never touches
+.git/config, no agent-controlled configuration (hooks, fsmonitor, filters, credential helpers,
+remotes), redacted errors, and the run's base commit kept in the clone."""
 
 from __future__ import annotations
 
@@ -13,12 +14,27 @@ from urllib.parse import urlsplit
 
 from temporalio.exceptions import ApplicationError
 
-from activities.process import ProcessResult, ProcessTimeout, run_process
+from activities.process import OUTPUT_LIMIT, ProcessResult, ProcessTimeout, heartbeat, run_process
 
 BOT_NAME = "hookflow[bot]"
 BOT_EMAIL = "hookflow[bot]@users.noreply.github.com"
 GIT_TIMEOUT_SECONDS = 600.0
 STATE_FILE = "hookflow-workspace.json"  # inside .git/: never part of the tree or the patch
+# Overrides on every git call: the agent may have written .git/hooks or config that would run
+# code (hooks, fsmonitor, credential helpers, ext:: remotes) with hookflow's token in reach.
+SAFE_FLAGS = (
+    "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false",
+    "-c", "core.untrackedCache=false", "-c", "credential.helper=",
+    "-c", "protocol.ext.allow=never", "-c", "core.sshCommand=ssh",
+)
+# The whole repository config hookflow keeps in a workspace: no remotes, filters, includes or
+# helpers. It is written back before every git sequence that follows an agent.
+PRISTINE_CONFIG = """[core]
+\trepositoryformatversion = 0
+\tfilemode = true
+\tbare = false
+\tlogallrefupdates = true
+"""
 
 
 @dataclass
@@ -53,6 +69,7 @@ class Git:
             "GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL,
             "GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL,
             "LC_ALL": "C",
+            "GIT_CONFIG_NOSYSTEM": "1",
         })
         env.update(self.auth_env())
         return env
@@ -67,16 +84,17 @@ class Git:
 
     async def execute(
         self, *args: str, cwd: str | Path, check: bool = True,
-        extra_env: Mapping[str, str] | None = None,
+        extra_env: Mapping[str, str] | None = None, limit: int = OUTPUT_LIMIT,
     ) -> ProcessResult:
         """Run `git <args>` (output bounded). A failure raises a retryable ApplicationError
         with git's redacted stderr."""
         env = self.env()
         env.update(extra_env or {})
+        heartbeat(f"git {args[0]}")  # a sequence of quick calls still shows the worker alive
         try:
             result = await run_process(
-                ["git", *args], cwd=cwd, env=env, time_limit=GIT_TIMEOUT_SECONDS,
-                label=f"git {args[0]}",
+                ["git", *SAFE_FLAGS, *args], cwd=cwd, env=env, time_limit=GIT_TIMEOUT_SECONDS,
+                label=f"git {args[0]}", limit=limit,
             )
         except FileNotFoundError:
             raise ApplicationError("git is not installed on the worker",
@@ -90,6 +108,13 @@ class Git:
                 type="GitError",
             )
         return result
+
+
+def reset_config(path: Path) -> None:
+    """Replace whatever the agent left in .git/config (or a symlink put there) by hookflow's."""
+    config = path / ".git" / "config"
+    config.unlink(missing_ok=True)
+    config.write_text(PRISTINE_CONFIG)
 
 
 def read_state(path: Path) -> dict[str, str] | None:

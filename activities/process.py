@@ -1,13 +1,14 @@
-"""Run a child process from an activity: bounded output, heartbeats, and a killed process group on
-cancel or timeout (shared by the agent command backend and the git workspace activities)."""
+"""Run a child process from an activity: bounded output, heartbeats, a killed process group on
+cancel or timeout, and no survivor of a dead worker (shared by the agent backend and git)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import signal
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ OUTPUT_LIMIT = 1_000_000  # bytes kept per stream
 TRUNCATED_MARKER = "\n…[truncated by hookflow: {dropped} bytes dropped]\n"
 KILL_GRACE_SECONDS = 2.0
 HEARTBEAT_SECONDS = 2.0
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass
@@ -26,6 +29,8 @@ class ProcessResult:
     stderr: str  # the tail of stderr (marker prepended when truncated)
     stdout_truncated: bool
     stderr_truncated: bool
+    stdout_dropped: int = 0  # bytes
+    stderr_dropped: int = 0
 
 
 class ProcessTimeout(Exception):
@@ -70,7 +75,7 @@ async def _pump(stream: asyncio.StreamReader | None, sink: _Head) -> None:
         sink.feed(chunk)
 
 
-def _heartbeat(details: str) -> None:
+def heartbeat(details: str) -> None:
     # Outside an activity (e.g. the CLI) there is nothing to heartbeat to.
     with contextlib.suppress(RuntimeError):
         activity.heartbeat(details)
@@ -85,6 +90,45 @@ def heartbeat_interval() -> float:
     if not timeout:
         return HEARTBEAT_SECONDS
     return max(0.1, min(HEARTBEAT_SECONDS, timeout.total_seconds() / 3))
+
+
+def _die_with(parent: int) -> Callable[[], None]:
+    """preexec_fn: the child gets SIGKILL when the worker dies (even by SIGKILL)."""
+
+    def preexec() -> None:
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the worker died between fork and prctl
+            os._exit(137)
+
+    return preexec
+
+
+def _proc_field(pid: str, name: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/{name}", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def kill_orphans(pidfile: Path, marker: str) -> int:
+    """Kill the process group recorded in `pidfile` if processes carrying `marker` in their
+    environment are still in it (children of an agent whose worker died); returns their count."""
+    try:
+        pgid = int(pidfile.read_text())
+    except (OSError, ValueError):
+        return 0
+    found = 0
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        stat = _proc_field(pid, "stat").rsplit(b")", 1)[-1].split()
+        if len(stat) > 2 and int(stat[2]) == pgid and marker.encode() in _proc_field(
+                pid, "environ").split(b"\0"):
+            found += 1
+    if found:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+    pidfile.unlink(missing_ok=True)
+    return found
 
 
 def _signal_group(proc: asyncio.subprocess.Process, sig: int) -> None:
@@ -114,17 +158,21 @@ async def run_process(
     time_limit: float | None = None,
     limit: int = OUTPUT_LIMIT,
     label: str = "process",
+    on_start: Callable[[int], None] | None = None,
 ) -> ProcessResult:
     """Run `argv` in its own process group; heartbeat while it runs; kill it on cancel/timeout.
 
-    Raises FileNotFoundError / PermissionError when the executable cannot be started and
+    The child dies with the worker (PR_SET_PDEATHSIG); `on_start` gets its pid (= its process
+    group). Raises FileNotFoundError / PermissionError when the executable cannot be started and
     ProcessTimeout when `time_limit` seconds pass first.
     """
     proc = await asyncio.create_subprocess_exec(
         *argv, cwd=str(cwd), env=dict(env), start_new_session=True,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, preexec_fn=_die_with(os.getpid()),
     )
+    if on_start is not None:
+        on_start(proc.pid)
     out, err = _Head(limit), _Tail(limit)
     readers = asyncio.gather(_pump(proc.stdout, out), _pump(proc.stderr, err))
     loop = asyncio.get_running_loop()
@@ -146,7 +194,7 @@ async def run_process(
             except TimeoutError:
                 if deadline is not None and loop.time() >= deadline:
                     raise ProcessTimeout(f"{label} ran longer than {time_limit:g}s") from None
-                _heartbeat(f"{label} running (pid {proc.pid})")
+                heartbeat(f"{label} running (pid {proc.pid})")
         # The leader exited; a background child may still hold the pipes open.
         try:
             await asyncio.wait_for(asyncio.shield(readers), KILL_GRACE_SECONDS)
@@ -162,4 +210,5 @@ async def run_process(
         returncode=proc.returncode if proc.returncode is not None else -1,
         stdout=out.text(), stderr=err.text(),
         stdout_truncated=out.dropped > 0, stderr_truncated=err.dropped > 0,
+        stdout_dropped=out.dropped, stderr_dropped=err.dropped,
     )

@@ -26,7 +26,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
     identity = GitHubIdentity(settings)
     runs = RunActivities(sessions, settings)
     run_github = RunGitHubActivities(settings, identity.client)
-    agent = AgentActivities(settings)
+    agent = AgentActivities(settings, sessions)
     workspace = WorkspaceActivities(settings, identity.git_token)
     notify = NotifyActivities(settings, sessions)
     ci = CIFailureActivities(settings, identity.client)

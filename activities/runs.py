@@ -159,19 +159,35 @@ class RunActivities:
     @activity.defn(name="run.record_artifact")
     async def record_artifact(self, artifact: ArtifactInput) -> None:
         """Store (or replace, on retry) one named artifact of a run."""
-        content, truncated = truncate(artifact.content)
-        async with self._sessions() as session:
-            query = select(RunArtifact).where(
-                RunArtifact.run_id == uuid.UUID(artifact.run_id),
-                RunArtifact.name == artifact.name,
-            )
-            row = (await session.exec(query)).first() or RunArtifact(
-                run_id=uuid.UUID(artifact.run_id), name=artifact.name, kind=artifact.kind,
-                content="",
-            )
-            row.kind = artifact.kind
-            row.content = content
-            row.size = len(artifact.content.encode())
-            row.truncated = truncated
-            session.add(row)
-            await session.commit()
+        await store_artifact(self._sessions, artifact)
+
+
+async def store_artifact(sessions: SessionFactory, artifact: ArtifactInput,
+                         size: int | None = None, limit: int = ARTIFACT_MAX_CHARS) -> str:
+    """Store (or replace) one named artifact; returns its id. `size` is the original size when
+    the content was already cut down by the caller."""
+    # PostgreSQL text cannot hold NUL; an agent may print anything.
+    content, truncated = truncate(artifact.content.replace("\x00", "\ufffd"), limit)
+    async with sessions() as session:
+        query = select(RunArtifact).where(
+            RunArtifact.run_id == uuid.UUID(artifact.run_id),
+            RunArtifact.name == artifact.name,
+        )
+        row = (await session.exec(query)).first() or RunArtifact(
+            run_id=uuid.UUID(artifact.run_id), name=artifact.name, kind=artifact.kind,
+            content="",
+        )
+        row.kind = artifact.kind
+        row.content = content
+        row.size = size if size is not None else len(artifact.content.encode())
+        row.truncated = truncated or (size is not None and size > len(content.encode()))
+        session.add(row)
+        await session.commit()
+        return str(row.id)
+
+
+async def load_artifact(sessions: SessionFactory, run_id: str, name: str) -> RunArtifact | None:
+    async with sessions() as session:
+        query = select(RunArtifact).where(RunArtifact.run_id == uuid.UUID(run_id),
+                                          RunArtifact.name == name)
+        return (await session.exec(query)).first()

@@ -21,14 +21,27 @@ def run_branch(issue_number: int, run_id: str) -> str:
     return f"ai/issue-{issue_number}-{run_id[:8]}"
 
 
+# Issue text enters the workflow history (input, every phase's input): bounded, like GitHub's
+# own limits (titles are at most 256 characters, bodies 65,536).
+TITLE_MAX_CHARS = 1_000
+BODY_MAX_CHARS = 32_000
+CUT_MARKER = "\n…[cut by hookflow: {dropped} characters dropped]"
+
+
+def bounded(text: str | None, limit: int) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + CUT_MARKER.format(dropped=len(text) - limit)
+
+
 def run_input(new_run: NewRun, delivery_id: str | None) -> dict[str, object]:
-    """The RunWorkflow input (workflows.run.RunInput) as JSON."""
+    """The RunWorkflow input (workflows.run.RunInput) as JSON, issue text bounded."""
     return {
         "run_id": new_run.run_id,
         "repo": new_run.repo,
         "issue_number": new_run.issue_number,
-        "title": new_run.title,
-        "body": new_run.body,
+        "title": bounded(new_run.title, TITLE_MAX_CHARS),
+        "body": bounded(new_run.body, BODY_MAX_CHARS),
         "clone_url": new_run.clone_url,
         "branch": new_run.branch,
         "delivery_id": delivery_id,

@@ -20,13 +20,14 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# Debian packages the tests use: PostgreSQL, and chromium for the Web UI browser test
-# (Playwright drives it; no browser is downloaded).
+# Debian packages the tests use: PostgreSQL, bubblewrap (the agent sandbox) and chromium for the
+# Web UI browser test (Playwright drives it; no browser is downloaded).
 packages=()
 if [ "$want_postgres" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
     && ! command -v initdb >/dev/null 2>&1; then
   packages+=(postgresql)
 fi
+command -v bwrap >/dev/null 2>&1 || packages+=(bubblewrap)
 if [ "$want_postgres" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   packages+=(chromium)
 fi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import shutil
 import subprocess
 import sys
 import uuid
@@ -20,7 +21,12 @@ from tests.fakes import FakeGitHub
 REPO = "octo-org/octo-repo"
 GH_TOKEN = "gh-test-token-123"
 UI_URL = "http://temporal-ui.test:8233"
-ECHO_AGENT = f"{sys.executable} {ROOT / 'examples' / 'agent' / 'echo_agent.py'}"
+# Agents run in bubblewrap, which shows them the system directories and RUN_AGENT_BIND only: the
+# system interpreter, not the test's virtualenv (which may live under the worker's home).
+AGENT_PYTHON = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
+AGENT_DIR = ROOT / "examples" / "agent"
+ECHO_AGENT = f"{AGENT_PYTHON} {AGENT_DIR / 'echo_agent.py'}"
+ECHO_KNOBS = "ECHO_AGENT_SLEEP,ECHO_AGENT_SLEEP_PHASE,ECHO_AGENT_FAIL_PHASE"
 
 
 def git(*args: str, cwd: Path | None = None) -> str:
@@ -28,9 +34,30 @@ def git(*args: str, cwd: Path | None = None) -> str:
     return result.stdout.strip()
 
 
-def make_bare_remote(tmp_path: Path) -> Path:
-    """A bare repository with one commit on `main`, standing in for the GitHub remote."""
-    bare = tmp_path / "remote.git"
+def remotes_url(tmp_path: Path) -> str:
+    """GITHUB_GIT_URL for the bare remotes made by make_bare_remote."""
+    return f"file://{tmp_path / 'remotes'}"
+
+
+def agent_settings(tmp_path: Path, **extra: Any) -> dict[str, Any]:
+    """The echo agent in its sandbox, cloning from the local remotes of `tmp_path`."""
+    return {
+        "run_agent": "command",
+        "run_agent_command": ECHO_AGENT,
+        "run_agent_bind": str(AGENT_DIR),
+        "run_agent_env": ECHO_KNOBS,
+        "run_workspace_dir": tmp_path / "workspaces",
+        "github_git_url": remotes_url(tmp_path),
+        "run_phase_timeout": "30s",
+        **extra,
+    }
+
+
+def make_bare_remote(tmp_path: Path, repo: str = REPO) -> Path:
+    """A bare repository with one commit on `main` at the canonical path of `repo` under
+    remotes_url(tmp_path), standing in for the GitHub remote."""
+    bare = tmp_path / "remotes" / f"{repo}.git"
+    bare.parent.mkdir(parents=True, exist_ok=True)
     git("init", "--quiet", "--bare", "--initial-branch=main", str(bare))
     seed = tmp_path / "seed"
     git("init", "--quiet", "--initial-branch=main", str(seed))
@@ -49,16 +76,12 @@ def remote_head(bare: Path, branch: str) -> str | None:
 
 
 def run_settings(fake: FakeGitHub, tmp_path: Path, **extra: Any) -> dict[str, Any]:
-    return {
-        "run_agent": "command",
-        "run_agent_command": ECHO_AGENT,
-        "run_workspace_dir": tmp_path / "workspaces",
-        "run_phase_timeout": "30s",
+    return agent_settings(tmp_path, **{
         "github_api_url": fake.url,
         "github_token": GH_TOKEN,
         "temporal_ui_url": UI_URL,
         **extra,
-    }
+    })
 
 
 def labelled_payload(issue_number: int, clone_url: str) -> dict[str, Any]:

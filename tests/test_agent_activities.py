@@ -8,7 +8,6 @@ import base64
 import dataclasses
 import shlex
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.agent import AgentActivities, PhaseInput, PhaseOutput
+from activities.agent import AgentActivities, PhaseInput, PhaseProduct
 from activities.workspace import (
     CleanupInput,
     PushInput,
@@ -28,9 +27,9 @@ from activities.workspace import (
 )
 from settings import Settings, load_settings
 from tests.fakes_agent import FakeAgentServer
+from tests.run_support import AGENT_DIR, AGENT_PYTHON, ECHO_AGENT, ECHO_KNOBS, remotes_url
 
-ROOT = Path(__file__).resolve().parent.parent
-ECHO_AGENT = f"{shlex.quote(sys.executable)} {ROOT / 'examples' / 'agent' / 'echo_agent.py'}"
+PY = shlex.quote(AGENT_PYTHON)
 ISSUE = {"repo": "octo/demo", "issueNumber": 42, "title": "Add a greeting", "body": "please"}
 TOKEN = "ghs_testtoken0123456789abcdef"
 
@@ -43,7 +42,8 @@ def git(*args: str, cwd: Path | None = None) -> str:
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
     """A bare repository on `main` with one commit, standing in for GitHub."""
-    bare = tmp_path / "remote.git"
+    bare = tmp_path / "remotes" / "octo" / "demo.git"
+    bare.parent.mkdir(parents=True)
     git("init", "--quiet", "--bare", "-b", "main", str(bare))
     seed = tmp_path / "seed"
     git("clone", "--quiet", str(bare), str(seed))
@@ -56,7 +56,21 @@ def remote(tmp_path: Path) -> Path:
 
 
 def make_settings(tmp_path: Path, **values: Any) -> Settings:
-    return load_settings(run_workspace_dir=tmp_path / "workspaces", **values)
+    """Agents sandboxed with the example agents and `tmp_path/bin` (test scripts) visible."""
+    (tmp_path / "bin").mkdir(exist_ok=True)
+    defaults: dict[str, Any] = {
+        "run_workspace_dir": tmp_path / "workspaces", "github_git_url": remotes_url(tmp_path),
+        "run_agent_bind": f"{AGENT_DIR},{tmp_path / 'bin'}", "run_agent_env": ECHO_KNOBS,
+    }
+    return load_settings(**{**defaults, **values})
+
+
+def script(tmp_path: Path, text: str) -> str:
+    """An agent command running `text` with the system Python (visible in the sandbox)."""
+    path = tmp_path / "bin" / f"agent_{abs(hash(text))}.py"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    return f"{PY} {shlex.quote(str(path))}"
 
 
 def phase(name: str, workspace: str | None, **extra: Any) -> PhaseInput:
@@ -68,11 +82,11 @@ def phase(name: str, workspace: str | None, **extra: Any) -> PhaseInput:
 async def prepare(settings: Settings, remote: Path, run_id: str = "run-1") -> WorkspaceInfo:
     acts = WorkspaceActivities(settings)
     return await ActivityEnvironment().run(
-        acts.prepare, WorkspaceInput(run_id, "octo/demo", str(remote), "ai/issue-42-run1"))
+        acts.prepare, WorkspaceInput(run_id, "octo/demo", "ai/issue-42-run1"))
 
 
-async def run_phase(settings: Settings, input: PhaseInput) -> PhaseOutput:
-    return await ActivityEnvironment().run(AgentActivities(settings).run_phase, input)
+async def run_phase(settings: Settings, input: PhaseInput) -> PhaseProduct:
+    return await ActivityEnvironment().run(AgentActivities(settings).produce, input)
 
 
 def exists(path: str | Path) -> bool:
@@ -111,23 +125,24 @@ async def test_run_phase_keeps_hookflow_secrets_from_the_agent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = ["GITHUB_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET_PREVIOUS", "API_TOKEN",
-             "DATABASE_URL", "GITHUB_TOKEN", "AGENT_OWN_KEY"]
+             "DATABASE_URL", "GITHUB_TOKEN", "GITHUB_WEBHOOK_REPO_SECRETS", "NOTIFY_WEBHOOK_URL",
+             "TEMPORAL_ADDRESS", "some_lowercase_secret", "AGENT_OWN_KEY"]
     for name in names:
         monkeypatch.setenv(name, f"value-of-{name}")
-    script = tmp_path / "env_agent.py"
-    script.write_text(
-        "import json, os\n"
-        f"print(json.dumps({{k: os.environ.get(k) for k in {names!r}}}))\n"
-    )
-    command = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
-    settings = make_settings(tmp_path, run_agent="command", run_agent_command=command)
-    out = await run_phase(settings, phase("plan", None))
-    assert out.artifact == {**{name: None for name in names[:-1]},
-                            "AGENT_OWN_KEY": "value-of-AGENT_OWN_KEY"}
+    monkeypatch.setenv("LC_TIME", "C")
+    command = script(tmp_path, "import json, os\nprint(json.dumps(dict(os.environ)))\n")
+    settings = make_settings(tmp_path, run_agent="command", run_agent_command=command,
+                             run_agent_env="AGENT_OWN_KEY")
+    env = (await run_phase(settings, phase("plan", None))).artifact
+    assert env["AGENT_OWN_KEY"] == "value-of-AGENT_OWN_KEY" and env["LC_TIME"] == "C"
+    assert env["HOOKFLOW_PHASE"] == "plan" and env["HOME"] != str(Path.home())
+    # An allow-list: nothing else of the worker's environment, whatever its name.
+    allowed = {"PATH", "HOME", "LC_TIME", "LANG", "TZ", "AGENT_OWN_KEY", "PWD"}  # PWD: bwrap
+    assert {k for k in env if not k.startswith("HOOKFLOW_")} <= allowed, sorted(env)
 
 
 async def test_run_phase_accepts_plain_text_stdout(tmp_path: Path) -> None:
-    command = f"{shlex.quote(sys.executable)} -c \"print('just words')\""
+    command = f"{PY} -c \"print('just words')\""
     settings = make_settings(tmp_path, run_agent="command", run_agent_command=command)
     out = await run_phase(settings, phase("plan", None))
     assert (out.kind, out.artifact.strip(), out.patch) == ("text", "just words", "")
@@ -201,16 +216,16 @@ async def test_run_phase_bad_exit_is_retryable_with_stderr_tail(
 
 
 async def test_run_phase_truncates_oversized_output(tmp_path: Path) -> None:
-    command = f"{shlex.quote(sys.executable)} -c \"print('x' * 3_000_000)\""
+    command = f"{PY} -c \"print('x' * 3_000_000)\""
     settings = make_settings(tmp_path, run_agent="command", run_agent_command=command)
     out = await run_phase(settings, phase("plan", None))
     assert out.truncated is True and out.kind == "text"
-    assert "[truncated by hookflow: 2000001 bytes dropped]" in out.artifact
-    assert len(out.artifact) < 1_000_100
+    assert out.artifact.count("[truncated by hookflow: 2737857 bytes dropped]") == 1
+    assert len(out.artifact) < 262_144 + 100
 
 
 async def test_run_phase_times_out_and_kills_agent(tmp_path: Path) -> None:
-    command = f"{shlex.quote(sys.executable)} -c \"import time; time.sleep(60)\""
+    command = f"{PY} -c \"import time; time.sleep(60)\""
     settings = make_settings(tmp_path, run_agent="command", run_agent_command=command,
                              run_phase_timeout="1s")
     started = time.monotonic()
@@ -229,14 +244,14 @@ async def test_cancel_kills_agent_process_group_within_seconds(tmp_path: Path) -
         "time.sleep(120)\n"
     )
     (tmp_path / "agent.py").write_text(script)
-    settings = make_settings(tmp_path, run_agent="command",
-                             run_agent_command=f"{shlex.quote(sys.executable)} "
-                                               f"{tmp_path / 'agent.py'}")
+    # Unsandboxed: the test reads the agent's pids from the worker's PID namespace.
+    settings = make_settings(tmp_path, run_agent="command", run_agent_sandbox="none",
+                             run_agent_command=f"{PY} {tmp_path / 'agent.py'}")
     env = ActivityEnvironment()
     env.info = dataclasses.replace(env.info, heartbeat_timeout=timedelta(seconds=0.9))
     heartbeats: list[Any] = []
     env.on_heartbeat = lambda *details: heartbeats.append(details)
-    task = asyncio.ensure_future(env.run(AgentActivities(settings).run_phase,
+    task = asyncio.ensure_future(env.run(AgentActivities(settings).produce,
                                          phase("implement", None)))
     for _ in range(100):
         if pids.exists() and pids.read_text():
@@ -274,7 +289,8 @@ async def test_push_creates_branch_and_second_push_is_noop(tmp_path: Path, remot
     info = await prepare(settings, remote)
     await run_phase(settings, phase("implement", info.path))
     acts = WorkspaceActivities(settings)
-    push = PushInput("run-1", info.path, "ai/issue-42-run1", "hookflow: Add a greeting (#42)")
+    push = PushInput("run-1", info.path, "ai/issue-42-run1", "hookflow: Add a greeting (#42)",
+                     "octo/demo")
     first = await ActivityEnvironment().run(acts.push, push)
     assert first.pushed is True and first.head_sha
     bare = ["--git-dir", str(remote)]
@@ -292,7 +308,7 @@ async def test_push_without_changes_pushes_nothing(tmp_path: Path, remote: Path)
     info = await prepare(settings, remote)
     acts = WorkspaceActivities(settings)
     result = await ActivityEnvironment().run(
-        acts.push, PushInput("run-1", info.path, "ai/issue-42-run1", "nothing"))
+        acts.push, PushInput("run-1", info.path, "ai/issue-42-run1", "nothing", "octo/demo"))
     assert (result.pushed, result.head_sha) == (False, None)
     assert git("--git-dir", str(remote), "branch", "--list", "ai/*") == ""
 
@@ -305,7 +321,7 @@ async def test_prepare_after_crash_continues_from_pushed_branch(
     await run_phase(settings, phase("implement", info.path))
     acts = WorkspaceActivities(settings)
     pushed = await ActivityEnvironment().run(
-        acts.push, PushInput("run-1", info.path, "ai/issue-42-run1", "first"))
+        acts.push, PushInput("run-1", info.path, "ai/issue-42-run1", "first", "octo/demo"))
     await ActivityEnvironment().run(acts.cleanup, CleanupInput("run-1"))
     assert not exists(info.path)
     fresh = await prepare(settings, remote)  # a new worker: the workspace is gone
@@ -324,13 +340,13 @@ async def test_prepare_sends_token_as_header_to_https_remote_and_redacts_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GIT_SSL_NO_VERIFY", "1")  # the local server's certificate is self-signed
-    settings = make_settings(tmp_path, github_token=TOKEN)
     with FakeAgentServer(tls_dir=tmp_path) as server:
         server.status, server.reply = 500, {"message": f"echo {TOKEN}"}
+        settings = make_settings(tmp_path, github_token=TOKEN, github_git_url=server.url)
         acts = WorkspaceActivities(settings)
         with pytest.raises(ApplicationError) as caught:
             await ActivityEnvironment().run(acts.prepare, WorkspaceInput(
-                "run-2", "octo/demo", f"{server.url}/octo/demo.git", "ai/issue-42-run2"))
+                "run-2", "octo/demo", "ai/issue-42-run2"))
     basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
     assert server.headers and server.headers[0].get("authorization") == f"Basic {basic}"
     assert TOKEN not in str(caught.value) and basic not in str(caught.value)

@@ -157,9 +157,11 @@ async def test_worker_killed_mid_phase_finishes_without_duplicates(
     assert len(fake_github.requests_to("POST", r"/issues/\d+/comments$")) == 2
     # The plan phase really was cut off and run again by the second worker.
     history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
-    attempts = [e.activity_task_started_event_attributes.attempt for e in history.events
-                if e.HasField("activity_task_started_event_attributes")]
-    assert max(attempts) >= 2  # intermediate attempts are not in history; the last one is
+    # (a lost worker's phase is scheduled again by the workflow, outside the failure budget)
+    lost = [e for e in history.events
+            if e.HasField("activity_task_timed_out_event_attributes")
+            or e.HasField("activity_task_failed_event_attributes")]
+    assert len(lost) >= 1
 
 
 @pytest.mark.parametrize("extra_settings", [{"run_phase_timeout": "2m"}])

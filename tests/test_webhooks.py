@@ -19,7 +19,8 @@ from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from settings import Settings
 from tests.conftest import SECRET, auth, deliver, load_fixture, signed_headers
-from tests.run_support import ECHO_AGENT, make_bare_remote, remote_head
+from tests.run_support import agent_settings as run_agent_settings
+from tests.run_support import git, make_bare_remote, remote_head
 from tests.waiting import eventually
 
 AI_RUN = "events/issues_labeled_ai_run.json"
@@ -275,21 +276,20 @@ async def test_root_path_accepts_seed_002_deliveries(api: httpx.AsyncClient) -> 
 
 
 @pytest.fixture
-def bare_remote(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_bare_remote(tmp_path_factory.mktemp("remote"))
+def bare_remote(tmp_path: Path) -> Path:
+    return make_bare_remote(tmp_path, load_fixture(AI_RUN)["repository"]["full_name"])
 
 
 @pytest.fixture
 def agent_settings(bare_remote: Path, tmp_path: Path) -> dict[str, Any]:
     # The example agent, a local bare repository as the remote, and no GitHub token: the run
     # does all its phases and pushes its branch, with no PR to wait on.
-    return {"run_agent": "command", "run_agent_command": ECHO_AGENT,
-            "run_workspace_dir": tmp_path / "workspaces", "run_phase_timeout": "30s"}
+    return run_agent_settings(tmp_path)
 
 
 async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
     settings: Settings, sessions: SessionFactory, temporal_client: Client, bare_remote: Path,
-    agent_settings: dict[str, Any],
+    agent_settings: dict[str, Any], tmp_path: Path,
 ) -> None:
     from api.main import create_app
     from tests.conftest import _serve
@@ -297,7 +297,16 @@ async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
 
     conf = settings.model_copy(update=agent_settings)
     payload = load_fixture(AI_RUN)
-    payload["repository"]["clone_url"] = str(bare_remote)
+    # The payload's clone_url names another repository on the worker's disk: hookflow clones
+    # the canonical {GITHUB_GIT_URL}/{full_name}.git and never touches the decoy.
+    decoy = make_bare_remote(tmp_path / "decoy", "decoy/repo")
+    seed = tmp_path / "decoy" / "seed"
+    (seed / "DECOY.md").write_text("not the canonical repository\n")
+    git("add", "DECOY.md", cwd=seed)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "decoy",
+        cwd=seed)
+    git("push", "--quiet", str(decoy), "main", cwd=seed)
+    payload["repository"]["clone_url"] = f"file://{decoy}"
     async with build_worker(temporal_client, conf, sessions):
         async for api in _serve(create_app(conf)):
             body = (await deliver(api, "issues", payload)).json()
@@ -308,6 +317,9 @@ async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
                 f"/api/runs/{body['runId']}/artifacts", headers=auth())).json()["data"]}
             assert {"qualify", "plan", "implement", "test", "document", "report"} <= names
             assert remote_head(bare_remote, run["branch"]) is not None
+            assert remote_head(decoy, run["branch"]) is None
+            files = git("ls-tree", "--name-only", run["branch"], cwd=bare_remote).split()
+            assert "DECOY.md" not in files and "HOOKFLOW_NOTES.md" in files
         handle = temporal_client.get_workflow_handle(run["workflowId"])
 
         async def completed() -> bool:

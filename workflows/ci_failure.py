@@ -17,6 +17,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from workflows.activity_options import CRASH_DETECTION
+
 with workflow.unsafe.imports_passed_through():
     from activities.ci_failure import (
         CIFailureActivities,
@@ -31,7 +33,7 @@ __all__ = ["CIFailureInput", "CIFailureWorkflow", "CIRunEvent"]
 
 GITHUB_ACTIVITY: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=2),
-    "heartbeat_timeout": timedelta(seconds=60),
+    "heartbeat_timeout": CRASH_DETECTION,  # a crashed worker's write is retried within seconds
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
     ),

@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
-from workflows.activity_options import DB_ACTIVITY
+from workflows.activity_options import CRASH_DETECTION, DB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.pr_merged import (
@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
 
 GITHUB_ACTIVITY: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=1),
+    "heartbeat_timeout": CRASH_DETECTION,  # a crashed worker's write is retried within seconds
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5),
         maximum_attempts=20,

@@ -21,10 +21,24 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    CancelledError,
+    TimeoutType,
+)
+from temporalio.exceptions import TimeoutError as ActivityTimeout
 
-from workflows.activity_options import DB_ACTIVITY
+from workflows.activity_options import (
+    DB_ACTIVITY,
+    GITHUB_ACTIVITY,
+    NON_RETRYABLE_PHASE_ERRORS,
+    PHASE_ATTEMPT,
+    PHASE_BACKOFF,
+    PHASE_CRASHES,
+    PHASE_FAILURES,
+    WORKSPACE_ACTIVITY,
+)
 
 with workflow.unsafe.imports_passed_through():
     from activities.agent import AgentActivities, PhaseInput, PhaseOutput
@@ -50,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
         WorkspaceInfo,
         WorkspaceInput,
     )
+    from routing.ai_run import BODY_MAX_CHARS, TITLE_MAX_CHARS, bounded
     from workflows import run_messages as msg
     from workflows import search_attributes as sa
     from workflows.ci_verdict import PASSING, ci_verdict
@@ -108,32 +123,28 @@ class RunProgress:
     ci_pending: list[str] = field(default_factory=list)  # check suites still running
 
 
-GITHUB_ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=60),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2),
-        maximum_attempts=8,
-    ),
-}
-WORKSPACE_ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=10),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=2), maximum_attempts=4,
-        non_retryable_error_types=["RunConfigError"],
-    ),
-}
-PHASE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
-    maximum_attempts=3, non_retryable_error_types=["RunConfigError"],
-)
-
-
 class RunCancelled(Exception):
     """The `cancel` signal arrived."""
 
 
 class RunFailed(Exception):
     """The run cannot go on; the message is the reason shown to people."""
+
+
+def crashed(exc: ActivityError) -> bool:
+    """The activity's worker died (no heartbeat) or shut down, as opposed to the work failing."""
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        return cause.type == "WorkerShutdown"
+    return isinstance(cause, ActivityTimeout) and cause.type == TimeoutType.HEARTBEAT
+
+
+def phase_retryable(exc: ActivityError) -> bool:
+    """Whether a failed phase attempt may be tried again (its error is not a final one)."""
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        return not cause.non_retryable and cause.type not in NON_RETRYABLE_PHASE_ERRORS
+    return True
 
 
 def reason_of(exc: BaseException) -> str:
@@ -162,6 +173,7 @@ class RunWorkflow:
         self._input: RunInput | None = None
         self._feedback: list[Feedback] = []
         self._usage: dict[str, dict[str, int]] = {}
+        self._summaries: dict[str, str] = {}  # phase → the start of its artifact
 
     # --- signals and queries -------------------------------------------------------------
 
@@ -246,8 +258,9 @@ class RunWorkflow:
                 )
             except ActivityError as exc:
                 raise RunFailed(reason_of(exc)) from None
-            input.title = input.title or ctx.title
-            input.body = input.body if input.body is not None else ctx.body
+            input.title = input.title or bounded(ctx.title, TITLE_MAX_CHARS) or ""
+            input.body = input.body if input.body is not None else bounded(ctx.body,
+                                                                           BODY_MAX_CHARS)
             input.clone_url = input.clone_url or ctx.clone_url
             base_branch = ctx.default_branch
         if input.feedback is None:  # a follow-up's first comment is its acknowledgement
@@ -256,11 +269,12 @@ class RunWorkflow:
                 branch=input.branch, phases=cfg.phases, link=self._link()))
 
         workspace: WorkspaceInfo | None = None
+        # A clone URL (payload or GitHub) says the repository has git content; the clone itself
+        # always comes from the canonical GITHUB_GIT_URL/{repo}.git.
         if input.clone_url and input.branch:
             workspace = await self._step(lambda: workflow.execute_activity_method(
                 WorkspaceActivities.prepare,
-                WorkspaceInput(input.run_id, input.repo, input.clone_url or "",
-                               input.branch or "", base_branch),
+                WorkspaceInput(input.run_id, input.repo, input.branch or "", base_branch),
                 **WORKSPACE_ACTIVITY,
             ), "prepare workspace")
 
@@ -331,7 +345,7 @@ class RunWorkflow:
         if workspace is not None and phases[gate:] and not follow_up:
             await self._push(input, workspace, f"hookflow: #{input.issue_number} docs and report")
         await self._decline_late_feedback()
-        summary = self._summary(previous)
+        summary = self._summary()
         await self._artifact("summary", "text", summary)
         await self._comment("final", msg.final_comment(
             status="SUCCEEDED", run_id=input.run_id, iterations=self._iteration,
@@ -343,30 +357,49 @@ class RunWorkflow:
     async def _phase_step(self, name: str, issue: dict[str, Any], previous: dict[str, Any],
                           workspace: WorkspaceInfo | None, ci_failure: str | None,
                           feedback: str | None = None) -> None:
-        cfg = self._config
+        """Run one phase; `previous` maps phase names to their artifact names (the activity
+        loads them) and the workflow keeps only short summaries."""
         assert self._input is not None
         run_id = self._input.run_id
         self._phase = name
         await self._set("RUNNING")
-        data = PhaseInput(run_id, name, self._iteration, issue, dict(previous),
-                          workspace.path if workspace else None, ci_failure, feedback)
-        out: PhaseOutput = await self._step(lambda: workflow.execute_activity_method(
-            AgentActivities.run_phase, data,
-            start_to_close_timeout=timedelta(seconds=cfg.phase_timeout_seconds),
-            heartbeat_timeout=timedelta(seconds=cfg.heartbeat_seconds),
-            retry_policy=PHASE_RETRY,
-        ), f"phase {name}")
-        suffix = "" if self._iteration == 1 else f"-iteration-{self._iteration}"
-        content = (out.artifact if isinstance(out.artifact, str)
-                   else json.dumps(out.artifact, indent=2))
-        await self._artifact(f"{name}{suffix}", out.kind, content)
-        if out.patch:
-            await self._artifact("patch", "patch", out.patch)
-        if out.log_tail:
-            await self._artifact(f"log-{name}{suffix}", "text", out.log_tail)
+        data = PhaseInput(run_id, name, self._iteration, issue, {},
+                          workspace.path if workspace else None, ci_failure,
+                          feedback=feedback, previous_artifacts=dict(previous),
+                          base_sha=workspace.base_sha if workspace else None)
+        out: PhaseOutput = await self._step(lambda: self._run_phase(data), f"phase {name}")
+        previous[name] = out.artifact_name
+        self._summaries[name] = out.summary
         if out.usage:
             add_usage(self._usage, name, out.usage)
-        previous[name] = out.artifact
+
+    async def _run_phase(self, data: PhaseInput) -> PhaseOutput:
+        """Attempt a phase until it succeeds, fails PHASE_FAILURES times or cannot be retried;
+        worker crashes (heartbeat timeouts) are retried without counting as failures."""
+        cfg = self._config
+        failures = crashes = 0
+        while True:
+            try:
+                out: PhaseOutput = await workflow.execute_activity_method(
+                    AgentActivities.run_phase, data,
+                    start_to_close_timeout=timedelta(seconds=cfg.phase_timeout_seconds),
+                    heartbeat_timeout=timedelta(seconds=cfg.heartbeat_seconds),
+                    retry_policy=PHASE_ATTEMPT,
+                )
+                return out
+            except ActivityError as exc:
+                if self._cancel or isinstance(exc.cause, CancelledError):
+                    raise
+                if crashed(exc) and crashes < PHASE_CRASHES:
+                    crashes += 1
+                    workflow.logger.info("phase %s: worker lost, retrying (%d)", data.phase,
+                                         crashes)
+                    continue
+                failures += 1
+                if failures >= PHASE_FAILURES or not phase_retryable(exc):
+                    raise
+                first, largest = PHASE_BACKOFF
+                await workflow.sleep(min(largest, first * 2 ** (failures - 1)))
 
     async def _step(self, start: Callable[[], Awaitable[T]], what: str) -> T:
         """Run a long step; on failure wait for `retry` (re-run) or give up after the window."""
@@ -419,7 +452,7 @@ class RunWorkflow:
     async def _push(self, input: RunInput, workspace: WorkspaceInfo, message: str) -> str | None:
         result = await self._step(lambda: workflow.execute_activity_method(
             WorkspaceActivities.push,
-            PushInput(input.run_id, workspace.path, input.branch or "", message),
+            PushInput(input.run_id, workspace.path, input.branch or "", message, input.repo),
             **WORKSPACE_ACTIVITY,
         ), "push branch")
         return result.head_sha
@@ -427,7 +460,7 @@ class RunWorkflow:
     async def _open_pull(self, input: RunInput, workspace: WorkspaceInfo,
                          previous: dict[str, Any]) -> None:
         body = msg.pull_body(issue_number=input.issue_number, run_id=input.run_id,
-                             summary=self._summary(previous), link=self._link())
+                             summary=self._summary(), link=self._link())
         try:
             pull = await self._github(RunGitHubActivities.open_pull, PullInput(
                 input.run_id, input.repo, input.issue_number, input.branch or "",
@@ -598,14 +631,12 @@ class RunWorkflow:
         assert self._input is not None
         return msg.api_run_link(self._cfg.api_url, self._input.run_id) if self._cfg else None
 
-    def _summary(self, previous: dict[str, Any]) -> str:
-        report = previous.get("report") or previous.get("document")
-        if isinstance(report, dict) and "answer" in report and "usage" in report:
-            report = report["answer"]  # the llm agent's artifact wraps the model's answer
+    def _summary(self) -> str:
+        done = self._summaries
+        report = done.get("report") or done.get("document")
         if report is None:
-            return f"Phases done: {', '.join(previous) or 'none'}."
-        text = report if isinstance(report, str) else json.dumps(report, indent=2)
-        return f"Phases done: {', '.join(previous)}.\n\n{text[:8000]}"
+            return f"Phases done: {', '.join(done) or 'none'}."
+        return f"Phases done: {', '.join(done)}.\n\n{report}"
 
     async def _github(self, method: Any, arg: Any) -> Any:
         return await workflow.execute_activity_method(method, arg, **GITHUB_ACTIVITY)

@@ -1,0 +1,129 @@
+"""Worker SIGKILL faults on the real stack (a separate `python worker.py`, real Temporal and
+PostgreSQL, fake GitHub): agents die with the worker, crashes during a phase do not use up its
+failure budget, and a write cut off by a crash is retried within seconds without duplicates."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from db.engine import SessionFactory
+from settings import Settings
+from tests.fakes import FakeGitHub
+from tests.run_support import GH_TOKEN, REPO, make_bare_remote, run_settings, wait_run
+from tests.test_run_workflow import label_issue, marker_comments, send_ci
+from tests.waiting import eventually
+from tests.worker_process import WorkerProcess, worker_process
+
+CRASHES = 3
+
+
+@pytest.fixture
+def fake_github() -> Iterator[FakeGitHub]:
+    with FakeGitHub(token=GH_TOKEN) as fake:
+        fake.add_repo(REPO)
+        yield fake
+
+
+@pytest.fixture
+def settings_overrides(fake_github: FakeGitHub, tmp_path: Path) -> dict[str, Any]:
+    # A 20 s phase timeout gives a 2 s heartbeat timeout: a lost phase is retried quickly.
+    return run_settings(fake_github, tmp_path, run_phase_timeout="20s")
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def processes_of(run_id: str) -> list[int]:
+    """Host pids whose environment names the run (the agent, its sandbox, their children)."""
+    marker = f"HOOKFLOW_RUN_ID={run_id}".encode()
+    found = []
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if marker in f.read():
+                    found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succeeds(
+    api: httpx.AsyncClient, sessions: SessionFactory, settings: Settings, tmp_path: Path,
+    fake_github: FakeGitHub,
+) -> None:
+    bare = make_bare_remote(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    log = tmp_path / "worker.log"
+    sleepy = {"ECHO_AGENT_SLEEP": "60", "ECHO_AGENT_SLEEP_PHASE": "plan"}
+    with ExitStack() as workers:
+        def start(env: dict[str, str]) -> WorkerProcess:
+            return workers.enter_context(worker_process(settings, log, home=home, extra_env=env))
+
+        current = start(sleepy)
+        number, run_id = await label_issue(api, fake_github, bare)
+        for crash in range(CRASHES):
+            await eventually(lambda: processes_of(run_id) != [],
+                             what="the plan phase's agent running", within=30)
+            await wait_run(sessions, run_id, phase="plan")
+            # The next worker polls before this one dies: it takes the phase over (the last
+            # one lets the agent answer at once).
+            following = start(sleepy if crash < CRASHES - 1 else {})
+            agents = processes_of(run_id)
+            current.kill()
+            # The agent (and its sandbox) die with the worker instead of writing on.
+            await eventually(lambda pids=agents: not any(alive(p) for p in pids),  # type: ignore[misc]
+                             what="the agent dying with its worker", within=5)
+            current = following
+        await send_ci(api, sessions, bare, run_id, "success")
+        run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    assert run.status == "SUCCEEDED", run.error
+    assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}
+    assert len(fake_github.pulls(REPO)) == 1
+
+
+async def test_worker_killed_during_github_writes_retries_fast_without_duplicates(
+    api: httpx.AsyncClient, sessions: SessionFactory, settings: Settings, tmp_path: Path,
+    fake_github: FakeGitHub,
+) -> None:
+    bare = make_bare_remote(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    log = tmp_path / "worker.log"
+    # GitHub takes 2 s to answer the first comment and the first PR: the worker dies meanwhile,
+    # after GitHub has the request (the write lands, the answer is lost).
+    fake_github.delay("POST", r"/issues/\d+/comments$", 2, times=1)
+    fake_github.delay("POST", r"/pulls$", 2, times=1)
+    loop = asyncio.get_running_loop()
+    number, run_id = await label_issue(api, fake_github, bare)
+    for path in (r"/issues/\d+/comments$", r"/pulls$"):
+        with worker_process(settings, log, home=home) as worker:
+            await eventually(lambda p=path: fake_github.requests_to("POST", p) != [],  # type: ignore[misc]
+                             what=f"a POST to {path}", within=60)
+            worker.kill()
+            killed, seen = loop.time(), len(fake_github.requests)
+        with worker_process(settings, log, home=home):
+            # The workflow waits on that write alone: the next request to GitHub is its retry,
+            # after the heartbeat timeout rather than the 60 s start-to-close timeout.
+            await eventually(lambda n=seen: len(fake_github.requests) > n,  # type: ignore[misc]
+                             what=f"the retry of the write to {path}", within=30)
+            assert loop.time() - killed < 30
+            if path.endswith("pulls$"):
+                await send_ci(api, sessions, bare, run_id, "success")
+                run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    assert run.status == "SUCCEEDED", run.error
+    assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}
+    assert len(fake_github.pulls(REPO)) == 1

@@ -1,0 +1,73 @@
+"""Agent processes never outlive their worker: PR_SET_PDEATHSIG on every child, and a retried
+phase kills what an unsandboxed agent's children left behind (only processes of that run)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from activities.process import kill_orphans
+
+SLEEPER = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', " \
+          "'import time; time.sleep(60)']); time.sleep(60)"
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def group_members(pgid: int) -> list[int]:
+    members = []
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat[2]) == pgid and stat[0] not in ("Z", "X"):
+            members.append(int(pid))
+    return members
+
+
+@pytest.mark.parametrize(("marker", "killed"), [("HOOKFLOW_RUN_ID=run-1", True),
+                                                ("HOOKFLOW_RUN_ID=other-run", False)])
+def test_kill_orphans_kills_the_recorded_group_only_when_it_is_the_runs(
+    tmp_path: Path, marker: str, killed: bool
+) -> None:
+    env = {**os.environ, "HOOKFLOW_RUN_ID": "run-1"}
+    leader = subprocess.Popen([sys.executable, "-c", SLEEPER], env=env, start_new_session=True)
+    try:
+        for _ in range(100):
+            if len(group_members(leader.pid)) == 2:
+                break
+            time.sleep(0.05)
+        members = group_members(leader.pid)
+        assert len(members) == 2  # the agent and its child
+        pidfile = tmp_path / "run-1.pgid"
+        pidfile.write_text(str(leader.pid))
+        assert kill_orphans(pidfile, marker) == (2 if killed else 0)
+        assert not pidfile.exists()
+        for _ in range(50):
+            if not killed or not any(alive(p) for p in members):
+                break
+            time.sleep(0.05)
+            leader.poll()
+        assert any(alive(p) for p in members) is not killed
+    finally:
+        if group_members(leader.pid):
+            os.killpg(leader.pid, 9)
+        leader.wait(5)
+
+
+def test_kill_orphans_without_a_record_does_nothing(tmp_path: Path) -> None:
+    assert kill_orphans(tmp_path / "missing.pgid", "HOOKFLOW_RUN_ID=x") == 0
+    (tmp_path / "bad.pgid").write_text("not a number")
+    assert kill_orphans(tmp_path / "bad.pgid", "HOOKFLOW_RUN_ID=x") == 0
