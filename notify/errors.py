@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import httpx
 
 
@@ -29,6 +31,26 @@ class SinkError(Exception):
         return f"SinkError({self.message!r}, retryable={self.retryable})"
 
 
+def safe_url(url: object) -> str:
+    """Scheme, host and port only: chat webhook URLs carry their secret in the path or query
+    (Slack's `/services/T…/B…/<secret>`), so errors and logs never show more."""
+    text = str(url)
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<invalid URL>"
+    if not parts.scheme or not host:
+        return "<invalid URL>"
+    rest = "/…" if parts.path.strip("/") or parts.query else ""
+    return f"{parts.scheme}://{host}{port}{rest}"
+
+
+def _scrub(text: str, url: object) -> str:
+    return text.replace(str(url), safe_url(url)) if str(url) else text
+
+
 # A request that never can succeed as configured: retrying only hides the mistake.
 _PERMANENT_TRANSPORT = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL)
 
@@ -49,8 +71,8 @@ def check_response(sink: str, response: httpx.Response) -> None:
     retryable = status in (408, 429) or status >= 500
     body = response.text[:200].strip().replace("\n", " ")
     raise SinkError(
-        f"{sink}: {response.request.method} {response.request.url} answered {status}"
-        + (f": {body}" if body else ""),
+        f"{sink}: {response.request.method} {safe_url(response.request.url)} answered {status}"
+        + (f": {_scrub(body, response.request.url)}" if body else ""),
         retryable,
         status_code=status,
         retry_after=_retry_after(response) if retryable else None,
@@ -59,7 +81,9 @@ def check_response(sink: str, response: httpx.Response) -> None:
 
 def from_transport(sink: str, url: str, exc: Exception) -> SinkError:
     """A SinkError for a request that got no HTTP answer (connect/read failures retry)."""
+    detail = _scrub(str(exc), url)
     if isinstance(exc, _PERMANENT_TRANSPORT):
-        return SinkError(f"{sink}: cannot send to {url!r}: {exc}", False)
+        return SinkError(f"{sink}: cannot send to {safe_url(url)}: {detail}", False)
     kind = type(exc).__name__
-    return SinkError(f"{sink}: no answer from {url}: {kind}: {exc}".rstrip(": "), True)
+    return SinkError(f"{sink}: no answer from {safe_url(url)}: {kind}: {detail}".rstrip(": "),
+                     True)
