@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values copied from docs or templates; refusing them stops a "secret" nobody chose.
@@ -108,7 +108,14 @@ class Settings(BaseSettings):
     aimaestro_to: str = "orchestrator"
     notify_webhook_url: str = ""
     notify_webhook_format: Literal["json", "slack"] = "json"
-    notify_group_window: str = "5m"
+    # Alertmanager's model: wait before a new group's first notification, batch what follows.
+    notify_group_wait: str = "0s"
+    # NOTIFY_GROUP_WINDOW is the earlier name of NOTIFY_GROUP_INTERVAL, still accepted.
+    notify_group_interval: str = Field(
+        "5m", validation_alias=AliasChoices("notify_group_interval", "notify_group_window")
+    )
+    # How long a check_run failure may wait for the workflow_run failure that covers it.
+    notify_check_wait: str = "30s"
     notify_repeat_interval: str = "4h"
 
     # --- repository automation (issue 5) ---
@@ -124,7 +131,9 @@ class Settings(BaseSettings):
         "run_phase_timeout",
         "run_retry_window",
         "run_ci_timeout",
-        "notify_group_window",
+        "notify_group_wait",
+        "notify_group_interval",
+        "notify_check_wait",
         "notify_repeat_interval",
         "ci_failure_reopen_window",
         "blocked_ack_timeout",
