@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # How long the webhook request itself may try to start workflows before leaving them
     # to the dispatcher (GitHub waits at most 10 s for the reply).
     dispatch_inline_timeout_seconds: float = 3.0
+    # Group commit: deliveries arriving within this window share one INSERT and one commit
+    # (each still answered only after its commit). "0s" records each delivery on its own.
+    ingest_batch_window: str = "2ms"
 
     # --- temporal ---
     temporal_address: str = "localhost:7233"
@@ -131,6 +134,7 @@ class Settings(BaseSettings):
         "run_phase_timeout",
         "run_retry_window",
         "run_ci_timeout",
+        "ingest_batch_window",
         "notify_group_wait",
         "notify_group_interval",
         "notify_check_wait",

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.dispatcher import Dispatcher
+from api.ingest_batch import IngestBatch
 from db.engine import SessionFactory
 from routing.decision import RoutingConfig
 from settings import Settings
@@ -27,6 +28,7 @@ class AppState:
     temporal: Client
     dispatcher: Dispatcher
     routing: RoutingConfig
+    ingest_batch: IngestBatch | None = None  # group commit; None records one at a time
 
 
 def get_state(request: Request) -> AppState:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -73,7 +74,7 @@ class Dispatcher:
 
     def __init__(
         self, *, sessions: SessionFactory, client: ClientProvider, task_queue: str,
-        interval: float = 2.0,
+        interval: float = 2.0, inline_timeout: float = 3.0, inline_limit: int = 64,
     ) -> None:
         self._sessions = sessions
         self._client = client
@@ -81,6 +82,9 @@ class Dispatcher:
         self._interval = interval
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        # Rows younger than this are the request's own to start (see dispatch_soon).
+        self._inline_timeout = inline_timeout
+        self._inline_slots = asyncio.Semaphore(inline_limit)
 
     async def dispatch(self, event_id: uuid.UUID) -> bool:
         """Try to finish one delivery's plan; True when everything went through."""
@@ -117,27 +121,78 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
-    def dispatch_soon(self, event_id: uuid.UUID, timeout: float) -> None:
-        """Start a recorded delivery's plan after the reply has gone out (GitHub waits for
-        nobody); if it cannot finish within `timeout`, the loop takes over."""
+    def dispatch_soon(self, event_id: uuid.UUID, timeout: float | None = None,
+                      plan: list[DispatchAction] | None = None) -> None:
+        """Start a just-recorded delivery's plan after the reply has gone out (GitHub waits
+        for nobody); if it cannot finish within the inline timeout, the loop takes over."""
+        limit = self._inline_timeout if timeout is None else timeout
 
         async def attempt() -> None:
             try:
-                if not await asyncio.wait_for(self.dispatch(event_id), timeout=timeout):
-                    self.wake()
-            except Exception:  # noqa: BLE001 - still pending in the database; the loop retries
+                async with self._inline_slots:
+                    done = await asyncio.wait_for(self._dispatch_inline(event_id, plan),
+                                                  timeout=limit)
+            except Exception as exc:  # noqa: BLE001 - still pending in the DB; the loop retries
                 log.warning("delivery row %s: dispatch deferred to the loop", event_id)
+                await self._defer(event_id, exc)
+                return
+            if not done:
                 self.wake()
 
         task = asyncio.create_task(attempt())
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
+    async def _dispatch_inline(self, event_id: uuid.UUID,
+                               plan: list[DispatchAction] | None) -> bool:
+        """The request's own attempt: no row lock and no pooled connection are held across
+        the Temporal calls (they are what a burst waits on). The loop leaves young pending
+        rows alone (pending_ids), and workflow ids make a repeat harmless anyway."""
+        if plan is None:
+            async with self._sessions() as session:
+                row = await session.get(WebhookEvent, event_id)
+                if row is None or row.dispatch_status != "pending":
+                    return row is not None
+                plan = [DispatchAction.from_json(a) for a in row.dispatch_plan]
+        client = await self._client()
+        for action in plan:
+            await run_action(client, action, self._task_queue)
+        async with self._sessions() as session:
+            await session.execute(
+                update(WebhookEvent)
+                .where(col(WebhookEvent.id) == event_id,
+                       col(WebhookEvent.dispatch_status) == "pending")
+                .values(dispatch_status="dispatched", dispatched_at=utcnow(),
+                        dispatch_progress=len(plan), dispatch_attempts=1, error=None)
+            )
+            await session.commit()
+        return True
+
+    async def _defer(self, event_id: uuid.UUID, exc: BaseException) -> None:
+        """Count the failed inline attempt so the loop takes the row at once."""
+        try:
+            async with self._sessions() as session:
+                await session.execute(
+                    update(WebhookEvent)
+                    .where(col(WebhookEvent.id) == event_id,
+                           col(WebhookEvent.dispatch_status) == "pending")
+                    .values(dispatch_attempts=col(WebhookEvent.dispatch_attempts) + 1,
+                            error=f"dispatch failed: {type(exc).__name__}: {exc}"[:2000])
+                )
+                await session.commit()
+        except Exception:  # noqa: BLE001 - the row becomes the loop's once it is old enough
+            log.warning("delivery row %s: could not record the failed attempt", event_id)
+        self.wake()
+
     async def pending_ids(self, limit: int = 100) -> list[uuid.UUID]:
         async with self._sessions() as session:
+            # A young row that no attempt failed yet is still its request's (dispatch_soon).
+            young = utcnow().replace(tzinfo=None) - timedelta(seconds=self._inline_timeout + 1)
             query = (
                 select(WebhookEvent.id)
                 .where(WebhookEvent.dispatch_status == "pending")
+                .where(or_(col(WebhookEvent.dispatch_attempts) > 0,
+                           col(WebhookEvent.processed_at) < young))
                 .order_by(col(WebhookEvent.dispatch_attempts), col(WebhookEvent.processed_at))
                 .limit(limit)
             )

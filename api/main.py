@@ -16,10 +16,11 @@ from temporalio.client import Client
 from api import health, notifications, run_actions, runs, tasks, webhooks
 from api.deps import AppState
 from api.dispatcher import Dispatcher
+from api.ingest_batch import IngestBatch
 from db.engine import make_engine, make_session_factory
 from routing.decision import RoutingConfig
 from routing.notifications import validate_priority_overrides
-from settings import ConfigError, Settings, load_settings
+from settings import ConfigError, Settings, load_settings, parse_duration
 
 log = logging.getLogger("hookflow.api")
 
@@ -58,10 +59,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dispatcher = Dispatcher(
             sessions=sessions, client=client, task_queue=conf.temporal_task_queue,
             interval=conf.dispatch_interval_seconds,
+            inline_timeout=conf.dispatch_inline_timeout_seconds,
         )
+        window = parse_duration(conf.ingest_batch_window).total_seconds()
+        batch = (IngestBatch(engine, window=window)
+                 if window > 0 and engine.dialect.name == "postgresql" else None)
         app.state.hookflow = AppState(
             settings=conf, engine=engine, sessions=sessions, temporal=temporal,
-            dispatcher=dispatcher, routing=routing_config(conf),
+            dispatcher=dispatcher, routing=routing_config(conf), ingest_batch=batch,
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
         log.info("hookflow API ready (temporal %s, queue %s)",
@@ -72,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop_task
+            if batch is not None:
+                await batch.close()
             await engine.dispose()
 
     app = FastAPI(title="hookflow", version="0.1.0", lifespan=lifespan)

@@ -90,12 +90,10 @@ async def handle_delivery(
     delivery = Delivery(event=event, payload=payload,
                         delivery_id=delivery_id or str(uuid.uuid4()), hook_id=hook_id)
     outcome = await ingest(sessions, delivery=delivery, config=state.routing,
-                           body_size=len(body))
+                           body_size=len(body), batch=state.ingest_batch)
     if outcome.needs_dispatch and outcome.event_id is not None:
         # The row is committed, so the reply need not wait for Temporal.
-        state.dispatcher.dispatch_soon(
-            outcome.event_id, timeout=settings.dispatch_inline_timeout_seconds
-        )
+        state.dispatcher.dispatch_soon(outcome.event_id, plan=outcome.plan)
     return _response(outcome)
 
 
