@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.registry import build_activities
@@ -24,6 +24,13 @@ log = logging.getLogger("hookflow.worker")
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
 )
+TUNING: dict[str, Any] = {
+    "workflow_runner": WORKFLOW_RUNNER,
+    # Pollers follow the backlog (the server says when more would help) instead of a fixed
+    # five, of which only one polls the shared queue where new workflows start.
+    "workflow_task_poller_behavior": PollerBehaviorAutoscaling(),
+    "activity_task_poller_behavior": PollerBehaviorAutoscaling(),
+}
 
 
 def build_worker(
@@ -37,7 +44,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=build_activities(settings, sessions),
         max_concurrent_activities=50,
-        **({"workflow_runner": WORKFLOW_RUNNER} | options),
+        **(TUNING | options),
     )
 
 

@@ -14,13 +14,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.batch_writer import GroupCommit
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
@@ -85,6 +86,8 @@ class Dispatcher:
         # Rows younger than this are the request's own to start (see dispatch_soon).
         self._inline_timeout = inline_timeout
         self._inline_slots = asyncio.Semaphore(inline_limit)
+        self._marks: GroupCommit[uuid.UUID, None] = GroupCommit(self._mark_dispatched,
+                                                               window=0.005, max_batch=256)
 
     async def dispatch(self, event_id: uuid.UUID) -> bool:
         """Try to finish one delivery's plan; True when everything went through."""
@@ -157,16 +160,24 @@ class Dispatcher:
         client = await self._client()
         for action in plan:
             await run_action(client, action, self._task_queue)
+        await self._marks.submit(event_id)
+        return True
+
+    async def _mark_dispatched(self, event_ids: list[uuid.UUID]) -> list[None]:
+        """One UPDATE for every delivery whose plan went through meanwhile."""
+        table = WebhookEvent.__table__  # type: ignore[attr-defined]
         async with self._sessions() as session:
+            postgres = session.bind.dialect.name == "postgresql"
+            length = func.jsonb_array_length if postgres else func.json_array_length
             await session.execute(
-                update(WebhookEvent)
-                .where(col(WebhookEvent.id) == event_id,
-                       col(WebhookEvent.dispatch_status) == "pending")
+                update(table)
+                .where(table.c.id.in_(event_ids), table.c.dispatch_status == "pending")
                 .values(dispatch_status="dispatched", dispatched_at=utcnow(),
-                        dispatch_progress=len(plan), dispatch_attempts=1, error=None)
+                        dispatch_progress=length(table.c.dispatch_plan),
+                        dispatch_attempts=table.c.dispatch_attempts + 1, error=None)
             )
             await session.commit()
-        return True
+        return [None] * len(event_ids)
 
     async def _defer(self, event_id: uuid.UUID, exc: BaseException) -> None:
         """Count the failed inline attempt so the loop takes the row at once."""
