@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
+from pathlib import Path
 
-from bench import e2e, wrk_load
+from bench import burst, e2e, wrk_load
 from bench.payloads import body_of, issues_labeled, workflow_run
 from bench.stack import SECRET, Stack
 from bench.wrk_load import LoadResult
@@ -47,6 +49,10 @@ def ingest_rows(stack: Stack, *, seconds: float, connections: int) -> list[LoadR
     ]
 
 
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def render_ingest(rows: list[LoadResult]) -> str:
     peer = next(r for r in rows if r.name.startswith("durable: group"))
     lines = ["| system | req/s | p50 ms | p99 ms | non-2xx | × group-commit peer |",
@@ -60,7 +66,10 @@ def render_ingest(rows: list[LoadResult]) -> str:
 
 async def main_async(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    stack = await Stack.start()
+    stack = await Stack.start(api_workers=args.api_workers,
+                              worker_processes=args.worker_processes)
+    load = loadavg()
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} at start", file=sys.stderr)
     print(f"stack up in {time.monotonic() - started:.1f}s (logs in {stack.tmp})",
           file=sys.stderr)
     record: dict[str, object] = {}
@@ -73,6 +82,10 @@ async def main_async(args: argparse.Namespace) -> int:
             print(f"  backlog drained in {drained:.1f}s", file=sys.stderr)
             record["ingest"] = [r.__dict__ | {"rate": r.rate} for r in rows]
             record["drain_seconds"] = drained
+        burst_result = None
+        if args.burst:
+            burst_result = await burst.burst(stack, n=args.burst, concurrency=args.connections)
+            record["burst"] = burst_result
         latencies = None
         if not args.skip_e2e:
             latencies = await e2e.measure(stack, rate=args.rate, seconds=args.e2e_seconds)
@@ -83,11 +96,18 @@ async def main_async(args: argparse.Namespace) -> int:
                   "per row, fresh delivery ids, 13.8 KB issues.labeled bodies")
             print(render_ingest(rows))
             print()
+        if burst_result is not None:
+            print(f"Burst of {args.burst} ai:run deliveries (16 connections, then drained):")
+            print(" ".join(f"{k}={v}" for k, v in burst_result.items()))
+            print()
         if latencies is not None:
             print(f"End to end at {args.rate:g} deliveries/s for {args.e2e_seconds:g} s "
                   "(webhook sent → …)")
             print(e2e.render(latencies))
             print()
+        load = loadavg()
+        print(f"Machine: {os.cpu_count()} CPUs shared with everything else running; "
+              f"load average at the end {load}")
         print("BENCH_JSON " + json.dumps(record, separators=(",", ":"), default=str))
     finally:
         await stack.stop()
@@ -103,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drain-limit", type=float, default=300.0,
                         help="longest wait for the ingest rows' work to finish")
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--burst", type=int, default=0,
+                        help="also send this many ai:run deliveries at once and drain them")
+    parser.add_argument("--api-workers", type=int, default=1, help="uvicorn --workers")
+    parser.add_argument("--worker-processes", type=int, default=1,
+                        help="worker.py processes on the task queue")
     parser.add_argument("--skip-e2e", action="store_true")
     args = parser.parse_args(argv)
     if not wrk_load.available() and not args.skip_ingest:
