@@ -31,7 +31,8 @@ class AppState:
     ingest_batch: IngestBatch | None = None  # group commit; None records one at a time
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    # async: FastAPI runs a plain `def` dependency in a thread pool, a hand-off per request.
     state: AppState = request.app.state.hookflow
     return state
 
