@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import burst, e2e, wrk_load
+from bench import burst, crash, e2e, wrk_load
 from bench.payloads import body_of, issues_labeled, workflow_run
 from bench.stack import SECRET, Stack
 from bench.wrk_load import LoadResult
@@ -108,6 +108,11 @@ async def main_async(args: argparse.Namespace) -> int:
         load = loadavg()
         print(f"Machine: {os.cpu_count()} CPUs shared with everything else running; "
               f"load average at the end {load}")
+        if args.crash:  # last: it kills the API
+            crashed = await crash.crash(stack)
+            record["crash"] = crashed
+            print("SIGKILL of the API under load: "
+                  + " ".join(f"{k}={v}" for k, v in crashed.items()))
         print("BENCH_JSON " + json.dumps(record, separators=(",", ":"), default=str))
     finally:
         await stack.stop()
@@ -125,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--burst", type=int, default=0,
                         help="also send this many ai:run deliveries at once and drain them")
+    parser.add_argument("--crash", action="store_true",
+                        help="finally SIGKILL the API under load and check every 2xx's row")
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn --workers")
     parser.add_argument("--worker-processes", type=int, default=1,
                         help="worker.py processes on the task queue")
