@@ -82,14 +82,15 @@ async def main_async(args: argparse.Namespace) -> int:
             print(f"  backlog drained in {drained:.1f}s", file=sys.stderr)
             record["ingest"] = [r.__dict__ | {"rate": r.rate} for r in rows]
             record["drain_seconds"] = drained
-        burst_result = None
-        if args.burst:
-            burst_result = await burst.burst(stack, n=args.burst, concurrency=args.connections)
-            record["burst"] = burst_result
         latencies = None
         if not args.skip_e2e:
             latencies = await e2e.measure(stack, rate=args.rate, seconds=args.e2e_seconds)
             record["e2e"] = latencies
+        # After the latencies: a burst leaves the worker busy for minutes.
+        burst_result = None
+        if args.burst:
+            burst_result = await burst.burst(stack, n=args.burst, concurrency=args.connections)
+            record["burst"] = burst_result
         print()
         if rows:
             print(f"Ingest: wrk 1 thread × {args.connections} connections, {args.seconds:g} s "
