@@ -99,6 +99,15 @@ async def wait_completed(client: Client, workflow_id: str) -> None:
     await wait_for(check, 30, f"{workflow_id} completed")
 
 
+async def wait_settled(client: Client, workflow_id: str) -> None:
+    """No child still running and no workflow task pending or in flight."""
+    async def check() -> bool:
+        raw = (await client.get_workflow_handle(workflow_id).describe()).raw_description
+        return not raw.pending_children and not raw.HasField("pending_workflow_task")
+
+    await wait_for(check, 30, f"{workflow_id} settled")
+
+
 async def task_row(sessions: SessionFactory, repo: str, number: int = 42) -> Task | None:
     async with sessions() as session:
         query = select(Task).where(Task.repo == repo, Task.issue_number == number)
@@ -231,6 +240,9 @@ async def test_worker_restart_keeps_the_escalation_schedule(
     async with build_worker(temporal_client, settings, sessions, max_cached_workflows=0):
         await deliver(api, "issues", issue_payload(repo, "labeled"))
         await wait_levels(sessions, repo, 1)
+        # The level-0 message finishes within a few ms: let the parent take its child's
+        # completion on this worker, so stopping it strands no workflow task (10 s timeout).
+        await wait_settled(temporal_client, blocked_workflow_id(repo, 42))
     # The worker is gone for a while; the level-1 timer (3 s) runs on the server meanwhile.
     await asyncio.sleep(1.5)
     async with build_worker(temporal_client, settings, sessions):
