@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values copied from docs or templates; refusing them stops a "secret" nobody chose.
@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     # many attempts or this long after it arrived (GitHub's redelivery window is 3 days).
     dispatch_max_attempts: int = Field(default=50, ge=1)
     dispatch_max_age: str = "3d"
+    # Group commit: deliveries arriving within this window share one INSERT and one commit
+    # (each still answered only after its commit). "0s" records each delivery on its own.
+    ingest_batch_window: str = "2ms"
 
     # --- temporal ---
     temporal_address: str = "localhost:7233"
@@ -194,7 +197,14 @@ class Settings(BaseSettings):
     aimaestro_to: str = "orchestrator"
     notify_webhook_url: str = ""
     notify_webhook_format: Literal["json", "slack"] = "json"
-    notify_group_window: str = "5m"
+    # Alertmanager's model: wait before a new group's first notification, batch what follows.
+    notify_group_wait: str = "0s"
+    # NOTIFY_GROUP_WINDOW is the earlier name of NOTIFY_GROUP_INTERVAL, still accepted.
+    notify_group_interval: str = Field(
+        "5m", validation_alias=AliasChoices("notify_group_interval", "notify_group_window")
+    )
+    # How long a check_run failure may wait for the workflow_run failure that covers it.
+    notify_check_wait: str = "30s"
     notify_repeat_interval: str = "4h"
 
     # --- repository automation (issue 5) ---
@@ -244,7 +254,10 @@ class Settings(BaseSettings):
         "run_reconcile_interval",
         "llm_timeout",
         "run_feedback_window",
-        "notify_group_window",
+        "ingest_batch_window",
+        "notify_group_wait",
+        "notify_group_interval",
+        "notify_check_wait",
         "notify_repeat_interval",
         "ci_failure_reopen_window",
         "blocked_ack_timeout",

@@ -66,8 +66,10 @@ class FinishInput:
 
 @dataclass
 class GroupSettings:
-    window_seconds: float
-    repeat_seconds: float
+    wait_seconds: float  # NOTIFY_GROUP_WAIT: before a new group's first notification
+    interval_seconds: float  # NOTIFY_GROUP_INTERVAL: between a group's notifications
+    repeat_seconds: float  # NOTIFY_REPEAT_INTERVAL: reminders while red
+    check_wait_seconds: float  # NOTIFY_CHECK_WAIT: a check_run failure's first wait
 
 
 @dataclass
@@ -92,6 +94,13 @@ class NotifyActivities:
     def __init__(self, settings: Settings, sessions: SessionFactory) -> None:
         self._settings = settings
         self._sessions = sessions
+        self._http: httpx.AsyncClient | None = None
+
+    def _client(self) -> httpx.AsyncClient:
+        """One client for every send: building one (TLS context, pool) costs tens of ms."""
+        if self._http is None or self._http.is_closed:
+            self._http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+        return self._http
 
     def enabled_sinks(self) -> list[str]:
         sinks = [SINK_LOGFILE]
@@ -189,9 +198,9 @@ class NotifyActivities:
         s = self._settings
 
         async def send() -> dict[str, Any]:
-            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
-                answer = await send_aimaestro(client, input.notification, base_url=s.aimaestro_url,
-                                              sender=s.aimaestro_from, recipient=s.aimaestro_to)
+            answer = await send_aimaestro(self._client(), input.notification,
+                                          base_url=s.aimaestro_url, sender=s.aimaestro_from,
+                                          recipient=s.aimaestro_to)
             message = answer.get("message")
             return {"id": message.get("id")} if isinstance(message, dict) else {}
 
@@ -203,9 +212,8 @@ class NotifyActivities:
         s = self._settings
 
         async def send() -> dict[str, Any]:
-            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as client:
-                await send_chat(client, input.notification, url=s.notify_webhook_url,
-                                fmt=s.notify_webhook_format)
+            await send_chat(self._client(), input.notification, url=s.notify_webhook_url,
+                            fmt=s.notify_webhook_format)
             return {}
 
         return await self._deliver(input, send)
@@ -223,11 +231,17 @@ class NotifyActivities:
 
     @activity.defn(name="notify.group_settings")
     async def group_settings(self) -> GroupSettings:
-        """NOTIFY_GROUP_WINDOW and NOTIFY_REPEAT_INTERVAL, read where settings live."""
+        """The NOTIFY_GROUP_* / NOTIFY_*_WAIT durations, read where settings live."""
         s = self._settings
+
+        def seconds(value: str) -> float:
+            return parse_duration(value).total_seconds()
+
         return GroupSettings(
-            window_seconds=parse_duration(s.notify_group_window).total_seconds(),
-            repeat_seconds=parse_duration(s.notify_repeat_interval).total_seconds(),
+            wait_seconds=seconds(s.notify_group_wait),
+            interval_seconds=seconds(s.notify_group_interval),
+            repeat_seconds=seconds(s.notify_repeat_interval),
+            check_wait_seconds=seconds(s.notify_check_wait),
         )
 
     @activity.defn(name="notify.failed_workflow_shas")

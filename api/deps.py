@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.dispatcher import Dispatcher
+from api.ingest_batch import IngestBatch
 from api.instruments import ApiMetrics
 from api.rejected_cap import RejectedCap
 from db.engine import SessionFactory
@@ -31,9 +32,11 @@ class AppState:
     routing: RoutingConfig
     metrics: ApiMetrics
     rejected_cap: RejectedCap
+    ingest_batch: IngestBatch | None = None  # group commit; None records one at a time
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    # async: FastAPI runs a plain `def` dependency in a thread pool, a hand-off per request.
     state: AppState = request.app.state.hookflow
     return state
 

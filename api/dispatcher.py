@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowHandle
@@ -25,6 +25,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.batch_writer import GroupCommit
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from db.types import utcnow
@@ -108,6 +109,7 @@ class Dispatcher:
         self, *, sessions: SessionFactory, client: ClientProvider, task_queue: str,
         interval: float = 2.0, max_attempts: int = 50, max_age: timedelta = timedelta(days=3),
         concurrency: int = 8, on_attempt: Callable[[bool], None] | None = None,
+        inline_timeout: float = 3.0, inline_limit: int = 64,
     ) -> None:
         self._on_attempt = on_attempt or (lambda ok: None)  # metrics: started | failed
         self._sessions = sessions
@@ -119,6 +121,11 @@ class Dispatcher:
         self._concurrency = concurrency
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        # Rows younger than this are the request's own to start (see dispatch_soon).
+        self._inline_timeout = inline_timeout
+        self._inline_slots = asyncio.Semaphore(inline_limit)
+        self._marks: GroupCommit[uuid.UUID, None] = GroupCommit(self._mark_dispatched,
+                                                               window=0.005, max_batch=256)
 
     async def dispatch(self, event_id: uuid.UUID) -> bool:
         """Try to finish one delivery's plan; True when everything went through."""
@@ -189,36 +196,91 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
-    def dispatch_soon(self, event_id: uuid.UUID, timeout: float) -> None:
-        """Start a recorded delivery's plan after the reply has gone out (GitHub waits for
-        nobody); if it cannot finish within `timeout`, the loop takes over."""
-
-        if len(self._inflight) >= self._concurrency:
-            # Each attempt holds a pooled connection while it waits on Temporal: when Temporal
-            # is slow or down, unbounded inline attempts would starve ingest of connections.
-            self.wake()
-            return
+    def dispatch_soon(self, event_id: uuid.UUID, timeout: float | None = None,
+                      plan: list[DispatchAction] | None = None) -> None:
+        """Start a just-recorded delivery's plan after the reply has gone out (GitHub waits
+        for nobody); if it cannot finish within the inline timeout, the loop takes over."""
+        limit = self._inline_timeout if timeout is None else timeout
 
         async def attempt() -> None:
             try:
-                if not await asyncio.wait_for(self.dispatch(event_id), timeout=timeout):
-                    self.wake()
-            except Exception:  # noqa: BLE001 - still pending in the database; the loop retries
+                async with self._inline_slots:
+                    done = await asyncio.wait_for(self._dispatch_inline(event_id, plan),
+                                                  timeout=limit)
+            except Exception as exc:  # noqa: BLE001 - still pending in the DB; the loop retries
+                self._on_attempt(False)
                 log.warning("delivery row %s: dispatch deferred to the loop", event_id)
+                await self._defer(event_id, exc)
+                return
+            if not done:
                 self.wake()
 
         task = asyncio.create_task(attempt())
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
+    async def _dispatch_inline(self, event_id: uuid.UUID,
+                               plan: list[DispatchAction] | None) -> bool:
+        """The request's own attempt: no row lock and no pooled connection are held across
+        the Temporal calls (they are what a burst waits on). The loop leaves young pending
+        rows alone (pending_ids), and workflow ids make a repeat harmless anyway."""
+        if plan is None:
+            async with self._sessions() as session:
+                row = await session.get(WebhookEvent, event_id)
+                if row is None or row.dispatch_status != "pending":
+                    return row is not None
+                plan = [DispatchAction.from_json(a) for a in row.dispatch_plan]
+        client = await self._client()
+        for action in plan:
+            await run_action(client, action, self._task_queue)
+        await self._marks.submit(event_id)
+        self._on_attempt(True)
+        return True
+
+    async def _mark_dispatched(self, event_ids: list[uuid.UUID]) -> list[None]:
+        """One UPDATE for every delivery whose plan went through meanwhile."""
+        table = WebhookEvent.__table__  # type: ignore[attr-defined]
+        async with self._sessions() as session:
+            postgres = session.bind.dialect.name == "postgresql"
+            length = func.jsonb_array_length if postgres else func.json_array_length
+            await session.execute(
+                update(table)
+                .where(table.c.id.in_(event_ids), table.c.dispatch_status == "pending")
+                .values(dispatch_status="dispatched", dispatched_at=utcnow(),
+                        dispatch_progress=length(table.c.dispatch_plan),
+                        dispatch_attempts=table.c.dispatch_attempts + 1, error=None)
+            )
+            await session.commit()
+        return [None] * len(event_ids)
+
+    async def _defer(self, event_id: uuid.UUID, exc: BaseException) -> None:
+        """Count the failed inline attempt so the loop takes the row at once."""
+        try:
+            async with self._sessions() as session:
+                await session.execute(
+                    update(WebhookEvent)
+                    .where(col(WebhookEvent.id) == event_id,
+                           col(WebhookEvent.dispatch_status) == "pending")
+                    .values(dispatch_attempts=col(WebhookEvent.dispatch_attempts) + 1,
+                            error=f"dispatch failed: {type(exc).__name__}: {exc}"[:2000])
+                )
+                await session.commit()
+        except Exception:  # noqa: BLE001 - the row becomes the loop's once it is old enough
+            log.warning("delivery row %s: could not record the failed attempt", event_id)
+        self.wake()
+
     async def pending_ids(self, limit: int = 100) -> list[uuid.UUID]:
         """Pending deliveries whose backoff has passed, least-tried first."""
         async with self._sessions() as session:
+            # A young row that no attempt failed yet is still its request's (dispatch_soon).
+            young = utcnow().replace(tzinfo=None) - timedelta(seconds=self._inline_timeout + 1)
             query = (
                 select(WebhookEvent.id)
                 .where(WebhookEvent.dispatch_status == "pending")
                 .where(or_(col(WebhookEvent.next_attempt_at).is_(None),
                            col(WebhookEvent.next_attempt_at) <= utcnow()))
+                .where(or_(col(WebhookEvent.dispatch_attempts) > 0,
+                           col(WebhookEvent.processed_at) < young))
                 .order_by(col(WebhookEvent.dispatch_attempts), col(WebhookEvent.processed_at))
                 .limit(limit)
             )

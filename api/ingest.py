@@ -6,7 +6,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -18,10 +18,14 @@ from db.engine import SessionFactory
 from db.models import ACTIVE_RUN_STATUSES, Run, WebhookEvent
 from db.types import utcnow
 from routing import fields as f
+from routing.actions import DispatchAction
 from routing.ai_run import accepted_body
-from routing.decision import Delivery, RouteDecision, RoutingConfig
+from routing.decision import Delivery, NewRun, RouteDecision, RoutingConfig
 from routing.router import route
 from routing.workflow_ids import key_hash
+
+if TYPE_CHECKING:
+    from api.ingest_batch import IngestBatch
 
 log = logging.getLogger("hookflow.ingest")
 
@@ -33,6 +37,7 @@ class Outcome:
     event_id: uuid.UUID | None = None
     needs_dispatch: bool = False
     redelivery: bool = False  # answered from the first delivery's record
+    plan: list[DispatchAction] | None = None  # what to start, when known without a read
 
 
 def _clip(value: str | None, size: int = 100) -> str | None:
@@ -114,6 +119,53 @@ def _insert_statement(insert: Any) -> Any:
 _INSERTS = {"postgresql": _insert_statement(pg_insert), "sqlite": _insert_statement(sqlite_insert)}
 
 
+def event_row(
+    delivery: Delivery, decision: RouteDecision, *, event_id: uuid.UUID, dedupe_key: str,
+    body_size: int, actions: list[DispatchAction], response: dict[str, Any],
+    payload_raw: bytes | None = None,
+) -> dict[str, Any]:
+    """The webhook_events row of an authenticated delivery (one shape for both write paths)."""
+    pending = bool(actions)
+    return {
+        "id": event_id,
+        "event_type": _clip(delivery.event) or "unknown",
+        "payload": delivery.payload,
+        "payload_raw": payload_raw,
+        "signature_valid": True,
+        "processed_at": utcnow().replace(tzinfo=None),
+        "delivery_id": _clip(delivery.delivery_id),
+        "hook_id": _clip(delivery.hook_id),
+        "dedupe_key": dedupe_key,
+        "action": _clip(delivery.action),
+        "repo": _clip(delivery.repo, 200),
+        "body_size": body_size,
+        "http_status": 200,
+        "dispatch_status": "pending" if pending else decision.status,
+        "dispatch_plan": [a.to_json() for a in actions],
+        "dispatch_progress": 0,
+        "dispatch_attempts": 0,
+        "workflow_ids": [a.workflow_id for a in actions],
+        "response": response,
+        "error": decision.error,
+    }
+
+
+def run_row(new_run: NewRun, delivery: Delivery) -> Run:
+    return Run(
+        id=uuid.UUID(new_run.run_id),
+        repo=new_run.repo,
+        issue_number=new_run.issue_number,
+        title=new_run.title,
+        body=new_run.body,
+        mode="code",
+        status="RECEIVED",
+        workflow_id=new_run.workflow_id,
+        delivery_id=delivery.short_id,
+        clone_url=new_run.clone_url,
+        branch=new_run.branch,
+    )
+
+
 def safe_route(delivery: Delivery, config: RoutingConfig, key: str) -> RouteDecision:
     """Routing is total by construction; should a handler still raise, the delivery is
     recorded as `failed` (visible and retryable) instead of answering 5xx and losing it."""
@@ -130,12 +182,20 @@ def safe_route(delivery: Delivery, config: RoutingConfig, key: str) -> RouteDeci
 
 async def ingest(
     sessions: SessionFactory, *, delivery: Delivery, config: RoutingConfig, body_size: int,
-    payload_raw: bytes | None = None,
+    payload_raw: bytes | None = None, batch: IngestBatch | None = None,
 ) -> Outcome:
     """Dedupe, route and record an authenticated, parsed delivery."""
     key = dedupe_key(delivery.hook_id, delivery.delivery_id)
     # No look-up first: the insert itself detects a redelivery (one round trip fewer).
     decision = safe_route(delivery, config, key)
+    # --- group commit (api/ingest_batch.py): the common case shares its INSERT and commit
+    # with concurrent deliveries; anything unusual (redelivery, active run, a row PostgreSQL
+    # refuses) comes back as None and takes the path below.
+    if batch is not None:
+        outcome = await batch.record(delivery, decision, key, body_size, payload_raw)
+        if outcome is not None:
+            return outcome
+    # --- end group commit
     for attempt in range(3):
         try:
             return await _record(sessions, delivery, decision, key, body_size, payload_raw)
@@ -164,28 +224,9 @@ async def _record(
                 response = accepted_body(str(active.id), active.repo, active.issue_number)
                 new_run = None
         pending = bool(actions)
-        values = {
-            "id": event_id,
-            "event_type": _clip(delivery.event) or "unknown",
-            "payload": delivery.payload,
-            "payload_raw": payload_raw,
-            "signature_valid": True,
-            "processed_at": utcnow().replace(tzinfo=None),
-            "delivery_id": _clip(delivery.delivery_id),
-            "hook_id": _clip(delivery.hook_id),
-            "dedupe_key": dedupe_key,
-            "action": _clip(delivery.action),
-            "repo": _clip(delivery.repo, 200),
-            "body_size": body_size,
-            "http_status": 200,
-            "dispatch_status": "pending" if pending else decision.status,
-            "dispatch_plan": [a.to_json() for a in actions],
-            "dispatch_progress": 0,
-            "dispatch_attempts": 0,
-            "workflow_ids": [a.workflow_id for a in actions],
-            "response": response,
-            "error": decision.error,
-        }
+        values = event_row(delivery, decision, event_id=event_id, dedupe_key=dedupe_key,
+                           body_size=body_size, actions=actions, response=response,
+                           payload_raw=payload_raw)
         inserted = await _insert_event(session, values)
         if not inserted:
             await session.rollback()
@@ -195,19 +236,7 @@ async def _record(
             log.info("delivery %s: redelivery, answering the first outcome", delivery.short_id)
             return _replay(row)
         if new_run is not None:
-            session.add(Run(
-                id=uuid.UUID(new_run.run_id),
-                repo=new_run.repo,
-                issue_number=new_run.issue_number,
-                title=new_run.title,
-                body=new_run.body,
-                mode="code",
-                status="RECEIVED",
-                workflow_id=new_run.workflow_id,
-                delivery_id=delivery.short_id,
-                clone_url=new_run.clone_url,
-                branch=new_run.branch,
-            ))
+            session.add(run_row(new_run, delivery))
         await session.commit()
     log.info("delivery %s: %s %s", delivery.short_id, _clip(delivery.event),
              json.dumps(response, default=str)[:300])

@@ -26,6 +26,7 @@ from api import (
 )
 from api.deps import AppState
 from api.dispatcher import Dispatcher
+from api.ingest_batch import IngestBatch
 from api.instruments import ApiMetrics
 from api.outage import is_outage
 from api.rejected_cap import RejectedCap
@@ -76,11 +77,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             interval=conf.dispatch_interval_seconds, on_attempt=api_metrics.dispatch_attempt,
             max_attempts=conf.dispatch_max_attempts,
             max_age=parse_duration(conf.dispatch_max_age),
+            inline_timeout=conf.dispatch_inline_timeout_seconds,
         )
+        window = parse_duration(conf.ingest_batch_window).total_seconds()
+        batch = (IngestBatch(engine, window=window)
+                 if window > 0 and engine.dialect.name == "postgresql" else None)
         app.state.hookflow = AppState(
             settings=conf, engine=engine, sessions=sessions, temporal=temporal,
             dispatcher=dispatcher, routing=routing_config(conf), metrics=api_metrics,
             rejected_cap=RejectedCap(conf.rejected_record_per_minute),
+            ingest_batch=batch,
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
         log.info("hookflow API ready (temporal %s, queue %s)",
@@ -91,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop_task
+            if batch is not None:
+                await batch.close()
             await engine.dispose()
 
     app = FastAPI(title="hookflow", version="0.1.0", lifespan=lifespan)

@@ -120,7 +120,8 @@ async def _handle(
                         delivery_id=delivery_id or str(uuid.uuid4()), hook_id=hook_id)
     try:
         outcome = await ingest(sessions, delivery=delivery, config=state.routing,
-                               body_size=len(body), payload_raw=raw)
+                               body_size=len(body), payload_raw=raw,
+                               batch=state.ingest_batch)
     except (DBAPIError, StatementError) as exc:
         if is_outage(exc):
             raise
@@ -133,9 +134,7 @@ async def _handle(
         )
     if outcome.needs_dispatch and outcome.event_id is not None:
         # The row is committed, so the reply need not wait for Temporal.
-        state.dispatcher.dispatch_soon(
-            outcome.event_id, timeout=settings.dispatch_inline_timeout_seconds
-        )
+        state.dispatcher.dispatch_soon(outcome.event_id, plan=outcome.plan)
     return outcome
 
 

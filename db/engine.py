@@ -27,8 +27,10 @@ def make_engine(url: str) -> AsyncEngine:
     url = async_url(url)
     if url.startswith("postgresql"):
         # A down database must fail the request quickly (503), not hang past GitHub's 10 s.
+        # pool_size covers a busy API's steady use: connections beyond it are closed on return
+        # and reopened on the next burst (a connect costs more than the insert it serves).
         return create_async_engine(
-            url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=5,
+            url, pool_pre_ping=True, pool_size=20, max_overflow=20, pool_timeout=5,
             connect_args={"connect_timeout": 3},
         )
     return create_async_engine(url)

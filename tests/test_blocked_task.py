@@ -113,6 +113,15 @@ async def ended(client: Client, repo: str) -> BlockedTaskResult:
     return result
 
 
+async def wait_settled(client: Client, workflow_id: str) -> None:
+    """No child still running and no workflow task pending or in flight."""
+    async def check() -> bool:
+        raw = (await client.get_workflow_handle(workflow_id).describe()).raw_description
+        return not raw.pending_children and not raw.HasField("pending_workflow_task")
+
+    await wait_for(check, 30, f"{workflow_id} settled")
+
+
 async def task_row(sessions: SessionFactory, repo: str, number: int = 42) -> Task | None:
     async with sessions() as session:
         query = select(Task).where(Task.repo == repo, Task.issue_number == number)
@@ -261,10 +270,13 @@ async def test_worker_restart_keeps_the_escalation_schedule(
     async with build_worker(temporal_client, settings, sessions, max_cached_workflows=0):
         await deliver(api, "issues", issue_payload(repo, "labeled"))
         await wait_levels(sessions, repo, 1)
-    # A new worker replays the ladder from its history. (The test server's clock cannot move
-    # while a workflow task waits for a worker, so the time passes once it is back.)
+        # Let the parent take its child's completion on this worker, so stopping it strands
+        # no workflow task (the test server's clock cannot move while one waits for a worker).
+        await wait_settled(temporal_client, blocked_workflow_id(repo, 42))
+    # Three hours with no worker: the server holds the timers.
+    await temporal_env.sleep(timedelta(hours=3))
     async with build_worker(temporal_client, settings, sessions):
-        await temporal_env.sleep(timedelta(hours=4))
+        await temporal_env.sleep(timedelta(hours=1))
         rows = await wait_levels(sessions, repo, 2)
         await temporal_env.sleep(timedelta(hours=20))
         rows = await wait_levels(sessions, repo, 3)

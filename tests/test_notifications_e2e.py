@@ -48,6 +48,7 @@ def settings_overrides(
         "aimaestro_url": maestro.url,
         "notify_webhook_url": chat.url,
         "notify_group_window": "2s",
+        "notify_check_wait": "2s",
         "notify_repeat_interval": "1h",
         **extra,
     }
@@ -183,7 +184,7 @@ async def test_sink_down_does_not_hold_up_the_other_sinks(
     assert maestro.messages == []
 
 
-@with_settings(notify_group_window="3s")
+@with_settings(notify_group_wait="3s")
 async def test_ten_failures_same_workflow_and_branch_in_window_send_one_with_count_10(
     api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
     sessions: SessionFactory, maestro: FakeAIMaestro, chat: FakeChatWebhook, ci: str,
@@ -327,8 +328,14 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     await finish(temporal_client, group)
     await eventually(lambda: any(m["content"]["context"]["type"] == "ci_success"
                                  for m in maestro.messages), what="ci_success")
-    desc = await temporal_client.get_workflow_handle(group).describe()
-    assert desc.status == WorkflowExecutionStatus.COMPLETED
+
+
+    async def completed() -> bool:
+        desc = await temporal_client.get_workflow_handle(group).describe()
+        return desc.status == WorkflowExecutionStatus.COMPLETED
+
+    # A green group ends after one quiet NOTIFY_GROUP_INTERVAL.
+    await eventually(completed, what="the green group to end")
 
 
 async def test_blocked_issue_is_listed_but_not_sent_from_routing(

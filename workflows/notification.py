@@ -84,7 +84,9 @@ class NotificationWorkflow:
         if isinstance(repo, str) and repo:
             attrs.append(sa.REPO.value_set(repo))
         workflow.upsert_search_attributes(attrs)
-        sinks: list[str] = await workflow.execute_activity_method(
+        # Local activities: the bookkeeping runs inside this workflow task, so the sinks are
+        # scheduled without another task-queue round trip first.
+        sinks: list[str] = await workflow.execute_local_activity_method(
             NotifyActivities.record,
             RecordInput(key=key, workflow_id=key, notification=n,
                         delivery_id=input.delivery_id, count=input.count),
@@ -95,7 +97,7 @@ class NotificationWorkflow:
         results = await asyncio.gather(
             *(self._deliver(s, SinkInput(s, key, n, input.delivery_id, occurred)) for s in sinks)
         )
-        await workflow.execute_activity_method(
+        await workflow.execute_local_activity_method(
             NotifyActivities.finish, FinishInput(key, list(results)), **DB_ACTIVITY
         )
         failed = [r.sink for r in results if r.status != "sent"]

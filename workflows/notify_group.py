@@ -1,12 +1,17 @@
 """NotificationGroupWorkflow: CI noise control for one (repo, workflow, branch).
 
-Fed by signal-with-start (`event`) for every ci_failure / ci_success of its group:
-- failures within NOTIFY_GROUP_WINDOW become one notification carrying their count;
-- check_run failures whose head SHA also has a failed workflow_run are dropped (the workflow
-  failure already says it);
+Fed by signal-with-start (`event`) for every ci_failure / ci_success of its group, with
+Alertmanager's timing:
+- a new group's first failure goes out after NOTIFY_GROUP_WAIT (default 0 s: at once); a
+  check_run failure waits NOTIFY_CHECK_WAIT instead and is dropped if a failed workflow_run
+  for its head SHA arrived meanwhile (the workflow failure already says it);
+- failures that follow are batched into one notification per NOTIFY_GROUP_INTERVAL;
 - while the branch stays red a reminder goes out every NOTIFY_REPEAT_INTERVAL;
-- the first success after red sends one `ci_resolved` notification and ends the group.
-Each notification is a NotificationWorkflow child (abandoned: it outlives the group).
+- the first success after red sends one `ci_resolved` notification; a green group ends after
+  one quiet interval.
+Red/green follows the CI run's own order (routing/ci_order.py), not arrival: an older success
+arriving after a newer failure resolves nothing. Each notification is a NotificationWorkflow
+child (abandoned: it outlives the group).
 """
 
 from __future__ import annotations
@@ -21,10 +26,14 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import CoveredInput, GroupSettings, NotifyActivities
+    from routing.ci_order import CIOrder, ci_order, is_stale
     from routing.notifications import PRIORITIES
     from routing.notify_route import notification_memo
     from workflows import search_attributes as sa
     from workflows.notification import DB_ACTIVITY, NotificationInput, NotificationWorkflow
+
+# Settings come from the worker's own process: a local activity, no task-queue round trip.
+SETTINGS_ACTIVITY: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=10)}
 
 WORKFLOW_NAME = "NotificationGroupWorkflow"
 SIGNAL = "event"
@@ -53,10 +62,22 @@ class GroupInput:
     last_failure: dict[str, Any] | None = None
     seen: list[str] = field(default_factory=list)
     pending: list[GroupEvent] = field(default_factory=list)
+    # The newest CI run (ci_order) seen failing / succeeding, and how many events were older.
+    newest_failure: list[Any] | None = None
+    newest_success: list[Any] | None = None
+    stale: int = 0
 
 
 def _is_success(event: GroupEvent) -> bool:
     return event.notification.get("type") == "ci_success"
+
+
+def _tuple(order: list[Any] | None) -> CIOrder | None:
+    return (order[0], order[1], order[2]) if order else None
+
+
+def _newest(seen: list[Any] | None, order: CIOrder) -> list[Any]:
+    return list(order) if seen is None or order > tuple(seen) else seen
 
 
 def _top_priority(items: list[dict[str, Any]]) -> str:
@@ -71,6 +92,7 @@ class NotificationGroupWorkflow:
         self._seen: list[str] = []
         self._red = False
         self._state: GroupInput | None = None
+        self._batch: list[GroupEvent] = []  # failures gathered for the next notification
 
     @workflow.signal(name=SIGNAL)
     def event(self, event: GroupEvent) -> None:
@@ -88,6 +110,8 @@ class NotificationGroupWorkflow:
             "failures_total": s.failures_total if s else 0,
             "reminders": s.reminders if s else 0,
             "pending": len(self._inbox),
+            "batched": len(self._batch),
+            "stale": s.stale if s else 0,
         }
 
     @workflow.run
@@ -99,16 +123,22 @@ class NotificationGroupWorkflow:
         workflow.upsert_search_attributes([
             sa.REPO.value_set(input.repo), sa.KIND.value_set("notification-group"),
         ])
-        cfg: GroupSettings = await workflow.execute_activity_method(
-            NotifyActivities.group_settings, **DB_ACTIVITY
+        cfg: GroupSettings = await workflow.execute_local_activity_method(
+            NotifyActivities.group_settings, **SETTINGS_ACTIVITY
         )
-        window = timedelta(seconds=cfg.window_seconds)
         repeat = timedelta(seconds=cfg.repeat_seconds)
+        linger = timedelta(seconds=cfg.interval_seconds)
         while True:
-            if not self._inbox and not self._red:
-                return self.state()
+            self._drop_stale(input)
             if not self._inbox and workflow.info().is_continue_as_new_suggested():
                 workflow.continue_as_new(self._carry(input))
+            if not self._inbox and not self._red:
+                # Green: stay one interval so a late, older failure is recognised as stale.
+                try:
+                    await workflow.wait_condition(lambda: bool(self._inbox), timeout=linger)
+                except TimeoutError:
+                    return self.state()
+                continue
             if not self._inbox:
                 try:
                     await workflow.wait_condition(
@@ -119,29 +149,59 @@ class NotificationGroupWorkflow:
                 continue
             if _is_success(self._inbox[0]):
                 success = self._inbox.pop(0)
+                input.newest_success = _newest(input.newest_success,
+                                               ci_order(success.notification))
                 if self._red or input.failures_total:
                     await self._resolve(input, success)
                 else:
                     await self._notify(f"notify-{success.key}", success.notification,
                                        success.delivery_id)
                 continue
-            batch = await self._collect(window)
+            await self._collect(input, self._send_at(input, cfg))
+            batch, self._batch = self._batch, []
             await self._flush(input, batch)
 
-    async def _collect(self, window: timedelta) -> list[GroupEvent]:
-        """Gather failures until the window closes or a success arrives."""
-        batch: list[GroupEvent] = []
-        deadline = workflow.now() + window
+    def _send_at(self, input: GroupInput, cfg: GroupSettings) -> datetime:
+        """When the failures now arriving go out: a new group after its wait, a group that
+        already spoke one interval after its last notification."""
+        now = workflow.now()
+        if input.last_notice_at:
+            due = datetime.fromisoformat(input.last_notice_at)
+            return max(now, due + timedelta(seconds=cfg.interval_seconds))
+        wait = cfg.check_wait_seconds if input.kind == "check_run" else cfg.wait_seconds
+        return now + timedelta(seconds=wait)
+
+    def _drop_stale(self, input: GroupInput) -> None:
+        """Events older (by the CI run's order) than the newest opposite outcome decide
+        nothing: they are counted and dropped."""
+        while self._inbox:
+            head = self._inbox[0]
+            if not is_stale(ci_order(head.notification), success=_is_success(head),
+                            newest_failure=_tuple(input.newest_failure),
+                            newest_success=_tuple(input.newest_success)):
+                return
+            self._inbox.pop(0)
+            input.stale += 1
+            workflow.logger.info("group %s: stale CI event %s dropped", input.group_key,
+                                 head.key)
+
+    async def _collect(self, input: GroupInput, deadline: datetime) -> None:
+        """Gather failures into the batch until `deadline` or a (newer) success arrives."""
         while True:
+            self._drop_stale(input)
             while self._inbox and not _is_success(self._inbox[0]):
-                batch.append(self._inbox.pop(0))
+                event = self._inbox.pop(0)
+                input.newest_failure = _newest(input.newest_failure,
+                                               ci_order(event.notification))
+                self._batch.append(event)
+                self._drop_stale(input)
             remaining = (deadline - workflow.now()).total_seconds()
             if self._inbox or remaining <= 0:
-                return batch
+                return
             try:
                 await workflow.wait_condition(lambda: bool(self._inbox), timeout=remaining)
             except TimeoutError:
-                return batch
+                return
 
     async def _flush(self, input: GroupInput, batch: list[GroupEvent]) -> None:
         if input.kind == "check_run":
@@ -154,6 +214,7 @@ class NotificationGroupWorkflow:
             batch = [e for e in batch if e.notification.get("head_sha") not in covered]
         if not batch:
             return
+        self._drop_stale(input)
         if self._inbox and _is_success(self._inbox[0]):
             # Green again before anyone was told: the resolution reports these failures.
             input.failures_total += len(batch)
@@ -173,11 +234,11 @@ class NotificationGroupWorkflow:
         await self._notify(f"notify-{batch[0].key}", n, batch[0].delivery_id, count)
         input.failures_total += count
         input.last_failure = n
+        now = workflow.now().isoformat()
+        input.last_notice_at = now
         if input.kind == "workflow_run":
             # Only workflow runs report success, so only they can stay red and be resolved.
-            now = workflow.now().isoformat()
             input.red_since = input.red_since or now
-            input.last_notice_at = now
             self._red = True
         else:
             input.failures_total = 0

@@ -669,7 +669,9 @@ class RunWorkflow:
             sa.STATUS.value_set(status),
             sa.PHASE.value_set(self._phase) if self._phase else sa.PHASE.value_unset(),
         ])
-        await workflow.execute_activity_method(
+        # A local activity: the status reaches the DB within this workflow task, without a
+        # task-queue round trip (the first RUNNING is what "work begun" measures).
+        await workflow.execute_local_activity_method(
             RunActivities.set_status,
             RunStatusUpdate(self._input.run_id, status, phase=self._phase,
                             iteration=self._iteration, error=error,

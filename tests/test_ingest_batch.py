@@ -1,0 +1,81 @@
+"""Group commit of deliveries: every 2xx is a committed row, odd cases fall back cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import uuid
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from api.batch_writer import GroupCommit
+from db.engine import SessionFactory
+from db.models import Run, WebhookEvent
+from tests.conftest import deliver, load_fixture
+
+AI_RUN = "events/issues_labeled_ai_run.json"
+
+
+async def test_group_commit_retries_a_failed_batch_item_by_item() -> None:
+    calls: list[list[str]] = []
+
+    async def write(items: list[str]) -> list[str]:
+        calls.append(list(items))
+        if "bad" in items:
+            raise ValueError("row refused")
+        return [item.upper() for item in items]
+
+    commit: GroupCommit[str, str] = GroupCommit(write, window=0.01)
+    results = await asyncio.gather(*(commit.submit(i) for i in ("a", "bad", "c")),
+                                   return_exceptions=True)
+    assert results[0] == "A" and results[2] == "C"
+    assert isinstance(results[1], ValueError)
+    assert calls[0] == ["a", "bad", "c"]  # one batch first, then each item alone
+    assert sorted(map(tuple, calls[1:])) == [("a",), ("bad",), ("c",)]
+    await commit.close()
+
+
+async def test_group_commit_fails_every_waiter_when_told_not_to_retry() -> None:
+    async def write(items: list[int]) -> list[int]:
+        raise ConnectionError("database away")
+
+    commit: GroupCommit[int, int] = GroupCommit(write, retry_alone=lambda exc: False)
+    results = await asyncio.gather(*(commit.submit(i) for i in range(5)),
+                                   return_exceptions=True)
+    assert all(isinstance(r, ConnectionError) for r in results)
+
+
+async def test_concurrent_deliveries_each_answered_after_their_own_row(
+    api: httpx.AsyncClient, sessions: SessionFactory,
+) -> None:
+    payload = load_fixture("events/issues.labeled_blocked.json")
+    payload["issue"]["labels"] = []
+    payload["label"] = {"name": "documentation"}
+    ids = [str(uuid.uuid4()) for _ in range(30)]
+    twice = ids[0]  # the same delivery twice at once: one row, the same answer
+    responses = await asyncio.gather(
+        *(deliver(api, "issues", payload, delivery=d) for d in [*ids, twice]))
+    assert [r.status_code for r in responses] == [200] * 31
+    assert responses[0].json() == responses[-1].json()
+    async with sessions() as session:
+        rows = (await session.exec(select(WebhookEvent))).all()
+    assert sorted(r.delivery_id or "" for r in rows) == sorted(ids)
+    assert all(r.payload["issue"]["number"] == payload["issue"]["number"] for r in rows)
+
+
+@pytest.mark.parametrize("copies", [3])
+async def test_ai_run_deliveries_for_one_issue_at_once_make_one_run(
+    api: httpx.AsyncClient, sessions: SessionFactory, copies: int,
+) -> None:
+    payload = copy.deepcopy(load_fixture(AI_RUN))
+    payload["issue"]["number"] = 4242
+    responses = await asyncio.gather(*(deliver(api, "issues", payload) for _ in range(copies)))
+    assert [r.status_code for r in responses] == [200] * copies
+    run_ids = {r.json()["runId"] for r in responses}
+    async with sessions() as session:
+        runs = (await session.exec(select(Run).where(Run.issue_number == 4242))).all()
+        events = (await session.exec(select(WebhookEvent))).all()
+    assert len(runs) == 1 and run_ids == {str(runs[0].id)}
+    assert len(events) == copies
