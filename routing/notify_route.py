@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from routing.actions import DispatchAction
+from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 from routing.notifications import Notification, classify
 from routing.workflow_ids import group_workflow_id, notification_key, notification_workflow_id
@@ -63,6 +64,10 @@ def _start_action(n: Notification, delivery_id: str, index: int) -> DispatchActi
 def route_notifications(
     delivery: Delivery, config: RoutingConfig, dedupe_key: str
 ) -> HandlerResult:
+    if delivery.event == "workflow_run" and from_fork(
+            delivery.repo, delivery.payload.get("workflow_run")):
+        # A fork names its branches as it likes (`main`): its CI is not this repository's.
+        return HandlerResult(False, FROM_A_FORK)
     try:
         result = classify(
             delivery.event,

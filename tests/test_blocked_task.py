@@ -52,10 +52,16 @@ def temporal_env(time_skipping_env: WorkflowEnvironment) -> WorkflowEnvironment:
 async def repo(temporal_client: Client) -> AsyncIterator[str]:
     name = f"acme/blocked-{uuid.uuid4().hex[:8]}"
     yield name
-    # The server's clock is shared by every test: a ladder left running with no worker would
-    # hold a due timer's task and stop later tests' clocks from moving.
+    # The server's clock is shared by every test: a ladder (or a notification it started) left
+    # running with no worker would hold a task and stop later tests' clocks from moving.
+    workflow_id = blocked_workflow_id(name, 42)
     with contextlib.suppress(RPCError):
-        await temporal_client.get_workflow_handle(blocked_workflow_id(name, 42)).terminate()
+        run_id = (await temporal_client.get_workflow_handle(workflow_id).describe()).run_id
+        for level_ in range(4):
+            with contextlib.suppress(RPCError):
+                await temporal_client.get_workflow_handle(
+                    f"{workflow_id}-{run_id[:8]}-level-{level_}").terminate()
+        await temporal_client.get_workflow_handle(workflow_id).terminate()
 
 
 def issue_payload(repo: str, action: str, number: int = 42) -> dict[str, Any]:

@@ -95,7 +95,8 @@ async def test_dispatch_refused_by_temporal_fails_at_once_and_frees_the_issue(
     api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:
     # A plan recorded before titles were bounded: 3 MB is over Temporal's blob limit.
-    new_run, plan = start_plan(str(uuid.uuid4()), 42, title="T" * 3_000_000)
+    new_run, plan = start_plan(str(uuid.uuid4()), 42)
+    plan[0]["arg"]["title"] = "T" * 3_000_000  # as stored, not as run_input bounds it today
     event_id = await insert(sessions, new_run, plan)
 
     async def failed() -> bool:
@@ -181,6 +182,7 @@ async def test_deliveries_with_huge_names_and_ids_are_started(
 ) -> None:
     payload = copy.deepcopy(load_fixture("events/workflow_run.failure.json"))
     payload["repository"]["full_name"] = "o" * 99 + "/" + "r" * 100
+    payload["workflow_run"]["head_repository"]["full_name"] = "o" * 99 + "/" + "r" * 100
     payload["workflow_run"]["name"] = "N a m e " * 300
     push = copy.deepcopy(load_fixture("events/push.main.json"))
     push["head_commit"]["message"] = "M" * 3_000_000
