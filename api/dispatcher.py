@@ -235,6 +235,7 @@ class Dispatcher:
             await run_action(client, action, self._task_queue)
         await self._marks.submit(event_id)
         self._on_attempt(True)
+        log.info("started %s", [a.workflow_id for a in plan])
         return True
 
     async def _mark_dispatched(self, event_ids: list[uuid.UUID]) -> list[None]:

@@ -3,7 +3,6 @@ URLs or git errors (those stay in the run's artifacts). Real Temporal + Postgres
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 
 from db.engine import SessionFactory
 from tests.fakes import FakeGitHub
-from tests.run_support import REPO, UI_URL, artifacts, wait_run
+from tests.run_support import AGENT_PYTHON, REPO, UI_URL, artifacts, wait_run
 from tests.test_run_workflow import (  # noqa: F401 - fixtures
     bare,
     fake_github,
@@ -31,8 +30,9 @@ def extra_settings(tmp_path: Path) -> dict[str, Any]:
     agent = tmp_path / "failing_agent.py"
     agent.write_text(f"import sys\nsys.stdin.read()\nprint({LEAK!r}, file=sys.stderr)\n"
                      "sys.exit(3)\n")
-    return {"run_agent_command": f"{sys.executable} {agent}", "run_retry_window": "1s",
-            "api_public_url": PUBLIC_URL + "/"}
+    # The sandbox shows the agent the system interpreter and RUN_AGENT_BIND only.
+    return {"run_agent_command": f"{AGENT_PYTHON} {agent}", "run_agent_bind": str(tmp_path),
+            "run_retry_window": "1s", "api_public_url": PUBLIC_URL + "/"}
 
 
 async def test_failure_comment_names_phase_and_links_but_keeps_stderr_in_artifacts(
