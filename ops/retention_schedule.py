@@ -8,16 +8,13 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
-    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 
-from settings import Settings, parse_duration
+from ops.schedules import schedule_spec, sync_schedule
+from settings import Settings
 from workflows.retention import RetentionInput, RetentionWorkflow
 
 log = logging.getLogger("hookflow.retention")
@@ -25,14 +22,7 @@ log = logging.getLogger("hookflow.retention")
 SCHEDULE_ID = "hookflow-retention"
 
 
-def schedule_spec(text: str) -> ScheduleSpec | None:
-    """`1d` → every day; five or six fields → cron; `off` → no schedule."""
-    text = text.strip()
-    if text.lower() in ("", "off"):
-        return None
-    if len(text.split()) in (5, 6):
-        return ScheduleSpec(cron_expressions=[text])
-    return ScheduleSpec(intervals=[ScheduleIntervalSpec(every=parse_duration(text))])
+__all__ = ["SCHEDULE_ID", "ensure_retention_schedule", "retention_schedule", "schedule_spec"]
 
 
 def retention_schedule(settings: Settings, spec: ScheduleSpec, task_queue: str) -> Schedule:
@@ -55,23 +45,9 @@ async def ensure_retention_schedule(
     Returns True when a schedule exists afterwards. Safe to call from every worker start.
     """
     spec = schedule_spec(settings.retention_schedule)
-    handle = client.get_schedule_handle(schedule_id)
-    if spec is None:
-        try:
-            await handle.delete()
-            log.info("retention schedule %s deleted (RETENTION_SCHEDULE=off)", schedule_id)
-        except Exception:  # noqa: BLE001 - absent already is the wanted state
-            pass
-        return False
-    schedule = retention_schedule(settings, spec, task_queue or settings.temporal_task_queue)
-    try:
-        await client.create_schedule(schedule_id, schedule)
-        log.info("retention schedule %s created (%s)", schedule_id, settings.retention_schedule)
-    except ScheduleAlreadyRunningError:
-
-        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
-
-        await handle.update(replace)
-        log.info("retention schedule %s updated (%s)", schedule_id, settings.retention_schedule)
-    return True
+    schedule = None if spec is None else retention_schedule(
+        settings, spec, task_queue or settings.temporal_task_queue)
+    outcome = await sync_schedule(client, schedule_id, schedule)
+    log.info("retention schedule %s %s (RETENTION_SCHEDULE=%s)", schedule_id, outcome,
+             settings.retention_schedule)
+    return schedule is not None

@@ -8,17 +8,14 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.recover import RecoverInput
+from ops.schedules import sync_schedule
 from settings import Settings, parse_duration
 from workflows.recover import RecoverWorkflow
 
@@ -48,23 +45,9 @@ def recover_schedule(settings: Settings) -> Schedule:
 async def ensure_recover_schedule(client: Client, settings: Settings) -> str | None:
     """Create or update the schedule when RECOVER_INTERVAL is set, else delete it; its id."""
     schedule_id = recover_schedule_id(settings)
-    if not settings.recover_interval.strip():
-        try:
-            await client.get_schedule_handle(schedule_id).delete()
-            log.info("recover schedule %s removed (RECOVER_INTERVAL unset)", schedule_id)
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
-        return None
-    schedule = recover_schedule(settings)
-    try:
-        await client.create_schedule(schedule_id, schedule)
-    except ScheduleAlreadyRunningError:
-
-        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=schedule)
-
-        await client.get_schedule_handle(schedule_id).update(replace)
-    log.info("recover schedule %s: every %s, window %s", schedule_id,
+    enabled = bool(settings.recover_interval.strip())
+    outcome = await sync_schedule(client, schedule_id,
+                                  recover_schedule(settings) if enabled else None)
+    log.info("recover schedule %s %s (RECOVER_INTERVAL=%r, window %s)", schedule_id, outcome,
              settings.recover_interval, settings.recover_window)
-    return schedule_id
+    return schedule_id if enabled else None
