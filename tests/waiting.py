@@ -47,7 +47,8 @@ async def started(client: Client, workflow_id: str, within: float = 30) -> Workf
 
 async def workflow_result(client: Client, workflow_id: str, within: float = 30) -> Any:
     """The result of `workflow_id`'s latest run, once it has started and finished."""
-    return await (await started(client, workflow_id, within)).result()
+    handle = await started(client, workflow_id, within)
+    return await asyncio.wait_for(handle.result(), within)
 
 
 async def children_started(handle: WorkflowHandle[Any, Any]) -> list[str]:
