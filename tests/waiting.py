@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType
@@ -76,3 +77,16 @@ async def signals_received(handle: WorkflowHandle[Any, Any], name: str) -> int:
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
         and e.workflow_execution_signaled_event_attributes.signal_name == name
     ])
+
+
+async def child_start_times(handle: WorkflowHandle[Any, Any]) -> list[datetime]:
+    """Workflow time (`workflow.now()`) of each child start the run made, in order."""
+    times: list[datetime] = []
+    now: datetime | None = None
+    async for e in handle.fetch_history_events():
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            now = e.event_time.ToDatetime()
+        elif e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+            assert now is not None
+            times.append(now)
+    return times
