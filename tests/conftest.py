@@ -154,6 +154,8 @@ def settings(
         "log_dir": tmp_path / "webhook_logs",
         "dispatch_interval_seconds": 0.5,
         "github_api_url": "http://127.0.0.1:9/unconfigured",
+        # Off unless a test asks: worker processes of parallel runs must not race for 9464.
+        "worker_metrics_port": 0,
     }
     values.update(settings_overrides)
     return load_settings(**values)

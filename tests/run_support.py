@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from db.engine import SessionFactory
 from db.models import Run, RunArtifact
 from tests.conftest import ROOT, load_fixture
 from tests.fakes import FakeGitHub
+from tests.waiting import eventually
 
 REPO = "octo-org/octo-repo"
 GH_TOKEN = "gh-test-token-123"
@@ -109,15 +109,21 @@ async def get_run(sessions: SessionFactory, run_id: str) -> Run:
 
 async def wait_run(sessions: SessionFactory, run_id: str, *, status: set[str] | None = None,
                    phase: str | None = None, within: float = 60) -> Run:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
+    last: list[Run] = []
+
+    async def check() -> Run | None:
         run = await get_run(sessions, run_id)
-        if (status is None or run.status in status) and (phase is None or run.phase == phase):
-            return run
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"run {run_id}: still {run.status}/{run.phase} "
-                                 f"(wanted {status}/{phase}); error={run.error}")
-        await asyncio.sleep(0.2)
+        last[:] = [run]
+        wanted = (status is None or run.status in status) and (phase is None or run.phase == phase)
+        return run if wanted else None
+
+    try:
+        found: Run = await eventually(check, within)
+    except AssertionError:
+        [run] = last
+        raise AssertionError(f"run {run_id}: still {run.status}/{run.phase} "
+                             f"(wanted {status}/{phase}); error={run.error}") from None
+    return found
 
 
 async def artifacts(sessions: SessionFactory, run_id: str) -> dict[str, RunArtifact]:

@@ -8,7 +8,6 @@ import base64
 import dataclasses
 import shlex
 import subprocess
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from activities.workspace import (
 from settings import Settings, load_settings
 from tests.fakes_agent import FakeAgentServer
 from tests.run_support import AGENT_DIR, AGENT_PYTHON, ECHO_AGENT, ECHO_KNOBS, remotes_url
+from tests.waiting import eventually
 
 PY = shlex.quote(AGENT_PYTHON)
 ISSUE = {"repo": "octo/demo", "issueNumber": 42, "title": "Add a greeting", "body": "please"}
@@ -228,10 +228,10 @@ async def test_run_phase_times_out_and_kills_agent(tmp_path: Path) -> None:
     command = f"{PY} -c \"import time; time.sleep(60)\""
     settings = make_settings(tmp_path, run_agent="command", run_agent_command=command,
                              run_phase_timeout="1s")
-    started = time.monotonic()
+    # The agent would sleep a minute: the phase ends long before that, killed at its timeout.
     with pytest.raises(ApplicationError) as caught:
-        await run_phase(settings, phase("plan", None))
-    assert caught.value.type == "AgentTimeout" and time.monotonic() - started < 10
+        await asyncio.wait_for(run_phase(settings, phase("plan", None)), 30)
+    assert caught.value.type == "AgentTimeout"
 
 
 async def test_cancel_kills_agent_process_group_within_seconds(tmp_path: Path) -> None:
@@ -253,23 +253,17 @@ async def test_cancel_kills_agent_process_group_within_seconds(tmp_path: Path) -
     env.on_heartbeat = lambda *details: heartbeats.append(details)
     task = asyncio.ensure_future(env.run(AgentActivities(settings).produce,
                                          phase("implement", None)))
-    for _ in range(100):
-        if pids.exists() and pids.read_text():
-            break
-        await asyncio.sleep(0.1)
+    await eventually(lambda: pids.exists() and pids.read_text(), 10, "the agent's pids")
     leader, grandchild = (int(p) for p in pids.read_text().split())
-    await asyncio.sleep(1.5)  # heartbeats come every 0.3 s for a 0.9 s heartbeat timeout
-    started = time.monotonic()
+    # Heartbeats come every 0.3 s for a 0.9 s heartbeat timeout, while the agent runs.
+    await eventually(lambda: len(heartbeats) >= 5, 10, "heartbeats past the timeout")
+    assert alive(leader) and alive(grandchild)
     env.cancel()
+    # The agents would sleep two minutes: cancelling ends the activity long before that.
     with pytest.raises(asyncio.CancelledError):
-        await task
-    assert time.monotonic() - started < 5
-    for _ in range(50):
-        if not alive(leader) and not alive(grandchild):
-            break
-        await asyncio.sleep(0.1)
-    assert not alive(leader) and not alive(grandchild)
-    assert len(heartbeats) >= 3
+        await asyncio.wait_for(task, 30)
+    await eventually(lambda: not alive(leader) and not alive(grandchild), 5,
+                     "the agent's process group to die")
 
 
 async def test_prepare_workspace_is_idempotent(tmp_path: Path, remote: Path) -> None:

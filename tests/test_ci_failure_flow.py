@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import copy
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Replayer, Worker
 
+from db.engine import SessionFactory
+from db.models import WebhookEvent
 from ghclient.bodies import MAX_BODY_CHARS
 from routing.ci_failure import ci_failure_workflow_id
 from settings import Settings
@@ -130,28 +133,47 @@ async def wait_status(
     async def check() -> bool:
         return (await client.get_workflow_handle(workflow_id).describe()).status == status
 
-    await _eventually_async(check, within, f"{workflow_id} {status.name}")
+    await eventually(check, within, f"{workflow_id} {status.name}")
 
 
-async def _eventually_async(
-    check: Callable[[], Awaitable[bool]], within: float, what: str
-) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.2)
+async def settled(client: Client, workflow_id: str, failures: int) -> dict[str, Any]:
+    """The failure stream's state once it has handled `failures` failures, holds no event and
+    runs no activity: it posts nothing more until the next CI run."""
+    handle = client.get_workflow_handle(workflow_id)
+
+    async def check() -> dict[str, Any] | None:
+        state: dict[str, Any] = await handle.query(CIFailureWorkflow.state)
+        if state["failure_count"] != failures or state["pending"]:
+            return None
+        busy = (await handle.describe()).raw_description.pending_activities
+        return None if busy else state
+
+    state: dict[str, Any] = await eventually(check, what=f"{workflow_id} to settle")
+    return state
+
+
+async def dispatched(sessions: SessionFactory) -> WebhookEvent:
+    """The test's one delivery once its plan has run: it starts nothing later."""
+    async def check() -> WebhookEvent | None:
+        async with sessions() as session:
+            [row] = (await session.exec(select(WebhookEvent))).all()
+        return row if row.dispatch_status != "pending" else None
+
+    row: WebhookEvent = await eventually(check, what="the delivery's plan to run")
+    return row
 
 
 async def test_ten_failures_open_one_issue_with_nine_comments(
-    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub
+    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub, temporal_client: Client
 ) -> None:
     for run_id in range(1001, 1011):
         await fail(api, github, run_id)
     issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
     await eventually(lambda: len(failure_comments(github, issue["number"])) == 9, 60,
                      "9 comments")
-    await asyncio.sleep(1)  # nothing more arrives
+    wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
+    state = await settled(temporal_client, wid, failures=10)
+    assert state["issue_open"] is True and state["issue_number"] == issue["number"]
     assert len(ci_issues(github)) == 1
     assert len(failure_comments(github, issue["number"])) == 9
     assert issue["state"] == "open"
@@ -207,12 +229,14 @@ async def test_green_run_comments_and_closes_issue_as_completed(
 
 
 async def test_green_run_without_open_issue_starts_nothing(
-    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub, temporal_client: Client
+    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub, temporal_client: Client,
+    sessions: SessionFactory,
 ) -> None:
     await succeed(api, github, 4101)
-    await asyncio.sleep(1.5)
-    assert ci_issues(github) == []
     wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
+    event = await dispatched(sessions)
+    assert event.dispatch_status == "dispatched"
+    assert ci_issues(github) == []
     with pytest.raises(Exception, match="not found"):
         await temporal_client.get_workflow_handle(wid).describe()
 
@@ -282,13 +306,20 @@ async def test_missing_run_still_opens_issue_without_job_details(
 
 
 async def test_failure_on_unwatched_branch_is_ignored(
-    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub
+    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub, temporal_client: Client,
+    sessions: SessionFactory,
 ) -> None:
     add_run(github, 8001, branch="feature/x")
     payload = run_payload(github.repo, 8001, branch="feature/x")
     response = await deliver(api, "workflow_run", payload)
     assert response.status_code == 200
-    await asyncio.sleep(1.5)
+    # Only a CI failure workflow opens issues, and this delivery started none.
+    event = await dispatched(sessions)
+    assert not [w for w in event.workflow_ids if w.startswith("ci-failure")]
+    for branch in ("feature/x", "main"):
+        with pytest.raises(Exception, match="not found"):
+            await temporal_client.get_workflow_handle(
+                ci_failure_workflow_id(github.repo, WORKFLOW, branch)).describe()
     assert ci_issues(github) == []
 
 

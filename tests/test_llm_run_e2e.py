@@ -4,7 +4,6 @@ review requesting changes starts a follow-up on the same branch."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
@@ -150,10 +150,12 @@ async def test_cancel_during_model_request_ends_run_at_once(
     await eventually(lambda: llm.requests, within=30, what="the plan request")
     run = await get_run(sessions, run_id)
     assert run.phase == "plan" and run.status == "RUNNING"
-    started = asyncio.get_running_loop().time()
     response = await api.post(f"/api/runs/{run_id}/signals/cancel", headers=auth())
     assert response.status_code == 202
+    # Far sooner than the model's 25 s answer: the request is cancelled, not waited for.
     run = await wait_run(sessions, run_id, status={"CANCELLED"}, within=15)
-    assert asyncio.get_running_loop().time() - started < 15
+    history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
+    assert [e for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED]
     assert len(llm.requests) == 1, "a cancelled phase is not retried"
     assert not fake_github.pulls(REPO)

@@ -15,7 +15,6 @@ import httpx
 import pytest
 from sqlmodel import select
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Replayer, Worker
 
 from api.dispatcher import run_action
@@ -26,7 +25,14 @@ from routing.workflow_ids import group_workflow_id, notification_workflow_id
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
-from tests.waiting import eventually
+from tests.waiting import (
+    child_starts_refused,
+    children_started,
+    eventually,
+    signals_received,
+    started,
+    workflow_result,
+)
 from workflows.notification import NotificationInput, NotificationWorkflow
 from workflows.notify_group import NotificationGroupWorkflow
 
@@ -72,19 +78,23 @@ async def rows(sessions: SessionFactory) -> list[Notification]:
         return list((await session.exec(query)).all())
 
 
-async def finish(client: Client, workflow_id: str, limit: float = 30) -> dict[str, Any]:
+async def finish(client: Client, workflow_id: str) -> dict[str, Any]:
     """The workflow's result; the dispatcher loop may start it just after the reply."""
-    deadline = asyncio.get_running_loop().time() + limit
-    while True:
-        try:
-            result: dict[str, Any] = await client.get_workflow_handle(workflow_id).result()
-            return result
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.1)
+    done: dict[str, Any] = await workflow_result(client, workflow_id)
+    return done
+
+
+async def settled(client: Client, group: str, failures: int) -> dict[str, Any]:
+    """The group's state once it has told about `failures` failures and holds none back: a
+    group in this state sends nothing more until a new event (or a reminder) arrives."""
+
+    async def check() -> dict[str, Any] | None:
+        state: dict[str, Any] = await client.get_workflow_handle(group).query("state")
+        quiet = state["pending"] == 0 and state["batched"] == 0
+        return state if quiet and state["failures_total"] == failures else None
+
+    state: dict[str, Any] = await eventually(check, what=f"group {group} to settle")
+    return state
 
 
 @pytest.fixture
@@ -96,6 +106,10 @@ def ci() -> str:
 
 def group_id(name: str, branch: str = "main") -> str:
     return group_workflow_id("workflow_run", "acme/widgets", name, branch)
+
+
+def check_group(name: str) -> str:
+    return group_workflow_id("check_run", "acme/widgets", name, "feature/retry")
 
 
 def workflow_run(conclusion: str, *, run_id: int, name: str, sha: str | None = None,
@@ -175,12 +189,12 @@ async def test_sink_down_does_not_hold_up_the_other_sinks(
         [row] = await rows(sessions)
         return {k: v["status"] for k, v in row.sink_status.items()}
 
-    deadline = asyncio.get_running_loop().time() + 10
-    while (current := await statuses()) != {
-        "logfile": "sent", "chat": "sent", "aimaestro": "retrying"
-    }:
-        assert asyncio.get_running_loop().time() < deadline, current
-        await asyncio.sleep(0.1)
+    expected = {"logfile": "sent", "chat": "sent", "aimaestro": "retrying"}
+
+    async def retrying() -> bool:
+        return await statuses() == expected
+
+    await eventually(retrying, within=10, what=f"sink statuses {expected}")
     assert maestro.messages == []
 
 
@@ -195,27 +209,33 @@ async def test_ten_failures_same_workflow_and_branch_in_window_send_one_with_cou
         assert response.json()["notifications"] == [{"type": "ci_failure", "priority": "high"}]
         assert group_id(ci) in response.json()["workflowIds"]
     await eventually(lambda: maestro.messages, what="the grouped message")
-    await asyncio.sleep(3.5)  # a second window passes: nothing more may come
+    # All ten are told and none held back: a second batch would show as a second child.
+    state = await settled(temporal_client, group_id(ci), failures=10)
+    group = temporal_client.get_workflow_handle(group_id(ci))
+    assert len(await children_started(group)) == 1
     [message] = maestro.messages
     assert message["content"]["context"]["count"] == 10
     assert "10 times" in message["subject"]
     assert len(chat.bodies) == 1 and chat.bodies[0]["count"] == 10
     [row] = await rows(sessions)
     assert (row.type, row.count, row.priority) == ("ci_failure", 10, "high")
-    state = await temporal_client.get_workflow_handle(group_id(ci)).query("state")
     assert state["red"] is True and state["failures_total"] == 10
 
 
 @with_settings(notify_group_window="1s")
 async def test_failures_in_different_groups_are_not_merged(
-    api: httpx.AsyncClient, worker: Worker, maestro: FakeAIMaestro, ci: str,
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, maestro: FakeAIMaestro,
+    ci: str,
 ) -> None:
     await deliver(api, "workflow_run", workflow_run("failure", run_id=1, name=ci))
     await deliver(api, "workflow_run",
                   workflow_run("failure", run_id=2, name=ci, branch="develop"))
     await deliver(api, "workflow_run", workflow_run("failure", run_id=3, name=f"{ci} lint"))
     await eventually(lambda: len(maestro.messages) >= 3, what="three messages")
-    await asyncio.sleep(1.5)
+    for group in (group_id(ci), group_id(ci, "develop"), group_id(f"{ci} lint")):
+        await settled(temporal_client, group, failures=1)
+        [child] = await children_started(temporal_client.get_workflow_handle(group))
+        await temporal_client.get_workflow_handle(child).result()
     assert sorted(m["subject"] for m in maestro.messages) == [
         f"[ci_failure] CI failed: {ci} lint on main",
         f"[ci_failure] CI failed: {ci} on develop",
@@ -235,10 +255,15 @@ async def test_redelivered_event_sends_nothing_new(
     # A dispatcher replaying the recorded plan (e.g. after a crash) starts nothing either.
     async with sessions() as session:
         [event] = (await session.exec(select(WebhookEvent))).all()
-    for action in event.dispatch_plan:
-        await run_action(temporal_client, DispatchAction.from_json(action),
-                         settings.temporal_task_queue)
-    await asyncio.sleep(1.5)
+    plan = [DispatchAction.from_json(action) for action in event.dispatch_plan]
+    runs = {a.workflow_id: (await temporal_client.get_workflow_handle(a.workflow_id)
+                            .describe()).run_id for a in plan}
+    for action in plan:
+        await run_action(temporal_client, action, settings.temporal_task_queue)
+    # No new run of any planned workflow: the one that sent has finished and stays the latest.
+    for workflow_id, run_id in runs.items():
+        latest = await temporal_client.get_workflow_handle(workflow_id).describe()
+        assert latest.run_id == run_id and latest.status == WorkflowExecutionStatus.COMPLETED
     assert len(maestro.messages) == 1 and len(chat.bodies) == 1
     assert len(await rows(sessions)) == 1
     assert len(log_files(settings.log_path, "*_pull_request.json")) == 1
@@ -255,7 +280,10 @@ async def test_replayed_group_signal_counts_the_failure_once(
     await run_action(temporal_client, DispatchAction.from_json(action),
                      settings.temporal_task_queue)
     await eventually(lambda: maestro.messages, what="the failure message")
-    await asyncio.sleep(0.5)
+    group = temporal_client.get_workflow_handle(group_id(ci))
+    assert await signals_received(group, "event") >= 2  # the replay did reach the group
+    await settled(temporal_client, group_id(ci), failures=1)
+    assert len(await children_started(group)) == 1
     [message] = maestro.messages
     assert message["content"]["context"].get("count", 1) == 1
     [row] = await rows(sessions)
@@ -263,8 +291,8 @@ async def test_replayed_group_signal_counts_the_failure_once(
 
 
 async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
-    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, maestro: FakeAIMaestro,
-    ci: str,
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, sessions: SessionFactory,
+    maestro: FakeAIMaestro, ci: str,
 ) -> None:
     check = copy.deepcopy(load_fixture(CHECK_FAILURE))
     check["check_run"]["name"] = f"{ci} test"
@@ -278,7 +306,14 @@ async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
     await deliver(api, "workflow_run",
                   workflow_run("failure", run_id=5, name=ci, sha=sha, branch="feature/retry"))
     await eventually(lambda: len(maestro.messages) >= 2, what="two messages")
-    await asyncio.sleep(2.5)  # the suppressed check's window has closed by now
+    # A check group ends after its batch: the suppressed one ended having started no child.
+    suppressed = await started(temporal_client, check_group(f"{ci} test"))
+    await suppressed.result()
+    assert await children_started(suppressed) == []
+    reported = await started(temporal_client, check_group(f"{ci} lint"))
+    await reported.result()
+    assert len(await children_started(reported)) == 1
+    await settled(temporal_client, group_id(ci, "feature/retry"), failures=1)
     rules = sorted(m["content"]["context"]["rule"] for m in maestro.messages)
     assert rules == ["check_run.failure", "workflow_run.failure"]
     [check_message] = [m for m in maestro.messages
@@ -313,13 +348,13 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     def resolved() -> list[dict[str, Any]]:
         return [m for m in maestro.messages if m["content"]["context"]["type"] == "ci_resolved"]
 
-    await eventually(resolved, what="the resolved message")
-    await asyncio.sleep(0.5)
-    sent = len(maestro.messages)
+    # The group has ended, so it sends nothing more: every message is one of its children's.
+    children = await children_started(temporal_client.get_workflow_handle(group))
+    for child in children:
+        await temporal_client.get_workflow_handle(child).result()
+    assert len(maestro.messages) == len(children)
     assert len(resolved()) == 1
     assert resolved()[0]["subject"] == f"[ci_resolved] CI recovered: {ci} on main"
-    await asyncio.sleep(2.5)  # green: no further reminders
-    assert len(maestro.messages) == sent
     types = [r.type for r in await rows(sessions)]
     assert types[0] == "ci_failure" and types[-1] == "ci_resolved"
 
@@ -339,7 +374,7 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
 
 
 async def test_blocked_issue_is_listed_but_not_sent_from_routing(
-    api: httpx.AsyncClient, worker: Worker, maestro: FakeAIMaestro,
+    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, maestro: FakeAIMaestro,
 ) -> None:
     response = await deliver(api, "issues", load_fixture(BLOCKED))
     body = response.json()
@@ -347,9 +382,13 @@ async def test_blocked_issue_is_listed_but_not_sent_from_routing(
     assert body["notifications"] == [{"type": "task_blocked", "priority": "high"}]
     # BlockedTaskWorkflow (issue 5) sends it; routing starts no NotificationWorkflow.
     assert not [w for w in body["workflowIds"] if w.startswith("notify-")]
-    await asyncio.sleep(1.5)
+    [blocked] = body["workflowIds"]
+    handle = await started(temporal_client, blocked)
+    # Its first level goes out at once; the next is hours away.
+    [child] = await eventually(lambda: children_started(handle), what="the first level")
+    await temporal_client.get_workflow_handle(child).result()
     assert len([m for m in maestro.messages
-                if m["content"]["context"]["type"] == "task_blocked"]) <= 1
+                if m["content"]["context"]["type"] == "task_blocked"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -451,7 +490,10 @@ async def test_group_event_replayed_after_group_ended_sends_nothing_new(
     await run_action(temporal_client, DispatchAction.from_json(action),
                      settings.temporal_task_queue)
     await finish(temporal_client, group)  # a new group run saw the same event again
-    await asyncio.sleep(1)
+    # It tried to send it again under the same id and the server refused: nothing new started.
+    latest = temporal_client.get_workflow_handle(group)
+    assert await children_started(latest) == []
+    assert len(await child_starts_refused(latest)) == 1
     assert len(maestro.messages) == 1
     assert len(await rows(sessions)) == 1
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import uuid
 from collections.abc import Iterator
@@ -12,7 +11,6 @@ import httpx
 import pytest
 from sqlmodel import select
 from temporalio.client import Client
-from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from db.engine import SessionFactory
@@ -20,6 +18,7 @@ from db.models import Run, Task
 from routing.automation import pr_merged_workflow_id
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
+from tests.waiting import workflow_result
 
 
 @pytest.fixture
@@ -60,21 +59,6 @@ def merged_payload(
     pr["base"]["ref"] = base
     pr["head"]["ref"] = head
     return payload
-
-
-async def workflow_result(client: Client, workflow_id: str, within: float = 30) -> Any:
-    """The workflow's result once it exists (the API starts it just after replying)."""
-    deadline = asyncio.get_running_loop().time() + within
-    handle = client.get_workflow_handle(workflow_id)
-    while True:
-        try:
-            await handle.describe()
-            break
-        except RPCError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.2)
-    return await asyncio.wait_for(handle.result(), within)
 
 
 async def tasks(sessions: SessionFactory) -> dict[tuple[str, int], Task]:

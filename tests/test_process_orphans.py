@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from activities.process import kill_orphans
+from tests.waiting import eventually
 
 SLEEPER = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', " \
           "'import time; time.sleep(60)']); time.sleep(60)"
@@ -39,28 +39,30 @@ def group_members(pgid: int) -> list[int]:
 
 @pytest.mark.parametrize(("marker", "killed"), [("HOOKFLOW_RUN_ID=run-1", True),
                                                 ("HOOKFLOW_RUN_ID=other-run", False)])
-def test_kill_orphans_kills_the_recorded_group_only_when_it_is_the_runs(
+async def test_kill_orphans_kills_the_recorded_group_only_when_it_is_the_runs(
     tmp_path: Path, marker: str, killed: bool
 ) -> None:
     env = {**os.environ, "HOOKFLOW_RUN_ID": "run-1"}
-    leader = subprocess.Popen([sys.executable, "-c", SLEEPER], env=env, start_new_session=True)
-    try:
-        for _ in range(100):
-            if len(group_members(leader.pid)) == 2:
-                break
-            time.sleep(0.05)
+    # A plain Popen: the test needs the group's pid and signals, not an asyncio process.
+    leader = subprocess.Popen(  # noqa: ASYNC220
+        [sys.executable, "-c", SLEEPER], env=env, start_new_session=True)
+
+    def both() -> list[int] | None:
         members = group_members(leader.pid)
-        assert len(members) == 2  # the agent and its child
+        return members if len(members) == 2 else None
+
+    try:
+        members: list[int] = await eventually(both, 5, "the agent and its child")
         pidfile = tmp_path / "run-1.pgid"
         pidfile.write_text(str(leader.pid))
         assert kill_orphans(pidfile, marker) == (2 if killed else 0)
         assert not pidfile.exists()
-        for _ in range(50):
-            if not killed or not any(alive(p) for p in members):
-                break
-            time.sleep(0.05)
-            leader.poll()
-        assert any(alive(p) for p in members) is not killed
+        if killed:
+            await eventually(lambda: leader.poll() is not None and not any(map(alive, members)),
+                             5, "the group to die")
+        else:
+            # Not the run's: kill_orphans sent no signal, so the group lives on.
+            assert leader.poll() is None and all(alive(p) for p in members)
     finally:
         if group_members(leader.pid):
             os.killpg(leader.pid, 9)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
@@ -79,12 +80,17 @@ async def send_ci(api: httpx.AsyncClient, sessions: SessionFactory, bare: Path, 
                              ci_payload(run.branch, head, conclusion, run_id=ci_run_id))
     assert response.status_code == 200 and run.workflow_id in response.json()["workflowIds"]
     # The signal is consumed: the run leaves WAITING_CI (or already re-entered it later).
-    for _ in range(300):
+    async def taken() -> bool:
         now = await get_run(sessions, run_id)
-        if now.status != "WAITING_CI" or now.iteration != run.iteration:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"run {run_id} did not take the CI result")
+        return now.status != "WAITING_CI" or now.iteration != run.iteration
+
+    await eventually(taken, within=30, what=f"run {run_id} to take the CI result")
+
+
+async def pending_activities(client: Client, workflow_id: str) -> list[Any]:
+    """The activities the workflow is waiting on now (scheduled, running or backing off)."""
+    description = await client.get_workflow_handle(workflow_id).describe()
+    return list(description.raw_description.pending_activities)
 
 
 def marker_comments(fake: FakeGitHub, number: int, run_id: str) -> dict[str, int]:
@@ -144,8 +150,13 @@ async def test_worker_killed_mid_phase_finishes_without_duplicates(
     first = build_worker(temporal_client, settings, sessions)
     async with first:
         number, run_id = await label_issue(api, fake_github, bare)
-        await wait_run(sessions, run_id, phase="plan")
-        await asyncio.sleep(0.5)  # the agent process is running
+        run = await wait_run(sessions, run_id, phase="plan")
+
+        async def running() -> bool:
+            return any(a.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+                       for a in await pending_activities(temporal_client, run.workflow_id))
+
+        await eventually(running, what="the plan phase's activity to run on this worker")
     # The first worker is gone mid-phase; a new one on the same task queue takes over.
     monkeypatch.delenv("ECHO_AGENT_SLEEP")
     async with build_worker(temporal_client, settings, sessions):
@@ -167,18 +178,20 @@ async def test_worker_killed_mid_phase_finishes_without_duplicates(
 @pytest.mark.parametrize("extra_settings", [{"run_phase_timeout": "2m"}])
 async def test_cancel_during_phase_ends_cancelled_within_seconds(
     api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path, monkeypatch: pytest.MonkeyPatch,
+    bare: Path, monkeypatch: pytest.MonkeyPatch, temporal_client: Client,
 ) -> None:
     monkeypatch.setenv("ECHO_AGENT_SLEEP", "60")
     monkeypatch.setenv("ECHO_AGENT_SLEEP_PHASE", "plan")
     number, run_id = await label_issue(api, fake_github, bare)
     await wait_run(sessions, run_id, phase="plan")
-    started = asyncio.get_running_loop().time()
     response = await api.post(f"/api/runs/{run_id}/signals/cancel", headers=auth())
     assert response.status_code == 202
+    # Far sooner than the agent's 60 s: the running phase is cancelled, not waited for.
     run = await wait_run(sessions, run_id, status={"CANCELLED"}, within=10)
-    assert asyncio.get_running_loop().time() - started < 10
     assert run.phase == "plan" and run.finished_at is not None
+    history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
+    assert [e for e in history.events
+            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED]
     await eventually(
         lambda: marker_comments(fake_github, number, run_id) == {"start": 1, "cancelled": 1},
         what="the cancelled comment",
@@ -237,11 +250,19 @@ async def test_ci_failing_past_limit_escalates(
 @pytest.mark.parametrize("extra_settings", [{"run_approval_required": True}])
 async def test_approval_gate_waits_for_approve(
     api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path,
+    bare: Path, temporal_client: Client,
 ) -> None:
     _, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
-    await asyncio.sleep(1)
+    # The workflow itself waits, with no activity left that could push: only a signal moves it.
+    handle = temporal_client.get_workflow_handle(run.workflow_id)
+
+    async def parked() -> bool:
+        progress = await handle.query(RunWorkflow.progress)
+        idle = not await pending_activities(temporal_client, run.workflow_id)
+        return bool(progress.status == "WAITING_APPROVAL" and idle)
+
+    await eventually(parked, what="the run to wait for approval with nothing running")
     run = await get_run(sessions, run_id)
     assert run.status == "WAITING_APPROVAL"
     assert run.branch and remote_head(bare, run.branch) is None  # nothing pushed yet
@@ -277,17 +298,26 @@ async def test_failed_phase_waits_for_retry_and_reruns_it(
 
 async def test_rate_limited_comment_waits_retry_after_and_posts_once(
     api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path,
+    bare: Path, temporal_client: Client,
 ) -> None:
     # Without the conversion the retry would come after the policy's 1 s initial interval.
     fake_github.fail_next("POST", r"/issues/\d+/comments$", 429, headers={"retry-after": "3"})
-    loop = asyncio.get_running_loop()
-    began = loop.time()
     number, run_id = await label_issue(api, fake_github, bare)
-    while not marker_comments(fake_github, number, run_id).get("start"):
-        assert loop.time() - began < 20, "start comment never posted"
-        await asyncio.sleep(0.1)
-    assert loop.time() - began >= 2.8
+    run = await wait_run(sessions, run_id)
+
+    async def backing_off() -> timedelta | None:
+        for activity in await pending_activities(temporal_client, run.workflow_id):
+            info = activity.last_failure.application_failure_info
+            if info.HasField("next_retry_delay"):
+                delay: timedelta = info.next_retry_delay.ToTimedelta()
+                return delay
+        return None
+
+    # Temporal holds the retry for GitHub's Retry-After, as the failed attempt asked it to.
+    assert await eventually(backing_off, within=20, what="the comment's retry") == timedelta(
+        seconds=3)
+    await eventually(lambda: marker_comments(fake_github, number, run_id).get("start"),
+                     within=20, what="the start comment")
     await send_ci(api, sessions, bare, run_id, "success")
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error

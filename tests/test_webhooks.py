@@ -39,14 +39,12 @@ async def runs(sessions: SessionFactory) -> list[Run]:
 async def wait_for_run_status(
     api: httpx.AsyncClient, run_id: str, wanted: set[str], within: float = 30
 ) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
+    async def check() -> dict[str, Any] | None:
         body: dict[str, Any] = (await api.get(f"/api/runs/{run_id}", headers=auth())).json()
-        if body.get("status") in wanted:
-            return body
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"run {run_id} stuck in {body.get('status')}")
-        await asyncio.sleep(0.2)
+        return body if body.get("status") in wanted else None
+
+    found: dict[str, Any] = await eventually(check, within, f"run {run_id} to reach {wanted}")
+    return found
 
 
 @pytest.mark.parametrize(

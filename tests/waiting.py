@@ -1,11 +1,17 @@
-"""Poll until a condition holds (tests wait on workflows, never sleep a fixed time)."""
+"""Wait on workflows and their effects instead of sleeping a fixed time: poll a condition, wait
+for a workflow to exist, read what a workflow run did from its history."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 
 
 async def eventually(check: Callable[[], Any], within: float = 30, what: str = "") -> Any:
@@ -20,3 +26,67 @@ async def eventually(check: Callable[[], Any], within: float = 30, what: str = "
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what or check}")
         await asyncio.sleep(0.1)
+
+
+async def started(client: Client, workflow_id: str, within: float = 30) -> WorkflowHandle[Any, Any]:
+    """The handle of `workflow_id` once it exists (the dispatcher may start it after the
+    webhook reply)."""
+    handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(workflow_id)
+
+    async def exists() -> bool:
+        try:
+            await handle.describe()
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            return False
+        return True
+
+    await eventually(exists, within, what=f"workflow {workflow_id} to start")
+    return handle
+
+
+async def workflow_result(client: Client, workflow_id: str, within: float = 30) -> Any:
+    """The result of `workflow_id`'s latest run, once it has started and finished."""
+    handle = await started(client, workflow_id, within)
+    return await asyncio.wait_for(handle.result(), within)
+
+
+async def children_started(handle: WorkflowHandle[Any, Any]) -> list[str]:
+    """Ids of the child workflows the run started (a start the server refused is not one)."""
+    return [
+        e.child_workflow_execution_started_event_attributes.workflow_execution.workflow_id
+        async for e in handle.fetch_history_events()
+        if e.event_type == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED
+    ]
+
+
+async def child_starts_refused(handle: WorkflowHandle[Any, Any]) -> list[str]:
+    """Ids of child workflows the run tried to start but the server refused (already exists)."""
+    return [
+        e.start_child_workflow_execution_failed_event_attributes.workflow_id
+        async for e in handle.fetch_history_events()
+        if e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED
+    ]
+
+
+async def signals_received(handle: WorkflowHandle[Any, Any], name: str) -> int:
+    """How many `name` signals the run has received (including signal-with-start's)."""
+    return len([
+        e async for e in handle.fetch_history_events()
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+        and e.workflow_execution_signaled_event_attributes.signal_name == name
+    ])
+
+
+async def child_start_times(handle: WorkflowHandle[Any, Any]) -> list[datetime]:
+    """Workflow time (`workflow.now()`) of each child start the run made, in order."""
+    times: list[datetime] = []
+    now: datetime | None = None
+    async for e in handle.fetch_history_events():
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            now = e.event_time.ToDatetime()
+        elif e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+            assert now is not None
+            times.append(now)
+    return times

@@ -12,6 +12,7 @@ from settings import Settings
 from tests.conftest import _serve
 from tests.faults.stack import Stream, check_recorded, stored
 from tests.test_database_outage import own_postgres  # noqa: F401
+from tests.waiting import eventually
 
 
 async def test_postgres_restart_mid_stream_gives_no_false_2xx_and_recovers(
@@ -21,10 +22,11 @@ async def test_postgres_restart_mid_stream_gives_no_false_2xx_and_recovers(
     stream = Stream()
     async for api in _serve(create_app(conf)):
         sending = asyncio.create_task(stream.run(api, rate=30, seconds=8))
-        await asyncio.sleep(2)
+        await eventually(lambda: len(stream.accepted()) >= 30, within=10, what="load under way")
         before = len(stream.accepted())
         await asyncio.to_thread(own_postgres.halt)
-        await asyncio.sleep(1.5)
+        # Down until the stream has seen the outage: deliveries answered 503.
+        await eventually(lambda: 503 in stream.answers.values(), within=5, what="a 503")
         await asyncio.to_thread(own_postgres.resume)
         await sending
         after = len(stream.accepted())
