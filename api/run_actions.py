@@ -19,7 +19,8 @@ from db.models import ACTIVE_RUN_STATUSES, Run
 from routing.ai_run import run_branch, run_workflow_id, start_run_action
 from routing.decision import NewRun
 from routing.fields import INT32_MAX, REPO_PATTERN
-from workflows.run import SIGNALS, RunWorkflow
+from workflows.run.signals import SIGNALS
+from workflows.run.workflow import RunWorkflow
 
 log = logging.getLogger("hookflow.run_actions")
 

@@ -11,7 +11,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
-from workflows.activity_options import DB_ACTIVITY
+from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.commands import (
@@ -24,7 +24,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.run_github import RunCommentInput, RunGitHubActivities
     from workflows import command_messages as reply
     from workflows import run_messages as msg
-    from workflows.run import GITHUB_ACTIVITY, RunInput, RunWorkflow
+    from workflows.run.inputs import RunInput
+    from workflows.run.workflow import RunWorkflow
     from workflows.run_feedback import Feedback
 
 FOLLOW_UP_ATTEMPTS = 10
