@@ -20,14 +20,11 @@ from routing.ai_run import run_branch, run_workflow_id, start_run_action
 from routing.decision import NewRun
 from routing.fields import INT32_MAX, REPO_PATTERN
 from workflows.run.signals import SIGNALS
-from workflows.run.workflow import RunWorkflow
+from workflows.run.workflow import SIGNAL_METHODS
 
 log = logging.getLogger("hookflow.run_actions")
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[TokenDep])
-
-_SIGNAL_METHODS = {"approve": RunWorkflow.approve, "cancel": RunWorkflow.cancel,
-                   "retry": RunWorkflow.retry}
 
 
 class StartRun(BaseModel):
@@ -98,8 +95,8 @@ TERMINAL_STATUSES = frozenset({"SUCCEEDED", "CANCELLED", "ESCALATED"})
 async def signal_run(
     run_id: uuid.UUID, name: str, state: AppStateDep, session: SessionDep
 ) -> dict[str, Any]:
-    """Send `approve`, `cancel` or `retry` to a running run's workflow."""
-    method = _SIGNAL_METHODS.get(name)
+    """Send a signal (approve, cancel or retry) to a running run's workflow."""
+    method = SIGNAL_METHODS.get(name)
     if method is None:
         raise HTTPException(status_code=400,
                             detail=f"unknown signal {name!r}; use one of {', '.join(SIGNALS)}")

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import command_messages as reply
     from workflows import run_messages as msg
     from workflows.run.inputs import RunInput
-    from workflows.run.workflow import RunWorkflow
+    from workflows.run.workflow import SIGNAL_METHODS, RunWorkflow
     from workflows.run_feedback import Feedback
 
 FOLLOW_UP_ATTEMPTS = 10
@@ -91,8 +91,7 @@ class CommandWorkflow:
 
     async def _signal(self, run: RunInfo) -> CommandResult:
         name = self._input.command
-        method = {"approve": RunWorkflow.approve, "cancel": RunWorkflow.cancel,
-                  "retry": RunWorkflow.retry}[name]
+        method = SIGNAL_METHODS[name]
         if run.status not in ACTIVE:
             await self._reply(reply.not_running(name=name, run=run))
             return CommandResult("not-running", run.run_id)

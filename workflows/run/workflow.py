@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -38,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run.feedback import decline_late_feedback, take_feedback
     from workflows.run.inputs import CIResult, RunInput, RunProgress, RunResult
     from workflows.run.phases import PhasePlan, Phases, step
+    from workflows.run.signals import SIGNALS
     from workflows.run_feedback import Feedback
 
 
@@ -157,6 +159,12 @@ class RunWorkflow:
             pr_url=run.pr_url, summary=summary, link=run.link(), usage=run.usage))
         return phases.workspace
 
+
+
+# Signals by method reference for callers that get a name (API, slash commands).
+SIGNAL_METHODS: dict[str, Callable[[RunWorkflow], None]] = {
+    name: getattr(RunWorkflow, name) for name in SIGNALS
+}
 
 async def _complete_issue(run: RunContext) -> None:
     """Title, body, clone URL and default branch from GitHub when the input lacks them."""
