@@ -196,8 +196,6 @@ async def _ci_decision(run: RunContext, head_sha: str | None,
 async def _ci_excerpt(run: RunContext, result: CIResult) -> str:
     head = (f"CI {result.source} {result.name!r} concluded {result.conclusion}"
             + (f": {result.html_url}" if result.html_url else ""))
-    if result.excerpt:
-        return f"{head}\n\n{result.excerpt}"
     if result.workflow_run_id and run.config.github_enabled:
         try:
             text = await run.github(RunGitHubActivities.ci_failure_excerpt,

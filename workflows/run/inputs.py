@@ -33,7 +33,8 @@ class RunResult:
 
 @dataclass
 class CIResult:
-    """A CI result for the run branch (a completed workflow_run or check_suite)."""
+    """A CI result for the run branch (a completed workflow_run or check_suite), as
+    routing.run_ci builds the `ci_result` signal's argument."""
 
     conclusion: str
     name: str = ""
@@ -41,7 +42,6 @@ class CIResult:
     head_sha: str | None = None
     html_url: str | None = None
     source: str = "workflow_run"
-    excerpt: str | None = None
 
 
 @dataclass

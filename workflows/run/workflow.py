@@ -74,11 +74,6 @@ class RunWorkflow:
     def progress(self) -> RunProgress:
         return self._run.progress()
 
-    @workflow.query
-    def status(self) -> dict[str, object]:
-        run = self._run
-        return {"status": run.status, "phase": run.phase, "iteration": run.iteration}
-
     # --- the run -------------------------------------------------------------------------
 
     @workflow.run
