@@ -8,14 +8,13 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppStateDep, SessionDep, TokenDep
 from api.dispatcher import run_action
-from db.models import ACTIVE_RUN_STATUSES, Run
+from db.active_runs import active_run, add_or_attach
+from db.models import Run
 from routing.ai_run import run_branch, run_workflow_id, start_run_action
 from routing.decision import NewRun
 from routing.fields import INT32_MAX, REPO_PATTERN
@@ -39,12 +38,6 @@ def _accepted(run: Run, *, attached: bool) -> dict[str, Any]:
             "attached": attached}
 
 
-async def _active(session: SessionDep, repo: str, issue_number: int) -> Run | None:
-    query = select(Run).where(Run.repo == repo, Run.issue_number == issue_number,
-                              col(Run.status).in_(ACTIVE_RUN_STATUSES))
-    return (await session.exec(query)).first()
-
-
 @router.post("", status_code=202)
 async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> dict[str, Any]:
     """Start a run on an issue without a label; attaches to the issue's active run if any."""
@@ -52,7 +45,7 @@ async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> 
         raise HTTPException(status_code=400, detail=f"unknown mode {body.mode!r} (use 'code')")
     if state.settings.allowed_repo_set and body.repo not in state.settings.allowed_repo_set:
         raise HTTPException(status_code=400, detail=f"repository {body.repo} is not allowed")
-    active = await _active(session, body.repo, body.issueNumber)
+    active = await active_run(session, body.repo, body.issueNumber)
     if active is not None:
         return _accepted(active, attached=True)
     run_id = str(uuid.uuid4())
@@ -64,16 +57,9 @@ async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> 
     run = Run(id=uuid.UUID(run_id), repo=new_run.repo, issue_number=new_run.issue_number,
               mode="code", status="RECEIVED", workflow_id=new_run.workflow_id,
               branch=new_run.branch)
-    session.add(run)
-    try:
-        await session.commit()
-    except IntegrityError:
-        # Another request (or a label) created the issue's active run first: attach to it.
-        await session.rollback()
-        active = await _active(session, body.repo, body.issueNumber)
-        if active is None:
-            raise
-        return _accepted(active, attached=True)
+    run, attached = await add_or_attach(session, run)
+    if attached:  # another request (or a label) created the issue's active run first
+        return _accepted(run, attached=True)
     try:
         await run_action(state.temporal, start_run_action(new_run, None),
                          state.settings.temporal_task_queue)

@@ -22,6 +22,7 @@ from db.types import JsonColumnType, Timestamp, utcnow
 
 ACTIVE_RUN_STATUSES = ("RECEIVED", "RUNNING", "WAITING_APPROVAL", "WAITING_CI")
 FINISHED_RUN_STATUSES = ("SUCCEEDED", "FAILED", "CANCELLED", "ESCALATED")
+_ACTIVE_WHERE = "status IN (" + ",".join(f"'{s}'" for s in ACTIVE_RUN_STATUSES) + ")"
 
 
 class WebhookEvent(SQLModel, table=True):
@@ -83,16 +84,14 @@ class Run(SQLModel, table=True):
     __table_args__ = (
         Index("idx_runs_repo_status", "repo", "status"),
         Index("idx_runs_created_at", "created_at"),
-        # One active run per issue; re-labelling attaches to it.
+        # One active run per issue; db/active_runs.py attaches newcomers to it.
         Index(
             "uq_runs_active_issue",
             "repo",
             "issue_number",
             unique=True,
-            postgresql_where=text(
-                "status IN ('RECEIVED','RUNNING','WAITING_APPROVAL','WAITING_CI')"
-            ),
-            sqlite_where=text("status IN ('RECEIVED','RUNNING','WAITING_APPROVAL','WAITING_CI')"),
+            postgresql_where=text(_ACTIVE_WHERE),
+            sqlite_where=text(_ACTIVE_WHERE),
         ),
     )
 
