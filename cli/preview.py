@@ -120,6 +120,7 @@ def run_preview(
             notification=n,
             payload_summary=n.payload_summary,
             when=when,
+            key=PREVIEW_DELIVERY_ID,
             delivery_id=PREVIEW_DELIVERY_ID,
         )
         print(_dump(document), file=out)
