@@ -1,4 +1,4 @@
-"""Tables: the webhook audit trail (seed 000), runs and their artifacts, notifications, tasks."""
+"""Tables: the webhook audit trail, runs and their artifacts, notifications, tasks."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class WebhookEvent(SQLModel, table=True):
     # holding what JSONB refuses: NUL, lone surrogates, NaN/Infinity, deep nesting).
     payload_raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     signature_valid: bool = Field(nullable=False)
-    # Seed 000 declares TIMESTAMP (no zone); stored as UTC.
+    # TIMESTAMP without a zone, as the original schema declares it; stored as UTC.
     processed_at: datetime = Field(
         sa_column=Column(DateTime(), nullable=False, server_default=text("CURRENT_TIMESTAMP"))
     )
@@ -138,7 +138,7 @@ class RunArtifact(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """A typed, prioritised notification (seed 002) and how each sink took it."""
+    """A typed, prioritised notification and how each sink took it."""
 
     __tablename__ = "notifications"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""Write one JSON file per notified event, plus `latest.json` (seed 002's log layout).
+"""Write one JSON file per notified event, plus `latest.json`.
 
 `LOG_DIR/20260101_123045_workflow_run.json` holds the notification and its payload summary.
 Files appear atomically (temp file, then link/replace), and writing the same delivery again
