@@ -23,10 +23,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.run_github import RunCommentInput, RunGitHubActivities
     from workflows import command_messages as reply
-    from workflows import run_messages as msg
-    from workflows.run.inputs import RunInput
+    from workflows.run import messages as msg
+    from workflows.run.inputs import Feedback, RunInput
     from workflows.run.workflow import SIGNAL_METHODS, RunWorkflow
-    from workflows.run_feedback import Feedback
 
 FOLLOW_UP_ATTEMPTS = 10
 ACTIVE = ("RECEIVED", "RUNNING", "WAITING_APPROVAL", "WAITING_CI", "FAILED")

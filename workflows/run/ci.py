@@ -22,8 +22,8 @@ with workflow.unsafe.imports_passed_through():
         RunGitHubActivities,
     )
     from activities.workspace import PushInput, WorkspaceActivities, WorkspaceInfo
-    from workflows import run_messages as msg
     from workflows.ci_verdict import PASSING, ci_verdict
+    from workflows.run import messages as msg
     from workflows.run.context import RunContext
     from workflows.run.errors import RunCancelled, RunFailed, reason_of
     from workflows.run.feedback import take_feedback

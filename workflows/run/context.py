@@ -13,11 +13,10 @@ from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 with workflow.unsafe.imports_passed_through():
     from activities.run_github import RunCommentInput, RunGitHubActivities
     from activities.runs import ArtifactInput, RunActivities, RunConfig, RunStatusUpdate
-    from workflows import run_messages as msg
     from workflows import search_attributes as sa
+    from workflows.run import messages as msg
     from workflows.run.errors import reason_of
-    from workflows.run.inputs import CIResult, RunInput, RunProgress, RunResult
-    from workflows.run_feedback import Feedback
+    from workflows.run.inputs import CIResult, Feedback, RunInput, RunProgress, RunResult
 
 
 @dataclass

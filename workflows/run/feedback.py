@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import run_messages as msg
+    from workflows.run import messages as msg
     from workflows.run.context import RunContext
+    from workflows.run.inputs import Feedback
     from workflows.run.phases import Phases
-    from workflows.run_feedback import feedback_key
+
+
+def feedback_key(feedback: Feedback, what: str) -> str:
+    """The comment key for one piece of feedback (one acknowledgement each)."""
+    ident = (str(feedback.comment_id) if feedback.comment_id is not None
+             else hashlib.sha256(feedback.text.encode()).hexdigest()[:12])  # deterministic
+    return f"feedback-{feedback.source}-{ident}-{what}"
 
 
 async def take_feedback(run: RunContext, phases: Phases, fixing: list[str]) -> bool:

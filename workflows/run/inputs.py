@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workflows.run_feedback import Feedback
+
+@dataclass
+class Feedback:
+    """Review text from a person allowed to steer the run (checked by routing): the `feedback`
+    signal's argument, and what a follow-up execution starts with."""
+
+    text: str
+    author: str = ""
+    source: str = "review"  # review | comment
+    pr_number: int | None = None
+    url: str | None = None
+    comment_id: int | None = None
+
+    def text_for_agent(self) -> str:
+        who = f"@{self.author}" if self.author else "a reviewer"
+        body = self.text.strip() or "(no text: see the review on the pull request)"
+        return f"From {who} ({self.source}):\n{body}"
 
 
 @dataclass

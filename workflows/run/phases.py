@@ -17,7 +17,7 @@ from workflows.activity_options import PHASE_ATTEMPT, PHASE_BACKOFF, PHASE_CRASH
 with workflow.unsafe.imports_passed_through():
     from activities.agent import AgentActivities, PhaseInput, PhaseOutput
     from activities.workspace import WorkspaceInfo
-    from workflows import run_messages as msg
+    from workflows.run import messages as msg
     from workflows.run.context import RunContext
     from workflows.run.errors import (
         RunCancelled,
@@ -26,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
         phase_retryable,
         reason_of,
     )
-    from workflows.run_feedback import add_usage
 
 T = TypeVar("T")
 
@@ -97,6 +96,13 @@ class Phases:
         run.summaries[name] = out.summary
         if out.usage:
             add_usage(run.usage, name, out.usage)
+
+
+def add_usage(total: dict[str, dict[str, int]], phase: str, usage: dict[str, int]) -> None:
+    """Sum one phase's token usage into the run's per-phase totals."""
+    into = total.setdefault(phase, {})
+    for name, value in usage.items():
+        into[name] = into.get(name, 0) + int(value)
 
 
 async def _attempts(run: RunContext, data: PhaseInput) -> PhaseOutput:

@@ -31,16 +31,15 @@ with workflow.unsafe.imports_passed_through():
         WorkspaceInput,
     )
     from routing.ai_run import BODY_MAX_CHARS, TITLE_MAX_CHARS, bounded
-    from workflows import run_messages as msg
     from workflows import search_attributes as sa
+    from workflows.run import messages as msg
     from workflows.run.ci import push, until_ci_passes
     from workflows.run.context import Issue, RunContext
     from workflows.run.errors import RunCancelled, RunFailed, reason_of
     from workflows.run.feedback import decline_late_feedback, take_feedback
-    from workflows.run.inputs import CIResult, RunInput, RunProgress, RunResult
+    from workflows.run.inputs import CIResult, Feedback, RunInput, RunProgress, RunResult
     from workflows.run.phases import PhasePlan, Phases, step
     from workflows.run.signals import SIGNALS
-    from workflows.run_feedback import Feedback
 
 
 @workflow.defn(name="RunWorkflow")
