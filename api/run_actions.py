@@ -14,7 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import AppStateDep, SessionDep, TokenDep
 from api.dispatcher import run_action
 from db.active_runs import active_run, add_or_attach
-from db.models import Run
+from db.models import SIGNALLABLE_RUN_STATUSES, Run
 from routing.ai_run import run_branch, run_workflow_id, start_run_action
 from routing.decision import NewRun
 from routing.fields import INT32_MAX, REPO_PATTERN
@@ -73,10 +73,6 @@ async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> 
     return _accepted(run, attached=False)
 
 
-# FAILED is not here: a failed run waits for `retry` during RUN_RETRY_WINDOW.
-TERMINAL_STATUSES = frozenset({"SUCCEEDED", "CANCELLED", "ESCALATED"})
-
-
 @router.post("/{run_id}/signals/{name}", status_code=202)
 async def signal_run(
     run_id: uuid.UUID, name: str, state: AppStateDep, session: SessionDep
@@ -89,7 +85,7 @@ async def signal_run(
     run = await session.get(Run, run_id)
     if run is None:
         raise HTTPException(status_code=404, detail="run not found")
-    if run.status in TERMINAL_STATUSES:
+    if run.status not in SIGNALLABLE_RUN_STATUSES:
         # Its workflow may still be posting the last comment; the run itself is over.
         raise HTTPException(status_code=409, detail=f"run is finished ({run.status})")
     handle = state.temporal.get_workflow_handle(run.workflow_id)
