@@ -6,13 +6,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
+from db.active_runs import active_run, add_or_attach
 from db.engine import SessionFactory
-from db.models import ACTIVE_RUN_STATUSES, Run
+from db.models import Run
 from db.types import utcnow
 from routing.ai_run import run_branch, run_id_for, run_workflow_id
 from routing.run_ci import run_workflow_for_branch
@@ -113,27 +112,15 @@ class CommandActivities:
             mine = await session.get(Run, uuid.UUID(run_id))
             if mine is not None:
                 return CreatedRun(run_info(mine), attached=False)
-            active = await self._active(session, input.repo, input.issue_number)
+            active = await active_run(session, input.repo, input.issue_number)
             if active is not None:
                 return CreatedRun(run_info(active), attached=True)
             run = Run(id=uuid.UUID(run_id), repo=input.repo, issue_number=input.issue_number,
                       mode="code", status="RECEIVED",
                       workflow_id=run_workflow_id(input.repo, input.issue_number, run_id),
                       branch=run_branch(input.issue_number, run_id))
-            session.add(run)
-            try:
-                await session.commit()
-            except IntegrityError:  # a label or another command won the race
-                await session.rollback()
-                active = await self._active(session, input.repo, input.issue_number)
-                if active is None:
-                    raise
-                return CreatedRun(run_info(active), attached=True)
+            run, attached = await add_or_attach(session, run)  # a label may win the race
+            if attached:
+                return CreatedRun(run_info(run), attached=True)
             await session.refresh(run)
             return CreatedRun(run_info(run), attached=False)
-
-    @staticmethod
-    async def _active(session: AsyncSession, repo: str, issue_number: int) -> Run | None:
-        query = select(Run).where(Run.repo == repo, Run.issue_number == issue_number,
-                                  col(Run.status).in_(ACTIVE_RUN_STATUSES))
-        return (await session.exec(query)).first()

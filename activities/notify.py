@@ -186,7 +186,7 @@ class NotifyActivities:
                 # The notification's own key (`notify-{delivery}-{i}`, reminder/escalation ids):
                 # a retried write rewrites its file, while escalations and reminders of one
                 # delivery each get their own file.
-                delivery_id=input.key,
+                key=input.key, delivery_id=input.delivery_id,
             )
             return {"path": str(path)}
 

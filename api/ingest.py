@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.active_runs import active_run
 from db.engine import SessionFactory
-from db.models import ACTIVE_RUN_STATUSES, Run, WebhookEvent
+from db.models import Run, WebhookEvent
 from db.types import utcnow
 from routing import fields as f
 from routing.actions import DispatchAction
@@ -89,13 +90,12 @@ def _replay(row: WebhookEvent) -> Outcome:
                    redelivery=True)
 
 
-async def _active_run(session: AsyncSession, repo: str, issue_number: int) -> Run | None:
-    query = select(Run).where(
-        Run.repo == repo,
-        Run.issue_number == issue_number,
-        col(Run.status).in_(ACTIVE_RUN_STATUSES),
-    )
-    return (await session.exec(query)).first()
+def attach_to_active(actions: list[DispatchAction], new_run: NewRun,
+                     active: Run) -> tuple[list[DispatchAction], dict[str, Any]]:
+    """One run per issue at a time: a delivery (or replay) that would start a second one
+    starts nothing and answers with the active run instead."""
+    kept = [a for a in actions if a.workflow_id != new_run.workflow_id]
+    return kept, accepted_body(str(active.id), active.repo, active.issue_number)
 
 
 async def _insert_event(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -217,11 +217,9 @@ async def _record(
     event_id = uuid.uuid4()
     async with sessions() as session:
         if new_run is not None:
-            active = await _active_run(session, new_run.repo, new_run.issue_number)
+            active = await active_run(session, new_run.repo, new_run.issue_number)
             if active is not None:
-                # One run per issue at a time: re-labelling attaches to the active run.
-                actions = [a for a in actions if a.workflow_id != new_run.workflow_id]
-                response = accepted_body(str(active.id), active.repo, active.issue_number)
+                actions, response = attach_to_active(actions, new_run, active)
                 new_run = None
         pending = bool(actions)
         values = event_row(delivery, decision, event_id=event_id, dedupe_key=dedupe_key,

@@ -14,14 +14,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.batch_writer import GroupCommit
 from api.ingest import Outcome, event_row, run_row
-from db.models import ACTIVE_RUN_STATUSES, Run, WebhookEvent
+from db.active_runs import issues_with_active_runs
+from db.models import Run, WebhookEvent
 from routing.decision import Delivery, RouteDecision
 
 log = logging.getLogger("hookflow.ingest")
@@ -88,7 +88,9 @@ class IngestBatch:
     async def _write(self, items: list[_Item]) -> list[bool]:
         """One transaction: skip issues with an active run, insert events, then their runs."""
         async with self._engine.begin() as conn:
-            blocked = await self._issues_with_active_runs(conn, items)
+            blocked = await issues_with_active_runs(
+                conn, {(item.run["repo"], item.run["issue_number"]) for item in items
+                       if item.run is not None})
             keep = [i for i, item in enumerate(items)
                     if item.run is None or (item.run["repo"], item.run["issue_number"])
                     not in blocked]
@@ -113,18 +115,6 @@ class IngestBatch:
                 await conn.execute(_RUNS.insert(), runs)
         return [i in chosen and items[i].event["dedupe_key"] in inserted
                 for i in range(len(items))]
-
-    async def _issues_with_active_runs(self, conn: Any, items: list[_Item],
-                                       ) -> set[tuple[str, int]]:
-        issues = {(item.run["repo"], item.run["issue_number"]) for item in items
-                  if item.run is not None}
-        if not issues:
-            return set()
-        query = select(_RUNS.c.repo, _RUNS.c.issue_number).where(and_(
-            _RUNS.c.status.in_(ACTIVE_RUN_STATUSES),
-            or_(*(tuple_(_RUNS.c.repo, _RUNS.c.issue_number) == issue for issue in issues)),
-        ))
-        return {(row[0], row[1]) for row in await conn.execute(query)}
 
     async def close(self) -> None:
         await self._commit.close()

@@ -17,11 +17,11 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppState
-from api.ingest import _active_run
+from api.ingest import attach_to_active
+from db.active_runs import active_run
 from db.models import Run, WebhookEvent
 from db.types import utcnow
 from routing.actions import DispatchAction
-from routing.ai_run import accepted_body
 from routing.decision import Delivery, RouteDecision
 from routing.replay import expected_outcome, forced, replay_key
 from routing.router import route
@@ -148,10 +148,10 @@ async def _attach_or_create_run(
         return actions, response, None
     if await session.get(Run, uuid.UUID(new_run.run_id)) is not None:
         return actions, response, None  # the first delivery's run: its id is the business key
-    active = await _active_run(session, new_run.repo, new_run.issue_number)
+    active = await active_run(session, new_run.repo, new_run.issue_number)
     if active is not None:
-        actions = [a for a in actions if a.workflow_id != new_run.workflow_id]
-        return actions, accepted_body(str(active.id), active.repo, active.issue_number), None
+        actions, response = attach_to_active(actions, new_run, active)
+        return actions, response, None
     run = Run(
         id=uuid.UUID(new_run.run_id), repo=new_run.repo, issue_number=new_run.issue_number,
         title=new_run.title, body=new_run.body, mode="code", status="RECEIVED",

@@ -8,25 +8,22 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppStateDep, SessionDep, TokenDep
 from api.dispatcher import run_action
-from db.models import ACTIVE_RUN_STATUSES, Run
+from db.active_runs import active_run, add_or_attach
+from db.models import SIGNALLABLE_RUN_STATUSES, Run
 from routing.ai_run import run_branch, run_workflow_id, start_run_action
 from routing.decision import NewRun
 from routing.fields import INT32_MAX, REPO_PATTERN
-from workflows.run import SIGNALS, RunWorkflow
+from workflows.run.signals import SIGNALS
+from workflows.run.workflow import SIGNAL_METHODS
 
 log = logging.getLogger("hookflow.run_actions")
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[TokenDep])
-
-_SIGNAL_METHODS = {"approve": RunWorkflow.approve, "cancel": RunWorkflow.cancel,
-                   "retry": RunWorkflow.retry}
 
 
 class StartRun(BaseModel):
@@ -41,12 +38,6 @@ def _accepted(run: Run, *, attached: bool) -> dict[str, Any]:
             "attached": attached}
 
 
-async def _active(session: SessionDep, repo: str, issue_number: int) -> Run | None:
-    query = select(Run).where(Run.repo == repo, Run.issue_number == issue_number,
-                              col(Run.status).in_(ACTIVE_RUN_STATUSES))
-    return (await session.exec(query)).first()
-
-
 @router.post("", status_code=202)
 async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> dict[str, Any]:
     """Start a run on an issue without a label; attaches to the issue's active run if any."""
@@ -54,7 +45,7 @@ async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> 
         raise HTTPException(status_code=400, detail=f"unknown mode {body.mode!r} (use 'code')")
     if state.settings.allowed_repo_set and body.repo not in state.settings.allowed_repo_set:
         raise HTTPException(status_code=400, detail=f"repository {body.repo} is not allowed")
-    active = await _active(session, body.repo, body.issueNumber)
+    active = await active_run(session, body.repo, body.issueNumber)
     if active is not None:
         return _accepted(active, attached=True)
     run_id = str(uuid.uuid4())
@@ -66,16 +57,9 @@ async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> 
     run = Run(id=uuid.UUID(run_id), repo=new_run.repo, issue_number=new_run.issue_number,
               mode="code", status="RECEIVED", workflow_id=new_run.workflow_id,
               branch=new_run.branch)
-    session.add(run)
-    try:
-        await session.commit()
-    except IntegrityError:
-        # Another request (or a label) created the issue's active run first: attach to it.
-        await session.rollback()
-        active = await _active(session, body.repo, body.issueNumber)
-        if active is None:
-            raise
-        return _accepted(active, attached=True)
+    run, attached = await add_or_attach(session, run)
+    if attached:  # another request (or a label) created the issue's active run first
+        return _accepted(run, attached=True)
     try:
         await run_action(state.temporal, start_run_action(new_run, None),
                          state.settings.temporal_task_queue)
@@ -89,23 +73,19 @@ async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> 
     return _accepted(run, attached=False)
 
 
-# FAILED is not here: a failed run waits for `retry` during RUN_RETRY_WINDOW.
-TERMINAL_STATUSES = frozenset({"SUCCEEDED", "CANCELLED", "ESCALATED"})
-
-
 @router.post("/{run_id}/signals/{name}", status_code=202)
 async def signal_run(
     run_id: uuid.UUID, name: str, state: AppStateDep, session: SessionDep
 ) -> dict[str, Any]:
-    """Send `approve`, `cancel` or `retry` to a running run's workflow."""
-    method = _SIGNAL_METHODS.get(name)
+    """Send a signal (approve, cancel or retry) to a running run's workflow."""
+    method = SIGNAL_METHODS.get(name)
     if method is None:
         raise HTTPException(status_code=400,
                             detail=f"unknown signal {name!r}; use one of {', '.join(SIGNALS)}")
     run = await session.get(Run, run_id)
     if run is None:
         raise HTTPException(status_code=404, detail="run not found")
-    if run.status in TERMINAL_STATUSES:
+    if run.status not in SIGNALLABLE_RUN_STATUSES:
         # Its workflow may still be posting the last comment; the run itself is over.
         raise HTTPException(status_code=409, detail=f"run is finished ({run.status})")
     handle = state.temporal.get_workflow_handle(run.workflow_id)

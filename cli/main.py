@@ -1,4 +1,4 @@
-"""`hookflow` command line: dry-run a payload, start runs and signal workflows by hand.
+"""`hookflow` command line: preview a payload, start runs and signal workflows by hand.
 
 Each subcommand lives in its own module with `register(subparsers)`; add yours to COMMANDS.
 """
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 # module names under cli/ that define register(subparsers) -> None
-COMMANDS: list[str] = ["dry_run", "runs", "tasks", "serve", "recover", "replay"]
+COMMANDS: list[str] = ["preview", "runs", "tasks", "serve", "recover", "replay"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,8 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--test"]:
-        # Seed 002's spelling: `ci_webhook_handler.py --test payload.json`.
-        argv[0] = "test"
+        # The original handler's spelling: `ci_webhook_handler.py --test payload.json`.
+        argv[0] = "preview"
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

@@ -1,10 +1,12 @@
-"""`hookflow test PAYLOAD.json`: show what a payload would notify, sending and writing nothing.
+"""`hookflow preview PAYLOAD.json` (also `hookflow test`, `hookflow --test`): show what a payload
+would notify, sending and writing nothing.
 
-The payload file is a GitHub webhook body with an added `"_event_type"` (seed 002's test mode).
+The payload file is a GitHub webhook body with an added `"_event_type"`.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from datetime import UTC, datetime
@@ -15,7 +17,7 @@ from notify.aimaestro import build_message, messages_url
 from notify.chat import build_chat_body
 from notify.logfile import LATEST, build_log_document, log_file_name
 from routing.notifications import classify
-from settings import Settings
+from settings import Settings, load_settings
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -26,8 +28,8 @@ def _dump(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def load_test_payload(path: Path, event: str | None = None) -> tuple[str, dict[str, Any]]:
-    """Read a test payload; raise ValueError with a message fit for the user when it is unusable."""
+def load_payload(path: Path, event: str | None = None) -> tuple[str, dict[str, Any]]:
+    """Read a payload file; raise ValueError with a message fit for the user when it is unusable."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -63,7 +65,7 @@ def run_preview(
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        event_type, payload = load_test_payload(path, event)
+        event_type, payload = load_payload(path, event)
     except ValueError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_INVALID
@@ -120,8 +122,27 @@ def run_preview(
             notification=n,
             payload_summary=n.payload_summary,
             when=when,
+            key=PREVIEW_DELIVERY_ID,
             delivery_id=PREVIEW_DELIVERY_ID,
         )
         print(_dump(document), file=out)
-    print("\nDry run: nothing was sent or written.", file=out)
+    print("\nPreview: nothing was sent or written.", file=out)
     return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    return run_preview(Path(args.payload), load_settings(), event=args.event)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "preview",
+        aliases=["test"],  # the name of the original `--test` mode, kept working
+        help="show the notifications a payload file would produce (no database, network, "
+        "Temporal)",
+        description="Classify PAYLOAD.json (a webhook body with an added \"_event_type\") and "
+        "print the notification, AI Maestro message, chat body and log file it would produce.",
+    )
+    parser.add_argument("payload", metavar="PAYLOAD.json")
+    parser.add_argument("--event", help="the X-GitHub-Event to assume instead of _event_type")
+    parser.set_defaults(func=_run)

@@ -16,6 +16,7 @@ import httpx
 
 from cli.api_request import post_to_api
 from settings import Settings, load_settings
+from workflows.run.signals import SIGNALS
 
 
 def register(subparsers: Any) -> None:
@@ -27,9 +28,9 @@ def register(subparsers: Any) -> None:
     start.add_argument("--repo", required=True, help="owner/name")
     start.add_argument("--issue", required=True, type=int, help="issue number")
     start.add_argument("--mode", default="code")
-    signal = sub.add_parser("signal", help="send approve | cancel | retry to a run")
+    signal = sub.add_parser("signal", help=f"send {' | '.join(SIGNALS)} to a run")
     signal.add_argument("run_id")
-    signal.add_argument("name", choices=["approve", "cancel", "retry"])
+    signal.add_argument("name", choices=SIGNALS)
     parser.set_defaults(func=main)
 
 

@@ -1,4 +1,4 @@
-"""`hookflow serve [--port N]`: the API on WEBHOOK_PORT (seed 002's `--port`), via uvicorn."""
+"""`hookflow serve [--port N]`: the API on WEBHOOK_PORT (`--port` overrides it), via uvicorn."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tables: the webhook audit trail (seed 000), runs and their artifacts, notifications, tasks."""
+"""Tables: the webhook audit trail, runs and their artifacts, notifications, tasks."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ from db.types import JsonColumnType, Timestamp, utcnow
 
 ACTIVE_RUN_STATUSES = ("RECEIVED", "RUNNING", "WAITING_APPROVAL", "WAITING_CI")
 FINISHED_RUN_STATUSES = ("SUCCEEDED", "FAILED", "CANCELLED", "ESCALATED")
+# A FAILED run still takes signals: it waits for `retry` during RUN_RETRY_WINDOW.
+SIGNALLABLE_RUN_STATUSES = (*ACTIVE_RUN_STATUSES, "FAILED")
+_ACTIVE_WHERE = "status IN (" + ",".join(f"'{s}'" for s in ACTIVE_RUN_STATUSES) + ")"
 
 
 class WebhookEvent(SQLModel, table=True):
@@ -46,7 +49,7 @@ class WebhookEvent(SQLModel, table=True):
     # holding what JSONB refuses: NUL, lone surrogates, NaN/Infinity, deep nesting).
     payload_raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     signature_valid: bool = Field(nullable=False)
-    # Seed 000 declares TIMESTAMP (no zone); stored as UTC.
+    # TIMESTAMP without a zone, as the original schema declares it; stored as UTC.
     processed_at: datetime = Field(
         sa_column=Column(DateTime(), nullable=False, server_default=text("CURRENT_TIMESTAMP"))
     )
@@ -83,16 +86,14 @@ class Run(SQLModel, table=True):
     __table_args__ = (
         Index("idx_runs_repo_status", "repo", "status"),
         Index("idx_runs_created_at", "created_at"),
-        # One active run per issue; re-labelling attaches to it.
+        # One active run per issue; db/active_runs.py attaches newcomers to it.
         Index(
             "uq_runs_active_issue",
             "repo",
             "issue_number",
             unique=True,
-            postgresql_where=text(
-                "status IN ('RECEIVED','RUNNING','WAITING_APPROVAL','WAITING_CI')"
-            ),
-            sqlite_where=text("status IN ('RECEIVED','RUNNING','WAITING_APPROVAL','WAITING_CI')"),
+            postgresql_where=text(_ACTIVE_WHERE),
+            sqlite_where=text(_ACTIVE_WHERE),
         ),
     )
 
@@ -139,7 +140,7 @@ class RunArtifact(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """A typed, prioritised notification (seed 002) and how each sink took it."""
+    """A typed, prioritised notification and how each sink took it."""
 
     __tablename__ = "notifications"
     __table_args__ = (

@@ -12,7 +12,7 @@ from routing.notifications import Notification, notification_dict
 
 SINK = "aimaestro"
 
-# AI Maestro knows low | normal | high | urgent; the seed's table says medium for normal.
+# AI Maestro knows low | normal | high | urgent; our priorities say medium for normal.
 AIMAESTRO_PRIORITY = {"low": "low", "medium": "normal", "high": "high", "urgent": "urgent"}
 
 

@@ -1,8 +1,10 @@
-"""Write one JSON file per notified event, plus `latest.json` (seed 002's log layout).
+"""Write one JSON file per notified event, plus `latest.json`.
 
 `LOG_DIR/20260101_123045_workflow_run.json` holds the notification and its payload summary.
 Files appear atomically (temp file, then link/replace), and writing the same delivery again
-rewrites its file instead of adding a second one.
+rewrites its file instead of adding a second one: the file's `notification_key` says which
+notification it holds (one delivery may notify several times), `delivery_id` which GitHub delivery
+it came from.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def build_log_document(
     notification: Notification | Mapping[str, Any],
     payload_summary: Mapping[str, Any],
     when: datetime,
-    delivery_id: str,
+    key: str,
+    delivery_id: str | None = None,
 ) -> dict[str, Any]:
     """The exact content of an event's log file (and of latest.json)."""
     # The summary is kept once, at the top, where `jq .payload_summary` finds it.
@@ -64,6 +67,7 @@ def build_log_document(
     return {
         "event": event,
         "delivery_id": delivery_id,
+        "notification_key": key,
         "received_at": when.isoformat(),
         "notification": body,
         "payload_summary": dict(payload_summary),
@@ -119,9 +123,9 @@ def _create_new(log_dir: Path, event: str, when: datetime, data: bytes) -> Path:
         tmp.unlink(missing_ok=True)
 
 
-def _index_key(delivery_id: str, notification: Mapping[str, Any]) -> str:
-    key = _safe(f"{delivery_id}.{notification.get('type', '')}")
-    return key if len(key) <= 120 else hashlib.sha256(key.encode()).hexdigest()
+def _index_key(key: str, notification: Mapping[str, Any]) -> str:
+    name = _safe(f"{key}.{notification.get('type', '')}")
+    return name if len(name) <= 120 else hashlib.sha256(name.encode()).hexdigest()
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -132,35 +136,40 @@ def _read(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _is_same(path: Path, delivery_id: str, notification: Mapping[str, Any]) -> bool:
+def _key_of(doc: Mapping[str, Any]) -> object:
+    # Files written before `notification_key` existed kept the key in `delivery_id`.
+    return doc.get("notification_key", doc.get("delivery_id"))
+
+
+def _is_same(path: Path, key: str, notification: Mapping[str, Any]) -> bool:
     doc = _read(path)
-    if doc is None or doc.get("delivery_id") != delivery_id:
+    if doc is None or _key_of(doc) != key:
         return False
     return (doc.get("notification") or {}).get("type") == notification.get("type")
 
 
 def _find_existing(
-    log_dir: Path, event: str, when: datetime, delivery_id: str, notification: Mapping[str, Any]
+    log_dir: Path, event: str, when: datetime, key: str, notification: Mapping[str, Any]
 ) -> Path | None:
-    index = log_dir / INDEX_DIR / _index_key(delivery_id, notification)
+    index = log_dir / INDEX_DIR / _index_key(key, notification)
     try:
         name = index.read_text().strip()
     except OSError:
         name = ""
-    if name and _is_same(log_dir / name, delivery_id, notification):
+    if name and _is_same(log_dir / name, key, notification):
         return log_dir / name
     # Covers a crash between writing the file and its index entry.
     pattern = f"{_stamp(when)}_{_safe(event)}*.json"
     for path in sorted(log_dir.glob(pattern)):
-        if _is_same(path, delivery_id, notification):
+        if _is_same(path, key, notification):
             return path
     return None
 
 
-def _remember(log_dir: Path, delivery_id: str, notification: Mapping[str, Any], path: Path) -> None:
+def _remember(log_dir: Path, key: str, notification: Mapping[str, Any], path: Path) -> None:
     index_dir = log_dir / INDEX_DIR
     index_dir.mkdir(exist_ok=True)
-    _replace(index_dir, index_dir / _index_key(delivery_id, notification), path.name.encode())
+    _replace(index_dir, index_dir / _index_key(key, notification), path.name.encode())
 
 
 def write_event_log(
@@ -170,14 +179,17 @@ def write_event_log(
     notification: Notification | Mapping[str, Any],
     payload_summary: Mapping[str, Any],
     when: datetime,
-    delivery_id: str,
+    key: str,
+    delivery_id: str | None = None,
 ) -> Path:
-    """Write (or rewrite, for a delivery already written) the event's file; update latest.json."""
+    """Write (or rewrite, for a notification already written) the event's file; update
+    latest.json. `key` identifies the notification, `delivery_id` the GitHub delivery."""
     document = build_log_document(
         event=event,
         notification=notification,
         payload_summary=payload_summary,
         when=when,
+        key=key,
         delivery_id=delivery_id,
     )
     data = _encode(document)
@@ -186,18 +198,18 @@ def write_event_log(
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
         existing = (
-            _find_existing(log_dir, event, when, delivery_id, notification) if delivery_id else None
+            _find_existing(log_dir, event, when, key, notification) if key else None
         )
         if existing is not None:
             _replace(log_dir, existing, data)
             path = existing
         else:
             path = _create_new(log_dir, event, when, data)
-            if delivery_id:
-                _remember(log_dir, delivery_id, notification, path)
-        # A retried old delivery must not turn latest.json back in time.
+            if key:
+                _remember(log_dir, key, notification, path)
+        # A retried old notification must not turn latest.json back in time.
         latest = log_dir / LATEST
-        if existing is None or (_read(latest) or {}).get("delivery_id") == delivery_id:
+        if existing is None or _key_of(_read(latest) or {}) == key:
             _replace(log_dir, latest, data)
     except OSError as exc:
         retryable = exc.errno not in _PERMANENT_ERRNOS
@@ -212,7 +224,8 @@ async def awrite_event_log(
     notification: Notification | Mapping[str, Any],
     payload_summary: Mapping[str, Any],
     when: datetime,
-    delivery_id: str,
+    key: str,
+    delivery_id: str | None = None,
 ) -> Path:
     """write_event_log off the event loop (for async activities)."""
     return await asyncio.to_thread(
@@ -222,5 +235,6 @@ async def awrite_event_log(
         notification=notification,
         payload_summary=payload_summary,
         when=when,
+        key=key,
         delivery_id=delivery_id,
     )

@@ -35,7 +35,7 @@ def bounded(text: str | None, limit: int) -> str | None:
 
 
 def run_input(new_run: NewRun, delivery_id: str | None) -> dict[str, object]:
-    """The RunWorkflow input (workflows.run.RunInput) as JSON, issue text bounded."""
+    """The RunWorkflow input (workflows.run.inputs.RunInput) as JSON, issue text bounded."""
     return {
         "run_id": new_run.run_id,
         "repo": new_run.repo,

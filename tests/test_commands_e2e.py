@@ -30,7 +30,7 @@ from tests.run_support import (
 from tests.test_run_workflow import label_issue, send_ci
 from tests.waiting import eventually
 from workflows.commands import CommandWorkflow
-from workflows.run import RunWorkflow
+from workflows.run.workflow import RunWorkflow
 
 _ids = itertools.count(70_001)
 

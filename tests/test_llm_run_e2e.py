@@ -31,7 +31,7 @@ from tests.run_support import (
 )
 from tests.test_run_workflow import label_issue, send_ci
 from tests.waiting import eventually
-from workflows.run import RunWorkflow
+from workflows.run.workflow import RunWorkflow
 
 KEY = "sk-e2e-model-key"
 PLAN = '{"files": ["README.md"], "steps": ["note the retry in README.md"]}'

@@ -147,6 +147,8 @@ async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
     assert len(files) == 1 and files[0][:8].isdigit() and files[0][8] == "_"
     latest = json.loads(read_text(settings.log_path / "latest.json"))
     assert latest["notification"]["type"] == "pr_created"
+    assert (latest["delivery_id"], latest["notification_key"]) == (
+        delivery, notification_workflow_id(delivery, 0))
     assert latest["payload_summary"]["number"] == latest["notification"]["pr_number"]
 
     [row] = await rows(sessions)

@@ -119,7 +119,7 @@ def test_cli_test_command_prints_classification_without_sending(
     assert code == 0
     assert "ci_failure (priority high)" in out
     assert '"subject": "[ci_failure] CI failed: CI Tests on feature/test"' in out
-    assert "Dry run: nothing was sent or written." in out
+    assert "Preview: nothing was sent or written." in out
     assert not (tmp_path / "logs").exists()
 
 

@@ -12,7 +12,7 @@ from temporalio.exceptions import (
     TimeoutType,
 )
 
-from workflows.run import crashed, phase_retryable
+from workflows.run.errors import crashed, phase_retryable
 
 
 def failed(cause: BaseException) -> ActivityError:

@@ -1,4 +1,4 @@
-"""`hookflow test PAYLOAD.json`: the dry run prints what would be sent and touches nothing."""
+"""`hookflow preview PAYLOAD.json` prints what would be sent and touches nothing."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def test_run_preview_seed_payload_prints_notification(
         "html_url": "https://github.com/owner/repo/actions/runs/12345",
         "pull_requests": [],
     }
-    assert out.rstrip().endswith("Dry run: nothing was sent or written.")
+    assert out.rstrip().endswith("Preview: nothing was sent or written.")
 
 
 def test_run_preview_touches_no_sink(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -207,3 +207,12 @@ def test_run_preview_invalid_priority_map_returns_2(
     settings = make_settings(tmp_path, priority_map="workflow_run.failure=critical")
     assert run_preview(SEED, settings, now=NOW) == 2
     assert "PRIORITY_MAP: unknown priority 'critical'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spelling", ["preview", "test"])
+def test_preview_command_spellings_run_the_same_preview(spelling: str) -> None:
+    from cli.main import build_parser
+
+    args = build_parser().parse_args([spelling, "payload.json", "--event", "push"])
+    assert (args.func.__module__, args.payload, args.event) == (
+        "cli.preview", "payload.json", "push")

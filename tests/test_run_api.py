@@ -21,7 +21,7 @@ from settings import Settings
 from tests.conftest import auth
 from tests.fakes import FakeGitHub
 from tests.run_support import GH_TOKEN, REPO, make_bare_remote, run_settings, wait_run
-from workflows.run import RunWorkflow
+from workflows.run.workflow import RunWorkflow
 
 
 async def start(api: httpx.AsyncClient, number: int = 7, **extra: Any) -> httpx.Response:

@@ -24,7 +24,7 @@ from tests.test_run_workflow import (  # noqa: F401 - fixtures
 )
 from tests.waiting import eventually
 from workflows.ci_verdict import ci_verdict
-from workflows.run import RunWorkflow
+from workflows.run.workflow import RunWorkflow
 
 
 def suite(name: str, status: str = "completed", conclusion: str | None = "success",

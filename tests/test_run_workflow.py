@@ -34,7 +34,7 @@ from tests.run_support import (
 )
 from tests.waiting import eventually
 from worker import build_worker
-from workflows.run import RunWorkflow
+from workflows.run.workflow import RunWorkflow
 
 PHASES = ["qualify", "plan", "implement", "test", "document", "report"]
 

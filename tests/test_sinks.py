@@ -245,14 +245,16 @@ def test_build_chat_body_omits_missing_url() -> None:
 # --- log files ------------------------------------------------------------------------------
 
 
-def _write(log_dir: Path, n: Notification, *, when: datetime = WHEN, delivery: str = "d-1") -> Path:
+def _write(log_dir: Path, n: Notification, *, when: datetime = WHEN, key: str = "d-1",
+           delivery_id: str | None = None) -> Path:
     return write_event_log(
         log_dir,
         event=n.event,
         notification=n.to_dict(),
         payload_summary=n.payload_summary,
         when=when,
-        delivery_id=delivery,
+        key=key,
+        delivery_id=delivery_id,
     )
 
 
@@ -267,11 +269,12 @@ def _leftovers(log_dir: Path) -> list[Path]:
 def test_write_event_log_uses_seed_layout(tmp_path: Path) -> None:
     log_dir = tmp_path / "deep" / "webhook_logs"
     n = notification()
-    path = _write(log_dir, n)
+    path = _write(log_dir, n, key="notify-72d3-0", delivery_id="72d3")
     assert path == log_dir / "20260101_123045_workflow_run.json"
     assert _visible(log_dir) == ["20260101_123045_workflow_run.json", "latest.json"]
     document = json.loads(path.read_text())
-    assert document["event"] == "workflow_run" and document["delivery_id"] == "d-1"
+    assert document["event"] == "workflow_run" and document["delivery_id"] == "72d3"
+    assert document["notification_key"] == "notify-72d3-0"
     assert document["received_at"] == "2026-01-01T12:30:45"
     assert document["notification"]["type"] == "ci_failure"
     assert "payload_summary" not in document["notification"]
@@ -281,14 +284,14 @@ def test_write_event_log_uses_seed_layout(tmp_path: Path) -> None:
 
 
 def test_write_event_log_same_second_adds_suffix(tmp_path: Path) -> None:
-    first = _write(tmp_path, notification(), delivery="d-1")
-    second = _write(tmp_path, notification("workflow_run.success.json"), delivery="d-2")
+    first = _write(tmp_path, notification(), key="d-1")
+    second = _write(tmp_path, notification("workflow_run.success.json"), key="d-2")
     assert (first.name, second.name) == (
         "20260101_123045_workflow_run.json", "20260101_123045_workflow_run-2.json"
     )
-    assert json.loads(first.read_text())["delivery_id"] == "d-1"
-    assert json.loads(second.read_text())["delivery_id"] == "d-2"
-    assert json.loads((tmp_path / "latest.json").read_text())["delivery_id"] == "d-2"
+    assert json.loads(first.read_text())["notification_key"] == "d-1"
+    assert json.loads(second.read_text())["notification_key"] == "d-2"
+    assert json.loads((tmp_path / "latest.json").read_text())["notification_key"] == "d-2"
 
 
 def test_write_event_log_same_delivery_rewrites(tmp_path: Path) -> None:
@@ -312,12 +315,25 @@ def test_write_event_log_rewrite_survives_lost_index(tmp_path: Path) -> None:
     assert _visible(tmp_path) == [first.name, "latest.json"]
 
 
+def test_write_event_log_rewrites_file_of_older_layout(tmp_path: Path) -> None:
+    n = notification()
+    first = _write(tmp_path, n, key="notify-d-1-0")
+    older = json.loads(first.read_text())
+    older["delivery_id"] = older.pop("notification_key")  # the key's field before its rename
+    first.write_text(json.dumps(older))
+    for entry in (tmp_path / INDEX_DIR).iterdir():
+        entry.unlink()
+    assert _write(tmp_path, n, key="notify-d-1-0") == first
+    assert _visible(tmp_path) == [first.name, "latest.json"]
+    assert json.loads(first.read_text())["notification_key"] == "notify-d-1-0"
+
+
 def test_write_event_log_retry_keeps_newer_latest(tmp_path: Path) -> None:
     old = notification()
-    _write(tmp_path, old, delivery="d-old")
-    _write(tmp_path, notification("push.main.json"), delivery="d-new", when=WHEN + timedelta(1))
-    _write(tmp_path, old, delivery="d-old")
-    assert json.loads((tmp_path / "latest.json").read_text())["delivery_id"] == "d-new"
+    _write(tmp_path, old, key="d-old")
+    _write(tmp_path, notification("push.main.json"), key="d-new", when=WHEN + timedelta(1))
+    _write(tmp_path, old, key="d-old")
+    assert json.loads((tmp_path / "latest.json").read_text())["notification_key"] == "d-new"
 
 
 def test_write_event_log_concurrent_writers_get_distinct_files(tmp_path: Path) -> None:
@@ -326,12 +342,12 @@ def test_write_event_log_concurrent_writers_get_distinct_files(tmp_path: Path) -
 
     def write(i: int) -> Path:
         barrier.wait()
-        return _write(tmp_path, n, delivery=f"d-{i}")
+        return _write(tmp_path, n, key=f"d-{i}")
 
     with ThreadPoolExecutor(16) as pool:
         paths = list(pool.map(write, range(16)))
     assert len(set(paths)) == 16
-    assert {json.loads(p.read_text())["delivery_id"] for p in paths} == {
+    assert {json.loads(p.read_text())["notification_key"] for p in paths} == {
         f"d-{i}" for i in range(16)
     }
     assert _leftovers(tmp_path) == []
@@ -363,7 +379,7 @@ async def test_awrite_event_log_writes_off_loop(tmp_path: Path) -> None:
         notification=n,
         payload_summary=n.payload_summary,
         when=WHEN,
-        delivery_id="d-9",
+        key="d-9",
     )
     assert path.name == "20260101_123045_issues.json"
     assert json.loads(path.read_text())["notification"]["issue_number"] == 42

@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
-from workflows.activity_options import CRASH_DETECTION
+from workflows.activity_options import CI_FAILURE_GITHUB_ACTIVITY as GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.ci_failure import (
@@ -31,13 +30,6 @@ with workflow.unsafe.imports_passed_through():
 
 __all__ = ["CIFailureInput", "CIFailureWorkflow", "CIRunEvent"]
 
-GITHUB_ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=2),
-    "heartbeat_timeout": CRASH_DETECTION,  # a crashed worker's write is retried within seconds
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5)
-    ),
-}
 EVENTS_PER_RUN = 100  # continue-as-new after this many events keeps the history small
 SEEN_KEEP = 200
 

@@ -11,7 +11,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
-from workflows.activity_options import DB_ACTIVITY
+from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.commands import (
@@ -22,13 +22,13 @@ with workflow.unsafe.imports_passed_through():
         RunInfo,
     )
     from activities.run_github import RunCommentInput, RunGitHubActivities
+    from db.models import SIGNALLABLE_RUN_STATUSES
     from workflows import command_messages as reply
-    from workflows import run_messages as msg
-    from workflows.run import GITHUB_ACTIVITY, RunInput, RunWorkflow
-    from workflows.run_feedback import Feedback
+    from workflows.run import messages as msg
+    from workflows.run.inputs import Feedback, RunInput
+    from workflows.run.workflow import SIGNAL_METHODS, RunWorkflow
 
 FOLLOW_UP_ATTEMPTS = 10
-ACTIVE = ("RECEIVED", "RUNNING", "WAITING_APPROVAL", "WAITING_CI", "FAILED")
 
 
 @dataclass
@@ -90,9 +90,8 @@ class CommandWorkflow:
 
     async def _signal(self, run: RunInfo) -> CommandResult:
         name = self._input.command
-        method = {"approve": RunWorkflow.approve, "cancel": RunWorkflow.cancel,
-                  "retry": RunWorkflow.retry}[name]
-        if run.status not in ACTIVE:
+        method = SIGNAL_METHODS[name]
+        if run.status not in SIGNALLABLE_RUN_STATUSES:
             await self._reply(reply.not_running(name=name, run=run))
             return CommandResult("not-running", run.run_id)
         try:
@@ -108,7 +107,7 @@ class CommandWorkflow:
         feedback = Feedback(text=i.text, author=i.author, source=i.source,
                             pr_number=i.number if i.is_pull else run.pr_number,
                             url=i.url or None, comment_id=i.item_id)
-        if run.status in ACTIVE:
+        if run.status in SIGNALLABLE_RUN_STATUSES:
             try:
                 await workflow.get_external_workflow_handle(run.workflow_id).signal(
                     RunWorkflow.feedback, feedback)

@@ -24,13 +24,15 @@ from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from workflows.activity_options import DB_ACTIVITY
+
 with workflow.unsafe.imports_passed_through():
     from activities.notify import CoveredInput, GroupSettings, NotifyActivities
     from routing.ci_order import CIOrder, ci_order, is_stale
     from routing.notifications import PRIORITIES
     from routing.notify_route import notification_memo
     from workflows import search_attributes as sa
-    from workflows.notification import DB_ACTIVITY, NotificationInput, NotificationWorkflow
+    from workflows.notification import NotificationInput, NotificationWorkflow
 
 # Settings come from the worker's own process: a local activity, no task-queue round trip.
 SETTINGS_ACTIVITY: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=10)}

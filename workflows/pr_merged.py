@@ -8,14 +8,12 @@ and marks the run merged when the PR's head branch is a run branch (`ai/issue-<n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
-from workflows.activity_options import CRASH_DETECTION, DB_ACTIVITY
+from workflows.activity_options import DB_ACTIVITY
+from workflows.activity_options import PR_MERGED_GITHUB_ACTIVITY as GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.pr_merged import (
@@ -29,14 +27,6 @@ with workflow.unsafe.imports_passed_through():
     from routing.closing_keywords import references_in_pull_request
     from workflows import search_attributes as sa
 
-GITHUB_ACTIVITY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=1),
-    "heartbeat_timeout": CRASH_DETECTION,  # a crashed worker's write is retried within seconds
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5),
-        maximum_attempts=20,
-    ),
-}
 MAX_ISSUES = 50  # a PR body listing more than this is not a closing list
 
 

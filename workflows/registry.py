@@ -10,7 +10,7 @@ from workflows.notify_group import NotificationGroupWorkflow
 from workflows.pr_merged import PRMergedWorkflow
 from workflows.recover import RecoverWorkflow
 from workflows.retention import RetentionWorkflow
-from workflows.run import RunWorkflow
+from workflows.run.workflow import RunWorkflow
 
 WORKFLOWS: list[type] = [
     BlockedTaskWorkflow,

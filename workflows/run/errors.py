@@ -1,0 +1,40 @@
+"""How a run step ends badly: cancelled, failed for good, or an activity error to classify."""
+
+from __future__ import annotations
+
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutType
+from temporalio.exceptions import TimeoutError as ActivityTimeout
+
+from workflows.activity_options import NON_RETRYABLE_PHASE_ERRORS
+
+
+class RunCancelled(Exception):
+    """The `cancel` signal arrived."""
+
+
+class RunFailed(Exception):
+    """The run cannot go on; the message is the reason shown to people."""
+
+
+def crashed(exc: ActivityError) -> bool:
+    """The activity's worker died (no heartbeat) or shut down, as opposed to the work failing."""
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        return cause.type == "WorkerShutdown"
+    return isinstance(cause, ActivityTimeout) and cause.type == TimeoutType.HEARTBEAT
+
+
+def phase_retryable(exc: ActivityError) -> bool:
+    """Whether a failed phase attempt may be tried again (its error is not a final one)."""
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        return not cause.non_retryable and cause.type not in NON_RETRYABLE_PHASE_ERRORS
+    return True
+
+
+def reason_of(exc: BaseException) -> str:
+    """The innermost cause's message: what actually went wrong."""
+    cause: BaseException | None = exc
+    while isinstance(cause, ActivityError) and cause.cause is not None:
+        cause = cause.cause
+    return str(cause or exc)
