@@ -16,6 +16,7 @@ from activities.github_errors import github_call
 from ghclient import GitHubClient
 from ghclient.bodies import marker
 from ghclient.errors import GitHubNotFound
+from routing.ci_conclusions import FAILED_CONCLUSIONS
 from routing.ci_failure import (
     FailedJob,
     failure_comment_body,
@@ -28,7 +29,6 @@ from routing.ci_failure import (
 )
 from settings import Settings, parse_duration
 
-FAILED_CONCLUSIONS = ("failure", "timed_out", "startup_failure")
 MAX_JOBS_WITH_LOGS = 10
 FLAKY_LABEL = "flaky"
 

@@ -10,6 +10,7 @@ from temporalio import activity
 from activities.github_client import GitHubFactory, github_factory
 from activities.github_errors import github_call
 from ghclient.bodies import fit_body
+from routing.ci_conclusions import FAILED_CONCLUSIONS
 from settings import Settings
 
 
@@ -157,7 +158,7 @@ class RunGitHubActivities:
         parts: list[str] = []
         async with self._github() as github, github_call(what):
             jobs = await github.list_run_jobs(input.repo, input.workflow_run_id)
-            failed = [j for j in jobs if j.get("conclusion") in ("failure", "timed_out")]
+            failed = [j for j in jobs if j.get("conclusion") in FAILED_CONCLUSIONS]
             share = max(500, input.max_chars // max(1, len(failed)))
             for job in failed:
                 activity.heartbeat(job.get("id"))

@@ -1,7 +1,8 @@
-"""Seed 000: an `issues` event labelled `ai:run` becomes a run (mode "code", status RECEIVED)."""
+"""An `issues` event labelled `ai:run` becomes a run (mode "code", status RECEIVED)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from routing import fields as f
@@ -15,6 +16,10 @@ RUN_NAMESPACE = uuid.UUID("5b0c8f2e-2f8f-4d59-9a53-7b9b1f0c6a11")
 
 def run_id_for(dedupe_key: str) -> str:
     return str(uuid.uuid5(RUN_NAMESPACE, dedupe_key))
+
+
+# The branch a run pushes to; RUN_BRANCH recognises one (the issue and the short run id).
+RUN_BRANCH = re.compile(r"^ai/issue-(?P<issue>\d+)-(?P<short>[0-9a-f]{8})$")
 
 
 def run_branch(issue_number: int, run_id: str) -> str:

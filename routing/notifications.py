@@ -1,4 +1,4 @@
-"""Pure classification of GitHub events into typed, prioritised notifications (seed 002's table).
+"""Pure classification of GitHub events into typed, prioritised notifications.
 
 No I/O: the API, the workflows and `hookflow test PAYLOAD.json` share this one implementation.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from routing import fields as f
 
-# Seed 002's PRIORITY_MAP, completed with every row of its event table.
+# Default priority per rule; PRIORITY_MAP in the environment overrides any of them.
 PRIORITY_MAP: Mapping[str, str] = {
     "workflow_run.failure": "high",
     "workflow_run.success": "low",
@@ -24,10 +24,8 @@ PRIORITY_MAP: Mapping[str, str] = {
 }
 
 PRIORITIES = ("low", "medium", "high", "urgent")
-# AI Maestro and other tools say "normal" where the seed says "medium".
+# AI Maestro and other tools say "normal" where hookflow says "medium".
 _PRIORITY_ALIASES = {"normal": "medium"}
-
-HANDLED_EVENTS = frozenset({"workflow_run", "check_run", "pull_request", "issues", "push"})
 
 
 @dataclass(frozen=True)
