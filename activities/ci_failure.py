@@ -17,16 +17,16 @@ from ghclient import GitHubClient
 from ghclient.bodies import marker
 from ghclient.errors import GitHubNotFound
 from routing.ci_conclusions import FAILED_CONCLUSIONS
-from routing.ci_failure import (
-    FailedJob,
+from routing.ci_failure.bodies import (
     failure_comment_body,
     failure_issue_body,
     failure_issue_title,
-    fingerprint,
     flaky_reopen_comment_body,
-    log_excerpt,
     recovery_comment_body,
 )
+from routing.ci_failure.excerpt import log_excerpt
+from routing.ci_failure.jobs import FailedJob
+from routing.workflow_ids import fingerprint
 from settings import Settings, parse_duration
 
 MAX_JOBS_WITH_LOGS = 10
