@@ -12,10 +12,10 @@ from temporalio.exceptions import ApplicationError
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
 from db.types import utcnow
+from ghclient.bodies import truncation_notice
 from settings import ConfigError, Settings, parse_duration
 
 ARTIFACT_MAX_CHARS = 256_000
-TRUNCATION_MARKER = "\n…[truncated by hookflow: {dropped} characters dropped]"
 
 
 @dataclass
@@ -113,7 +113,7 @@ def run_config(settings: Settings) -> RunConfig:
 def truncate(content: str, limit: int = ARTIFACT_MAX_CHARS) -> tuple[str, bool]:
     if len(content) <= limit:
         return content, False
-    marker = TRUNCATION_MARKER.format(dropped=len(content) - limit)
+    marker = f"\n…{truncation_notice(len(content) - limit)}"
     return content[:limit] + marker, True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from ghclient.bodies import MAX_BODY_CHARS, truncation_notice
 from routing import fields as f
 from routing.actions import DispatchAction
 from routing.decision import Delivery, HandlerResult, NewRun, RoutingConfig
@@ -30,13 +31,12 @@ def run_branch(issue_number: int, run_id: str) -> str:
 # own limits (titles are at most 256 characters, bodies 65,536).
 TITLE_MAX_CHARS = 1_000
 BODY_MAX_CHARS = 32_000
-CUT_MARKER = "\n…[cut by hookflow: {dropped} characters dropped]"
 
 
 def bounded(text: str | None, limit: int) -> str | None:
     if text is None or len(text) <= limit:
         return text
-    return text[:limit] + CUT_MARKER.format(dropped=len(text) - limit)
+    return text[:limit] + f"\n…{truncation_notice(len(text) - limit)}"
 
 
 def run_input(new_run: NewRun, delivery_id: str | None) -> dict[str, object]:
@@ -87,7 +87,7 @@ def route_ai_run(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> 
         repo=repo,
         issue_number=number,
         title=f.text(issue.get("title"), f.TITLE_LIMIT) or "",
-        body=f.text(issue.get("body"), f.BODY_LIMIT),
+        body=f.text(issue.get("body"), MAX_BODY_CHARS),
         clone_url=f.text(f.get(delivery.payload, "repository", "clone_url")),
         branch=run_branch(number, run_id),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ghclient.bodies import MAX_BODY_CHARS
 from routing import fields as f
 from routing.actions import DispatchAction
 from routing.ci_conclusions import FAILED_CONCLUSIONS
@@ -89,7 +90,7 @@ def route_pr_merged(delivery: Delivery, config: RoutingConfig, dedupe_key: str) 
         "pr_number": number,
         "pr_url": f.text(pr.get("html_url")) or "",
         "title": f.text(pr.get("title"), f.TITLE_LIMIT) or "",
-        "body": f.text(pr.get("body"), f.BODY_LIMIT) or "",
+        "body": f.text(pr.get("body"), MAX_BODY_CHARS) or "",
         "base_branch": f.text(f.get(pr, "base", "ref")) or "",
         "head_branch": f.text(f.get(pr, "head", "ref")) or "",
         "default_branch": f.text(f.get(delivery.payload, "repository", "default_branch")) or "",

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ghclient.bodies import truncation_notice
 from routing.ci_failure.excerpt import shrink_excerpt
 
 
@@ -23,10 +24,8 @@ class FailedJob:
 _MAX_NAME = 200
 _MAX_STEPS_LISTED = 10
 _MIN_EXCERPT = 300
-_TRUNCATED_NOTE = (
-    "_Log excerpt truncated to keep this text under GitHub's size limit; "
-    "the full log is in the run._"
-)
+# The most characters a shrunk excerpt can report as dropped (sizes the note in estimates).
+_MAX_DROPPED = 10**9
 
 
 def clip(text: str, limit: int = _MAX_NAME) -> str:
@@ -61,7 +60,7 @@ def _fenced(excerpt: str) -> str:
     return f"{fence}text\n{excerpt}\n{fence}"
 
 
-def _job_section(job: FailedJob, excerpt: str, truncated: bool, heading: str) -> str:
+def _job_section(job: FailedJob, excerpt: str, dropped: int, heading: str) -> str:
     parts = [f"{heading} {_link(job.name, job.url)}"]
     steps = [s for s in job.failed_steps if s.strip()]
     if steps:
@@ -74,8 +73,9 @@ def _job_section(job: FailedJob, excerpt: str, truncated: bool, heading: str) ->
         if steps:
             summary += f" — <code>{html.escape(clip(steps[0], 120))}</code>"
         parts.append(f"<details><summary>{summary}</summary>\n\n{_fenced(excerpt)}\n\n</details>")
-        if truncated:
-            parts.append(_TRUNCATED_NOTE)
+        if dropped:
+            # GitHub's size limit; the full log stays in the run.
+            parts.append(f"_Log excerpt {truncation_notice(dropped)}; the full log is in the run._")
     return "\n\n".join(parts)
 
 
@@ -110,10 +110,11 @@ def render_jobs(
         sections = []
         for k, job in enumerate(jobs[:shown]):
             text = excerpts[k]
-            truncated = False
+            dropped = 0
             if budgets is not None and len(text) > budgets[k]:
-                text, truncated = shrink_excerpt(text, budgets[k]), True
-            sections.append(_job_section(job, text, truncated, heading))
+                shrunk = shrink_excerpt(text, budgets[k])
+                text, dropped = shrunk, max(1, len(text) - len(shrunk))
+            sections.append(_job_section(job, text, dropped, heading))
         return render(sections, len(jobs) - shown)
 
     if sum(len(e) for e in excerpts) <= limit:
@@ -123,8 +124,8 @@ def render_jobs(
 
     def wrapper(job: FailedJob) -> int:
         # Cost of an excerpt's <details>, fence (up to 9 backticks) and truncation note.
-        bare = len(_job_section(job, "", False, heading))
-        return len(_job_section(job, "x", True, heading)) - bare + 2 * 9
+        bare = len(_job_section(job, "", 0, heading))
+        return len(_job_section(job, "x", _MAX_DROPPED, heading)) - bare + 2 * 9
 
     wrappers = [wrapper(j) for j in jobs]
 
