@@ -27,7 +27,7 @@ from routing.ci_failure.bodies import (
 from routing.ci_failure.excerpt import log_excerpt
 from routing.ci_failure.jobs import FailedJob
 from routing.workflow_ids import fingerprint
-from settings import Settings, parse_duration
+from settings import Settings
 
 MAX_JOBS_WITH_LOGS = 10
 FLAKY_LABEL = "flaky"
@@ -105,7 +105,7 @@ class CIFailureActivities:
     @activity.defn(name="ci.settings")
     async def ci_settings(self) -> CISettings:
         """The label and reopen window, read once into the workflow's history."""
-        window = parse_duration(self._settings.ci_failure_reopen_window)
+        window = self._settings.durations.ci_failure_reopen_window
         return CISettings(self._settings.ci_failure_label, window.total_seconds())
 
     @activity.defn(name="ci.collect_failed_jobs")
