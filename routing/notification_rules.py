@@ -64,12 +64,20 @@ def _single(numbers: list[int]) -> int | None:
     return numbers[0] if len(numbers) == 1 else None
 
 
-def workflow_run(c: EventContext) -> Fields | str:
-    run = _obj(c.payload.get("workflow_run"))
+def _completed(c: EventContext, key: str) -> Mapping[str, Any] | str:
+    """The payload's `key` object (a run or check) once completed, or why there is none."""
+    found = _obj(c.payload.get(key))
     if c.action != "completed":
-        return f"workflow_run action {c.action!r} is not handled (only 'completed')"
-    if not run:
-        return "workflow_run payload has no workflow_run object"
+        return f"{key} action {c.action!r} is not handled (only 'completed')"
+    if not found:
+        return f"{key} payload has no {key} object"
+    return found
+
+
+def workflow_run(c: EventContext) -> Fields | str:
+    run = _completed(c, "workflow_run")
+    if isinstance(run, str):
+        return run
     conclusion = _str(run.get("conclusion"))
     if conclusion not in ("success", "failure"):
         return f"workflow_run conclusion {conclusion!r} is not notified"
@@ -115,11 +123,9 @@ def workflow_run(c: EventContext) -> Fields | str:
 
 
 def check_run(c: EventContext) -> Fields | str:
-    check = _obj(c.payload.get("check_run"))
-    if c.action != "completed":
-        return f"check_run action {c.action!r} is not handled (only 'completed')"
-    if not check:
-        return "check_run payload has no check_run object"
+    check = _completed(c, "check_run")
+    if isinstance(check, str):
+        return check
     conclusion = _str(check.get("conclusion"))
     if conclusion != "failure":
         return f"check_run conclusion {conclusion!r} is not notified (only 'failure')"
