@@ -146,7 +146,7 @@ def _read_secret(value: SecretStr | None, file: Path | None, name: str) -> str |
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
-    # --- ingestion (seed 000 / seed 002) ---
+    # --- ingestion ---
     github_webhook_secret: SecretStr | None = None
     github_webhook_secret_file: Path | None = None
     github_webhook_secret_previous: SecretStr | None = None
@@ -197,7 +197,7 @@ class Settings(BaseSettings):
     recover_interval: str = ""
     recover_window: str = "24h"
 
-    # --- AI runs (issue 3) ---
+    # --- AI runs ---
     run_agent: Literal["command", "http", "llm", ""] = ""
     run_agent_command: str = ""
     run_agent_url: str = ""
@@ -238,7 +238,7 @@ class Settings(BaseSettings):
     # Agent stdout, patch and log are each kept up to this many bytes (one truncation marker).
     run_artifact_max_bytes: int = 262_144
 
-    # --- notifications (issue 4 / seed 002) ---
+    # --- notifications ---
     watched_branches: str = "main,master,develop"
     log_dir: Path = Path("~/.atlas/webhook_logs")
     priority_map: str = ""  # "workflow_run.failure=high,check_run.failure=medium"
@@ -257,7 +257,7 @@ class Settings(BaseSettings):
     notify_check_wait: str = "30s"
     notify_repeat_interval: str = "4h"
 
-    # --- repository automation (issue 5) ---
+    # --- repository automation ---
     ci_failure_label: str = "ci-failure"
     ci_failure_reopen_window: str = "10d"
     blocked_label: str = "blocked"

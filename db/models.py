@@ -1,4 +1,4 @@
-"""Tables: the webhook audit trail (seed 000), runs and their artifacts, notifications, tasks."""
+"""Tables: the webhook audit trail, runs and their artifacts, notifications, tasks."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ class RunArtifact(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """A typed, prioritised notification (seed 002) and how each sink took it."""
+    """A typed, prioritised notification and how each sink took it."""
 
     __tablename__ = "notifications"
     __table_args__ = (
