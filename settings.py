@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +39,55 @@ def parse_duration(text: str) -> timedelta:
 
 def parse_durations(text: str) -> list[timedelta]:
     return [parse_duration(part) for part in text.split(",") if part.strip()]
+
+
+# Settings holding one duration each: validated when Settings loads, parsed by Settings.durations.
+_DURATION_FIELDS = (
+    "run_phase_timeout",
+    "run_retry_window",
+    "run_ci_timeout",
+    "run_reconcile_interval",
+    "llm_timeout",
+    "run_feedback_window",
+    "ingest_batch_window",
+    "notify_group_wait",
+    "notify_group_interval",
+    "notify_check_wait",
+    "notify_repeat_interval",
+    "ci_failure_reopen_window",
+    "blocked_ack_timeout",
+    "webhook_retention",
+    "rejected_retention",
+    "log_retention",
+    "recover_window",
+    "dispatch_max_age",
+)
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Every duration setting as a timedelta; the one place the settings' durations are parsed."""
+
+    run_phase_timeout: timedelta
+    run_retry_window: timedelta
+    run_ci_timeout: timedelta
+    run_reconcile_interval: timedelta
+    llm_timeout: timedelta
+    run_feedback_window: timedelta
+    ingest_batch_window: timedelta
+    notify_group_wait: timedelta
+    notify_group_interval: timedelta
+    notify_check_wait: timedelta
+    notify_repeat_interval: timedelta
+    ci_failure_reopen_window: timedelta
+    blocked_ack_timeout: timedelta
+    webhook_retention: timedelta
+    rejected_retention: timedelta
+    log_retention: timedelta
+    recover_window: timedelta
+    dispatch_max_age: timedelta
+    recover_interval: timedelta | None  # None: no recovery schedule
+    blocked_escalation_delays: tuple[timedelta, ...]
 
 
 def parse_repo_hooks(text: str) -> list[tuple[str, int]]:
@@ -96,7 +146,7 @@ def _read_secret(value: SecretStr | None, file: Path | None, name: str) -> str |
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
-    # --- ingestion (seed 000 / seed 002) ---
+    # --- ingestion ---
     github_webhook_secret: SecretStr | None = None
     github_webhook_secret_file: Path | None = None
     github_webhook_secret_previous: SecretStr | None = None
@@ -147,7 +197,7 @@ class Settings(BaseSettings):
     recover_interval: str = ""
     recover_window: str = "24h"
 
-    # --- AI runs (issue 3) ---
+    # --- AI runs ---
     run_agent: Literal["command", "http", "llm", ""] = ""
     run_agent_command: str = ""
     run_agent_url: str = ""
@@ -188,7 +238,7 @@ class Settings(BaseSettings):
     # Agent stdout, patch and log are each kept up to this many bytes (one truncation marker).
     run_artifact_max_bytes: int = 262_144
 
-    # --- notifications (issue 4 / seed 002) ---
+    # --- notifications ---
     watched_branches: str = "main,master,develop"
     log_dir: Path = Path("~/.atlas/webhook_logs")
     priority_map: str = ""  # "workflow_run.failure=high,check_run.failure=medium"
@@ -207,7 +257,7 @@ class Settings(BaseSettings):
     notify_check_wait: str = "30s"
     notify_repeat_interval: str = "4h"
 
-    # --- repository automation (issue 5) ---
+    # --- repository automation ---
     ci_failure_label: str = "ci-failure"
     ci_failure_reopen_window: str = "10d"
     blocked_label: str = "blocked"
@@ -247,26 +297,7 @@ class Settings(BaseSettings):
             raise ValueError("RUN_ARTIFACT_MAX_BYTES must be at least 1024")
         return value
 
-    @field_validator(
-        "run_phase_timeout",
-        "run_retry_window",
-        "run_ci_timeout",
-        "run_reconcile_interval",
-        "llm_timeout",
-        "run_feedback_window",
-        "ingest_batch_window",
-        "notify_group_wait",
-        "notify_group_interval",
-        "notify_check_wait",
-        "notify_repeat_interval",
-        "ci_failure_reopen_window",
-        "blocked_ack_timeout",
-        "webhook_retention",
-        "rejected_retention",
-        "log_retention",
-        "recover_window",
-        "dispatch_max_age",
-    )
+    @field_validator(*_DURATION_FIELDS)
     @classmethod
     def _check_duration(cls, value: str) -> str:
         parse_duration(value)
@@ -366,8 +397,18 @@ class Settings(BaseSettings):
         return [p.strip() for p in self.run_phases.split(",") if p.strip()]
 
     @property
+    def durations(self) -> Durations:
+        # Parsed on each read (cheap) so a model_copy(update=…) never sees stale values.
+        interval = self.recover_interval.strip()
+        return Durations(
+            **{name: parse_duration(getattr(self, name)) for name in _DURATION_FIELDS},
+            recover_interval=parse_duration(interval) if interval else None,
+            blocked_escalation_delays=tuple(parse_durations(self.blocked_escalation_delays)),
+        )
+
+    @property
     def run_reconcile_seconds(self) -> float:
-        return parse_duration(self.run_reconcile_interval).total_seconds()
+        return self.durations.run_reconcile_interval.total_seconds()
 
     @property
     def git_base_url(self) -> str:

@@ -31,7 +31,7 @@ from activities.sandbox import (
     sandbox_mode,
 )
 from db.engine import SessionFactory
-from settings import Settings, parse_duration
+from settings import Settings
 
 NO_AGENT = (
     "no agent configured: set RUN_AGENT=command and RUN_AGENT_COMMAND=<executable and args>, "
@@ -153,7 +153,7 @@ class AgentActivities:
 
     @property
     def _time_limit(self) -> float:
-        return parse_duration(self._settings.run_phase_timeout).total_seconds()
+        return self._settings.durations.run_phase_timeout.total_seconds()
 
     @property
     def _limit(self) -> int:

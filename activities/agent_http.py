@@ -11,7 +11,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.process import OUTPUT_LIMIT, TRUNCATED_MARKER, heartbeat_interval
+from activities.process import OUTPUT_LIMIT, heartbeat_interval, truncated_marker
 
 
 async def _post(url: str, body: dict[str, Any], time_limit: float,
@@ -56,7 +56,7 @@ async def post_phase(
         raise ApplicationError(f"agent at {url} refused the request ({status}): {text[:2000]}",
                                type="AgentHTTP", non_retryable=True)
     if dropped:
-        return text + TRUNCATED_MARKER.format(dropped=dropped), "text", True
+        return text + truncated_marker(dropped), "text", True
     try:
         return json.loads(text), "json", False
     except ValueError:

@@ -20,7 +20,7 @@ from activities.edits import EditError, apply_edits
 from activities.git import Git, read_state
 from activities.llm_prompt import build_messages
 from activities.process import heartbeat_interval
-from settings import Settings, parse_duration
+from settings import Settings
 
 if TYPE_CHECKING:
     import openai
@@ -91,7 +91,7 @@ class LLMAgent:
 
     def _client(self, sdk: ModuleType) -> openai.AsyncOpenAI:
         s = self._settings
-        timeout = parse_duration(s.llm_timeout).total_seconds()
+        timeout = s.durations.llm_timeout.total_seconds()
         client: openai.AsyncOpenAI = sdk.AsyncOpenAI(
             api_key=s.llm_api_key_value() or NO_KEY, base_url=s.llm_base_url,
             timeout=httpx.Timeout(timeout, connect=min(30.0, timeout)),

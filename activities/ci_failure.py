@@ -7,29 +7,24 @@ retried activity finds what its earlier attempt wrote instead of writing it twic
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from temporalio import activity
 
+from activities.ci_jobs import failed_jobs
 from activities.github_client import GitHubFactory, github_factory
 from activities.github_errors import github_call
-from ghclient import GitHubClient
 from ghclient.bodies import marker
-from ghclient.errors import GitHubNotFound
-from routing.ci_failure import (
-    FailedJob,
+from routing.ci_failure.bodies import (
     failure_comment_body,
     failure_issue_body,
     failure_issue_title,
-    fingerprint,
     flaky_reopen_comment_body,
-    log_excerpt,
     recovery_comment_body,
 )
-from settings import Settings, parse_duration
+from routing.ci_failure.jobs import FailedJob
+from routing.workflow_ids import fingerprint
+from settings import Settings
 
-FAILED_CONCLUSIONS = ("failure", "timed_out", "startup_failure")
-MAX_JOBS_WITH_LOGS = 10
 FLAKY_LABEL = "flaky"
 
 
@@ -83,20 +78,6 @@ def _key(event: CIRunEvent, what: str) -> str:
     return f"ci-failure:{fp}:{what}:{event.run_id}:{event.attempt}"
 
 
-def _failed_steps(job: dict[str, Any]) -> list[str]:
-    steps = job.get("steps") or []
-    return [str(s.get("name")) for s in steps if s.get("conclusion") in FAILED_CONCLUSIONS]
-
-
-async def _excerpt(github: GitHubClient, repo: str, job_id: int, steps: list[str]) -> str:
-    async with github_call(f"download logs of job {job_id} in {repo}"):
-        try:
-            text = await github.download_job_logs(repo, job_id)
-        except GitHubNotFound:
-            return ""  # logs expired or deleted: the issue still lists the job
-    return log_excerpt(text, step_name=steps[0] if steps else None)
-
-
 class CIFailureActivities:
     def __init__(self, settings: Settings, github: GitHubFactory | None = None) -> None:
         self._settings = settings
@@ -105,29 +86,14 @@ class CIFailureActivities:
     @activity.defn(name="ci.settings")
     async def ci_settings(self) -> CISettings:
         """The label and reopen window, read once into the workflow's history."""
-        window = parse_duration(self._settings.ci_failure_reopen_window)
+        window = self._settings.durations.ci_failure_reopen_window
         return CISettings(self._settings.ci_failure_label, window.total_seconds())
 
     @activity.defn(name="ci.collect_failed_jobs")
     async def collect_failed_jobs(self, event: CIRunEvent) -> list[FailedJob]:
         """The run's failed jobs with their failed steps and a log excerpt of each."""
-        result: list[FailedJob] = []
         async with self._github() as github:
-            async with github_call(f"list jobs of run {event.run_id} in {event.repo}"):
-                jobs = await github.list_run_jobs(event.repo, event.run_id)
-            for job in jobs:
-                if job.get("conclusion") not in FAILED_CONCLUSIONS:
-                    continue
-                steps = _failed_steps(job)
-                excerpt = ""
-                if len(result) < MAX_JOBS_WITH_LOGS:
-                    activity.heartbeat(job.get("id"))
-                    excerpt = await _excerpt(github, event.repo, int(job["id"]), steps)
-                result.append(FailedJob(
-                    name=str(job.get("name") or job.get("id")),
-                    url=str(job.get("html_url") or ""), failed_steps=steps, excerpt=excerpt,
-                ))
-        return result
+            return await failed_jobs(github, event.repo, event.run_id)
 
     @activity.defn(name="ci.open_issue")
     async def open_issue(self, report: FailureReport) -> IssueInfo:

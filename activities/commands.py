@@ -15,7 +15,7 @@ from db.models import Run
 from db.types import utcnow
 from routing.ai_run import run_branch, run_id_for, run_workflow_id
 from routing.run_ci import run_workflow_for_branch
-from settings import Settings, parse_duration
+from settings import Settings
 
 
 @dataclass
@@ -99,7 +99,7 @@ class CommandActivities:
         s = self._settings
         return CommandContext(
             run=run_info(run) if run is not None else None,
-            feedback_window_seconds=parse_duration(s.run_feedback_window).total_seconds(),
+            feedback_window_seconds=s.durations.run_feedback_window.total_seconds(),
             max_iterations=s.run_max_iterations, ui_url=s.temporal_ui_url.rstrip("/"),
             namespace=s.temporal_namespace,
         )

@@ -23,7 +23,7 @@ from notify.chat import send_chat
 from notify.errors import SinkError
 from notify.logfile import awrite_event_log
 from ops.worker_metrics import notification as notification_metric
-from settings import Settings, parse_duration
+from settings import Settings
 
 SINK_LOGFILE = "logfile"
 SINK_AIMAESTRO = "aimaestro"
@@ -232,16 +232,12 @@ class NotifyActivities:
     @activity.defn(name="notify.group_settings")
     async def group_settings(self) -> GroupSettings:
         """The NOTIFY_GROUP_* / NOTIFY_*_WAIT durations, read where settings live."""
-        s = self._settings
-
-        def seconds(value: str) -> float:
-            return parse_duration(value).total_seconds()
-
+        d = self._settings.durations
         return GroupSettings(
-            wait_seconds=seconds(s.notify_group_wait),
-            interval_seconds=seconds(s.notify_group_interval),
-            repeat_seconds=seconds(s.notify_repeat_interval),
-            check_wait_seconds=seconds(s.notify_check_wait),
+            wait_seconds=d.notify_group_wait.total_seconds(),
+            interval_seconds=d.notify_group_interval.total_seconds(),
+            repeat_seconds=d.notify_repeat_interval.total_seconds(),
+            check_wait_seconds=d.notify_check_wait.total_seconds(),
         )
 
     @activity.defn(name="notify.failed_workflow_shas")

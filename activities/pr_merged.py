@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -14,11 +13,9 @@ from db.engine import SessionFactory
 from db.models import Run
 from db.types import utcnow
 from ghclient.bodies import marker
+from routing.ai_run import RUN_BRANCH
 from routing.closing_keywords import may_close
 from settings import Settings
-
-# Run branches are `ai/issue-<n>-<short run id>` (routing.ai_run.run_branch).
-RUN_BRANCH = re.compile(r"^ai/issue-(?P<issue>\d+)-(?P<short>[0-9a-f]{8})$")
 
 
 @dataclass

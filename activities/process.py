@@ -14,8 +14,9 @@ from pathlib import Path
 
 from temporalio import activity
 
+from ghclient.bodies import truncation_notice
+
 OUTPUT_LIMIT = 1_000_000  # bytes kept per stream
-TRUNCATED_MARKER = "\n…[truncated by hookflow: {dropped} bytes dropped]\n"
 KILL_GRACE_SECONDS = 2.0
 HEARTBEAT_SECONDS = 2.0
 PR_SET_PDEATHSIG = 1
@@ -37,6 +38,11 @@ class ProcessTimeout(Exception):
     """The process outlived its time bound and was killed."""
 
 
+def truncated_marker(dropped: int) -> str:
+    """Where an output stream lost `dropped` bytes (after the head, before the tail)."""
+    return f"\n…{truncation_notice(dropped, 'bytes')}\n"
+
+
 class _Head:
     """Keeps the first `limit` bytes of a stream and counts the rest."""
 
@@ -50,7 +56,7 @@ class _Head:
 
     def text(self) -> str:
         text = self.data.decode("utf-8", errors="replace")
-        return text + TRUNCATED_MARKER.format(dropped=self.dropped) if self.dropped else text
+        return text + truncated_marker(self.dropped) if self.dropped else text
 
 
 class _Tail(_Head):
@@ -65,7 +71,7 @@ class _Tail(_Head):
 
     def text(self) -> str:
         text = self.data.decode("utf-8", errors="replace")
-        return TRUNCATED_MARKER.format(dropped=self.dropped) + text if self.dropped else text
+        return truncated_marker(self.dropped) + text if self.dropped else text
 
 
 async def _pump(stream: asyncio.StreamReader | None, sink: _Head) -> None:

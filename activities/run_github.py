@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from temporalio import activity
 
+from activities.ci_jobs import MAX_JOBS_WITH_LOGS, failed_jobs
 from activities.github_client import GitHubFactory, github_factory
 from activities.github_errors import github_call
 from ghclient.bodies import fit_body
+from routing.ci_failure.excerpt import shrink_excerpt
 from settings import Settings
 
 
@@ -152,22 +154,18 @@ class RunGitHubActivities:
 
     @activity.defn(name="run_github.ci_failure_excerpt")
     async def ci_failure_excerpt(self, input: CIExcerptInput) -> str:
-        """The failed jobs of a workflow run with the tail of each job's log."""
+        """The failed jobs of a workflow run, each with the lines around its first error."""
         what = f"read jobs of workflow run {input.workflow_run_id} on {input.repo}"
         parts: list[str] = []
         async with self._github() as github, github_call(what):
-            jobs = await github.list_run_jobs(input.repo, input.workflow_run_id)
-            failed = [j for j in jobs if j.get("conclusion") in ("failure", "timed_out")]
-            share = max(500, input.max_chars // max(1, len(failed)))
-            for job in failed:
-                activity.heartbeat(job.get("id"))
-                steps = [s.get("name") for s in job.get("steps") or []
-                         if s.get("conclusion") == "failure"]
-                logs = await github.download_job_logs(input.repo, int(job["id"]))
-                header = f"### Job {job.get('name')} failed"
-                if steps:
-                    header += f" (step: {', '.join(str(s) for s in steps)})"
-                parts.append(f"{header}\n{fit_body(logs, share, keep='tail')}")
+            jobs = await failed_jobs(github, input.repo, input.workflow_run_id,
+                                     max_chars=input.max_chars)
+        for job in jobs[:MAX_JOBS_WITH_LOGS]:
+            share = max(500, input.max_chars // min(len(jobs), MAX_JOBS_WITH_LOGS))
+            header = f"### Job {job.name} failed"
+            if job.failed_steps:
+                header += f" (step: {', '.join(job.failed_steps)})"
+            parts.append(f"{header}\n{shrink_excerpt(job.excerpt, share)}")
         if not parts:
             return f"workflow run {input.workflow_run_id}: no failed job found"
         return fit_body("\n\n".join(parts), input.max_chars, keep="tail")

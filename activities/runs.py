@@ -12,10 +12,10 @@ from temporalio.exceptions import ApplicationError
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
 from db.types import utcnow
-from settings import ConfigError, Settings, parse_duration
+from ghclient.bodies import truncation_notice
+from settings import ConfigError, Settings
 
 ARTIFACT_MAX_CHARS = 256_000
-TRUNCATION_MARKER = "\n…[truncated by hookflow: {dropped} characters dropped]"
 
 
 @dataclass
@@ -92,7 +92,8 @@ def run_config(settings: Settings) -> RunConfig:
         problem = "RUN_MAX_ITERATIONS must be at least 1"
     if problem is not None:
         raise ApplicationError(problem, type="RunConfigError", non_retryable=True)
-    timeout = parse_duration(settings.run_phase_timeout).total_seconds()
+    durations = settings.durations
+    timeout = durations.run_phase_timeout.total_seconds()
     return RunConfig(
         phases=phases,
         max_ci_iterations=settings.run_max_ci_iterations,
@@ -100,8 +101,8 @@ def run_config(settings: Settings) -> RunConfig:
         phase_timeout_seconds=timeout,
         # A phase on a worker that died is retried elsewhere after this long without heartbeat.
         heartbeat_seconds=min(60.0, max(2.0, timeout / 10)),
-        retry_window_seconds=parse_duration(settings.run_retry_window).total_seconds(),
-        ci_timeout_seconds=parse_duration(settings.run_ci_timeout).total_seconds(),
+        retry_window_seconds=durations.run_retry_window.total_seconds(),
+        ci_timeout_seconds=durations.run_ci_timeout.total_seconds(),
         github_enabled=settings.github_configured,
         ui_url=settings.temporal_ui_url.rstrip("/"),
         namespace=settings.temporal_namespace,
@@ -113,7 +114,7 @@ def run_config(settings: Settings) -> RunConfig:
 def truncate(content: str, limit: int = ARTIFACT_MAX_CHARS) -> tuple[str, bool]:
     if len(content) <= limit:
         return content, False
-    marker = TRUNCATION_MARKER.format(dropped=len(content) - limit)
+    marker = f"\n…{truncation_notice(len(content) - limit)}"
     return content[:limit] + marker, True
 
 

@@ -12,7 +12,7 @@ from db.engine import SessionFactory
 from db.models import Task
 from db.types import utcnow
 from routing.notifications import PRIORITY_MAP, normalize_priority
-from settings import Settings, parse_duration, parse_durations
+from settings import Settings
 
 
 @dataclass
@@ -72,8 +72,8 @@ class TaskActivities:
         rule = "issues.labeled.blocked"
         priority = normalize_priority(s.priority_overrides.get(rule, PRIORITY_MAP[rule]))
         return BlockedSchedule(
-            [d.total_seconds() for d in parse_durations(s.blocked_escalation_delays)],
-            parse_duration(s.blocked_ack_timeout).total_seconds(),
+            [d.total_seconds() for d in s.durations.blocked_escalation_delays],
+            s.durations.blocked_ack_timeout.total_seconds(),
             priority,
         )
 

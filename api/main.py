@@ -35,7 +35,7 @@ from ops.logs import configure_logging
 from ops.temporal_connect import connect_temporal
 from routing.decision import RoutingConfig
 from routing.notifications import validate_priority_overrides
-from settings import ConfigError, Settings, load_settings, parse_duration
+from settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger("hookflow.api")
 
@@ -76,10 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sessions=sessions, client=client, task_queue=conf.temporal_task_queue,
             interval=conf.dispatch_interval_seconds, on_attempt=api_metrics.dispatch_attempt,
             max_attempts=conf.dispatch_max_attempts,
-            max_age=parse_duration(conf.dispatch_max_age),
+            max_age=conf.durations.dispatch_max_age,
             inline_timeout=conf.dispatch_inline_timeout_seconds,
         )
-        window = parse_duration(conf.ingest_batch_window).total_seconds()
+        window = conf.durations.ingest_batch_window.total_seconds()
         batch = (IngestBatch(engine, window=window)
                  if window > 0 and engine.dialect.name == "postgresql" else None)
         app.state.hookflow = AppState(

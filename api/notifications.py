@@ -1,4 +1,4 @@
-"""Read API for notifications (seed 002) and how each sink took them, behind the bearer token."""
+"""Read API for notifications and how each sink took them, behind the bearer token."""
 
 from __future__ import annotations
 

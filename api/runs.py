@@ -1,4 +1,4 @@
-"""Read API for runs and their artifacts (seed 000), behind the bearer token."""
+"""Read API for runs and their artifacts, behind the bearer token."""
 
 from __future__ import annotations
 

@@ -140,13 +140,13 @@ async def _handle(
 
 @router.post("/api/webhooks/github")
 async def github_webhook(request: Request, state: AppStateDep) -> JSONResponse:
-    """Receive a GitHub webhook delivery (seed 000)."""
+    """Receive a GitHub webhook delivery."""
     return await handle_delivery(request, state, secrets=state.settings.webhook_secrets)
 
 
 @router.post("/", include_in_schema=True)
 async def github_webhook_root(request: Request, state: AppStateDep) -> JSONResponse:
-    """Receive a GitHub webhook delivery at the seed-002 style payload URL."""
+    """Receive a GitHub webhook delivery at the root payload URL."""
     return await handle_delivery(request, state, secrets=state.settings.webhook_secrets)
 
 

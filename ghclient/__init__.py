@@ -1,7 +1,7 @@
 """GitHub REST client used by activities (GITHUB_API_URL: github.com, GHES or the test fake)."""
 
 from ghclient.app_auth import GitHubApp
-from ghclient.bodies import MAX_BODY_CHARS, fit_body, has_marker, marker
+from ghclient.bodies import MAX_BODY_CHARS, fit_body, has_marker, marker, truncation_notice
 from ghclient.client import GitHubClient
 from ghclient.errors import (
     GitHubAuthError,
@@ -14,6 +14,7 @@ from ghclient.errors import (
 
 __all__ = [
     "MAX_BODY_CHARS",
+    "truncation_notice",
     "GitHubApp",
     "GitHubAuthError",
     "GitHubClient",

@@ -8,6 +8,11 @@ from typing import Literal
 MAX_BODY_CHARS = 65_536
 
 
+def truncation_notice(dropped: int, unit: str = "characters") -> str:
+    """The one visible mark hookflow leaves where it cut text: how much went, in what unit."""
+    return f"[truncated by hookflow: {dropped} {unit} dropped]"
+
+
 def marker(key: str) -> str:
     """The hidden HTML comment that lets a retried activity find what it wrote before."""
     if not key or "--" in key or ">" in key or "\n" in key:
@@ -35,7 +40,7 @@ def fit_body(
     kept = limit
     while True:
         omitted = len(text) - kept
-        notice = f"*[truncated by hookflow: {omitted:,} characters omitted]*"
+        notice = f"*{truncation_notice(omitted)}*"
         if keep == "head":
             part = text[:kept]
             fence = "\n```" if part.count("```") % 2 else ""

@@ -1,9 +1,11 @@
-"""Seed 000: an `issues` event labelled `ai:run` becomes a run (mode "code", status RECEIVED)."""
+"""An `issues` event labelled `ai:run` becomes a run (mode "code", status RECEIVED)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
+from ghclient.bodies import MAX_BODY_CHARS, truncation_notice
 from routing import fields as f
 from routing.actions import DispatchAction
 from routing.decision import Delivery, HandlerResult, NewRun, RoutingConfig
@@ -17,6 +19,10 @@ def run_id_for(dedupe_key: str) -> str:
     return str(uuid.uuid5(RUN_NAMESPACE, dedupe_key))
 
 
+# The branch a run pushes to; RUN_BRANCH recognises one (the issue and the short run id).
+RUN_BRANCH = re.compile(r"^ai/issue-(?P<issue>\d+)-(?P<short>[0-9a-f]{8})$")
+
+
 def run_branch(issue_number: int, run_id: str) -> str:
     return f"ai/issue-{issue_number}-{run_id[:8]}"
 
@@ -25,13 +31,12 @@ def run_branch(issue_number: int, run_id: str) -> str:
 # own limits (titles are at most 256 characters, bodies 65,536).
 TITLE_MAX_CHARS = 1_000
 BODY_MAX_CHARS = 32_000
-CUT_MARKER = "\n…[cut by hookflow: {dropped} characters dropped]"
 
 
 def bounded(text: str | None, limit: int) -> str | None:
     if text is None or len(text) <= limit:
         return text
-    return text[:limit] + CUT_MARKER.format(dropped=len(text) - limit)
+    return text[:limit] + f"\n…{truncation_notice(len(text) - limit)}"
 
 
 def run_input(new_run: NewRun, delivery_id: str | None) -> dict[str, object]:
@@ -82,7 +87,7 @@ def route_ai_run(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> 
         repo=repo,
         issue_number=number,
         title=f.text(issue.get("title"), f.TITLE_LIMIT) or "",
-        body=f.text(issue.get("body"), f.BODY_LIMIT),
+        body=f.text(issue.get("body"), MAX_BODY_CHARS),
         clone_url=f.text(f.get(delivery.payload, "repository", "clone_url")),
         branch=run_branch(number, run_id),
     )

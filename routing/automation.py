@@ -1,4 +1,4 @@
-"""Repository automation routing (issue 5): CI failures, merged PRs, blocked tasks. Pure.
+"""Repository automation routing: CI failures, merged PRs, blocked tasks. Pure.
 
 - workflow_run completed failure → signal-with-start CIFailureWorkflow (one per fingerprint);
   success → an optional signal to a running one (nothing to close when none runs).
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ghclient.bodies import MAX_BODY_CHARS
 from routing import fields as f
 from routing.actions import DispatchAction
+from routing.ci_conclusions import FAILED_CONCLUSIONS
 from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 from routing.workflow_ids import (
@@ -24,8 +26,6 @@ from routing.workflow_ids import (
 __all__ = ["blocked_workflow_id", "pr_merged_workflow_id", "route_blocked",
            "route_ci_failure", "route_pr_merged"]
 
-FAILURE_CONCLUSIONS = ("failure", "timed_out", "startup_failure")
-
 
 def _login(value: Any) -> str:
     return f.login(value) or ""
@@ -36,7 +36,7 @@ def route_ci_failure(delivery: Delivery, config: RoutingConfig, dedupe_key: str)
     if delivery.action != "completed" or not run:
         return HandlerResult(False, "workflow_run is not completed")
     conclusion = f.text(run.get("conclusion"), 100)
-    if conclusion != "success" and conclusion not in FAILURE_CONCLUSIONS:
+    if conclusion != "success" and conclusion not in FAILED_CONCLUSIONS:
         return HandlerResult(False, f"workflow_run conclusion {conclusion!r} is not tracked")
     if from_fork(delivery.repo, run):
         return HandlerResult(False, FROM_A_FORK)  # a fork's `main` neither opens nor closes
@@ -90,7 +90,7 @@ def route_pr_merged(delivery: Delivery, config: RoutingConfig, dedupe_key: str) 
         "pr_number": number,
         "pr_url": f.text(pr.get("html_url")) or "",
         "title": f.text(pr.get("title"), f.TITLE_LIMIT) or "",
-        "body": f.text(pr.get("body"), f.BODY_LIMIT) or "",
+        "body": f.text(pr.get("body"), MAX_BODY_CHARS) or "",
         "base_branch": f.text(f.get(pr, "base", "ref")) or "",
         "head_branch": f.text(f.get(pr, "head", "ref")) or "",
         "default_branch": f.text(f.get(delivery.payload, "repository", "default_branch")) or "",

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from routing.actions import DispatchAction
+from routing.ai_run import RUN_BRANCH
 from routing.decision import Delivery, HandlerResult, RoutingConfig
-from routing.run_ci import RUN_BRANCH
 
 COMMANDS = ("run", "approve", "retry", "cancel", "status")
 TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})

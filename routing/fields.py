@@ -13,8 +13,6 @@ from typing import Any
 
 # Longest string a routed field may carry into a workflow input (names, refs, urls, shas).
 TEXT_LIMIT = 1024
-# GitHub's own limit for issue and pull request bodies (and comments).
-BODY_LIMIT = 65_536
 # GitHub refuses issue titles over 256 characters; be lenient but bounded.
 TITLE_LIMIT = 1024
 LIST_LIMIT = 50

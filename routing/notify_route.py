@@ -1,8 +1,8 @@
-"""Route CI and repository events (seed 002) to notification workflows. Pure: no I/O.
+"""Route CI and repository events to notification workflows. Pure: no I/O.
 
 ci_failure / ci_success go to their group's NotificationGroupWorkflow (signal-with-start: noise
 control); other notifications start a NotificationWorkflow named after the delivery. A blocked
-task is announced by the escalation workflow (issue 5), so here it is only listed in the reply.
+task is announced by BlockedTaskWorkflow with its escalation, so here it is only listed.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ NOTIFICATION_WORKFLOW = "NotificationWorkflow"
 GROUP_WORKFLOW = "NotificationGroupWorkflow"
 GROUP_SIGNAL = "event"
 GROUPED_TYPES = frozenset({"ci_failure", "ci_success"})
-# Sent by BlockedTaskWorkflow (issue 5) with its escalation; starting one here would send twice.
+# Sent by BlockedTaskWorkflow with its escalation; starting one here would send twice.
 SENT_ELSEWHERE = frozenset({"task_blocked"})
-NOTIFY_EVENTS = ("workflow_run", "check_run", "pull_request", "issues", "push")
 
 
 def notification_memo(notification: Mapping[str, Any]) -> dict[str, Any]:

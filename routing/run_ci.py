@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from routing import fields as f
 from routing.actions import DispatchAction
+from routing.ai_run import RUN_BRANCH
 from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 from routing.workflow_ids import run_workflow_id
 
-RUN_BRANCH = re.compile(r"^ai/issue-(\d+)-([0-9a-f]{8})$")
 CI_SIGNAL = "ci_result"
 
 
@@ -21,7 +20,7 @@ def run_workflow_for_branch(repo: str, branch: object) -> str | None:
     match = RUN_BRANCH.match(branch) if isinstance(branch, str) else None
     if match is None:
         return None
-    return run_workflow_id(repo, int(match.group(1)), match.group(2))
+    return run_workflow_id(repo, int(match.group("issue")), match.group("short"))
 
 
 def _ci_signal(workflow_id: str, arg: dict[str, Any]) -> DispatchAction:

@@ -53,6 +53,11 @@ def ci_failure_workflow_id(repo: str, workflow: str, branch: str) -> str:
     return workflow_id("ci-failure", canonical_repo(repo), workflow, branch)
 
 
+def fingerprint(repo: str, workflow: str, branch: str) -> str:
+    """A stable 16-hex-digit key for one (repository, workflow, branch) failure stream."""
+    return key_hash(canonical_repo(repo), workflow, branch)[:16]
+
+
 def blocked_workflow_id(repo: str, issue_number: int) -> str:
     """BlockedTaskWorkflow: one per issue."""
     return workflow_id("blocked", canonical_repo(repo), str(issue_number))

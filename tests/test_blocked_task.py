@@ -64,6 +64,13 @@ async def repo(temporal_client: Client) -> AsyncIterator[str]:
         await temporal_client.get_workflow_handle(workflow_id).terminate()
 
 
+async def skip(env: WorkflowEnvironment, client: Client, repo: str, by: timedelta) -> None:
+    """Move the server's clock once the ladder is idle: the test server holds its clock while
+    any task runs, and a long hold would time the sleep call out on a busy machine."""
+    await wait_settled(client, blocked_workflow_id(repo, 42))
+    await env.sleep(by)
+
+
 def issue_payload(repo: str, action: str, number: int = 42) -> dict[str, Any]:
     payload = copy.deepcopy(load_fixture("events/issues.labeled_blocked.json"))
     payload["action"] = action
@@ -120,10 +127,11 @@ async def ended(client: Client, repo: str) -> BlockedTaskResult:
 
 
 async def wait_settled(client: Client, workflow_id: str) -> None:
-    """No child still running and no workflow task pending or in flight."""
+    """No activity or child still running and no workflow task pending or in flight."""
     async def check() -> bool:
         raw = (await client.get_workflow_handle(workflow_id).describe()).raw_description
-        return not raw.pending_children and not raw.HasField("pending_workflow_task")
+        return (not raw.pending_activities and not raw.pending_children
+                and not raw.HasField("pending_workflow_task"))
 
     await wait_for(check, 30, f"{workflow_id} settled")
 
@@ -153,11 +161,11 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
     assert response.status_code == 200
     assert blocked_workflow_id(repo, 42) in response.json()["workflowIds"]
     rows = await wait_levels(sessions, repo, 1)
-    await temporal_env.sleep(timedelta(hours=4))
+    await skip(temporal_env, temporal_client, repo, timedelta(hours=4))
     rows = await wait_levels(sessions, repo, 2)
-    await temporal_env.sleep(timedelta(hours=20))
+    await skip(temporal_env, temporal_client, repo, timedelta(hours=20))
     rows = await wait_levels(sessions, repo, 3)
-    await temporal_env.sleep(timedelta(hours=48))
+    await skip(temporal_env, temporal_client, repo, timedelta(hours=48))
     rows = await wait_levels(sessions, repo, 4)
     assert [level(r) for r in rows] == [0, 1, 2, 3]
     assert [r.priority for r in rows] == ["high", "urgent", "urgent", "urgent"]
@@ -190,7 +198,7 @@ async def test_unblock_stops_the_ladder(
 ) -> None:
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
-    await temporal_env.sleep(timedelta(hours=4))
+    await skip(temporal_env, temporal_client, repo, timedelta(hours=4))
     await wait_levels(sessions, repo, 2)
     await deliver(api, "issues", issue_payload(repo, "unlabeled"))
     result = await ended(temporal_client, repo)
@@ -223,10 +231,10 @@ async def test_acknowledge_pauses_then_escalation_resumes_after_timeout(
     assert response.status_code == 202, response.text
     await wait_for(lambda: acknowledged(temporal_client, repo), 30, "acknowledged")
     # Level 1 is due 4 h after blocking; the acknowledgement holds it for 24 h.
-    await temporal_env.sleep(timedelta(hours=4, minutes=5))
+    await skip(temporal_env, temporal_client, repo, timedelta(hours=4, minutes=5))
     held = await state(temporal_client, repo)
     assert (held["level"], held["notifications"]) == (0, 1), held
-    await temporal_env.sleep(timedelta(hours=20))
+    await skip(temporal_env, temporal_client, repo, timedelta(hours=20))
     rows = await wait_levels(sessions, repo, 2)
     assert [level(r) for r in rows] == [0, 1]
     assert fired_at(rows[1], 24), blocked_seconds(rows[1])
@@ -260,7 +268,7 @@ async def test_cli_task_ack_pauses_escalation(
     assert await task_command(args, settings, http=api, out=out, err=err) == 0, err.getvalue()
     assert '"acknowledged"' in out.getvalue()
     await wait_for(lambda: acknowledged(temporal_client, repo), 30, "acknowledged")
-    await temporal_env.sleep(timedelta(hours=5))
+    await skip(temporal_env, temporal_client, repo, timedelta(hours=5))
     held = await state(temporal_client, repo)
     assert (held["level"], held["notifications"]) == (0, 1), held
     args = argparse.Namespace(action="ack", repo=repo, issue=99, by="tester", api_url=None)
@@ -280,11 +288,11 @@ async def test_worker_restart_keeps_the_escalation_schedule(
         # no workflow task (the test server's clock cannot move while one waits for a worker).
         await wait_settled(temporal_client, blocked_workflow_id(repo, 42))
     # Three hours with no worker: the server holds the timers.
-    await temporal_env.sleep(timedelta(hours=3))
+    await skip(temporal_env, temporal_client, repo, timedelta(hours=3))
     async with build_worker(temporal_client, settings, sessions):
-        await temporal_env.sleep(timedelta(hours=1))
+        await skip(temporal_env, temporal_client, repo, timedelta(hours=1))
         rows = await wait_levels(sessions, repo, 2)
-        await temporal_env.sleep(timedelta(hours=20))
+        await skip(temporal_env, temporal_client, repo, timedelta(hours=20))
         rows = await wait_levels(sessions, repo, 3)
     assert [level(r) for r in rows] == [0, 1, 2]
     # Not reset by the restart: still 4 h and 24 h after blocking.

@@ -17,7 +17,7 @@ from temporalio.worker import Replayer, Worker
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from ghclient.bodies import MAX_BODY_CHARS
-from routing.ci_failure import ci_failure_workflow_id
+from routing.workflow_ids import ci_failure_workflow_id
 from settings import Settings
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub

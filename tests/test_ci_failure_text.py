@@ -6,18 +6,17 @@ from typing import Any
 
 import pytest
 
-from routing.ci_failure import (
-    GITHUB_BODY_LIMIT,
-    FailedJob,
-    ci_failure_workflow_id,
+from ghclient.bodies import MAX_BODY_CHARS as GITHUB_BODY_LIMIT
+from routing.ci_failure.bodies import (
     failure_comment_body,
     failure_issue_body,
     failure_issue_title,
-    fingerprint,
     flaky_reopen_comment_body,
-    log_excerpt,
     recovery_comment_body,
 )
+from routing.ci_failure.excerpt import log_excerpt
+from routing.ci_failure.jobs import FailedJob
+from routing.workflow_ids import ci_failure_workflow_id, fingerprint
 
 LOGS = Path(__file__).parent / "fixtures" / "logs"
 MARKER = "<!-- hookflow:ci-failure fingerprint=0123456789abcdef -->"

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         CISettings,
         FailureReport,
     )
-    from routing.ci_failure import FailedJob
+    from routing.ci_failure.jobs import FailedJob
     from workflows import search_attributes as sa
 
 __all__ = ["CIFailureInput", "CIFailureWorkflow", "CIRunEvent"]

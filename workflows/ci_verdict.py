@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from activities.run_github import SuiteState
+from routing.ci_conclusions import PASSING_CONCLUSIONS as PASSING
 
-PASSING = ("success", "neutral", "skipped")
+__all__ = ["PASSING", "CIVerdict", "ci_verdict"]
 
 
 @dataclass

@@ -16,7 +16,7 @@ from temporalio.client import (
 
 from activities.recover import RecoverInput
 from ops.schedules import sync_schedule
-from settings import Settings, parse_duration
+from settings import Settings
 from workflows.recover import RecoverWorkflow
 
 log = logging.getLogger("hookflow.recover")
@@ -27,7 +27,11 @@ def recover_schedule_id(settings: Settings) -> str:
 
 
 def recover_schedule(settings: Settings) -> Schedule:
-    window = parse_duration(settings.recover_window).total_seconds()
+    """The schedule of RECOVER_INTERVAL (which must be set)."""
+    durations = settings.durations
+    if durations.recover_interval is None:
+        raise ValueError("RECOVER_INTERVAL is empty: there is no recovery schedule")
+    window = durations.recover_window.total_seconds()
     return Schedule(
         action=ScheduleActionStartWorkflow(
             RecoverWorkflow.run,
@@ -36,7 +40,7 @@ def recover_schedule(settings: Settings) -> Schedule:
             task_queue=settings.temporal_task_queue,
         ),
         spec=ScheduleSpec(intervals=[
-            ScheduleIntervalSpec(every=parse_duration(settings.recover_interval)),
+            ScheduleIntervalSpec(every=durations.recover_interval),
         ]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
