@@ -16,11 +16,12 @@ RUN apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends bubblewrap git \
     && rm -rf /var/lib/apt/lists/*
 
-# Dependencies in their own layer: rebuilt only when pyproject.toml changes.
-COPY pyproject.toml ./
+# Dependencies in their own layer (the versions the tests ran with): rebuilt only when
+# pyproject.toml or constraints.txt changes.
+COPY pyproject.toml constraints.txt ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
+    && pip install -c constraints.txt -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
 # The project itself (.dockerignore keeps out .git, .venv, tests, secrets). alembic.ini and
