@@ -13,8 +13,9 @@ from db.active_runs import active_run, add_or_attach
 from db.engine import SessionFactory
 from db.models import Run
 from db.types import utcnow
-from routing.ai_run import run_branch, run_id_for, run_workflow_id
+from routing.ai_run import run_branch, run_id_for
 from routing.run_ci import run_workflow_for_branch
+from routing.workflow_ids import run_workflow_id
 from settings import Settings
 
 

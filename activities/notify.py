@@ -245,7 +245,7 @@ class NotifyActivities:
         """Which of these head SHAs already have a failed workflow_run delivery recorded."""
         if not input.head_shas:
             return []
-        run = WebhookEvent.payload["workflow_run"]  # type: ignore[index]
+        run = WebhookEvent.payload["workflow_run"]
         sha = run["head_sha"].as_string()
         query = select(sha).where(
             WebhookEvent.event_type == "workflow_run",

@@ -60,7 +60,7 @@ class RetentionActivities:
         while True:
             ids = select(WebhookEvent.id).where(condition).limit(batch).scalar_subquery()
             async with self._sessions() as session:
-                result = await session.exec(  # type: ignore[call-overload]
+                result = await session.exec(
                     delete(WebhookEvent).where(col(WebhookEvent.id).in_(ids))
                 )
                 await session.commit()

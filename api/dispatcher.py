@@ -326,7 +326,7 @@ async def _fail_unstarted_runs(
     ids = [a.workflow_id for a in actions if a.kind == "start" and a.workflow == "RunWorkflow"]
     if not ids:
         return
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         update(Run)
         .where(col(Run.workflow_id).in_(ids), col(Run.status) == "RECEIVED")
         .values(status="FAILED", error=error, finished_at=datetime.now(UTC),

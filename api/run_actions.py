@@ -15,9 +15,10 @@ from api.deps import AppStateDep, SessionDep, TokenDep
 from api.dispatcher import run_action
 from db.active_runs import active_run, add_or_attach
 from db.models import SIGNALLABLE_RUN_STATUSES, Run
-from routing.ai_run import run_branch, run_workflow_id, start_run_action
+from routing.ai_run import run_branch, start_run_action
 from routing.decision import NewRun
 from routing.fields import INT32_MAX, REPO_PATTERN
+from routing.workflow_ids import run_workflow_id
 from workflows.run.signals import SIGNALS
 from workflows.run.workflow import SIGNAL_METHODS
 
@@ -93,7 +94,7 @@ async def signal_run(
         description = await handle.describe()
         if description.status != WorkflowExecutionStatus.RUNNING:
             raise HTTPException(status_code=409, detail=f"run is finished ({run.status})")
-        await handle.signal(method)  # type: ignore[arg-type]
+        await handle.signal(method)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise HTTPException(status_code=409,

@@ -117,7 +117,7 @@ class RunReconciler:
         # Only if the row still has the status we saw: the workflow's own last write wins.
         now = utcnow()
         async with self._sessions() as session:
-            result = await session.exec(  # type: ignore[call-overload]
+            result = await session.exec(
                 update(Run)
                 .where(col(Run.id) == run_id, col(Run.status) == seen)
                 .values(status=status, error=reason[:4000], finished_at=now, updated_at=now)

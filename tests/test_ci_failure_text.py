@@ -361,7 +361,9 @@ def test_failure_issue_body_respects_custom_limit(limit):
 def test_failure_issue_body_neutralises_code_fences_in_excerpt():
     excerpt = "```\n<script>alert(1)</script>\n```\n</details>\nError: after the fence"
     body = issue_body([FailedJob("docs", "https://x/1", [], excerpt)])
-    fence = re.search(r"^(`{3,})text$", body, re.M).group(1)
+    match = re.search(r"^(`{3,})text$", body, re.M)
+    assert match is not None
+    fence = match.group(1)
     assert len(fence) > 3
     assert excerpt in body
     inner = body.split(fence + "text\n", 1)[1].split("\n" + fence + "\n", 1)[0]

@@ -17,8 +17,8 @@ from temporalio.worker import Worker
 
 from db.engine import SessionFactory
 from db.models import WebhookEvent
-from routing.ai_run import run_branch, run_workflow_id
-from routing.workflow_ids import ci_failure_workflow_id
+from routing.ai_run import run_branch
+from routing.workflow_ids import ci_failure_workflow_id, run_workflow_id
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
 from tests.waiting import eventually

@@ -133,7 +133,7 @@ async def test_labelled_issue_runs_all_phases_to_succeeded(
     handle = temporal_client.get_workflow_handle(run.workflow_id)
     progress = await handle.query(RunWorkflow.progress)
     assert (progress.status, progress.phase, progress.iteration) == ("SUCCEEDED", "report", 1)
-    attrs = {k.name: v for k, v in (await handle.describe()).typed_search_attributes}  # type: ignore[attr-defined]
+    attrs = {k.name: v for k, v in (await handle.describe()).typed_search_attributes}
     assert attrs["HookflowStatus"] == "SUCCEEDED" and attrs["HookflowPhase"] == "report"
     # The workflow code replays its own history (no nondeterminism).
     await Replayer(workflows=[RunWorkflow]).replay_workflow(await handle.fetch_history())

@@ -165,7 +165,7 @@ async def test_fuzz_signed_deliveries_never_5xx_and_every_answer_has_a_row(
     async def settled() -> dict[str, int] | None:
         async with sessions() as session:
             query = select(WebhookEvent.dispatch_status, func.count()).group_by(
-                WebhookEvent.dispatch_status)  # type: ignore[arg-type]
+                WebhookEvent.dispatch_status)
             counts = {k: int(v) for k, v in (await session.exec(query)).all()}
         return None if counts.get("pending") else counts
 

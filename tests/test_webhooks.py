@@ -112,7 +112,7 @@ async def test_deliver_ai_run_completes_workflow_end_to_end(
     handle = temporal_client.get_workflow_handle(run["workflowId"])
     description = await handle.describe()
     assert description.status == WorkflowExecutionStatus.COMPLETED
-    attrs = {k.name: v for k, v in description.typed_search_attributes}  # type: ignore[attr-defined]
+    attrs = {k.name: v for k, v in description.typed_search_attributes}
     assert attrs["HookflowRepo"] == "octo-org/octo-repo"
     assert attrs["HookflowIssueNumber"] == 42
     assert attrs["HookflowStatus"] == "FAILED"

@@ -112,7 +112,7 @@ class NotificationWorkflow:
             return SinkResult(sink, "failed", 0, error=f"unknown sink {sink!r}")
         try:
             result: SinkResult = await workflow.execute_activity_method(
-                method, input, retry_policy=SINK_RETRY, **SINK_TIMEOUTS,  # type: ignore[arg-type]
+                method, input, retry_policy=SINK_RETRY, **SINK_TIMEOUTS,
             )
         except ActivityError as exc:
             # Gave up (non-retryable or out of time); the other sinks carry on regardless.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
@@ -21,7 +22,7 @@ STATUS = SearchAttributeKey.for_keyword("HookflowStatus")
 PHASE = SearchAttributeKey.for_keyword("HookflowPhase")
 KIND = SearchAttributeKey.for_keyword("HookflowKind")
 
-ALL_KEYS: list[SearchAttributeKey] = [REPO, ISSUE_NUMBER, STATUS, PHASE, KIND]
+ALL_KEYS: list[SearchAttributeKey[Any]] = [REPO, ISSUE_NUMBER, STATUS, PHASE, KIND]
 
 _TYPES = {
     "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

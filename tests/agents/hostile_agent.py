@@ -27,7 +27,7 @@ def read(path: Path) -> str:
         return f"<{exc.strerror}>"
 
 
-def attempt(what: str, action) -> str:  # type: ignore[no-untyped-def]
+def attempt(what: str, action) -> str:
     try:
         action()
         return f"{what}: done"

@@ -145,7 +145,7 @@ async def stored(sessions: SessionFactory) -> tuple[Counter[str], dict[str, int]
     async with sessions() as session:
         keys = Counter((await session.exec(select(WebhookEvent.dedupe_key))).all())
         query = select(WebhookEvent.dispatch_status, func.count()).group_by(
-            WebhookEvent.dispatch_status)  # type: ignore[arg-type]
+            WebhookEvent.dispatch_status)
         statuses = {k: int(v) for k, v in (await session.exec(query)).all()}
     return Counter({k: n for k, n in keys.items() if k}), statuses
 

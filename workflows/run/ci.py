@@ -67,7 +67,8 @@ async def push(run: RunContext, workspace: WorkspaceInfo, message: str) -> str |
         PushInput(i.run_id, workspace.path, i.branch or "", message, i.repo),
         **WORKSPACE_ACTIVITY,
     ), "push branch")
-    return result.head_sha
+    head: str | None = result.head_sha
+    return head
 
 
 async def _open_pull(run: RunContext, workspace: WorkspaceInfo) -> None:
