@@ -112,7 +112,7 @@ def git_base_from(git_url: str, api_url: str) -> str:
     if host == "api.github.com":
         host = "github.com"
     elif host.startswith("api.") and not parts.path.strip("/"):
-        host = host[len("api."):]  # GitHub Enterprise Cloud with data residency: api.<host>
+        host = host[len("api.") :]  # GitHub Enterprise Cloud with data residency: api.<host>
     path = parts.path.rstrip("/")
     if path.endswith("/api/v3"):
         path = path[: -len("/api/v3")]
@@ -132,8 +132,9 @@ def _read_secret(value: SecretStr | None, file: Path | None, name: str) -> str |
         except OSError as exc:
             raise ConfigError(f"{name}_FILE={file} cannot be read: {exc.strerror}") from None
         if not text:
-            raise ConfigError(f"{name}_FILE={file} is empty: put the secret in it, or unset "
-                              f"{name}_FILE")
+            raise ConfigError(
+                f"{name}_FILE={file} is empty: put the secret in it, or unset {name}_FILE"
+            )
         return text
     if value is None:
         return None
@@ -346,11 +347,13 @@ class Settings(BaseSettings):
         """Every active webhook secret (current first, then the one being rotated out)."""
         secrets = [
             _read_secret(
-                self.github_webhook_secret, self.github_webhook_secret_file,
+                self.github_webhook_secret,
+                self.github_webhook_secret_file,
                 "GITHUB_WEBHOOK_SECRET",
             ),
             _read_secret(
-                self.github_webhook_secret_previous, self.github_webhook_secret_previous_file,
+                self.github_webhook_secret_previous,
+                self.github_webhook_secret_previous_file,
                 "GITHUB_WEBHOOK_SECRET_PREVIOUS",
             ),
         ]
@@ -373,14 +376,20 @@ class Settings(BaseSettings):
             repo = repo.strip()
             # Messages name the repository only (never an entry without "=": it may be a secret).
             if not sep:
-                raise ConfigError("GITHUB_WEBHOOK_REPO_SECRETS: every entry must be "
-                                  "owner/repo=secret (an entry has no '=')")
+                raise ConfigError(
+                    "GITHUB_WEBHOOK_REPO_SECRETS: every entry must be "
+                    "owner/repo=secret (an entry has no '=')"
+                )
             if "/" not in repo:
-                raise ConfigError("GITHUB_WEBHOOK_REPO_SECRETS: every entry must be "
-                                  f"owner/repo=secret (got {repo!r} before '=')")
+                raise ConfigError(
+                    "GITHUB_WEBHOOK_REPO_SECRETS: every entry must be "
+                    f"owner/repo=secret (got {repo!r} before '=')"
+                )
             if not secret.strip():
-                raise ConfigError(f"GITHUB_WEBHOOK_REPO_SECRETS: the secret for {repo} is "
-                                  "empty; an empty HMAC key lets anyone sign deliveries")
+                raise ConfigError(
+                    f"GITHUB_WEBHOOK_REPO_SECRETS: the secret for {repo} is "
+                    "empty; an empty HMAC key lets anyone sign deliveries"
+                )
             result.setdefault(repo, []).append(secret.strip().encode())
         return result
 
@@ -437,8 +446,7 @@ class Settings(BaseSettings):
         """Every secret this process knows, for scrubbing log lines."""
         values = [s.decode() for s in self.webhook_secrets]
         values += [s.decode() for group in self.repo_secrets.values() for s in group]
-        for item in (self.api_token, self.github_token, self.metrics_token,
-                     self.temporal_api_key):
+        for item in (self.api_token, self.github_token, self.metrics_token, self.temporal_api_key):
             if item is not None and item.get_secret_value():
                 values.append(item.get_secret_value())
         return values
@@ -461,8 +469,9 @@ class Settings(BaseSettings):
 
     def github_app_private_key_value(self) -> str | None:
         """The App's PEM key; `\\n` escapes (a key squeezed into one env line) become newlines."""
-        key = _read_secret(self.github_app_private_key, self.github_app_private_key_file,
-                           "GITHUB_APP_PRIVATE_KEY")
+        key = _read_secret(
+            self.github_app_private_key, self.github_app_private_key_file, "GITHUB_APP_PRIVATE_KEY"
+        )
         return key.replace("\\n", "\n") if key else None
 
     @property

@@ -42,8 +42,12 @@ TUNING: dict[str, Any] = {
 
 
 def build_worker(
-    client: Client, settings: Settings, sessions: SessionFactory, *,
-    task_queue: str | None = None, **options: Any,
+    client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    *,
+    task_queue: str | None = None,
+    **options: Any,
 ) -> Worker:
     """The worker for every workflow and activity; `options` go to temporalio's Worker."""
     return Worker(
@@ -70,9 +74,12 @@ async def main() -> None:
     worker = build_worker(client, settings, sessions)
     reconciler = RunReconciler(sessions, client, interval=settings.run_reconcile_seconds)
     reconciling = asyncio.create_task(reconciler.run_forever(), name="hookflow-run-reconciler")
-    log.info("worker polling %s on %s; closing runs whose workflow ended from outside every "
-             "%s", settings.temporal_task_queue, settings.temporal_address,
-             settings.run_reconcile_interval)
+    log.info(
+        "worker polling %s on %s; closing runs whose workflow ended from outside every %s",
+        settings.temporal_task_queue,
+        settings.temporal_address,
+        settings.run_reconcile_interval,
+    )
     log.info("agent sandbox: %s", describe_sandbox(settings))
     try:
         await worker.run()

@@ -104,9 +104,14 @@ def summary_of(artifact: Any) -> str:
 def request_body(input: PhaseInput) -> dict[str, Any]:
     """The JSON every backend receives (stdin for commands, the POST body for http)."""
     return {
-        "phase": input.phase, "iteration": input.iteration, "issue": input.issue,
-        "previous": input.previous, "ciFailure": input.ci_failure, "workspace": input.workspace,
-        "runId": input.run_id, "feedback": input.feedback,
+        "phase": input.phase,
+        "iteration": input.iteration,
+        "issue": input.issue,
+        "previous": input.previous,
+        "ciFailure": input.ci_failure,
+        "workspace": input.workspace,
+        "runId": input.run_id,
+        "feedback": input.feedback,
     }
 
 
@@ -123,8 +128,9 @@ def parse_artifact(text: str) -> tuple[Any, str]:
     return text, "text"
 
 
-async def workspace_patch(workspace: str | None, base_sha: str | None,
-                          limit: int) -> tuple[str, int]:
+async def workspace_patch(
+    workspace: str | None, base_sha: str | None, limit: int
+) -> tuple[str, int]:
     """The workspace's changes (untracked files included) against the run's base commit."""
     if not workspace or not (Path(workspace) / ".git").is_dir():
         return "", 0
@@ -137,8 +143,9 @@ async def workspace_patch(workspace: str | None, base_sha: str | None,
         index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         await git.run("read-tree", base, cwd=workspace, extra_env=index)
         await git.run("add", "--all", cwd=workspace, extra_env=index)
-        diff = await git.execute("diff", "--cached", "--binary", base, cwd=workspace,
-                                 extra_env=index, limit=limit)
+        diff = await git.execute(
+            "diff", "--cached", "--binary", base, cwd=workspace, extra_env=index, limit=limit
+        )
     return diff.stdout, diff.stdout_dropped  # capped at `limit` with a marker
 
 
@@ -163,8 +170,7 @@ class AgentActivities:
     async def run_phase(self, input: PhaseInput) -> PhaseOutput:
         """Run one agent phase, store its artifact, patch and log; return their ids."""
         if self._sessions is None:
-            raise ApplicationError("AgentActivities built without a database",
-                                   non_retryable=True)
+            raise ApplicationError("AgentActivities built without a database", non_retryable=True)
         previous = dict(input.previous)
         for phase, name in input.previous_artifacts.items():
             row = await load_artifact(self._sessions, input.run_id, name)
@@ -182,13 +188,20 @@ class AgentActivities:
         for item_name, kind, content, part in stored:
             dropped = product.dropped.get(part, 0)
             ids[item_name] = await store_artifact(
-                self._sessions, ArtifactInput(input.run_id, item_name, kind, content),
+                self._sessions,
+                ArtifactInput(input.run_id, item_name, kind, content),
                 size=len(content.encode()) + dropped if dropped else None,
-                limit=self._limit + 200)  # already capped: room for the one marker
-        return PhaseOutput(phase=input.phase, kind=product.kind,
-                           summary=summary_of(product.artifact)[:SUMMARY_CHARS],
-                           artifact_name=name, artifact_ids=ids, truncated=product.truncated,
-                           usage=product.usage)
+                limit=self._limit + 200,
+            )  # already capped: room for the one marker
+        return PhaseOutput(
+            phase=input.phase,
+            kind=product.kind,
+            summary=summary_of(product.artifact)[:SUMMARY_CHARS],
+            artifact_name=name,
+            artifact_ids=ids,
+            truncated=product.truncated,
+            usage=product.usage,
+        )
 
     async def produce(self, input: PhaseInput) -> PhaseProduct:
         """Run the configured backend; every output is capped at RUN_ARTIFACT_MAX_BYTES."""
@@ -201,19 +214,24 @@ class AgentActivities:
             return await self._run_llm(input)
         raise ApplicationError(NO_AGENT, type="AgentNotConfigured", non_retryable=True)
 
-    def _launch(self, argv: list[str], input: PhaseInput, cwd: str,
-                env: dict[str, str]) -> list[str]:
+    def _launch(
+        self, argv: list[str], input: PhaseInput, cwd: str, env: dict[str, str]
+    ) -> list[str]:
         """argv as launched: inside bubblewrap, or as is when RUN_AGENT_SANDBOX=none."""
         try:
             mode = sandbox_mode(self._settings)
         except SandboxUnavailable as exc:
-            raise ApplicationError(str(exc), type="SandboxUnavailable",
-                                   non_retryable=True) from None
+            raise ApplicationError(
+                str(exc), type="SandboxUnavailable", non_retryable=True
+            ) from None
         if mode == "none":
             return argv
-        spec = SandboxSpec(workspace=input.workspace, scratch=cwd,
-                           binds=tuple(self._settings.run_agent_bind_list),
-                           network=self._settings.run_agent_network == "host")
+        spec = SandboxSpec(
+            workspace=input.workspace,
+            scratch=cwd,
+            binds=tuple(self._settings.run_agent_bind_list),
+            network=self._settings.run_agent_network == "host",
+        )
         env["HOME"] = AGENT_HOME
         return bwrap_argv(spec, argv)
 
@@ -223,50 +241,66 @@ class AgentActivities:
             raise ApplicationError(
                 f"agent command not found: {argv[0]!r} (RUN_AGENT_COMMAND="
                 f"{self._settings.run_agent_command!r}); give an executable on PATH or a path",
-                type="AgentNotFound", non_retryable=True,
+                type="AgentNotFound",
+                non_retryable=True,
             )
         agents = self._settings.run_workspace_dir.expanduser().resolve() / ".agents"
         agents.mkdir(parents=True, exist_ok=True)
         pidfile = agents / f"{input.run_id}.pgid"
         marker = f"HOOKFLOW_RUN_ID={input.run_id}"
         if killed := kill_orphans(pidfile, marker):
-            activity.logger.warning("killed %d leftover agent process(es) of run %s", killed,
-                                    input.run_id)
+            activity.logger.warning(
+                "killed %d leftover agent process(es) of run %s", killed, input.run_id
+            )
         with tempfile.TemporaryDirectory(prefix="hookflow-agent-") as scratch:
             cwd = input.workspace or scratch
             home = Path(scratch) / "home"
             home.mkdir()
             run_vars = {
-                "HOOKFLOW_RUN_ID": input.run_id, "HOOKFLOW_PHASE": input.phase,
-                "HOOKFLOW_ITERATION": str(input.iteration), "HOOKFLOW_WORKSPACE": cwd,
+                "HOOKFLOW_RUN_ID": input.run_id,
+                "HOOKFLOW_PHASE": input.phase,
+                "HOOKFLOW_ITERATION": str(input.iteration),
+                "HOOKFLOW_WORKSPACE": cwd,
                 "HOOKFLOW_REPO": str(input.issue.get("repo", "")),
                 "HOOKFLOW_ISSUE_NUMBER": str(
-                    input.issue.get("number", input.issue.get("issueNumber", ""))),
+                    input.issue.get("number", input.issue.get("issueNumber", ""))
+                ),
             }
-            env = agent_environment(os.environ, self._settings.run_agent_env_names, run_vars,
-                                    str(home))
+            env = agent_environment(
+                os.environ, self._settings.run_agent_env_names, run_vars, str(home)
+            )
             launched = self._launch(argv, input, cwd, env)
             stdin = json.dumps(request_body(input)).encode()
-            activity.logger.info("agent phase %s (iteration %d): %s", input.phase,
-                                 input.iteration, argv[0])
+            activity.logger.info(
+                "agent phase %s (iteration %d): %s", input.phase, input.iteration, argv[0]
+            )
             try:
                 result = await run_process(
-                    launched, cwd=cwd, env=env, stdin=stdin, time_limit=self._time_limit,
-                    label="agent", limit=self._limit,
-                    on_start=lambda pid: _write(pidfile, str(pid)))
+                    launched,
+                    cwd=cwd,
+                    env=env,
+                    stdin=stdin,
+                    time_limit=self._time_limit,
+                    label="agent",
+                    limit=self._limit,
+                    on_start=lambda pid: _write(pidfile, str(pid)),
+                )
             except (FileNotFoundError, PermissionError) as exc:
-                raise ApplicationError(f"agent command cannot be started: {exc}",
-                                       type="AgentNotFound", non_retryable=True) from None
+                raise ApplicationError(
+                    f"agent command cannot be started: {exc}",
+                    type="AgentNotFound",
+                    non_retryable=True,
+                ) from None
             except ProcessTimeout as exc:
-                raise ApplicationError(f"phase {input.phase}: {exc}",
-                                       type="AgentTimeout") from None
+                raise ApplicationError(f"phase {input.phase}: {exc}", type="AgentTimeout") from None
             finally:
                 pidfile.unlink(missing_ok=True)
         log_tail = result.stderr
         if result.returncode in (126, 127):  # the shell's "cannot execute" / "not found"
             raise ApplicationError(
                 f"agent command not runnable (exit {result.returncode}): {log_tail[-2000:]}",
-                type="AgentNotFound", non_retryable=True,
+                type="AgentNotFound",
+                non_retryable=True,
             )
         if result.returncode != 0:
             raise ApplicationError(
@@ -275,31 +309,49 @@ class AgentActivities:
                 type="AgentFailed",
             )
         artifact, kind = parse_artifact(result.stdout)
-        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha,
-                                                     self._limit)
+        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha, self._limit)
         return PhaseProduct(
-            phase=input.phase, artifact=artifact, kind=kind, patch=patch, log_tail=log_tail,
+            phase=input.phase,
+            artifact=artifact,
+            kind=kind,
+            patch=patch,
+            log_tail=log_tail,
             truncated=bool(result.stdout_dropped or result.stderr_dropped or patch_dropped),
-            dropped={"artifact": result.stdout_dropped, "log": result.stderr_dropped,
-                     "patch": patch_dropped},
+            dropped={
+                "artifact": result.stdout_dropped,
+                "log": result.stderr_dropped,
+                "patch": patch_dropped,
+            },
         )
 
     async def _run_llm(self, input: PhaseInput) -> PhaseProduct:
         reply = await LLMAgent(self._settings).run(request_body(input))
-        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha,
-                                                     self._limit)
-        return PhaseProduct(phase=input.phase, artifact=reply.artifact, kind=reply.kind,
-                            patch=patch, log_tail=reply.log[-self._limit:],
-                            truncated=bool(patch_dropped), dropped={"patch": patch_dropped},
-                            usage=reply.usage)
+        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha, self._limit)
+        return PhaseProduct(
+            phase=input.phase,
+            artifact=reply.artifact,
+            kind=reply.kind,
+            patch=patch,
+            log_tail=reply.log[-self._limit :],
+            truncated=bool(patch_dropped),
+            dropped={"patch": patch_dropped},
+            usage=reply.usage,
+        )
 
     async def _run_http(self, input: PhaseInput) -> PhaseProduct:
         artifact, kind, truncated = await post_phase(
-            self._settings.run_agent_url, request_body(input), time_limit=self._time_limit,
+            self._settings.run_agent_url,
+            request_body(input),
+            time_limit=self._time_limit,
             limit=self._limit,
         )
-        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha,
-                                                     self._limit)
-        return PhaseProduct(phase=input.phase, artifact=artifact, kind=kind, patch=patch,
-                            log_tail="", truncated=truncated or bool(patch_dropped),
-                            dropped={"patch": patch_dropped})
+        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha, self._limit)
+        return PhaseProduct(
+            phase=input.phase,
+            artifact=artifact,
+            kind=kind,
+            patch=patch,
+            log_tail="",
+            truncated=truncated or bool(patch_dropped),
+            dropped={"patch": patch_dropped},
+        )

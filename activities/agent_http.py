@@ -14,8 +14,9 @@ from temporalio.exceptions import ApplicationError
 from activities.process import OUTPUT_LIMIT, heartbeat_interval, truncated_marker
 
 
-async def _post(url: str, body: dict[str, Any], time_limit: float,
-                limit: int) -> tuple[int, bytes, int]:
+async def _post(
+    url: str, body: dict[str, Any], time_limit: float, limit: int
+) -> tuple[int, bytes, int]:
     """Returns (status, the first `limit` bytes of the reply, bytes dropped)."""
     timeout = httpx.Timeout(time_limit, connect=min(30.0, time_limit))
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
@@ -29,7 +30,11 @@ async def _post(url: str, body: dict[str, Any], time_limit: float,
 
 
 async def post_phase(
-    url: str, body: dict[str, Any], *, time_limit: float, limit: int = OUTPUT_LIMIT,
+    url: str,
+    body: dict[str, Any],
+    *,
+    time_limit: float,
+    limit: int = OUTPUT_LIMIT,
 ) -> tuple[Any, str, bool]:
     """POST one phase; returns (artifact, kind, truncated). 5xx, 429 and transport errors are
     retryable; other 4xx are not (the request itself is wrong)."""
@@ -50,11 +55,13 @@ async def post_phase(
             task.cancel()
     text = content.decode("utf-8", errors="replace")
     if status >= 500 or status == 429:
-        raise ApplicationError(f"agent at {url} answered {status}: {text[:2000]}",
-                               type="AgentHTTP")
+        raise ApplicationError(f"agent at {url} answered {status}: {text[:2000]}", type="AgentHTTP")
     if status >= 300:
-        raise ApplicationError(f"agent at {url} refused the request ({status}): {text[:2000]}",
-                               type="AgentHTTP", non_retryable=True)
+        raise ApplicationError(
+            f"agent at {url} refused the request ({status}): {text[:2000]}",
+            type="AgentHTTP",
+            non_retryable=True,
+        )
     if dropped:
         return text + truncated_marker(dropped), "text", True
     try:

@@ -79,7 +79,8 @@ async def changed_files(workspace: str | None) -> list[str]:
     if not workspace or not state or not state.get("base_sha"):
         return []
     code, out = await Git(state.get("clone_url", "")).run(
-        "diff", "--name-only", state["base_sha"], "HEAD", cwd=workspace, check=False)
+        "diff", "--name-only", state["base_sha"], "HEAD", cwd=workspace, check=False
+    )
     return [line for line in out.splitlines() if line] if code == 0 else []
 
 
@@ -93,9 +94,12 @@ class LLMAgent:
         s = self._settings
         timeout = s.durations.llm_timeout.total_seconds()
         client: openai.AsyncOpenAI = sdk.AsyncOpenAI(
-            api_key=s.llm_api_key_value() or NO_KEY, base_url=s.llm_base_url,
+            api_key=s.llm_api_key_value() or NO_KEY,
+            base_url=s.llm_base_url,
             timeout=httpx.Timeout(timeout, connect=min(30.0, timeout)),
-            max_retries=s.llm_max_retries, organization=None, project=None,
+            max_retries=s.llm_max_retries,
+            organization=None,
+            project=None,
         )
         # The client also reads OPENAI_* variables; hookflow sends nothing but the model key.
         for name in ("organization", "project", "webhook_secret", "admin_api_key"):
@@ -103,38 +107,55 @@ class LLMAgent:
                 setattr(client, name, None)
         return client
 
-    async def _complete(self, client: openai.AsyncOpenAI, messages: list[dict[str, str]],
-                        phase: str, usage: dict[str, int]) -> str:
+    async def _complete(
+        self,
+        client: openai.AsyncOpenAI,
+        messages: list[dict[str, str]],
+        phase: str,
+        usage: dict[str, int],
+    ) -> str:
         s = self._settings
         sdk = await load_openai()
         try:
-            response = await with_heartbeat(client.chat.completions.create(
-                model=s.llm_model, messages=messages,  # type: ignore[arg-type]
-                max_tokens=s.llm_max_tokens,
-            ), f"waiting for {s.llm_model} ({phase})")
+            response = await with_heartbeat(
+                client.chat.completions.create(
+                    model=s.llm_model,
+                    messages=messages,  # type: ignore[arg-type]
+                    max_tokens=s.llm_max_tokens,
+                ),
+                f"waiting for {s.llm_model} ({phase})",
+            )
         except sdk.APITimeoutError:
             raise ApplicationError(
                 f"phase {phase}: the model server did not answer within LLM_TIMEOUT="
-                f"{s.llm_timeout} ({s.llm_max_retries} retries)", type="LLMTimeout") from None
+                f"{s.llm_timeout} ({s.llm_max_retries} retries)",
+                type="LLMTimeout",
+            ) from None
         except sdk.APIConnectionError as exc:
-            raise ApplicationError(f"phase {phase}: model server at {s.llm_base_url} "
-                                   f"unreachable: {exc}", type="LLMUnavailable") from None
+            raise ApplicationError(
+                f"phase {phase}: model server at {s.llm_base_url} unreachable: {exc}",
+                type="LLMUnavailable",
+            ) from None
         except sdk.APIStatusError as exc:
             retryable = exc.status_code == 429 or exc.status_code >= 500
             raise ApplicationError(
                 f"phase {phase}: model server answered {exc.status_code}: "
-                f"{str(exc.message)[:1000]}", type="LLMHTTP", non_retryable=not retryable,
+                f"{str(exc.message)[:1000]}",
+                type="LLMHTTP",
+                non_retryable=not retryable,
             ) from None
         if response.usage is not None:
             add_usage(usage, response.usage)
         if not response.choices:
-            raise ApplicationError(f"phase {phase}: the model returned no choice",
-                                   type="LLMEmpty")
+            raise ApplicationError(f"phase {phase}: the model returned no choice", type="LLMEmpty")
         choice = response.choices[0]
         text = choice.message.content or ""
         if not text.strip():
-            raise ApplicationError(f"phase {phase}: the model returned an empty answer "
-                                   f"(finish_reason={choice.finish_reason})", type="LLMEmpty")
+            raise ApplicationError(
+                f"phase {phase}: the model returned an empty answer "
+                f"(finish_reason={choice.finish_reason})",
+                type="LLMEmpty",
+            )
         return text
 
     async def run(self, request: dict[str, Any]) -> LLMReply:
@@ -144,9 +165,12 @@ class LLMAgent:
         s = self._settings
         phase = str(request.get("phase") or "")
         workspace = request.get("workspace")
-        messages = build_messages(request, prompts_dir=s.run_prompts_dir,
-                                  context_bytes=s.llm_context_bytes,
-                                  changed=await changed_files(workspace))
+        messages = build_messages(
+            request,
+            prompts_dir=s.run_prompts_dir,
+            context_bytes=s.llm_context_bytes,
+            changed=await changed_files(workspace),
+        )
         usage: dict[str, int] = {}
         log: list[str] = []
         client = self._client(await load_openai())
@@ -165,17 +189,27 @@ class LLMAgent:
                     if attempt == 2:
                         raise ApplicationError(
                             f"phase implement: the model's edits do not apply: {exc}",
-                            type="LLMEditFailed", non_retryable=True) from None
+                            type="LLMEditFailed",
+                            non_retryable=True,
+                        ) from None
                     messages += [
                         {"role": "assistant", "content": answer},
-                        {"role": "user", "content": (
-                            f"Your edits could not be applied: {exc}\nNothing was changed. "
-                            "Send the complete set of SEARCH/REPLACE blocks again.")},
+                        {
+                            "role": "user",
+                            "content": (
+                                f"Your edits could not be applied: {exc}\nNothing was changed. "
+                                "Send the complete set of SEARCH/REPLACE blocks again."
+                            ),
+                        },
                     ]
                     answer = await self._complete(client, messages, phase, usage)
         summary = answer.strip().splitlines()[0][:500] if answer.strip() else ""
-        return LLMReply(self._wrap({"summary": summary, "changed": changed}, usage), "json",
-                        usage, "\n".join(log))
+        return LLMReply(
+            self._wrap({"summary": summary, "changed": changed}, usage),
+            "json",
+            usage,
+            "\n".join(log),
+        )
 
     def _wrap(self, answer: Any, usage: dict[str, int]) -> dict[str, Any]:
         return {"answer": answer, "model": self._settings.llm_model, "usage": dict(usage)}

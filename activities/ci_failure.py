@@ -101,14 +101,24 @@ class CIFailureActivities:
         e = report.event
         key = _key(e, "issue")
         body = failure_issue_body(
-            repo=e.repo, workflow=e.workflow, branch=e.branch, run_url=e.run_url,
-            run_id=e.run_id, attempt=e.attempt, head_sha=e.head_sha, actor=e.actor,
-            failed_jobs=report.failed_jobs, marker=marker(key),
+            repo=e.repo,
+            workflow=e.workflow,
+            branch=e.branch,
+            run_url=e.run_url,
+            run_id=e.run_id,
+            attempt=e.attempt,
+            head_sha=e.head_sha,
+            actor=e.actor,
+            failed_jobs=report.failed_jobs,
+            marker=marker(key),
         )
         what = f"open CI-failure issue in {e.repo}"
         async with self._github() as github, github_call(what):
             issue, created = await github.ensure_issue(
-                e.repo, key=key, title=failure_issue_title(e.workflow, e.branch), body=body,
+                e.repo,
+                key=key,
+                title=failure_issue_title(e.workflow, e.branch),
+                body=body,
                 labels=[report.label],
             )
         return IssueInfo(int(issue["number"]), str(issue.get("html_url") or ""), created)
@@ -119,8 +129,12 @@ class CIFailureActivities:
         e = report.event
         key = _key(e, "comment")
         body = failure_comment_body(
-            run_url=e.run_url, run_id=e.run_id, attempt=e.attempt, head_sha=e.head_sha,
-            failed_jobs=report.failed_jobs, failure_count=report.failure_count,
+            run_url=e.run_url,
+            run_id=e.run_id,
+            attempt=e.attempt,
+            head_sha=e.head_sha,
+            failed_jobs=report.failed_jobs,
+            failure_count=report.failure_count,
             marker=marker(key),
         )
         what = f"comment on {e.repo}#{report.issue_number}"
@@ -133,7 +147,10 @@ class CIFailureActivities:
         e = report.event
         key = _key(e, "recovered")
         body = recovery_comment_body(
-            run_url=e.run_url, head_sha=e.head_sha, workflow=e.workflow, branch=e.branch,
+            run_url=e.run_url,
+            head_sha=e.head_sha,
+            workflow=e.workflow,
+            branch=e.branch,
             marker=marker(key),
         )
         what = f"close {e.repo}#{report.issue_number}"
@@ -149,9 +166,15 @@ class CIFailureActivities:
         e = report.event
         key = _key(e, "reopened")
         body = flaky_reopen_comment_body(
-            run_url=e.run_url, run_id=e.run_id, attempt=e.attempt, head_sha=e.head_sha,
-            workflow=e.workflow, branch=e.branch, failed_jobs=report.failed_jobs,
-            recovered_sha=report.recovered_sha, marker=marker(key),
+            run_url=e.run_url,
+            run_id=e.run_id,
+            attempt=e.attempt,
+            head_sha=e.head_sha,
+            workflow=e.workflow,
+            branch=e.branch,
+            failed_jobs=report.failed_jobs,
+            recovered_sha=report.recovered_sha,
+            marker=marker(key),
         )
         what = f"reopen {e.repo}#{report.issue_number}"
         async with self._github() as github, github_call(what):

@@ -54,8 +54,12 @@ async def failed_jobs(
         if len(result) < with_logs:
             activity.heartbeat(job.get("id"))
             excerpt = await _excerpt(github, repo, int(job["id"]), steps, max_chars)
-        result.append(FailedJob(
-            name=str(job.get("name") or job.get("id")),
-            url=str(job.get("html_url") or ""), failed_steps=steps, excerpt=excerpt,
-        ))
+        result.append(
+            FailedJob(
+                name=str(job.get("name") or job.get("id")),
+                url=str(job.get("html_url") or ""),
+                failed_steps=steps,
+                excerpt=excerpt,
+            )
+        )
     return result

@@ -70,9 +70,16 @@ def run_info(run: Run) -> RunInfo:
     if finished is not None and finished.tzinfo is None:
         finished = finished.replace(tzinfo=utcnow().tzinfo)
     return RunInfo(
-        run_id=str(run.id), workflow_id=run.workflow_id or "", status=run.status,
-        phase=run.phase, iteration=run.iteration or 0, issue_number=run.issue_number,
-        branch=run.branch, pr_number=run.pr_number, pr_url=run.pr_url, title=run.title,
+        run_id=str(run.id),
+        workflow_id=run.workflow_id or "",
+        status=run.status,
+        phase=run.phase,
+        iteration=run.iteration or 0,
+        issue_number=run.issue_number,
+        branch=run.branch,
+        pr_number=run.pr_number,
+        pr_url=run.pr_url,
+        title=run.title,
         clone_url=run.clone_url,
         finished_seconds_ago=(utcnow() - finished).total_seconds() if finished else None,
     )
@@ -101,7 +108,8 @@ class CommandActivities:
         return CommandContext(
             run=run_info(run) if run is not None else None,
             feedback_window_seconds=s.durations.run_feedback_window.total_seconds(),
-            max_iterations=s.run_max_iterations, ui_url=s.temporal_ui_url.rstrip("/"),
+            max_iterations=s.run_max_iterations,
+            ui_url=s.temporal_ui_url.rstrip("/"),
             namespace=s.temporal_namespace,
         )
 
@@ -116,10 +124,15 @@ class CommandActivities:
             active = await active_run(session, input.repo, input.issue_number)
             if active is not None:
                 return CreatedRun(run_info(active), attached=True)
-            run = Run(id=uuid.UUID(run_id), repo=input.repo, issue_number=input.issue_number,
-                      mode="code", status="RECEIVED",
-                      workflow_id=run_workflow_id(input.repo, input.issue_number, run_id),
-                      branch=run_branch(input.issue_number, run_id))
+            run = Run(
+                id=uuid.UUID(run_id),
+                repo=input.repo,
+                issue_number=input.issue_number,
+                mode="code",
+                status="RECEIVED",
+                workflow_id=run_workflow_id(input.repo, input.issue_number, run_id),
+                branch=run_branch(input.issue_number, run_id),
+            )
             run, attached = await add_or_attach(session, run)  # a label may win the race
             if attached:
                 return CreatedRun(run_info(run), attached=True)

@@ -49,8 +49,9 @@ def parse_edits(text: str) -> list[EditBlock]:
     while i < len(lines):
         if not SEARCH.match(lines[i]):
             if DIVIDER.match(lines[i]) or REPLACE.match(lines[i]):
-                raise EditError(f"line {i + 1}: {lines[i].strip()!r} without a "
-                                "'<<<<<<< SEARCH' line before it")
+                raise EditError(
+                    f"line {i + 1}: {lines[i].strip()!r} without a '<<<<<<< SEARCH' line before it"
+                )
             i += 1
             continue
         number = len(blocks) + 1
@@ -59,8 +60,9 @@ def parse_edits(text: str) -> list[EditBlock]:
             back -= 1
         path = _clean_path(lines[back]) if back >= 0 else ""
         if not path or SEARCH.match(lines[back]) or REPLACE.match(lines[back]):
-            raise EditError(f"block {number} (line {i + 1}): no file path on the line "
-                            "before '<<<<<<< SEARCH'")
+            raise EditError(
+                f"block {number} (line {i + 1}): no file path on the line before '<<<<<<< SEARCH'"
+            )
         j = i + 1
         while j < len(lines) and not DIVIDER.match(lines[j]):
             if SEARCH.match(lines[j]) or REPLACE.match(lines[j]):
@@ -75,7 +77,7 @@ def parse_edits(text: str) -> list[EditBlock]:
             k += 1
         if k >= len(lines) or not REPLACE.match(lines[k]):
             raise EditError(f"block {number} ({path}): no '>>>>>>> REPLACE' line to end it")
-        search, replace = lines[i + 1:j], lines[j + 1:k]
+        search, replace = lines[i + 1 : j], lines[j + 1 : k]
         blocks.append(EditBlock(path, _join(search), _join(replace)))
         i = k + 1
     return blocks
@@ -92,8 +94,10 @@ def confined_path(root: Path, relative: str) -> Path:
         raise EditError(f"{relative!r}: not a file path")
     candidate = Path(relative)
     if candidate.is_absolute() or relative.startswith("~"):
-        raise EditError(f"{relative}: absolute paths are not allowed; use a path relative to "
-                        "the repository root")
+        raise EditError(
+            f"{relative}: absolute paths are not allowed; use a path relative to "
+            "the repository root"
+        )
     if ".." in candidate.parts:
         raise EditError(f"{relative}: '..' is not allowed in paths")
     if ".git" in candidate.parts:
@@ -134,22 +138,29 @@ def plan_edits(root: Path, blocks: list[EditBlock]) -> dict[Path, str]:
         if path not in contents:
             contents[path] = _read(path, block.path) if path.exists() else ""
             if not path.exists() and block.search.strip():
-                raise EditError(f"{where}: the file does not exist (use an empty SEARCH "
-                                "section to create it)")
+                raise EditError(
+                    f"{where}: the file does not exist (use an empty SEARCH section to create it)"
+                )
         current = contents[path]
         if not block.search.strip():
             if current.strip():
-                raise EditError(f"{where}: empty SEARCH but the file is not empty; copy the "
-                                "lines to change into SEARCH")
+                raise EditError(
+                    f"{where}: empty SEARCH but the file is not empty; copy the "
+                    "lines to change into SEARCH"
+                )
             contents[path] = block.replace
             continue
         count = current.count(block.search)
         if count == 0:
-            raise EditError(f"{where}: the SEARCH text was not found in the file; copy it "
-                            "exactly from the current content, whitespace included")
+            raise EditError(
+                f"{where}: the SEARCH text was not found in the file; copy it "
+                "exactly from the current content, whitespace included"
+            )
         if count > 1:
-            raise EditError(f"{where}: the SEARCH text matches {count} places; include more "
-                            "surrounding lines so it matches exactly one")
+            raise EditError(
+                f"{where}: the SEARCH text matches {count} places; include more "
+                "surrounding lines so it matches exactly one"
+            )
         contents[path] = current.replace(block.search, block.replace, 1)
     return contents
 

@@ -23,9 +23,18 @@ STATE_FILE = "hookflow-workspace.json"  # inside .git/: never part of the tree o
 # Overrides on every git call: the agent may have written .git/hooks or config that would run
 # code (hooks, fsmonitor, credential helpers, ext:: remotes) with hookflow's token in reach.
 SAFE_FLAGS = (
-    "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false",
-    "-c", "core.untrackedCache=false", "-c", "credential.helper=",
-    "-c", "protocol.ext.allow=never", "-c", "core.sshCommand=ssh",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.untrackedCache=false",
+    "-c",
+    "credential.helper=",
+    "-c",
+    "protocol.ext.allow=never",
+    "-c",
+    "core.sshCommand=ssh",
 )
 # The whole repository config hookflow keeps in a workspace: no remotes, filters, includes or
 # helpers. It is written back before every git sequence that follows an agent.
@@ -63,19 +72,26 @@ class Git:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_")}
-        env.update({
-            "GIT_TERMINAL_PROMPT": "0",
-            "GIT_ASKPASS": "true",  # never block on a credential prompt
-            "GIT_AUTHOR_NAME": BOT_NAME, "GIT_AUTHOR_EMAIL": BOT_EMAIL,
-            "GIT_COMMITTER_NAME": BOT_NAME, "GIT_COMMITTER_EMAIL": BOT_EMAIL,
-            "LC_ALL": "C",
-            "GIT_CONFIG_NOSYSTEM": "1",
-        })
+        env.update(
+            {
+                "GIT_TERMINAL_PROMPT": "0",
+                "GIT_ASKPASS": "true",  # never block on a credential prompt
+                "GIT_AUTHOR_NAME": BOT_NAME,
+                "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+                "GIT_COMMITTER_NAME": BOT_NAME,
+                "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+                "LC_ALL": "C",
+                "GIT_CONFIG_NOSYSTEM": "1",
+            }
+        )
         env.update(self.auth_env())
         return env
 
     async def run(
-        self, *args: str, cwd: str | Path, check: bool = True,
+        self,
+        *args: str,
+        cwd: str | Path,
+        check: bool = True,
         extra_env: Mapping[str, str] | None = None,
     ) -> tuple[int, str]:
         """Run `git <args>`; returns (exit code, stdout)."""
@@ -83,8 +99,12 @@ class Git:
         return result.returncode, result.stdout
 
     async def execute(
-        self, *args: str, cwd: str | Path, check: bool = True,
-        extra_env: Mapping[str, str] | None = None, limit: int = OUTPUT_LIMIT,
+        self,
+        *args: str,
+        cwd: str | Path,
+        check: bool = True,
+        extra_env: Mapping[str, str] | None = None,
+        limit: int = OUTPUT_LIMIT,
     ) -> ProcessResult:
         """Run `git <args>` (output bounded). A failure raises a retryable ApplicationError
         with git's redacted stderr."""
@@ -93,12 +113,17 @@ class Git:
         heartbeat(f"git {args[0]}")  # a sequence of quick calls still shows the worker alive
         try:
             result = await run_process(
-                ["git", *SAFE_FLAGS, *args], cwd=cwd, env=env, time_limit=GIT_TIMEOUT_SECONDS,
-                label=f"git {args[0]}", limit=limit,
+                ["git", *SAFE_FLAGS, *args],
+                cwd=cwd,
+                env=env,
+                time_limit=GIT_TIMEOUT_SECONDS,
+                label=f"git {args[0]}",
+                limit=limit,
             )
         except FileNotFoundError:
-            raise ApplicationError("git is not installed on the worker",
-                                   non_retryable=True) from None
+            raise ApplicationError(
+                "git is not installed on the worker", non_retryable=True
+            ) from None
         except ProcessTimeout as exc:
             raise ApplicationError(self.redact(str(exc)), type="GitTimeout") from None
         if check and result.returncode != 0:

@@ -41,13 +41,15 @@ class GitHubIdentity:
     def client(self) -> GitHubClient:
         """A client acting as the App's installation for each repository, or with the token."""
         if self.app is not None:
-            return GitHubClient(self._settings.github_api_url, self.app,
-                                on_response=github_response)
+            return GitHubClient(
+                self._settings.github_api_url, self.app, on_response=github_response
+            )
         token = self._settings.github_token_value()
         if not token:
             raise ApplicationError(
                 "neither GITHUB_TOKEN nor GITHUB_APP_ID is set: GitHub write-back is off",
-                type="ConfigError", non_retryable=True,
+                type="ConfigError",
+                non_retryable=True,
             )
         return GitHubClient(self._settings.github_api_url, token, on_response=github_response)
 

@@ -26,7 +26,9 @@ def to_application_error(exc: GitHubError, what: str) -> ApplicationError:
     details = {"status": exc.status, "reason": exc.message, "what": what}
     if isinstance(exc, GitHubRateLimited):
         return ApplicationError(
-            message, details, type=kind,
+            message,
+            details,
+            type=kind,
             next_retry_delay=timedelta(seconds=max(1.0, exc.retry_after)),
         )
     return ApplicationError(message, details, type=kind, non_retryable=not exc.retryable)

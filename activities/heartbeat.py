@@ -27,11 +27,9 @@ class _Inbound(ActivityInboundInterceptor):
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         info = activity.info()
         timeout = info.heartbeat_timeout
-        if not timeout or info.is_local or not asyncio.iscoroutinefunction(
-                input.fn):
+        if not timeout or info.is_local or not asyncio.iscoroutinefunction(input.fn):
             return await super().execute_activity(input)
-        beats = asyncio.ensure_future(_beat(min(MAX_BEAT_SECONDS,
-                                                 timeout.total_seconds() / 3)))
+        beats = asyncio.ensure_future(_beat(min(MAX_BEAT_SECONDS, timeout.total_seconds() / 3)))
         try:
             return await super().execute_activity(input)
         finally:

@@ -13,8 +13,20 @@ from activities.edits import FORMAT_HELP
 
 PACKAGED_PROMPTS = Path(__file__).resolve().parent / "prompts"
 MAX_LISTED_FILES = 2000
-SKIPPED_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache",
-                          ".ruff_cache", ".pytest_cache", "dist", "build"})
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "dist",
+        "build",
+    }
+)
 _PATHISH = re.compile(r"[A-Za-z0-9_.\-/]+\.[A-Za-z0-9]+|[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-/]+")
 
 
@@ -103,8 +115,13 @@ def _clip(text: str, limit: int) -> str:
     return data[:limit].decode(errors="ignore") + "\n…(cut to fit LLM_CONTEXT_BYTES)"
 
 
-def build_messages(request: dict[str, Any], *, prompts_dir: Path | None,
-                   context_bytes: int, changed: list[str] | None = None) -> list[dict[str, str]]:
+def build_messages(
+    request: dict[str, Any],
+    *,
+    prompts_dir: Path | None,
+    context_bytes: int,
+    changed: list[str] | None = None,
+) -> list[dict[str, str]]:
     """The chat messages for one phase (`request` is the JSON every agent backend receives;
     `changed` the files the run's branch already changed)."""
     phase = str(request.get("phase") or "")
@@ -114,8 +131,10 @@ def build_messages(request: dict[str, Any], *, prompts_dir: Path | None,
     if phase == "implement":
         system = f"{system}\n\n{FORMAT_HELP}"
     sections = [load_prompt(phase, prompts_dir)]
-    sections.append(f"## Issue #{issue.get('number')}: {issue.get('title') or ''}\n\n"
-                    f"{_clip(str(issue.get('body') or '(no description)'), context_bytes // 4)}")
+    sections.append(
+        f"## Issue #{issue.get('number')}: {issue.get('title') or ''}\n\n"
+        f"{_clip(str(issue.get('body') or '(no description)'), context_bytes // 4)}"
+    )
     if previous:
         done = "\n\n".join(f"### {name}\n{_text(value)}" for name, value in previous.items())
         sections.append(f"## Earlier phases\n{_clip(done, context_bytes // 4)}")
@@ -126,10 +145,16 @@ def build_messages(request: dict[str, Any], *, prompts_dir: Path | None,
     if workspace:
         used = sum(len(s.encode()) for s in sections) + len(system.encode())
         # The run's own changes first (what feedback and CI failures are about), then the plan.
-        mentions = ["\n".join(changed or []), _text(previous.get("plan", "")),
-                    str(request.get("feedback") or ""),
-                    str(request.get("ciFailure") or ""), str(issue.get("body") or "")]
+        mentions = [
+            "\n".join(changed or []),
+            _text(previous.get("plan", "")),
+            str(request.get("feedback") or ""),
+            str(request.get("ciFailure") or ""),
+            str(issue.get("body") or ""),
+        ]
         view = repo_view(Path(workspace), mentions, max(1000, context_bytes - used))
         sections.append(f"## Repository\n{view}")
-    return [{"role": "system", "content": system},
-            {"role": "user", "content": "\n\n".join(sections)}]
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": "\n\n".join(sections)},
+    ]

@@ -119,20 +119,22 @@ class NotifyActivities:
             query = select(Notification).where(Notification.dedupe_key == input.key)
             row = (await session.exec(query)).first()
             if row is None:
-                session.add(Notification(
-                    type=str(n.get("type") or "generic")[:50],
-                    priority=str(n.get("priority") or "medium")[:20],
-                    repo=(str(n["repo"])[:200] if n.get("repo") else None),
-                    event=_event_of(n)[:100],
-                    delivery_id=(input.delivery_id or "")[:100] or None,
-                    dedupe_key=input.key[:300],
-                    group_key=(str(n.get("group_key"))[:300] if n.get("group_key") else None),
-                    count=input.count,
-                    summary=str(n.get("summary") or n.get("title") or ""),
-                    details=n,
-                    sink_status={s: {"status": "pending", "attempts": 0} for s in sinks},
-                    workflow_id=input.workflow_id[:300],
-                ))
+                session.add(
+                    Notification(
+                        type=str(n.get("type") or "generic")[:50],
+                        priority=str(n.get("priority") or "medium")[:20],
+                        repo=(str(n["repo"])[:200] if n.get("repo") else None),
+                        event=_event_of(n)[:100],
+                        delivery_id=(input.delivery_id or "")[:100] or None,
+                        dedupe_key=input.key[:300],
+                        group_key=(str(n.get("group_key"))[:300] if n.get("group_key") else None),
+                        count=input.count,
+                        summary=str(n.get("summary") or n.get("title") or ""),
+                        details=n,
+                        sink_status={s: {"status": "pending", "attempts": 0} for s in sinks},
+                        workflow_id=input.workflow_id[:300],
+                    )
+                )
                 await session.commit()
         return sinks
 
@@ -140,8 +142,7 @@ class NotifyActivities:
         """Mirror one attempt into the row (best effort: the sink's outcome matters more)."""
         attempt = activity.info().attempt
         try:
-            await self._update(key, {sink: {"status": status, "attempts": attempt,
-                                            "error": error}})
+            await self._update(key, {sink: {"status": status, "attempts": attempt, "error": error}})
         except Exception:  # noqa: BLE001 - a DB hiccup must not turn a sent message into a retry
             activity.logger.warning("could not record %s attempt %d for %s", sink, attempt, key)
 
@@ -181,12 +182,16 @@ class NotifyActivities:
 
         async def send() -> dict[str, Any]:
             path = await awrite_event_log(
-                self._settings.log_path, event=_event_of(n), notification=n,
-                payload_summary=n.get("payload_summary") or {}, when=when,
+                self._settings.log_path,
+                event=_event_of(n),
+                notification=n,
+                payload_summary=n.get("payload_summary") or {},
+                when=when,
                 # The notification's own key (`notify-{delivery}-{i}`, reminder/escalation ids):
                 # a retried write rewrites its file, while escalations and reminders of one
                 # delivery each get their own file.
-                key=input.key, delivery_id=input.delivery_id,
+                key=input.key,
+                delivery_id=input.delivery_id,
             )
             return {"path": str(path)}
 
@@ -198,9 +203,13 @@ class NotifyActivities:
         s = self._settings
 
         async def send() -> dict[str, Any]:
-            answer = await send_aimaestro(self._client(), input.notification,
-                                          base_url=s.aimaestro_url, sender=s.aimaestro_from,
-                                          recipient=s.aimaestro_to)
+            answer = await send_aimaestro(
+                self._client(),
+                input.notification,
+                base_url=s.aimaestro_url,
+                sender=s.aimaestro_from,
+                recipient=s.aimaestro_to,
+            )
             message = answer.get("message")
             return {"id": message.get("id")} if isinstance(message, dict) else {}
 
@@ -212,8 +221,12 @@ class NotifyActivities:
         s = self._settings
 
         async def send() -> dict[str, Any]:
-            await send_chat(self._client(), input.notification, url=s.notify_webhook_url,
-                            fmt=s.notify_webhook_format)
+            await send_chat(
+                self._client(),
+                input.notification,
+                url=s.notify_webhook_url,
+                fmt=s.notify_webhook_format,
+            )
             return {}
 
         return await self._deliver(input, send)
@@ -257,4 +270,3 @@ class NotifyActivities:
         async with self._sessions() as session:
             found = (await session.exec(query)).all()
         return sorted({str(s) for s in found})
-

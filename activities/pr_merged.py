@@ -87,9 +87,7 @@ class PRMergedActivities:
             body = close_comment(
                 input.pr_repo, input.pr_number, input.pr_url, input.base_branch, key
             )
-            await github.ensure_comment(
-                input.repo, input.issue_number, key=key, body=body
-            )
+            await github.ensure_comment(input.repo, input.issue_number, key=key, body=body)
             await github.update_issue(
                 input.repo, input.issue_number, state="closed", state_reason="completed"
             )

@@ -127,8 +127,11 @@ def kill_orphans(pidfile: Path, marker: str) -> int:
     found = 0
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):
         stat = _proc_field(pid, "stat").rsplit(b")", 1)[-1].split()
-        if len(stat) > 2 and int(stat[2]) == pgid and marker.encode() in _proc_field(
-                pid, "environ").split(b"\0"):
+        if (
+            len(stat) > 2
+            and int(stat[2]) == pgid
+            and marker.encode() in _proc_field(pid, "environ").split(b"\0")
+        ):
             found += 1
     if found:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -173,9 +176,14 @@ async def run_process(
     ProcessTimeout when `time_limit` seconds pass first.
     """
     proc = await asyncio.create_subprocess_exec(
-        *argv, cwd=str(cwd), env=dict(env), start_new_session=True,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, preexec_fn=_die_with(os.getpid()),
+        *argv,
+        cwd=str(cwd),
+        env=dict(env),
+        start_new_session=True,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_die_with(os.getpid()),
     )
     if on_start is not None:
         on_start(proc.pid)
@@ -214,7 +222,10 @@ async def run_process(
             await asyncio.wait_for(readers, KILL_GRACE_SECONDS)
     return ProcessResult(
         returncode=proc.returncode if proc.returncode is not None else -1,
-        stdout=out.text(), stderr=err.text(),
-        stdout_truncated=out.dropped > 0, stderr_truncated=err.dropped > 0,
-        stdout_dropped=out.dropped, stderr_dropped=err.dropped,
+        stdout=out.text(),
+        stderr=err.text(),
+        stdout_truncated=out.dropped > 0,
+        stderr_truncated=err.dropped > 0,
+        stdout_dropped=out.dropped,
+        stderr_dropped=err.dropped,
     )

@@ -97,49 +97,74 @@ async def _read_window(
 
 
 async def recover_hook(
-    github: GitHubClient, sessions: SessionFactory, repo: str | None, hook_id: int | None, *,
-    since: datetime, dry_run: bool,
+    github: GitHubClient,
+    sessions: SessionFactory,
+    repo: str | None,
+    hook_id: int | None,
+    *,
+    since: datetime,
+    dry_run: bool,
 ) -> HookReport:
     report = HookReport(APP_HOOK if repo is None else f"{repo}:{hook_id}")
     try:
         attempts = await _read_window(github, repo, hook_id, since)
         known = await recorded_guids(sessions, {a.guid for a in attempts})
-        plan = select_redeliveries(attempts, since=since, recorded_guids=known,
-                                   routed_events=ROUTED_EVENTS)
+        plan = select_redeliveries(
+            attempts, since=since, recorded_guids=known, routed_events=ROUTED_EVENTS
+        )
         report.attempts, report.guids, report.skipped = plan.attempts, plan.guids, plan.skipped
         for attempt in plan.redeliver:
             if not dry_run:
                 await github.redeliver(repo, hook_id, attempt.id)
-            report.asked.append(AskedRedelivery(
-                attempt.guid, attempt.event, attempt.action, attempt.id,
-                attempt.delivered_at.isoformat(), attempt.status_code,
-            ))
+            report.asked.append(
+                AskedRedelivery(
+                    attempt.guid,
+                    attempt.event,
+                    attempt.action,
+                    attempt.id,
+                    attempt.delivered_at.isoformat(),
+                    attempt.status_code,
+                )
+            )
     except GitHubError as exc:
         report.error = str(exc)
         log.warning("recover %s: %s", report.hook, exc)
-    log.info("recover %s: %d attempts, %d GUIDs, %s %d, skipped %s", report.hook,
-             report.attempts, report.guids, "would ask" if dry_run else "asked",
-             len(report.asked), report.skipped)
+    log.info(
+        "recover %s: %d attempts, %d GUIDs, %s %d, skipped %s",
+        report.hook,
+        report.attempts,
+        report.guids,
+        "would ask" if dry_run else "asked",
+        len(report.asked),
+        report.skipped,
+    )
     return report
 
 
 async def recover_missed(
-    settings: Settings, sessions: SessionFactory, identity: GitHubIdentity, *,
-    window: timedelta, dry_run: bool = False, now: datetime | None = None,
+    settings: Settings,
+    sessions: SessionFactory,
+    identity: GitHubIdentity,
+    *,
+    window: timedelta,
+    dry_run: bool = False,
+    now: datetime | None = None,
 ) -> RecoverReport:
     """Check every configured hook; a hook GitHub refuses is reported, the others go on."""
     since = (now or datetime.now(UTC)) - window
     report = RecoverReport(since=since.isoformat(), dry_run=dry_run)
     async with identity.client() as github:
         for repo, hook_id in hook_scopes(settings):
-            report.hooks.append(await recover_hook(
-                github, sessions, repo, hook_id, since=since, dry_run=dry_run))
+            report.hooks.append(
+                await recover_hook(github, sessions, repo, hook_id, since=since, dry_run=dry_run)
+            )
     return report
 
 
 class RecoverActivities:
-    def __init__(self, settings: Settings, sessions: SessionFactory,
-                 identity: GitHubIdentity | None = None) -> None:
+    def __init__(
+        self, settings: Settings, sessions: SessionFactory, identity: GitHubIdentity | None = None
+    ) -> None:
         self._settings = settings
         self._sessions = sessions
         self._identity = identity or GitHubIdentity(settings)
@@ -148,6 +173,9 @@ class RecoverActivities:
     async def missed_deliveries(self, input: RecoverInput) -> RecoverReport:
         """Ask GitHub to redeliver what failed in the window and hookflow never recorded."""
         return await recover_missed(
-            self._settings, self._sessions, self._identity,
-            window=timedelta(seconds=input.window_seconds), dry_run=input.dry_run,
+            self._settings,
+            self._sessions,
+            self._identity,
+            window=timedelta(seconds=input.window_seconds),
+            dry_run=input.dry_run,
         )

@@ -116,8 +116,10 @@ class RunGitHubActivities:
         what = f"comment {input.key} on {input.repo}#{input.issue_number}"
         async with self._github() as github, github_call(what):
             found, created = await github.ensure_comment(
-                input.repo, input.issue_number,
-                key=comment_key(input.run_id, input.key), body=input.body,
+                input.repo,
+                input.issue_number,
+                key=comment_key(input.run_id, input.key),
+                body=input.body,
             )
         return CommentResult(int(found["id"]), str(found.get("html_url") or ""), created)
 
@@ -127,8 +129,12 @@ class RunGitHubActivities:
         what = f"open draft PR {input.branch} -> {input.base} on {input.repo}"
         async with self._github() as github, github_call(what):
             pull, created = await github.ensure_pull(
-                input.repo, head=input.branch, base=input.base, title=input.title,
-                body=input.body, draft=True,
+                input.repo,
+                head=input.branch,
+                base=input.base,
+                title=input.title,
+                body=input.body,
+                draft=True,
             )
         return PullResult(int(pull["number"]), str(pull.get("html_url") or ""), created)
 
@@ -142,14 +148,19 @@ class RunGitHubActivities:
         for suite in suites:
             app = suite.get("app") if isinstance(suite.get("app"), dict) else {}
             count = suite.get("latest_check_runs_count")
-            found.append(SuiteState(
-                id=int(suite.get("id") or 0),
-                name=str((app or {}).get("name") or (app or {}).get("slug") or "check suite"),
-                status=suite.get("status") if isinstance(suite.get("status"), str) else None,
-                conclusion=(suite.get("conclusion")
-                            if isinstance(suite.get("conclusion"), str) else None),
-                check_runs=count if isinstance(count, int) else 1,
-            ))
+            found.append(
+                SuiteState(
+                    id=int(suite.get("id") or 0),
+                    name=str((app or {}).get("name") or (app or {}).get("slug") or "check suite"),
+                    status=suite.get("status") if isinstance(suite.get("status"), str) else None,
+                    conclusion=(
+                        suite.get("conclusion")
+                        if isinstance(suite.get("conclusion"), str)
+                        else None
+                    ),
+                    check_runs=count if isinstance(count, int) else 1,
+                )
+            )
         return found
 
     @activity.defn(name="run_github.ci_failure_excerpt")
@@ -158,8 +169,9 @@ class RunGitHubActivities:
         what = f"read jobs of workflow run {input.workflow_run_id} on {input.repo}"
         parts: list[str] = []
         async with self._github() as github, github_call(what):
-            jobs = await failed_jobs(github, input.repo, input.workflow_run_id,
-                                     max_chars=input.max_chars)
+            jobs = await failed_jobs(
+                github, input.repo, input.workflow_run_id, max_chars=input.max_chars
+            )
         for job in jobs[:MAX_JOBS_WITH_LOGS]:
             share = max(500, input.max_chars // min(len(jobs), MAX_JOBS_WITH_LOGS))
             header = f"### Job {job.name} failed"

@@ -63,9 +63,11 @@ class RunConfig:
 def agent_config_error(settings: Settings) -> str | None:
     """Why no agent can run, naming the setting to give; None when one is configured."""
     if settings.run_agent == "":
-        return ("no agent configured: set RUN_AGENT=command with RUN_AGENT_COMMAND=<executable>, "
-                "or RUN_AGENT=http with RUN_AGENT_URL=<url>, "
-                "or RUN_AGENT=llm with LLM_MODEL=<model>")
+        return (
+            "no agent configured: set RUN_AGENT=command with RUN_AGENT_COMMAND=<executable>, "
+            "or RUN_AGENT=http with RUN_AGENT_URL=<url>, "
+            "or RUN_AGENT=llm with LLM_MODEL=<model>"
+        )
     if settings.run_agent == "command" and not settings.run_agent_command.strip():
         return "RUN_AGENT=command needs RUN_AGENT_COMMAND=<executable and arguments>"
     if settings.run_agent == "http" and not settings.run_agent_url.strip():
@@ -163,8 +165,12 @@ class RunActivities:
         await store_artifact(self._sessions, artifact)
 
 
-async def store_artifact(sessions: SessionFactory, artifact: ArtifactInput,
-                         size: int | None = None, limit: int = ARTIFACT_MAX_CHARS) -> str:
+async def store_artifact(
+    sessions: SessionFactory,
+    artifact: ArtifactInput,
+    size: int | None = None,
+    limit: int = ARTIFACT_MAX_CHARS,
+) -> str:
     """Store (or replace) one named artifact; returns its id. `size` is the original size when
     the content was already cut down by the caller."""
     # PostgreSQL text cannot hold NUL; an agent may print anything.
@@ -175,7 +181,9 @@ async def store_artifact(sessions: SessionFactory, artifact: ArtifactInput,
             RunArtifact.name == artifact.name,
         )
         row = (await session.exec(query)).first() or RunArtifact(
-            run_id=uuid.UUID(artifact.run_id), name=artifact.name, kind=artifact.kind,
+            run_id=uuid.UUID(artifact.run_id),
+            name=artifact.name,
+            kind=artifact.kind,
             content="",
         )
         row.kind = artifact.kind
@@ -189,6 +197,7 @@ async def store_artifact(sessions: SessionFactory, artifact: ArtifactInput,
 
 async def load_artifact(sessions: SessionFactory, run_id: str, name: str) -> RunArtifact | None:
     async with sessions() as session:
-        query = select(RunArtifact).where(RunArtifact.run_id == uuid.UUID(run_id),
-                                          RunArtifact.name == name)
+        query = select(RunArtifact).where(
+            RunArtifact.run_id == uuid.UUID(run_id), RunArtifact.name == name
+        )
         return (await session.exec(query)).first()

@@ -31,13 +31,15 @@ class SandboxUnavailable(RuntimeError):
 
 
 def agent_environment(
-    source: Mapping[str, str], allowed: Sequence[str], run_vars: Mapping[str, str], home: str,
+    source: Mapping[str, str],
+    allowed: Sequence[str],
+    run_vars: Mapping[str, str],
+    home: str,
 ) -> dict[str, str]:
     """The agent's environment: PATH, LANG, LC_*, TZ, its own HOME, the run's HOOKFLOW_* values
     and the names in `allowed`; nothing else of the worker's environment."""
     names = set(allowed)
-    env = {k: v for k, v in source.items()
-           if k in _PASSED or k.startswith("LC_") or k in names}
+    env = {k: v for k, v in source.items() if k in _PASSED or k.startswith("LC_") or k in names}
     env.setdefault("PATH", os.defpath)
     env["HOME"] = home
     env.update({k: v for k, v in run_vars.items() if k.startswith("HOOKFLOW_")})
@@ -56,10 +58,20 @@ class SandboxSpec:
 
 def bwrap_argv(spec: SandboxSpec, argv: Sequence[str], *, bwrap: str = BWRAP) -> list[str]:
     """The bubblewrap command line that runs `argv` inside the sandbox."""
-    args = [bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--hostname", "hookflow-agent",
-            # A worker running as root would otherwise hand the agent every capability.
-            "--cap-drop", "ALL"]
+    args = [
+        bwrap,
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "hookflow-agent",
+        # A worker running as root would otherwise hand the agent every capability.
+        "--cap-drop",
+        "ALL",
+    ]
     if not spec.network:
         args.append("--unshare-net")
     for path in SYSTEM_DIRS:
@@ -72,8 +84,19 @@ def bwrap_argv(spec: SandboxSpec, argv: Sequence[str], *, bwrap: str = BWRAP) ->
         resolv = os.path.realpath("/etc/resolv.conf")
         if not resolv.startswith(("/etc/", "/usr/")):
             args += ["--ro-bind-try", resolv, resolv]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--dir", AGENT_HOME, "--chmod", "0700", AGENT_HOME]
+    args += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--dir",
+        AGENT_HOME,
+        "--chmod",
+        "0700",
+        AGENT_HOME,
+    ]
     for path in spec.binds:
         args += ["--ro-bind-try", path, path]
     cwd = spec.workspace or spec.scratch
@@ -92,10 +115,11 @@ def _probe(bwrap: str, network: bool) -> str | None:
         return f"{bwrap} is not installed (Debian package 'bubblewrap')"
     scratch = "/"
     argv = bwrap_argv(SandboxSpec(None, scratch, network=network), ["true"], bwrap=bwrap)
-    argv[argv.index("--bind"):argv.index("--chdir")] = []  # nothing to bind for the probe
+    argv[argv.index("--bind") : argv.index("--chdir")] = []  # nothing to bind for the probe
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=_PROBE_TIMEOUT,
-                              env={"PATH": os.defpath})
+        done = subprocess.run(
+            argv, capture_output=True, timeout=_PROBE_TIMEOUT, env={"PATH": os.defpath}
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"{bwrap} cannot run: {exc}"
     if done.returncode != 0:
@@ -113,8 +137,9 @@ def sandbox_mode(settings: Settings) -> str:
         return "bwrap"
     if wanted == "bwrap":
         raise SandboxUnavailable(f"RUN_AGENT_SANDBOX=bwrap but {problem}")
-    raise SandboxUnavailable(f"no agent sandbox: {problem}; install bubblewrap or "
-                             f"{SANDBOX_OFF_HINT}")
+    raise SandboxUnavailable(
+        f"no agent sandbox: {problem}; install bubblewrap or {SANDBOX_OFF_HINT}"
+    )
 
 
 def describe(settings: Settings) -> str:
@@ -125,5 +150,7 @@ def describe(settings: Settings) -> str:
         return f"agents refused: {exc}"
     if mode == "none":
         return "agents run UNSANDBOXED (RUN_AGENT_SANDBOX=none)"
-    return (f"agents run in bubblewrap (network {settings.run_agent_network}, "
-            f"extra binds: {', '.join(settings.run_agent_bind_list) or 'none'})")
+    return (
+        f"agents run in bubblewrap (network {settings.run_agent_network}, "
+        f"extra binds: {', '.join(settings.run_agent_bind_list) or 'none'})"
+    )

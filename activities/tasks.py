@@ -115,7 +115,13 @@ class TaskActivities:
             )
             rows = (await session.exec(query)).all()
         return [
-            BlockedTask(t.repo, t.issue_number, t.title, _iso(t.blocked_since),
-                        t.escalation_level, _iso(t.acknowledged_at))
+            BlockedTask(
+                t.repo,
+                t.issue_number,
+                t.title,
+                _iso(t.blocked_since),
+                t.escalation_level,
+                _iso(t.acknowledged_at),
+            )
             for t in rows
         ]

@@ -59,16 +59,20 @@ class PushResult:
 
 def workspace_path(settings: Settings, run_id: str) -> Path:
     if not _SAFE_ID.match(run_id):
-        raise ApplicationError(f"run id {run_id!r} is not usable as a directory name",
-                               non_retryable=True)
+        raise ApplicationError(
+            f"run id {run_id!r} is not usable as a directory name", non_retryable=True
+        )
     return settings.run_workspace_dir.expanduser().resolve() / run_id
 
 
 def canonical_url(settings: Settings, repo: str) -> str:
     """The only URL a run clones from and pushes to."""
     if not _REPO.match(repo) or ".." in repo:
-        raise ApplicationError(f"repository {repo!r} is not an owner/name pair",
-                               type="RunConfigError", non_retryable=True)
+        raise ApplicationError(
+            f"repository {repo!r} is not an owner/name pair",
+            type="RunConfigError",
+            non_retryable=True,
+        )
     return f"{settings.git_base_url}/{repo}.git"
 
 
@@ -108,17 +112,28 @@ class WorkspaceActivities:
         _, base_sha = await git.run("rev-parse", "HEAD", cwd=path)
         base_branch, base_sha = base_branch.strip(), base_sha.strip()
         # If an earlier attempt already pushed the run branch, continue from it.
-        code, _ = await git.run("fetch", "--quiet", url,
-                                f"+refs/heads/{input.branch}:refs/hookflow/{input.branch}",
-                                cwd=path, check=False)
+        code, _ = await git.run(
+            "fetch",
+            "--quiet",
+            url,
+            f"+refs/heads/{input.branch}:refs/hookflow/{input.branch}",
+            cwd=path,
+            check=False,
+        )
         start = f"refs/hookflow/{input.branch}" if code == 0 else "HEAD"
         await git.run("checkout", "--quiet", "-B", input.branch, start, cwd=path)
-        write_state(path, {
-            "clone_url": url, "branch": input.branch,
-            "base_sha": base_sha, "base_branch": base_branch,
-        })
-        activity.logger.info("workspace %s ready on %s (base %s@%s)", path, input.branch,
-                             base_branch, base_sha[:12])
+        write_state(
+            path,
+            {
+                "clone_url": url,
+                "branch": input.branch,
+                "base_sha": base_sha,
+                "base_branch": base_branch,
+            },
+        )
+        activity.logger.info(
+            "workspace %s ready on %s (base %s@%s)", path, input.branch, base_branch, base_sha[:12]
+        )
         return WorkspaceInfo(str(path), base_sha, base_branch)
 
     @activity.defn(name="workspace.push")
@@ -144,8 +159,9 @@ class WorkspaceActivities:
             return PushResult(pushed=False, head_sha=remote)
         if head == state["base_sha"] and remote is None:
             return PushResult(pushed=False, head_sha=None)  # nothing changed: no branch to push
-        await git.run("push", "--quiet", "--no-verify", url, f"HEAD:refs/heads/{input.branch}",
-                      cwd=path)
+        await git.run(
+            "push", "--quiet", "--no-verify", url, f"HEAD:refs/heads/{input.branch}", cwd=path
+        )
         return PushResult(pushed=True, head_sha=head)
 
     @activity.defn(name="workspace.cleanup")

@@ -27,9 +27,15 @@ class GroupCommit(Generic[T, R]):
     are written concurrently (each on its own connection) while the next one gathers.
     """
 
-    def __init__(self, write: BatchWrite[T, R], *, window: float = 0.002, max_batch: int = 128,
-                 writers: int = 2, retry_alone: Callable[[BaseException], bool] | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        write: BatchWrite[T, R],
+        *,
+        window: float = 0.002,
+        max_batch: int = 128,
+        writers: int = 2,
+        retry_alone: Callable[[BaseException], bool] | None = None,
+    ) -> None:
         self._write = write
         self._window = window
         self._max_batch = max_batch
@@ -63,8 +69,8 @@ class GroupCommit(Generic[T, R]):
             if self._window > 0 and len(self._queue) < self._max_batch:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._full.wait(), timeout=self._window)
-            batch = self._queue[:self._max_batch]
-            del self._queue[:self._max_batch]
+            batch = self._queue[: self._max_batch]
+            del self._queue[: self._max_batch]
             self._full.clear()
         except BaseException:
             self._slots.release()
@@ -85,8 +91,11 @@ class GroupCommit(Generic[T, R]):
                         if not future.done():
                             future.set_exception(exc)
                     return
-                log.warning("batch of %d failed (%s); writing its items one by one",
-                            len(batch), type(exc).__name__)
+                log.warning(
+                    "batch of %d failed (%s); writing its items one by one",
+                    len(batch),
+                    type(exc).__name__,
+                )
                 for item, future in batch:
                     await self._write_alone(item, future)
                 return

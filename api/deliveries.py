@@ -40,11 +40,19 @@ class DeliveryPublic(BaseModel):
     def of(cls, row: WebhookEvent) -> DeliveryPublic:
         replay_of = row.response.get("replayOf") if isinstance(row.response, dict) else None
         return cls(
-            id=row.id, deliveryId=row.delivery_id, hookId=row.hook_id, event=row.event_type,
-            action=row.action, repo=row.repo, status=row.dispatch_status,
-            httpStatus=row.http_status, signatureValid=row.signature_valid,
-            processedAt=row.processed_at, dispatchedAt=row.dispatched_at,
-            workflowIds=list(row.workflow_ids), error=row.error,
+            id=row.id,
+            deliveryId=row.delivery_id,
+            hookId=row.hook_id,
+            event=row.event_type,
+            action=row.action,
+            repo=row.repo,
+            status=row.dispatch_status,
+            httpStatus=row.http_status,
+            signatureValid=row.signature_valid,
+            processedAt=row.processed_at,
+            dispatchedAt=row.dispatched_at,
+            workflowIds=list(row.workflow_ids),
+            error=row.error,
             replayOf=replay_of if isinstance(replay_of, str) else None,
         )
 
@@ -99,23 +107,27 @@ async def list_deliveries(
     if not replays:
         filters.append(func.coalesce(WebhookEvent.dedupe_key, "").not_like(f"{REPLAY_PREFIX}%"))
     query = (
-        select(WebhookEvent).where(*filters)
+        select(WebhookEvent)
+        .where(*filters)
         .order_by(col(WebhookEvent.processed_at).desc(), col(WebhookEvent.id))
-        .offset(offset).limit(limit)
+        .offset(offset)
+        .limit(limit)
     )
     count_query = select(func.count()).select_from(WebhookEvent).where(*filters)
     rows = (await session.exec(query)).all()
     total = (await session.exec(count_query)).one()
-    return DeliveriesPublic(data=[DeliveryPublic.of(r) for r in rows], count=total,
-                            limit=limit, offset=offset)
+    return DeliveriesPublic(
+        data=[DeliveryPublic.of(r) for r in rows], count=total, limit=limit, offset=offset
+    )
 
 
 @router.post("/{delivery_id}/replay")
 async def replay(
-    delivery_id: str, state: AppStateDep, body: ReplayRequest | None = None,
+    delivery_id: str,
+    state: AppStateDep,
+    body: ReplayRequest | None = None,
     force: bool = False,
 ) -> JSONResponse:
     """Route a recorded delivery again with today's code and start what it asks for."""
-    answer = await replay_delivery(state, delivery_id,
-                                   force=force or bool(body and body.force))
+    answer = await replay_delivery(state, delivery_id, force=force or bool(body and body.force))
     return JSONResponse(answer.body, status_code=answer.status_code)

@@ -28,13 +28,13 @@ async def retry_delivery(
         raise HTTPException(404, "delivery not found")
     if row.dispatch_status != "failed":
         raise HTTPException(409, f"delivery is {row.dispatch_status}, not failed")
-    remaining = [DispatchAction.from_json(a) for a in row.dispatch_plan[row.dispatch_progress:]]
-    runs = [a.workflow_id for a in remaining
-            if a.kind == "start" and a.workflow == "RunWorkflow"]
+    remaining = [DispatchAction.from_json(a) for a in row.dispatch_plan[row.dispatch_progress :]]
+    runs = [a.workflow_id for a in remaining if a.kind == "start" and a.workflow == "RunWorkflow"]
     if runs:
         # The run was marked FAILED when its start was given up; it is active again.
-        query = select(Run).where(col(Run.workflow_id).in_(runs), Run.status == "FAILED",
-                                  col(Run.started_at).is_(None))
+        query = select(Run).where(
+            col(Run.workflow_id).in_(runs), Run.status == "FAILED", col(Run.started_at).is_(None)
+        )
         for run in (await session.exec(query)).all():
             run.status, run.error, run.finished_at = "RECEIVED", None, None
             session.add(run)

@@ -73,8 +73,9 @@ async def run_action(client: Client, action: DispatchAction, task_queue: str) ->
             await handle.signal(action.signal or "", action.signal_arg, rpc_timeout=RPC_TIMEOUT)
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND and action.optional:
-                log.info("workflow %s not running; signal %s dropped",
-                         action.workflow_id, action.signal)
+                log.info(
+                    "workflow %s not running; signal %s dropped", action.workflow_id, action.signal
+                )
                 return
             raise
         return
@@ -106,10 +107,18 @@ class Dispatcher:
     """Replays pending deliveries' plans against Temporal."""
 
     def __init__(
-        self, *, sessions: SessionFactory, client: ClientProvider, task_queue: str,
-        interval: float = 2.0, max_attempts: int = 50, max_age: timedelta = timedelta(days=3),
-        concurrency: int = 8, on_attempt: Callable[[bool], None] | None = None,
-        inline_timeout: float = 3.0, inline_limit: int = 64,
+        self,
+        *,
+        sessions: SessionFactory,
+        client: ClientProvider,
+        task_queue: str,
+        interval: float = 2.0,
+        max_attempts: int = 50,
+        max_age: timedelta = timedelta(days=3),
+        concurrency: int = 8,
+        on_attempt: Callable[[bool], None] | None = None,
+        inline_timeout: float = 3.0,
+        inline_limit: int = 64,
     ) -> None:
         self._on_attempt = on_attempt or (lambda ok: None)  # metrics: started | failed
         self._sessions = sessions
@@ -124,8 +133,9 @@ class Dispatcher:
         # Rows younger than this are the request's own to start (see dispatch_soon).
         self._inline_timeout = inline_timeout
         self._inline_slots = asyncio.Semaphore(inline_limit)
-        self._marks: GroupCommit[uuid.UUID, None] = GroupCommit(self._mark_dispatched,
-                                                               window=0.005, max_batch=256)
+        self._marks: GroupCommit[uuid.UUID, None] = GroupCommit(
+            self._mark_dispatched, window=0.005, max_batch=256
+        )
 
     async def dispatch(self, event_id: uuid.UUID) -> bool:
         """Try to finish one delivery's plan; True when everything went through."""
@@ -164,7 +174,10 @@ class Dispatcher:
             return Result.DONE
 
     async def _attempt_failed(
-        self, session: AsyncSession, row: WebhookEvent, plan: list[DispatchAction],
+        self,
+        session: AsyncSession,
+        row: WebhookEvent,
+        plan: list[DispatchAction],
         exc: Exception,
     ) -> Result:
         reason = clip(f"{type(exc).__name__}: {exc}", 1900)
@@ -179,8 +192,12 @@ class Dispatcher:
         else:
             row.error = f"dispatch failed (attempt {row.dispatch_attempts}): {reason}"
             row.next_attempt_at = now + backoff(row.dispatch_attempts, self._interval)
-            log.warning("delivery %s: dispatch failed (attempt %d): %s",
-                        row.delivery_id, row.dispatch_attempts, reason)
+            log.warning(
+                "delivery %s: dispatch failed (attempt %d): %s",
+                row.delivery_id,
+                row.dispatch_attempts,
+                reason,
+            )
             session.add(row)
             await session.commit()
             return Result.RETRY
@@ -188,7 +205,7 @@ class Dispatcher:
         row.next_attempt_at = None
         row.error = f"dispatch failed for good ({why}): {reason}"
         session.add(row)
-        await _fail_unstarted_runs(session, plan[row.dispatch_progress:], row.error)
+        await _fail_unstarted_runs(session, plan[row.dispatch_progress :], row.error)
         await session.commit()
         log.error("delivery %s: %s", row.delivery_id, row.error)
         return Result.FAILED
@@ -196,8 +213,12 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
-    def dispatch_soon(self, event_id: uuid.UUID, timeout: float | None = None,
-                      plan: list[DispatchAction] | None = None) -> None:
+    def dispatch_soon(
+        self,
+        event_id: uuid.UUID,
+        timeout: float | None = None,
+        plan: list[DispatchAction] | None = None,
+    ) -> None:
         """Start a just-recorded delivery's plan after the reply has gone out (GitHub waits
         for nobody); if it cannot finish within the inline timeout, the loop takes over."""
         limit = self._inline_timeout if timeout is None else timeout
@@ -205,8 +226,9 @@ class Dispatcher:
         async def attempt() -> None:
             try:
                 async with self._inline_slots:
-                    done = await asyncio.wait_for(self._dispatch_inline(event_id, plan),
-                                                  timeout=limit)
+                    done = await asyncio.wait_for(
+                        self._dispatch_inline(event_id, plan), timeout=limit
+                    )
             except Exception as exc:  # noqa: BLE001 - still pending in the DB; the loop retries
                 self._on_attempt(False)
                 log.warning("delivery row %s: dispatch deferred to the loop", event_id)
@@ -219,8 +241,9 @@ class Dispatcher:
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
-    async def _dispatch_inline(self, event_id: uuid.UUID,
-                               plan: list[DispatchAction] | None) -> bool:
+    async def _dispatch_inline(
+        self, event_id: uuid.UUID, plan: list[DispatchAction] | None
+    ) -> bool:
         """The request's own attempt: no row lock and no pooled connection are held across
         the Temporal calls (they are what a burst waits on). The loop leaves young pending
         rows alone (pending_ids), and workflow ids make a repeat harmless anyway."""
@@ -247,9 +270,13 @@ class Dispatcher:
             await session.execute(
                 update(table)
                 .where(table.c.id.in_(event_ids), table.c.dispatch_status == "pending")
-                .values(dispatch_status="dispatched", dispatched_at=utcnow(),
-                        dispatch_progress=length(table.c.dispatch_plan),
-                        dispatch_attempts=table.c.dispatch_attempts + 1, error=None)
+                .values(
+                    dispatch_status="dispatched",
+                    dispatched_at=utcnow(),
+                    dispatch_progress=length(table.c.dispatch_plan),
+                    dispatch_attempts=table.c.dispatch_attempts + 1,
+                    error=None,
+                )
             )
             await session.commit()
         return [None] * len(event_ids)
@@ -260,10 +287,14 @@ class Dispatcher:
             async with self._sessions() as session:
                 await session.execute(
                     update(WebhookEvent)
-                    .where(col(WebhookEvent.id) == event_id,
-                           col(WebhookEvent.dispatch_status) == "pending")
-                    .values(dispatch_attempts=col(WebhookEvent.dispatch_attempts) + 1,
-                            error=f"dispatch failed: {type(exc).__name__}: {exc}"[:2000])
+                    .where(
+                        col(WebhookEvent.id) == event_id,
+                        col(WebhookEvent.dispatch_status) == "pending",
+                    )
+                    .values(
+                        dispatch_attempts=col(WebhookEvent.dispatch_attempts) + 1,
+                        error=f"dispatch failed: {type(exc).__name__}: {exc}"[:2000],
+                    )
                 )
                 await session.commit()
         except Exception:  # noqa: BLE001 - the row becomes the loop's once it is old enough
@@ -278,10 +309,18 @@ class Dispatcher:
             query = (
                 select(WebhookEvent.id)
                 .where(WebhookEvent.dispatch_status == "pending")
-                .where(or_(col(WebhookEvent.next_attempt_at).is_(None),
-                           col(WebhookEvent.next_attempt_at) <= utcnow()))
-                .where(or_(col(WebhookEvent.dispatch_attempts) > 0,
-                           col(WebhookEvent.processed_at) < young))
+                .where(
+                    or_(
+                        col(WebhookEvent.next_attempt_at).is_(None),
+                        col(WebhookEvent.next_attempt_at) <= utcnow(),
+                    )
+                )
+                .where(
+                    or_(
+                        col(WebhookEvent.dispatch_attempts) > 0,
+                        col(WebhookEvent.processed_at) < young,
+                    )
+                )
                 .order_by(col(WebhookEvent.dispatch_attempts), col(WebhookEvent.processed_at))
                 .limit(limit)
             )
@@ -329,6 +368,10 @@ async def _fail_unstarted_runs(
     await session.exec(
         update(Run)
         .where(col(Run.workflow_id).in_(ids), col(Run.status) == "RECEIVED")
-        .values(status="FAILED", error=error, finished_at=datetime.now(UTC),
-                updated_at=datetime.now(UTC))
+        .values(
+            status="FAILED",
+            error=error,
+            finished_at=datetime.now(UTC),
+            updated_at=datetime.now(UTC),
+        )
     )

@@ -43,8 +43,7 @@ async def readyz(state: AppStateDep) -> JSONResponse:
     ready = all(v == "ok" for v in checks.values())
     # Failed deliveries do not make the service unready: they need an operator, not a restart.
     return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks,
-         "deliveries": deliveries},
+        {"status": "ready" if ready else "unavailable", "checks": checks, "deliveries": deliveries},
         status_code=200 if ready else 503,
     )
 

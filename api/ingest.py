@@ -52,29 +52,38 @@ def dedupe_key(hook_id: str, delivery_id: str) -> str:
 
 
 async def record_rejected(
-    sessions: SessionFactory, *, event: str | None, delivery_id: str | None,
-    hook_id: str | None, status_code: int, reason: str, body_size: int,
-    signature_valid: bool = False, payload: dict[str, Any] | None = None,
+    sessions: SessionFactory,
+    *,
+    event: str | None,
+    delivery_id: str | None,
+    hook_id: str | None,
+    status_code: int,
+    reason: str,
+    body_size: int,
+    signature_valid: bool = False,
+    payload: dict[str, Any] | None = None,
     payload_raw: bytes | None = None,
 ) -> Outcome:
     """Record a delivery we refuse. Unauthenticated ones keep no payload (bounded rows)."""
     reason = f.clip(reason, 500)
     body = {"status": "rejected", "reason": reason}
     async with sessions() as session:
-        session.add(WebhookEvent(
-            event_type=_clip(event) or "unknown",
-            payload=payload or {},
-            payload_raw=payload_raw,
-            signature_valid=signature_valid,
-            processed_at=utcnow().replace(tzinfo=None),
-            delivery_id=_clip(delivery_id),
-            hook_id=_clip(hook_id),
-            body_size=body_size,
-            http_status=status_code,
-            dispatch_status="rejected",
-            response=body,
-            error=reason,
-        ))
+        session.add(
+            WebhookEvent(
+                event_type=_clip(event) or "unknown",
+                payload=payload or {},
+                payload_raw=payload_raw,
+                signature_valid=signature_valid,
+                processed_at=utcnow().replace(tzinfo=None),
+                delivery_id=_clip(delivery_id),
+                hook_id=_clip(hook_id),
+                body_size=body_size,
+                http_status=status_code,
+                dispatch_status="rejected",
+                response=body,
+                error=reason,
+            )
+        )
         await session.commit()
     return Outcome(status_code, body)
 
@@ -86,12 +95,18 @@ async def _existing(session: AsyncSession, dedupe_key: str) -> WebhookEvent | No
 
 def _replay(row: WebhookEvent) -> Outcome:
     """A redelivery answers what the first delivery answered, and starts nothing new."""
-    return Outcome(row.http_status, dict(row.response), row.id, row.dispatch_status == "pending",
-                   redelivery=True)
+    return Outcome(
+        row.http_status,
+        dict(row.response),
+        row.id,
+        row.dispatch_status == "pending",
+        redelivery=True,
+    )
 
 
-def attach_to_active(actions: list[DispatchAction], new_run: NewRun,
-                     active: Run) -> tuple[list[DispatchAction], dict[str, Any]]:
+def attach_to_active(
+    actions: list[DispatchAction], new_run: NewRun, active: Run
+) -> tuple[list[DispatchAction], dict[str, Any]]:
     """One run per issue at a time: a delivery (or replay) that would start a second one
     starts nothing and answers with the active run instead."""
     kept = [a for a in actions if a.workflow_id != new_run.workflow_id]
@@ -109,19 +124,21 @@ async def _insert_event(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 def _insert_statement(insert: Any) -> Any:
     table = WebhookEvent.__table__  # type: ignore[attr-defined]
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(table.c.id)
-    )
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
 
 
 _INSERTS = {"postgresql": _insert_statement(pg_insert), "sqlite": _insert_statement(sqlite_insert)}
 
 
 def event_row(
-    delivery: Delivery, decision: RouteDecision, *, event_id: uuid.UUID, dedupe_key: str,
-    body_size: int, actions: list[DispatchAction], response: dict[str, Any],
+    delivery: Delivery,
+    decision: RouteDecision,
+    *,
+    event_id: uuid.UUID,
+    dedupe_key: str,
+    body_size: int,
+    actions: list[DispatchAction],
+    response: dict[str, Any],
     payload_raw: bytes | None = None,
 ) -> dict[str, Any]:
     """The webhook_events row of an authenticated delivery (one shape for both write paths)."""
@@ -181,8 +198,13 @@ def safe_route(delivery: Delivery, config: RoutingConfig, key: str) -> RouteDeci
 
 
 async def ingest(
-    sessions: SessionFactory, *, delivery: Delivery, config: RoutingConfig, body_size: int,
-    payload_raw: bytes | None = None, batch: IngestBatch | None = None,
+    sessions: SessionFactory,
+    *,
+    delivery: Delivery,
+    config: RoutingConfig,
+    body_size: int,
+    payload_raw: bytes | None = None,
+    batch: IngestBatch | None = None,
 ) -> Outcome:
     """Dedupe, route and record an authenticated, parsed delivery."""
     key = dedupe_key(delivery.hook_id, delivery.delivery_id)
@@ -208,8 +230,12 @@ async def ingest(
 
 
 async def _record(
-    sessions: SessionFactory, delivery: Delivery, decision: RouteDecision, dedupe_key: str,
-    body_size: int, payload_raw: bytes | None,
+    sessions: SessionFactory,
+    delivery: Delivery,
+    decision: RouteDecision,
+    dedupe_key: str,
+    body_size: int,
+    payload_raw: bytes | None,
 ) -> Outcome:
     actions = list(decision.actions)
     response = dict(decision.response)
@@ -222,9 +248,16 @@ async def _record(
                 actions, response = attach_to_active(actions, new_run, active)
                 new_run = None
         pending = bool(actions)
-        values = event_row(delivery, decision, event_id=event_id, dedupe_key=dedupe_key,
-                           body_size=body_size, actions=actions, response=response,
-                           payload_raw=payload_raw)
+        values = event_row(
+            delivery,
+            decision,
+            event_id=event_id,
+            dedupe_key=dedupe_key,
+            body_size=body_size,
+            actions=actions,
+            response=response,
+            payload_raw=payload_raw,
+        )
         inserted = await _insert_event(session, values)
         if not inserted:
             await session.rollback()
@@ -236,7 +269,10 @@ async def _record(
         if new_run is not None:
             session.add(run_row(new_run, delivery))
         await session.commit()
-    log.info("delivery %s: %s %s", delivery.short_id, _clip(delivery.event),
-             json.dumps(response, default=str)[:300])
+    log.info(
+        "delivery %s: %s %s",
+        delivery.short_id,
+        _clip(delivery.event),
+        json.dumps(response, default=str)[:300],
+    )
     return Outcome(200, response, event_id, pending)
-

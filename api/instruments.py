@@ -32,24 +32,31 @@ class ApiMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.deliveries = Counter(
-            "hookflow_deliveries", "Webhook deliveries by event and outcome",
-            ["event", "outcome"], registry=self.registry,
+            "hookflow_deliveries",
+            "Webhook deliveries by event and outcome",
+            ["event", "outcome"],
+            registry=self.registry,
         )
         self.ingest_seconds = Histogram(
-            "hookflow_ingest_seconds", "Time from request to reply for a webhook delivery",
+            "hookflow_ingest_seconds",
+            "Time from request to reply for a webhook delivery",
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.dispatch_attempts = Counter(
-            "hookflow_dispatch_attempts", "Attempts to start a delivery's workflows",
-            ["result"], registry=self.registry,
+            "hookflow_dispatch_attempts",
+            "Attempts to start a delivery's workflows",
+            ["result"],
+            registry=self.registry,
         )
         self.outbox_pending = Gauge(
-            "hookflow_outbox_pending", "Recorded deliveries whose workflows are not started yet",
+            "hookflow_outbox_pending",
+            "Recorded deliveries whose workflows are not started yet",
             registry=self.registry,
         )
         self.outbox_oldest = Gauge(
-            "hookflow_outbox_oldest_seconds", "Age of the oldest pending delivery (0 if none)",
+            "hookflow_outbox_oldest_seconds",
+            "Age of the oldest pending delivery (0 if none)",
             registry=self.registry,
         )
         self.rejected_unrecorded = Counter(
@@ -60,8 +67,11 @@ class ApiMetrics:
 
     def delivery(self, event: str | None, outcome: str, seconds: float | None = None) -> None:
         # Event names come from a header anyone can send: bound the label's cardinality.
-        label = (event or "unknown")[:40] if outcome not in ("rejected_signature",
-                                                             "too_large") else "unverified"
+        label = (
+            (event or "unknown")[:40]
+            if outcome not in ("rejected_signature", "too_large")
+            else "unverified"
+        )
         self.deliveries.labels(event=label, outcome=outcome).inc()
         if seconds is not None:
             self.ingest_seconds.observe(seconds)

@@ -73,24 +73,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         api_metrics = ApiMetrics()
         dispatcher = Dispatcher(
-            sessions=sessions, client=client, task_queue=conf.temporal_task_queue,
-            interval=conf.dispatch_interval_seconds, on_attempt=api_metrics.dispatch_attempt,
+            sessions=sessions,
+            client=client,
+            task_queue=conf.temporal_task_queue,
+            interval=conf.dispatch_interval_seconds,
+            on_attempt=api_metrics.dispatch_attempt,
             max_attempts=conf.dispatch_max_attempts,
             max_age=conf.durations.dispatch_max_age,
             inline_timeout=conf.dispatch_inline_timeout_seconds,
         )
         window = conf.durations.ingest_batch_window.total_seconds()
-        batch = (IngestBatch(engine, window=window)
-                 if window > 0 and engine.dialect.name == "postgresql" else None)
+        batch = (
+            IngestBatch(engine, window=window)
+            if window > 0 and engine.dialect.name == "postgresql"
+            else None
+        )
         app.state.hookflow = AppState(
-            settings=conf, engine=engine, sessions=sessions, temporal=temporal,
-            dispatcher=dispatcher, routing=routing_config(conf), metrics=api_metrics,
+            settings=conf,
+            engine=engine,
+            sessions=sessions,
+            temporal=temporal,
+            dispatcher=dispatcher,
+            routing=routing_config(conf),
+            metrics=api_metrics,
             rejected_cap=RejectedCap(conf.rejected_record_per_minute),
             ingest_batch=batch,
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
-        log.info("hookflow API ready (temporal %s, queue %s)",
-                 conf.temporal_address, conf.temporal_task_queue)
+        log.info(
+            "hookflow API ready (temporal %s, queue %s)",
+            conf.temporal_address,
+            conf.temporal_task_queue,
+        )
         try:
             yield
         finally:
@@ -119,9 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ConnectionError)
     async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable: %s", type(exc).__name__)
-        return JSONResponse(
-            {"status": "error", "reason": "database unavailable"}, status_code=503
-        )
+        return JSONResponse({"status": "error", "reason": "database unavailable"}, status_code=503)
 
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -23,8 +23,9 @@ def _check_token(request: Request, expected: str | None) -> None:
         return
     given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not pysecrets.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(401, "missing or invalid bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "missing or invalid bearer token", headers={"WWW-Authenticate": "Bearer"}
+        )
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -32,8 +33,7 @@ async def metrics(request: Request, state: AppStateDep) -> Response:
     """Prometheus metrics (bearer METRICS_TOKEN when set)."""
     _check_token(request, state.settings.metrics_token_value())
     try:
-        await asyncio.wait_for(state.metrics.refresh_outbox(state.sessions),
-                               OUTBOX_QUERY_TIMEOUT)
+        await asyncio.wait_for(state.metrics.refresh_outbox(state.sessions), OUTBOX_QUERY_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - e.g. database down: serve the rest, gauges stale
         log.warning("outbox gauges not refreshed: %s", type(exc).__name__)
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

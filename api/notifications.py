@@ -38,10 +38,20 @@ class NotificationPublic(BaseModel):
     def of(cls, n: Notification) -> NotificationPublic:
         url = n.details.get("url") if isinstance(n.details, dict) else None
         return cls(
-            id=n.id, type=n.type, priority=n.priority, repo=n.repo, event=n.event,
-            deliveryId=n.delivery_id, groupKey=n.group_key, count=n.count, summary=n.summary,
-            url=url if isinstance(url, str) else None, sinks=n.sink_status,
-            workflowId=n.workflow_id, createdAt=n.created_at, updatedAt=n.updated_at,
+            id=n.id,
+            type=n.type,
+            priority=n.priority,
+            repo=n.repo,
+            event=n.event,
+            deliveryId=n.delivery_id,
+            groupKey=n.group_key,
+            count=n.count,
+            summary=n.summary,
+            url=url if isinstance(url, str) else None,
+            sinks=n.sink_status,
+            workflowId=n.workflow_id,
+            createdAt=n.created_at,
+            updatedAt=n.updated_at,
         )
 
 
@@ -73,12 +83,15 @@ async def list_notifications(
     if delivery_id:
         filters.append(Notification.delivery_id == delivery_id)
     query = (
-        select(Notification).where(*filters)
+        select(Notification)
+        .where(*filters)
         .order_by(col(Notification.created_at).desc(), col(Notification.id))
-        .offset(offset).limit(limit)
+        .offset(offset)
+        .limit(limit)
     )
     count_query = select(func.count()).select_from(Notification).where(*filters)
     rows = (await session.exec(query)).all()
     total = (await session.exec(count_query)).one()
-    return NotificationsPublic(data=[NotificationPublic.of(n) for n in rows], count=total,
-                               limit=limit, offset=offset)
+    return NotificationsPublic(
+        data=[NotificationPublic.of(n) for n in rows], count=total, limit=limit, offset=offset
+    )

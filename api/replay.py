@@ -42,9 +42,11 @@ async def _original(session: AsyncSession, delivery_id: str) -> WebhookEvent | N
     """The newest authenticated record of that GitHub delivery (not an earlier replay)."""
     query = (
         select(WebhookEvent)
-        .where(WebhookEvent.delivery_id == delivery_id,
-               col(WebhookEvent.signature_valid).is_(True),
-               func.coalesce(WebhookEvent.dedupe_key, "").not_like(f"{REPLAY_PREFIX}%"))
+        .where(
+            WebhookEvent.delivery_id == delivery_id,
+            col(WebhookEvent.signature_valid).is_(True),
+            func.coalesce(WebhookEvent.dedupe_key, "").not_like(f"{REPLAY_PREFIX}%"),
+        )
         .order_by(col(WebhookEvent.processed_at).desc())
         .limit(1)
     )
@@ -52,10 +54,11 @@ async def _original(session: AsyncSession, delivery_id: str) -> WebhookEvent | N
 
 
 async def _existing(client: Client, workflow_id: str) -> str | None:
-    """"running", "closed", or None when no workflow carries that id."""
+    """ "running", "closed", or None when no workflow carries that id."""
     try:
         described = await client.get_workflow_handle(workflow_id).describe(
-            rpc_timeout=DESCRIBE_TIMEOUT)
+            rpc_timeout=DESCRIBE_TIMEOUT
+        )
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
@@ -71,8 +74,14 @@ async def _outcomes(client: Client, actions: list[DispatchAction]) -> list[dict[
         except (RPCError, RuntimeError) as exc:  # Temporal down: the dispatcher retries later
             log.info("replay: cannot describe %s: %s", action.workflow_id, exc)
             outcome = "unknown"
-        result.append({"workflowId": action.workflow_id, "workflow": action.workflow,
-                       "kind": action.kind, "outcome": outcome})
+        result.append(
+            {
+                "workflowId": action.workflow_id,
+                "workflow": action.workflow,
+                "kind": action.kind,
+                "outcome": outcome,
+            }
+        )
     return result
 
 
@@ -87,56 +96,72 @@ async def replay_delivery(state: AppState, delivery_id: str, *, force: bool) -> 
     async with state.sessions() as session:
         row = await _original(session, delivery_id)
         if row is None:
-            return ReplayAnswer(404, {"status": "error",
-                                      "reason": f"no recorded delivery {delivery_id}"})
+            return ReplayAnswer(
+                404, {"status": "error", "reason": f"no recorded delivery {delivery_id}"}
+            )
         problem = _routable(row)
         if problem is not None:
             return ReplayAnswer(409, {"status": "error", "reason": problem})
-        delivery = Delivery(event=row.event_type, payload=row.payload,
-                            delivery_id=row.delivery_id or delivery_id, hook_id=row.hook_id or "")
+        delivery = Delivery(
+            event=row.event_type,
+            payload=row.payload,
+            delivery_id=row.delivery_id or delivery_id,
+            hook_id=row.hook_id or "",
+        )
         dedupe_key = row.dedupe_key or f"{delivery.hook_id}:{delivery.delivery_id}"
         suffix = uuid.uuid4().hex[:8]
-        decision = route(delivery, state.routing, replay_key(dedupe_key, suffix) if force
-                         else dedupe_key)
+        decision = route(
+            delivery, state.routing, replay_key(dedupe_key, suffix) if force else dedupe_key
+        )
         if force:
             decision = forced(decision, suffix)
         actions, response, run = await _attach_or_create_run(session, decision, row.delivery_id)
         outcomes = await _outcomes(state.temporal, actions)
         event_id = uuid.uuid4()
-        session.add(WebhookEvent(
-            id=event_id,
-            event_type=row.event_type,
-            payload=row.payload,
-            signature_valid=True,
-            processed_at=utcnow().replace(tzinfo=None),
-            delivery_id=row.delivery_id,
-            hook_id=row.hook_id,
-            dedupe_key=f"{REPLAY_PREFIX}{event_id}",
-            action=row.action,
-            repo=row.repo,
-            body_size=row.body_size,
-            http_status=200,
-            dispatch_status="pending" if actions else decision.status,
-            dispatch_plan=[a.to_json() for a in actions],
-            workflow_ids=[a.workflow_id for a in actions],
-            response=response | {"replayOf": str(row.id), "force": force},
-        ))
+        session.add(
+            WebhookEvent(
+                id=event_id,
+                event_type=row.event_type,
+                payload=row.payload,
+                signature_valid=True,
+                processed_at=utcnow().replace(tzinfo=None),
+                delivery_id=row.delivery_id,
+                hook_id=row.hook_id,
+                dedupe_key=f"{REPLAY_PREFIX}{event_id}",
+                action=row.action,
+                repo=row.repo,
+                body_size=row.body_size,
+                http_status=200,
+                dispatch_status="pending" if actions else decision.status,
+                dispatch_plan=[a.to_json() for a in actions],
+                workflow_ids=[a.workflow_id for a in actions],
+                response=response | {"replayOf": str(row.id), "force": force},
+            )
+        )
         if run is not None:
             session.add(run)
         await session.commit()
     dispatched = not actions or await _dispatch(state, event_id)
-    log.info("delivery %s replayed as %s (force=%s): %s", delivery_id, event_id, force,
-             [(o["workflowId"], o["outcome"]) for o in outcomes])
-    return ReplayAnswer(200, {
-        "status": ("replayed" if dispatched else "pending") if actions else decision.status,
-        "deliveryId": delivery_id,
-        "replayOf": str(row.id),
-        "replayEventId": str(event_id),
-        "force": force,
-        "decision": response,
-        "actions": outcomes,
-        "started": [o["workflowId"] for o in outcomes if o["outcome"] == "started"],
-    })
+    log.info(
+        "delivery %s replayed as %s (force=%s): %s",
+        delivery_id,
+        event_id,
+        force,
+        [(o["workflowId"], o["outcome"]) for o in outcomes],
+    )
+    return ReplayAnswer(
+        200,
+        {
+            "status": ("replayed" if dispatched else "pending") if actions else decision.status,
+            "deliveryId": delivery_id,
+            "replayOf": str(row.id),
+            "replayEventId": str(event_id),
+            "force": force,
+            "decision": response,
+            "actions": outcomes,
+            "started": [o["workflowId"] for o in outcomes if o["outcome"] == "started"],
+        },
+    )
 
 
 async def _attach_or_create_run(
@@ -153,9 +178,16 @@ async def _attach_or_create_run(
         actions, response = attach_to_active(actions, new_run, active)
         return actions, response, None
     run = Run(
-        id=uuid.UUID(new_run.run_id), repo=new_run.repo, issue_number=new_run.issue_number,
-        title=new_run.title, body=new_run.body, mode="code", status="RECEIVED",
-        workflow_id=new_run.workflow_id, delivery_id=delivery_id, clone_url=new_run.clone_url,
+        id=uuid.UUID(new_run.run_id),
+        repo=new_run.repo,
+        issue_number=new_run.issue_number,
+        title=new_run.title,
+        body=new_run.body,
+        mode="code",
+        status="RECEIVED",
+        workflow_id=new_run.workflow_id,
+        delivery_id=delivery_id,
+        clone_url=new_run.clone_url,
         branch=new_run.branch,
     )
     return actions, response, run
@@ -164,8 +196,10 @@ async def _attach_or_create_run(
 async def _dispatch(state: AppState, event_id: uuid.UUID) -> bool:
     """Start the plan now; if Temporal does not answer in time, the dispatcher loop will."""
     try:
-        done = await asyncio.wait_for(state.dispatcher.dispatch(event_id),
-                                      timeout=state.settings.dispatch_inline_timeout_seconds)
+        done = await asyncio.wait_for(
+            state.dispatcher.dispatch(event_id),
+            timeout=state.settings.dispatch_inline_timeout_seconds,
+        )
     except Exception:  # noqa: BLE001 - still pending in the database; the loop retries
         done = False
     if not done:

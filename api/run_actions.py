@@ -34,9 +34,14 @@ class StartRun(BaseModel):
 
 
 def _accepted(run: Run, *, attached: bool) -> dict[str, Any]:
-    return {"status": "accepted", "runId": str(run.id), "repo": run.repo,
-            "issueNumber": run.issue_number, "workflowId": run.workflow_id,
-            "attached": attached}
+    return {
+        "status": "accepted",
+        "runId": str(run.id),
+        "repo": run.repo,
+        "issueNumber": run.issue_number,
+        "workflowId": run.workflow_id,
+        "attached": attached,
+    }
 
 
 @router.post("", status_code=202)
@@ -51,19 +56,31 @@ async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> 
         return _accepted(active, attached=True)
     run_id = str(uuid.uuid4())
     new_run = NewRun(
-        run_id=run_id, workflow_id=run_workflow_id(body.repo, body.issueNumber, run_id),
-        repo=body.repo, issue_number=body.issueNumber, title="", body=None, clone_url=None,
+        run_id=run_id,
+        workflow_id=run_workflow_id(body.repo, body.issueNumber, run_id),
+        repo=body.repo,
+        issue_number=body.issueNumber,
+        title="",
+        body=None,
+        clone_url=None,
         branch=run_branch(body.issueNumber, run_id),
     )
-    run = Run(id=uuid.UUID(run_id), repo=new_run.repo, issue_number=new_run.issue_number,
-              mode="code", status="RECEIVED", workflow_id=new_run.workflow_id,
-              branch=new_run.branch)
+    run = Run(
+        id=uuid.UUID(run_id),
+        repo=new_run.repo,
+        issue_number=new_run.issue_number,
+        mode="code",
+        status="RECEIVED",
+        workflow_id=new_run.workflow_id,
+        branch=new_run.branch,
+    )
     run, attached = await add_or_attach(session, run)
     if attached:  # another request (or a label) created the issue's active run first
         return _accepted(run, attached=True)
     try:
-        await run_action(state.temporal, start_run_action(new_run, None),
-                         state.settings.temporal_task_queue)
+        await run_action(
+            state.temporal, start_run_action(new_run, None), state.settings.temporal_task_queue
+        )
     except Exception as exc:  # noqa: BLE001 - Temporal down: the run is marked, not left active
         run.status, run.error = "FAILED", f"could not start the workflow: {exc}"[:2000]
         session.add(run)
@@ -81,8 +98,9 @@ async def signal_run(
     """Send a signal (approve, cancel or retry) to a running run's workflow."""
     method = SIGNAL_METHODS.get(name)
     if method is None:
-        raise HTTPException(status_code=400,
-                            detail=f"unknown signal {name!r}; use one of {', '.join(SIGNALS)}")
+        raise HTTPException(
+            status_code=400, detail=f"unknown signal {name!r}; use one of {', '.join(SIGNALS)}"
+        )
     run = await session.get(Run, run_id)
     if run is None:
         raise HTTPException(status_code=404, detail="run not found")
@@ -97,9 +115,9 @@ async def signal_run(
         await handle.signal(method)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise HTTPException(status_code=409,
-                                detail=f"run has no running workflow ({run.status})") from None
+            raise HTTPException(
+                status_code=409, detail=f"run has no running workflow ({run.status})"
+            ) from None
         raise HTTPException(status_code=503, detail="Temporal is unavailable") from None
     log.info("run %s: signal %s sent", run_id, name)
-    return {"status": "sent", "runId": str(run_id), "signal": name,
-            "workflowId": run.workflow_id}
+    return {"status": "sent", "runId": str(run_id), "signal": name, "workflowId": run.workflow_id}

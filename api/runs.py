@@ -39,11 +39,23 @@ class RunPublic(BaseModel):
     @classmethod
     def of(cls, run: Run) -> RunPublic:
         return cls(
-            runId=run.id, repo=run.repo, issueNumber=run.issue_number, title=run.title,
-            mode=run.mode, status=run.status, phase=run.phase, iteration=run.iteration,
-            workflowId=run.workflow_id, branch=run.branch, prNumber=run.pr_number,
-            prUrl=run.pr_url, error=run.error, createdAt=run.created_at,
-            updatedAt=run.updated_at, startedAt=run.started_at, finishedAt=run.finished_at,
+            runId=run.id,
+            repo=run.repo,
+            issueNumber=run.issue_number,
+            title=run.title,
+            mode=run.mode,
+            status=run.status,
+            phase=run.phase,
+            iteration=run.iteration,
+            workflowId=run.workflow_id,
+            branch=run.branch,
+            prNumber=run.pr_number,
+            prUrl=run.pr_url,
+            error=run.error,
+            createdAt=run.created_at,
+            updatedAt=run.updated_at,
+            startedAt=run.started_at,
+            finishedAt=run.finished_at,
         )
 
 
@@ -90,8 +102,7 @@ async def list_runs(
     query = query.order_by(col(Run.created_at).desc(), col(Run.id)).offset(offset).limit(limit)
     runs = (await session.exec(query)).all()
     total = (await session.exec(count_query)).one()
-    return RunsPublic(data=[RunPublic.of(r) for r in runs], count=total, limit=limit,
-                      offset=offset)
+    return RunsPublic(data=[RunPublic.of(r) for r in runs], count=total, limit=limit, offset=offset)
 
 
 @router.get("/{run_id}", response_model=RunPublic)
@@ -115,8 +126,15 @@ async def list_artifacts(run_id: uuid.UUID, session: SessionDep) -> ArtifactsPub
     )
     rows = (await session.exec(query)).all()
     data = [
-        ArtifactPublic(id=a.id, name=a.name, kind=a.kind, size=a.size, truncated=a.truncated,
-                       createdAt=a.created_at, content=a.content)
+        ArtifactPublic(
+            id=a.id,
+            name=a.name,
+            kind=a.kind,
+            size=a.size,
+            truncated=a.truncated,
+            createdAt=a.created_at,
+            content=a.content,
+        )
         for a in rows
     ]
     return ArtifactsPublic(runId=run_id, data=data, count=len(data))

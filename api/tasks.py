@@ -37,10 +37,18 @@ class TaskPublic(BaseModel):
     @classmethod
     def of(cls, task: Task) -> TaskPublic:
         return cls(
-            id=task.id, repo=task.repo, issueNumber=task.issue_number, title=task.title,
-            status=task.status, linkedPr=task.linked_pr, blockedSince=task.blocked_since,
-            escalationLevel=task.escalation_level, acknowledgedAt=task.acknowledged_at,
-            createdAt=task.created_at, updatedAt=task.updated_at, closedAt=task.closed_at,
+            id=task.id,
+            repo=task.repo,
+            issueNumber=task.issue_number,
+            title=task.title,
+            status=task.status,
+            linkedPr=task.linked_pr,
+            blockedSince=task.blocked_since,
+            escalationLevel=task.escalation_level,
+            acknowledgedAt=task.acknowledged_at,
+            createdAt=task.created_at,
+            updatedAt=task.updated_at,
+            closedAt=task.closed_at,
         )
 
 
@@ -66,13 +74,17 @@ async def list_tasks(
     if status:
         filters.append(col(Task.status) == status.lower())
     query = (
-        select(Task).where(*filters)
-        .order_by(col(Task.updated_at).desc(), col(Task.id)).offset(offset).limit(limit)
+        select(Task)
+        .where(*filters)
+        .order_by(col(Task.updated_at).desc(), col(Task.id))
+        .offset(offset)
+        .limit(limit)
     )
     tasks = (await session.exec(query)).all()
     total = (await session.exec(select(func.count()).select_from(Task).where(*filters))).one()
-    return TasksPublic(data=[TaskPublic.of(t) for t in tasks], count=total, limit=limit,
-                       offset=offset)
+    return TasksPublic(
+        data=[TaskPublic.of(t) for t in tasks], count=total, limit=limit, offset=offset
+    )
 
 
 class TaskAction(BaseModel):
@@ -86,8 +98,8 @@ async def _signal(
     workflow_id = blocked_workflow_id(repo, issue)
     handle = state.temporal.get_workflow_handle(workflow_id)
     action = body or TaskAction()
-    method = BlockedTaskWorkflow.acknowledge if name == "acknowledge" else (
-        BlockedTaskWorkflow.resolve
+    method = (
+        BlockedTaskWorkflow.acknowledge if name == "acknowledge" else (BlockedTaskWorkflow.resolve)
     )
     try:
         await handle.signal(method, TaskSignal(by=action.by, note=action.note))

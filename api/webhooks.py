@@ -50,24 +50,35 @@ def _response(outcome: Outcome) -> JSONResponse:
 
 
 async def handle_delivery(
-    request: Request, state: AppStateDep, *, secrets: list[bytes], path_repo: str | None = None,
+    request: Request,
+    state: AppStateDep,
+    *,
+    secrets: list[bytes],
+    path_repo: str | None = None,
 ) -> JSONResponse:
     """Every line logged for this delivery carries its id; its outcome and time are counted."""
     started = time.perf_counter()
     event = f.clean(request.headers.get("x-github-event") or "") or None
-    with log_context(delivery_id=f.fit(f.clean(request.headers.get("x-github-delivery") or ""),
-                                       100) or None):
+    with log_context(
+        delivery_id=f.fit(f.clean(request.headers.get("x-github-delivery") or ""), 100) or None
+    ):
         outcome = await _handle(request, state, secrets=secrets, path_repo=path_repo)
     state.metrics.delivery(
-        event, delivery_outcome(outcome.status_code, outcome.body.get("status"),
-                                redelivery=outcome.redelivery),
+        event,
+        delivery_outcome(
+            outcome.status_code, outcome.body.get("status"), redelivery=outcome.redelivery
+        ),
         time.perf_counter() - started,
     )
     return _response(outcome)
 
 
 async def _handle(
-    request: Request, state: AppStateDep, *, secrets: list[bytes], path_repo: str | None,
+    request: Request,
+    state: AppStateDep,
+    *,
+    secrets: list[bytes],
+    path_repo: str | None,
 ) -> Outcome:
     settings = state.settings
     sessions = state.sessions
@@ -79,10 +90,16 @@ async def _handle(
     try:
         body = await read_body(request, settings.max_body_bytes)
     except BodyTooLarge as exc:
-        log.warning("delivery %s: body over %d bytes refused", f.fit(delivery_id, 100),
-                    settings.max_body_bytes)
+        log.warning(
+            "delivery %s: body over %d bytes refused",
+            f.fit(delivery_id, 100),
+            settings.max_body_bytes,
+        )
         return await record_rejected(
-            sessions, **common, status_code=413, body_size=exc.size,
+            sessions,
+            **common,
+            status_code=413,
+            body_size=exc.size,
             reason=f"payload too large: limit is {settings.max_body_bytes} bytes",
         )
     signature = request.headers.get("x-hub-signature-256")
@@ -94,41 +111,71 @@ async def _handle(
             state.metrics.rejected_unrecorded.inc()  # over the per-address cap: counted only
             return Outcome(401, {"status": "rejected", "reason": reason})
         return await record_rejected(
-            sessions, **common, status_code=401, body_size=len(body), reason=reason,
+            sessions,
+            **common,
+            status_code=401,
+            body_size=len(body),
+            reason=reason,
         )
     # Authenticated from here on: whatever the body holds, it is recorded.
     decoded = decode(body)
     raw = None if decoded.exact else body
     if not event:
         return await record_rejected(
-            sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
-            reason="missing X-GitHub-Event header", payload=decoded.payload, payload_raw=body,
+            sessions,
+            **common,
+            status_code=400,
+            body_size=len(body),
+            signature_valid=True,
+            reason="missing X-GitHub-Event header",
+            payload=decoded.payload,
+            payload_raw=body,
         )
     if decoded.error is not None:
         return await record_rejected(
-            sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
-            reason=f"malformed JSON: {decoded.error}", payload_raw=body,
+            sessions,
+            **common,
+            status_code=400,
+            body_size=len(body),
+            signature_valid=True,
+            reason=f"malformed JSON: {decoded.error}",
+            payload_raw=body,
         )
     payload = decoded.payload
     if path_repo is not None and f.get(payload, "repository", "full_name") != path_repo:
         return await record_rejected(
-            sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
+            sessions,
+            **common,
+            status_code=400,
+            body_size=len(body),
+            signature_valid=True,
             reason=f"payload repository does not match the path ({path_repo})",
-            payload=payload, payload_raw=raw,
+            payload=payload,
+            payload_raw=raw,
         )
-    delivery = Delivery(event=event, payload=payload,
-                        delivery_id=delivery_id or str(uuid.uuid4()), hook_id=hook_id)
+    delivery = Delivery(
+        event=event, payload=payload, delivery_id=delivery_id or str(uuid.uuid4()), hook_id=hook_id
+    )
     try:
-        outcome = await ingest(sessions, delivery=delivery, config=state.routing,
-                               body_size=len(body), payload_raw=raw,
-                               batch=state.ingest_batch)
+        outcome = await ingest(
+            sessions,
+            delivery=delivery,
+            config=state.routing,
+            body_size=len(body),
+            payload_raw=raw,
+            batch=state.ingest_batch,
+        )
     except (DBAPIError, StatementError) as exc:
         if is_outage(exc):
             raise
         # The database is up but refused this row: keep the body raw rather than lose it.
         log.exception("delivery %s: could not be stored as routed", delivery.short_id)
         return await record_rejected(
-            sessions, **common, status_code=400, body_size=len(body), signature_valid=True,
+            sessions,
+            **common,
+            status_code=400,
+            body_size=len(body),
+            signature_valid=True,
             reason=f"payload could not be stored: {type(exc.orig or exc).__name__}",
             payload_raw=body,
         )

@@ -53,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         print("bare_endpoint: set GITHUB_WEBHOOK_SECRET (or _FILE)", file=sys.stderr)
         return 2
     # Loopback only: this endpoint exists to be measured, never to be exposed.
-    uvicorn.run(create_app(secrets=secrets), host="127.0.0.1", port=args.port,
-                log_level=args.log_level)
+    uvicorn.run(
+        create_app(secrets=secrets), host="127.0.0.1", port=args.port, log_level=args.log_level
+    )
     return 0
 
 

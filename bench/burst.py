@@ -32,12 +32,18 @@ def _backlog(url: str) -> tuple[int, int]:
     with psycopg.connect(url) as conn:
         row = conn.execute(
             "SELECT (SELECT count(*) FROM webhook_events WHERE dispatch_status = 'pending'),"
-            " (SELECT count(*) FROM runs WHERE status = 'RECEIVED')").fetchone()
+            " (SELECT count(*) FROM runs WHERE status = 'RECEIVED')"
+        ).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
-async def burst(stack: Stack, *, n: int, concurrency: int = 16, limit: float = 900,
-                ) -> dict[str, Any]:
+async def burst(
+    stack: Stack,
+    *,
+    n: int,
+    concurrency: int = 16,
+    limit: float = 900,
+) -> dict[str, Any]:
     secret = SECRET.encode()
     first = 2_000_000 + uuid.uuid4().int % 1_000_000
     deliveries = []
@@ -62,8 +68,13 @@ async def burst(stack: Stack, *, n: int, concurrency: int = 16, limit: float = 9
     sampler = asyncio.create_task(sample())
     began = time.monotonic()
     async with contextlib.AsyncExitStack() as exits:
-        target = Target(name="burst", url=stack.url("api"), concurrency=concurrency,
-                        request_timeout_s=10, stack=exits)
+        target = Target(
+            name="burst",
+            url=stack.url("api"),
+            concurrency=concurrency,
+            request_timeout_s=10,
+            stack=exits,
+        )
         result = await run_load(target, deliveries)
     sent_s = time.monotonic() - began
     sending = False
@@ -79,11 +90,16 @@ async def burst(stack: Stack, *, n: int, concurrency: int = 16, limit: float = 9
     recorded = int(after[0]) - int(before[0]) if after and before else -1
     summary = result.summary()
     return {
-        "deliveries": n, "acknowledged_2xx": summary["ok"], "recorded": recorded,
+        "deliveries": n,
+        "acknowledged_2xx": summary["ok"],
+        "recorded": recorded,
         "lost": int(summary["ok"]) - recorded if recorded >= 0 else None,  # type: ignore[call-overload]
-        "send_seconds": round(sent_s, 1), "rate": summary["deliveries_per_s"],
-        "p99_ms": summary["p99_ms"], "drain_seconds": round(drained_s, 1),
-        "peak_backlog": peak, "statuses": summary["statuses"],
+        "send_seconds": round(sent_s, 1),
+        "rate": summary["deliveries_per_s"],
+        "p99_ms": summary["p99_ms"],
+        "drain_seconds": round(drained_s, 1),
+        "peak_backlog": peak,
+        "statuses": summary["statuses"],
         "api_rss_mb": round(rss_mb(stack.processes["api"].pid), 1),
         "worker_rss_mb": round(rss_mb(stack.processes["worker0"].pid), 1),
     }

@@ -14,8 +14,12 @@ from bench.payloads import body_of, headers, issues_labeled
 from bench.stack import SECRET, Stack
 
 
-async def crash(stack: Stack, *, seconds_before_kill: float = 2.0, connections: int = 16,
-                ) -> dict[str, Any]:
+async def crash(
+    stack: Stack,
+    *,
+    seconds_before_kill: float = 2.0,
+    connections: int = 16,
+) -> dict[str, Any]:
     secret = SECRET.encode()
     body = body_of(issues_labeled(1, "bug"))
     acknowledged: list[str] = []
@@ -30,9 +34,11 @@ async def crash(stack: Stack, *, seconds_before_kill: float = 2.0, connections: 
                 n += 1
                 delivery = f"crash-{worker}-{n}-{time.monotonic_ns()}"
                 try:
-                    response = await client.post(stack.url("api"), content=body,
-                                                 headers=headers(body, "issues", secret,
-                                                                 delivery=delivery))
+                    response = await client.post(
+                        stack.url("api"),
+                        content=body,
+                        headers=headers(body, "issues", secret, delivery=delivery),
+                    )
                 except httpx.HTTPError:
                     failed += 1
                     await asyncio.sleep(0.05)
@@ -48,8 +54,16 @@ async def crash(stack: Stack, *, seconds_before_kill: float = 2.0, connections: 
 
     await asyncio.gather(killer(), *(sender(i) for i in range(connections)))
     with psycopg.connect(stack.database_url.replace("+psycopg", "")) as conn:
-        rows = {r[0] for r in conn.execute(
-            "SELECT delivery_id FROM webhook_events WHERE delivery_id LIKE 'crash-%'")}
+        rows = {
+            r[0]
+            for r in conn.execute(
+                "SELECT delivery_id FROM webhook_events WHERE delivery_id LIKE 'crash-%'"
+            )
+        }
     missing = [d for d in acknowledged if d not in rows]
-    return {"acknowledged_2xx": len(acknowledged), "failed_or_refused": failed,
-            "rows": len(rows), "acknowledged_without_row": len(missing)}
+    return {
+        "acknowledged_2xx": len(acknowledged),
+        "failed_or_refused": failed,
+        "rows": len(rows),
+        "acknowledged_without_row": len(missing),
+    }

@@ -73,8 +73,10 @@ async def measure(stack: Stack, *, rate: float, seconds: float) -> dict[str, dic
     return await _collect(stack, sent)
 
 
-async def _collect(stack: Stack, sent: list[tuple[str, str, float, dict[str, Any]]],
-                   ) -> dict[str, dict[str, Any]]:
+async def _collect(
+    stack: Stack,
+    sent: list[tuple[str, str, float, dict[str, Any]]],
+) -> dict[str, dict[str, Any]]:
     assert stack.temporal is not None
     client = stack.temporal.client
     started: list[float] = []
@@ -86,8 +88,13 @@ async def _collect(stack: Stack, sent: list[tuple[str, str, float, dict[str, Any
         for kind, token, t0, response in sent:
             if kind == "ai_run":
                 run_id = response.get("runId")
-                row = conn.execute("SELECT workflow_id, started_at FROM runs WHERE id = %s",
-                                   (run_id,)).fetchone() if run_id else None
+                row = (
+                    conn.execute(
+                        "SELECT workflow_id, started_at FROM runs WHERE id = %s", (run_id,)
+                    ).fetchone()
+                    if run_id
+                    else None
+                )
                 if row is None or row[1] is None:
                     missing[kind] += 1
                     continue
@@ -103,9 +110,12 @@ async def _collect(stack: Stack, sent: list[tuple[str, str, float, dict[str, Any
     out: dict[str, dict[str, Any]] = {}
 
     def add(name: str, values: list[float], kind: str) -> None:
-        out[name] = {"n": len(values), "missing": missing[kind],
-                     **{f"p{p}_ms": _pct(values, p) for p in (50, 90, 99)},
-                     "max_ms": max(values) if values else None}
+        out[name] = {
+            "n": len(values),
+            "missing": missing[kind],
+            **{f"p{p}_ms": _pct(values, p) for p in (50, 90, 99)},
+            "max_ms": max(values) if values else None,
+        }
 
     add("RunWorkflow started", started, "ai_run")
     add("run RUNNING in the DB", running, "ai_run")
@@ -118,11 +128,15 @@ def render(latencies: dict[str, dict[str, Any]]) -> str:
     def ms(value: float | None) -> str:
         return "–" if value is None else f"{value:.0f}"
 
-    lines = ["| webhook → | n | p50 ms | p90 ms | p99 ms | max ms | missing |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| webhook → | n | p50 ms | p90 ms | p99 ms | max ms | missing |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, r in latencies.items():
-        lines.append(f"| {name} | {r['n']} | {ms(r['p50_ms'])} | {ms(r['p90_ms'])} | "
-                     f"{ms(r['p99_ms'])} | {ms(r['max_ms'])} | {r['missing']} |")
+        lines.append(
+            f"| {name} | {r['n']} | {ms(r['p50_ms'])} | {ms(r['p90_ms'])} | "
+            f"{ms(r['p99_ms'])} | {ms(r['max_ms'])} | {r['missing']} |"
+        )
     return "\n".join(lines)
 
 

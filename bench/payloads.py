@@ -20,11 +20,42 @@ TARGET_BYTES = 13_800
 
 # The URL templates GitHub puts in every repository object (they make up most of its size).
 _REPO_URLS = (
-    "forks", "keys", "collaborators", "teams", "hooks", "issue_events", "events", "assignees",
-    "branches", "tags", "blobs", "git_tags", "git_refs", "trees", "statuses", "languages",
-    "stargazers", "contributors", "subscribers", "subscription", "commits", "git_commits",
-    "comments", "issue_comment", "contents", "compare", "merges", "archive", "downloads",
-    "issues", "pulls", "milestones", "notifications", "labels", "releases", "deployments",
+    "forks",
+    "keys",
+    "collaborators",
+    "teams",
+    "hooks",
+    "issue_events",
+    "events",
+    "assignees",
+    "branches",
+    "tags",
+    "blobs",
+    "git_tags",
+    "git_refs",
+    "trees",
+    "statuses",
+    "languages",
+    "stargazers",
+    "contributors",
+    "subscribers",
+    "subscription",
+    "commits",
+    "git_commits",
+    "comments",
+    "issue_comment",
+    "contents",
+    "compare",
+    "merges",
+    "archive",
+    "downloads",
+    "issues",
+    "pulls",
+    "milestones",
+    "notifications",
+    "labels",
+    "releases",
+    "deployments",
 )
 
 
@@ -33,9 +64,17 @@ def _full_repository(full_name: str) -> dict[str, Any]:
     api = f"https://api.github.com/repos/{full_name}"
     for name in _REPO_URLS:
         repo.setdefault(f"{name}_url", f"{api}/{name}{{/id}}")
-    repo.update(svn_url=f"https://github.com/{full_name}", homepage=None, mirror_url=None,
-                has_downloads=True, has_pages=False, has_discussions=False,
-                is_template=False, web_commit_signoff_required=False, allow_forking=True)
+    repo.update(
+        svn_url=f"https://github.com/{full_name}",
+        homepage=None,
+        mirror_url=None,
+        has_downloads=True,
+        has_pages=False,
+        has_discussions=False,
+        is_template=False,
+        web_commit_signoff_required=False,
+        allow_forking=True,
+    )
     return repo
 
 
@@ -43,8 +82,9 @@ def issues_labeled(number: int, label: str, *, repo: str = REPO) -> dict[str, An
     """An `issues.labeled` payload of about TARGET_BYTES for issue `number`."""
     import random
 
-    payload = _issue_payload(rng=random.Random(number), repo=repo, number=number,
-                             action="labeled", label=label)
+    payload = _issue_payload(
+        rng=random.Random(number), repo=repo, number=number, action="labeled", label=label
+    )
     payload["repository"] = _full_repository(repo)
     issue = payload["issue"]
     assert isinstance(issue, dict)
@@ -59,12 +99,14 @@ def fixture(name: str) -> dict[str, Any]:
     return data
 
 
-def workflow_run(conclusion: str, *, name: str, run_number: int, repo: str = REPO,
-                 branch: str = "main") -> dict[str, Any]:
+def workflow_run(
+    conclusion: str, *, name: str, run_number: int, repo: str = REPO, branch: str = "main"
+) -> dict[str, Any]:
     payload = copy.deepcopy(fixture(f"workflow_run.{conclusion}.json"))
     payload["repository"] = _full_repository(repo)
-    payload["workflow_run"].update(name=name, head_branch=branch, conclusion=conclusion,
-                                   id=run_number, run_number=run_number)
+    payload["workflow_run"].update(
+        name=name, head_branch=branch, conclusion=conclusion, id=run_number, run_number=run_number
+    )
     return payload
 
 
@@ -72,8 +114,14 @@ def body_of(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
-def headers(body: bytes, event: str, secret: bytes, *, delivery: str | None = None,
-            hook_id: str = "480012345") -> dict[str, str]:
+def headers(
+    body: bytes,
+    event: str,
+    secret: bytes,
+    *,
+    delivery: str | None = None,
+    hook_id: str = "480012345",
+) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "User-Agent": "GitHub-Hookshot/bench01",

@@ -43,8 +43,10 @@ Row = tuple[str, str, str]  # dedupe key, event, payload text
 
 def _insert_sql(rows: int) -> str:
     values = ", ".join(["(%s, %s, %s::jsonb)"] * rows)
-    return (f"INSERT INTO {TABLE} (dedupe_key, event_type, payload) VALUES {values} "
-            "ON CONFLICT (dedupe_key) DO NOTHING")
+    return (
+        f"INSERT INTO {TABLE} (dedupe_key, event_type, payload) VALUES {values} "
+        "ON CONFLICT (dedupe_key) DO NOTHING"
+    )
 
 
 def create_app(*, mode: str, secret: bytes, dsn: str | None) -> FastAPI:
@@ -83,9 +85,11 @@ def create_app(*, mode: str, secret: bytes, dsn: str | None) -> FastAPI:
         payload: Any = json.loads(body)
         if not isinstance(payload, dict):
             return JSONResponse({"status": "rejected"}, status_code=400)
-        row = (f"{request.headers.get('x-github-hook-id')}:"
-               f"{request.headers.get('x-github-delivery')}",
-               request.headers.get("x-github-event") or "unknown", body.decode())
+        row = (
+            f"{request.headers.get('x-github-hook-id')}:{request.headers.get('x-github-delivery')}",
+            request.headers.get("x-github-event") or "unknown",
+            body.decode(),
+        )
         if mode == "commit":
             await write([row])
         elif mode == "group":

@@ -103,7 +103,8 @@ class Stack:
         with psycopg.connect(self.peer_dsn, autocommit=True) as conn:
             conn.execute(SCHEMA)
         self.temporal = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=ensure_temporal_cli(), dev_server_log_level="error",
+            dev_server_existing_path=ensure_temporal_cli(),
+            dev_server_log_level="error",
         )
         await ensure_search_attributes(self.temporal.client, "default")
         self.maestro.start()
@@ -111,14 +112,42 @@ class Stack:
         for i in range(worker_processes):
             self.spawn(f"worker{i}", [sys.executable, "worker.py"], env)
         self.ports["api"] = free_port()
-        self.spawn("api", [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                           "--port", str(self.ports["api"]), "--workers", str(api_workers),
-                           "--log-level", "warning", "--no-access-log"], env)
+        self.spawn(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports["api"]),
+                "--workers",
+                str(api_workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env,
+        )
         for mode in ("bare", "commit", "group"):
             self.ports[mode] = free_port()
             dsn = ["--dsn", self.peer_dsn] if mode != "bare" else []
-            self.spawn(mode, [sys.executable, "-m", "bench.peers", "--mode", mode,
-                              "--port", str(self.ports[mode]), *dsn], env)
+            self.spawn(
+                mode,
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.peers",
+                    "--mode",
+                    mode,
+                    "--port",
+                    str(self.ports[mode]),
+                    *dsn,
+                ],
+                env,
+            )
         for name in ("api", "bare", "commit", "group"):
             wait_http(f"http://127.0.0.1:{self.ports[name]}/healthz", self.processes[name])
 
@@ -128,23 +157,34 @@ class Stack:
         return str(self.temporal.client.service_client.config.target_host)
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("GITHUB_", "NOTIFY_", "RUN_", "AIMAESTRO_"))}
-        env.update({
-            "DATABASE_URL": self.database_url, "TEMPORAL_ADDRESS": self.temporal_address,
-            "TEMPORAL_NAMESPACE": "default", "TEMPORAL_TASK_QUEUE": TASK_QUEUE,
-            "GITHUB_WEBHOOK_SECRET": SECRET, "API_TOKEN": API_TOKEN,
-            "AIMAESTRO_URL": self.maestro.url, "LOG_DIR": str(self.tmp / "logs"),
-            "RUN_WORKSPACE_DIR": str(self.tmp / "workspaces"),
-            # No GitHub here: runs fail at their first GitHub step, after RUNNING.
-            "GITHUB_API_URL": "http://127.0.0.1:9/unconfigured", "LOG_LEVEL": "WARNING",
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("GITHUB_", "NOTIFY_", "RUN_", "AIMAESTRO_"))
+        }
+        env.update(
+            {
+                "DATABASE_URL": self.database_url,
+                "TEMPORAL_ADDRESS": self.temporal_address,
+                "TEMPORAL_NAMESPACE": "default",
+                "TEMPORAL_TASK_QUEUE": TASK_QUEUE,
+                "GITHUB_WEBHOOK_SECRET": SECRET,
+                "API_TOKEN": API_TOKEN,
+                "AIMAESTRO_URL": self.maestro.url,
+                "LOG_DIR": str(self.tmp / "logs"),
+                "RUN_WORKSPACE_DIR": str(self.tmp / "workspaces"),
+                # No GitHub here: runs fail at their first GitHub step, after RUNNING.
+                "GITHUB_API_URL": "http://127.0.0.1:9/unconfigured",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         return env
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log = (self.tmp / f"{name}.log").open("wb")
-        self.processes[name] = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log,
-                                                stderr=subprocess.STDOUT)
+        self.processes[name] = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
 
     def url(self, name: str, path: str = "/api/webhooks/github") -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"

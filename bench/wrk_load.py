@@ -92,8 +92,15 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run_wrk(name: str, url: str, bodies: list[tuple[str, bytes]], secret: bytes, *,
-            connections: int = 16, seconds: float = 5.0) -> LoadResult:
+def run_wrk(
+    name: str,
+    url: str,
+    bodies: list[tuple[str, bytes]],
+    secret: bytes,
+    *,
+    connections: int = 16,
+    seconds: float = 5.0,
+) -> LoadResult:
     """Send (event, body) pairs round-robin for `seconds`; JSON bodies have no raw newlines."""
     with tempfile.TemporaryDirectory(prefix="hookflow-wrk-") as tmp:
         script = Path(tmp) / "bench.lua"
@@ -102,18 +109,39 @@ def run_wrk(name: str, url: str, bodies: list[tuple[str, bytes]], secret: bytes,
         with data.open("wb") as out:
             for event, body in bodies:
                 out.write(f"{event}\t{sign(body, secret)}\t".encode() + body + b"\n")
-        env = {"BENCH_FILE": str(data), "BENCH_PREFIX": f"bench-{uuid.uuid4().hex[:12]}",
-               "PATH": "/usr/bin:/bin"}
+        env = {
+            "BENCH_FILE": str(data),
+            "BENCH_PREFIX": f"bench-{uuid.uuid4().hex[:12]}",
+            "PATH": "/usr/bin:/bin",
+        }
         proc = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-             "-s", str(script), url],
-            env=env, capture_output=True, text=True, timeout=seconds + 60,
+            [
+                "wrk",
+                "-t1",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                url,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
         )
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stderr or proc.stdout}")
     data_out = json.loads(line.removeprefix("BENCH_JSON "))
-    return LoadResult(name=name, requests=data_out["requests"], seconds=data_out["seconds"],
-                      p50_ms=data_out["p50_ms"], p99_ms=data_out["p99_ms"],
-                      max_ms=data_out["max_ms"], statuses=data_out["statuses"],
-                      socket_errors=data_out["socket_errors"])
+    return LoadResult(
+        name=name,
+        requests=data_out["requests"],
+        seconds=data_out["seconds"],
+        p50_ms=data_out["p50_ms"],
+        p99_ms=data_out["p99_ms"],
+        max_ms=data_out["max_ms"],
+        statuses=data_out["statuses"],
+        socket_errors=data_out["socket_errors"],
+    )

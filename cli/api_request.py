@@ -15,18 +15,42 @@ EXIT_USAGE = 2
 
 
 async def post_to_api(
-    settings: Settings, *, api_url: str | None, path: str, body: dict[str, Any] | None,
-    what: str, http: httpx.AsyncClient | None, out: TextIO, err: TextIO,
+    settings: Settings,
+    *,
+    api_url: str | None,
+    path: str,
+    body: dict[str, Any] | None,
+    what: str,
+    http: httpx.AsyncClient | None,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
     """Send the POST; print the API's JSON answer; exit 0 on 2xx."""
-    return await call_api(settings, method="POST", api_url=api_url, path=path, body=body,
-                          what=what, http=http, out=out, err=err)
+    return await call_api(
+        settings,
+        method="POST",
+        api_url=api_url,
+        path=path,
+        body=body,
+        what=what,
+        http=http,
+        out=out,
+        err=err,
+    )
 
 
 async def call_api(
-    settings: Settings, *, method: str, api_url: str | None, path: str,
-    body: dict[str, Any] | None = None, params: dict[str, Any] | None = None, what: str,
-    http: httpx.AsyncClient | None, out: TextIO, err: TextIO,
+    settings: Settings,
+    *,
+    method: str,
+    api_url: str | None,
+    path: str,
+    body: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    what: str,
+    http: httpx.AsyncClient | None,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
     """Send the request; print the API's JSON answer; exit 0 on 2xx."""
     token = settings.api_token_value()
@@ -38,7 +62,10 @@ async def call_api(
     client = http or httpx.AsyncClient(base_url=base, timeout=30)
     try:
         response = await client.request(
-            method, path, json=body, headers={"Authorization": f"Bearer {token}"},
+            method,
+            path,
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
             params={k: v for k, v in (params or {}).items() if v is not None} or None,
         )
     except httpx.HTTPError as exc:

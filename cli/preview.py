@@ -86,7 +86,8 @@ def run_preview(
     action = payload.get("action")
     print(f"Payload: {path}", file=out)
     print(
-        f"Event: {event_type}" + (f" (action: {action})" if action else "")
+        f"Event: {event_type}"
+        + (f" (action: {action})" if action else "")
         + (f", repository: {repo}" if repo else ""),
         file=out,
     )
@@ -138,9 +139,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "preview",
         aliases=["test"],  # the name of the original `--test` mode, kept working
-        help="show the notifications a payload file would produce (no database, network, "
-        "Temporal)",
-        description="Classify PAYLOAD.json (a webhook body with an added \"_event_type\") and "
+        help="show the notifications a payload file would produce (no database, network, Temporal)",
+        description='Classify PAYLOAD.json (a webhook body with an added "_event_type") and '
         "print the notification, AI Maestro message, chat body and log file it would produce.",
     )
     parser.add_argument("payload", metavar="PAYLOAD.json")

@@ -22,15 +22,22 @@ from settings import ConfigError, Settings, load_settings, parse_duration
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("recover", help="redeliver webhook deliveries hookflow missed")
-    parser.add_argument("--since", default=None,
-                        help="how far back to look, e.g. 24h or 3d (default RECOVER_WINDOW)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="report what would be asked, ask nothing")
+    parser.add_argument(
+        "--since",
+        default=None,
+        help="how far back to look, e.g. 24h or 3d (default RECOVER_WINDOW)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="report what would be asked, ask nothing"
+    )
     parser.set_defaults(func=main)
 
 
 async def recover_command(
-    args: argparse.Namespace, settings: Settings, *, out: TextIO | None = None,
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
@@ -41,13 +48,17 @@ async def recover_command(
         print(f"error: {exc}", file=err)
         return EXIT_USAGE
     if not hook_scopes(settings) or not identity.configured:
-        print("error: nothing to check: set RECOVER_REPO_HOOKS=owner/repo:hook_id,… with "
-              "GITHUB_TOKEN, or the GitHub App (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)", file=err)
+        print(
+            "error: nothing to check: set RECOVER_REPO_HOOKS=owner/repo:hook_id,… with "
+            "GITHUB_TOKEN, or the GitHub App (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)",
+            file=err,
+        )
         return EXIT_USAGE
     engine = make_engine(settings.database_url)
     try:
-        report = await recover_missed(settings, make_session_factory(engine), identity,
-                                      window=window, dry_run=args.dry_run)
+        report = await recover_missed(
+            settings, make_session_factory(engine), identity, window=window, dry_run=args.dry_run
+        )
     finally:
         await engine.dispose()
     print(json.dumps(asdict(report) | {"asked": report.asked}, indent=2), file=out)

@@ -20,22 +20,38 @@ from settings import Settings, load_settings
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("replay", help="route a recorded delivery again")
-    parser.add_argument("--api-url", default=None,
-                        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)")
+    parser.add_argument(
+        "--api-url",
+        default=None,
+        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)",
+    )
     parser.add_argument("delivery_id", help="the X-GitHub-Delivery GUID")
-    parser.add_argument("--force", action="store_true",
-                        help="start new workflows even where the business-key ids exist")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="start new workflows even where the business-key ids exist",
+    )
     parser.set_defaults(func=main)
 
 
 async def replay_command(
-    args: argparse.Namespace, settings: Settings, *, http: httpx.AsyncClient | None = None,
-    out: TextIO | None = None, err: TextIO | None = None,
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    http: httpx.AsyncClient | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     path = f"/api/deliveries/{quote(args.delivery_id, safe='')}/replay"
     return await post_to_api(
-        settings, api_url=args.api_url, path=path, body={"force": args.force}, what="replay",
-        http=http, out=out or sys.stdout, err=err or sys.stderr,
+        settings,
+        api_url=args.api_url,
+        path=path,
+        body={"force": args.force},
+        what="replay",
+        http=http,
+        out=out or sys.stdout,
+        err=err or sys.stderr,
     )
 
 

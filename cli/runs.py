@@ -21,8 +21,11 @@ from workflows.run.signals import SIGNALS
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("run", help="start AI runs and signal them by hand")
-    parser.add_argument("--api-url", default=None,
-                        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)")
+    parser.add_argument(
+        "--api-url",
+        default=None,
+        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)",
+    )
     sub = parser.add_subparsers(dest="run_command", required=True)
     start = sub.add_parser("start", help="start a run on an issue (no label needed)")
     start.add_argument("--repo", required=True, help="owner/name")
@@ -41,15 +44,26 @@ def request_for(args: argparse.Namespace) -> tuple[str, dict[str, Any] | None]:
 
 
 async def run_command(
-    args: argparse.Namespace, settings: Settings, *, http: httpx.AsyncClient | None = None,
-    out: TextIO | None = None, err: TextIO | None = None,
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    http: httpx.AsyncClient | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     """Send the request; print the API's JSON answer; exit 0 on 2xx."""
     path, body = request_for(args)
     return await post_to_api(
-        settings, api_url=args.api_url, path=path, body=body, what="run", http=http,
-        out=out or sys.stdout, err=err or sys.stderr,
+        settings,
+        api_url=args.api_url,
+        path=path,
+        body=body,
+        what="run",
+        http=http,
+        out=out or sys.stdout,
+        err=err or sys.stderr,
     )
+
 
 def main(args: argparse.Namespace) -> int:
     return asyncio.run(run_command(args, load_settings()))

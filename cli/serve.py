@@ -15,9 +15,13 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings)
     # log_config=None: uvicorn's lines go through hookflow's handler (LOG_FORMAT, masking).
-    uvicorn.run("api.main:app", host=args.host or settings.webhook_host,
-                port=args.port or settings.webhook_port, log_level=settings.log_level.lower(),
-                log_config=None)
+    uvicorn.run(
+        "api.main:app",
+        host=args.host or settings.webhook_host,
+        port=args.port or settings.webhook_port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+    )
     return 0
 
 

@@ -22,8 +22,11 @@ ENDPOINTS = {"ack": "acknowledge", "resolve": "resolve"}
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("task", help="list tasks; acknowledge or resolve a blocked one")
-    parser.add_argument("--api-url", default=None,
-                        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)")
+    parser.add_argument(
+        "--api-url",
+        default=None,
+        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)",
+    )
     parser.add_argument("action", choices=[*sorted(ENDPOINTS), "list"])
     parser.add_argument("--repo", default=None, help="owner/name (a filter for list)")
     parser.add_argument("--issue", default=None, type=int, help="issue number (ack, resolve)")
@@ -34,8 +37,12 @@ def register(subparsers: Any) -> None:
 
 
 async def task_command(
-    args: argparse.Namespace, settings: Settings, *, http: httpx.AsyncClient | None = None,
-    out: TextIO | None = None, err: TextIO | None = None,
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    http: httpx.AsyncClient | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     """Send the request; print the API's JSON answer; exit 0 on 2xx."""
     err = err or sys.stderr
@@ -45,17 +52,31 @@ async def task_command(
     if args.action == "list":
         params = {"repo": args.repo, "status": args.status, "limit": args.limit}
         return await call_api(
-            settings, method="GET", api_url=args.api_url, path="/api/tasks", params=params,
-            what="task", http=http, out=out or sys.stdout, err=err,
+            settings,
+            method="GET",
+            api_url=args.api_url,
+            path="/api/tasks",
+            params=params,
+            what="task",
+            http=http,
+            out=out or sys.stdout,
+            err=err,
         )
     if args.repo is None or args.issue is None:
         print(f"error: task {args.action} needs --repo owner/name and --issue N", file=err)
         return EXIT_USAGE
     path = f"/api/tasks/{args.repo}/{args.issue}/{ENDPOINTS[args.action]}"
     return await post_to_api(
-        settings, api_url=args.api_url, path=path, body={"by": args.by}, what="task",
-        http=http, out=out or sys.stdout, err=err,
+        settings,
+        api_url=args.api_url,
+        path=path,
+        body={"by": args.by},
+        what="task",
+        http=http,
+        out=out or sys.stdout,
+        err=err,
     )
+
 
 def main(args: argparse.Namespace) -> int:
     return asyncio.run(task_command(args, load_settings()))

@@ -15,8 +15,9 @@ from db.models import ACTIVE_RUN_STATUSES, Run
 
 async def active_run(session: AsyncSession, repo: str, issue_number: int) -> Run | None:
     """The issue's active run (RECEIVED … WAITING_CI), if it has one."""
-    query = select(Run).where(Run.repo == repo, Run.issue_number == issue_number,
-                              col(Run.status).in_(ACTIVE_RUN_STATUSES))
+    query = select(Run).where(
+        Run.repo == repo, Run.issue_number == issue_number, col(Run.status).in_(ACTIVE_RUN_STATUSES)
+    )
     return (await session.exec(query)).first()
 
 
@@ -35,14 +36,18 @@ async def add_or_attach(session: AsyncSession, run: Run) -> tuple[Run, bool]:
     return run, False
 
 
-async def issues_with_active_runs(conn: Any, issues: set[tuple[str, int]],
-                                  ) -> set[tuple[str, int]]:
+async def issues_with_active_runs(
+    conn: Any,
+    issues: set[tuple[str, int]],
+) -> set[tuple[str, int]]:
     """Of (repo, issue number) pairs, those with an active run (one query, for a batch)."""
     if not issues:
         return set()
     runs = Run.__table__  # type: ignore[attr-defined]
-    query = select(runs.c.repo, runs.c.issue_number).where(and_(
-        runs.c.status.in_(ACTIVE_RUN_STATUSES),
-        or_(*(tuple_(runs.c.repo, runs.c.issue_number) == issue for issue in issues)),
-    ))
+    query = select(runs.c.repo, runs.c.issue_number).where(
+        and_(
+            runs.c.status.in_(ACTIVE_RUN_STATUSES),
+            or_(*(tuple_(runs.c.repo, runs.c.issue_number) == issue for issue in issues)),
+        )
+    )
     return {(row[0], row[1]) for row in await conn.execute(query)}

@@ -10,16 +10,16 @@ def async_url(url: str) -> str:
     """The async driver for a URL: postgresql:// → psycopg, sqlite → aiosqlite."""
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url[len("sqlite://"):]
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
     return url
 
 
 def sync_url(url: str) -> str:
     """The URL Alembic uses (psycopg works both ways; SQLite needs the stdlib driver)."""
     if url.startswith("sqlite+aiosqlite://"):
-        return "sqlite://" + url[len("sqlite+aiosqlite://"):]
+        return "sqlite://" + url[len("sqlite+aiosqlite://") :]
     return async_url(url) if not url.startswith("sqlite") else url
 
 
@@ -30,7 +30,11 @@ def make_engine(url: str) -> AsyncEngine:
         # pool_size covers a busy API's steady use: connections beyond it are closed on return
         # and reopened on the next burst (a connect costs more than the insert it serves).
         return create_async_engine(
-            url, pool_pre_ping=True, pool_size=20, max_overflow=20, pool_timeout=5,
+            url,
+            pool_pre_ping=True,
+            pool_size=20,
+            max_overflow=20,
+            pool_timeout=5,
             connect_args={"connect_timeout": 3},
         )
     return create_async_engine(url)

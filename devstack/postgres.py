@@ -94,9 +94,22 @@ def start_postgres(port: int | None = None) -> PostgresServer:
     if os.geteuid() == 0:
         shutil.chown(data_dir, "postgres", "postgres")
     subprocess.run(
-        _as_postgres_user([str(bin_dir / "initdb"), "-D", str(data_dir / "data"), "-A", "trust",
-                           "-U", "postgres", "-E", "UTF8", "--no-sync"]),
-        check=True, capture_output=True,
+        _as_postgres_user(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data_dir / "data"),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     port = port or free_port()
     server = PostgresServer(data_dir=data_dir, port=port, process=_launch(bin_dir, data_dir, port))
@@ -110,13 +123,29 @@ def start_postgres(port: int | None = None) -> PostgresServer:
 
 def _launch(bin_dir: Path, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        _as_postgres_user([
-            str(bin_dir / "postgres"), "-D", str(data_dir / "data"), "-p", str(port),
-            "-k", str(data_dir), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-            "-c", "max_connections=300",
-        ]),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        _as_postgres_user(
+            [
+                str(bin_dir / "postgres"),
+                "-D",
+                str(data_dir / "data"),
+                "-p",
+                str(port),
+                "-k",
+                str(data_dir),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=300",
+            ]
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -126,8 +155,12 @@ def _wait_ready(server: PostgresServer) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"postgres exited with code {server.process.returncode}")
-        if subprocess.run([ready, "-h", "127.0.0.1", "-p", str(server.port)],
-                          capture_output=True).returncode == 0:
+        if (
+            subprocess.run(
+                [ready, "-h", "127.0.0.1", "-p", str(server.port)], capture_output=True
+            ).returncode
+            == 0
+        ):
             return
         time.sleep(0.1)
     raise RuntimeError("postgres did not become ready in 30 s")

@@ -50,8 +50,9 @@ def locate_temporal_cli() -> str | None:
 
 def build_temporal_cli() -> str | None:
     """`CGO_ENABLED=0 go install …@v1.5.1` into the cache; None when Go is not installed."""
-    go = shutil.which("go") or ("/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists()
-                                else None)
+    go = shutil.which("go") or (
+        "/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None
+    )
     if go is None:
         return None
     target = cache_dir()

@@ -66,9 +66,9 @@ def build_test_server() -> str | None:
             _POM.format(group=group, artifact=artifact, version=VERSION)
         )
         subprocess.run(
-            [mvn, "-q", "-B", "dependency:build-classpath",
-             f"-Dmdep.outputFile={classpath}"],
-            cwd=work, check=True,
+            [mvn, "-q", "-B", "dependency:build-classpath", f"-Dmdep.outputFile={classpath}"],
+            cwd=work,
+            check=True,
         )
     wrapper = wrapper_path()
     tmp = wrapper.with_suffix(".tmp")

@@ -85,5 +85,4 @@ def from_transport(sink: str, url: str, exc: Exception) -> SinkError:
     if isinstance(exc, _PERMANENT_TRANSPORT):
         return SinkError(f"{sink}: cannot send to {safe_url(url)}: {detail}", False)
     kind = type(exc).__name__
-    return SinkError(f"{sink}: no answer from {safe_url(url)}: {kind}: {detail}".rstrip(": "),
-                     True)
+    return SinkError(f"{sink}: no answer from {safe_url(url)}: {kind}: {detail}".rstrip(": "), True)

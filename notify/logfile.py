@@ -31,7 +31,12 @@ INDEX_DIR = ".deliveries"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 # Errors that another attempt will not fix without someone changing the configuration.
 _PERMANENT_ERRNOS = {
-    errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.EEXIST
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENOTDIR,
+    errno.EISDIR,
+    errno.EEXIST,
 }
 
 
@@ -197,9 +202,7 @@ def write_event_log(
     log_dir = log_dir.expanduser()
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
-        existing = (
-            _find_existing(log_dir, event, when, key, notification) if key else None
-        )
+        existing = _find_existing(log_dir, event, when, key, notification) if key else None
         if existing is not None:
             _replace(log_dir, existing, data)
             path = existing

@@ -63,8 +63,9 @@ class HookflowHandler(logging.StreamHandler):  # type: ignore[type-arg]
 def build_formatter(fmt: str, secrets: Iterable[str]) -> logging.Formatter:
     formatter: _Masking
     if fmt == "json":
-        formatter = JsonLineFormatter(JSON_FIELDS, rename_fields={"levelname": "level",
-                                                                 "name": "logger"})
+        formatter = JsonLineFormatter(
+            JSON_FIELDS, rename_fields={"levelname": "level", "name": "logger"}
+        )
     else:
         formatter = TextFormatter(TEXT_FORMAT)
     # Longest first, so a secret containing another is masked whole.

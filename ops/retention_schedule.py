@@ -28,7 +28,10 @@ __all__ = ["SCHEDULE_ID", "ensure_retention_schedule", "retention_schedule", "sc
 def retention_schedule(settings: Settings, spec: ScheduleSpec, task_queue: str) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            RetentionWorkflow.run, RetentionInput(), id=SCHEDULE_ID, task_queue=task_queue,
+            RetentionWorkflow.run,
+            RetentionInput(),
+            id=SCHEDULE_ID,
+            task_queue=task_queue,
         ),
         spec=spec,
         # A slow clean-up is never run twice at once; a missed one is not made up in a burst.
@@ -37,7 +40,10 @@ def retention_schedule(settings: Settings, spec: ScheduleSpec, task_queue: str) 
 
 
 async def ensure_retention_schedule(
-    client: Client, settings: Settings, *, schedule_id: str = SCHEDULE_ID,
+    client: Client,
+    settings: Settings,
+    *,
+    schedule_id: str = SCHEDULE_ID,
     task_queue: str | None = None,
 ) -> bool:
     """Create the schedule, or update it to today's settings; delete it when turned off.
@@ -45,9 +51,16 @@ async def ensure_retention_schedule(
     Returns True when a schedule exists afterwards. Safe to call from every worker start.
     """
     spec = schedule_spec(settings.retention_schedule)
-    schedule = None if spec is None else retention_schedule(
-        settings, spec, task_queue or settings.temporal_task_queue)
+    schedule = (
+        None
+        if spec is None
+        else retention_schedule(settings, spec, task_queue or settings.temporal_task_queue)
+    )
     outcome = await sync_schedule(client, schedule_id, schedule)
-    log.info("retention schedule %s %s (RETENTION_SCHEDULE=%s)", schedule_id, outcome,
-             settings.retention_schedule)
+    log.info(
+        "retention schedule %s %s (RETENTION_SCHEDULE=%s)",
+        schedule_id,
+        outcome,
+        settings.retention_schedule,
+    )
     return schedule is not None

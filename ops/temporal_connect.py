@@ -40,14 +40,18 @@ def connect_options(settings: Settings) -> ConnectOptions:
     tls: TLSConfig | bool = False
     if cert is not None or ca is not None:
         tls = TLSConfig(
-            server_root_ca_cert=ca, client_cert=cert, client_private_key=key,
+            server_root_ca_cert=ca,
+            client_cert=cert,
+            client_private_key=key,
             domain=settings.temporal_tls_server_name or None,
         )
     elif api_key:
         tls = True  # system roots, as Temporal Cloud expects
     return ConnectOptions(
-        target=settings.temporal_address, namespace=settings.temporal_namespace,
-        tls=tls, api_key=api_key,
+        target=settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        tls=tls,
+        api_key=api_key,
     )
 
 
@@ -57,6 +61,10 @@ async def connect_temporal(
     """A client for TEMPORAL_ADDRESS/NAMESPACE with the configured TLS and API key."""
     options = connect_options(settings)
     return await Client.connect(
-        options.target, namespace=options.namespace, tls=options.tls,
-        api_key=options.api_key, lazy=lazy, runtime=runtime,
+        options.target,
+        namespace=options.namespace,
+        tls=options.tls,
+        api_key=options.api_key,
+        lazy=lazy,
+        runtime=runtime,
     )

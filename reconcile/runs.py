@@ -39,7 +39,8 @@ def closed_run_status(
     status, reason = found
     detail = " ".join(detail.split())[:500]
     return status, f"{reason} (closed by the reconciler): {detail}" if detail else (
-        f"{reason} (closed by the reconciler)")
+        f"{reason} (closed by the reconciler)"
+    )
 
 
 @dataclass
@@ -52,8 +53,9 @@ class ClosedRun:
 class RunReconciler:
     """Every `interval` seconds, close the run rows whose workflow is closed."""
 
-    def __init__(self, sessions: SessionFactory, client: Client, *, interval: float,
-                 batch: int = 200) -> None:
+    def __init__(
+        self, sessions: SessionFactory, client: Client, *, interval: float, batch: int = 200
+    ) -> None:
         self._sessions = sessions
         self._client = client
         self._interval = interval
@@ -63,8 +65,9 @@ class RunReconciler:
         while True:
             try:
                 for closed in await self.reconcile_once():
-                    log.warning("run %s closed as %s: %s", closed.run_id, closed.status,
-                                closed.reason)
+                    log.warning(
+                        "run %s closed as %s: %s", closed.run_id, closed.status, closed.reason
+                    )
             except Exception as exc:  # noqa: BLE001 - Temporal or the database down: next round
                 log.warning("run reconciler: %s: %s", type(exc).__name__, exc)
             await asyncio.sleep(self._interval)

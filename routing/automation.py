@@ -23,8 +23,13 @@ from routing.workflow_ids import (
     pr_merged_workflow_id,
 )
 
-__all__ = ["blocked_workflow_id", "pr_merged_workflow_id", "route_blocked",
-           "route_ci_failure", "route_pr_merged"]
+__all__ = [
+    "blocked_workflow_id",
+    "pr_merged_workflow_id",
+    "route_blocked",
+    "route_ci_failure",
+    "route_pr_merged",
+]
 
 
 def _login(value: Any) -> str:
@@ -99,8 +104,10 @@ def route_pr_merged(delivery: Delivery, config: RoutingConfig, dedupe_key: str) 
         "delivery_id": delivery.short_id,
     }
     action = DispatchAction(
-        kind="start", workflow="PRMergedWorkflow",
-        workflow_id=pr_merged_workflow_id(repo, number), arg=arg,
+        kind="start",
+        workflow="PRMergedWorkflow",
+        workflow_id=pr_merged_workflow_id(repo, number),
+        arg=arg,
         memo={"repo": repo, "pr": number},
     )
     return HandlerResult(True, actions=[action])
@@ -126,8 +133,12 @@ def route_blocked(delivery: Delivery, config: RoutingConfig, dedupe_key: str) ->
             "delivery_id": delivery.short_id,
         }
         action = DispatchAction(
-            kind="signal_with_start", workflow="BlockedTaskWorkflow", workflow_id=workflow_id,
-            arg=arg, signal="blocked", signal_arg=signal,
+            kind="signal_with_start",
+            workflow="BlockedTaskWorkflow",
+            workflow_id=workflow_id,
+            arg=arg,
+            signal="blocked",
+            signal_arg=signal,
             memo={"repo": repo, "issue": number},
         )
         return HandlerResult(True, actions=[action])
@@ -138,7 +149,11 @@ def route_blocked(delivery: Delivery, config: RoutingConfig, dedupe_key: str) ->
     else:
         return HandlerResult(False, f"label is not {config.blocked_label}")
     action = DispatchAction(
-        kind="signal", workflow="BlockedTaskWorkflow", workflow_id=workflow_id,
-        signal=name, signal_arg=signal, optional=True,
+        kind="signal",
+        workflow="BlockedTaskWorkflow",
+        workflow_id=workflow_id,
+        signal=name,
+        signal_arg=signal,
+        optional=True,
     )
     return HandlerResult(True, actions=[action])

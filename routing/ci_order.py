@@ -19,12 +19,16 @@ def ci_order(notification: Mapping[str, Any]) -> CIOrder:
     summary = notification.get("payload_summary")
     summary = summary if isinstance(summary, Mapping) else {}
     when = notification.get("occurred_at")
-    return (_int(summary.get("run_number")), _int(summary.get("run_attempt")),
-            when if isinstance(when, str) else "")
+    return (
+        _int(summary.get("run_number")),
+        _int(summary.get("run_attempt")),
+        when if isinstance(when, str) else "",
+    )
 
 
-def is_stale(order: CIOrder, *, success: bool, newest_failure: CIOrder | None,
-             newest_success: CIOrder | None) -> bool:
+def is_stale(
+    order: CIOrder, *, success: bool, newest_failure: CIOrder | None, newest_success: CIOrder | None
+) -> bool:
     """An event older than the newest event of the opposite outcome decides nothing.
 
     An old success arriving after a newer failure does not turn the group green, and an old

@@ -47,8 +47,9 @@ def authorised(association: Any) -> bool:
     return isinstance(association, str) and association.upper() in TRUSTED_ASSOCIATIONS
 
 
-def classify(*, text: str, association: Any, on_run_pr: bool, changes_requested: bool,
-             handle: str) -> Request | None:
+def classify(
+    *, text: str, association: Any, on_run_pr: bool, changes_requested: bool, handle: str
+) -> Request | None:
     """What the text asks (None: nothing for hookflow). Commands win over feedback."""
     word = parse_command(text, handle)
     if word is not None:
@@ -100,21 +101,37 @@ def route_commands(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -
     if _is_bot(user, text):
         return HandlerResult(False, "comment written by a bot")
     on_run_pr = is_pull and (branch is None or RUN_BRANCH.match(str(branch)) is not None)
-    request = classify(text=text, association=item.get("author_association"),
-                       on_run_pr=on_run_pr, changes_requested=changes_requested,
-                       handle=config.command_handle)
+    request = classify(
+        text=text,
+        association=item.get("author_association"),
+        on_run_pr=on_run_pr,
+        changes_requested=changes_requested,
+        handle=config.command_handle,
+    )
     if request is None:
         return HandlerResult(False, f"no /{config.command_handle} command or mention")
     arg = {
-        "repo": repo, "number": number, "is_pull": is_pull,
+        "repo": repo,
+        "number": number,
+        "is_pull": is_pull,
         "head_branch": branch if isinstance(branch, str) else None,
-        "command": request.command, "word": request.word[:100], "verdict": request.verdict,
-        "author": str(user.get("login") or "")[:100], "text": text[:MAX_TEXT_CHARS],
-        "source": source, "item_id": item_id, "url": str(item.get("html_url") or "")[:500],
-        "delivery_id": delivery.delivery_id, "handle": config.command_handle,
+        "command": request.command,
+        "word": request.word[:100],
+        "verdict": request.verdict,
+        "author": str(user.get("login") or "")[:100],
+        "text": text[:MAX_TEXT_CHARS],
+        "source": source,
+        "item_id": item_id,
+        "url": str(item.get("html_url") or "")[:500],
+        "delivery_id": delivery.delivery_id,
+        "handle": config.command_handle,
     }
     workflow_id = command_workflow_id(repo, source, item_id)
-    action = DispatchAction(kind="start", workflow="CommandWorkflow", workflow_id=workflow_id,
-                            arg=arg, memo={"repo": repo, "number": number,
-                                           "command": request.command or request.word[:50]})
+    action = DispatchAction(
+        kind="start",
+        workflow="CommandWorkflow",
+        workflow_id=workflow_id,
+        arg=arg,
+        memo={"repo": repo, "number": number, "command": request.command or request.word[:50]},
+    )
     return HandlerResult(True, actions=[action])

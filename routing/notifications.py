@@ -109,9 +109,7 @@ def _ignore(reason: str) -> Classification:
     return Classification(notifications=[], reason=reason)
 
 
-def _notification(
-    c: EventContext, fields: Fields, priorities: Mapping[str, str]
-) -> Notification:
+def _notification(c: EventContext, fields: Fields, priorities: Mapping[str, str]) -> Notification:
     """The rule's fields plus those every notification shares (repo, priority, summary, …)."""
     shared: dict[str, Any] = {"action": c.action, "sender": c.sender}
     return Notification(

@@ -29,8 +29,12 @@ def notification_memo(notification: Mapping[str, Any]) -> dict[str, Any]:
     return {key: notification.get(key) for key in ("repo", "type", "priority")}
 
 
-__all__ = ["group_workflow_id", "notification_memo", "notification_workflow_id",
-           "route_notifications"]
+__all__ = [
+    "group_workflow_id",
+    "notification_memo",
+    "notification_workflow_id",
+    "route_notifications",
+]
 
 
 def _group_action(n: Notification, delivery_id: str, index: int) -> DispatchAction:
@@ -40,11 +44,19 @@ def _group_action(n: Notification, delivery_id: str, index: int) -> DispatchActi
         kind="signal_with_start",
         workflow=GROUP_WORKFLOW,
         workflow_id=group_workflow_id(n.event, n.repo, workflow, branch),
-        arg={"group_key": n.group_key, "kind": n.event, "repo": n.repo, "workflow": workflow,
-             "branch": branch},
+        arg={
+            "group_key": n.group_key,
+            "kind": n.event,
+            "repo": n.repo,
+            "workflow": workflow,
+            "branch": branch,
+        },
         signal=GROUP_SIGNAL,
-        signal_arg={"key": notification_key(delivery_id, index), "notification": n.to_dict(),
-                    "delivery_id": delivery_id},
+        signal_arg={
+            "key": notification_key(delivery_id, index),
+            "notification": n.to_dict(),
+            "delivery_id": delivery_id,
+        },
         memo={"repo": n.repo, "group": n.group_key},
     )
 
@@ -64,7 +76,8 @@ def route_notifications(
     delivery: Delivery, config: RoutingConfig, dedupe_key: str
 ) -> HandlerResult:
     if delivery.event == "workflow_run" and from_fork(
-            delivery.repo, delivery.payload.get("workflow_run")):
+        delivery.repo, delivery.payload.get("workflow_run")
+    ):
         # A fork names its branches as it likes (`main`): its CI is not this repository's.
         return HandlerResult(False, FROM_A_FORK)
     try:

@@ -24,8 +24,14 @@ def run_workflow_for_branch(repo: str, branch: object) -> str | None:
 
 
 def _ci_signal(workflow_id: str, arg: dict[str, Any]) -> DispatchAction:
-    return DispatchAction(kind="signal", workflow="RunWorkflow", workflow_id=workflow_id,
-                          signal=CI_SIGNAL, signal_arg=arg, optional=True)
+    return DispatchAction(
+        kind="signal",
+        workflow="RunWorkflow",
+        workflow_id=workflow_id,
+        signal=CI_SIGNAL,
+        signal_arg=arg,
+        optional=True,
+    )
 
 
 def route_run_ci(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> HandlerResult:

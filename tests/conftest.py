@@ -141,7 +141,10 @@ def settings_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 def settings(
-    database_url: str, temporal_address: str, task_queue: str, tmp_path: Path,
+    database_url: str,
+    temporal_address: str,
+    task_queue: str,
+    tmp_path: Path,
     settings_overrides: dict[str, Any],
 ) -> Settings:
     values: dict[str, Any] = {
@@ -196,7 +199,11 @@ def auth() -> dict[str, str]:
 
 
 def signed_headers(
-    body: bytes, event: str, *, secret: str = SECRET, delivery: str | None = None,
+    body: bytes,
+    event: str,
+    *,
+    secret: str = SECRET,
+    delivery: str | None = None,
     hook_id: str = "1001",
 ) -> dict[str, str]:
     return {
@@ -209,8 +216,13 @@ def signed_headers(
 
 
 async def deliver(
-    client: httpx.AsyncClient, event: str, payload: dict[str, Any], *,
-    delivery: str | None = None, path: str = "/api/webhooks/github", secret: str = SECRET,
+    client: httpx.AsyncClient,
+    event: str,
+    payload: dict[str, Any],
+    *,
+    delivery: str | None = None,
+    path: str = "/api/webhooks/github",
+    secret: str = SECRET,
 ) -> httpx.Response:
     body = json.dumps(payload).encode()
     headers = signed_headers(body, event, secret=secret, delivery=delivery)

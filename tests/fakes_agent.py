@@ -31,8 +31,11 @@ class FakeAgentServer:
 
             def _answer(self) -> None:
                 self._record()
-                data = json.dumps(server.reply).encode() if not isinstance(
-                    server.reply, bytes) else server.reply
+                data = (
+                    json.dumps(server.reply).encode()
+                    if not isinstance(server.reply, bytes)
+                    else server.reply
+                )
                 self.send_response(server.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -51,16 +54,32 @@ class FakeAgentServer:
             scheme = "https"
             cert, key = tls_dir / "cert.pem", tls_dir / "key.pem"
             subprocess.run(
-                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                 "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                check=True, capture_output=True,
+                [
+                    "openssl",
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-keyout",
+                    str(key),
+                    "-out",
+                    str(cert),
+                ],
+                check=True,
+                capture_output=True,
             )
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(cert, key)
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> Self:
         self._thread.start()

@@ -33,14 +33,15 @@ class LLMRequest:
 
     @property
     def user_text(self) -> str:
-        return "\n".join(str(m.get("content")) for m in self.body.get("messages", [])
-                         if m.get("role") == "user")
+        return "\n".join(
+            str(m.get("content")) for m in self.body.get("messages", []) if m.get("role") == "user"
+        )
 
     @property
     def phase(self) -> str:
         text = self.user_text
         marker = "Phase: "
-        return text[text.index(marker) + len(marker):].split(".")[0] if marker in text else ""
+        return text[text.index(marker) + len(marker) :].split(".")[0] if marker in text else ""
 
 
 def phase_of(body: dict[str, Any]) -> str:
@@ -61,8 +62,12 @@ class FakeLLM:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                request = LLMRequest(time.monotonic(), self.path,
-                                     {k.lower(): v for k, v in self.headers.items()}, body)
+                request = LLMRequest(
+                    time.monotonic(),
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 with fake.lock:
                     fake.requests.append(request)
                     step = fake.script.pop(0) if fake.script else None
@@ -74,18 +79,39 @@ class FakeLLM:
                     time.sleep(step.delay)
                 if step.status != 200:
                     kind = "rate_limit_error" if step.status == 429 else "server_error"
-                    return self._send(step.status, {"error": {
-                        "message": f"scripted {step.status}", "type": kind, "code": None}},
-                        step.headers)
-                self._send(200, {
-                    "id": f"chatcmpl-{len(fake.requests)}", "object": "chat.completion",
-                    "created": int(time.time()), "model": body.get("model"),
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                        "role": "assistant", "content": step.content}}],
-                    "usage": {"prompt_tokens": step.prompt_tokens,
-                              "completion_tokens": step.completion_tokens,
-                              "total_tokens": step.prompt_tokens + step.completion_tokens},
-                }, step.headers)
+                    return self._send(
+                        step.status,
+                        {
+                            "error": {
+                                "message": f"scripted {step.status}",
+                                "type": kind,
+                                "code": None,
+                            }
+                        },
+                        step.headers,
+                    )
+                self._send(
+                    200,
+                    {
+                        "id": f"chatcmpl-{len(fake.requests)}",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": body.get("model"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": step.content},
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": step.prompt_tokens,
+                            "completion_tokens": step.completion_tokens,
+                            "total_tokens": step.prompt_tokens + step.completion_tokens,
+                        },
+                    },
+                    step.headers,
+                )
 
             def _send(self, status: int, body: Any, headers: dict[str, str]) -> None:
                 data = json.dumps(body).encode()
@@ -107,7 +133,8 @@ class FakeLLM:
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def then(self, *steps: Step) -> FakeLLM:
         with self.lock:

@@ -166,4 +166,3 @@ class FakeChatWebhook(FakeServer):
         if not isinstance(recorded.body, dict):
             return 400, "invalid_payload"
         return self.status, "ok"
-

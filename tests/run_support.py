@@ -63,25 +63,41 @@ def make_bare_remote(tmp_path: Path, repo: str = REPO) -> Path:
     git("init", "--quiet", "--initial-branch=main", str(seed))
     (seed / "README.md").write_text("# octo-repo\n")
     git("add", "README.md", cwd=seed)
-    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "init",
-        cwd=seed)
+    git(
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "--quiet",
+        "-m",
+        "init",
+        cwd=seed,
+    )
     git("push", "--quiet", str(bare), "main", cwd=seed)
     return bare
 
 
 def remote_head(bare: Path, branch: str) -> str | None:
-    out = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
-                         cwd=bare, capture_output=True, text=True)
+    out = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
+        cwd=bare,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip() or None
 
 
 def run_settings(fake: FakeGitHub, tmp_path: Path, **extra: Any) -> dict[str, Any]:
-    return agent_settings(tmp_path, **{
-        "github_api_url": fake.url,
-        "github_token": GH_TOKEN,
-        "temporal_ui_url": UI_URL,
-        **extra,
-    })
+    return agent_settings(
+        tmp_path,
+        **{
+            "github_api_url": fake.url,
+            "github_token": GH_TOKEN,
+            "temporal_ui_url": UI_URL,
+            **extra,
+        },
+    )
 
 
 def labelled_payload(issue_number: int, clone_url: str) -> dict[str, Any]:
@@ -91,12 +107,17 @@ def labelled_payload(issue_number: int, clone_url: str) -> dict[str, Any]:
     return payload
 
 
-def ci_payload(branch: str, head_sha: str | None, conclusion: str, *,
-               run_id: int | None = None) -> dict[str, Any]:
+def ci_payload(
+    branch: str, head_sha: str | None, conclusion: str, *, run_id: int | None = None
+) -> dict[str, Any]:
     payload = copy.deepcopy(load_fixture("events/workflow_run.ai_branch.json"))
     item = payload["workflow_run"]
-    item.update(head_branch=branch, head_sha=head_sha, conclusion=conclusion,
-                id=run_id or uuid.uuid4().int % 10**9)
+    item.update(
+        head_branch=branch,
+        head_sha=head_sha,
+        conclusion=conclusion,
+        id=run_id or uuid.uuid4().int % 10**9,
+    )
     return payload
 
 
@@ -107,8 +128,14 @@ async def get_run(sessions: SessionFactory, run_id: str) -> Run:
         return run
 
 
-async def wait_run(sessions: SessionFactory, run_id: str, *, status: set[str] | None = None,
-                   phase: str | None = None, within: float = 60) -> Run:
+async def wait_run(
+    sessions: SessionFactory,
+    run_id: str,
+    *,
+    status: set[str] | None = None,
+    phase: str | None = None,
+    within: float = 60,
+) -> Run:
     last: list[Run] = []
 
     async def check() -> Run | None:
@@ -121,8 +148,10 @@ async def wait_run(sessions: SessionFactory, run_id: str, *, status: set[str] | 
         found: Run = await eventually(check, within)
     except AssertionError:
         [run] = last
-        raise AssertionError(f"run {run_id}: still {run.status}/{run.phase} "
-                             f"(wanted {status}/{phase}); error={run.error}") from None
+        raise AssertionError(
+            f"run {run_id}: still {run.status}/{run.phase} "
+            f"(wanted {status}/{phase}); error={run.error}"
+        ) from None
     return found
 
 

@@ -11,8 +11,14 @@ from db.models import Run
 
 def _run(issue_number: int, status: str = "RECEIVED") -> Run:
     run_id = uuid.uuid4()
-    return Run(id=run_id, repo="octo-org/octo-repo", issue_number=issue_number, mode="code",
-               status=status, workflow_id=f"ai-run-{run_id}")
+    return Run(
+        id=run_id,
+        repo="octo-org/octo-repo",
+        issue_number=issue_number,
+        mode="code",
+        status=status,
+        workflow_id=f"ai-run-{run_id}",
+    )
 
 
 async def test_add_or_attach_second_run_for_issue_returns_the_first(

@@ -35,8 +35,9 @@ TOKEN = "ghs_testtoken0123456789abcdef"
 
 
 def git(*args: str, cwd: Path | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 @pytest.fixture
@@ -49,8 +50,17 @@ def remote(tmp_path: Path) -> Path:
     git("clone", "--quiet", str(bare), str(seed))
     (seed / "README.md").write_text("# demo\n")
     git("add", "README.md", cwd=seed)
-    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "init",
-        cwd=seed)
+    git(
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "--quiet",
+        "-m",
+        "init",
+        cwd=seed,
+    )
     git("push", "--quiet", "origin", "HEAD:main", cwd=seed)
     return bare
 
@@ -59,8 +69,10 @@ def make_settings(tmp_path: Path, **values: Any) -> Settings:
     """Agents sandboxed with the example agents and `tmp_path/bin` (test scripts) visible."""
     (tmp_path / "bin").mkdir(exist_ok=True)
     defaults: dict[str, Any] = {
-        "run_workspace_dir": tmp_path / "workspaces", "github_git_url": remotes_url(tmp_path),
-        "run_agent_bind": f"{AGENT_DIR},{tmp_path / 'bin'}", "run_agent_env": ECHO_KNOBS,
+        "run_workspace_dir": tmp_path / "workspaces",
+        "github_git_url": remotes_url(tmp_path),
+        "run_agent_bind": f"{AGENT_DIR},{tmp_path / 'bin'}",
+        "run_agent_env": ECHO_KNOBS,
     }
     return load_settings(**{**defaults, **values})
 
@@ -74,15 +86,22 @@ def script(tmp_path: Path, text: str) -> str:
 
 
 def phase(name: str, workspace: str | None, **extra: Any) -> PhaseInput:
-    return PhaseInput(run_id="run-1", phase=name, iteration=extra.pop("iteration", 0),
-                      issue=ISSUE, previous=extra.pop("previous", {}), workspace=workspace,
-                      **extra)
+    return PhaseInput(
+        run_id="run-1",
+        phase=name,
+        iteration=extra.pop("iteration", 0),
+        issue=ISSUE,
+        previous=extra.pop("previous", {}),
+        workspace=workspace,
+        **extra,
+    )
 
 
 async def prepare(settings: Settings, remote: Path, run_id: str = "run-1") -> WorkspaceInfo:
     acts = WorkspaceActivities(settings)
     return await ActivityEnvironment().run(
-        acts.prepare, WorkspaceInput(run_id, "octo/demo", "ai/issue-42-run1"))
+        acts.prepare, WorkspaceInput(run_id, "octo/demo", "ai/issue-42-run1")
+    )
 
 
 async def run_phase(settings: Settings, input: PhaseInput) -> PhaseProduct:
@@ -109,9 +128,16 @@ async def test_run_phase_returns_artifact_and_patch_with_command_agent(
     qualified = await run_phase(settings, phase("qualify", info.path))
     assert qualified.kind == "json" and qualified.artifact["qualified"] is True
     assert qualified.patch == ""
-    out = await run_phase(settings, phase(
-        "implement", info.path, iteration=2, previous={"plan": {"steps": ["x"]}},
-        ci_failure="FAILED tests/test_x.py::test_y"))
+    out = await run_phase(
+        settings,
+        phase(
+            "implement",
+            info.path,
+            iteration=2,
+            previous={"plan": {"steps": ["x"]}},
+            ci_failure="FAILED tests/test_x.py::test_y",
+        ),
+    )
     assert out.kind == "json" and out.artifact["changed"] == ["HOOKFLOW_NOTES.md"]
     assert out.artifact["fixedCi"] is True
     assert "+++ b/HOOKFLOW_NOTES.md" in out.patch  # an untracked file is in the patch
@@ -124,15 +150,25 @@ async def test_run_phase_returns_artifact_and_patch_with_command_agent(
 async def test_run_phase_keeps_hookflow_secrets_from_the_agent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    names = ["GITHUB_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET_PREVIOUS", "API_TOKEN",
-             "DATABASE_URL", "GITHUB_TOKEN", "GITHUB_WEBHOOK_REPO_SECRETS", "NOTIFY_WEBHOOK_URL",
-             "TEMPORAL_ADDRESS", "some_lowercase_secret", "AGENT_OWN_KEY"]
+    names = [
+        "GITHUB_WEBHOOK_SECRET",
+        "GITHUB_WEBHOOK_SECRET_PREVIOUS",
+        "API_TOKEN",
+        "DATABASE_URL",
+        "GITHUB_TOKEN",
+        "GITHUB_WEBHOOK_REPO_SECRETS",
+        "NOTIFY_WEBHOOK_URL",
+        "TEMPORAL_ADDRESS",
+        "some_lowercase_secret",
+        "AGENT_OWN_KEY",
+    ]
     for name in names:
         monkeypatch.setenv(name, f"value-of-{name}")
     monkeypatch.setenv("LC_TIME", "C")
     command = script(tmp_path, "import json, os\nprint(json.dumps(dict(os.environ)))\n")
-    settings = make_settings(tmp_path, run_agent="command", run_agent_command=command,
-                             run_agent_env="AGENT_OWN_KEY")
+    settings = make_settings(
+        tmp_path, run_agent="command", run_agent_command=command, run_agent_env="AGENT_OWN_KEY"
+    )
     env = (await run_phase(settings, phase("plan", None))).artifact
     assert env["AGENT_OWN_KEY"] == "value-of-AGENT_OWN_KEY" and env["LC_TIME"] == "C"
     assert env["HOOKFLOW_PHASE"] == "plan" and env["HOME"] != str(Path.home())
@@ -159,8 +195,9 @@ async def test_run_phase_posts_phase_json_to_http_agent(tmp_path: Path) -> None:
     assert body["previous"] == {"qualify": {"q": 1}} and body["ciFailure"] is None
 
 
-@pytest.mark.parametrize(("status", "non_retryable"), [(503, False), (429, False), (400, True),
-                                                      (404, True)])
+@pytest.mark.parametrize(
+    ("status", "non_retryable"), [(503, False), (429, False), (400, True), (404, True)]
+)
 async def test_run_phase_classifies_http_agent_errors_by_status(
     tmp_path: Path, status: int, non_retryable: bool
 ) -> None:
@@ -180,10 +217,15 @@ async def test_run_phase_http_agent_unreachable_is_retryable(tmp_path: Path) -> 
     assert caught.value.non_retryable is False and "unreachable" in str(caught.value)
 
 
-@pytest.mark.parametrize("values", [
-    {}, {"run_agent": "command"}, {"run_agent": "http"},
-    {"run_agent": "", "run_agent_command": "echo"},
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"run_agent": "command"},
+        {"run_agent": "http"},
+        {"run_agent": "", "run_agent_command": "echo"},
+    ],
+)
 async def test_run_phase_fails_fast_when_no_agent_configured(
     tmp_path: Path, values: dict[str, Any]
 ) -> None:
@@ -195,8 +237,9 @@ async def test_run_phase_fails_fast_when_no_agent_configured(
 
 
 async def test_run_phase_missing_command_is_non_retryable(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, run_agent="command",
-                             run_agent_command="no-such-agent-xyz --flag")
+    settings = make_settings(
+        tmp_path, run_agent="command", run_agent_command="no-such-agent-xyz --flag"
+    )
     with pytest.raises(ApplicationError) as caught:
         await run_phase(settings, phase("qualify", None))
     assert caught.value.non_retryable is True and "no-such-agent-xyz" in str(caught.value)
@@ -225,9 +268,10 @@ async def test_run_phase_truncates_oversized_output(tmp_path: Path) -> None:
 
 
 async def test_run_phase_times_out_and_kills_agent(tmp_path: Path) -> None:
-    command = f"{PY} -c \"import time; time.sleep(60)\""
-    settings = make_settings(tmp_path, run_agent="command", run_agent_command=command,
-                             run_phase_timeout="1s")
+    command = f'{PY} -c "import time; time.sleep(60)"'
+    settings = make_settings(
+        tmp_path, run_agent="command", run_agent_command=command, run_phase_timeout="1s"
+    )
     # The agent would sleep a minute: the phase ends long before that, killed at its timeout.
     with pytest.raises(ApplicationError) as caught:
         await asyncio.wait_for(run_phase(settings, phase("plan", None)), 30)
@@ -245,14 +289,19 @@ async def test_cancel_kills_agent_process_group_within_seconds(tmp_path: Path) -
     )
     (tmp_path / "agent.py").write_text(script)
     # Unsandboxed: the test reads the agent's pids from the worker's PID namespace.
-    settings = make_settings(tmp_path, run_agent="command", run_agent_sandbox="none",
-                             run_agent_command=f"{PY} {tmp_path / 'agent.py'}")
+    settings = make_settings(
+        tmp_path,
+        run_agent="command",
+        run_agent_sandbox="none",
+        run_agent_command=f"{PY} {tmp_path / 'agent.py'}",
+    )
     env = ActivityEnvironment()
     env.info = dataclasses.replace(env.info, heartbeat_timeout=timedelta(seconds=0.9))
     heartbeats: list[Any] = []
     env.on_heartbeat = lambda *details: heartbeats.append(details)
-    task = asyncio.ensure_future(env.run(AgentActivities(settings).produce,
-                                         phase("implement", None)))
+    task = asyncio.ensure_future(
+        env.run(AgentActivities(settings).produce, phase("implement", None))
+    )
     await eventually(lambda: pids.exists() and pids.read_text(), 10, "the agent's pids")
     leader, grandchild = (int(p) for p in pids.read_text().split())
     # Heartbeats come every 0.3 s for a 0.9 s heartbeat timeout, while the agent runs.
@@ -262,8 +311,9 @@ async def test_cancel_kills_agent_process_group_within_seconds(tmp_path: Path) -
     # The agents would sleep two minutes: cancelling ends the activity long before that.
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(task, 30)
-    await eventually(lambda: not alive(leader) and not alive(grandchild), 5,
-                     "the agent's process group to die")
+    await eventually(
+        lambda: not alive(leader) and not alive(grandchild), 5, "the agent's process group to die"
+    )
 
 
 async def test_prepare_workspace_is_idempotent(tmp_path: Path, remote: Path) -> None:
@@ -283,14 +333,16 @@ async def test_push_creates_branch_and_second_push_is_noop(tmp_path: Path, remot
     info = await prepare(settings, remote)
     await run_phase(settings, phase("implement", info.path))
     acts = WorkspaceActivities(settings)
-    push = PushInput("run-1", info.path, "ai/issue-42-run1", "hookflow: Add a greeting (#42)",
-                     "octo/demo")
+    push = PushInput(
+        "run-1", info.path, "ai/issue-42-run1", "hookflow: Add a greeting (#42)", "octo/demo"
+    )
     first = await ActivityEnvironment().run(acts.push, push)
     assert first.pushed is True and first.head_sha
     bare = ["--git-dir", str(remote)]
     assert git(*bare, "rev-parse", "refs/heads/ai/issue-42-run1") == first.head_sha
     assert git(*bare, "log", "-1", "--format=%an|%s", first.head_sha) == (
-        "hookflow[bot]|hookflow: Add a greeting (#42)")
+        "hookflow[bot]|hookflow: Add a greeting (#42)"
+    )
     assert "HOOKFLOW_NOTES.md" in git(*bare, "show", "--name-only", "--format=", first.head_sha)
     second = await ActivityEnvironment().run(acts.push, push)
     assert (second.pushed, second.head_sha) == (False, first.head_sha)
@@ -302,7 +354,8 @@ async def test_push_without_changes_pushes_nothing(tmp_path: Path, remote: Path)
     info = await prepare(settings, remote)
     acts = WorkspaceActivities(settings)
     result = await ActivityEnvironment().run(
-        acts.push, PushInput("run-1", info.path, "ai/issue-42-run1", "nothing", "octo/demo"))
+        acts.push, PushInput("run-1", info.path, "ai/issue-42-run1", "nothing", "octo/demo")
+    )
     assert (result.pushed, result.head_sha) == (False, None)
     assert git("--git-dir", str(remote), "branch", "--list", "ai/*") == ""
 
@@ -315,7 +368,8 @@ async def test_prepare_after_crash_continues_from_pushed_branch(
     await run_phase(settings, phase("implement", info.path))
     acts = WorkspaceActivities(settings)
     pushed = await ActivityEnvironment().run(
-        acts.push, PushInput("run-1", info.path, "ai/issue-42-run1", "first", "octo/demo"))
+        acts.push, PushInput("run-1", info.path, "ai/issue-42-run1", "first", "octo/demo")
+    )
     await ActivityEnvironment().run(acts.cleanup, CleanupInput("run-1"))
     assert not exists(info.path)
     fresh = await prepare(settings, remote)  # a new worker: the workspace is gone
@@ -339,8 +393,9 @@ async def test_prepare_sends_token_as_header_to_https_remote_and_redacts_it(
         settings = make_settings(tmp_path, github_token=TOKEN, github_git_url=server.url)
         acts = WorkspaceActivities(settings)
         with pytest.raises(ApplicationError) as caught:
-            await ActivityEnvironment().run(acts.prepare, WorkspaceInput(
-                "run-2", "octo/demo", "ai/issue-42-run2"))
+            await ActivityEnvironment().run(
+                acts.prepare, WorkspaceInput("run-2", "octo/demo", "ai/issue-42-run2")
+            )
     basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
     assert server.headers and server.headers[0].get("authorization") == f"Basic {basic}"
     assert TOKEN not in str(caught.value) and basic not in str(caught.value)

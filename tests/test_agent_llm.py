@@ -17,8 +17,10 @@ from settings import load_settings
 from tests.fakes_llm import FakeLLM, Step
 
 KEY = "sk-test-model-key-0001"
-EDIT = ("Retry added.\nsrc/app.py\n<<<<<<< SEARCH\n    return {}\n=======\n    return 2\n"
-        ">>>>>>> REPLACE\n")
+EDIT = (
+    "Retry added.\nsrc/app.py\n<<<<<<< SEARCH\n    return {}\n=======\n    return 2\n"
+    ">>>>>>> REPLACE\n"
+)
 GOOD_EDIT, BAD_EDIT = EDIT.format(1), EDIT.format(42)
 
 
@@ -39,29 +41,42 @@ def workspace(tmp_path: Path) -> Path:
 
 def agent(llm: FakeLLM, **extra: Any) -> LLMAgent:
     values: dict[str, Any] = {
-        "run_agent": "llm", "llm_base_url": llm.url, "llm_model": "fake-model",
-        "llm_api_key": KEY, "llm_timeout": "1s", "llm_max_retries": 2,
-        "github_token": "gh-token-never-sent", "api_token": "api-token-never-sent",
+        "run_agent": "llm",
+        "llm_base_url": llm.url,
+        "llm_model": "fake-model",
+        "llm_api_key": KEY,
+        "llm_timeout": "1s",
+        "llm_max_retries": 2,
+        "github_token": "gh-token-never-sent",
+        "api_token": "api-token-never-sent",
         **extra,
     }
     return LLMAgent(load_settings(**values))
 
 
 def request(phase: str, workspace: Path | None = None, **extra: Any) -> dict[str, Any]:
-    return {"phase": phase, "iteration": 1, "runId": "r1", "workspace": str(workspace or ""),
-            "issue": {"repo": "o/r", "number": 7, "title": "Return 2", "body": "f() must return 2"},
-            "previous": {"plan": {"answer": {"files": ["src/app.py"]}}}, **extra}
+    return {
+        "phase": phase,
+        "iteration": 1,
+        "runId": "r1",
+        "workspace": str(workspace or ""),
+        "issue": {"repo": "o/r", "number": 7, "title": "Return 2", "body": "f() must return 2"},
+        "previous": {"plan": {"answer": {"files": ["src/app.py"]}}},
+        **extra,
+    }
 
 
-async def test_run_implement_applies_edits_and_counts_tokens(
-    llm: FakeLLM, workspace: Path
-) -> None:
+async def test_run_implement_applies_edits_and_counts_tokens(llm: FakeLLM, workspace: Path) -> None:
     llm.then(Step(GOOD_EDIT, prompt_tokens=300, completion_tokens=40))
     reply = await agent(llm).run(request("implement", workspace))
     assert (workspace / "src" / "app.py").read_text() == "def f():\n    return 2\n"
     assert reply.artifact["answer"] == {"summary": "Retry added.", "changed": ["src/app.py"]}
-    assert reply.usage == {"requests": 1, "prompt_tokens": 300, "completion_tokens": 40,
-                           "total_tokens": 340}
+    assert reply.usage == {
+        "requests": 1,
+        "prompt_tokens": 300,
+        "completion_tokens": 40,
+        "total_tokens": 340,
+    }
     sent = llm.requests[0]
     assert "def f():\n    return 1" in sent.user_text, "the file the plan names is shown"
     assert "README.md" in sent.user_text, "the file list is shown"
@@ -135,15 +150,14 @@ async def test_run_phase_sends_only_model_key(
         assert secret not in everything
 
 
-async def test_run_phase_reads_key_file_and_prompt_override(
-    llm: FakeLLM, tmp_path: Path
-) -> None:
+async def test_run_phase_reads_key_file_and_prompt_override(llm: FakeLLM, tmp_path: Path) -> None:
     (tmp_path / "key").write_text(KEY + "\n")
     prompts = tmp_path / "prompts"
     prompts.mkdir()
     (prompts / "qualify.md").write_text("Phase: qualify. OUR HOUSE RULES apply.")
-    await agent(llm, llm_api_key=None, llm_api_key_file=tmp_path / "key",
-                run_prompts_dir=prompts).run(request("qualify"))
+    await agent(
+        llm, llm_api_key=None, llm_api_key_file=tmp_path / "key", run_prompts_dir=prompts
+    ).run(request("qualify"))
     sent = llm.requests[0]
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert "OUR HOUSE RULES" in sent.user_text
@@ -158,12 +172,17 @@ async def test_run_phase_bounds_repository_context(llm: FakeLLM, workspace: Path
     assert "src/app.py\n(not shown: over LLM_CONTEXT_BYTES)" in sent
 
 
-@pytest.mark.parametrize(("values", "message"), [
-    ({"run_agent": "llm"}, "RUN_AGENT=llm needs LLM_MODEL"),
-    ({"run_agent": "llm", "llm_model": "m", "llm_api_key_file": Path("/nonexistent/key")},
-     "LLM_API_KEY_FILE=/nonexistent/key cannot be read"),
-    ({"run_agent": "llm", "llm_model": "m"}, None),  # Ollama & co. take no key
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"run_agent": "llm"}, "RUN_AGENT=llm needs LLM_MODEL"),
+        (
+            {"run_agent": "llm", "llm_model": "m", "llm_api_key_file": Path("/nonexistent/key")},
+            "LLM_API_KEY_FILE=/nonexistent/key cannot be read",
+        ),
+        ({"run_agent": "llm", "llm_model": "m"}, None),  # Ollama & co. take no key
+    ],
+)
 def test_agent_config_error_names_llm_setting(values: dict[str, Any], message: str | None) -> None:
     problem = agent_config_error(load_settings(**values))
     assert (problem is None) if message is None else (message in (problem or ""))

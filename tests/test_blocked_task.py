@@ -60,7 +60,8 @@ async def repo(temporal_client: Client) -> AsyncIterator[str]:
         for level_ in range(4):
             with contextlib.suppress(RPCError):
                 await temporal_client.get_workflow_handle(
-                    f"{workflow_id}-{run_id[:8]}-level-{level_}").terminate()
+                    f"{workflow_id}-{run_id[:8]}-level-{level_}"
+                ).terminate()
         await temporal_client.get_workflow_handle(workflow_id).terminate()
 
 
@@ -103,8 +104,9 @@ def fired_at(n: Notification, due_hours: float) -> bool:
     return due <= blocked_seconds(n) <= due + LATE
 
 
-async def wait_levels(sessions: SessionFactory, repo: str, count: int, within: float = 30
-                      ) -> list[Notification]:
+async def wait_levels(
+    sessions: SessionFactory, repo: str, count: int, within: float = 30
+) -> list[Notification]:
     async def check() -> list[Notification] | None:
         rows = await notifications(sessions, repo)
         return rows if len(rows) >= count else None
@@ -121,17 +123,22 @@ async def state(client: Client, repo: str) -> dict[str, Any]:
 
 async def ended(client: Client, repo: str) -> BlockedTaskResult:
     handle = client.get_workflow_handle(
-        blocked_workflow_id(repo, 42), result_type=BlockedTaskResult)
+        blocked_workflow_id(repo, 42), result_type=BlockedTaskResult
+    )
     result: BlockedTaskResult = await handle.result()
     return result
 
 
 async def wait_settled(client: Client, workflow_id: str) -> None:
     """No activity or child still running and no workflow task pending or in flight."""
+
     async def check() -> bool:
         raw = (await client.get_workflow_handle(workflow_id).describe()).raw_description
-        return (not raw.pending_activities and not raw.pending_children
-                and not raw.HasField("pending_workflow_task"))
+        return (
+            not raw.pending_activities
+            and not raw.pending_children
+            and not raw.HasField("pending_workflow_task")
+        )
 
     await wait_for(check, 30, f"{workflow_id} settled")
 
@@ -147,15 +154,26 @@ async def acknowledged(client: Client, repo: str) -> bool:
 
 
 async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
-    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, repo: str,
-    temporal_client: Client, temporal_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    repo: str,
+    temporal_client: Client,
+    temporal_env: WorkflowEnvironment,
 ) -> None:
     # Another task in the same repo, blocked three days before the server's clock: the final
     # summary (72 hours later) lists it as blocked six days.
     now = await temporal_env.get_current_time()
     async with sessions() as session:
-        session.add(Task(repo=repo, issue_number=7, title="Waiting on vendor", status="blocked",
-                         blocked_since=now - timedelta(days=3)))
+        session.add(
+            Task(
+                repo=repo,
+                issue_number=7,
+                title="Waiting on vendor",
+                status="blocked",
+                blocked_since=now - timedelta(days=3),
+            )
+        )
         await session.commit()
     response = await deliver(api, "issues", issue_payload(repo, "labeled"))
     assert response.status_code == 200
@@ -171,7 +189,8 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
     assert [r.priority for r in rows] == ["high", "urgent", "urgent", "urgent"]
     assert blocked_seconds(rows[0]) <= LATE
     assert all(fired_at(r, due) for r, due in zip(rows[1:], [4, 24, 72], strict=True)), [
-        blocked_seconds(r) for r in rows]
+        blocked_seconds(r) for r in rows
+    ]
     assert "Still blocked (4.0 hours)" in rows[1].summary
     summary = rows[3]
     assert "#7 Waiting on vendor" in summary.summary and "#42" in summary.summary
@@ -188,13 +207,18 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
     assert task is not None and task.status == "open" and task.blocked_since is None
     # Its history (timers, child notifications, signals) replays with the current code.
     history = await temporal_client.get_workflow_handle(
-        blocked_workflow_id(repo, 42)).fetch_history()
+        blocked_workflow_id(repo, 42)
+    ).fetch_history()
     await Replayer(workflows=WORKFLOWS).replay_workflow(history)
 
 
 async def test_unblock_stops_the_ladder(
-    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, repo: str,
-    temporal_client: Client, temporal_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    repo: str,
+    temporal_client: Client,
+    temporal_env: WorkflowEnvironment,
 ) -> None:
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
@@ -208,7 +232,10 @@ async def test_unblock_stops_the_ladder(
 
 
 async def test_closing_the_issue_ends_escalation_and_closes_task(
-    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, repo: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    repo: str,
     temporal_client: Client,
 ) -> None:
     await deliver(api, "issues", issue_payload(repo, "labeled"))
@@ -221,8 +248,12 @@ async def test_closing_the_issue_ends_escalation_and_closes_task(
 
 
 async def test_acknowledge_pauses_then_escalation_resumes_after_timeout(
-    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, repo: str,
-    temporal_client: Client, temporal_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    repo: str,
+    temporal_client: Client,
+    temporal_env: WorkflowEnvironment,
 ) -> None:
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
@@ -258,8 +289,13 @@ async def test_task_endpoints_need_token_and_a_running_workflow(
 
 
 async def test_cli_task_ack_pauses_escalation(
-    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, repo: str,
-    settings: Settings, temporal_client: Client, temporal_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    repo: str,
+    settings: Settings,
+    temporal_client: Client,
+    temporal_env: WorkflowEnvironment,
 ) -> None:
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
@@ -276,8 +312,12 @@ async def test_cli_task_ack_pauses_escalation(
 
 
 async def test_worker_restart_keeps_the_escalation_schedule(
-    api: httpx.AsyncClient, sessions: SessionFactory, repo: str, settings: Settings,
-    temporal_client: Client, temporal_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    repo: str,
+    settings: Settings,
+    temporal_client: Client,
+    temporal_env: WorkflowEnvironment,
 ) -> None:
     # No workflow cache, so no sticky queue: the server hands the next task straight to the new
     # worker instead of waiting out the old worker's sticky schedule-to-start timeout.

@@ -30,12 +30,18 @@ LIMIT = 64 * 1024
 def settings_overrides(tmp_path: Path) -> dict[str, Any]:
     # No GitHub token: the run pushes its branch and ends without a PR to wait on.
     return agent_settings(
-        tmp_path, run_agent_command=f"{AGENT_PYTHON} {AGENTS / 'flood_agent.py'}",
-        run_agent_bind=str(AGENTS), run_artifact_max_bytes=LIMIT)
+        tmp_path,
+        run_agent_command=f"{AGENT_PYTHON} {AGENTS / 'flood_agent.py'}",
+        run_agent_bind=str(AGENTS),
+        run_artifact_max_bytes=LIMIT,
+    )
 
 
 async def test_flooding_agent_ends_with_truncated_artifacts_and_small_history(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    temporal_client: Client,
     tmp_path: Path,
 ) -> None:
     payload = copy.deepcopy(load_fixture("events/issues_labeled_ai_run.json"))

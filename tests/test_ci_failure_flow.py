@@ -60,35 +60,57 @@ def settings_overrides(github: RepoGitHub, window: str) -> dict[str, Any]:
 
 def job_log(filler_lines: int = 5) -> str:
     """A GitHub Actions job log whose `Run pytest` step fails; the cleanup also errors."""
-    lines = ["2026-01-01T12:00:00.0000000Z ##[group]Run actions/checkout@v4",
-             "2026-01-01T12:00:00.1000000Z Syncing repository: acme/widgets",
-             "2026-01-01T12:00:00.2000000Z ##[endgroup]",
-             "2026-01-01T12:00:01.0000000Z ##[group]Run pytest -q",
-             "2026-01-01T12:00:01.1000000Z pytest -q",
-             "2026-01-01T12:00:01.2000000Z ##[endgroup]"]
-    lines += [f"2026-01-01T12:00:02.0000000Z tests/test_{i}.py ....  [{i}%]"
-              for i in range(filler_lines)]
-    lines += [f"2026-01-01T12:00:03.0000000Z {ERROR_LINE}",
-              "2026-01-01T12:00:03.1000000Z FAILED tests/test_webhooks.py::test_deliver",
-              "2026-01-01T12:00:03.2000000Z ##[error]Process completed with exit code 1.",
-              "2026-01-01T12:00:04.0000000Z Post job cleanup.",
-              "2026-01-01T12:00:04.1000000Z Error: cleanup error that is not the failure"]
+    lines = [
+        "2026-01-01T12:00:00.0000000Z ##[group]Run actions/checkout@v4",
+        "2026-01-01T12:00:00.1000000Z Syncing repository: acme/widgets",
+        "2026-01-01T12:00:00.2000000Z ##[endgroup]",
+        "2026-01-01T12:00:01.0000000Z ##[group]Run pytest -q",
+        "2026-01-01T12:00:01.1000000Z pytest -q",
+        "2026-01-01T12:00:01.2000000Z ##[endgroup]",
+    ]
+    lines += [
+        f"2026-01-01T12:00:02.0000000Z tests/test_{i}.py ....  [{i}%]" for i in range(filler_lines)
+    ]
+    lines += [
+        f"2026-01-01T12:00:03.0000000Z {ERROR_LINE}",
+        "2026-01-01T12:00:03.1000000Z FAILED tests/test_webhooks.py::test_deliver",
+        "2026-01-01T12:00:03.2000000Z ##[error]Process completed with exit code 1.",
+        "2026-01-01T12:00:04.0000000Z Post job cleanup.",
+        "2026-01-01T12:00:04.1000000Z Error: cleanup error that is not the failure",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def add_run(
-    github: RepoGitHub, run_id: int, *, conclusion: str = "failure", branch: str = "main",
-    jobs: int = 1, filler_lines: int = 5,
+    github: RepoGitHub,
+    run_id: int,
+    *,
+    conclusion: str = "failure",
+    branch: str = "main",
+    jobs: int = 1,
+    filler_lines: int = 5,
 ) -> None:
     job_list = [
-        {"id": run_id * 10 + j, "name": f"test ({j})", "conclusion": conclusion,
-         "steps": [{"name": "Set up job", "conclusion": "success"},
-                   {"name": "Run pytest -q", "conclusion": conclusion}],
-         "logs": job_log(filler_lines)}
+        {
+            "id": run_id * 10 + j,
+            "name": f"test ({j})",
+            "conclusion": conclusion,
+            "steps": [
+                {"name": "Set up job", "conclusion": "success"},
+                {"name": "Run pytest -q", "conclusion": conclusion},
+            ],
+            "logs": job_log(filler_lines),
+        }
         for j in range(jobs)
     ]
-    github.add_workflow_run(github.repo, run_id=run_id, name=WORKFLOW, head_branch=branch,
-                            conclusion=conclusion, jobs=job_list)
+    github.add_workflow_run(
+        github.repo,
+        run_id=run_id,
+        name=WORKFLOW,
+        head_branch=branch,
+        conclusion=conclusion,
+        jobs=job_list,
+    )
 
 
 def run_payload(
@@ -98,9 +120,14 @@ def run_payload(
     payload["repository"]["full_name"] = repo
     run = payload["workflow_run"]
     run["head_repository"]["full_name"] = repo
-    run.update(id=run_id, conclusion=conclusion, head_branch=branch, name=WORKFLOW,
-               head_sha=f"{run_id:040x}",
-               html_url=f"https://github.com/{repo}/actions/runs/{run_id}")
+    run.update(
+        id=run_id,
+        conclusion=conclusion,
+        head_branch=branch,
+        name=WORKFLOW,
+        head_sha=f"{run_id:040x}",
+        html_url=f"https://github.com/{repo}/actions/runs/{run_id}",
+    )
     return payload
 
 
@@ -119,8 +146,11 @@ async def succeed(api: httpx.AsyncClient, github: RepoGitHub, run_id: int) -> No
 
 
 def ci_issues(github: RepoGitHub) -> list[dict[str, Any]]:
-    return [i for i in github.issues(github.repo)
-            if "ci-failure" in [label["name"] for label in i.get("labels", [])]]
+    return [
+        i
+        for i in github.issues(github.repo)
+        if "ci-failure" in [label["name"] for label in i.get("labels", [])]
+    ]
 
 
 def failure_comments(github: RepoGitHub, number: int) -> list[dict[str, Any]]:
@@ -154,6 +184,7 @@ async def settled(client: Client, workflow_id: str, failures: int) -> dict[str, 
 
 async def dispatched(sessions: SessionFactory) -> WebhookEvent:
     """The test's one delivery once its plan has run: it starts nothing later."""
+
     async def check() -> WebhookEvent | None:
         async with sessions() as session:
             [row] = (await session.exec(select(WebhookEvent))).all()
@@ -169,8 +200,7 @@ async def test_ten_failures_open_one_issue_with_nine_comments(
     for run_id in range(1001, 1011):
         await fail(api, github, run_id)
     issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
-    await eventually(lambda: len(failure_comments(github, issue["number"])) == 9, 60,
-                     "9 comments")
+    await eventually(lambda: len(failure_comments(github, issue["number"])) == 9, 60, "9 comments")
     wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
     state = await settled(temporal_client, wid, failures=10)
     assert state["issue_open"] is True and state["issue_number"] == issue["number"]
@@ -185,8 +215,7 @@ async def test_concurrent_failure_deliveries_open_one_issue(
 ) -> None:
     await asyncio.gather(*(fail(api, github, run_id) for run_id in range(2001, 2006)))
     issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
-    await eventually(lambda: len(failure_comments(github, issue["number"])) == 4, 60,
-                     "4 comments")
+    await eventually(lambda: len(failure_comments(github, issue["number"])) == 4, 60, "4 comments")
     assert len(ci_issues(github)) == 1
     assert len(github.requests_to("POST", rf"/repos/{github.repo}/issues$")) == 1
 
@@ -221,15 +250,22 @@ async def test_green_run_comments_and_closes_issue_as_completed(
     issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
     await succeed(api, github, 4002)
     closed = await eventually(
-        lambda: github.issue(github.repo, issue["number"])["state"] == "closed"
-        and github.issue(github.repo, issue["number"]), what="closed issue")
+        lambda: (
+            github.issue(github.repo, issue["number"])["state"] == "closed"
+            and github.issue(github.repo, issue["number"])
+        ),
+        what="closed issue",
+    )
     assert closed["state_reason"] == "completed"
     comments = github.comments(github.repo, issue["number"])
     assert any("/actions/runs/4002" in c["body"] and "passed" in c["body"] for c in comments)
 
 
 async def test_green_run_without_open_issue_starts_nothing(
-    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: RepoGitHub,
+    temporal_client: Client,
     sessions: SessionFactory,
 ) -> None:
     await succeed(api, github, 4101)
@@ -249,12 +285,12 @@ async def test_failure_within_reopen_window_reopens_issue_as_flaky(
     issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
     number = issue["number"]
     await succeed(api, github, 5002)
-    await eventually(lambda: github.issue(github.repo, number)["state"] == "closed",
-                     what="closed")
+    await eventually(lambda: github.issue(github.repo, number)["state"] == "closed", what="closed")
     await fail(api, github, 5003)
     await eventually(
         lambda: any("Reopened" in c["body"] for c in github.comments(github.repo, number)),
-        what="reopen comment")
+        what="reopen comment",
+    )
     reopened = github.issue(github.repo, number)
     assert reopened["state"] == "open"
     assert "flaky" in [label["name"] for label in reopened["labels"]]
@@ -268,8 +304,9 @@ async def test_failure_after_reopen_window_opens_new_issue(
     await fail(api, github, 6001)
     first = (await eventually(lambda: ci_issues(github), what="issue"))[0]
     await succeed(api, github, 6002)
-    await eventually(lambda: github.issue(github.repo, first["number"])["state"] == "closed",
-                     what="closed")
+    await eventually(
+        lambda: github.issue(github.repo, first["number"])["state"] == "closed", what="closed"
+    )
     # The workflow ends once the window passes quietly.
     wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
     await wait_status(temporal_client, wid, WorkflowExecutionStatus.COMPLETED)
@@ -283,8 +320,9 @@ async def test_failure_after_reopen_window_opens_new_issue(
 async def test_rate_limited_jobs_listing_retries_after_github_delay(
     api: httpx.AsyncClient, worker: Worker, github: RepoGitHub
 ) -> None:
-    github.fail_next("GET", r"/actions/runs/\d+/jobs$", 403,
-                     headers=github.rate_limit_headers(reset_in=1))
+    github.fail_next(
+        "GET", r"/actions/runs/\d+/jobs$", 403, headers=github.rate_limit_headers(reset_in=1)
+    )
     github.fail_next("POST", rf"/repos/{github.repo}/issues$", 500)
     await fail(api, github, 7001)
     issue = (await eventually(lambda: ci_issues(github), 30, "issue"))[0]
@@ -306,7 +344,10 @@ async def test_missing_run_still_opens_issue_without_job_details(
 
 
 async def test_failure_on_unwatched_branch_is_ignored(
-    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: RepoGitHub,
+    temporal_client: Client,
     sessions: SessionFactory,
 ) -> None:
     add_run(github, 8001, branch="feature/x")
@@ -319,7 +360,8 @@ async def test_failure_on_unwatched_branch_is_ignored(
     for branch in ("feature/x", "main"):
         with pytest.raises(Exception, match="not found"):
             await temporal_client.get_workflow_handle(
-                ci_failure_workflow_id(github.repo, WORKFLOW, branch)).describe()
+                ci_failure_workflow_id(github.repo, WORKFLOW, branch)
+            ).describe()
     assert ci_issues(github) == []
 
 
@@ -330,21 +372,28 @@ async def test_many_events_continue_as_new_keeping_one_issue_and_replay(
 
     def event(run_id: int) -> CIRunEvent:
         add_run(github, run_id)
-        return CIRunEvent(github.repo, WORKFLOW, "main", run_id,
-                          f"https://github.com/{github.repo}/actions/runs/{run_id}",
-                          head_sha=f"{run_id:040x}")
+        return CIRunEvent(
+            github.repo,
+            WORKFLOW,
+            "main",
+            run_id,
+            f"https://github.com/{github.repo}/actions/runs/{run_id}",
+            head_sha=f"{run_id:040x}",
+        )
 
     started = await temporal_client.start_workflow(
-        CIFailureWorkflow.run, CIFailureInput(github.repo, WORKFLOW, "main", events_per_run=3),
-        id=wid, task_queue=settings.temporal_task_queue,
-        start_signal="run_completed", start_signal_args=[event(9001)],
+        CIFailureWorkflow.run,
+        CIFailureInput(github.repo, WORKFLOW, "main", events_per_run=3),
+        id=wid,
+        task_queue=settings.temporal_task_queue,
+        start_signal="run_completed",
+        start_signal_args=[event(9001)],
     )
     handle = temporal_client.get_workflow_handle(wid)  # follows continue-as-new
     for run_id in range(9002, 9008):
         await handle.signal(CIFailureWorkflow.run_completed, event(run_id))
     issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
-    await eventually(lambda: len(failure_comments(github, issue["number"])) == 6, 60,
-                     "6 comments")
+    await eventually(lambda: len(failure_comments(github, issue["number"])) == 6, 60, "6 comments")
     assert len(ci_issues(github)) == 1
     state = await handle.query(CIFailureWorkflow.state)
     assert state["failure_count"] == 7 and state["issue_open"] is True

@@ -9,18 +9,24 @@ import pytest
 from routing.ci_order import CIOrder, ci_order, is_stale
 
 
-def note(run: int | None, attempt: int | None = 1, at: str | None = "2026-01-01T10:00:00Z",
-         ) -> dict[str, Any]:
+def note(
+    run: int | None,
+    attempt: int | None = 1,
+    at: str | None = "2026-01-01T10:00:00Z",
+) -> dict[str, Any]:
     return {"payload_summary": {"run_number": run, "run_attempt": attempt}, "occurred_at": at}
 
 
-@pytest.mark.parametrize(("older", "newer"), [
-    (note(9), note(10)),
-    (note(10, 1), note(10, 2)),
-    (note(10, 2, "2026-01-01T10:00:00Z"), note(10, 2, "2026-01-01T10:05:00Z")),
-    (note(9, 3, "2026-02-01T00:00:00Z"), note(10, 1, "2026-01-01T00:00:00Z")),
-    (note(None, None, None), note(1)),
-])
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        (note(9), note(10)),
+        (note(10, 1), note(10, 2)),
+        (note(10, 2, "2026-01-01T10:00:00Z"), note(10, 2, "2026-01-01T10:05:00Z")),
+        (note(9, 3, "2026-02-01T00:00:00Z"), note(10, 1, "2026-01-01T00:00:00Z")),
+        (note(None, None, None), note(1)),
+    ],
+)
 def test_ci_order_puts_later_runs_attempts_and_updates_after(
     older: dict[str, Any], newer: dict[str, Any]
 ) -> None:
@@ -37,18 +43,26 @@ OLD: CIOrder = (9, 1, "")
 NEW: CIOrder = (10, 1, "")
 
 
-@pytest.mark.parametrize(("order", "success", "failure_seen", "success_seen", "stale"), [
-    (OLD, True, NEW, None, True),    # old success after a newer failure: stays red
-    (NEW, True, OLD, None, False),   # newer success: resolves
-    (OLD, False, None, NEW, True),   # old failure after a newer success: stays green
-    (NEW, False, None, OLD, False),  # newer failure: red
-    (OLD, False, NEW, None, False),  # an older failure among failures still counts
-    (OLD, True, None, None, False),  # nothing seen yet
-    (NEW, True, NEW, None, False),   # same run: not older
-])
+@pytest.mark.parametrize(
+    ("order", "success", "failure_seen", "success_seen", "stale"),
+    [
+        (OLD, True, NEW, None, True),  # old success after a newer failure: stays red
+        (NEW, True, OLD, None, False),  # newer success: resolves
+        (OLD, False, None, NEW, True),  # old failure after a newer success: stays green
+        (NEW, False, None, OLD, False),  # newer failure: red
+        (OLD, False, NEW, None, False),  # an older failure among failures still counts
+        (OLD, True, None, None, False),  # nothing seen yet
+        (NEW, True, NEW, None, False),  # same run: not older
+    ],
+)
 def test_is_stale_compares_with_newest_event_of_opposite_outcome(
-    order: CIOrder, success: bool, failure_seen: CIOrder | None, success_seen: CIOrder | None,
+    order: CIOrder,
+    success: bool,
+    failure_seen: CIOrder | None,
+    success_seen: CIOrder | None,
     stale: bool,
 ) -> None:
-    assert is_stale(order, success=success, newest_failure=failure_seen,
-                    newest_success=success_seen) is stale
+    assert (
+        is_stale(order, success=success, newest_failure=failure_seen, newest_success=success_seen)
+        is stale
+    )

@@ -47,7 +47,9 @@ def fork_workflow_run(repo: str, branch: str, conclusion: str) -> dict[str, Any]
     payload = copy.deepcopy(load_fixture("events/workflow_run.failure.json"))
     payload["repository"]["full_name"] = repo
     payload["workflow_run"].update(
-        id=uuid.uuid4().int % 10**9, conclusion=conclusion, head_branch=branch,
+        id=uuid.uuid4().int % 10**9,
+        conclusion=conclusion,
+        head_branch=branch,
         head_repository={"id": 7, "name": "widgets", "full_name": FORK},
     )
     return payload
@@ -68,18 +70,35 @@ async def assert_no_workflow(client: Client, workflow_id: str) -> None:
 
 
 async def test_fork_ci_events_start_no_ci_failure_issue_close_or_run_signal(
-    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, github: FakeGitHub,
-    repo: str, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    github: FakeGitHub,
+    repo: str,
+    temporal_client: Client,
 ) -> None:
     run_id = str(uuid.uuid4())
     branch = run_branch(42, run_id)
-    cases = [("workflow_run", fork_workflow_run(repo, "main", "failure")),
-             ("workflow_run", fork_workflow_run(repo, "main", "success")),
-             ("workflow_run", fork_workflow_run(repo, branch, "failure")),
-             ("check_suite", {"action": "completed", "repository": {"full_name": repo},
-                              "check_suite": {"id": 1, "head_branch": branch, "head_sha": "ab",
-                                              "status": "completed", "conclusion": "failure",
-                                              "head_repository": {"full_name": FORK}}})]
+    cases = [
+        ("workflow_run", fork_workflow_run(repo, "main", "failure")),
+        ("workflow_run", fork_workflow_run(repo, "main", "success")),
+        ("workflow_run", fork_workflow_run(repo, branch, "failure")),
+        (
+            "check_suite",
+            {
+                "action": "completed",
+                "repository": {"full_name": repo},
+                "check_suite": {
+                    "id": 1,
+                    "head_branch": branch,
+                    "head_sha": "ab",
+                    "status": "completed",
+                    "conclusion": "failure",
+                    "head_repository": {"full_name": FORK},
+                },
+            },
+        ),
+    ]
     for event, payload in cases:
         delivery = str(uuid.uuid4())
         response = await deliver(api, event, payload, delivery=delivery)

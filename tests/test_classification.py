@@ -47,39 +47,81 @@ def only(result: Classification) -> Notification:
 # fixture, type, priority, PRIORITY_MAP key, fields the notification must carry
 ROWS = [
     (
-        "workflow_run.success.json", "ci_success", "low", "workflow_run.success",
-        {"workflow": "CI Tests", "branch": "main", "conclusion": "success",
-         "group_key": "acme/widgets|CI Tests|main"},
+        "workflow_run.success.json",
+        "ci_success",
+        "low",
+        "workflow_run.success",
+        {
+            "workflow": "CI Tests",
+            "branch": "main",
+            "conclusion": "success",
+            "group_key": "acme/widgets|CI Tests|main",
+        },
     ),
     (
-        "workflow_run.failure.json", "ci_failure", "high", "workflow_run.failure",
-        {"workflow": "CI Tests", "branch": "main", "conclusion": "failure",
-         "head_sha": "9f2c1e7b4a5d3c8e6f0a1b2c3d4e5f60718293a4", "sender": "alice",
-         "url": "https://github.com/acme/widgets/actions/runs/9876543210",
-         "group_key": "acme/widgets|CI Tests|main"},
+        "workflow_run.failure.json",
+        "ci_failure",
+        "high",
+        "workflow_run.failure",
+        {
+            "workflow": "CI Tests",
+            "branch": "main",
+            "conclusion": "failure",
+            "head_sha": "9f2c1e7b4a5d3c8e6f0a1b2c3d4e5f60718293a4",
+            "sender": "alice",
+            "url": "https://github.com/acme/widgets/actions/runs/9876543210",
+            "group_key": "acme/widgets|CI Tests|main",
+        },
     ),
     (
-        "check_run.failure.json", "ci_failure", "medium", "check_run.failure",
-        {"workflow": "test (3.11)", "branch": "feature/retry", "pr_number": 57,
-         "group_key": "acme/widgets|test (3.11)|feature/retry"},
+        "check_run.failure.json",
+        "ci_failure",
+        "medium",
+        "check_run.failure",
+        {
+            "workflow": "test (3.11)",
+            "branch": "feature/retry",
+            "pr_number": 57,
+            "group_key": "acme/widgets|test (3.11)|feature/retry",
+        },
     ),
     (
-        "pull_request.opened.json", "pr_created", "medium", "pull_request.opened",
-        {"pr_number": 57, "branch": "feature/retry", "base_branch": "main", "sender": "alice",
-         "url": "https://github.com/acme/widgets/pull/57"},
+        "pull_request.opened.json",
+        "pr_created",
+        "medium",
+        "pull_request.opened",
+        {
+            "pr_number": 57,
+            "branch": "feature/retry",
+            "base_branch": "main",
+            "sender": "alice",
+            "url": "https://github.com/acme/widgets/pull/57",
+        },
     ),
     (
-        "pull_request.merged.json", "pr_merged", "low", "pull_request.merged",
+        "pull_request.merged.json",
+        "pr_merged",
+        "low",
+        "pull_request.merged",
         {"pr_number": 57, "base_branch": "main", "sender": "bob"},
     ),
     (
-        "issues.labeled_blocked.json", "task_blocked", "high", "issues.labeled.blocked",
+        "issues.labeled_blocked.json",
+        "task_blocked",
+        "high",
+        "issues.labeled.blocked",
         {"issue_number": 42, "sender": "carol", "url": "https://github.com/acme/widgets/issues/42"},
     ),
     (
-        "push.main.json", "generic", "low", "push",
-        {"branch": "main", "head_sha": "9f2c1e7b4a5d3c8e6f0a1b2c3d4e5f60718293a4",
-         "group_key": "acme/widgets|push|main"},
+        "push.main.json",
+        "generic",
+        "low",
+        "push",
+        {
+            "branch": "main",
+            "head_sha": "9f2c1e7b4a5d3c8e6f0a1b2c3d4e5f60718293a4",
+            "group_key": "acme/widgets|push|main",
+        },
     ),
 ]
 
@@ -91,7 +133,11 @@ def test_classify_seed_row(
     event, _ = load(fixture)
     n = only(run(fixture))
     assert (n.type, n.priority, n.rule, n.event, n.repo) == (
-        ntype, priority, rule, event, "acme/widgets"
+        ntype,
+        priority,
+        rule,
+        event,
+        "acme/widgets",
     )
     for name, value in fields.items():
         assert getattr(n, name) == value, name
@@ -125,22 +171,33 @@ def _delete(key: str) -> Callable[[dict[str, Any]], None]:
 
 # fixture, change to the payload, words the reason must contain
 NEGATIVES = [
-    ("workflow_run.failure.json", _set("action", "requested"),
-     "workflow_run action 'requested' is not handled"),
+    (
+        "workflow_run.failure.json",
+        _set("action", "requested"),
+        "workflow_run action 'requested' is not handled",
+    ),
     ("workflow_run.failure.json", _set("action", "in_progress"), "'in_progress' is not handled"),
-    ("workflow_run.failure.json", _set("workflow_run.conclusion", "cancelled"),
-     "conclusion 'cancelled' is not notified"),
+    (
+        "workflow_run.failure.json",
+        _set("workflow_run.conclusion", "cancelled"),
+        "conclusion 'cancelled' is not notified",
+    ),
     ("workflow_run.failure.json", _set("workflow_run.conclusion", "skipped"), "'skipped'"),
     ("workflow_run.failure.json", _set("workflow_run.conclusion", None), "conclusion None"),
     ("workflow_run.failure.json", _delete("workflow_run"), "no workflow_run object"),
     ("check_run.failure.json", _set("action", "created"), "check_run action 'created'"),
-    ("check_run.failure.json", _set("check_run.conclusion", "success"),
-     "conclusion 'success' is not notified"),
+    (
+        "check_run.failure.json",
+        _set("check_run.conclusion", "success"),
+        "conclusion 'success' is not notified",
+    ),
     ("check_run.failure.json", _set("check_run.conclusion", "neutral"), "'neutral'"),
-    ("pull_request.merged.json", _set("pull_request.merged", False),
-     "closed without being merged"),
-    ("pull_request.opened.json", _set("action", "synchronize"),
-     "pull_request action 'synchronize' is not handled"),
+    ("pull_request.merged.json", _set("pull_request.merged", False), "closed without being merged"),
+    (
+        "pull_request.opened.json",
+        _set("action", "synchronize"),
+        "pull_request action 'synchronize' is not handled",
+    ),
     ("pull_request.opened.json", _set("action", "reopened"), "'reopened'"),
     ("issues.labeled_blocked.json", _set("label.name", "bug"), "label 'bug' is not 'blocked'"),
     ("issues.labeled_blocked.json", _set("action", "unlabeled"), "issues action 'unlabeled'"),

@@ -40,23 +40,40 @@ fake_github, bare, extra_settings = run_tests.fake_github, run_tests.bare, run_t
 
 
 @pytest.fixture
-def settings_overrides(fake_github: FakeGitHub, tmp_path: Path,
-                       extra_settings: dict[str, Any]) -> dict[str, Any]:
+def settings_overrides(
+    fake_github: FakeGitHub, tmp_path: Path, extra_settings: dict[str, Any]
+) -> dict[str, Any]:
     return run_settings(fake_github, tmp_path, run_phases="implement,report", **extra_settings)
 
 
-async def comment(api: httpx.AsyncClient, client: Client, number: int, body: str, *,
-                  association: str = "MEMBER", on_pull: bool = False,
-                  comment_id: int | None = None, delivery: str | None = None) -> int:
+async def comment(
+    api: httpx.AsyncClient,
+    client: Client,
+    number: int,
+    body: str,
+    *,
+    association: str = "MEMBER",
+    on_pull: bool = False,
+    comment_id: int | None = None,
+    delivery: str | None = None,
+) -> int:
     """Deliver an issue_comment and wait until its CommandWorkflow has finished."""
     item_id = comment_id or next(_ids)
     issue: dict[str, Any] = {"number": number, "title": "t"}
     if on_pull:
         issue["pull_request"] = {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"}
-    payload = {"action": "created", "repository": {"full_name": REPO}, "issue": issue,
-               "comment": {"id": item_id, "body": body, "author_association": association,
-                           "user": {"login": "mona", "type": "User"}},
-               "sender": {"login": "mona"}}
+    payload = {
+        "action": "created",
+        "repository": {"full_name": REPO},
+        "issue": issue,
+        "comment": {
+            "id": item_id,
+            "body": body,
+            "author_association": association,
+            "user": {"login": "mona", "type": "User"},
+        },
+        "sender": {"login": "mona"},
+    }
     response = await deliver(api, "issue_comment", payload, delivery=delivery)
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     handle = client.get_workflow_handle(command_workflow_id(REPO, "comment", item_id))
@@ -74,14 +91,21 @@ async def comment(api: httpx.AsyncClient, client: Client, number: int, body: str
 
 
 def replies(fake: FakeGitHub, number: int, item_id: int) -> list[str]:
-    return [c["body"] for c in fake.comments(REPO, number)
-            if f"hookflow:run-command-comment-{item_id} " in c["body"]]
+    return [
+        c["body"]
+        for c in fake.comments(REPO, number)
+        if f"hookflow:run-command-comment-{item_id} " in c["body"]
+    ]
 
 
 @pytest.mark.parametrize("extra_settings", [{"run_approval_required": True}])
 async def test_commands_on_issue_act_once_and_only_when_authorised(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    temporal_client: Client,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
@@ -99,7 +123,8 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
     [unknown] = replies(fake_github, number, item)
     assert "does not know `/hookflow deploy`" in unknown and "/hookflow retry" in unknown
     progress = await temporal_client.get_workflow_handle(run.workflow_id).query(
-        RunWorkflow.progress)
+        RunWorkflow.progress
+    )
     assert progress.status == "WAITING_APPROVAL", "refused commands changed nothing"
 
     item = await comment(api, temporal_client, number, "/hookflow approve")
@@ -109,28 +134,35 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
     await comment(api, temporal_client, number, "/hookflow approve", comment_id=item)
     assert len(replies(fake_github, number, item)) == 1
 
-    item = await comment(api, temporal_client, number, "/hookflow cancel",
-                         association="COLLABORATOR")
+    item = await comment(
+        api, temporal_client, number, "/hookflow cancel", association="COLLABORATOR"
+    )
     assert (await wait_run(sessions, run_id, status={"CANCELLED"})).status == "CANCELLED"
     await temporal_client.get_workflow_handle(run.workflow_id).result()
     item = await comment(api, temporal_client, number, "/hookflow retry")
     assert "is CANCELLED and no longer takes `retry`" in replies(fake_github, number, item)[0]
     history = await temporal_client.get_workflow_handle(
-        command_workflow_id(REPO, "comment", item)).fetch_history()
+        command_workflow_id(REPO, "comment", item)
+    ).fetch_history()
     await Replayer(workflows=[CommandWorkflow]).replay_workflow(history)
 
 
 async def test_run_command_starts_one_run_on_issue(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    temporal_client: Client,
 ) -> None:
     fake_github.state.repo(REPO).data["clone_url"] = str(bare)  # type: ignore[union-attr]
     issue = fake_github.add_issue(REPO, title="Please add retries")
     number = issue["number"]
     delivery = "run-command-delivery-1"
     item = await comment(api, temporal_client, number, "/hookflow run", delivery=delivery)
-    await comment(api, temporal_client, number, "/hookflow run", comment_id=item,
-                  delivery=delivery)  # redelivered: answers what it answered
+    await comment(
+        api, temporal_client, number, "/hookflow run", comment_id=item, delivery=delivery
+    )  # redelivered: answers what it answered
     run = await wait_run_for_issue(sessions, number)
     await wait_run(sessions, str(run), status={"WAITING_CI"})
     starts = [c for c in fake_github.comments(REPO, number) if "started AI run" in c["body"]]
@@ -152,28 +184,41 @@ async def wait_run_for_issue(sessions: SessionFactory, number: int) -> Any:
 
 
 async def test_pr_comment_feedback_while_waiting_ci_runs_implement_again(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    temporal_client: Client,
 ) -> None:
     run_id, run = await run_with_pull(api, sessions, fake_github, bare)
     assert run.pr_number is not None
-    await comment(api, temporal_client, run.pr_number, "@hookflow please also log it",
-                  on_pull=True)
+    await comment(api, temporal_client, run.pr_number, "@hookflow please also log it", on_pull=True)
     await wait_run(sessions, run_id, status={"WAITING_CI"}, within=60)
     await eventually_iteration(sessions, run_id, 2)
-    acks = [c for c in fake_github.comments(REPO, run.pr_number)
-            if "working on the feedback from @mona" in c["body"]]
+    acks = [
+        c
+        for c in fake_github.comments(REPO, run.pr_number)
+        if "working on the feedback from @mona" in c["body"]
+    ]
     assert len(acks) == 1 and "iteration 2 of at most 5" in acks[0]["body"]
-    item = await comment(api, temporal_client, run.pr_number, "@hookflow nice", on_pull=True,
-                         association="CONTRIBUTOR")
+    item = await comment(
+        api,
+        temporal_client,
+        run.pr_number,
+        "@hookflow nice",
+        on_pull=True,
+        association="CONTRIBUTOR",
+    )
     assert "only from repository owners" in replies(fake_github, run.pr_number, item)[0]
     await send_ci(api, sessions, bare, run_id, "success")
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED" and run.iteration == 2, run.error
 
 
-async def run_with_pull(api: httpx.AsyncClient, sessions: SessionFactory, fake: FakeGitHub,
-                        bare: Path) -> tuple[str, Run]:
+async def run_with_pull(
+    api: httpx.AsyncClient, sessions: SessionFactory, fake: FakeGitHub, bare: Path
+) -> tuple[str, Run]:
     """A labelled issue's run, once it waits for CI on its draft PR."""
     _, run_id = await label_issue(api, fake, bare)
     return run_id, await wait_run(sessions, run_id, status={"WAITING_CI"})
@@ -189,8 +234,12 @@ async def eventually_iteration(sessions: SessionFactory, run_id: str, iteration:
 
 @pytest.mark.parametrize("extra_settings", [{"run_max_iterations": 1}])
 async def test_feedback_past_max_iterations_is_declined_once(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    temporal_client: Client,
 ) -> None:
     run_id, run = await run_with_pull(api, sessions, fake_github, bare)
     pr = run.pr_number
@@ -198,8 +247,11 @@ async def test_feedback_past_max_iterations_is_declined_once(
     await comment(api, temporal_client, pr, "@hookflow one more change", on_pull=True)
 
     def declined() -> list[str]:
-        return [c["body"] for c in fake_github.comments(REPO, pr)
-                if "has used 1 of 1 iterations" in c["body"]]
+        return [
+            c["body"]
+            for c in fake_github.comments(REPO, pr)
+            if "has used 1 of 1 iterations" in c["body"]
+        ]
 
     await eventually(declined, within=30, what="the iteration-limit comment")
     handle = temporal_client.get_workflow_handle(run.workflow_id)

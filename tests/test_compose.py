@@ -72,8 +72,11 @@ def command_words(command: str | list[str]) -> list[str]:
 def referenced_files(words: list[str]) -> set[str]:
     """Repository files a command runs: `x.py` scripts and `pkg.module:app` ASGI targets."""
     files = {w for w in words if w.endswith(".py")}
-    files |= {w.split(":")[0].replace(".", "/") + ".py" for w in words if re.fullmatch(
-        r"[a-z_][a-z0-9_.]*:[a-z_][a-z0-9_]*", w)}
+    files |= {
+        w.split(":")[0].replace(".", "/") + ".py"
+        for w in words
+        if re.fullmatch(r"[a-z_][a-z0-9_.]*:[a-z_][a-z0-9_]*", w)
+    }
     return files
 
 
@@ -142,9 +145,7 @@ def test_app_service_gets_every_required_env(services: dict[str, Any], name: str
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_webhook_secret_file_points_at_mounted_secret(
-    services: dict[str, Any], name: str
-) -> None:
+def test_webhook_secret_file_points_at_mounted_secret(services: dict[str, Any], name: str) -> None:
     service = services[name]
     path = env_of(service).get("GITHUB_WEBHOOK_SECRET_FILE")
     if path is None:
@@ -247,7 +248,9 @@ def test_dockerfile_installs_project_and_copies_migrations() -> None:
 def test_dockerfile_copies_only_existing_paths() -> None:
     copies = [args.split() for op, args in dockerfile_instructions() if op == "COPY"]
     missing = sorted(
-        src for words in copies for src in words[:-1]
+        src
+        for words in copies
+        for src in words[:-1]
         if not src.startswith("--") and not (ROOT / src).exists()
     )
     assert not missing, f"Dockerfile copies {missing}, not in the repository"

@@ -32,8 +32,14 @@ REPO = "octo-org/octo-repo"
     [
         (RPCError("WorkflowId length exceeds limit.", RPCStatusCode.INVALID_ARGUMENT, b""), True),
         (RPCError("Blob data size exceeds limit.", RPCStatusCode.INVALID_ARGUMENT, b""), True),
-        (RPCError("grpc: received message larger than max (5 vs. 4)",
-                  RPCStatusCode.RESOURCE_EXHAUSTED, b""), True),
+        (
+            RPCError(
+                "grpc: received message larger than max (5 vs. 4)",
+                RPCStatusCode.RESOURCE_EXHAUSTED,
+                b"",
+            ),
+            True,
+        ),
         (RPCError("namespace rate limit exceeded", RPCStatusCode.RESOURCE_EXHAUSTED, b""), False),
         (RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b""), False),
         (RPCError("deadline", RPCStatusCode.DEADLINE_EXCEEDED, b""), False),
@@ -46,38 +52,74 @@ def test_is_permanent_classifies_temporal_errors(exc: BaseException, permanent: 
     assert is_permanent(exc) is permanent
 
 
-@pytest.mark.parametrize("attempts, seconds", [(1, 2), (2, 4), (3, 8), (8, 256), (9, 300),
-                                               (50, 300), (10_000, 300)])
+@pytest.mark.parametrize(
+    "attempts, seconds", [(1, 2), (2, 4), (3, 8), (8, 256), (9, 300), (50, 300), (10_000, 300)]
+)
 def test_backoff_doubles_up_to_the_cap(attempts: int, seconds: float) -> None:
     assert backoff(attempts, 2.0) == timedelta(seconds=seconds)
 
 
 def start_plan(run_id: str, number: int, title: str = "t") -> tuple[NewRun, list[dict[str, Any]]]:
-    new_run = NewRun(run_id=run_id, workflow_id=run_workflow_id(REPO, number, run_id),
-                     repo=REPO, issue_number=number, title=title, body=None, clone_url=None,
-                     branch=run_branch(number, run_id))
-    action = {"kind": "start", "workflow": "RunWorkflow", "workflow_id": new_run.workflow_id,
-              "arg": run_input(new_run, "d"), "signal": None, "signal_arg": None, "memo": {},
-              "optional": False}
+    new_run = NewRun(
+        run_id=run_id,
+        workflow_id=run_workflow_id(REPO, number, run_id),
+        repo=REPO,
+        issue_number=number,
+        title=title,
+        body=None,
+        clone_url=None,
+        branch=run_branch(number, run_id),
+    )
+    action = {
+        "kind": "start",
+        "workflow": "RunWorkflow",
+        "workflow_id": new_run.workflow_id,
+        "arg": run_input(new_run, "d"),
+        "signal": None,
+        "signal_arg": None,
+        "memo": {},
+        "optional": False,
+    }
     return new_run, [action]
 
 
 async def insert(
-    sessions: SessionFactory, new_run: NewRun, plan: list[dict[str, Any]], *,
-    status: str = "pending", run_status: str = "RECEIVED", age: timedelta = timedelta(0),
+    sessions: SessionFactory,
+    new_run: NewRun,
+    plan: list[dict[str, Any]],
+    *,
+    status: str = "pending",
+    run_status: str = "RECEIVED",
+    age: timedelta = timedelta(0),
 ) -> uuid.UUID:
     event_id = uuid.uuid4()
     async with sessions() as session:
-        session.add(Run(id=uuid.UUID(new_run.run_id), repo=new_run.repo,
-                        issue_number=new_run.issue_number, title="", status=run_status,
-                        workflow_id=new_run.workflow_id, branch=new_run.branch))
-        session.add(WebhookEvent(
-            id=event_id, event_type="issues", payload={}, signature_valid=True,
-            processed_at=(datetime.now(UTC) - age).replace(tzinfo=None),
-            dedupe_key=str(event_id), delivery_id="d", dispatch_status=status,
-            dispatch_plan=plan, workflow_ids=[a["workflow_id"] for a in plan],
-            response={"status": "accepted"},
-        ))
+        session.add(
+            Run(
+                id=uuid.UUID(new_run.run_id),
+                repo=new_run.repo,
+                issue_number=new_run.issue_number,
+                title="",
+                status=run_status,
+                workflow_id=new_run.workflow_id,
+                branch=new_run.branch,
+            )
+        )
+        session.add(
+            WebhookEvent(
+                id=event_id,
+                event_type="issues",
+                payload={},
+                signature_valid=True,
+                processed_at=(datetime.now(UTC) - age).replace(tzinfo=None),
+                dedupe_key=str(event_id),
+                delivery_id="d",
+                dispatch_status=status,
+                dispatch_plan=plan,
+                workflow_ids=[a["workflow_id"] for a in plan],
+                response={"status": "accepted"},
+            )
+        )
         await session.commit()
     return event_id
 
@@ -121,8 +163,9 @@ async def unreachable() -> Client:
 async def test_transient_errors_back_off_then_fail_after_max_attempts(
     sessions: SessionFactory, task_queue: str
 ) -> None:
-    dispatcher = Dispatcher(sessions=sessions, client=unreachable, task_queue=task_queue,
-                            interval=1.0, max_attempts=3)
+    dispatcher = Dispatcher(
+        sessions=sessions, client=unreachable, task_queue=task_queue, interval=1.0, max_attempts=3
+    )
     new_run, plan = start_plan(str(uuid.uuid4()), 7)
     event_id = await insert(sessions, new_run, plan)
     waits = []
@@ -144,8 +187,9 @@ async def test_transient_errors_back_off_then_fail_after_max_attempts(
 async def test_transient_error_after_max_age_fails(
     sessions: SessionFactory, task_queue: str
 ) -> None:
-    dispatcher = Dispatcher(sessions=sessions, client=unreachable, task_queue=task_queue,
-                            max_age=timedelta(days=3))
+    dispatcher = Dispatcher(
+        sessions=sessions, client=unreachable, task_queue=task_queue, max_age=timedelta(days=3)
+    )
     new_run, plan = start_plan(str(uuid.uuid4()), 8)
     event_id = await insert(sessions, new_run, plan, age=timedelta(days=3, minutes=1))
     assert await dispatcher.attempt(event_id) == Result.FAILED

@@ -34,16 +34,27 @@ def fresh_db(postgres: PostgresServer) -> Iterator[str]:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def operator_env(database_url: str, temporal_address: str, task_queue: str, port: int,
-                 tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GITHUB_", "RUN_", "API_", "TEMPORAL_"))}
-    env.update({
-        "DATABASE_URL": database_url, "TEMPORAL_ADDRESS": temporal_address,
-        "TEMPORAL_TASK_QUEUE": task_queue, "GITHUB_WEBHOOK_SECRET": SECRET,
-        "API_TOKEN": API_TOKEN, "WEBHOOK_PORT": str(port), "WEBHOOK_HOST": "127.0.0.1",
-        "LOG_DIR": str(tmp_path / "logs"), "RUN_WORKSPACE_DIR": str(tmp_path / "ws"),
-    })
+def operator_env(
+    database_url: str, temporal_address: str, task_queue: str, port: int, tmp_path: Path
+) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITHUB_", "RUN_", "API_", "TEMPORAL_"))
+    }
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "TEMPORAL_ADDRESS": temporal_address,
+            "TEMPORAL_TASK_QUEUE": task_queue,
+            "GITHUB_WEBHOOK_SECRET": SECRET,
+            "API_TOKEN": API_TOKEN,
+            "WEBHOOK_PORT": str(port),
+            "WEBHOOK_HOST": "127.0.0.1",
+            "LOG_DIR": str(tmp_path / "logs"),
+            "RUN_WORKSPACE_DIR": str(tmp_path / "ws"),
+        }
+    )
     return env
 
 
@@ -54,17 +65,26 @@ def worker_metrics_port() -> int:
 
 @pytest.fixture
 def operator_stack(
-    fresh_db: str, temporal_address: str, task_queue: str, tmp_path: Path,
+    fresh_db: str,
+    temporal_address: str,
+    task_queue: str,
+    tmp_path: Path,
     worker_metrics_port: int,
 ) -> Iterator[str]:
     """Migrate, then start the worker and the API as separate processes; yields the API URL."""
     port = free_port()
     env = operator_env(fresh_db, temporal_address, task_queue, port, tmp_path)
-    env.update({"WORKER_METRICS_PORT": str(worker_metrics_port),
-                "WORKER_METRICS_HOST": "127.0.0.1"})
+    env.update(
+        {"WORKER_METRICS_PORT": str(worker_metrics_port), "WORKER_METRICS_HOST": "127.0.0.1"}
+    )
     bin_dir = Path(sys.executable).parent
-    subprocess.run([str(bin_dir / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(bin_dir / "alembic"), "upgrade", "head"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     processes = [
         subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env),
         subprocess.Popen([str(bin_dir / "hookflow"), "serve"], cwd=ROOT, env=env),
@@ -89,16 +109,22 @@ async def test_entry_points_run_from_environment_only(
 
         await eventually(ready, within=30, what="the API to be ready")
         body = (FIXTURES / "events" / "issues_labeled_ai_run.json").read_bytes()
-        headers = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": "ep-1",
-                   "X-Hub-Signature-256": sign(body, SECRET.encode()),
-                   "Content-Type": "application/json"}
-        accepted = (await client.post("/api/webhooks/github", content=body,
-                                      headers=headers)).json()
+        headers = {
+            "X-GitHub-Event": "issues",
+            "X-GitHub-Delivery": "ep-1",
+            "X-Hub-Signature-256": sign(body, SECRET.encode()),
+            "Content-Type": "application/json",
+        }
+        accepted = (await client.post("/api/webhooks/github", content=body, headers=headers)).json()
         assert accepted["status"] == "accepted"
 
         async def finished() -> dict[str, object] | None:
-            run = (await client.get(f"/api/runs/{accepted['runId']}",
-                                    headers={"Authorization": f"Bearer {API_TOKEN}"})).json()
+            run = (
+                await client.get(
+                    f"/api/runs/{accepted['runId']}",
+                    headers={"Authorization": f"Bearer {API_TOKEN}"},
+                )
+            ).json()
             # No agent is configured here: the worker runs the workflow, which fails fast.
             return run if run["status"] in ("FAILED", "SUCCEEDED") else None
 
@@ -107,10 +133,11 @@ async def test_entry_points_run_from_environment_only(
         # Both metrics endpoints answer; the worker created the retention schedule at start.
         api_metrics = (await client.get("/metrics")).text
         assert 'hookflow_deliveries_total{event="issues",outcome="accepted"} 1.0' in api_metrics
-        worker_metrics = (await client.get(
-            f"http://127.0.0.1:{worker_metrics_port}/metrics")).text
-        assert "temporal_workflow_completed" in worker_metrics or \
-            "temporal_workflow_failed" in worker_metrics, worker_metrics[:2000]
+        worker_metrics = (await client.get(f"http://127.0.0.1:{worker_metrics_port}/metrics")).text
+        assert (
+            "temporal_workflow_completed" in worker_metrics
+            or "temporal_workflow_failed" in worker_metrics
+        ), worker_metrics[:2000]
         description = await temporal_client.get_schedule_handle("hookflow-retention").describe()
         assert description.schedule.spec.intervals
 
@@ -119,8 +146,12 @@ def test_api_entry_point_refuses_to_start_without_secret(tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "API_"))}
     env.update({"WEBHOOK_PORT": str(free_port()), "WEBHOOK_HOST": "127.0.0.1"})
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "hookflow"), "serve"], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=60,
+        [str(Path(sys.executable).parent / "hookflow"), "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "GITHUB_WEBHOOK_SECRET" in result.stderr
@@ -136,10 +167,10 @@ def test_cli_accepts_seed_002_test_flag() -> None:
 
 def test_cli_test_mode_on_ignored_payload_prints_reason(tmp_path: Path) -> None:
     payload = tmp_path / "p.json"
-    payload.write_text(json.dumps({"_event_type": "star", "action": "created",
-                                   "repository": {"full_name": "o/r"}}))
+    payload.write_text(
+        json.dumps({"_event_type": "star", "action": "created", "repository": {"full_name": "o/r"}})
+    )
     out = io.StringIO()
     with redirect_stdout(out):
         assert cli_main(["test", str(payload)]) == 0
     assert "ignored" in out.getvalue()
-

@@ -525,10 +525,16 @@ async def test_ensure_comment_ignores_marker_in_strangers_comment(
 async def test_ensure_issue_ignores_marker_in_strangers_issue(
     gh: GitHubClient, fake: FakeGitHub, repo: str
 ) -> None:
-    fake.add_issue(repo, title="CI failing", body=marker("ci-failure/CI/main"),
-                   labels=("ci-failure",), author="mallory")
-    issue, created = await gh.ensure_issue(repo, key="ci-failure/CI/main", title="CI failing",
-                                           body="b", labels=["ci-failure"])
+    fake.add_issue(
+        repo,
+        title="CI failing",
+        body=marker("ci-failure/CI/main"),
+        labels=("ci-failure",),
+        author="mallory",
+    )
+    issue, created = await gh.ensure_issue(
+        repo, key="ci-failure/CI/main", title="CI failing", body="b", labels=["ci-failure"]
+    )
     assert created and issue["user"]["login"] == "hookflow-bot"
 
 

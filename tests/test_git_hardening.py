@@ -54,17 +54,20 @@ async def test_push_after_tampering_runs_no_agent_config_and_lands_on_canonical(
     evil_bare = make_bare_remote(tmp_path / "evil", REPO)
     marks = tmp_path / "marks"
     marks.mkdir()
-    settings = load_settings(run_workspace_dir=tmp_path / "workspaces",
-                             github_git_url=remotes_url(tmp_path), github_token=token)
+    settings = load_settings(
+        run_workspace_dir=tmp_path / "workspaces",
+        github_git_url=remotes_url(tmp_path),
+        github_token=token,
+    )
     acts = WorkspaceActivities(settings)
     with FakeAgentServer() as evil:
-        info = await ActivityEnvironment().run(
-            acts.prepare, WorkspaceInput("run-1", REPO, BRANCH))
+        info = await ActivityEnvironment().run(acts.prepare, WorkspaceInput("run-1", REPO, BRANCH))
         workspace = Path(info.path)
         tamper(workspace, f"{evil.url}/x.git", evil_bare, marks)
         patch, _ = await workspace_patch(info.path, info.base_sha, 100_000)
         result = await ActivityEnvironment().run(
-            acts.push, PushInput("run-1", info.path, BRANCH, "hookflow: change", REPO))
+            acts.push, PushInput("run-1", info.path, BRANCH, "hookflow: change", REPO)
+        )
     assert "+the agent's change" in patch
     assert result.pushed is True
     assert git("--git-dir", str(bare), "rev-parse", f"refs/heads/{BRANCH}") == result.head_sha

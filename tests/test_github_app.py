@@ -33,15 +33,18 @@ INSTALLATION = 7777
 
 def _pem(key: rsa.RSAPrivateKey) -> str:
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
 
 
 def _public_pem(key: rsa.RSAPrivateKey) -> str:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +77,9 @@ async def test_comment_as_app_is_authored_by_bot(
         await client.create_comment(github.repo, issue["number"], "two")
     assert first["user"]["login"] == f"{SLUG}[bot]"
     assert [c["user"]["login"] for c in github.comments(github.repo, issue["number"])] == [
-        f"{SLUG}[bot]", f"{SLUG}[bot]"]
+        f"{SLUG}[bot]",
+        f"{SLUG}[bot]",
+    ]
     # The installation is looked up once and its token reused while it is fresh.
     assert len(github.requests_to("GET", r"/installation$")) == 1
     assert token_posts(github) == 1
@@ -105,8 +110,9 @@ async def test_token_renewed_shortly_before_expiry(
     assert github.app is not None
     github.app.token_ttl = 320  # renewed 300 s before expiry: fresh for 20 s
     offset = [0.0]
-    app = GitHubApp(str(APP_ID), _pem(app_key), base_url=github.url,
-                    clock=lambda: time.time() + offset[0])
+    app = GitHubApp(
+        str(APP_ID), _pem(app_key), base_url=github.url, clock=lambda: time.time() + offset[0]
+    )
     first = await app.token_for_repo(github.repo)
     assert await app.token_for_repo(github.repo) == first
     offset[0] = 25.0
@@ -178,16 +184,18 @@ async def test_ci_failure_issue_opened_by_app_bot(
     assert issues[0]["user"]["login"] == f"{SLUG}[bot]"
     # Logs were downloaded with the installation token too; the JWT only fetched tokens.
     log_calls = github.requests_to("GET", r"/actions/jobs/\d+/logs$")
-    assert log_calls and all(r.headers["authorization"].startswith("Bearer ghs_")
-                             for r in log_calls)
+    assert log_calls and all(
+        r.headers["authorization"].startswith("Bearer ghs_") for r in log_calls
+    )
     assert token_posts(github) == 1
 
 
 async def test_git_pushes_use_the_installation_token(
     github: RepoGitHub, app_key: rsa.RSAPrivateKey
 ) -> None:
-    settings = load_settings(github_app_id=str(APP_ID), github_app_private_key=_pem(app_key),
-                             github_api_url=github.url)
+    settings = load_settings(
+        github_app_id=str(APP_ID), github_app_private_key=_pem(app_key), github_api_url=github.url
+    )
     token = await GitHubIdentity(settings).git_token(github.repo)
     assert token is not None and github.app is not None
     assert github.app.installation_of(token) == INSTALLATION
@@ -196,10 +204,12 @@ async def test_git_pushes_use_the_installation_token(
 async def test_recover_in_app_mode_reads_the_app_hook_with_the_jwt(
     github: RepoGitHub, settings: Settings, sessions: SessionFactory
 ) -> None:
-    missed = github.add_delivery(guid=str(uuid.uuid4()), event="issues", status_code=503,
-                                 age=timedelta(minutes=5))
-    report = await recover_missed(settings, sessions, GitHubIdentity(settings),
-                                  window=timedelta(hours=1))
+    missed = github.add_delivery(
+        guid=str(uuid.uuid4()), event="issues", status_code=503, age=timedelta(minutes=5)
+    )
+    report = await recover_missed(
+        settings, sessions, GitHubIdentity(settings), window=timedelta(hours=1)
+    )
     assert [h.hook for h in report.hooks] == [APP_HOOK]
     assert [a.delivery_id for a in report.hooks[0].asked] == [missed["id"]]
     asked = github.requests_to("POST", rf"/app/hook/deliveries/{missed['id']}/attempts$")

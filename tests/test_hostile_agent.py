@@ -66,14 +66,28 @@ def secret_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings_overrides(fake_github: FakeGitHub, tmp_path: Path, evil: FakeAgentServer,
-                       worker_home: Path, secret_file: Path) -> dict[str, Any]:
-    targets = [secret_file, worker_home, worker_home / ".hookflow",
-               ROOT / "tests" / "conftest.py", Path("/proc/1/environ")]
-    command = " ".join([AGENT_PYTHON, str(AGENTS / "hostile_agent.py"), *map(str, targets),
-                        f"{evil.url}/evil.git"])
+def settings_overrides(
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    evil: FakeAgentServer,
+    worker_home: Path,
+    secret_file: Path,
+) -> dict[str, Any]:
+    targets = [
+        secret_file,
+        worker_home,
+        worker_home / ".hookflow",
+        ROOT / "tests" / "conftest.py",
+        Path("/proc/1/environ"),
+    ]
+    command = " ".join(
+        [AGENT_PYTHON, str(AGENTS / "hostile_agent.py"), *map(str, targets), f"{evil.url}/evil.git"]
+    )
     return run_settings(
-        fake_github, tmp_path, run_agent_command=command, run_agent_bind=str(AGENTS),
+        fake_github,
+        tmp_path,
+        run_agent_command=command,
+        run_agent_bind=str(AGENTS),
         run_workspace_dir=worker_home / ".hookflow" / "workspaces",
         github_webhook_secret_file=secret_file,
         github_webhook_repo_secrets=f"octo-org/other={REPO_SECRET}",
@@ -85,16 +99,29 @@ def leaks(text: str, secrets: list[str]) -> list[str]:
 
 
 async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_remote(
-    api: httpx.AsyncClient, sessions: SessionFactory, settings: Settings, tmp_path: Path,
-    fake_github: FakeGitHub, evil: FakeAgentServer, worker_home: Path,
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    settings: Settings,
+    tmp_path: Path,
+    fake_github: FakeGitHub,
+    evil: FakeAgentServer,
+    worker_home: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bare = make_bare_remote(tmp_path)
-    secrets = [GH_TOKEN, SECRET, API_TOKEN, REPO_SECRET, HOME_SECRET, ENV_SECRET,
-               settings.database_url]
+    secrets = [
+        GH_TOKEN,
+        SECRET,
+        API_TOKEN,
+        REPO_SECRET,
+        HOME_SECRET,
+        ENV_SECRET,
+        settings.database_url,
+    ]
     log = tmp_path / "worker.log"
-    with worker_process(settings, log, home=worker_home,
-                        extra_env={"AWS_SECRET_ACCESS_KEY": ENV_SECRET}):
+    with worker_process(
+        settings, log, home=worker_home, extra_env={"AWS_SECRET_ACCESS_KEY": ENV_SECRET}
+    ):
         # The payload names another host as clone_url: it is never contacted.
         monkeypatch.setattr("tests.test_run_workflow.labelled_payload", _evil_payload(evil))
         number, run_id = await label_issue(api, fake_github, bare)
@@ -113,7 +140,8 @@ async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_rem
     for request in fake_github.requests:
         assert request.headers["host"] == host
         seen = f"{request.path} {request.query} {request.json} " + " ".join(
-            v for k, v in request.headers.items() if k != "authorization")
+            v for k, v in request.headers.items() if k != "authorization"
+        )
         assert leaks(seen, secrets) == [], request.path
     assert evil.headers == []  # neither the payload's clone_url nor the agent's origin
     # The branch is on the canonical remote, with the agent's work and none of its traps.

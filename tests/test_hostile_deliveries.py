@@ -21,8 +21,13 @@ WF_FAILURE = "events/workflow_run.failure.json"
 
 
 async def post(
-    api: httpx.AsyncClient, event: str, body: bytes, *, delivery: str | None = None,
-    hook_id: str = "1001", path: str = "/api/webhooks/github",
+    api: httpx.AsyncClient,
+    event: str,
+    body: bytes,
+    *,
+    delivery: str | None = None,
+    hook_id: str = "1001",
+    path: str = "/api/webhooks/github",
 ) -> httpx.Response:
     headers = signed_headers(body, event, delivery=delivery, hook_id=hook_id)
     return await api.post(path, content=body, headers=headers)
@@ -45,21 +50,22 @@ def dumps(payload: Any) -> bytes:
 async def test_per_repo_path_with_null_repository_is_400_and_recorded(
     api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:
-    response = await post(api, "push", b'{"repository":null}',
-                          path="/webhook/octo-org/per-repo")
+    response = await post(api, "push", b'{"repository":null}', path="/webhook/octo-org/per-repo")
     assert response.status_code == 400
     assert "does not match the path" in response.json()["reason"]
     row = await only_row(sessions)
     assert row.signature_valid and row.payload == {"repository": None}
 
 
-@pytest.mark.parametrize("event, key", [("workflow_run", "workflow_run"),
-                                        ("check_suite", "check_suite")])
+@pytest.mark.parametrize(
+    "event, key", [("workflow_run", "workflow_run"), ("check_suite", "check_suite")]
+)
 async def test_ci_event_with_numeric_head_branch_is_recorded_and_ignored(
     api: httpx.AsyncClient, sessions: SessionFactory, event: str, key: str
 ) -> None:
-    body = dumps({"action": "completed", "repository": {"full_name": "o/r"},
-                  key: {"head_branch": 1}})
+    body = dumps(
+        {"action": "completed", "repository": {"full_name": "o/r"}, key: {"head_branch": 1}}
+    )
     response = await post(api, event, body)
     assert response.status_code == 200 and response.json()["status"] == "ignored"
     assert (await only_row(sessions)).dispatch_status == "ignored"
@@ -122,8 +128,10 @@ async def test_ping_with_long_hook_id_twice_is_one_row_and_long_ids_never_merge(
     assert again.json() == first.json()
     stored = await rows(sessions)
     assert len(stored) == 2
-    assert {r.dedupe_key for r in stored} == {dedupe_key(hook, "d" * 250 + "1"),
-                                              dedupe_key(hook, "d" * 250 + "2")}
+    assert {r.dedupe_key for r in stored} == {
+        dedupe_key(hook, "d" * 250 + "1"),
+        dedupe_key(hook, "d" * 250 + "2"),
+    }
     assert all(r.delivery_id and len(r.delivery_id) <= 100 for r in stored)
     assert len({r.delivery_id for r in stored}) == 2
 

@@ -28,8 +28,9 @@ async def test_group_commit_retries_a_failed_batch_item_by_item() -> None:
         return [item.upper() for item in items]
 
     commit: GroupCommit[str, str] = GroupCommit(write, window=0.01)
-    results = await asyncio.gather(*(commit.submit(i) for i in ("a", "bad", "c")),
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *(commit.submit(i) for i in ("a", "bad", "c")), return_exceptions=True
+    )
     assert results[0] == "A" and results[2] == "C"
     assert isinstance(results[1], ValueError)
     assert calls[0] == ["a", "bad", "c"]  # one batch first, then each item alone
@@ -42,13 +43,13 @@ async def test_group_commit_fails_every_waiter_when_told_not_to_retry() -> None:
         raise ConnectionError("database away")
 
     commit: GroupCommit[int, int] = GroupCommit(write, retry_alone=lambda exc: False)
-    results = await asyncio.gather(*(commit.submit(i) for i in range(5)),
-                                   return_exceptions=True)
+    results = await asyncio.gather(*(commit.submit(i) for i in range(5)), return_exceptions=True)
     assert all(isinstance(r, ConnectionError) for r in results)
 
 
 async def test_concurrent_deliveries_each_answered_after_their_own_row(
-    api: httpx.AsyncClient, sessions: SessionFactory,
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
 ) -> None:
     payload = load_fixture("events/issues.labeled_blocked.json")
     payload["issue"]["labels"] = []
@@ -56,7 +57,8 @@ async def test_concurrent_deliveries_each_answered_after_their_own_row(
     ids = [str(uuid.uuid4()) for _ in range(30)]
     twice = ids[0]  # the same delivery twice at once: one row, the same answer
     responses = await asyncio.gather(
-        *(deliver(api, "issues", payload, delivery=d) for d in [*ids, twice]))
+        *(deliver(api, "issues", payload, delivery=d) for d in [*ids, twice])
+    )
     assert [r.status_code for r in responses] == [200] * 31
     assert responses[0].json() == responses[-1].json()
     async with sessions() as session:
@@ -67,7 +69,9 @@ async def test_concurrent_deliveries_each_answered_after_their_own_row(
 
 @pytest.mark.parametrize("copies", [3])
 async def test_ai_run_deliveries_for_one_issue_at_once_make_one_run(
-    api: httpx.AsyncClient, sessions: SessionFactory, copies: int,
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    copies: int,
 ) -> None:
     payload = copy.deepcopy(load_fixture(AI_RUN))
     payload["issue"]["number"] = 4242

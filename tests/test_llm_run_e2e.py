@@ -38,8 +38,7 @@ PLAN = '{"files": ["README.md"], "steps": ["note the retry in README.md"]}'
 
 
 def edit(old: str, new: str) -> str:
-    return (f"Document the retry.\nREADME.md\n<<<<<<< SEARCH\n{old}=======\n{new}"
-            ">>>>>>> REPLACE\n")
+    return f"Document the retry.\nREADME.md\n<<<<<<< SEARCH\n{old}=======\n{new}>>>>>>> REPLACE\n"
 
 
 FIRST = edit("# octo-repo\n", "# octo-repo\n\nThe importer retries 3 times.\n")
@@ -69,28 +68,52 @@ fake_github, bare = run_tests.fake_github, run_tests.bare  # the run tests' fixt
 @pytest.fixture
 def settings_overrides(fake_github: FakeGitHub, llm: FakeLLM, tmp_path: Path) -> dict[str, Any]:
     return run_settings(
-        fake_github, tmp_path, run_agent="llm", run_agent_command="",
-        run_phases="plan,implement,test,report", llm_base_url=llm.url, llm_model="fake-model",
-        llm_api_key=KEY, llm_timeout="1s", llm_max_retries=2,
+        fake_github,
+        tmp_path,
+        run_agent="llm",
+        run_agent_command="",
+        run_phases="plan,implement,test,report",
+        llm_base_url=llm.url,
+        llm_model="fake-model",
+        llm_api_key=KEY,
+        llm_timeout="1s",
+        llm_max_retries=2,
     )
 
 
 def review(number: int, branch: str, body: str) -> dict[str, Any]:
-    return {"action": "submitted", "repository": {"full_name": REPO},
-            "pull_request": {"number": number, "head": {"ref": branch}},
-            "review": {"id": 9001, "body": body, "state": "changes_requested",
-                       "author_association": "MEMBER", "user": {"login": "reviewer"},
-                       "html_url": f"https://github.com/{REPO}/pull/{number}#review-9001"},
-            "sender": {"login": "reviewer"}}
+    return {
+        "action": "submitted",
+        "repository": {"full_name": REPO},
+        "pull_request": {"number": number, "head": {"ref": branch}},
+        "review": {
+            "id": 9001,
+            "body": body,
+            "state": "changes_requested",
+            "author_association": "MEMBER",
+            "user": {"login": "reviewer"},
+            "html_url": f"https://github.com/{REPO}/pull/{number}#review-9001",
+        },
+        "sender": {"login": "reviewer"},
+    }
 
 
 async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    llm: FakeLLM, bare: Path, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    llm: FakeLLM,
+    bare: Path,
+    temporal_client: Client,
 ) -> None:
     # plan: a 429 with retry-after, then a timeout, then the answer; implement: malformed first.
-    llm.then(Step(status=429, headers={"retry-after": "1"}), Step("{}", delay=2.5),
-             Step(PLAN), Step(MALFORMED))
+    llm.then(
+        Step(status=429, headers={"retry-after": "1"}),
+        Step("{}", delay=2.5),
+        Step(PLAN),
+        Step(MALFORMED),
+    )
     number, run_id = await label_issue(api, fake_github, bare)
     await send_ci(api, sessions, bare, run_id, "success")
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
@@ -107,19 +130,27 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
     assert pull["head"]["ref"] == run.branch
     found = await artifacts(sessions, run_id)
     usage = json.loads(found["implement"].content)["usage"]
-    assert usage == {"requests": 2, "prompt_tokens": 200, "completion_tokens": 40,
-                     "total_tokens": 240}
+    assert usage == {
+        "requests": 2,
+        "prompt_tokens": 200,
+        "completion_tokens": 40,
+        "total_tokens": 240,
+    }
     assert "README.md" in found["patch"].content
-    final = next(c["body"] for c in fake_github.comments(REPO, number)
-                 if "finished: **SUCCEEDED**" in c["body"])
+    final = next(
+        c["body"]
+        for c in fake_github.comments(REPO, number)
+        if "finished: **SUCCEEDED**" in c["body"]
+    )
     assert "| implement | 2 | 200 | 40 | 240 |" in final
     assert "| **total** | 5 | 500 | 100 | 600 |" in final, final  # 429 / timeout: no usage
     handle = temporal_client.get_workflow_handle(run.workflow_id)
     await handle.result()
 
     # Review feedback on the finished run: a follow-up execution on the same branch.
-    response = await deliver(api, "pull_request_review",
-                             review(pull["number"], run.branch, "Make it 5 retries."))
+    response = await deliver(
+        api, "pull_request_review", review(pull["number"], run.branch, "Make it 5 retries.")
+    )
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     await send_ci(api, sessions, bare, run_id, "success")
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
@@ -128,22 +159,32 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
     assert feedback_request.phase == "implement"
     assert "Make it 5 retries." in feedback_request.user_text
     assert "### README.md\n```\n# octo-repo\n\nThe importer retries 3 times." in (
-        feedback_request.user_text), "the files the run changed are shown"
+        feedback_request.user_text
+    ), "the files the run changed are shown"
     assert "The importer retries 5 times." in git("show", f"{run.branch}:README.md", cwd=bare)
     assert len(fake_github.pulls(REPO)) == 1, "the follow-up pushes to the same PR"
-    ack = [c for c in fake_github.comments(REPO, pull["number"])
-           if "working on the feedback from @reviewer" in c["body"]]
+    ack = [
+        c
+        for c in fake_github.comments(REPO, pull["number"])
+        if "working on the feedback from @reviewer" in c["body"]
+    ]
     assert len(ack) == 1
-    finals = [c for c in fake_github.comments(REPO, number)
-              if "finished: **SUCCEEDED**" in c["body"]]
+    finals = [
+        c for c in fake_github.comments(REPO, number) if "finished: **SUCCEEDED**" in c["body"]
+    ]
     assert len(finals) == 2
     await handle.result()
     await Replayer(workflows=[RunWorkflow]).replay_workflow(await handle.fetch_history())
 
 
 async def test_cancel_during_model_request_ends_run_at_once(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    llm: FakeLLM, bare: Path, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    llm: FakeLLM,
+    bare: Path,
+    temporal_client: Client,
 ) -> None:
     llm.then(Step(PLAN, delay=25))  # far longer than the test waits
     number, run_id = await label_issue(api, fake_github, bare)
@@ -155,7 +196,10 @@ async def test_cancel_during_model_request_ends_run_at_once(
     # Far sooner than the model's 25 s answer: the request is cancelled, not waited for.
     run = await wait_run(sessions, run_id, status={"CANCELLED"}, within=15)
     history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
-    assert [e for e in history.events
-            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED]
+    assert [
+        e
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED
+    ]
     assert len(llm.requests) == 1, "a cancelled phase is not retried"
     assert not fake_github.pulls(REPO)

@@ -31,8 +31,12 @@ METRICS_TOKEN = "metrics-token-never-logged-42"
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"log_level": "DEBUG", "log_format": "json", "github_token": GITHUB_TOKEN,
-            "metrics_token": METRICS_TOKEN}
+    return {
+        "log_level": "DEBUG",
+        "log_format": "json",
+        "github_token": GITHUB_TOKEN,
+        "metrics_token": METRICS_TOKEN,
+    }
 
 
 @pytest.fixture
@@ -62,15 +66,23 @@ async def test_every_line_of_a_delivery_carries_its_id_and_no_secret(
     body = json.dumps(push).encode()
     headers = signed_headers(body, "push", delivery=unsigned)
     del headers["X-Hub-Signature-256"]
-    assert (await api.post("/api/webhooks/github", content=body, headers=headers)).status_code \
-        == 401
-    assert (await api.get("/api/runs", headers={"Authorization": f"Bearer {API_TOKEN}"})) \
-        .status_code == 200
-    assert (await api.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})) \
-        .status_code == 200
+    assert (
+        await api.post("/api/webhooks/github", content=body, headers=headers)
+    ).status_code == 401
+    assert (
+        await api.get("/api/runs", headers={"Authorization": f"Bearer {API_TOKEN}"})
+    ).status_code == 200
+    assert (
+        await api.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    ).status_code == 200
     # The accepted push is dispatched after the reply; its lines must carry the id too.
-    await eventually(lambda: any("started" in r["message"] and r.get("delivery_id") == accepted
-                                 for r in lines(log_stream)), what="dispatch log line")
+    await eventually(
+        lambda: any(
+            "started" in r["message"] and r.get("delivery_id") == accepted
+            for r in lines(log_stream)
+        ),
+        what="dispatch log line",
+    )
 
     records = lines(log_stream)
     for delivery in (accepted, ignored, forged, unsigned):
@@ -81,8 +93,14 @@ async def test_every_line_of_a_delivery_carries_its_id_and_no_secret(
 
     text = log_stream.getvalue()
     expected_signature = sign(body, SECRET.encode())
-    for secret in (SECRET, API_TOKEN, GITHUB_TOKEN, METRICS_TOKEN, expected_signature,
-                   expected_signature.removeprefix("sha256=")):
+    for secret in (
+        SECRET,
+        API_TOKEN,
+        GITHUB_TOKEN,
+        METRICS_TOKEN,
+        expected_signature,
+        expected_signature.removeprefix("sha256="),
+    ):
         assert secret not in text
 
 
@@ -101,8 +119,10 @@ def test_known_secrets_are_masked_in_text_lines(settings: Settings) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", "{port}"],
-     ["-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", "{port}"]],
+    [
+        ["-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", "{port}"],
+        ["-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", "{port}"],
+    ],
     ids=["uvicorn", "hookflow-serve"],
 )
 def test_api_entry_points_write_json_logs_at_log_level(
@@ -110,9 +130,17 @@ def test_api_entry_points_write_json_logs_at_log_level(
 ) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "API_", "LOG_"))}
-    env.update({"GITHUB_WEBHOOK_SECRET": SECRET, "API_TOKEN": API_TOKEN,
-                "DATABASE_URL": database_url, "TEMPORAL_ADDRESS": "127.0.0.1:9",
-                "LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "HOOKFLOW_ENV_FILE": "/dev/null"})
+    env.update(
+        {
+            "GITHUB_WEBHOOK_SECRET": SECRET,
+            "API_TOKEN": API_TOKEN,
+            "DATABASE_URL": database_url,
+            "TEMPORAL_ADDRESS": "127.0.0.1:9",
+            "LOG_FORMAT": "json",
+            "LOG_LEVEL": "INFO",
+            "HOOKFLOW_ENV_FILE": "/dev/null",
+        }
+    )
     args = [sys.executable, *(part.format(port=port) for part in command)]
     process = subprocess.Popen(args, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
     try:

@@ -23,7 +23,8 @@ def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     """Every sample of an exposition, keyed by name and labels."""
     return {
         (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text) for s in family.samples
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
     }
 
 
@@ -67,18 +68,25 @@ async def test_metrics_count_deliveries_by_outcome_and_outbox(
     assert (await deliver(api, "push", push, delivery=delivery)).status_code == 200
     assert (await deliver(api, "push", push, secret="wrong-secret-0000")).status_code == 401
     body = b"{not json"
-    response = await api.post("/api/webhooks/github", content=body,
-                              headers=signed_headers(body, "push"))
+    response = await api.post(
+        "/api/webhooks/github", content=body, headers=signed_headers(body, "push")
+    )
     assert response.status_code == 400
     big = b"x" * 20_000
-    response = await api.post("/api/webhooks/github", content=big,
-                              headers=signed_headers(big, "push"))
+    response = await api.post(
+        "/api/webhooks/github", content=big, headers=signed_headers(big, "push")
+    )
     assert response.status_code == 413
     async with sessions() as session:
-        session.add(WebhookEvent(
-            event_type="push", payload={}, signature_valid=True, dispatch_status="pending",
-            processed_at=(utcnow() - timedelta(minutes=5)).replace(tzinfo=None),
-        ))
+        session.add(
+            WebhookEvent(
+                event_type="push",
+                payload={},
+                signature_valid=True,
+                dispatch_status="pending",
+                processed_at=(utcnow() - timedelta(minutes=5)).replace(tzinfo=None),
+            )
+        )
         await session.commit()
 
     response = await api.get("/metrics")
@@ -103,8 +111,7 @@ async def test_metrics_need_the_metrics_token_when_set(api: httpx.AsyncClient) -
     assert (await api.get("/metrics")).status_code == 401
     wrong = await api.get("/metrics", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
-    right = await api.get("/metrics",
-                          headers={"Authorization": "Bearer metrics-token-123456"})
+    right = await api.get("/metrics", headers={"Authorization": "Bearer metrics-token-123456"})
     assert right.status_code == 200 and "hookflow_outbox_pending" in right.text
 
 
@@ -120,9 +127,11 @@ async def test_unsigned_deliveries_over_the_cap_are_counted_not_recorded(
         assert response.status_code == 401
         assert response.json()["status"] == "rejected"
     async with sessions() as session:
-        rows = (await session.exec(
-            WebhookEvent.__table__.select()  # type: ignore[attr-defined]
-        )).all()
+        rows = (
+            await session.exec(
+                WebhookEvent.__table__.select()  # type: ignore[attr-defined]
+            )
+        ).all()
     assert len(rows) == 2
     text = (await api.get("/metrics")).text
     assert value(text, "hookflow_deliveries_total", outcome="rejected_signature") == 5
@@ -130,8 +139,9 @@ async def test_unsigned_deliveries_over_the_cap_are_counted_not_recorded(
 
 
 async def test_metrics_are_served_while_the_database_is_down(settings: Settings) -> None:
-    down = settings.model_copy(update={
-        "database_url": "postgresql+psycopg://hookflow:hookflow@127.0.0.1:9/hookflow"})
+    down = settings.model_copy(
+        update={"database_url": "postgresql+psycopg://hookflow:hookflow@127.0.0.1:9/hookflow"}
+    )
     async for client in _serve(create_app(down)):
         response = await client.get("/metrics")
         assert response.status_code == 200

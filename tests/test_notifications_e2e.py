@@ -112,8 +112,9 @@ def check_group(name: str) -> str:
     return group_workflow_id("check_run", "acme/widgets", name, "feature/retry")
 
 
-def workflow_run(conclusion: str, *, run_id: int, name: str, sha: str | None = None,
-                 branch: str = "main") -> dict[str, Any]:
+def workflow_run(
+    conclusion: str, *, run_id: int, name: str, sha: str | None = None, branch: str = "main"
+) -> dict[str, Any]:
     payload = copy.deepcopy(load_fixture(WF_FAILURE if conclusion == "failure" else WF_SUCCESS))
     run = payload["workflow_run"]
     run.update(id=run_id, name=name, head_branch=branch, conclusion=conclusion)
@@ -123,8 +124,13 @@ def workflow_run(conclusion: str, *, run_id: int, name: str, sha: str | None = N
 
 
 async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
-    sessions: SessionFactory, maestro: FakeAIMaestro, chat: FakeChatWebhook, settings: Settings,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    chat: FakeChatWebhook,
+    settings: Settings,
 ) -> None:
     delivery = str(uuid.uuid4())
     response = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
@@ -148,20 +154,33 @@ async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
     latest = json.loads(read_text(settings.log_path / "latest.json"))
     assert latest["notification"]["type"] == "pr_created"
     assert (latest["delivery_id"], latest["notification_key"]) == (
-        delivery, notification_workflow_id(delivery, 0))
+        delivery,
+        notification_workflow_id(delivery, 0),
+    )
     assert latest["payload_summary"]["number"] == latest["notification"]["pr_number"]
 
     [row] = await rows(sessions)
     assert (row.type, row.priority, row.repo, row.event) == (
-        "pr_created", "medium", "acme/widgets", "pull_request")
+        "pr_created",
+        "medium",
+        "acme/widgets",
+        "pull_request",
+    )
     assert row.delivery_id == delivery and row.workflow_id == notification_workflow_id(delivery, 0)
     assert {k: (v["status"], v["attempts"]) for k, v in row.sink_status.items()} == {
-        "logfile": ("sent", 1), "aimaestro": ("sent", 1), "chat": ("sent", 1)}
+        "logfile": ("sent", 1),
+        "aimaestro": ("sent", 1),
+        "chat": ("sent", 1),
+    }
 
 
 async def test_sink_failing_three_times_then_201_gets_exactly_one_message(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
-    sessions: SessionFactory, maestro: FakeAIMaestro, chat: FakeChatWebhook,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    chat: FakeChatWebhook,
 ) -> None:
     maestro.fail_next(3, 500)
     delivery = str(uuid.uuid4())
@@ -178,8 +197,12 @@ async def test_sink_failing_three_times_then_201_gets_exactly_one_message(
 
 
 async def test_sink_down_does_not_hold_up_the_other_sinks(
-    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory,
-    maestro: FakeAIMaestro, chat: FakeChatWebhook, settings: Settings,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    chat: FakeChatWebhook,
+    settings: Settings,
 ) -> None:
     maestro.fail_next(1000, 503)
     await deliver(api, "push", load_fixture(PUSH_MAIN))
@@ -202,8 +225,13 @@ async def test_sink_down_does_not_hold_up_the_other_sinks(
 
 @with_settings(notify_group_wait="3s")
 async def test_ten_failures_same_workflow_and_branch_in_window_send_one_with_count_10(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
-    sessions: SessionFactory, maestro: FakeAIMaestro, chat: FakeChatWebhook, ci: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    chat: FakeChatWebhook,
+    ci: str,
 ) -> None:
     payloads = [workflow_run("failure", run_id=1000 + i, name=ci) for i in range(10)]
     responses = await asyncio.gather(*(deliver(api, "workflow_run", p) for p in payloads))
@@ -226,12 +254,14 @@ async def test_ten_failures_same_workflow_and_branch_in_window_send_one_with_cou
 
 @with_settings(notify_group_window="1s")
 async def test_failures_in_different_groups_are_not_merged(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, maestro: FakeAIMaestro,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    maestro: FakeAIMaestro,
     ci: str,
 ) -> None:
     await deliver(api, "workflow_run", workflow_run("failure", run_id=1, name=ci))
-    await deliver(api, "workflow_run",
-                  workflow_run("failure", run_id=2, name=ci, branch="develop"))
+    await deliver(api, "workflow_run", workflow_run("failure", run_id=2, name=ci, branch="develop"))
     await deliver(api, "workflow_run", workflow_run("failure", run_id=3, name=f"{ci} lint"))
     await eventually(lambda: len(maestro.messages) >= 3, what="three messages")
     for group in (group_id(ci), group_id(ci, "develop"), group_id(f"{ci} lint")):
@@ -246,8 +276,13 @@ async def test_failures_in_different_groups_are_not_merged(
 
 
 async def test_redelivered_event_sends_nothing_new(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, settings: Settings,
-    sessions: SessionFactory, maestro: FakeAIMaestro, chat: FakeChatWebhook,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    chat: FakeChatWebhook,
 ) -> None:
     delivery = str(uuid.uuid4())
     first = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
@@ -258,8 +293,10 @@ async def test_redelivered_event_sends_nothing_new(
     async with sessions() as session:
         [event] = (await session.exec(select(WebhookEvent))).all()
     plan = [DispatchAction.from_json(action) for action in event.dispatch_plan]
-    runs = {a.workflow_id: (await temporal_client.get_workflow_handle(a.workflow_id)
-                            .describe()).run_id for a in plan}
+    runs = {
+        a.workflow_id: (await temporal_client.get_workflow_handle(a.workflow_id).describe()).run_id
+        for a in plan
+    }
     for action in plan:
         await run_action(temporal_client, action, settings.temporal_task_queue)
     # No new run of any planned workflow: the one that sent has finished and stays the latest.
@@ -272,15 +309,21 @@ async def test_redelivered_event_sends_nothing_new(
 
 
 async def test_replayed_group_signal_counts_the_failure_once(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, settings: Settings,
-    sessions: SessionFactory, maestro: FakeAIMaestro, ci: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    ci: str,
 ) -> None:
     await deliver(api, "workflow_run", workflow_run("failure", run_id=7, name=ci))
     async with sessions() as session:
         [event] = (await session.exec(select(WebhookEvent))).all()
     [action] = [a for a in event.dispatch_plan if a["workflow_id"] == group_id(ci)]
-    await run_action(temporal_client, DispatchAction.from_json(action),
-                     settings.temporal_task_queue)
+    await run_action(
+        temporal_client, DispatchAction.from_json(action), settings.temporal_task_queue
+    )
     await eventually(lambda: maestro.messages, what="the failure message")
     group = temporal_client.get_workflow_handle(group_id(ci))
     assert await signals_received(group, "event") >= 2  # the replay did reach the group
@@ -293,8 +336,12 @@ async def test_replayed_group_signal_counts_the_failure_once(
 
 
 async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, sessions: SessionFactory,
-    maestro: FakeAIMaestro, ci: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    ci: str,
 ) -> None:
     check = copy.deepcopy(load_fixture(CHECK_FAILURE))
     check["check_run"]["name"] = f"{ci} test"
@@ -305,8 +352,11 @@ async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
     response = await deliver(api, "check_run", check)
     assert response.json()["notifications"] == [{"type": "ci_failure", "priority": "medium"}]
     await deliver(api, "check_run", other)
-    await deliver(api, "workflow_run",
-                  workflow_run("failure", run_id=5, name=ci, sha=sha, branch="feature/retry"))
+    await deliver(
+        api,
+        "workflow_run",
+        workflow_run("failure", run_id=5, name=ci, sha=sha, branch="feature/retry"),
+    )
     await eventually(lambda: len(maestro.messages) >= 2, what="two messages")
     # A check group ends after its batch: the suppressed one ended having started no child.
     suppressed = await started(temporal_client, check_group(f"{ci} test"))
@@ -318,16 +368,21 @@ async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
     await settled(temporal_client, group_id(ci, "feature/retry"), failures=1)
     rules = sorted(m["content"]["context"]["rule"] for m in maestro.messages)
     assert rules == ["check_run.failure", "workflow_run.failure"]
-    [check_message] = [m for m in maestro.messages
-                       if m["content"]["context"]["rule"] == "check_run.failure"]
+    [check_message] = [
+        m for m in maestro.messages if m["content"]["context"]["rule"] == "check_run.failure"
+    ]
     assert check_message["content"]["context"]["head_sha"] == "0" * 40
     assert len(await rows(sessions)) == 2
 
 
 @with_settings(notify_group_window="1s", notify_repeat_interval="2s")
 async def test_red_branch_sends_reminders_and_one_resolved_when_green(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
-    sessions: SessionFactory, maestro: FakeAIMaestro, ci: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    ci: str,
 ) -> None:
     group = group_id(ci)
     await deliver(api, "workflow_run", workflow_run("failure", run_id=1, name=ci))
@@ -345,7 +400,8 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     # The red period's history (timers, reminders, resolution) replays deterministically.
     history = await temporal_client.get_workflow_handle(group).fetch_history()
     await Replayer(workflows=[NotificationGroupWorkflow, NotificationWorkflow]).replay_workflow(
-        history)
+        history
+    )
 
     def resolved() -> list[dict[str, Any]]:
         return [m for m in maestro.messages if m["content"]["context"]["type"] == "ci_resolved"]
@@ -363,9 +419,10 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     # A later success on a green branch is a plain ci_success notification.
     await deliver(api, "workflow_run", workflow_run("success", run_id=3, name=ci))
     await finish(temporal_client, group)
-    await eventually(lambda: any(m["content"]["context"]["type"] == "ci_success"
-                                 for m in maestro.messages), what="ci_success")
-
+    await eventually(
+        lambda: any(m["content"]["context"]["type"] == "ci_success" for m in maestro.messages),
+        what="ci_success",
+    )
 
     async def completed() -> bool:
         desc = await temporal_client.get_workflow_handle(group).describe()
@@ -376,7 +433,10 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
 
 
 async def test_blocked_issue_is_listed_but_not_sent_from_routing(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, maestro: FakeAIMaestro,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    maestro: FakeAIMaestro,
 ) -> None:
     response = await deliver(api, "issues", load_fixture(BLOCKED))
     body = response.json()
@@ -389,27 +449,47 @@ async def test_blocked_issue_is_listed_but_not_sent_from_routing(
     # Its first level goes out at once; the next is hours away.
     [child] = await eventually(lambda: children_started(handle), what="the first level")
     await temporal_client.get_workflow_handle(child).result()
-    assert len([m for m in maestro.messages
-                if m["content"]["context"]["type"] == "task_blocked"]) == 1
+    assert (
+        len([m for m in maestro.messages if m["content"]["context"]["type"] == "task_blocked"]) == 1
+    )
 
 
 @pytest.mark.parametrize(
     ("event", "fixture", "mutate", "reason"),
     [
-        ("push", PUSH_MAIN, lambda p: {**p, "ref": "refs/heads/feature/x"},
-         "push to branch 'feature/x' is not watched"),
-        ("check_run", CHECK_FAILURE,
-         lambda p: {**p, "check_run": {**p["check_run"], "conclusion": "success"}},
-         "check_run conclusion 'success' is not notified"),
-        ("workflow_run", WF_FAILURE, lambda p: {**p, "action": "requested"},
-         "workflow_run action 'requested' is not handled"),
-        ("pull_request", PR_OPENED, lambda p: {**p, "action": "synchronize"},
-         "pull_request action 'synchronize' is not handled"),
+        (
+            "push",
+            PUSH_MAIN,
+            lambda p: {**p, "ref": "refs/heads/feature/x"},
+            "push to branch 'feature/x' is not watched",
+        ),
+        (
+            "check_run",
+            CHECK_FAILURE,
+            lambda p: {**p, "check_run": {**p["check_run"], "conclusion": "success"}},
+            "check_run conclusion 'success' is not notified",
+        ),
+        (
+            "workflow_run",
+            WF_FAILURE,
+            lambda p: {**p, "action": "requested"},
+            "workflow_run action 'requested' is not handled",
+        ),
+        (
+            "pull_request",
+            PR_OPENED,
+            lambda p: {**p, "action": "synchronize"},
+            "pull_request action 'synchronize' is not handled",
+        ),
     ],
 )
 async def test_unnotified_ci_event_is_ignored_with_reason(
-    api: httpx.AsyncClient, sessions: SessionFactory, event: str, fixture: str,
-    mutate: Callable[[dict[str, Any]], dict[str, Any]], reason: str,
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    event: str,
+    fixture: str,
+    mutate: Callable[[dict[str, Any]], dict[str, Any]],
+    reason: str,
 ) -> None:
     response = await deliver(api, event, mutate(copy.deepcopy(load_fixture(fixture))))
     assert response.status_code == 200
@@ -422,14 +502,17 @@ async def test_unnotified_ci_event_is_ignored_with_reason(
 
 @with_settings(allowed_repos="acme/widgets")
 async def test_allow_list_ignores_and_records_other_repositories(
-    api: httpx.AsyncClient, sessions: SessionFactory,
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
 ) -> None:
     payload = copy.deepcopy(load_fixture(PR_OPENED))
     payload["repository"]["full_name"] = "evil/other"
     response = await deliver(api, "pull_request", payload)
     assert response.status_code == 200
-    assert response.json() == {"status": "ignored",
-                               "reason": "repository evil/other is not allowed"}
+    assert response.json() == {
+        "status": "ignored",
+        "reason": "repository evil/other is not allowed",
+    }
     allowed = await deliver(api, "pull_request", load_fixture(PR_OPENED))
     assert allowed.json()["status"] == "accepted"
     async with sessions() as session:
@@ -441,11 +524,16 @@ async def test_allow_list_ignores_and_records_other_repositories(
 
 
 async def test_get_notifications_filters_paginates_and_requires_token(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
 ) -> None:
     ids = {}
-    for event, fixture in (("pull_request", PR_OPENED), ("pull_request", PR_MERGED),
-                           ("push", PUSH_MAIN)):
+    for event, fixture in (
+        ("pull_request", PR_OPENED),
+        ("pull_request", PR_MERGED),
+        ("push", PUSH_MAIN),
+    ):
         delivery = str(uuid.uuid4())
         await deliver(api, event, load_fixture(fixture), delivery=delivery)
         await finish(temporal_client, notification_workflow_id(delivery, 0))
@@ -476,8 +564,13 @@ async def test_get_notifications_filters_paginates_and_requires_token(
 
 @with_settings(notify_group_window="1s")
 async def test_group_event_replayed_after_group_ended_sends_nothing_new(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, settings: Settings,
-    sessions: SessionFactory, maestro: FakeAIMaestro, ci: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    ci: str,
 ) -> None:
     check = copy.deepcopy(load_fixture(CHECK_FAILURE))
     check["check_run"]["name"] = ci
@@ -489,8 +582,9 @@ async def test_group_event_replayed_after_group_ended_sends_nothing_new(
     async with sessions() as session:
         [event] = (await session.exec(select(WebhookEvent))).all()
     [action] = [a for a in event.dispatch_plan if a["workflow_id"] == group]
-    await run_action(temporal_client, DispatchAction.from_json(action),
-                     settings.temporal_task_queue)
+    await run_action(
+        temporal_client, DispatchAction.from_json(action), settings.temporal_task_queue
+    )
     await finish(temporal_client, group)  # a new group run saw the same event again
     # It tried to send it again under the same id and the server refused: nothing new started.
     latest = temporal_client.get_workflow_handle(group)
@@ -501,19 +595,28 @@ async def test_group_event_replayed_after_group_ended_sends_nothing_new(
 
 
 async def test_child_style_notifications_of_one_delivery_each_get_their_own_log_file(
-    worker: Worker, temporal_client: Client, settings: Settings, sessions: SessionFactory,
+    worker: Worker,
+    temporal_client: Client,
+    settings: Settings,
+    sessions: SessionFactory,
     maestro: FakeAIMaestro,
 ) -> None:
     # How the blocked-task escalation uses it: a minimal dict, one delivery, several levels.
     delivery = str(uuid.uuid4())
     for level in range(2):
-        notification = {"type": "task_blocked", "priority": ["high", "urgent"][level],
-                        "repo": "acme/widgets", "event": "issues",
-                        "summary": f"acme/widgets: still blocked (level {level})",
-                        "url": "https://github.com/acme/widgets/issues/42"}
+        notification = {
+            "type": "task_blocked",
+            "priority": ["high", "urgent"][level],
+            "repo": "acme/widgets",
+            "event": "issues",
+            "summary": f"acme/widgets: still blocked (level {level})",
+            "url": "https://github.com/acme/widgets/issues/42",
+        }
         await temporal_client.execute_workflow(
-            NotificationWorkflow.run, NotificationInput.of(notification, delivery_id=delivery),
-            id=f"blocked-test-{delivery}-level-{level}", task_queue=settings.temporal_task_queue,
+            NotificationWorkflow.run,
+            NotificationInput.of(notification, delivery_id=delivery),
+            id=f"blocked-test-{delivery}-level-{level}",
+            task_queue=settings.temporal_task_queue,
         )
     assert [m["priority"] for m in maestro.messages] == ["high", "urgent"]
     assert len(log_files(settings.log_path, "*_issues*.json")) == 2
@@ -523,8 +626,12 @@ async def test_child_style_notifications_of_one_delivery_each_get_their_own_log_
 
 @with_settings(notify_webhook_format="slack", aimaestro_url="")
 async def test_slack_format_posts_text_and_unset_aimaestro_url_disables_that_sink(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, sessions: SessionFactory,
-    maestro: FakeAIMaestro, chat: FakeChatWebhook,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    chat: FakeChatWebhook,
 ) -> None:
     delivery = str(uuid.uuid4())
     await deliver(api, "push", load_fixture(PUSH_MAIN), delivery=delivery)

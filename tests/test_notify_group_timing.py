@@ -49,8 +49,12 @@ def types(maestro: FakeAIMaestro) -> list[str]:
 
 @with_settings(notify_group_wait="0s", notify_group_interval="4s")
 async def test_first_failure_sent_at_once_and_followers_batched_per_interval(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
-    sessions: SessionFactory, maestro: FakeAIMaestro, ci: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    ci: str,
 ) -> None:
     await deliver(api, "workflow_run", run("failure", 1, ci))
     await eventually(lambda: maestro.messages, what="the first failure, without waiting")
@@ -73,8 +77,11 @@ async def test_first_failure_sent_at_once_and_followers_batched_per_interval(
 
 @with_settings(notify_group_interval="2s")
 async def test_older_success_after_newer_failure_does_not_resolve(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
-    maestro: FakeAIMaestro, ci: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    maestro: FakeAIMaestro,
+    ci: str,
 ) -> None:
     await deliver(api, "workflow_run", run("failure", 10, ci))
     await eventually(lambda: maestro.messages, what="the failure message")
@@ -96,8 +103,11 @@ async def test_older_success_after_newer_failure_does_not_resolve(
 
 @with_settings(notify_group_interval="2s")
 async def test_older_failure_after_newer_success_does_not_turn_red(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client,
-    maestro: FakeAIMaestro, ci: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    maestro: FakeAIMaestro,
+    ci: str,
 ) -> None:
     await deliver(api, "workflow_run", run("success", 11, ci))
     await eventually(lambda: maestro.messages, what="the success message")

@@ -24,30 +24,67 @@ def delivery(event: str, payload: dict[str, Any], delivery_id: str = "d-1") -> D
 @pytest.mark.parametrize(
     ("event", "fixture", "kind", "workflow", "workflow_id", "listed"),
     [
-        ("pull_request", "pull_request.opened.json", "start", "NotificationWorkflow",
-         "notify-d-1-0-f0d4e3db85", ("pr_created", "medium")),
-        ("pull_request", "pull_request.merged.json", "start", "NotificationWorkflow",
-         "notify-d-1-0-f0d4e3db85", ("pr_merged", "low")),
-        ("push", "push.main.json", "start", "NotificationWorkflow", "notify-d-1-0-f0d4e3db85",
-         ("generic", "low")),
-        ("workflow_run", "workflow_run.failure.json", "signal_with_start",
-         "NotificationGroupWorkflow", "notify-ci-acme-widgets-CI-Tests-main-74d5faa408",
-         ("ci_failure", "high")),
-        ("workflow_run", "workflow_run.success.json", "signal_with_start",
-         "NotificationGroupWorkflow", "notify-ci-acme-widgets-CI-Tests-main-74d5faa408",
-         ("ci_success", "low")),
-        ("check_run", "check_run.failure.json", "signal_with_start",
-         "NotificationGroupWorkflow",
-         "notify-check-acme-widgets-test-3.11-feature-retry-d8d76fdbf3",
-         ("ci_failure", "medium")),
+        (
+            "pull_request",
+            "pull_request.opened.json",
+            "start",
+            "NotificationWorkflow",
+            "notify-d-1-0-f0d4e3db85",
+            ("pr_created", "medium"),
+        ),
+        (
+            "pull_request",
+            "pull_request.merged.json",
+            "start",
+            "NotificationWorkflow",
+            "notify-d-1-0-f0d4e3db85",
+            ("pr_merged", "low"),
+        ),
+        (
+            "push",
+            "push.main.json",
+            "start",
+            "NotificationWorkflow",
+            "notify-d-1-0-f0d4e3db85",
+            ("generic", "low"),
+        ),
+        (
+            "workflow_run",
+            "workflow_run.failure.json",
+            "signal_with_start",
+            "NotificationGroupWorkflow",
+            "notify-ci-acme-widgets-CI-Tests-main-74d5faa408",
+            ("ci_failure", "high"),
+        ),
+        (
+            "workflow_run",
+            "workflow_run.success.json",
+            "signal_with_start",
+            "NotificationGroupWorkflow",
+            "notify-ci-acme-widgets-CI-Tests-main-74d5faa408",
+            ("ci_success", "low"),
+        ),
+        (
+            "check_run",
+            "check_run.failure.json",
+            "signal_with_start",
+            "NotificationGroupWorkflow",
+            "notify-check-acme-widgets-test-3.11-feature-retry-d8d76fdbf3",
+            ("ci_failure", "medium"),
+        ),
     ],
 )
 def test_route_notifications_plans_one_workflow_per_notification(
-    event: str, fixture: str, kind: str, workflow: str, workflow_id: str,
+    event: str,
+    fixture: str,
+    kind: str,
+    workflow: str,
+    workflow_id: str,
     listed: tuple[str, str],
 ) -> None:
-    result = route_notifications(delivery(event, load_fixture(f"events/{fixture}")), CONFIG,
-                                 "1:d-1")
+    result = route_notifications(
+        delivery(event, load_fixture(f"events/{fixture}")), CONFIG, "1:d-1"
+    )
     assert result.handled
     [action] = result.actions
     assert (action.kind, action.workflow, action.workflow_id) == (kind, workflow, workflow_id)
@@ -88,8 +125,9 @@ def test_route_invalid_priority_map_is_ignored_with_reason() -> None:
 
 
 def test_route_ai_run_issue_keeps_seed_000_body_exactly() -> None:
-    decision = route(delivery("issues", load_fixture("events/issues_labeled_ai_run.json")),
-                     CONFIG, "1:d-1")
+    decision = route(
+        delivery("issues", load_fixture("events/issues_labeled_ai_run.json")), CONFIG, "1:d-1"
+    )
     assert decision.status == "accepted"
     assert set(decision.response) == {"status", "runId", "repo", "issueNumber"}
 
@@ -105,12 +143,16 @@ def test_route_unwatched_push_is_ignored_with_classifier_reason() -> None:
 def test_route_disallowed_repository_is_ignored_before_classification() -> None:
     config = RoutingConfig(allowed_repos=frozenset({"acme/other"}))
     decision = route(delivery("push", load_fixture("events/push.main.json")), config, "k")
-    assert decision.response == {"status": "ignored",
-                                 "reason": "repository acme/widgets is not allowed"}
+    assert decision.response == {
+        "status": "ignored",
+        "reason": "repository acme/widgets is not allowed",
+    }
 
 
 def test_cli_test_command_prints_classification_without_sending(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.setenv("AIMAESTRO_URL", "http://127.0.0.1:9/never-called")
@@ -124,7 +166,8 @@ def test_cli_test_command_prints_classification_without_sending(
 
 
 def test_cli_test_command_rejects_payload_without_event_type(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
 ) -> None:
     path = tmp_path / "p.json"
     path.write_text('{"action": "completed"}')
@@ -136,8 +179,9 @@ async def test_api_refuses_to_start_with_invalid_priority_map() -> None:
     from api.main import create_app
     from settings import ConfigError, load_settings
 
-    settings = load_settings(github_webhook_secret="a-real-secret-123", api_token="tok-456789",
-                             priority_map="push=loud")
+    settings = load_settings(
+        github_webhook_secret="a-real-secret-123", api_token="tok-456789", priority_map="push=loud"
+    )
     app = create_app(settings)
     with pytest.raises(ConfigError, match="PRIORITY_MAP: unknown priority 'loud'"):
         async with app.router.lifespan_context(app):

@@ -13,8 +13,16 @@ from routing import fields as f
 
 @pytest.mark.parametrize(
     "value, expected",
-    [("x", "x"), ("", None), (1, None), (None, None), ({"a": 1}, None), ("a\x00b", "a\ufffdb"),
-     ("\ud800", "\ufffd"), ("y" * 2000, "y" * 1023 + "…")],
+    [
+        ("x", "x"),
+        ("", None),
+        (1, None),
+        (None, None),
+        ({"a": 1}, None),
+        ("a\x00b", "a\ufffdb"),
+        ("\ud800", "\ufffd"),
+        ("y" * 2000, "y" * 1023 + "…"),
+    ],
 )
 def test_text_returns_clean_bounded_strings_only(value: Any, expected: str | None) -> None:
     assert f.text(value) == expected
@@ -22,8 +30,18 @@ def test_text_returns_clean_bounded_strings_only(value: Any, expected: str | Non
 
 @pytest.mark.parametrize(
     "value, expected",
-    [(42, 42), (0, None), (-1, None), (2**31 - 1, 2**31 - 1), (2**31, None), (True, None),
-     (1.0, None), ("42", None), (None, None), (float("inf"), None)],
+    [
+        (42, 42),
+        (0, None),
+        (-1, None),
+        (2**31 - 1, 2**31 - 1),
+        (2**31, None),
+        (True, None),
+        (1.0, None),
+        ("42", None),
+        (None, None),
+        (float("inf"), None),
+    ],
 )
 def test_number_accepts_only_issue_sized_ints(value: Any, expected: int | None) -> None:
     assert f.number(value) == expected
@@ -31,9 +49,17 @@ def test_number_accepts_only_issue_sized_ints(value: Any, expected: int | None) 
 
 @pytest.mark.parametrize(
     "value, expected",
-    [("octo-org/octo-repo", "octo-org/octo-repo"), ("a/b/c", None), ("a", None), ("/b", None),
-     ("o/" + "r" * 101, None), ("o" * 100 + "/r", None), (["o/r"], None), ("o/r\n", None),
-     ("o r/x", None)],
+    [
+        ("octo-org/octo-repo", "octo-org/octo-repo"),
+        ("a/b/c", None),
+        ("a", None),
+        ("/b", None),
+        ("o/" + "r" * 101, None),
+        ("o" * 100 + "/r", None),
+        (["o/r"], None),
+        ("o/r\n", None),
+        ("o r/x", None),
+    ],
 )
 def test_repo_name_accepts_only_owner_slash_name(value: Any, expected: str | None) -> None:
     assert f.repo_name(value) == expected

@@ -42,20 +42,29 @@ def allowed_repos() -> str:
 
 @pytest.fixture
 def settings_overrides(github: FakeGitHub, allowed_repos: str, owner: str) -> dict[str, Any]:
-    return {"github_api_url": github.url, "github_token": "gh-test-token",
-            "allowed_repos": allowed_repos.format(owner=owner)}
+    return {
+        "github_api_url": github.url,
+        "github_token": "gh-test-token",
+        "allowed_repos": allowed_repos.format(owner=owner),
+    }
 
 
 def merged_payload(
-    repo: str, number: int, *, body: str, base: str = "main", head: str = "feature/retry",
+    repo: str,
+    number: int,
+    *,
+    body: str,
+    base: str = "main",
+    head: str = "feature/retry",
     title: str = "Add retry",
 ) -> dict[str, Any]:
     payload = copy.deepcopy(load_fixture("events/pull_request.merged.json"))
     payload["repository"]["full_name"] = repo
     payload["number"] = number
     pr = payload["pull_request"]
-    pr.update(number=number, title=title, body=body,
-              html_url=f"https://github.com/{repo}/pull/{number}")
+    pr.update(
+        number=number, title=title, body=body, html_url=f"https://github.com/{repo}/pull/{number}"
+    )
     pr["base"]["ref"] = base
     pr["head"]["ref"] = head
     return payload
@@ -68,21 +77,33 @@ async def tasks(sessions: SessionFactory) -> dict[tuple[str, int], Task]:
 
 
 async def test_merged_pr_into_non_default_branch_closes_same_and_cross_repo_issues(
-    api: httpx.AsyncClient, worker: Worker, github: FakeGitHub, owner: str,
-    sessions: SessionFactory, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: FakeGitHub,
+    owner: str,
+    sessions: SessionFactory,
+    temporal_client: Client,
 ) -> None:
     app, other = f"{owner}/app", f"{owner}/other"
     github.add_issue(app, title="Retries are missing")
     github.add_issue(other, title="Placeholder")
     github.add_issue(other, title="Other repo needs the retry too")
-    response = await deliver(api, "pull_request", merged_payload(
-        app, 7, body="Retries webhook deliveries.\n\nFixes #1, fixes " + other + "#2",
-        base="release/1.x"))
+    response = await deliver(
+        api,
+        "pull_request",
+        merged_payload(
+            app,
+            7,
+            body="Retries webhook deliveries.\n\nFixes #1, fixes " + other + "#2",
+            base="release/1.x",
+        ),
+    )
     assert response.status_code == 200, response.text
     assert pr_merged_workflow_id(app, 7) in response.json()["workflowIds"]
     result = await workflow_result(temporal_client, pr_merged_workflow_id(app, 7))
     assert sorted((i["repo"], i["issue_number"], i["outcome"]) for i in result["issues"]) == [
-        (app, 1, "closed"), (other, 2, "closed"),
+        (app, 1, "closed"),
+        (other, 2, "closed"),
     ]
     for repo, number in ((app, 1), (other, 2)):
         issue = github.issue(repo, number)
@@ -101,14 +122,18 @@ async def test_merged_pr_into_non_default_branch_closes_same_and_cross_repo_issu
 
 
 async def test_merged_pr_leaves_closed_issues_alone_and_records_missing_ones(
-    api: httpx.AsyncClient, worker: Worker, github: FakeGitHub, owner: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: FakeGitHub,
+    owner: str,
     temporal_client: Client,
 ) -> None:
     app = f"{owner}/app"
     github.add_issue(app, title="Already done", state="closed")
     github.add_issue(app, title="Still open")
-    await deliver(api, "pull_request", merged_payload(
-        app, 8, body="Closes #1\nResolves #2\nfixes #99"))
+    await deliver(
+        api, "pull_request", merged_payload(app, 8, body="Closes #1\nResolves #2\nfixes #99")
+    )
     result = await workflow_result(temporal_client, pr_merged_workflow_id(app, 8))
     outcomes = {i["issue_number"]: i for i in result["issues"]}
     assert outcomes[1]["outcome"] == "already_closed"
@@ -121,7 +146,10 @@ async def test_merged_pr_leaves_closed_issues_alone_and_records_missing_ones(
 
 
 async def test_merged_pr_retries_rate_limit_without_duplicate_comment(
-    api: httpx.AsyncClient, worker: Worker, github: FakeGitHub, owner: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: FakeGitHub,
+    owner: str,
     temporal_client: Client,
 ) -> None:
     app = f"{owner}/app"
@@ -136,16 +164,29 @@ async def test_merged_pr_retries_rate_limit_without_duplicate_comment(
 
 
 async def test_merged_run_branch_marks_run_merged(
-    api: httpx.AsyncClient, worker: Worker, github: FakeGitHub, owner: str,
-    sessions: SessionFactory, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: FakeGitHub,
+    owner: str,
+    sessions: SessionFactory,
+    temporal_client: Client,
 ) -> None:
     app = f"{owner}/app"
     github.add_issue(app, title="Do the thing")
     run_id = uuid.uuid4()
     branch = f"ai/issue-1-{run_id.hex[:8]}"
     async with sessions() as session:
-        session.add(Run(id=run_id, repo=app, issue_number=1, title="Do the thing",
-                        status="SUCCEEDED", workflow_id="ai-run-x", branch=branch))
+        session.add(
+            Run(
+                id=run_id,
+                repo=app,
+                issue_number=1,
+                title="Do the thing",
+                status="SUCCEEDED",
+                workflow_id="ai-run-x",
+                branch=branch,
+            )
+        )
         await session.commit()
     await deliver(api, "pull_request", merged_payload(app, 10, body="Closes #1", head=branch))
     result = await workflow_result(temporal_client, pr_merged_workflow_id(app, 10))
@@ -167,15 +208,18 @@ async def test_closed_unmerged_pr_starts_nothing(
     assert not any(i.startswith("pr-merged-") for i in ids)
 
 
-
 @pytest.mark.parametrize(
     ("allowed_repos", "closed", "left_open"),
-    [("", ["app", "other"], ["lib"]),
-     ("{owner}/app,x{owner}/lib", ["app", "lib"], ["other"])],
+    [("", ["app", "other"], ["lib"]), ("{owner}/app,x{owner}/lib", ["app", "lib"], ["other"])],
 )
 async def test_merged_pr_closes_cross_repo_issues_only_where_allowed(
-    api: httpx.AsyncClient, worker: Worker, github: FakeGitHub, owner: str,
-    temporal_client: Client, closed: list[str], left_open: list[str],
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: FakeGitHub,
+    owner: str,
+    temporal_client: Client,
+    closed: list[str],
+    left_open: list[str],
 ) -> None:
     repos = {"app": f"{owner}/app", "other": f"{owner}/other", "lib": f"x{owner}/lib"}
     for name in repos.values():
@@ -186,7 +230,8 @@ async def test_merged_pr_closes_cross_repo_issues_only_where_allowed(
     result = await workflow_result(temporal_client, pr_merged_workflow_id(repos["app"], pr))
     outcomes = {i["repo"]: i["outcome"] for i in result["issues"]}
     assert outcomes == {repos[n]: "closed" for n in closed} | {
-        repos[n]: "not_allowed" for n in left_open}
+        repos[n]: "not_allowed" for n in left_open
+    }
     for name in closed:
         assert github.issue(repos[name], 1)["state"] == "closed"
     [note] = github.comments(repos["app"], pr)  # on the PR: what was left open
@@ -200,7 +245,10 @@ async def test_merged_pr_closes_cross_repo_issues_only_where_allowed(
 
 
 async def test_merged_pr_ignores_closing_marker_in_strangers_comment(
-    api: httpx.AsyncClient, worker: Worker, github: FakeGitHub, owner: str,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: FakeGitHub,
+    owner: str,
     temporal_client: Client,
 ) -> None:
     app = f"{owner}/app"
@@ -210,7 +258,8 @@ async def test_merged_pr_ignores_closing_marker_in_strangers_comment(
     github.add_comment(app, 1, f"<!-- hookflow:{key} -->", author="mallory")
     await deliver(api, "pull_request", merged_payload(app, 21, body="Fixes #1"))
     await workflow_result(temporal_client, pr_merged_workflow_id(app, 21))
-    authors = [(c["user"]["login"], f"hookflow:{key}" in c["body"])
-               for c in github.comments(app, 1)]
+    authors = [
+        (c["user"]["login"], f"hookflow:{key}" in c["body"]) for c in github.comments(app, 1)
+    ]
     assert authors == [("mallory", True), ("hookflow-bot", True)]
     assert github.issue(app, 1)["state"] == "closed"

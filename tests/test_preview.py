@@ -91,7 +91,9 @@ def test_run_preview_seed_payload_prints_notification(
     )
     log = found[f"Log file: {log_file} (and latest.json)"]
     assert (log["event"], log["delivery_id"], log["received_at"]) == (
-        "workflow_run", "preview", "2026-01-01T12:30:45+00:00"
+        "workflow_run",
+        "preview",
+        "2026-01-01T12:30:45+00:00",
     )
     assert log["notification"]["group_key"] == "owner/repo|CI Tests|feature/test"
     assert log["payload_summary"] == {
@@ -215,4 +217,7 @@ def test_preview_command_spellings_run_the_same_preview(spelling: str) -> None:
 
     args = build_parser().parse_args([spelling, "payload.json", "--event", "push"])
     assert (args.func.__module__, args.payload, args.event) == (
-        "cli.preview", "payload.json", "push")
+        "cli.preview",
+        "payload.json",
+        "push",
+    )

@@ -13,8 +13,10 @@ import pytest
 from activities.process import kill_orphans
 from tests.waiting import eventually
 
-SLEEPER = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', " \
-          "'import time; time.sleep(60)']); time.sleep(60)"
+SLEEPER = (
+    "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+    "'import time; time.sleep(60)']); time.sleep(60)"
+)
 
 
 def alive(pid: int) -> bool:
@@ -37,15 +39,17 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
-@pytest.mark.parametrize(("marker", "killed"), [("HOOKFLOW_RUN_ID=run-1", True),
-                                                ("HOOKFLOW_RUN_ID=other-run", False)])
+@pytest.mark.parametrize(
+    ("marker", "killed"), [("HOOKFLOW_RUN_ID=run-1", True), ("HOOKFLOW_RUN_ID=other-run", False)]
+)
 async def test_kill_orphans_kills_the_recorded_group_only_when_it_is_the_runs(
     tmp_path: Path, marker: str, killed: bool
 ) -> None:
     env = {**os.environ, "HOOKFLOW_RUN_ID": "run-1"}
     # A plain Popen: the test needs the group's pid and signals, not an asyncio process.
     leader = subprocess.Popen(  # noqa: ASYNC220
-        [sys.executable, "-c", SLEEPER], env=env, start_new_session=True)
+        [sys.executable, "-c", SLEEPER], env=env, start_new_session=True
+    )
 
     def both() -> list[int] | None:
         members = group_members(leader.pid)
@@ -58,8 +62,11 @@ async def test_kill_orphans_kills_the_recorded_group_only_when_it_is_the_runs(
         assert kill_orphans(pidfile, marker) == (2 if killed else 0)
         assert not pidfile.exists()
         if killed:
-            await eventually(lambda: leader.poll() is not None and not any(map(alive, members)),
-                             5, "the group to die")
+            await eventually(
+                lambda: leader.poll() is not None and not any(map(alive, members)),
+                5,
+                "the group to die",
+            )
         else:
             # Not the run's: kill_orphans sent no signal, so the group lives on.
             assert leader.poll() is None and all(alive(p) for p in members)

@@ -43,20 +43,30 @@ def github() -> Iterator[HookedGitHub]:
 
 @pytest.fixture
 def settings_overrides(github: HookedGitHub) -> dict[str, Any]:
-    return {"github_api_url": github.url, "github_token": TOKEN,
-            "recover_repo_hooks": f"{github.repo}:{HOOK}"}
+    return {
+        "github_api_url": github.url,
+        "github_token": TOKEN,
+        "recover_repo_hooks": f"{github.repo}:{HOOK}",
+    }
 
 
 def add(github: HookedGitHub, guid: str, event: str, status: int, hours_ago: float) -> int:
-    row = github.add_delivery(repo=github.repo, hook_id=HOOK, guid=guid, event=event,
-                              status_code=status, age=timedelta(hours=hours_ago))
+    row = github.add_delivery(
+        repo=github.repo,
+        hook_id=HOOK,
+        guid=guid,
+        event=event,
+        status_code=status,
+        age=timedelta(hours=hours_ago),
+    )
     return int(row["id"])
 
 
 async def run_recover(settings: Settings, since: str = "24h", dry_run: bool = False) -> Any:
     out, err = io.StringIO(), io.StringIO()
-    code = await recover_command(argparse.Namespace(since=since, dry_run=dry_run), settings,
-                                 out=out, err=err)
+    code = await recover_command(
+        argparse.Namespace(since=since, dry_run=dry_run), settings, out=out, err=err
+    )
     assert code == 0, err.getvalue()
     return json.loads(out.getvalue())
 
@@ -112,8 +122,9 @@ async def test_recover_dry_run_asks_nothing(github: HookedGitHub, settings: Sett
 async def test_recover_without_hooks_is_a_usage_error(settings: Settings) -> None:
     settings = settings.model_copy(update={"recover_repo_hooks": ""})
     err = io.StringIO()
-    code = await recover_command(argparse.Namespace(since="1h", dry_run=False), settings,
-                                 out=io.StringIO(), err=err)
+    code = await recover_command(
+        argparse.Namespace(since="1h", dry_run=False), settings, out=io.StringIO(), err=err
+    )
     assert code == 2 and "RECOVER_REPO_HOOKS" in err.getvalue()
 
 
@@ -122,8 +133,9 @@ async def test_recover_reports_a_hook_github_refuses(
 ) -> None:
     github.fail_next("GET", r"/deliveries$", 404)
     out = io.StringIO()
-    code = await recover_command(argparse.Namespace(since="1h", dry_run=False), settings,
-                                 out=out, err=io.StringIO())
+    code = await recover_command(
+        argparse.Namespace(since="1h", dry_run=False), settings, out=out, err=io.StringIO()
+    )
     assert code == 1
     assert "404" in json.loads(out.getvalue())["hooks"][0]["error"]
 
@@ -146,7 +158,8 @@ async def test_recover_schedule_asks_redelivery(
         description = await handle.describe()
         assert description.schedule.spec.intervals[0].every == timedelta(hours=1)
     finally:
-        await ensure_recover_schedule(temporal_client,
-                                      settings.model_copy(update={"recover_interval": ""}))
+        await ensure_recover_schedule(
+            temporal_client, settings.model_copy(update={"recover_interval": ""})
+        )
     with pytest.raises(Exception):  # noqa: B017 - removed when RECOVER_INTERVAL is unset
         await handle.describe()

@@ -31,26 +31,33 @@ def action(kind: Any, wid: str = "w-1") -> DispatchAction:
     return DispatchAction(kind=kind, workflow="W", workflow_id=wid)
 
 
-@pytest.mark.parametrize(("kind", "existing", "outcome"), [
-    ("start", None, STARTED),
-    ("start", "running", EXISTING),
-    ("start", "closed", EXISTING),
-    ("signal_with_start", None, STARTED),
-    ("signal_with_start", "closed", STARTED),
-    ("signal_with_start", "running", SIGNALLED),
-    ("signal", "running", SIGNALLED),
-    ("signal", None, NOT_RUNNING),
-])
-def test_expected_outcome_follows_id_policies(kind: str, existing: str | None, outcome: str
-                                               ) -> None:
+@pytest.mark.parametrize(
+    ("kind", "existing", "outcome"),
+    [
+        ("start", None, STARTED),
+        ("start", "running", EXISTING),
+        ("start", "closed", EXISTING),
+        ("signal_with_start", None, STARTED),
+        ("signal_with_start", "closed", STARTED),
+        ("signal_with_start", "running", SIGNALLED),
+        ("signal", "running", SIGNALLED),
+        ("signal", None, NOT_RUNNING),
+    ],
+)
+def test_expected_outcome_follows_id_policies(
+    kind: str, existing: str | None, outcome: str
+) -> None:
     assert expected_outcome(action(kind), existing) == outcome
 
 
 def test_forced_renames_starts_but_not_signals() -> None:
     run = NewRun("r", "ai-run-x", "o/r", 1, "t", None, None, "b")
     decision = RouteDecision(
-        "accepted", {"status": "accepted", "workflowIds": ["a", "b", "c"]},
-        [action("start", "a"), action("signal_with_start", "b"), action("signal", "c")], run)
+        "accepted",
+        {"status": "accepted", "workflowIds": ["a", "b", "c"]},
+        [action("start", "a"), action("signal_with_start", "b"), action("signal", "c")],
+        run,
+    )
     result = forced(decision, "abc")
     assert [a.workflow_id for a in result.actions] == ["a-rabc", "b-rabc", "c"]
     assert result.new_run is not None and result.new_run.workflow_id == "ai-run-x-rabc"
@@ -105,8 +112,13 @@ async def test_replay_routes_with_todays_config_and_never_doubles_unless_forced(
     assert [a["workflowId"] for a in again["actions"]] == [started]
 
     out = io.StringIO()
-    code = await replay_command(argparse.Namespace(delivery_id=guid, force=True, api_url=None),
-                                state.settings, http=api, out=out, err=io.StringIO())
+    code = await replay_command(
+        argparse.Namespace(delivery_id=guid, force=True, api_url=None),
+        state.settings,
+        http=api,
+        out=out,
+        err=io.StringIO(),
+    )
     assert code == 0
     forced_body = json.loads(out.getvalue())
     assert forced_body["force"] is True and len(forced_body["started"]) == 1
@@ -117,8 +129,9 @@ async def test_replay_routes_with_todays_config_and_never_doubles_unless_forced(
     assert listed["count"] == 4  # the delivery and three replays
     assert [d["replayOf"] is not None for d in listed["data"]].count(True) == 3
     assert {d["deliveryId"] for d in listed["data"]} == {guid}
-    originals = (await api.get("/api/deliveries", params={"repo": repo, "replays": "false"},
-                               headers=auth())).json()
+    originals = (
+        await api.get("/api/deliveries", params={"repo": repo, "replays": "false"}, headers=auth())
+    ).json()
     assert [d["status"] for d in originals["data"]] == ["ignored"]
 
 
@@ -127,8 +140,9 @@ async def test_replay_unknown_or_unusable_delivery(api: httpx.AsyncClient) -> No
     assert missing.status_code == 404
     guid = str(uuid.uuid4())
     body = b"{not json"
-    bad = await api.post("/api/webhooks/github", content=body,
-                         headers=signed_headers(body, "push", delivery=guid))
+    bad = await api.post(
+        "/api/webhooks/github", content=body, headers=signed_headers(body, "push", delivery=guid)
+    )
     assert bad.status_code == 400
     refused = await api.post(f"/api/deliveries/{guid}/replay", headers=auth())
     assert refused.status_code == 409 and "payload" in refused.json()["reason"]
@@ -139,19 +153,31 @@ async def test_deliveries_list_filters_and_needs_token(api: httpx.AsyncClient) -
     await deliver(api, "push", push(repo, "feature/x"))
     await deliver(api, "ping", {"zen": "hi", "repository": {"full_name": repo}})
     assert (await api.get("/api/deliveries")).status_code == 401
-    pushes = (await api.get("/api/deliveries", params={"repo": repo, "event": "push"},
-                            headers=auth())).json()
+    pushes = (
+        await api.get("/api/deliveries", params={"repo": repo, "event": "push"}, headers=auth())
+    ).json()
     assert [d["event"] for d in pushes["data"]] == ["push"]
-    ignored = (await api.get("/api/deliveries",
-                             params={"repo": repo, "status": "ignored", "since": "1h"},
-                             headers=auth())).json()
+    ignored = (
+        await api.get(
+            "/api/deliveries",
+            params={"repo": repo, "status": "ignored", "since": "1h"},
+            headers=auth(),
+        )
+    ).json()
     assert ignored["count"] == 2
-    future = (await api.get("/api/deliveries",
-                            params={"repo": repo, "since": "2999-01-01T00:00:00Z"},
-                            headers=auth())).json()
+    future = (
+        await api.get(
+            "/api/deliveries",
+            params={"repo": repo, "since": "2999-01-01T00:00:00Z"},
+            headers=auth(),
+        )
+    ).json()
     assert future["count"] == 0
-    paged = (await api.get("/api/deliveries", params={"repo": repo, "limit": 1, "offset": 1},
-                           headers=auth())).json()
+    paged = (
+        await api.get(
+            "/api/deliveries", params={"repo": repo, "limit": 1, "offset": 1}, headers=auth()
+        )
+    ).json()
     assert len(paged["data"]) == 1 and paged["count"] == 2
     bad = await api.get("/api/deliveries", params={"since": "yesterday"}, headers=auth())
     assert bad.status_code == 400

@@ -29,14 +29,22 @@ from workflows.retention import RetentionResult
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {"retention_batch_size": 2, "webhook_retention": "30d", "rejected_retention": "7d",
-            "log_retention": "30d", "retention_schedule": "1d"}
+    return {
+        "retention_batch_size": 2,
+        "webhook_retention": "30d",
+        "rejected_retention": "7d",
+        "log_retention": "30d",
+        "retention_schedule": "1d",
+    }
 
 
 @pytest.mark.parametrize(
     ("text", "cron", "every"),
-    [("1d", None, timedelta(days=1)), ("6h", None, timedelta(hours=6)),
-     ("0 3 * * *", "0 3 * * *", None)],
+    [
+        ("1d", None, timedelta(days=1)),
+        ("6h", None, timedelta(hours=6)),
+        ("0 3 * * *", "0 3 * * *", None),
+    ],
 )
 def test_schedule_spec_reads_durations_and_cron(
     text: str, cron: str | None, every: timedelta | None
@@ -53,8 +61,11 @@ def test_schedule_spec_off_means_no_schedule() -> None:
 
 def row(status: str, age: timedelta) -> WebhookEvent:
     return WebhookEvent(
-        event_type="push", payload={}, signature_valid=status != "rejected",
-        dispatch_status=status, processed_at=(utcnow() - age).replace(tzinfo=None),
+        event_type="push",
+        payload={},
+        signature_valid=status != "rejected",
+        dispatch_status=status,
+        processed_at=(utcnow() - age).replace(tzinfo=None),
         delivery_id=f"{status}-{age.days}d-{uuid.uuid4().hex[:6]}",
     )
 
@@ -68,14 +79,21 @@ def aged(path: Path, days: float) -> Path:
 
 
 async def test_scheduled_retention_deletes_old_rows_and_files_only(
-    temporal_client: Client, worker: Worker, settings: Settings, sessions: SessionFactory,
+    temporal_client: Client,
+    worker: Worker,
+    settings: Settings,
+    sessions: SessionFactory,
 ) -> None:
     old, recent = timedelta(days=40), timedelta(days=3)
     async with sessions() as session:
-        for status, age, copies in [("dispatched", old, 5), ("ignored", old, 1),
-                                    ("rejected", timedelta(days=10), 3),
-                                    ("pending", old, 1), ("dispatched", recent, 1),
-                                    ("rejected", recent, 1)]:
+        for status, age, copies in [
+            ("dispatched", old, 5),
+            ("ignored", old, 1),
+            ("rejected", timedelta(days=10), 3),
+            ("pending", old, 1),
+            ("dispatched", recent, 1),
+            ("rejected", recent, 1),
+        ]:
             for _ in range(copies):
                 session.add(row(status, age))
         await session.commit()
@@ -89,7 +107,8 @@ async def test_scheduled_retention_deletes_old_rows_and_files_only(
     assert await ensure_retention_schedule(temporal_client, settings, schedule_id=schedule_id)
     # A second start-up updates the schedule in place instead of failing.
     assert await ensure_retention_schedule(
-        temporal_client, settings.model_copy(update={"retention_schedule": "12h"}),
+        temporal_client,
+        settings.model_copy(update={"retention_schedule": "12h"}),
         schedule_id=schedule_id,
     )
     handle = temporal_client.get_schedule_handle(schedule_id)
@@ -98,7 +117,8 @@ async def test_scheduled_retention_deletes_old_rows_and_files_only(
     try:
         description = await handle.describe()
         assert description.schedule.spec.intervals == [
-            ScheduleIntervalSpec(every=timedelta(hours=12))]
+            ScheduleIntervalSpec(every=timedelta(hours=12))
+        ]
         await handle.trigger()
 
         async def finished() -> Any:
@@ -108,7 +128,8 @@ async def test_scheduled_retention_deletes_old_rows_and_files_only(
         action = await eventually(finished, what="a scheduled retention run")
         started = action.action.workflow_id
         result = await temporal_client.get_workflow_handle(
-            started, result_type=RetentionResult).result()
+            started, result_type=RetentionResult
+        ).result()
     finally:
         configure_logging(load_settings(log_level="WARNING"))
         await handle.delete()
@@ -116,8 +137,9 @@ async def test_scheduled_retention_deletes_old_rows_and_files_only(
     assert result == RetentionResult(deliveries=6, rejected=3, log_files=2)
     async with sessions() as session:
         left = (await session.exec(select(WebhookEvent))).all()
-    assert sorted((r.dispatch_status, (utcnow().replace(tzinfo=None) - r.processed_at).days)
-                  for r in left) == [("dispatched", 3), ("pending", 40), ("rejected", 3)]
+    assert sorted(
+        (r.dispatch_status, (utcnow().replace(tzinfo=None) - r.processed_at).days) for r in left
+    ) == [("dispatched", 3), ("pending", 40), ("rejected", 3)]
     assert not old_file.exists() and not old_index.exists()
     assert latest.exists() and new_file.exists()
     # The activity's log lines say which workflow run they belong to.

@@ -19,23 +19,41 @@ SAFE_ID = re.compile(r"[A-Za-z0-9._-]+")
 EVENTS = sorted(HANDLERS) + ["ping", "check_suite", "installation", ""]
 # Reasonable, never reached by a legitimate plan: Temporal refuses payloads over 2 MB.
 PLAN_LIMIT = 1_000_000
-CONFIGS = [RoutingConfig(), RoutingConfig(watched_branches=frozenset()),
-           RoutingConfig(allowed_repos=frozenset({"acme/widgets"}))]
+CONFIGS = [
+    RoutingConfig(),
+    RoutingConfig(watched_branches=frozenset()),
+    RoutingConfig(allowed_repos=frozenset({"acme/widgets"})),
+]
 
 # Any JSON value, including what JSON parsers hand over but stores refuse: NUL, lone
 # surrogates, NaN/Infinity, integers beyond 64 bits, huge strings.
 scalars = (
-    st.none() | st.booleans()
+    st.none()
+    | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(alphabet=st.characters(codec=None), max_size=30)
-    | st.sampled_from(["\x00", "\ud800", "a" * 5000, "ai/issue-1-0123abcd", "completed",
-                       "labeled", "failure", "success", "refs/heads/main", "main", "ai:run"])
+    | st.sampled_from(
+        [
+            "\x00",
+            "\ud800",
+            "a" * 5000,
+            "ai/issue-1-0123abcd",
+            "completed",
+            "labeled",
+            "failure",
+            "success",
+            "refs/heads/main",
+            "main",
+            "ai:run",
+        ]
+    )
 )
 json_values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -43,8 +61,11 @@ json_values = st.recursive(
 # GitHub-shaped payloads under tests/fixtures/events, by the event they are delivered as.
 EVENT_FIXTURES = {
     "issues": ["issues_labeled_ai_run.json", "issues.labeled_blocked.json"],
-    "workflow_run": ["workflow_run.failure.json", "workflow_run.success.json",
-                     "workflow_run.ai_branch.json"],
+    "workflow_run": [
+        "workflow_run.failure.json",
+        "workflow_run.success.json",
+        "workflow_run.ai_branch.json",
+    ],
     "check_run": ["check_run.failure.json"],
     "pull_request": ["pull_request.opened.json", "pull_request.merged.json"],
     "push": ["push.main.json"],
@@ -52,8 +73,11 @@ EVENT_FIXTURES = {
 
 
 def fixture_payloads() -> dict[str, dict[str, Any]]:
-    return {f"{event}:{name}": json.loads((FIXTURES / "events" / name).read_text())
-            for event, files in EVENT_FIXTURES.items() for name in files}
+    return {
+        f"{event}:{name}": json.loads((FIXTURES / "events" / name).read_text())
+        for event, files in EVENT_FIXTURES.items()
+        for name in files
+    }
 
 
 FIXTURE_PAYLOADS = fixture_payloads()
@@ -84,7 +108,8 @@ def assert_bounded(decision: RouteDecision) -> None:
     # What is stored (JSONB) and sent to Temporal: strict JSON, valid UTF-8, bounded.
     stored = json.dumps(
         {"response": decision.response, "plan": [a.to_json() for a in decision.actions]},
-        allow_nan=False, ensure_ascii=False,
+        allow_nan=False,
+        ensure_ascii=False,
     )
     assert "\\u0000" not in stored
     assert len(stored.encode("utf-8")) < PLAN_LIMIT
@@ -93,10 +118,15 @@ def assert_bounded(decision: RouteDecision) -> None:
         assert len(decision.new_run.repo) <= 200
 
 
-@settings(max_examples=250, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(event=st.sampled_from(EVENTS), payload=json_values,
-       delivery_id=st.text(max_size=300), config=st.sampled_from(CONFIGS))
+@settings(
+    max_examples=250, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    event=st.sampled_from(EVENTS),
+    payload=json_values,
+    delivery_id=st.text(max_size=300),
+    config=st.sampled_from(CONFIGS),
+)
 def test_route_arbitrary_json_never_raises(
     event: str, payload: Any, delivery_id: str, config: RoutingConfig
 ) -> None:
@@ -105,10 +135,12 @@ def test_route_arbitrary_json_never_raises(
     assert_bounded(decision)
 
 
-@settings(max_examples=400, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), name=st.sampled_from(sorted(FIXTURE_PAYLOADS)),
-       config=st.sampled_from(CONFIGS))
+@settings(
+    max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    data=st.data(), name=st.sampled_from(sorted(FIXTURE_PAYLOADS)), config=st.sampled_from(CONFIGS)
+)
 def test_route_github_payload_with_wrong_types_never_raises(
     data: st.DataObject, name: str, config: RoutingConfig
 ) -> None:
@@ -126,7 +158,10 @@ def test_route_github_payload_with_wrong_types_never_raises(
 
 def test_route_unmodified_fixtures_are_accepted() -> None:
     # The property tests above would pass vacuously if every fixture were ignored.
-    accepted = [name for name, payload in FIXTURE_PAYLOADS.items()
-                if route(Delivery(name.split(":")[0], payload, "d-1", "1"), RoutingConfig(),
-                         "key").status == "accepted"]
+    accepted = [
+        name
+        for name, payload in FIXTURE_PAYLOADS.items()
+        if route(Delivery(name.split(":")[0], payload, "d-1", "1"), RoutingConfig(), "key").status
+        == "accepted"
+    ]
     assert len(accepted) >= 7, accepted

@@ -30,7 +30,9 @@ async def start(api: httpx.AsyncClient, number: int = 7, **extra: Any) -> httpx.
 
 
 async def test_start_run_without_label_returns_202_and_attaches_while_active(
-    api: httpx.AsyncClient, temporal_client: Client, sessions: SessionFactory,
+    api: httpx.AsyncClient,
+    temporal_client: Client,
+    sessions: SessionFactory,
 ) -> None:
     # No worker: the run stays active (RECEIVED), so a second trigger attaches to it.
     first = await start(api)
@@ -65,8 +67,9 @@ async def test_start_run_rejects_bad_body(
 async def test_run_endpoints_require_bearer_token(api: httpx.AsyncClient) -> None:
     response = await api.post("/api/runs", json={"repo": REPO, "issueNumber": 1})
     assert response.status_code == 401
-    response = await api.post(f"/api/runs/{uuid.uuid4()}/signals/cancel",
-                              headers={"Authorization": "Bearer wrong"})
+    response = await api.post(
+        f"/api/runs/{uuid.uuid4()}/signals/cancel", headers={"Authorization": "Bearer wrong"}
+    )
     assert response.status_code == 401
 
 
@@ -79,18 +82,26 @@ async def test_signal_errors_unknown_signal_400_unknown_run_404(api: httpx.Async
 
 
 async def test_signal_running_run_returns_202_and_reaches_workflow(
-    api: httpx.AsyncClient, temporal_client: Client, sessions: SessionFactory,
+    api: httpx.AsyncClient,
+    temporal_client: Client,
+    sessions: SessionFactory,
 ) -> None:
     run_id = (await start(api)).json()["runId"]
     run = await wait_run(sessions, run_id)
     response = await api.post(f"/api/runs/{run_id}/signals/approve", headers=auth())
     assert response.status_code == 202
-    assert response.json() == {"status": "sent", "runId": run_id, "signal": "approve",
-                               "workflowId": run.workflow_id}
+    assert response.json() == {
+        "status": "sent",
+        "runId": run_id,
+        "signal": "approve",
+        "workflowId": run.workflow_id,
+    }
     history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
-    signals = [e.workflow_execution_signaled_event_attributes.signal_name
-               for e in history.events
-               if e.HasField("workflow_execution_signaled_event_attributes")]
+    signals = [
+        e.workflow_execution_signaled_event_attributes.signal_name
+        for e in history.events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
     assert signals == ["approve"]
 
 
@@ -121,8 +132,12 @@ def settings_overrides(fake_github: FakeGitHub, tmp_path: Path) -> dict[str, Any
 
 
 async def test_manual_run_reads_issue_from_github_and_runs_phases(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    tmp_path: Path, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    tmp_path: Path,
+    temporal_client: Client,
 ) -> None:
     bare = make_bare_remote(tmp_path)
     fake_github.state.repo(REPO).data["clone_url"] = str(bare)  # type: ignore[union-attr]
@@ -135,7 +150,8 @@ async def test_manual_run_reads_issue_from_github_and_runs_phases(
     [pull] = fake_github.pulls(REPO)
     assert "Make the importer resumable" in pull["title"]
     progress = await temporal_client.get_workflow_handle(run.workflow_id).query(
-        RunWorkflow.progress)
+        RunWorkflow.progress
+    )
     assert (progress.status, progress.phase, progress.iteration) == ("WAITING_CI", "ci", 1)
     cancel = await api.post(f"/api/runs/{run_id}/signals/cancel", headers=auth())
     assert cancel.status_code == 202
@@ -150,16 +166,23 @@ async def test_cli_run_start_and_signal_use_the_api(
     api: httpx.AsyncClient, settings: Settings
 ) -> None:
     out, err = io.StringIO(), io.StringIO()
-    code = await run_command(parse("run", "start", "--repo", REPO, "--issue", "9"), settings,
-                             http=api, out=out, err=err)
+    code = await run_command(
+        parse("run", "start", "--repo", REPO, "--issue", "9"), settings, http=api, out=out, err=err
+    )
     assert code == 0, err.getvalue()
     run_id = json.loads(out.getvalue())["runId"]
     out = io.StringIO()
-    code = await run_command(parse("run", "signal", run_id, "approve"), settings, http=api,
-                             out=out, err=err)
+    code = await run_command(
+        parse("run", "signal", run_id, "approve"), settings, http=api, out=out, err=err
+    )
     assert code == 0 and json.loads(out.getvalue())["signal"] == "approve"
-    code = await run_command(parse("run", "signal", str(uuid.uuid4()), "cancel"), settings,
-                             http=api, out=io.StringIO(), err=err)
+    code = await run_command(
+        parse("run", "signal", str(uuid.uuid4()), "cancel"),
+        settings,
+        http=api,
+        out=io.StringIO(),
+        err=err,
+    )
     assert code == 1 and "run not found" in err.getvalue()
     with pytest.raises(SystemExit):
         parse("run", "signal", run_id, "merge")

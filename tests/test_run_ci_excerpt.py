@@ -13,8 +13,9 @@ from tests.test_ci_failure_flow import ERROR_LINE, job_log
 
 
 def _activities(github: FakeGitHub) -> RunGitHubActivities:
-    return RunGitHubActivities(load_settings(github_api_url=github.url,
-                                             github_token="gh-test-token"))
+    return RunGitHubActivities(
+        load_settings(github_api_url=github.url, github_token="gh-test-token")
+    )
 
 
 def _add_run(github: FakeGitHub, repo: str, run_id: int, jobs: list[dict[str, object]]) -> None:
@@ -25,14 +26,24 @@ def _add_run(github: FakeGitHub, repo: str, run_id: int, jobs: list[dict[str, ob
 async def test_ci_failure_excerpt_keeps_the_failing_steps_error() -> None:
     with FakeGitHub(token="gh-test-token") as github:
         repo = f"acme/widgets-{uuid.uuid4().hex[:8]}"
-        _add_run(github, repo, 7, [
-            {"id": 70, "name": "test", "conclusion": "failure",
-             "steps": [{"name": "Run pytest -q", "conclusion": "failure"}],
-             "logs": job_log(filler_lines=3000)},
-            {"id": 71, "name": "lint", "conclusion": "success", "logs": "all good\n"},
-        ])
+        _add_run(
+            github,
+            repo,
+            7,
+            [
+                {
+                    "id": 70,
+                    "name": "test",
+                    "conclusion": "failure",
+                    "steps": [{"name": "Run pytest -q", "conclusion": "failure"}],
+                    "logs": job_log(filler_lines=3000),
+                },
+                {"id": 71, "name": "lint", "conclusion": "success", "logs": "all good\n"},
+            ],
+        )
         text = await ActivityEnvironment().run(
-            _activities(github).ci_failure_excerpt, CIExcerptInput(repo, 7, max_chars=4000))
+            _activities(github).ci_failure_excerpt, CIExcerptInput(repo, 7, max_chars=4000)
+        )
     assert text.startswith("### Job test failed (step: Run pytest -q)")
     assert ERROR_LINE in text
     assert "tests/test_0.py" not in text  # far from the error: left out
@@ -44,9 +55,15 @@ async def test_ci_failure_excerpt_keeps_the_failing_steps_error() -> None:
 async def test_ci_failure_excerpt_lists_jobs_whose_logs_expired() -> None:
     with FakeGitHub(token="gh-test-token") as github:
         repo = f"acme/widgets-{uuid.uuid4().hex[:8]}"
-        _add_run(github, repo, 8, [
-            {"id": 80, "name": "build", "conclusion": "timed_out", "steps": []},
-        ])
+        _add_run(
+            github,
+            repo,
+            8,
+            [
+                {"id": 80, "name": "build", "conclusion": "timed_out", "steps": []},
+            ],
+        )
         text = await ActivityEnvironment().run(
-            _activities(github).ci_failure_excerpt, CIExcerptInput(repo, 8))
+            _activities(github).ci_failure_excerpt, CIExcerptInput(repo, 8)
+        )
     assert text.startswith("### Job build failed")

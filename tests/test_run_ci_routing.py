@@ -40,7 +40,9 @@ def test_route_workflow_run_completed_on_run_branch_signals_the_run() -> None:
     assert action.workflow_id == run_workflow_id(REPO, 42, RUN_ID)
     assert action.signal == "ci_result"
     assert action.signal_arg == {
-        "conclusion": "failure", "name": "CI Tests", "workflow_run_id": 9876543210,
+        "conclusion": "failure",
+        "name": "CI Tests",
+        "workflow_run_id": 9876543210,
         "head_sha": "9f2c1e7b4a5d3c8e6f0a1b2c3d4e5f60718293a4",
         "html_url": "https://github.com/octo-org/octo-repo/actions/runs/9876543210",
         "source": "workflow_run",
@@ -50,14 +52,27 @@ def test_route_workflow_run_completed_on_run_branch_signals_the_run() -> None:
 
 
 def test_route_check_suite_completed_on_run_branch_signals_the_run() -> None:
-    payload = {"action": "completed", "repository": {"full_name": REPO},
-               "check_suite": {"id": 5, "head_branch": BRANCH, "head_sha": "abc",
-                               "conclusion": "success", "app": {"name": "Buildkite"}}}
+    payload = {
+        "action": "completed",
+        "repository": {"full_name": REPO},
+        "check_suite": {
+            "id": 5,
+            "head_branch": BRANCH,
+            "head_sha": "abc",
+            "conclusion": "success",
+            "app": {"name": "Buildkite"},
+        },
+    }
     result = route_run_ci(Delivery("check_suite", payload, "d", "h"), RoutingConfig(), "h:d")
     [action] = result.actions
-    assert action.signal_arg == {"conclusion": "success", "name": "Buildkite",
-                                 "workflow_run_id": None, "head_sha": "abc", "html_url": None,
-                                 "source": "check_suite"}
+    assert action.signal_arg == {
+        "conclusion": "success",
+        "name": "Buildkite",
+        "workflow_run_id": None,
+        "head_sha": "abc",
+        "html_url": None,
+        "source": "check_suite",
+    }
 
 
 @pytest.mark.parametrize(
@@ -84,9 +99,17 @@ def test_route_run_ci_ignores_workflow_run_from_a_fork(head: object) -> None:
 
 
 def test_route_check_suite_from_a_fork_is_ignored_with_reason() -> None:
-    payload = {"action": "completed", "repository": {"full_name": REPO},
-               "check_suite": {"id": 5, "head_branch": BRANCH, "head_sha": "abc",
-                               "conclusion": "failure", "head_repository": FORK}}
+    payload = {
+        "action": "completed",
+        "repository": {"full_name": REPO},
+        "check_suite": {
+            "id": 5,
+            "head_branch": BRANCH,
+            "head_sha": "abc",
+            "conclusion": "failure",
+            "head_repository": FORK,
+        },
+    }
     decision = route(Delivery("check_suite", payload, "d", "h"), RoutingConfig(), "h:d")
     assert decision.status == "ignored" and decision.actions == []
     assert decision.response == {"status": "ignored", "reason": "from a fork"}
@@ -97,8 +120,9 @@ def test_route_fork_workflow_run_on_watched_branch_starts_no_ci_failure_workflow
     conclusion: str,
 ) -> None:
     payload = copy.deepcopy(load_fixture("events/workflow_run.failure.json"))
-    payload["workflow_run"].update(conclusion=conclusion, head_branch="main",
-                                   head_repository={"full_name": "mallory/widgets"})
+    payload["workflow_run"].update(
+        conclusion=conclusion, head_branch="main", head_repository={"full_name": "mallory/widgets"}
+    )
     delivery = Delivery("workflow_run", payload, "d", "h")
     assert route_ci_failure(delivery, RoutingConfig(), "h:d").reason == "from a fork"
     decision = route(delivery, RoutingConfig(), "h:d")
@@ -106,7 +130,6 @@ def test_route_fork_workflow_run_on_watched_branch_starts_no_ci_failure_workflow
 
 
 def test_route_own_workflow_run_with_different_case_is_not_a_fork() -> None:
-    payload = workflow_run(conclusion="success",
-                           head_repository={"full_name": REPO.upper()})
+    payload = workflow_run(conclusion="success", head_repository={"full_name": REPO.upper()})
     result = route_run_ci(Delivery("workflow_run", payload, "d", "h"), RoutingConfig(), "h:d")
     assert result.handled

@@ -27,8 +27,9 @@ from workflows.ci_verdict import ci_verdict
 from workflows.run.workflow import RunWorkflow
 
 
-def suite(name: str, status: str = "completed", conclusion: str | None = "success",
-          runs: int = 1) -> SuiteState:
+def suite(
+    name: str, status: str = "completed", conclusion: str | None = "success", runs: int = 1
+) -> SuiteState:
     return SuiteState(id=1, name=name, status=status, conclusion=conclusion, check_runs=runs)
 
 
@@ -38,8 +39,11 @@ def suite(name: str, status: str = "completed", conclusion: str | None = "succes
         ([], [], []),
         ([suite("Actions")], [], []),
         ([suite("Actions"), suite("Buildkite", "in_progress", None)], ["Buildkite"], []),
-        ([suite("Actions", conclusion="failure"), suite("Lint", "queued", None)], ["Lint"],
-         ["Actions"]),
+        (
+            [suite("Actions", conclusion="failure"), suite("Lint", "queued", None)],
+            ["Lint"],
+            ["Actions"],
+        ),
         ([suite("Actions"), suite("Buildkite", conclusion="timed_out")], [], ["Buildkite"]),
         ([suite("Actions", conclusion="neutral"), suite("Docs", conclusion="skipped")], [], []),
         # An app that never ran checks on the commit stays queued for ever: it does not count.
@@ -53,19 +57,32 @@ def test_ci_verdict_waits_for_every_suite_that_ran(
     assert verdict.pending == pending and [s.name for s in verdict.failed] == failed
 
 
-async def check_suite_event(api: httpx.AsyncClient, branch: str, sha: str, app: str,
-                            conclusion: str) -> None:
-    payload = {"action": "completed", "repository": {"full_name": REPO},
-               "check_suite": {"id": 77, "head_branch": branch, "head_sha": sha,
-                               "status": "completed", "conclusion": conclusion,
-                               "app": {"name": app, "slug": app.lower()}}}
+async def check_suite_event(
+    api: httpx.AsyncClient, branch: str, sha: str, app: str, conclusion: str
+) -> None:
+    payload = {
+        "action": "completed",
+        "repository": {"full_name": REPO},
+        "check_suite": {
+            "id": 77,
+            "head_branch": branch,
+            "head_sha": sha,
+            "status": "completed",
+            "conclusion": conclusion,
+            "app": {"name": app, "slug": app.lower()},
+        },
+    }
     response = await deliver(api, "check_suite", payload)
     assert response.status_code == 200, response.text
 
 
 async def test_run_waits_for_all_check_suites_then_a_late_failure_starts_the_fix_loop(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory,
-    fake_github: FakeGitHub, bare: Path, temporal_client: Client,  # noqa: F811
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    temporal_client: Client,  # noqa: F811
 ) -> None:
     _, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_CI"})
@@ -73,10 +90,12 @@ async def test_run_waits_for_all_check_suites_then_a_late_failure_starts_the_fix
     sha = remote_head(bare, run.branch)
     assert sha
     fake_github.add_check_suite(REPO, head_sha=sha, app="GitHub Actions")
-    buildkite = fake_github.add_check_suite(REPO, head_sha=sha, app="Buildkite",
-                                            status="in_progress", conclusion=None)
-    fake_github.add_check_suite(REPO, head_sha=sha, app="Dependabot", status="queued",
-                                conclusion=None, check_runs=0)
+    buildkite = fake_github.add_check_suite(
+        REPO, head_sha=sha, app="Buildkite", status="in_progress", conclusion=None
+    )
+    fake_github.add_check_suite(
+        REPO, head_sha=sha, app="Dependabot", status="queued", conclusion=None, check_runs=0
+    )
     handle = temporal_client.get_workflow_handle(run.workflow_id)
 
     # Actions is green, Buildkite still runs: the run keeps waiting and says on what.

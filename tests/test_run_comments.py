@@ -28,22 +28,36 @@ PUBLIC_URL = "https://hookflow.example.com"
 @pytest.fixture
 def extra_settings(tmp_path: Path) -> dict[str, Any]:
     agent = tmp_path / "failing_agent.py"
-    agent.write_text(f"import sys\nsys.stdin.read()\nprint({LEAK!r}, file=sys.stderr)\n"
-                     "sys.exit(3)\n")
+    agent.write_text(
+        f"import sys\nsys.stdin.read()\nprint({LEAK!r}, file=sys.stderr)\nsys.exit(3)\n"
+    )
     # The sandbox shows the agent the system interpreter and RUN_AGENT_BIND only.
-    return {"run_agent_command": f"{AGENT_PYTHON} {agent}", "run_agent_bind": str(tmp_path),
-            "run_retry_window": "1s", "api_public_url": PUBLIC_URL + "/"}
+    return {
+        "run_agent_command": f"{AGENT_PYTHON} {agent}",
+        "run_agent_bind": str(tmp_path),
+        "run_retry_window": "1s",
+        "api_public_url": PUBLIC_URL + "/",
+    }
 
 
 async def test_failure_comment_names_phase_and_links_but_keeps_stderr_in_artifacts(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory,
-    fake_github: FakeGitHub, bare: Path,  # noqa: F811
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,  # noqa: F811
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
-    await eventually(lambda: marker_comments(fake_github, number, run_id).get("failure-1"),
-                     60, "the failure comment")
-    [body] = [c["body"] for c in fake_github.comments(REPO, number)
-              if f"hookflow:run-{run_id}-failure-1 " in c["body"]]
+    await eventually(
+        lambda: marker_comments(fake_github, number, run_id).get("failure-1"),
+        60,
+        "the failure comment",
+    )
+    [body] = [
+        c["body"]
+        for c in fake_github.comments(REPO, number)
+        if f"hookflow:run-{run_id}-failure-1 " in c["body"]
+    ]
     assert "failed in phase `qualify`" in body
     assert f"{PUBLIC_URL}/api/runs/{run_id}/artifacts" in body
     assert f"{UI_URL}/namespaces/default/workflows/" in body

@@ -25,8 +25,11 @@ from tests.test_run_workflow import (  # noqa: F401 - fixtures
     settings_overrides,
 )
 
-WAIT_FOR_APPROVAL = {"run_phases": "qualify", "run_approval_required": True,
-                     "run_reconcile_interval": "1s"}
+WAIT_FOR_APPROVAL = {
+    "run_phases": "qualify",
+    "run_approval_required": True,
+    "run_reconcile_interval": "1s",
+}
 
 
 @pytest.mark.parametrize(
@@ -35,14 +38,26 @@ WAIT_FOR_APPROVAL = {"run_phases": "qualify", "run_approval_required": True,
         (WorkflowExecutionStatus.RUNNING, "", None),
         (None, "", None),
         (WorkflowExecutionStatus.CONTINUED_AS_NEW, "", None),
-        (WorkflowExecutionStatus.TERMINATED, "stuck\n run",
-         ("FAILED", "workflow terminated (closed by the reconciler): stuck run")),
-        (WorkflowExecutionStatus.TIMED_OUT, "",
-         ("FAILED", "workflow timed out (closed by the reconciler)")),
-        (WorkflowExecutionStatus.FAILED, "payload too large",
-         ("FAILED", "workflow failed (closed by the reconciler): payload too large")),
-        (WorkflowExecutionStatus.CANCELED, "",
-         ("CANCELLED", "workflow cancelled (closed by the reconciler)")),
+        (
+            WorkflowExecutionStatus.TERMINATED,
+            "stuck\n run",
+            ("FAILED", "workflow terminated (closed by the reconciler): stuck run"),
+        ),
+        (
+            WorkflowExecutionStatus.TIMED_OUT,
+            "",
+            ("FAILED", "workflow timed out (closed by the reconciler)"),
+        ),
+        (
+            WorkflowExecutionStatus.FAILED,
+            "payload too large",
+            ("FAILED", "workflow failed (closed by the reconciler): payload too large"),
+        ),
+        (
+            WorkflowExecutionStatus.CANCELED,
+            "",
+            ("CANCELLED", "workflow cancelled (closed by the reconciler)"),
+        ),
     ],
 )
 def test_closed_run_status_maps_workflow_outcome(
@@ -64,13 +79,22 @@ async def reconciler(
 @pytest.mark.parametrize("extra_settings", [WAIT_FOR_APPROVAL])
 @pytest.mark.parametrize(
     ("close", "status", "reason"),
-    [("terminate", "FAILED", "workflow terminated (closed by the reconciler): stuck in tests"),
-     ("cancel", "CANCELLED", "workflow cancelled (closed by the reconciler)")],
+    [
+        ("terminate", "FAILED", "workflow terminated (closed by the reconciler): stuck in tests"),
+        ("cancel", "CANCELLED", "workflow cancelled (closed by the reconciler)"),
+    ],
 )
 async def test_closed_workflow_closes_run_and_relabel_starts_new_run(
-    api: httpx.AsyncClient, worker: Any, reconciler: None, sessions: SessionFactory,
-    fake_github: FakeGitHub, bare: Any, temporal_client: Client,  # noqa: F811
-    close: str, status: str, reason: str,
+    api: httpx.AsyncClient,
+    worker: Any,
+    reconciler: None,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Any,
+    temporal_client: Client,  # noqa: F811
+    close: str,
+    status: str,
+    reason: str,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})

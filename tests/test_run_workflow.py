@@ -70,15 +70,24 @@ async def label_issue(api: httpx.AsyncClient, fake: FakeGitHub, bare: Path) -> t
     return issue["number"], response.json()["runId"]
 
 
-async def send_ci(api: httpx.AsyncClient, sessions: SessionFactory, bare: Path, run_id: str,
-                  conclusion: str, *, ci_run_id: int | None = None) -> None:
+async def send_ci(
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    bare: Path,
+    run_id: str,
+    conclusion: str,
+    *,
+    ci_run_id: int | None = None,
+) -> None:
     run = await wait_run(sessions, run_id, status={"WAITING_CI"})
     assert run.branch is not None
     head = remote_head(bare, run.branch)
     assert head is not None, "the branch is pushed before the run waits for CI"
-    response = await deliver(api, "workflow_run",
-                             ci_payload(run.branch, head, conclusion, run_id=ci_run_id))
+    response = await deliver(
+        api, "workflow_run", ci_payload(run.branch, head, conclusion, run_id=ci_run_id)
+    )
     assert response.status_code == 200 and run.workflow_id in response.json()["workflowIds"]
+
     # The signal is consumed: the run leaves WAITING_CI (or already re-entered it later).
     async def taken() -> bool:
         now = await get_run(sessions, run_id)
@@ -103,8 +112,12 @@ def marker_comments(fake: FakeGitHub, number: int, run_id: str) -> dict[str, int
 
 
 async def test_labelled_issue_runs_all_phases_to_succeeded(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    temporal_client: Client,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
     await send_ci(api, sessions, bare, run_id, "success")
@@ -127,8 +140,7 @@ async def test_labelled_issue_runs_all_phases_to_succeeded(
     assert pull["draft"] is True and pull["head"]["ref"] == run.branch
     assert pull["base"]["ref"] == "main" and f"Refs #{number}" in pull["body"]
     assert run.pr_number == pull["number"]
-    assert run.branch and "HOOKFLOW_NOTES.md" in git("ls-tree", "--name-only", run.branch,
-                                                     cwd=bare)
+    assert run.branch and "HOOKFLOW_NOTES.md" in git("ls-tree", "--name-only", run.branch, cwd=bare)
 
     handle = temporal_client.get_workflow_handle(run.workflow_id)
     progress = await handle.query(RunWorkflow.progress)
@@ -141,8 +153,12 @@ async def test_labelled_issue_runs_all_phases_to_succeeded(
 
 @pytest.mark.parametrize("extra_settings", [{"run_phase_timeout": "20s"}])
 async def test_worker_killed_mid_phase_finishes_without_duplicates(
-    api: httpx.AsyncClient, sessions: SessionFactory, settings: Settings,
-    temporal_client: Client, fake_github: FakeGitHub, bare: Path,
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    settings: Settings,
+    temporal_client: Client,
+    fake_github: FakeGitHub,
+    bare: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ECHO_AGENT_SLEEP", "4")
@@ -153,8 +169,10 @@ async def test_worker_killed_mid_phase_finishes_without_duplicates(
         run = await wait_run(sessions, run_id, phase="plan")
 
         async def running() -> bool:
-            return any(a.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
-                       for a in await pending_activities(temporal_client, run.workflow_id))
+            return any(
+                a.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+                for a in await pending_activities(temporal_client, run.workflow_id)
+            )
 
         await eventually(running, what="the plan phase's activity to run on this worker")
     # The first worker is gone mid-phase; a new one on the same task queue takes over.
@@ -169,16 +187,24 @@ async def test_worker_killed_mid_phase_finishes_without_duplicates(
     # The plan phase really was cut off and run again by the second worker.
     history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
     # (a lost worker's phase is scheduled again by the workflow, outside the failure budget)
-    lost = [e for e in history.events
-            if e.HasField("activity_task_timed_out_event_attributes")
-            or e.HasField("activity_task_failed_event_attributes")]
+    lost = [
+        e
+        for e in history.events
+        if e.HasField("activity_task_timed_out_event_attributes")
+        or e.HasField("activity_task_failed_event_attributes")
+    ]
     assert len(lost) >= 1
 
 
 @pytest.mark.parametrize("extra_settings", [{"run_phase_timeout": "2m"}])
 async def test_cancel_during_phase_ends_cancelled_within_seconds(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path, monkeypatch: pytest.MonkeyPatch, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    temporal_client: Client,
 ) -> None:
     monkeypatch.setenv("ECHO_AGENT_SLEEP", "60")
     monkeypatch.setenv("ECHO_AGENT_SLEEP_PHASE", "plan")
@@ -190,8 +216,11 @@ async def test_cancel_during_phase_ends_cancelled_within_seconds(
     run = await wait_run(sessions, run_id, status={"CANCELLED"}, within=10)
     assert run.phase == "plan" and run.finished_at is not None
     history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
-    assert [e for e in history.events
-            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED]
+    assert [
+        e
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED
+    ]
     await eventually(
         lambda: marker_comments(fake_github, number, run_id) == {"start": 1, "cancelled": 1},
         what="the cancelled comment",
@@ -202,19 +231,30 @@ async def test_cancel_during_phase_ends_cancelled_within_seconds(
 
 
 async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
     bare: Path,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
     for attempt in (1, 2):
         ci_id = 5000 + attempt
-        fake_github.add_workflow_run(REPO, run_id=ci_id, name="CI", conclusion="failure",
-                                     jobs=[{"id": 7000 + attempt, "name": "pytest",
-                                            "conclusion": "failure",
-                                            "steps": [{"name": "Run tests",
-                                                       "conclusion": "failure"}],
-                                            "logs": f"collected 3 items\nE   AssertionError: "
-                                                    f"boom {attempt}\n"}])
+        fake_github.add_workflow_run(
+            REPO,
+            run_id=ci_id,
+            name="CI",
+            conclusion="failure",
+            jobs=[
+                {
+                    "id": 7000 + attempt,
+                    "name": "pytest",
+                    "conclusion": "failure",
+                    "steps": [{"name": "Run tests", "conclusion": "failure"}],
+                    "logs": f"collected 3 items\nE   AssertionError: boom {attempt}\n",
+                }
+            ],
+        )
         await send_ci(api, sessions, bare, run_id, "failure", ci_run_id=ci_id)
     await send_ci(api, sessions, bare, run_id, "success")
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED", "ESCALATED"})
@@ -233,7 +273,10 @@ async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
 
 @pytest.mark.parametrize("extra_settings", [{"run_max_ci_iterations": 2}])
 async def test_ci_failing_past_limit_escalates(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
     bare: Path,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
@@ -249,8 +292,12 @@ async def test_ci_failing_past_limit_escalates(
 
 @pytest.mark.parametrize("extra_settings", [{"run_approval_required": True}])
 async def test_approval_gate_waits_for_approve(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    temporal_client: Client,
 ) -> None:
     _, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
@@ -277,16 +324,22 @@ async def test_approval_gate_waits_for_approve(
 
 @pytest.mark.parametrize("extra_settings", [{"run_retry_window": "1m"}])
 async def test_failed_phase_waits_for_retry_and_reruns_it(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path, monkeypatch: pytest.MonkeyPatch,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ECHO_AGENT_FAIL_PHASE", "test")
     number, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"FAILED"}, within=60)
     assert run.phase == "test" and "phase test" in (run.error or "")
     # The status is mirrored before the failure comment is written: wait for it.
-    await eventually(lambda: marker_comments(fake_github, number, run_id).get("failure-1") == 1,
-                     what="the failure comment")
+    await eventually(
+        lambda: marker_comments(fake_github, number, run_id).get("failure-1") == 1,
+        what="the failure comment",
+    )
     monkeypatch.delenv("ECHO_AGENT_FAIL_PHASE")
     response = await api.post(f"/api/runs/{run_id}/signals/retry", headers=auth())
     assert response.status_code == 202
@@ -297,8 +350,12 @@ async def test_failed_phase_waits_for_retry_and_reruns_it(
 
 
 async def test_rate_limited_comment_waits_retry_after_and_posts_once(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, fake_github: FakeGitHub,
-    bare: Path, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    temporal_client: Client,
 ) -> None:
     # Without the conversion the retry would come after the policy's 1 s initial interval.
     fake_github.fail_next("POST", r"/issues/\d+/comments$", 429, headers={"retry-after": "3"})
@@ -315,9 +372,13 @@ async def test_rate_limited_comment_waits_retry_after_and_posts_once(
 
     # Temporal holds the retry for GitHub's Retry-After, as the failed attempt asked it to.
     assert await eventually(backing_off, within=20, what="the comment's retry") == timedelta(
-        seconds=3)
-    await eventually(lambda: marker_comments(fake_github, number, run_id).get("start"),
-                     within=20, what="the start comment")
+        seconds=3
+    )
+    await eventually(
+        lambda: marker_comments(fake_github, number, run_id).get("start"),
+        within=20,
+        what="the start comment",
+    )
     await send_ci(api, sessions, bare, run_id, "success")
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error

@@ -17,8 +17,14 @@ from tests.conftest import API_TOKEN, auth
 async def seed_runs(sessions: SessionFactory) -> list[Run]:
     now = utcnow()
     runs = [
-        Run(repo=repo, issue_number=i, title=f"issue {i}", status=status,
-            workflow_id=f"ai-run-{repo}-{i}", created_at=now + timedelta(seconds=i))
+        Run(
+            repo=repo,
+            issue_number=i,
+            title=f"issue {i}",
+            status=status,
+            workflow_id=f"ai-run-{repo}-{i}",
+            created_at=now + timedelta(seconds=i),
+        )
         for i, (repo, status) in enumerate(
             [("o/a", "SUCCEEDED"), ("o/a", "FAILED"), ("o/b", "SUCCEEDED"), ("o/a", "RUNNING")]
         )
@@ -26,16 +32,21 @@ async def seed_runs(sessions: SessionFactory) -> list[Run]:
     async with sessions() as session:
         session.add_all(runs)
         await session.commit()
-        session.add(RunArtifact(run_id=runs[0].id, name="summary", kind="text", content="done",
-                                size=4))
+        session.add(
+            RunArtifact(run_id=runs[0].id, name="summary", kind="text", content="done", size=4)
+        )
         await session.commit()
     return runs
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {API_TOKEN}"},
-     {"Authorization": "Bearer "}],
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {API_TOKEN}"},
+        {"Authorization": "Bearer "},
+    ],
 )
 @pytest.mark.parametrize(
     "path", ["/api/runs", f"/api/runs/{uuid.uuid4()}", f"/api/runs/{uuid.uuid4()}/artifacts"]
@@ -57,8 +68,9 @@ async def test_list_runs_filters_and_orders_newest_first(
     assert [r["issueNumber"] for r in body["data"]] == [3, 2, 1, 0]
     only_a = (await api.get("/api/runs", params={"repo": "o/a"}, headers=auth())).json()
     assert {r["repo"] for r in only_a["data"]} == {"o/a"} and only_a["count"] == 3
-    done = (await api.get("/api/runs", params={"repo": "o/a", "status": "succeeded"},
-                          headers=auth())).json()
+    done = (
+        await api.get("/api/runs", params={"repo": "o/a", "status": "succeeded"}, headers=auth())
+    ).json()
     assert [r["issueNumber"] for r in done["data"]] == [0]
 
 
@@ -79,8 +91,13 @@ async def test_get_run_and_artifacts(api: httpx.AsyncClient, sessions: SessionFa
     artifacts = (await api.get(f"/api/runs/{runs[0].id}/artifacts", headers=auth())).json()
     assert artifacts["count"] == 1
     assert artifacts["data"][0] | {"id": None, "createdAt": None} == {
-        "id": None, "createdAt": None, "name": "summary", "kind": "text", "size": 4,
-        "truncated": False, "content": "done",
+        "id": None,
+        "createdAt": None,
+        "name": "summary",
+        "kind": "text",
+        "size": 4,
+        "truncated": False,
+        "content": "done",
     }
 
 

@@ -25,35 +25,46 @@ from tests.run_support import AGENT_PYTHON, make_bare_remote, remotes_url
 REPO = "octo/demo"
 
 
-@pytest.mark.parametrize(("git_url", "api_url", "expected"), [
-    ("", "https://api.github.com", "https://github.com"),
-    ("", "https://api.github.com/", "https://github.com"),
-    ("", "https://ghe.example.com/api/v3", "https://ghe.example.com"),
-    ("", "https://api.octocorp.ghe.com", "https://octocorp.ghe.com"),
-    ("", "http://127.0.0.1:8080", "http://127.0.0.1:8080"),
-    ("https://git.example.com/", "https://api.github.com", "https://git.example.com"),
-    ("file:///srv/remotes", "https://api.github.com", "file:///srv/remotes"),
-])
+@pytest.mark.parametrize(
+    ("git_url", "api_url", "expected"),
+    [
+        ("", "https://api.github.com", "https://github.com"),
+        ("", "https://api.github.com/", "https://github.com"),
+        ("", "https://ghe.example.com/api/v3", "https://ghe.example.com"),
+        ("", "https://api.octocorp.ghe.com", "https://octocorp.ghe.com"),
+        ("", "http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("https://git.example.com/", "https://api.github.com", "https://git.example.com"),
+        ("file:///srv/remotes", "https://api.github.com", "file:///srv/remotes"),
+    ],
+)
 def test_git_base_url_derives_from_api_url_unless_given(
     git_url: str, api_url: str, expected: str
 ) -> None:
     assert git_base_from(git_url, api_url) == expected
 
 
-@pytest.mark.parametrize(("source", "allowed", "expected"), [
-    ({"PATH": "/usr/bin", "GITHUB_TOKEN": "t", "API_TOKEN": "a"}, [], {"PATH": "/usr/bin"}),
-    ({"LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC", "secret": "s"}, [],
-     {"LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC"}),
-    ({"OPENAI_API_KEY": "k", "HOME": "/root", "HOOKFLOW_X": "worker's"}, ["OPENAI_API_KEY"],
-     {"OPENAI_API_KEY": "k"}),
-])
+@pytest.mark.parametrize(
+    ("source", "allowed", "expected"),
+    [
+        ({"PATH": "/usr/bin", "GITHUB_TOKEN": "t", "API_TOKEN": "a"}, [], {"PATH": "/usr/bin"}),
+        (
+            {"LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC", "secret": "s"},
+            [],
+            {"LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC"},
+        ),
+        (
+            {"OPENAI_API_KEY": "k", "HOME": "/root", "HOOKFLOW_X": "worker's"},
+            ["OPENAI_API_KEY"],
+            {"OPENAI_API_KEY": "k"},
+        ),
+    ],
+)
 def test_agent_environment_passes_only_allowed_names(
     source: dict[str, str], allowed: list[str], expected: dict[str, str]
 ) -> None:
     env = agent_environment(source, allowed, {"HOOKFLOW_PHASE": "plan"}, "/agent-home")
     env.setdefault("PATH", source.get("PATH", env["PATH"]))
-    assert env == {"PATH": env["PATH"], **expected, "HOME": "/agent-home",
-                   "HOOKFLOW_PHASE": "plan"}
+    assert env == {"PATH": env["PATH"], **expected, "HOME": "/agent-home", "HOOKFLOW_PHASE": "plan"}
 
 
 @pytest.fixture
@@ -101,11 +112,15 @@ async def test_bwrap_agent_sees_readonly_git_private_tmp_and_home_and_nothing_el
     marker = Path("/tmp") / "hookflow-sandbox-test-marker"
     marker.write_text("worker's /tmp")
     settings = load_settings(
-        run_agent="command", run_workspace_dir=tmp_path / "workspaces",
-        github_git_url=remotes_url(tmp_path), run_agent_bind=str(bin_dir),
-        run_agent_command=agent(bin_dir, PROBE, str(tmp_path / "workspaces"), str(Path.home())))
-    info = await ActivityEnvironment().run(WorkspaceActivities(settings).prepare,
-                                           WorkspaceInput("run-1", REPO, "ai/x"))
+        run_agent="command",
+        run_workspace_dir=tmp_path / "workspaces",
+        github_git_url=remotes_url(tmp_path),
+        run_agent_bind=str(bin_dir),
+        run_agent_command=agent(bin_dir, PROBE, str(tmp_path / "workspaces"), str(Path.home())),
+    )
+    info = await ActivityEnvironment().run(
+        WorkspaceActivities(settings).prepare, WorkspaceInput("run-1", REPO, "ai/x")
+    )
     (tmp_path / "workspaces" / "run-2").mkdir()
     try:
         seen = await produce(settings, info.path)
@@ -146,27 +161,48 @@ def api_port() -> Iterator[int]:
 
 @pytest.mark.parametrize(("network", "reachable"), [("none", False), ("host", True)])
 async def test_agent_network_none_reaches_no_host_port(
-    tmp_path: Path, bin_dir: Path, postgres: PostgresServer, temporal_address: str,
-    api_port: int, network: str, reachable: bool,
+    tmp_path: Path,
+    bin_dir: Path,
+    postgres: PostgresServer,
+    temporal_address: str,
+    api_port: int,
+    network: str,
+    reachable: bool,
 ) -> None:
     ports = [str(api_port), str(postgres.port), temporal_address.rsplit(":", 1)[1]]
-    settings = load_settings(run_agent="command", run_workspace_dir=tmp_path / "workspaces",
-                             run_agent_bind=str(bin_dir), run_agent_network=network,
-                             run_agent_command=agent(bin_dir, CONNECT, *ports))
+    settings = load_settings(
+        run_agent="command",
+        run_workspace_dir=tmp_path / "workspaces",
+        run_agent_bind=str(bin_dir),
+        run_agent_network=network,
+        run_agent_command=agent(bin_dir, CONNECT, *ports),
+    )
     reached = await produce(settings, None)
     assert reached == {port: reachable for port in ports}
 
 
-@pytest.mark.parametrize(("mode", "message"), [
-    ("auto", "RUN_AGENT_SANDBOX=none"), ("bwrap", "RUN_AGENT_SANDBOX=bwrap but"),
-])
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("auto", "RUN_AGENT_SANDBOX=none"),
+        ("bwrap", "RUN_AGENT_SANDBOX=bwrap but"),
+    ],
+)
 async def test_sandbox_refuses_agents_when_bwrap_does_not_work(
-    tmp_path: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch, mode: str, message: str,
+    tmp_path: Path,
+    bin_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    message: str,
 ) -> None:
     monkeypatch.setattr(sandbox, "BWRAP", "no-such-bwrap")
-    settings = load_settings(run_agent="command", run_workspace_dir=tmp_path / "workspaces",
-                             run_agent_sandbox=mode, run_agent_bind=str(bin_dir),
-                             run_agent_command=agent(bin_dir, "print('{}')"))
+    settings = load_settings(
+        run_agent="command",
+        run_workspace_dir=tmp_path / "workspaces",
+        run_agent_sandbox=mode,
+        run_agent_bind=str(bin_dir),
+        run_agent_command=agent(bin_dir, "print('{}')"),
+    )
     with pytest.raises(ApplicationError) as caught:
         await produce(settings, None)
     assert caught.value.non_retryable and caught.value.type == "SandboxUnavailable"

@@ -27,14 +27,18 @@ async def _second_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def test_two_apis_and_two_workers_start_each_delivery_once(
-    api: httpx.AsyncClient, settings: Settings, sessions: SessionFactory,
+    api: httpx.AsyncClient,
+    settings: Settings,
+    sessions: SessionFactory,
     temporal_client: Client,
 ) -> None:
     payload = load_fixture("events/issues_labeled_ai_run.json")
     # A second worker process has its own connection (one client allows one worker per queue).
     second = await Client.connect(temporal_client.service_client.config.target_host)
-    async with build_worker(temporal_client, settings, sessions), \
-            build_worker(second, settings, sessions):
+    async with (
+        build_worker(temporal_client, settings, sessions),
+        build_worker(second, settings, sessions),
+    ):
         async for other in _second_api(settings):
             sends = []
             for number in range(300, 310):
@@ -43,12 +47,15 @@ async def test_two_apis_and_two_workers_start_each_delivery_once(
                 delivery = str(uuid.uuid4())
                 # The same delivery reaches both processes at once (a redelivery racing the
                 # original), and both dispatch loops run.
-                sends += [deliver(api, "issues", body, delivery=delivery),
-                          deliver(other, "issues", body, delivery=delivery)]
+                sends += [
+                    deliver(api, "issues", body, delivery=delivery),
+                    deliver(other, "issues", body, delivery=delivery),
+                ]
             responses = await asyncio.gather(*sends)
             assert {r.status_code for r in responses} == {200}
-            pairs = [(responses[i].json(), responses[i + 1].json())
-                     for i in range(0, len(responses), 2)]
+            pairs = [
+                (responses[i].json(), responses[i + 1].json()) for i in range(0, len(responses), 2)
+            ]
             assert all(a == b for a, b in pairs)
 
             async def dispatched() -> bool:

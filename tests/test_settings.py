@@ -14,8 +14,14 @@ from settings import ConfigError, load_settings, parse_duration
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("90s", timedelta(seconds=90)), ("5m", timedelta(minutes=5)), ("4h", timedelta(hours=4)),
-     ("10d", timedelta(days=10)), ("30", timedelta(seconds=30)), ("1.5h", timedelta(minutes=90))],
+    [
+        ("90s", timedelta(seconds=90)),
+        ("5m", timedelta(minutes=5)),
+        ("4h", timedelta(hours=4)),
+        ("10d", timedelta(days=10)),
+        ("30", timedelta(seconds=30)),
+        ("1.5h", timedelta(minutes=90)),
+    ],
 )
 def test_parse_duration_accepts_units(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
@@ -36,8 +42,9 @@ def test_settings_read_secrets_from_files(tmp_path: Path) -> None:
     current, previous = tmp_path / "current", tmp_path / "previous"
     current.write_text("from-file-1\n")
     previous.write_text("from-file-2")
-    conf = load_settings(github_webhook_secret_file=current,
-                         github_webhook_secret_previous_file=previous)
+    conf = load_settings(
+        github_webhook_secret_file=current, github_webhook_secret_previous_file=previous
+    )
     assert conf.webhook_secrets == [b"from-file-1", b"from-file-2"]
 
 
@@ -59,8 +66,10 @@ def test_settings_read_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("values", "message"),
-    [({"api_token": "tok-123456"}, "GITHUB_WEBHOOK_SECRET"),
-     ({"github_webhook_secret": "s-123456"}, "API_TOKEN")],
+    [
+        ({"api_token": "tok-123456"}, "GITHUB_WEBHOOK_SECRET"),
+        ({"github_webhook_secret": "s-123456"}, "API_TOKEN"),
+    ],
 )
 async def test_api_refuses_to_start_without_required_secret(
     values: dict[str, str], message: str, monkeypatch: pytest.MonkeyPatch
@@ -78,24 +87,42 @@ async def test_api_refuses_to_start_without_required_secret(
     [
         ({"github_webhook_secret": ""}, {}, "GITHUB_WEBHOOK_SECRET is set but empty"),
         ({"github_webhook_secret": "   "}, {}, "GITHUB_WEBHOOK_SECRET is set but empty"),
-        ({"github_webhook_secret": "s-123456", "github_webhook_secret_previous": " \t"}, {},
-         "GITHUB_WEBHOOK_SECRET_PREVIOUS is set but empty"),
+        (
+            {"github_webhook_secret": "s-123456", "github_webhook_secret_previous": " \t"},
+            {},
+            "GITHUB_WEBHOOK_SECRET_PREVIOUS is set but empty",
+        ),
         ({}, {"github_webhook_secret_file": " \n"}, "GITHUB_WEBHOOK_SECRET_FILE=.* is empty"),
-        ({"github_webhook_secret": "s-123456"}, {"github_webhook_secret_previous_file": ""},
-         "GITHUB_WEBHOOK_SECRET_PREVIOUS_FILE=.* is empty"),
+        (
+            {"github_webhook_secret": "s-123456"},
+            {"github_webhook_secret_previous_file": ""},
+            "GITHUB_WEBHOOK_SECRET_PREVIOUS_FILE=.* is empty",
+        ),
         ({"github_webhook_repo_secrets": "octo/app="}, {}, "secret for octo/app is empty"),
-        ({"github_webhook_secret": "s-123456",
-          "github_webhook_repo_secrets": "octo/app=k-1, octo/other=  "}, {},
-         "secret for octo/other is empty"),
+        (
+            {
+                "github_webhook_secret": "s-123456",
+                "github_webhook_repo_secrets": "octo/app=k-1, octo/other=  ",
+            },
+            {},
+            "secret for octo/other is empty",
+        ),
         ({"github_webhook_repo_secrets": "hunter2-no-equals"}, {}, "has no '='"),
     ],
 )
 async def test_api_refuses_to_start_with_empty_secret(
-    values: dict[str, str], files: dict[str, str], message: str, tmp_path: Path,
+    values: dict[str, str],
+    files: dict[str, str],
+    message: str,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name in ("GITHUB_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET_FILE",
-                 "GITHUB_WEBHOOK_SECRET_PREVIOUS", "GITHUB_WEBHOOK_REPO_SECRETS"):
+    for name in (
+        "GITHUB_WEBHOOK_SECRET",
+        "GITHUB_WEBHOOK_SECRET_FILE",
+        "GITHUB_WEBHOOK_SECRET_PREVIOUS",
+        "GITHUB_WEBHOOK_REPO_SECRETS",
+    ):
         monkeypatch.delenv(name, raising=False)
     paths: dict[str, object] = {}
     for field, content in files.items():

@@ -19,15 +19,22 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     work.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(work)
-    for name in ("HOOKFLOW_ENV_FILE", "GITHUB_WEBHOOK_SECRET", "WEBHOOK_PORT", "API_TOKEN",
-                 "WATCHED_BRANCHES", "LOG_LEVEL"):
+    for name in (
+        "HOOKFLOW_ENV_FILE",
+        "GITHUB_WEBHOOK_SECRET",
+        "WEBHOOK_PORT",
+        "API_TOKEN",
+        "WATCHED_BRANCHES",
+        "LOG_LEVEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     return home
 
 
 def test_settings_read_dot_env_in_the_working_directory(home: Path) -> None:
-    Path(".env").write_text("GITHUB_WEBHOOK_SECRET=from-dot-env-123\nWEBHOOK_PORT=9100\n"
-                            "SOMETHING_ELSE=ignored\n")
+    Path(".env").write_text(
+        "GITHUB_WEBHOOK_SECRET=from-dot-env-123\nWEBHOOK_PORT=9100\nSOMETHING_ELSE=ignored\n"
+    )
     conf = load_settings()
     assert conf.webhook_secrets == [b"from-dot-env-123"]
     assert conf.webhook_port == 9100
@@ -61,8 +68,9 @@ def test_missing_hookflow_env_file_is_a_clear_error(
 def test_seed_002_atlas_env_is_read_below_dot_env(home: Path) -> None:
     atlas = home / ".atlas"
     atlas.mkdir()
-    (atlas / ".env").write_text("GITHUB_WEBHOOK_SECRET=from-atlas-456\nWEBHOOK_PORT=9100\n"
-                                "WATCHED_BRANCHES=main,prod\n")
+    (atlas / ".env").write_text(
+        "GITHUB_WEBHOOK_SECRET=from-atlas-456\nWEBHOOK_PORT=9100\nWATCHED_BRANCHES=main,prod\n"
+    )
     conf = load_settings()
     assert conf.webhook_secrets == [b"from-atlas-456"]
     assert conf.watched_branch_set == {"main", "prod"}

@@ -12,13 +12,16 @@ from tests.fakes_sinks import FakeChatWebhook
 SECRET_PATH = "/services/T000/B000/s3cr3t-webhook-token"
 
 
-@pytest.mark.parametrize(("url", "shown"), [
-    ("https://hooks.slack.com/services/T/B/xyz", "https://hooks.slack.com/…"),
-    ("https://chat.example:8443/hook?token=abc", "https://chat.example:8443/…"),
-    ("https://user:pw@chat.example/", "https://chat.example"),
-    ("http://127.0.0.1:9", "http://127.0.0.1:9"),
-    ("not a url", "<invalid URL>"),
-])
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://hooks.slack.com/services/T/B/xyz", "https://hooks.slack.com/…"),
+        ("https://chat.example:8443/hook?token=abc", "https://chat.example:8443/…"),
+        ("https://user:pw@chat.example/", "https://chat.example"),
+        ("http://127.0.0.1:9", "http://127.0.0.1:9"),
+        ("not a url", "<invalid URL>"),
+    ],
+)
 def test_safe_url_keeps_only_scheme_host_and_port(url: str, shown: str) -> None:
     assert safe_url(url) == shown
 

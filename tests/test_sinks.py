@@ -115,8 +115,18 @@ async def test_send_aimaestro_succeeds_after_server_recovers(
 @pytest.mark.parametrize(
     ("status", "retryable"),
     [
-        (400, False), (401, False), (403, False), (404, False), (409, False), (422, False),
-        (408, True), (429, True), (500, True), (502, True), (503, True), (504, True),
+        (400, False),
+        (401, False),
+        (403, False),
+        (404, False),
+        (409, False),
+        (422, False),
+        (408, True),
+        (429, True),
+        (500, True),
+        (502, True),
+        (503, True),
+        (504, True),
     ],
 )
 async def test_send_aimaestro_error_status_sets_retryable(
@@ -245,8 +255,14 @@ def test_build_chat_body_omits_missing_url() -> None:
 # --- log files ------------------------------------------------------------------------------
 
 
-def _write(log_dir: Path, n: Notification, *, when: datetime = WHEN, key: str = "d-1",
-           delivery_id: str | None = None) -> Path:
+def _write(
+    log_dir: Path,
+    n: Notification,
+    *,
+    when: datetime = WHEN,
+    key: str = "d-1",
+    delivery_id: str | None = None,
+) -> Path:
     return write_event_log(
         log_dir,
         event=n.event,
@@ -287,7 +303,8 @@ def test_write_event_log_same_second_adds_suffix(tmp_path: Path) -> None:
     first = _write(tmp_path, notification(), key="d-1")
     second = _write(tmp_path, notification("workflow_run.success.json"), key="d-2")
     assert (first.name, second.name) == (
-        "20260101_123045_workflow_run.json", "20260101_123045_workflow_run-2.json"
+        "20260101_123045_workflow_run.json",
+        "20260101_123045_workflow_run-2.json",
     )
     assert json.loads(first.read_text())["notification_key"] == "d-1"
     assert json.loads(second.read_text())["notification_key"] == "d-2"

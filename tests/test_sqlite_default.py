@@ -58,7 +58,10 @@ async def finished_run(api: httpx.AsyncClient, run_id: str) -> dict[str, Any]:
 
 
 async def test_sqlite_default_ingests_dispatches_and_serves_the_run(
-    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    temporal_client: Client,
     settings: Settings,
 ) -> None:
     assert settings.database_url.startswith("sqlite")
@@ -76,8 +79,9 @@ async def test_sqlite_default_ingests_dispatches_and_serves_the_run(
     assert event.signature_valid and event.dispatch_status == "dispatched"
     assert event.workflow_ids == [run["workflowId"]]
 
-    listed = (await api.get("/api/runs", params={"repo": "octo-org/octo-repo"},
-                            headers=auth())).json()
+    listed = (
+        await api.get("/api/runs", params={"repo": "octo-org/octo-repo"}, headers=auth())
+    ).json()
     assert listed["count"] == 1 and listed["data"][0]["runId"] == body["runId"]
     other = (await api.get("/api/runs", params={"repo": "o/none"}, headers=auth())).json()
     assert other["count"] == 0
@@ -87,7 +91,10 @@ async def test_sqlite_default_ingests_dispatches_and_serves_the_run(
 
 
 async def test_sqlite_default_redelivery_records_once_and_starts_one_workflow(
-    api: httpx.AsyncClient, worker: Worker, sessions: SessionFactory, temporal_client: Client,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    temporal_client: Client,
 ) -> None:
     delivery = str(uuid.uuid4())
     payload = load_fixture(AI_RUN)
@@ -106,7 +113,8 @@ async def test_sqlite_default_redelivery_records_once_and_starts_one_workflow(
 
 
 async def test_sqlite_default_bad_signature_is_401_and_recorded(
-    api: httpx.AsyncClient, sessions: SessionFactory,
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
 ) -> None:
     body = b'{"action": "labeled"}'
     headers = signed_headers(body, "issues", secret="not-the-secret")
@@ -117,8 +125,12 @@ async def test_sqlite_default_bad_signature_is_401_and_recorded(
 
 
 async def test_sqlite_default_sends_a_notification_to_every_sink(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, sessions: SessionFactory,
-    maestro: FakeAIMaestro, chat: FakeChatWebhook,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    temporal_client: Client,
+    sessions: SessionFactory,
+    maestro: FakeAIMaestro,
+    chat: FakeChatWebhook,
 ) -> None:
     delivery = str(uuid.uuid4())
     response = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
@@ -132,4 +144,7 @@ async def test_sqlite_default_sends_a_notification_to_every_sink(
     [row] = await rows(sessions, Notification)
     assert row.delivery_id == delivery and row.workflow_id == workflow_id
     assert {k: v["status"] for k, v in row.sink_status.items()} == {
-        "logfile": "sent", "aimaestro": "sent", "chat": "sent"}
+        "logfile": "sent",
+        "aimaestro": "sent",
+        "chat": "sent",
+    }

@@ -30,10 +30,21 @@ def repo() -> str:
 
 async def seed_tasks(sessions: SessionFactory, repo: str) -> None:
     now = utcnow()
-    rows = [Task(repo=r, issue_number=n, title=f"issue {n}", status=s,
-                 updated_at=now + timedelta(seconds=n))
-            for r, n, s in [(repo, 1, "open"), (repo, 2, "blocked"), (repo, 3, "done"),
-                            ("other/repo", 4, "blocked")]]
+    rows = [
+        Task(
+            repo=r,
+            issue_number=n,
+            title=f"issue {n}",
+            status=s,
+            updated_at=now + timedelta(seconds=n),
+        )
+        for r, n, s in [
+            (repo, 1, "open"),
+            (repo, 2, "blocked"),
+            (repo, 3, "done"),
+            ("other/repo", 4, "blocked"),
+        ]
+    ]
     async with sessions() as session:
         session.add_all(rows)
         await session.commit()
@@ -51,10 +62,15 @@ async def test_list_tasks_filters_by_repo_and_status_newest_first(
     api: httpx.AsyncClient, sessions: SessionFactory, repo: str
 ) -> None:
     await seed_tasks(sessions, repo)
-    assert await listed(api, repo=repo) == [(repo, 3, "done"), (repo, 2, "blocked"),
-                                            (repo, 1, "open")]
-    assert await listed(api, status="BLOCKED") == [("other/repo", 4, "blocked"),
-                                                   (repo, 2, "blocked")]
+    assert await listed(api, repo=repo) == [
+        (repo, 3, "done"),
+        (repo, 2, "blocked"),
+        (repo, 1, "open"),
+    ]
+    assert await listed(api, status="BLOCKED") == [
+        ("other/repo", 4, "blocked"),
+        (repo, 2, "blocked"),
+    ]
     assert await listed(api, repo=repo, status="open") == [(repo, 1, "open")]
     page = (await api.get("/api/tasks", params={"limit": 1, "offset": 1}, headers=auth())).json()
     assert page["count"] == 4 and len(page["data"]) == 1
@@ -68,8 +84,7 @@ async def test_blocked_then_closed_issue_shows_in_task_list(
     assert (await deliver(api, "issues", issue_payload(repo, "labeled", 7))).status_code == 200
     await eventually(lambda: listed(api, repo=repo, status="blocked"), what="blocked task")
     assert (await deliver(api, "issues", issue_payload(repo, "closed", 7))).status_code == 200
-    closed = await eventually(lambda: listed(api, repo=repo, status="closed"),
-                              what="closed task")
+    closed = await eventually(lambda: listed(api, repo=repo, status="closed"), what="closed task")
     assert closed == [(repo, 7, "closed")]
     assert await listed(api, repo=repo, status="blocked") == []
 
@@ -78,13 +93,15 @@ async def test_cli_task_list_prints_the_api_answer(
     api: httpx.AsyncClient, sessions: SessionFactory, settings: Settings, repo: str
 ) -> None:
     await seed_tasks(sessions, repo)
-    args = argparse.Namespace(action="list", repo=repo, status="blocked", limit=10,
-                              issue=None, by="cli", api_url=None)
+    args = argparse.Namespace(
+        action="list", repo=repo, status="blocked", limit=10, issue=None, by="cli", api_url=None
+    )
     out, err = io.StringIO(), io.StringIO()
     assert await task_command(args, settings, http=api, out=out, err=err) == 0, err.getvalue()
     answer = json.loads(out.getvalue())
     assert [(t["repo"], t["issueNumber"]) for t in answer["data"]] == [(repo, 2)]
-    bad = argparse.Namespace(action="ack", repo=repo, status=None, limit=10, issue=None,
-                             by="cli", api_url=None)
+    bad = argparse.Namespace(
+        action="ack", repo=repo, status=None, limit=10, issue=None, by="cli", api_url=None
+    )
     assert await task_command(bad, settings, http=api, out=out, err=err) == 2
     assert "--issue" in err.getvalue()

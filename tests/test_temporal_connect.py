@@ -20,7 +20,8 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_connect_options_build_mtls_from_files(tmp_path: Path) -> None:
     conf = load_settings(
-        temporal_address="ns.acct.tmprl.cloud:7233", temporal_namespace="ns.acct",
+        temporal_address="ns.acct.tmprl.cloud:7233",
+        temporal_namespace="ns.acct",
         temporal_tls_cert=write(tmp_path, "client.pem", "CERT"),
         temporal_tls_key=write(tmp_path, "client.key", "KEY"),
         temporal_tls_ca=write(tmp_path, "ca.pem", "CA"),
@@ -28,7 +29,9 @@ def test_connect_options_build_mtls_from_files(tmp_path: Path) -> None:
     )
     options = connect_options(conf)
     assert options.tls == TLSConfig(
-        server_root_ca_cert=b"CA", client_cert=b"CERT", client_private_key=b"KEY",
+        server_root_ca_cert=b"CA",
+        client_cert=b"CERT",
+        client_private_key=b"KEY",
         domain="temporal.internal",
     )
     assert options.api_key is None
@@ -52,8 +55,10 @@ def test_connect_options_without_tls_settings_are_plain() -> None:
 
 @pytest.mark.parametrize(
     ("files", "message"),
-    [({"temporal_tls_cert": "client.pem"}, "must be set together"),
-     ({"temporal_tls_ca": "missing.pem"}, "TEMPORAL_TLS_CA=.*cannot be read")],
+    [
+        ({"temporal_tls_cert": "client.pem"}, "must be set together"),
+        ({"temporal_tls_ca": "missing.pem"}, "TEMPORAL_TLS_CA=.*cannot be read"),
+    ],
 )
 def test_connect_options_refuse_incomplete_or_unreadable_tls(
     tmp_path: Path, files: dict[str, str], message: str

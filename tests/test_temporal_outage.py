@@ -39,11 +39,27 @@ class DevServer:
         if cli is None:
             pytest.skip("no Temporal CLI binary to run a second dev server")
         self.process = subprocess.Popen(
-            [cli, "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port),
-             "--headless", "--db-filename", str(self.db_file), "--log-level", "error",
-             # Durable across restarts of the server, not across machine crashes: fast.
-             "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=off"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                cli,
+                "server",
+                "start-dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--headless",
+                "--db-filename",
+                str(self.db_file),
+                "--log-level",
+                "error",
+                # Durable across restarts of the server, not across machine crashes: fast.
+                "--sqlite-pragma",
+                "journal_mode=wal",
+                "--sqlite-pragma",
+                "synchronous=off",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     def stop(self) -> None:
@@ -86,8 +102,9 @@ async def test_deliveries_during_temporal_outage_all_start_after_it_returns(
     # A brand-new server lacks hookflow's search attributes: the worker's start-up adds them.
     assert "HookflowRepo" in await ensure_search_attributes(client, "default")
     assert await ensure_search_attributes(client, "default") == []
-    conf = settings.model_copy(update={"temporal_address": dev_server.address,
-                                       "dispatch_inline_timeout_seconds": 1.0})
+    conf = settings.model_copy(
+        update={"temporal_address": dev_server.address, "dispatch_inline_timeout_seconds": 1.0}
+    )
     async for api in _serve(create_app(conf)):
         dev_server.stop()
         payload = load_fixture("events/issues_labeled_ai_run.json")
@@ -106,8 +123,11 @@ async def test_deliveries_during_temporal_outage_all_start_after_it_returns(
         client = await connect(dev_server.address)
         async with build_worker(client, conf, sessions):
             # The bound the service promises: started within 30 s of Temporal's return.
-            await eventually(partial(all_started, api, [b["runId"] for b in bodies]),
-                             within=30, what="every run to start")
+            await eventually(
+                partial(all_started, api, [b["runId"] for b in bodies]),
+                within=30,
+                what="every run to start",
+            )
         for run in runs:
             count = await client.count_workflows(f"WorkflowId = '{run['workflowId']}'")
             assert count.count == 1

@@ -50,8 +50,10 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     """This module's own dev server with the Web UI on (the session's runs without one)."""
     ui_port = _free_port()
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=ensure_temporal_cli(), dev_server_log_level="error",
-        ui=True, ui_port=ui_port,
+        dev_server_existing_path=ensure_temporal_cli(),
+        dev_server_log_level="error",
+        ui=True,
+        ui_port=ui_port,
     )
     env.ui_url = f"http://127.0.0.1:{ui_port}"  # type: ignore[attr-defined]
     await ensure_search_attributes(env.client, "default")
@@ -85,9 +87,13 @@ def event(name: str, repo: str) -> dict[str, Any]:
 
 async def start_one_of_each(api: httpx.AsyncClient, github: FakeGitHub, repo: str) -> None:
     github.add_issue(repo, title="Make the UI test pass")
-    github.add_workflow_run(repo, run_id=5150, name="CI Tests", conclusion="failure",
-                            jobs=[{"id": 51501, "name": "test", "conclusion": "failure",
-                                   "logs": "Error: boom\n"}])
+    github.add_workflow_run(
+        repo,
+        run_id=5150,
+        name="CI Tests",
+        conclusion="failure",
+        jobs=[{"id": 51501, "name": "test", "conclusion": "failure", "logs": "Error: boom\n"}],
+    )
     deliveries = [
         ("issues", event("issues_labeled_ai_run", repo)),
         ("push", event("push.main", repo)),
@@ -109,25 +115,34 @@ async def visible(client: Client, query: str) -> bool:
 
 
 async def test_web_ui_shows_each_kind_with_history_and_memo(
-    api: httpx.AsyncClient, worker: Worker, github: FakeGitHub, repo: str,
-    temporal_client: Client, temporal_env: WorkflowEnvironment,
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: FakeGitHub,
+    repo: str,
+    temporal_client: Client,
+    temporal_env: WorkflowEnvironment,
 ) -> None:
     await start_one_of_each(api, github, repo)
     for kind in KINDS:
-        await eventually(lambda k=kind: visible(temporal_client, query_for(repo, k)),  # type: ignore[misc]
-                         what=f"a {kind} workflow in visibility")
+        await eventually(
+            lambda k=kind: visible(temporal_client, query_for(repo, k)),  # type: ignore[misc]
+            what=f"a {kind} workflow in visibility",
+        )
     ui_url: str = temporal_env.ui_url  # type: ignore[attr-defined]
     async with playwright_api.async_playwright() as pw:
         browser = await pw.chromium.launch(
             executable_path=CHROMIUM,
-            headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
         )
         page = await browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             for kind in KINDS:
                 query = quote(query_for(repo, kind))
-                await page.goto(f"{ui_url}/namespaces/default/workflows?query={query}",
-                                wait_until="domcontentloaded")
+                await page.goto(
+                    f"{ui_url}/namespaces/default/workflows?query={query}",
+                    wait_until="domcontentloaded",
+                )
                 row = page.locator('table a[href*="/namespaces/default/workflows/"]').first
                 await row.wait_for(timeout=15_000)
                 await row.click()

@@ -26,11 +26,38 @@ from tests.waiting import eventually
 
 DELIVERIES = 2000
 EVENTS = [*EVENT_FIXTURES, "ping", "check_suite", "installation", "star"]
-ODD_STRINGS = ["", "\x00", "\ud800", "\udfff", "a\x00b", "x" * 5000, "ai/issue-1-0123abcd",
-               "refs/heads/main", "main", "completed", "failure", "labeled", "ai:run",
-               "o/r", "o" * 300 + "/r", "blocked", "☃" * 100]
-ODD_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "2147483648",
-               "9223372036854775808", "1" + "0" * 100, "-0", "1.5", "0"]
+ODD_STRINGS = [
+    "",
+    "\x00",
+    "\ud800",
+    "\udfff",
+    "a\x00b",
+    "x" * 5000,
+    "ai/issue-1-0123abcd",
+    "refs/heads/main",
+    "main",
+    "completed",
+    "failure",
+    "labeled",
+    "ai:run",
+    "o/r",
+    "o" * 300 + "/r",
+    "blocked",
+    "☃" * 100,
+]
+ODD_NUMBERS = [
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e999",
+    "-1e999",
+    "2147483648",
+    "9223372036854775808",
+    "1" + "0" * 100,
+    "-0",
+    "1.5",
+    "0",
+]
 
 
 class Fuzzer:
@@ -38,15 +65,17 @@ class Fuzzer:
 
     def __init__(self, seed: int) -> None:
         self.rnd = random.Random(seed)
-        self.fixtures = {(e, n): load_fixture(f"events/{n}") for e, ns in EVENT_FIXTURES.items()
-                         for n in ns}
+        self.fixtures = {
+            (e, n): load_fixture(f"events/{n}") for e, ns in EVENT_FIXTURES.items() for n in ns
+        }
         self.delivered: list[tuple[str, str]] = []
 
     def value(self, depth: int = 0) -> Any:
         r = self.rnd.random()
         if depth > 3 or r < 0.45:
-            return self.rnd.choice([None, True, False, 0, -1, 2**31, 2**63, 1.5,
-                                    *ODD_STRINGS, self.text()])
+            return self.rnd.choice(
+                [None, True, False, 0, -1, 2**31, 2**63, 1.5, *ODD_STRINGS, self.text()]
+            )
         if r < 0.7:
             return [self.value(depth + 1) for _ in range(self.rnd.randint(0, 3))]
         return {self.text(8): self.value(depth + 1) for _ in range(self.rnd.randint(0, 3))}
@@ -99,12 +128,22 @@ class Fuzzer:
             hook, delivery = self.rnd.choice(self.delivered)  # a redelivery
         else:
             hook = self.rnd.choice(["1001", "", "2", self.ascii(300)])
-            delivery = self.rnd.choice([str(uuid.uuid4()), str(uuid.uuid4()), "",
-                                        str(uuid.uuid4()) + self.ascii(self.rnd.randint(0, 400))])
+            delivery = self.rnd.choice(
+                [
+                    str(uuid.uuid4()),
+                    str(uuid.uuid4()),
+                    "",
+                    str(uuid.uuid4()) + self.ascii(self.rnd.randint(0, 400)),
+                ]
+            )
         signed = self.rnd.random() > 0.04
         signature = sign(body, SECRET.encode()) if signed else sign(body, b"wrong-secret")
-        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature,
-                   "X-GitHub-Delivery": delivery, "X-GitHub-Hook-ID": hook}
+        headers = {
+            "Content-Type": "application/json",
+            "X-Hub-Signature-256": signature,
+            "X-GitHub-Delivery": delivery,
+            "X-GitHub-Hook-ID": hook,
+        }
         if event:
             headers["X-GitHub-Event"] = event
         return headers, hook, delivery, signed
@@ -142,30 +181,41 @@ async def test_fuzz_signed_deliveries_never_5xx_and_every_answer_has_a_row(
     print(f"fuzz sent in {loop.time() - began:.1f} s")
 
     statuses = [s for s, _, _ in answers]
-    figures = {"sent": len(answers), "2xx": sum(200 <= s < 300 for s in statuses),
-               "4xx": sum(400 <= s < 500 for s in statuses),
-               "5xx": sum(s >= 500 for s in statuses)}
+    figures = {
+        "sent": len(answers),
+        "2xx": sum(200 <= s < 300 for s in statuses),
+        "4xx": sum(400 <= s < 500 for s in statuses),
+        "5xx": sum(s >= 500 for s in statuses),
+    }
     print("fuzz figures:", figures)
     assert figures["5xx"] == 0, [a for a in answers if a[0] >= 500][:5]
     assert figures["sent"] >= 2000 and figures["2xx"] > 500 and figures["4xx"] > 100
 
-    accepted_keys = {dedupe_key(hook, delivery) for s, hook, delivery in answers
-                     if s == 200 and delivery}
+    accepted_keys = {
+        dedupe_key(hook, delivery) for s, hook, delivery in answers if s == 200 and delivery
+    }
     accepted_fresh = sum(1 for s, _, delivery in answers if s == 200 and not delivery)
     async with sessions() as session:
-        stored_keys = set((await session.exec(
-            select(WebhookEvent.dedupe_key).where(WebhookEvent.http_status == 200))).all())
+        stored_keys = set(
+            (
+                await session.exec(
+                    select(WebhookEvent.dedupe_key).where(WebhookEvent.http_status == 200)
+                )
+            ).all()
+        )
         total = (await session.exec(select(func.count()).select_from(WebhookEvent))).one()
     assert accepted_keys <= stored_keys
     # Every 4xx is its own row; 2xx rows are one per (hook, delivery) however often sent.
     assert total == figures["4xx"] + len(accepted_keys) + accepted_fresh
-    print("fuzz rows:", total, "redeliveries:", figures["2xx"] - len(accepted_keys)
-          - accepted_fresh)
+    print(
+        "fuzz rows:", total, "redeliveries:", figures["2xx"] - len(accepted_keys) - accepted_fresh
+    )
 
     async def settled() -> dict[str, int] | None:
         async with sessions() as session:
             query = select(WebhookEvent.dispatch_status, func.count()).group_by(
-                WebhookEvent.dispatch_status)
+                WebhookEvent.dispatch_status
+            )
             counts = {k: int(v) for k, v in (await session.exec(query)).all()}
         return None if counts.get("pending") else counts
 

@@ -51,14 +51,27 @@ async def wait_for_run_status(
     ("case", "mutate"),
     [
         ("flipped-byte", lambda body, h: (body[:-2] + b"X}", h)),
-        ("missing-header", lambda body, h: (body, {k: v for k, v in h.items()
-                                                   if k != "X-Hub-Signature-256"})),
-        ("sha1-only", lambda body, h: (body, {**{k: v for k, v in h.items()
-                                                 if k != "X-Hub-Signature-256"},
-                                              "X-Hub-Signature": "sha1=" + "0" * 40})),
-        ("wrong-prefix", lambda body, h: (body, {**h, "X-Hub-Signature-256":
-                                                 h["X-Hub-Signature-256"].replace("sha256=",
-                                                                                  "sha1=")})),
+        (
+            "missing-header",
+            lambda body, h: (body, {k: v for k, v in h.items() if k != "X-Hub-Signature-256"}),
+        ),
+        (
+            "sha1-only",
+            lambda body, h: (
+                body,
+                {
+                    **{k: v for k, v in h.items() if k != "X-Hub-Signature-256"},
+                    "X-Hub-Signature": "sha1=" + "0" * 40,
+                },
+            ),
+        ),
+        (
+            "wrong-prefix",
+            lambda body, h: (
+                body,
+                {**h, "X-Hub-Signature-256": h["X-Hub-Signature-256"].replace("sha256=", "sha1=")},
+            ),
+        ),
     ],
 )
 async def test_deliver_rejects_bad_signature_with_401_and_records_it(
@@ -94,7 +107,9 @@ async def test_deliver_accepts_both_secrets_during_rotation(
 
 
 async def test_deliver_ai_run_completes_workflow_end_to_end(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory,
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
     temporal_client: Client,
 ) -> None:
     response = await deliver(api, "issues", load_fixture(AI_RUN))
@@ -172,8 +187,9 @@ async def test_deliver_malformed_json_is_400_and_recorded(
     api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:
     body = b'{"action": "labeled", '
-    response = await api.post("/api/webhooks/github", content=body,
-                              headers=signed_headers(body, "issues"))
+    response = await api.post(
+        "/api/webhooks/github", content=body, headers=signed_headers(body, "issues")
+    )
     assert response.status_code == 400
     assert "malformed JSON" in response.json()["reason"]
     [row] = await events(sessions)
@@ -222,10 +238,11 @@ async def test_body_at_limit_is_accepted_and_one_byte_more_is_413(
     assert len(body) == 26_214_400
     ok = await api.post("/api/webhooks/github", content=body, headers=signed_headers(body, "ping"))
     assert ok.status_code == 200
-    too_big = body[:-1] + b' }'
+    too_big = body[:-1] + b" }"
     assert len(too_big) == 26_214_401
-    refused = await api.post("/api/webhooks/github", content=too_big,
-                             headers=signed_headers(too_big, "ping"))
+    refused = await api.post(
+        "/api/webhooks/github", content=too_big, headers=signed_headers(too_big, "ping")
+    )
     assert refused.status_code == 413
     rows = sorted(await events(sessions), key=lambda r: r.http_status)
     assert [r.http_status for r in rows] == [200, 413]
@@ -251,8 +268,11 @@ async def test_per_repository_path_uses_that_repositorys_secret(
     from tests.conftest import _serve
 
     repo_settings = settings.model_copy(
-        update={"github_webhook_repo_secrets": __import__("pydantic").SecretStr(
-            "octo-org/octo-repo=repo-secret-xyz")}
+        update={
+            "github_webhook_repo_secrets": __import__("pydantic").SecretStr(
+                "octo-org/octo-repo=repo-secret-xyz"
+            )
+        }
     )
     repo_settings.__dict__.pop("repo_secrets", None)
     async for client in _serve(create_app(repo_settings)):
@@ -262,8 +282,9 @@ async def test_per_repository_path_uses_that_repositorys_secret(
         assert ok.status_code == 200
         wrong = await deliver(client, "ping", payload, path=path, secret=SECRET)
         assert wrong.status_code == 401
-        mismatch = await deliver(client, "ping", payload, path="/webhook/octo-org/other",
-                                 secret=SECRET)
+        mismatch = await deliver(
+            client, "ping", payload, path="/webhook/octo-org/other", secret=SECRET
+        )
         assert mismatch.status_code == 400
 
 
@@ -286,8 +307,12 @@ def agent_settings(bare_remote: Path, tmp_path: Path) -> dict[str, Any]:
 
 
 async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
-    settings: Settings, sessions: SessionFactory, temporal_client: Client, bare_remote: Path,
-    agent_settings: dict[str, Any], tmp_path: Path,
+    settings: Settings,
+    sessions: SessionFactory,
+    temporal_client: Client,
+    bare_remote: Path,
+    agent_settings: dict[str, Any],
+    tmp_path: Path,
 ) -> None:
     from api.main import create_app
     from tests.conftest import _serve
@@ -301,18 +326,20 @@ async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
     seed = tmp_path / "decoy" / "seed"
     (seed / "DECOY.md").write_text("not the canonical repository\n")
     git("add", "DECOY.md", cwd=seed)
-    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "decoy",
-        cwd=seed)
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "decoy", cwd=seed)
     git("push", "--quiet", str(decoy), "main", cwd=seed)
     payload["repository"]["clone_url"] = f"file://{decoy}"
     async with build_worker(temporal_client, conf, sessions):
         async for api in _serve(create_app(conf)):
             body = (await deliver(api, "issues", payload)).json()
-            run = await wait_for_run_status(api, body["runId"], {"SUCCEEDED", "FAILED"},
-                                            within=60)
+            run = await wait_for_run_status(api, body["runId"], {"SUCCEEDED", "FAILED"}, within=60)
             assert run["status"] == "SUCCEEDED", run["error"]
-            names = {a["name"] for a in (await api.get(
-                f"/api/runs/{body['runId']}/artifacts", headers=auth())).json()["data"]}
+            names = {
+                a["name"]
+                for a in (
+                    await api.get(f"/api/runs/{body['runId']}/artifacts", headers=auth())
+                ).json()["data"]
+            }
             assert {"qualify", "plan", "implement", "test", "document", "report"} <= names
             assert remote_head(bare_remote, run["branch"]) is not None
             assert remote_head(decoy, run["branch"]) is None

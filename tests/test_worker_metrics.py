@@ -39,19 +39,25 @@ def github(repo: str) -> Iterator[FakeGitHub]:
 @pytest.fixture
 def settings_overrides(github: FakeGitHub) -> dict[str, Any]:
     return {
-        "github_api_url": github.url, "github_token": "gh-test-token",
-        "worker_metrics_port": free_port(), "worker_metrics_host": "127.0.0.1",
+        "github_api_url": github.url,
+        "github_token": "gh-test-token",
+        "worker_metrics_port": free_port(),
+        "worker_metrics_host": "127.0.0.1",
     }
 
 
 async def test_worker_metrics_serve_sdk_and_hookflow_counters(
-    api: httpx.AsyncClient, settings: Settings, sessions: SessionFactory, github: FakeGitHub,
+    api: httpx.AsyncClient,
+    settings: Settings,
+    sessions: SessionFactory,
+    github: FakeGitHub,
     repo: str,
 ) -> None:
     github.add_issue(repo, title="Retries are missing")
     # The first read of the issue hits an exhausted rate limit; the retry goes through.
-    github.fail_next("GET", rf"/repos/{repo}/issues/1$", 403,
-                     headers=github.rate_limit_headers(reset_in=1))
+    github.fail_next(
+        "GET", rf"/repos/{repo}/issues/1$", 403, headers=github.rate_limit_headers(reset_in=1)
+    )
     payload = load_fixture("events/pull_request.merged.json")
     payload["repository"]["full_name"] = repo
     payload["pull_request"]["body"] = "Fixes #1"
@@ -63,8 +69,10 @@ async def test_worker_metrics_serve_sdk_and_hookflow_counters(
 
         async def scraped() -> str | None:
             text = (await http.get(url)).text
-            done = (value(text, "hookflow_notifications_total", result="sent") >= 1
-                    and value(text, "hookflow_github_requests_total", status="200") >= 1)
+            done = (
+                value(text, "hookflow_notifications_total", result="sent") >= 1
+                and value(text, "hookflow_github_requests_total", status="200") >= 1
+            )
             return text if done else None
 
         text = await eventually(scraped, within=60, what="worker metrics")

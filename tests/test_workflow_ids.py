@@ -27,13 +27,19 @@ RUN = "1a2b3c4d-0000-4000-8000-000000000000"
         (run_workflow_id("octo-org/octo-repo", 42, RUN), "ai-run-octo-org-octo-repo-42-1a2b3c4d-"),
         (blocked_workflow_id("octo-org/octo-repo", 7), "blocked-octo-org-octo-repo-7-"),
         (pr_merged_workflow_id("octo-org/octo-repo", 9), "pr-merged-octo-org-octo-repo-9-"),
-        (ci_failure_workflow_id("octo-org/octo-repo", "CI", "main"),
-         "ci-failure-octo-org-octo-repo-CI-main-"),
+        (
+            ci_failure_workflow_id("octo-org/octo-repo", "CI", "main"),
+            "ci-failure-octo-org-octo-repo-CI-main-",
+        ),
         (notification_workflow_id("d-1", 0), "notify-d-1-0-"),
-        (group_workflow_id("workflow_run", "acme/widgets", "CI Tests", "main"),
-         "notify-ci-acme-widgets-CI-Tests-main-"),
-        (group_workflow_id("check_run", "acme/widgets", "test (3.11)", "feature/retry"),
-         "notify-check-acme-widgets-test-3.11-feature-retry-"),
+        (
+            group_workflow_id("workflow_run", "acme/widgets", "CI Tests", "main"),
+            "notify-ci-acme-widgets-CI-Tests-main-",
+        ),
+        (
+            group_workflow_id("check_run", "acme/widgets", "test (3.11)", "feature/retry"),
+            "notify-check-acme-widgets-test-3.11-feature-retry-",
+        ),
     ],
 )
 def test_workflow_id_reads_kind_repository_and_key(workflow_id: str, readable: str) -> None:
@@ -47,17 +53,22 @@ def test_workflow_id_keeps_ambiguous_readable_parts_apart() -> None:
         (pr_merged_workflow_id("a-b/c", 1), pr_merged_workflow_id("a/b-c", 1)),
         (run_workflow_id("a-b/c", 1, RUN), run_workflow_id("a/b-c", 1, RUN)),
         (notification_workflow_id("a-1", 0), notification_workflow_id("a", 10)),
-        (group_workflow_id("workflow_run", "a/b", "x y", "z"),
-         group_workflow_id("workflow_run", "a/b", "x", "y z")),
-        (notification_workflow_id("x" * 500 + "1", 0),
-         notification_workflow_id("x" * 500 + "2", 0)),
+        (
+            group_workflow_id("workflow_run", "a/b", "x y", "z"),
+            group_workflow_id("workflow_run", "a/b", "x", "y z"),
+        ),
+        (
+            notification_workflow_id("x" * 500 + "1", 0),
+            notification_workflow_id("x" * 500 + "2", 0),
+        ),
     ]
     for left, right in pairs:
         assert left != right
 
 
-@pytest.mark.parametrize("text", ["", " ", "\x00", "\ud800", "☃" * 500, "a b\tc\nd", "/" * 900,
-                                  "x" * 5000])
+@pytest.mark.parametrize(
+    "text", ["", " ", "\x00", "\ud800", "☃" * 500, "a b\tc\nd", "/" * 900, "x" * 5000]
+)
 def test_workflow_id_is_bounded_and_safe_for_any_text(text: str) -> None:
     ids = [
         notification_workflow_id(text, 3),

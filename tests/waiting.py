@@ -72,11 +72,14 @@ async def child_starts_refused(handle: WorkflowHandle[Any, Any]) -> list[str]:
 
 async def signals_received(handle: WorkflowHandle[Any, Any], name: str) -> int:
     """How many `name` signals the run has received (including signal-with-start's)."""
-    return len([
-        e async for e in handle.fetch_history_events()
-        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
-        and e.workflow_execution_signaled_event_attributes.signal_name == name
-    ])
+    return len(
+        [
+            e
+            async for e in handle.fetch_history_events()
+            if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+            and e.workflow_execution_signaled_event_attributes.signal_name == name
+        ]
+    )
 
 
 async def child_start_times(handle: WorkflowHandle[Any, Any]) -> list[datetime]:

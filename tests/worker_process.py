@@ -55,15 +55,30 @@ class WorkerProcess:
 
 
 @contextmanager
-def worker_process(settings: Settings, log: Path, *, home: Path,
-                   extra_env: dict[str, str] | None = None,
-                   start_within: float = 30) -> Iterator[WorkerProcess]:
+def worker_process(
+    settings: Settings,
+    log: Path,
+    *,
+    home: Path,
+    extra_env: dict[str, str] | None = None,
+    start_within: float = 30,
+) -> Iterator[WorkerProcess]:
     """Start a worker with the settings in its environment; waits until it polls."""
-    env = {"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home),
-           "PYTHONPATH": str(ROOT), **settings_env(settings), **(extra_env or {})}
+    env = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        **settings_env(settings),
+        **(extra_env or {}),
+    }
     with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "worker.py")],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     worker = WorkerProcess(proc, log)
     try:
         deadline = time.monotonic() + start_within

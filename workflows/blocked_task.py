@@ -115,16 +115,26 @@ class BlockedTaskWorkflow:
 
     @workflow.run
     async def run(self, input: BlockedTaskInput) -> BlockedTaskResult:
-        workflow.upsert_search_attributes([
-            sa.REPO.value_set(input.repo), sa.ISSUE_NUMBER.value_set(input.issue_number),
-            sa.KIND.value_set("blocked-task"), sa.STATUS.value_set("blocked"),
-        ])
+        workflow.upsert_search_attributes(
+            [
+                sa.REPO.value_set(input.repo),
+                sa.ISSUE_NUMBER.value_set(input.issue_number),
+                sa.KIND.value_set("blocked-task"),
+                sa.STATUS.value_set("blocked"),
+            ]
+        )
         schedule: BlockedSchedule = await workflow.execute_activity_method(
             TaskActivities.blocked_schedule, **DB_ACTIVITY
         )
         since = self._blocked_since = workflow.now()
-        await self._task(input, "blocked", title=input.title, blocked_since=since.isoformat(),
-                         escalation_level=0, acknowledged_at="")
+        await self._task(
+            input,
+            "blocked",
+            title=input.title,
+            blocked_since=since.isoformat(),
+            escalation_level=0,
+            acknowledged_at="",
+        )
         await self._notify(input, schedule, 0, len(schedule.delays_seconds))
         ack_timeout = timedelta(seconds=schedule.ack_timeout_seconds)
         shift = timedelta(0)  # how far acknowledgements pushed the remaining levels
@@ -169,7 +179,8 @@ class BlockedTaskWorkflow:
 
     async def _task(self, input: BlockedTaskInput, status: str, **fields: Any) -> None:
         await workflow.execute_activity_method(
-            TaskActivities.update, TaskUpdate(input.repo, input.issue_number, status, **fields),
+            TaskActivities.update,
+            TaskUpdate(input.repo, input.issue_number, status, **fields),
             **DB_ACTIVITY,
         )
 
@@ -235,7 +246,14 @@ class BlockedTaskWorkflow:
             since = datetime.fromisoformat(t.blocked_since) if t.blocked_since else now
             seconds = max(0.0, (now - since).total_seconds())
             url = f"{web}/{t.repo}/issues/{t.issue_number}"
-            lines.append({"issue": t.issue_number, "title": t.title, "url": url,
-                          "blocked_seconds": round(seconds), "level": t.escalation_level})
+            lines.append(
+                {
+                    "issue": t.issue_number,
+                    "title": t.title,
+                    "url": url,
+                    "blocked_seconds": round(seconds),
+                    "level": t.escalation_level,
+                }
+            )
             text.append(f"- #{t.issue_number} {t.title} — blocked {_ago(seconds)} ({url})")
         return "\n".join(text), lines

@@ -66,8 +66,10 @@ class CIFailureWorkflow:
     def state(self) -> dict[str, Any]:
         s = self._s
         return {
-            "issue_number": s.issue_number, "issue_open": s.issue_open,
-            "closed_at": s.closed_at, "failure_count": s.failure_count,
+            "issue_number": s.issue_number,
+            "issue_open": s.issue_open,
+            "closed_at": s.closed_at,
+            "failure_count": s.failure_count,
             "pending": len(self._pending),
         }
 
@@ -76,12 +78,16 @@ class CIFailureWorkflow:
         self._s = input
         # Signals delivered with the start (or before this line) are already in _pending.
         self._pending = [*input.pending, *self._pending]
-        workflow.upsert_search_attributes([
-            sa.REPO.value_set(input.repo), sa.KIND.value_set("ci-failure"),
-        ])
+        workflow.upsert_search_attributes(
+            [
+                sa.REPO.value_set(input.repo),
+                sa.KIND.value_set("ci-failure"),
+            ]
+        )
         if input.settings is None:
             input.settings = await workflow.execute_activity_method(
-                CIFailureActivities.ci_settings, **GITHUB_ACTIVITY,
+                CIFailureActivities.ci_settings,
+                **GITHUB_ACTIVITY,
             )
         handled = 0
         while True:
@@ -132,7 +138,8 @@ class CIFailureWorkflow:
         jobs: list[FailedJob] = []
         try:
             jobs = await workflow.execute_activity_method(
-                CIFailureActivities.collect_failed_jobs, event,
+                CIFailureActivities.collect_failed_jobs,
+                event,
                 **GITHUB_ACTIVITY,
             )
         except ActivityError as exc:
@@ -150,7 +157,8 @@ class CIFailureWorkflow:
             report.failure_count = 1
             report.issue_number = 0
             issue = await workflow.execute_activity_method(
-                CIFailureActivities.open_issue, report,
+                CIFailureActivities.open_issue,
+                report,
                 **GITHUB_ACTIVITY,
             )
             s.issue_number, s.issue_url = issue.number, issue.url
@@ -162,8 +170,12 @@ class CIFailureWorkflow:
         s = self._s
         assert s.settings is not None
         return FailureReport(
-            event=event, label=s.settings.label, issue_number=s.issue_number,
-            failure_count=s.failure_count, failed_jobs=jobs, recovered_sha=s.recovered_sha,
+            event=event,
+            label=s.settings.label,
+            issue_number=s.issue_number,
+            failure_count=s.failure_count,
+            failed_jobs=jobs,
+            recovered_sha=s.recovered_sha,
         )
 
     async def _call(
@@ -172,5 +184,7 @@ class CIFailureWorkflow:
         report: FailureReport,
     ) -> None:
         await workflow.execute_activity_method(
-            method, report, **GITHUB_ACTIVITY,
+            method,
+            report,
+            **GITHUB_ACTIVITY,
         )

@@ -28,7 +28,8 @@ def ci_verdict(suites: list[SuiteState]) -> CIVerdict:
     counted = [s for s in suites if s.check_runs > 0]
     return CIVerdict(
         pending=[s.name for s in counted if s.status != "completed"],
-        failed=[s for s in counted
-                if s.status == "completed" and (s.conclusion or "") not in PASSING],
+        failed=[
+            s for s in counted if s.status == "completed" and (s.conclusion or "") not in PASSING
+        ],
         counted=len(counted),
     )

@@ -20,14 +20,17 @@ the review text back to the agent."""
 
 def unauthorised(*, author: str, word: str, handle: str) -> str:
     what = f"`/{handle} {word}`" if word != "feedback" else "review feedback"
-    return (f"🙏 Thanks @{author}! hookflow acts on {what} only from repository owners, "
-            "members and collaborators, so nothing was changed.")
+    return (
+        f"🙏 Thanks @{author}! hookflow acts on {what} only from repository owners, "
+        "members and collaborators, so nothing was changed."
+    )
 
 
 def unknown(*, author: str, word: str, handle: str) -> str:
     said = f"`/{handle} {word}`" if word else f"`/{handle}` without a command"
-    return (f"🤔 @{author}, hookflow does not know {said}; nothing was changed.\n\n"
-            + HELP.format(h=handle))
+    return f"🤔 @{author}, hookflow does not know {said}; nothing was changed.\n\n" + HELP.format(
+        h=handle
+    )
 
 
 def no_run(*, what: str) -> str:
@@ -35,14 +38,19 @@ def no_run(*, what: str) -> str:
 
 
 def run_on_pull(*, handle: str) -> str:
-    return (f"ℹ️ `/{handle} run` starts a run on an issue: write it on the issue. On a run's "
-            f"pull request, mention @{handle} in a comment or review to send feedback.")
+    return (
+        f"ℹ️ `/{handle} run` starts a run on an issue: write it on the issue. On a run's "
+        f"pull request, mention @{handle} in a comment or review to send feedback."
+    )
 
 
 def status(run: RunInfo, *, link: str | None) -> str:
-    lines = [f"📋 hookflow AI run `{run.run_id}`: **{run.status}**",
-             f"- phase: {run.phase or '—'}", f"- iteration: {run.iteration}",
-             f"- pull request: {run.pr_url or '—'}"]
+    lines = [
+        f"📋 hookflow AI run `{run.run_id}`: **{run.status}**",
+        f"- phase: {run.phase or '—'}",
+        f"- iteration: {run.iteration}",
+        f"- pull request: {run.pr_url or '—'}",
+    ]
     if link:
         lines.append(f"- Temporal Web UI: {link}")
     return "\n".join(lines)
@@ -53,8 +61,10 @@ def signal_sent(*, name: str, run: RunInfo, author: str) -> str:
 
 
 def not_running(*, name: str, run: RunInfo) -> str:
-    return (f"ℹ️ hookflow AI run `{run.run_id}` is {run.status} and no longer takes "
-            f"`{name}`; nothing was changed.")
+    return (
+        f"ℹ️ hookflow AI run `{run.run_id}` is {run.status} and no longer takes "
+        f"`{name}`; nothing was changed."
+    )
 
 
 def already_running(run: RunInfo, *, link: str | None) -> str:
@@ -63,11 +73,15 @@ def already_running(run: RunInfo, *, link: str | None) -> str:
 
 
 def feedback_closed(run: RunInfo, *, window: str, handle: str) -> str:
-    return (f"ℹ️ hookflow AI run `{run.run_id}` is {run.status}; it takes review feedback "
-            f"while it runs and for {window} after it succeeded (RUN_FEEDBACK_WINDOW). "
-            f"Nothing was changed: start a new run with `/{handle} run` on the issue.")
+    return (
+        f"ℹ️ hookflow AI run `{run.run_id}` is {run.status}; it takes review feedback "
+        f"while it runs and for {window} after it succeeded (RUN_FEEDBACK_WINDOW). "
+        f"Nothing was changed: start a new run with `/{handle} run` on the issue."
+    )
 
 
 def iterations_used(run: RunInfo, *, cap: int) -> str:
-    return (f"✋ hookflow AI run `{run.run_id}` has used {run.iteration} of {cap} iterations "
-            "(RUN_MAX_ITERATIONS); it does not act on this feedback.")
+    return (
+        f"✋ hookflow AI run `{run.run_id}` has used {run.iteration} of {cap} iterations "
+        "(RUN_MAX_ITERATIONS); it does not act on this feedback."
+    )

@@ -61,12 +61,14 @@ class CommandWorkflow:
     async def run(self, input: CommandInput) -> CommandResult:
         self._input = input
         if input.verdict == "unauthorised":
-            await self._reply(reply.unauthorised(author=input.author, word=input.word,
-                                                 handle=input.handle))
+            await self._reply(
+                reply.unauthorised(author=input.author, word=input.word, handle=input.handle)
+            )
             return CommandResult("unauthorised")
         if input.verdict != "ok" or not input.command:
-            await self._reply(reply.unknown(author=input.author, word=input.word,
-                                            handle=input.handle))
+            await self._reply(
+                reply.unknown(author=input.author, word=input.word, handle=input.handle)
+            )
             return CommandResult("unknown")
         ctx: CommandContext = await workflow.execute_activity_method(
             CommandActivities.lookup,
@@ -104,32 +106,46 @@ class CommandWorkflow:
 
     async def _feedback(self, run: RunInfo) -> CommandResult:
         i = self._input
-        feedback = Feedback(text=i.text, author=i.author, source=i.source,
-                            pr_number=i.number if i.is_pull else run.pr_number,
-                            url=i.url or None, comment_id=i.item_id)
+        feedback = Feedback(
+            text=i.text,
+            author=i.author,
+            source=i.source,
+            pr_number=i.number if i.is_pull else run.pr_number,
+            url=i.url or None,
+            comment_id=i.item_id,
+        )
         if run.status in SIGNALLABLE_RUN_STATUSES:
             try:
                 await workflow.get_external_workflow_handle(run.workflow_id).signal(
-                    RunWorkflow.feedback, feedback)
+                    RunWorkflow.feedback, feedback
+                )
                 return CommandResult("feedback-signalled", run.run_id)  # the run acknowledges
             except Exception:  # noqa: BLE001 - it just finished: fall through to a follow-up
                 pass
         window = self._ctx.feedback_window_seconds
         age = run.finished_seconds_ago
         if run.status != "SUCCEEDED" or age is None or age > window:
-            await self._reply(reply.feedback_closed(run, window=_human(window),
-                                                    handle=i.handle))
+            await self._reply(reply.feedback_closed(run, window=_human(window), handle=i.handle))
             return CommandResult("feedback-closed", run.run_id)
         if run.iteration >= self._ctx.max_iterations:
             await self._reply(reply.iterations_used(run, cap=self._ctx.max_iterations))
             return CommandResult("feedback-limit", run.run_id)
-        follow_up = RunInput(run_id=run.run_id, repo=i.repo, issue_number=run.issue_number,
-                             title=run.title or "", clone_url=run.clone_url, branch=run.branch,
-                             feedback=feedback, start_iteration=run.iteration)
+        follow_up = RunInput(
+            run_id=run.run_id,
+            repo=i.repo,
+            issue_number=run.issue_number,
+            title=run.title or "",
+            clone_url=run.clone_url,
+            branch=run.branch,
+            feedback=feedback,
+            start_iteration=run.iteration,
+        )
         for attempt in range(FOLLOW_UP_ATTEMPTS):
             try:
                 await workflow.start_child_workflow(
-                    RunWorkflow.run, follow_up, id=run.workflow_id,
+                    RunWorkflow.run,
+                    follow_up,
+                    id=run.workflow_id,
                     id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
                     parent_close_policy=ParentClosePolicy.ABANDON,
                 )
@@ -158,9 +174,15 @@ class CommandWorkflow:
         try:
             await workflow.start_child_workflow(
                 RunWorkflow.run,
-                RunInput(run_id=run.run_id, repo=i.repo, issue_number=i.number,
-                         branch=run.branch, delivery_id=i.delivery_id),
-                id=run.workflow_id, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                RunInput(
+                    run_id=run.run_id,
+                    repo=i.repo,
+                    issue_number=i.number,
+                    branch=run.branch,
+                    delivery_id=i.delivery_id,
+                ),
+                id=run.workflow_id,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 parent_close_policy=ParentClosePolicy.ABANDON,
             )
         except WorkflowAlreadyStartedError:
@@ -186,4 +208,3 @@ class CommandWorkflow:
 def _human(seconds: float) -> str:
     delta = timedelta(seconds=seconds)
     return f"{delta.days}d" if delta.days and not delta.seconds else str(delta)
-

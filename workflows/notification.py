@@ -88,8 +88,13 @@ class NotificationWorkflow:
         # scheduled without another task-queue round trip first.
         sinks: list[str] = await workflow.execute_local_activity_method(
             NotifyActivities.record,
-            RecordInput(key=key, workflow_id=key, notification=n,
-                        delivery_id=input.delivery_id, count=input.count),
+            RecordInput(
+                key=key,
+                workflow_id=key,
+                notification=n,
+                delivery_id=input.delivery_id,
+                count=input.count,
+            ),
             **DB_ACTIVITY,
         )
         self._sinks = {s: "sending" for s in sinks}
@@ -101,9 +106,7 @@ class NotificationWorkflow:
             NotifyActivities.finish, FinishInput(key, list(results)), **DB_ACTIVITY
         )
         failed = [r.sink for r in results if r.status != "sent"]
-        workflow.upsert_search_attributes(
-            [sa.STATUS.value_set("FAILED" if failed else "SENT")]
-        )
+        workflow.upsert_search_attributes([sa.STATUS.value_set("FAILED" if failed else "SENT")])
         return NotificationResult(key, {r.sink: r.status for r in results})
 
     async def _deliver(self, sink: str, input: SinkInput) -> SinkResult:
@@ -112,7 +115,10 @@ class NotificationWorkflow:
             return SinkResult(sink, "failed", 0, error=f"unknown sink {sink!r}")
         try:
             result: SinkResult = await workflow.execute_activity_method(
-                method, input, retry_policy=SINK_RETRY, **SINK_TIMEOUTS,
+                method,
+                input,
+                retry_policy=SINK_RETRY,
+                **SINK_TIMEOUTS,
             )
         except ActivityError as exc:
             # Gave up (non-retryable or out of time); the other sinks carry on regardless.

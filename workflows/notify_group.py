@@ -100,7 +100,7 @@ class NotificationGroupWorkflow:
     def event(self, event: GroupEvent) -> None:
         if event.key in self._seen:
             return
-        self._seen = [*self._seen[-(SEEN_LIMIT - 1):], event.key]
+        self._seen = [*self._seen[-(SEEN_LIMIT - 1) :], event.key]
         self._inbox.append(event)
 
     @workflow.query
@@ -122,9 +122,12 @@ class NotificationGroupWorkflow:
         self._red = input.red_since is not None
         self._seen = [*input.seen, *self._seen][-SEEN_LIMIT:]
         self._inbox = [*input.pending, *self._inbox]
-        workflow.upsert_search_attributes([
-            sa.REPO.value_set(input.repo), sa.KIND.value_set("notification-group"),
-        ])
+        workflow.upsert_search_attributes(
+            [
+                sa.REPO.value_set(input.repo),
+                sa.KIND.value_set("notification-group"),
+            ]
+        )
         cfg: GroupSettings = await workflow.execute_local_activity_method(
             NotifyActivities.group_settings, **SETTINGS_ACTIVITY
         )
@@ -151,13 +154,13 @@ class NotificationGroupWorkflow:
                 continue
             if _is_success(self._inbox[0]):
                 success = self._inbox.pop(0)
-                input.newest_success = _newest(input.newest_success,
-                                               ci_order(success.notification))
+                input.newest_success = _newest(input.newest_success, ci_order(success.notification))
                 if self._red or input.failures_total:
                     await self._resolve(input, success)
                 else:
-                    await self._notify(f"notify-{success.key}", success.notification,
-                                       success.delivery_id)
+                    await self._notify(
+                        f"notify-{success.key}", success.notification, success.delivery_id
+                    )
                 continue
             await self._collect(input, self._send_at(input, cfg))
             batch, self._batch = self._batch, []
@@ -178,14 +181,16 @@ class NotificationGroupWorkflow:
         nothing: they are counted and dropped."""
         while self._inbox:
             head = self._inbox[0]
-            if not is_stale(ci_order(head.notification), success=_is_success(head),
-                            newest_failure=_tuple(input.newest_failure),
-                            newest_success=_tuple(input.newest_success)):
+            if not is_stale(
+                ci_order(head.notification),
+                success=_is_success(head),
+                newest_failure=_tuple(input.newest_failure),
+                newest_success=_tuple(input.newest_success),
+            ):
                 return
             self._inbox.pop(0)
             input.stale += 1
-            workflow.logger.info("group %s: stale CI event %s dropped", input.group_key,
-                                 head.key)
+            workflow.logger.info("group %s: stale CI event %s dropped", input.group_key, head.key)
 
     async def _collect(self, input: GroupInput, deadline: datetime) -> None:
         """Gather failures into the batch until `deadline` or a (newer) success arrives."""
@@ -193,8 +198,7 @@ class NotificationGroupWorkflow:
             self._drop_stale(input)
             while self._inbox and not _is_success(self._inbox[0]):
                 event = self._inbox.pop(0)
-                input.newest_failure = _newest(input.newest_failure,
-                                               ci_order(event.notification))
+                input.newest_failure = _newest(input.newest_failure, ci_order(event.notification))
                 self._batch.append(event)
                 self._drop_stale(input)
             remaining = (deadline - workflow.now()).total_seconds()
@@ -207,10 +211,16 @@ class NotificationGroupWorkflow:
 
     async def _flush(self, input: GroupInput, batch: list[GroupEvent]) -> None:
         if input.kind == "check_run":
-            shas = sorted({str(e.notification.get("head_sha")) for e in batch
-                           if e.notification.get("head_sha")})
+            shas = sorted(
+                {
+                    str(e.notification.get("head_sha"))
+                    for e in batch
+                    if e.notification.get("head_sha")
+                }
+            )
             covered: list[str] = await workflow.execute_activity_method(
-                NotifyActivities.failed_workflow_shas, CoveredInput(input.repo, shas),
+                NotifyActivities.failed_workflow_shas,
+                CoveredInput(input.repo, shas),
                 **DB_ACTIVITY,
             )
             batch = [e for e in batch if e.notification.get("head_sha") not in covered]
@@ -257,13 +267,16 @@ class NotificationGroupWorkflow:
         n = dict(input.last_failure or {})
         where = f" on {input.branch}" if input.branch else ""
         n["title"] = f"Still failing: {input.workflow}{where}"
-        n["summary"] = (f"{input.repo}: {n['title']} — red since {input.red_since}, "
-                        f"{input.failures_total} failed run(s)")
+        n["summary"] = (
+            f"{input.repo}: {n['title']} — red since {input.red_since}, "
+            f"{input.failures_total} failed run(s)"
+        )
         n["reminder"] = input.reminders
         n["count"] = input.failures_total
         n["group_key"] = input.group_key
-        await self._notify(f"notify-{workflow.info().run_id}-r{input.reminders}", n, None,
-                           input.failures_total)
+        await self._notify(
+            f"notify-{workflow.info().run_id}-r{input.reminders}", n, None, input.failures_total
+        )
         input.last_notice_at = workflow.now().isoformat()
 
     async def _resolve(self, input: GroupInput, success: GroupEvent) -> None:
@@ -272,8 +285,9 @@ class NotificationGroupWorkflow:
         n["type"] = "ci_resolved"
         n["title"] = f"CI recovered: {input.workflow}{where}"
         since = f" (red since {input.red_since})" if input.red_since else ""
-        n["summary"] = (f"{input.repo}: {n['title']} after {input.failures_total} "
-                        f"failed run(s){since}")
+        n["summary"] = (
+            f"{input.repo}: {n['title']} after {input.failures_total} failed run(s){since}"
+        )
         n["failures"] = input.failures_total
         n["group_key"] = input.group_key
         await self._notify(f"notify-{success.key}", n, success.delivery_id)
@@ -299,6 +313,6 @@ class NotificationGroupWorkflow:
             workflow.logger.info("notification %s already started", wf_id)
 
     def _carry(self, input: GroupInput) -> GroupInput:
-        return GroupInput(**{**input.__dict__, "seen": list(self._seen),
-                             "pending": list(self._inbox)})
-
+        return GroupInput(
+            **{**input.__dict__, "seen": list(self._seen), "pending": list(self._inbox)}
+        )

@@ -63,20 +63,25 @@ class PRMergedResult:
 class PRMergedWorkflow:
     @workflow.run
     async def run(self, input: PRMergedInput) -> PRMergedResult:
-        workflow.upsert_search_attributes([
-            sa.REPO.value_set(input.repo), sa.KIND.value_set("pr-merged"),
-        ])
+        workflow.upsert_search_attributes(
+            [
+                sa.REPO.value_set(input.repo),
+                sa.KIND.value_set("pr-merged"),
+            ]
+        )
         refs = references_in_pull_request(input.title, input.body, repo=input.repo)[:MAX_ISSUES]
         result = PRMergedResult()
         for ref in refs:
             result.issues.append(await self._close(input, ref.repo, ref.number))
-        refused = [f"{i.repo}#{i.issue_number}" for i in result.issues
-                   if i.outcome == "not_allowed"]
+        refused = [
+            f"{i.repo}#{i.issue_number}" for i in result.issues if i.outcome == "not_allowed"
+        ]
         if refused:
             try:
                 await workflow.execute_activity_method(
                     PRMergedActivities.comment_not_closed,
-                    NotClosedInput(input.repo, input.pr_number, refused), **GITHUB_ACTIVITY,
+                    NotClosedInput(input.repo, input.pr_number, refused),
+                    **GITHUB_ACTIVITY,
                 )
             except ActivityError as exc:
                 workflow.logger.warning("could not list issues not closed: %s", exc.cause or exc)
@@ -92,8 +97,9 @@ class PRMergedWorkflow:
         try:
             closed: CloseIssueResult = await workflow.execute_activity_method(
                 PRMergedActivities.close_issue,
-                CloseIssueInput(repo, number, input.repo, input.pr_number, input.pr_url,
-                                input.base_branch),
+                CloseIssueInput(
+                    repo, number, input.repo, input.pr_number, input.pr_url, input.base_branch
+                ),
                 **GITHUB_ACTIVITY,
             )
         except ActivityError as exc:
@@ -102,12 +108,19 @@ class PRMergedWorkflow:
             workflow.logger.warning("could not close %s#%d: %s", repo, number, reason)
             return IssueOutcome(repo, number, "failed", reason)
         if closed.outcome == "not_allowed":
-            return IssueOutcome(repo, number, "not_allowed",
-                                "not in ALLOWED_REPOS (or, without one, another owner)")
+            return IssueOutcome(
+                repo, number, "not_allowed", "not in ALLOWED_REPOS (or, without one, another owner)"
+            )
         await workflow.execute_activity_method(
             TaskActivities.update,
-            TaskUpdate(repo, number, "done", title=closed.title or None, linked_pr=input.pr_url,
-                       closed_at=workflow.now().isoformat()),
+            TaskUpdate(
+                repo,
+                number,
+                "done",
+                title=closed.title or None,
+                linked_pr=input.pr_url,
+                closed_at=workflow.now().isoformat(),
+            ),
             **DB_ACTIVITY,
         )
         return IssueOutcome(repo, number, closed.outcome)

@@ -39,9 +39,11 @@ def recover_schedule(settings: Settings) -> Schedule:
             id=f"{recover_schedule_id(settings)}-pass",
             task_queue=settings.temporal_task_queue,
         ),
-        spec=ScheduleSpec(intervals=[
-            ScheduleIntervalSpec(every=durations.recover_interval),
-        ]),
+        spec=ScheduleSpec(
+            intervals=[
+                ScheduleIntervalSpec(every=durations.recover_interval),
+            ]
+        ),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
 
@@ -50,8 +52,14 @@ async def ensure_recover_schedule(client: Client, settings: Settings) -> str | N
     """Create or update the schedule when RECOVER_INTERVAL is set, else delete it; its id."""
     schedule_id = recover_schedule_id(settings)
     enabled = bool(settings.recover_interval.strip())
-    outcome = await sync_schedule(client, schedule_id,
-                                  recover_schedule(settings) if enabled else None)
-    log.info("recover schedule %s %s (RECOVER_INTERVAL=%r, window %s)", schedule_id, outcome,
-             settings.recover_interval, settings.recover_window)
+    outcome = await sync_schedule(
+        client, schedule_id, recover_schedule(settings) if enabled else None
+    )
+    log.info(
+        "recover schedule %s %s (RECOVER_INTERVAL=%r, window %s)",
+        schedule_id,
+        outcome,
+        settings.recover_interval,
+        settings.recover_window,
+    )
     return schedule_id if enabled else None

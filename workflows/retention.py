@@ -40,7 +40,8 @@ class RetentionWorkflow:
     @workflow.run
     async def run(self, input: RetentionInput) -> RetentionResult:
         events = await workflow.execute_activity_method(
-            RetentionActivities.purge_events, PurgeEventsInput(batch_size=input.batch_size),
+            RetentionActivities.purge_events,
+            PurgeEventsInput(batch_size=input.batch_size),
             **PURGE_ACTIVITY,
         )
         logs = await workflow.execute_activity_method(

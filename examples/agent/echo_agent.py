@@ -29,8 +29,11 @@ def implement(request: dict[str, Any], workspace: Path) -> dict[str, Any]:
         if request.get("ciFailure"):
             first = str(request["ciFailure"]).strip().splitlines()[:1]
             out.write(f"  - fix for CI failure: {first[0] if first else 'unknown'}\n")
-    return {"changed": [notes.name], "iteration": iteration,
-            "fixedCi": bool(request.get("ciFailure"))}
+    return {
+        "changed": [notes.name],
+        "iteration": iteration,
+        "fixedCi": bool(request.get("ciFailure")),
+    }
 
 
 def answer(request: dict[str, Any], workspace: Path) -> dict[str, Any]:
@@ -61,8 +64,9 @@ def main() -> int:
     if os.environ.get("ECHO_AGENT_SLEEP") and sleep_phase in (None, "", phase):
         time.sleep(float(os.environ["ECHO_AGENT_SLEEP"]))
     if os.environ.get("ECHO_AGENT_FAIL_PHASE") == phase:
-        print(f"echo agent: failing phase {phase} as asked (ECHO_AGENT_FAIL_PHASE)",
-              file=sys.stderr)
+        print(
+            f"echo agent: failing phase {phase} as asked (ECHO_AGENT_FAIL_PHASE)", file=sys.stderr
+        )
         return 1
     workspace = Path(request.get("workspace") or os.getcwd())
     json.dump(answer(request, workspace), sys.stdout)

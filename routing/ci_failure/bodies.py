@@ -128,8 +128,7 @@ def recovery_comment_body(
     """Comment for a green run after failures."""
     check_limit(limit, marker)
     text = (
-        f"✅ {code(workflow)} passed on {code(branch)} at {short_sha(head_sha)} "
-        f"([run]({run_url}))."
+        f"✅ {code(workflow)} passed on {code(branch)} at {short_sha(head_sha)} ([run]({run_url}))."
     )
     body = "\n\n".join(filter(None, [marker, text])) + "\n"
     return body[:limit]

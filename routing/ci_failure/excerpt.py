@@ -189,7 +189,6 @@ def log_excerpt(
     return _fit_lines(picked, picked_anchors, max_chars)
 
 
-
 def shrink_excerpt(excerpt: str, budget: int) -> str:
     """``excerpt`` cut to ``budget`` characters around its first error line."""
     if budget <= 0:
@@ -197,4 +196,3 @@ def shrink_excerpt(excerpt: str, budget: int) -> str:
     lines = excerpt.splitlines()
     anchor = _first(lines, 0, len(lines), _ERROR_TEXT)
     return _fit_lines(lines, [anchor] if anchor is not None else [len(lines) - 1], budget)
-

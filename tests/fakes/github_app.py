@@ -382,7 +382,8 @@ class Routes:
         repo = self._repo(owner, name)
         app_id = request.query_params.get("app_id")
         suites = [
-            s for s in repo.check_suites
+            s
+            for s in repo.check_suites
             if ref in (s["head_sha"], s["head_branch"])
             and (app_id is None or str(s["app"]["id"]) == app_id)
         ]

@@ -36,8 +36,15 @@ def scope_key(repo: str | None, hook_id: int | None) -> str:
 
 
 def delivery_row(
-    state: State, *, guid: str, event: str, action: str | None, status_code: int,
-    delivered_at: datetime, redelivery: bool = False, repository_id: int | None = None,
+    state: State,
+    *,
+    guid: str,
+    event: str,
+    action: str | None,
+    status_code: int,
+    delivered_at: datetime,
+    redelivery: bool = False,
+    repository_id: int | None = None,
     installation_id: int | None = None,
 ) -> JSON:
     return {
@@ -46,8 +53,9 @@ def delivery_row(
         "delivered_at": delivered_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "redelivery": redelivery,
         "duration": 0.27,
-        "status": "OK" if 200 <= status_code < 300 else
-                  ("Invalid HTTP Response: 503" if status_code else "timed out"),
+        "status": "OK"
+        if 200 <= status_code < 300
+        else ("Invalid HTTP Response: 503" if status_code else "timed out"),
         "status_code": status_code,
         "event": event,
         "action": action,
@@ -70,8 +78,11 @@ class HookRoutes:
         table: list[tuple[str, str, Callable[..., Response]]] = [
             ("GET", r"/app", self.get_app),
             ("GET", rf"{r}/installation", self.repo_installation),
-            ("POST", r"/app/installations/(?P<installation_id>\d+)/access_tokens",
-             self.access_token),
+            (
+                "POST",
+                r"/app/installations/(?P<installation_id>\d+)/access_tokens",
+                self.access_token,
+            ),
             ("GET", hooks, self.list_deliveries),
             ("POST", rf"{hooks}/(?P<delivery_id>\d+)/attempts", self.redeliver),
             ("GET", r"/app/hook/deliveries", self.list_deliveries),
@@ -103,8 +114,9 @@ class HookRoutes:
 
     def get_app(self, request: Request) -> Response:
         app = self._require_app()
-        return json_response(200, {"id": app.app_id, "slug": app.slug, "name": app.slug,
-                                   "owner": {"login": "acme"}})
+        return json_response(
+            200, {"id": app.app_id, "slug": app.slug, "name": app.slug, "owner": {"login": "acme"}}
+        )
 
     def repo_installation(self, request: Request, owner: str, name: str) -> Response:
         app = self._require_app()
@@ -133,11 +145,17 @@ class HookRoutes:
         return key
 
     def list_deliveries(
-        self, request: Request, owner: str | None = None, name: str | None = None,
+        self,
+        request: Request,
+        owner: str | None = None,
+        name: str | None = None,
         hook_id: str | None = None,
     ) -> Response:
-        rows = sorted(self.log.attempts.get(self._scope(owner, name, hook_id), []),
-                      key=lambda d: (d["delivered_at"], d["id"]), reverse=True)
+        rows = sorted(
+            self.log.attempts.get(self._scope(owner, name, hook_id), []),
+            key=lambda d: (d["delivered_at"], d["id"]),
+            reverse=True,
+        )
         q = request.query_params
         try:
             per_page = min(100, max(1, int(q.get("per_page", 30))))
@@ -154,42 +172,64 @@ class HookRoutes:
         page, rest = rows[:per_page], rows[per_page:]
         headers: dict[str, str] = {}
         if rest:
-            url = request.url.include_query_params(cursor=f"v1_{rest[0]['id']}",
-                                                   per_page=per_page)
+            url = request.url.include_query_params(cursor=f"v1_{rest[0]['id']}", per_page=per_page)
             headers["Link"] = f'<{url}>; rel="next"'
         return json_response(200, page, headers)
 
     def redeliver(
-        self, request: Request, delivery_id: str, owner: str | None = None,
-        name: str | None = None, hook_id: str | None = None,
+        self,
+        request: Request,
+        delivery_id: str,
+        owner: str | None = None,
+        name: str | None = None,
+        hook_id: str | None = None,
     ) -> Response:
         scope = self._scope(owner, name, hook_id)
         original = next((d for d in self.log.attempts[scope] if d["id"] == int(delivery_id)), None)
         if original is None:
             raise not_found()
         self.log.redelivery_requests.append((scope, int(delivery_id)))
-        self.log.attempts[scope].append(delivery_row(
-            self.state, guid=original["guid"], event=original["event"],
-            action=original["action"], status_code=self.log.redelivery_status,
-            delivered_at=datetime.now(UTC), redelivery=True,
-            repository_id=original["repository_id"],
-            installation_id=original["installation_id"],
-        ))
+        self.log.attempts[scope].append(
+            delivery_row(
+                self.state,
+                guid=original["guid"],
+                event=original["event"],
+                action=original["action"],
+                status_code=self.log.redelivery_status,
+                delivered_at=datetime.now(UTC),
+                redelivery=True,
+                repository_id=original["repository_id"],
+                installation_id=original["installation_id"],
+            )
+        )
         return json_response(202, {})
 
 
 def add_delivery(
-    state: State, log: HookLog, *, repo: str | None, hook_id: int | None, guid: str,
-    event: str, action: str | None = None, status_code: int = 503, age: timedelta,
+    state: State,
+    log: HookLog,
+    *,
+    repo: str | None,
+    hook_id: int | None,
+    guid: str,
+    event: str,
+    action: str | None = None,
+    status_code: int = 503,
+    age: timedelta,
     redelivery: bool = False,
 ) -> JSON:
     """Record one attempt `age` ago (`repo=None`: the App's webhook)."""
     key = scope_key(repo, hook_id)
     repo_id = state.repo(repo).data["id"] if repo and state.repo(repo) else None  # type: ignore[union-attr]
     row = delivery_row(
-        state, guid=guid, event=event, action=action, status_code=status_code,
-        delivered_at=datetime.now(UTC) - age, redelivery=redelivery, repository_id=repo_id,
+        state,
+        guid=guid,
+        event=event,
+        action=action,
+        status_code=status_code,
+        delivered_at=datetime.now(UTC) - age,
+        redelivery=redelivery,
+        repository_id=repo_id,
     )
     log.attempts.setdefault(key, []).append(row)
     return row
-

@@ -39,15 +39,22 @@ class AppIdentity:
     @property
     def bot(self) -> JSON:
         login = f"{self.slug}[bot]"
-        return {"login": login, "id": 41898282 + self.app_id, "type": "Bot",
-                "html_url": f"{WEB}/apps/{self.slug}"}
+        return {
+            "login": login,
+            "id": 41898282 + self.app_id,
+            "type": "Bot",
+            "html_url": f"{WEB}/apps/{self.slug}",
+        }
 
     def check_jwt(self, credentials: str) -> bool:
         """A JWT signed with the app's key (RS256), issued by it, living at most 10 minutes."""
         try:
             claims: dict[str, Any] = jwt.decode(
-                credentials, self.public_key, algorithms=["RS256"],
-                options={"require": ["iat", "exp", "iss"]}, leeway=CLOCK_DRIFT_SECONDS,
+                credentials,
+                self.public_key,
+                algorithms=["RS256"],
+                options={"require": ["iat", "exp", "iss"]},
+                leeway=CLOCK_DRIFT_SECONDS,
             )
         except jwt.PyJWTError as exc:
             self.jwt_failures.append(f"{type(exc).__name__}: {exc}")
@@ -76,8 +83,13 @@ class AppIdentity:
         return {
             "token": token,
             "expires_at": datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "permissions": {"issues": "write", "contents": "write", "pull_requests": "write",
-                            "actions": "read", "metadata": "read"},
+            "permissions": {
+                "issues": "write",
+                "contents": "write",
+                "pull_requests": "write",
+                "actions": "read",
+                "metadata": "read",
+            },
             "repository_selection": "all",
         }
 

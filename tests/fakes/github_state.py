@@ -17,8 +17,12 @@ BOT = {"login": "hookflow-bot", "id": 1, "type": "Bot", "html_url": f"{WEB}/apps
 
 def user(login: str) -> JSON:
     """Another GitHub account (a stranger writing on an issue)."""
-    return {"login": login, "id": zlib.crc32(login.encode()) % 10**8 + 100, "type": "User",
-            "html_url": f"{WEB}/{login}"}
+    return {
+        "login": login,
+        "id": zlib.crc32(login.encode()) % 10**8 + 100,
+        "type": "User",
+        "html_url": f"{WEB}/{login}",
+    }
 
 
 def now() -> str:
@@ -109,7 +113,13 @@ class State:
         return repo.labels[name.lower()]
 
     def add_issue(
-        self, repo: Repo, *, title: str, body: str | None, labels: list[str], state: str,
+        self,
+        repo: Repo,
+        *,
+        title: str,
+        body: str | None,
+        labels: list[str],
+        state: str,
         author: JSON | None = None,
     ) -> JSON:
         number = repo.take_number()
@@ -188,9 +198,7 @@ class State:
         repo.pulls[number] = pull
         return pull
 
-    def add_comment(
-        self, repo: Repo, number: int, body: str, author: JSON | None = None
-    ) -> JSON:
+    def add_comment(self, repo: Repo, number: int, body: str, author: JSON | None = None) -> JSON:
         comment_id = self.new_id()
         stamp = now()
         kind = "pull" if number in repo.pulls else "issues"
@@ -242,8 +250,15 @@ class State:
         return full
 
     def add_check_suite(
-        self, repo: Repo, *, head_sha: str, app: str, status: str, conclusion: str | None,
-        head_branch: str | None, check_runs: int,
+        self,
+        repo: Repo,
+        *,
+        head_sha: str,
+        app: str,
+        status: str,
+        conclusion: str | None,
+        head_branch: str | None,
+        check_runs: int,
     ) -> JSON:
         """A check suite as GET /repos/{o}/{r}/commits/{ref}/check-suites lists it."""
         suite_id = self.new_id()
@@ -266,7 +281,7 @@ class State:
             "updated_at": stamp,
             "latest_check_runs_count": check_runs,
             "check_runs_url": f"{self.api_url}/repos/{repo.full_name}/check-suites/"
-                              f"{suite_id}/check-runs",
+            f"{suite_id}/check-runs",
             "rerequestable": True,
             "runs_rerequestable": True,
         }

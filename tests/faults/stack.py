@@ -65,9 +65,22 @@ class ApiProcess:
     def start(self, within: float = 60, **env: str) -> None:
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--log-level", "warning"],
-                cwd=ROOT, env={**self.env, **env}, stdout=log, stderr=log,
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env={**self.env, **env},
+                stdout=log,
+                stderr=log,
             )
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
@@ -108,8 +121,9 @@ class Stream:
         delivery = str(uuid.uuid4())
         body = push_body(index)
         try:
-            response = await client.post(path, content=body,
-                                         headers=signed_headers(body, "push", delivery=delivery))
+            response = await client.post(
+                path, content=body, headers=signed_headers(body, "push", delivery=delivery)
+            )
             self.answers[delivery] = response.status_code
         except httpx.HTTPError:
             self.answers[delivery] = None
@@ -145,7 +159,8 @@ async def stored(sessions: SessionFactory) -> tuple[Counter[str], dict[str, int]
     async with sessions() as session:
         keys = Counter((await session.exec(select(WebhookEvent.dedupe_key))).all())
         query = select(WebhookEvent.dispatch_status, func.count()).group_by(
-            WebhookEvent.dispatch_status)
+            WebhookEvent.dispatch_status
+        )
         statuses = {k: int(v) for k, v in (await session.exec(query)).all()}
     return Counter({k: n for k, n in keys.items() if k}), statuses
 

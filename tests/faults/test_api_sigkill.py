@@ -27,8 +27,9 @@ async def test_api_sigkill_under_load_loses_no_accepted_delivery(
     try:
         async with httpx.AsyncClient(base_url=api.url, timeout=10) as client:
             sending = asyncio.create_task(stream.run(client, rate=40, seconds=8))
-            await eventually(lambda: len(stream.accepted()) >= 150, within=30,
-                             what="load under way")
+            await eventually(
+                lambda: len(stream.accepted()) >= 150, within=30, what="load under way"
+            )
             api.kill()  # mid-stream: requests in flight get no answer
             killed_at = stream.sent
             await sending
@@ -48,8 +49,10 @@ async def test_api_sigkill_under_load_loses_no_accepted_delivery(
         api.stop()
     keys, statuses = await stored(sessions)
     figures = check_recorded(stream, keys)
-    print(f"API SIGKILL: {figures}, killed after {killed_at} sent, {left_pending} left "
-          f"pending, dispatched {took:.1f} s after restart")
+    print(
+        f"API SIGKILL: {figures}, killed after {killed_at} sent, {left_pending} left "
+        f"pending, dispatched {took:.1f} s after restart"
+    )
     assert figures["2xx"] >= 150 and figures["5xx"] == 0
     assert left_pending >= figures["2xx"]
     assert statuses.get("dispatched", 0) == figures["rows"]

@@ -16,7 +16,8 @@ from tests.waiting import eventually
 
 
 async def test_postgres_restart_mid_stream_gives_no_false_2xx_and_recovers(
-    own_postgres: PostgresServer, settings: Settings,  # noqa: F811 - the imported fixture
+    own_postgres: PostgresServer,
+    settings: Settings,  # noqa: F811 - the imported fixture
 ) -> None:
     conf = settings.model_copy(update={"database_url": own_postgres.url("hookflow")})
     stream = Stream()

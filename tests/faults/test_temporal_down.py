@@ -18,11 +18,14 @@ OUTAGE_SECONDS = 60
 
 
 async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
-    dev_server: DevServer, settings: Settings, sessions: SessionFactory,  # noqa: F811
+    dev_server: DevServer,
+    settings: Settings,
+    sessions: SessionFactory,  # noqa: F811
 ) -> None:
     client = await connect(dev_server.address)
-    conf = settings.model_copy(update={"temporal_address": dev_server.address,
-                                       "dispatch_inline_timeout_seconds": 1.0})
+    conf = settings.model_copy(
+        update={"temporal_address": dev_server.address, "dispatch_inline_timeout_seconds": 1.0}
+    )
     stream = Stream()
     loop = asyncio.get_running_loop()
     async for api in _serve(create_app(conf)):
@@ -51,9 +54,11 @@ async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
         return count if count >= figures["rows"] else None
 
     workflows = await eventually(counted, within=15, what="visibility caught up")
-    print(f"Temporal down {OUTAGE_SECONDS} s: {figures}, sent in {sent_in:.0f} s, pending "
-          f"during the outage {during.get('pending', 0)}, all started {took:.1f} s after "
-          f"Temporal returned, workflows {workflows}")
+    print(
+        f"Temporal down {OUTAGE_SECONDS} s: {figures}, sent in {sent_in:.0f} s, pending "
+        f"during the outage {during.get('pending', 0)}, all started {took:.1f} s after "
+        f"Temporal returned, workflows {workflows}"
+    )
     assert figures["sent"] >= DELIVERIES - 20 and figures["2xx"] == figures["sent"]
     assert during.get("pending", 0) == figures["rows"]
     assert statuses == {"dispatched": figures["rows"]} and workflows == figures["rows"]

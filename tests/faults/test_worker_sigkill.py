@@ -61,7 +61,10 @@ def processes_of(run_id: str) -> list[int]:
 
 
 async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succeeds(
-    api: httpx.AsyncClient, sessions: SessionFactory, settings: Settings, tmp_path: Path,
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    settings: Settings,
+    tmp_path: Path,
     fake_github: FakeGitHub,
 ) -> None:
     bare = make_bare_remote(tmp_path)
@@ -70,14 +73,16 @@ async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succe
     log = tmp_path / "worker.log"
     sleepy = {"ECHO_AGENT_SLEEP": "60", "ECHO_AGENT_SLEEP_PHASE": "plan"}
     with ExitStack() as workers:
+
         def start(env: dict[str, str]) -> WorkerProcess:
             return workers.enter_context(worker_process(settings, log, home=home, extra_env=env))
 
         current = start(sleepy)
         number, run_id = await label_issue(api, fake_github, bare)
         for crash in range(CRASHES):
-            await eventually(lambda: processes_of(run_id) != [],
-                             what="the plan phase's agent running", within=30)
+            await eventually(
+                lambda: processes_of(run_id) != [], what="the plan phase's agent running", within=30
+            )
             await wait_run(sessions, run_id, phase="plan")
             # The next worker polls before this one dies: it takes the phase over (the last
             # one lets the agent answer at once).
@@ -85,8 +90,11 @@ async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succe
             agents = processes_of(run_id)
             current.kill()
             # The agent (and its sandbox) die with the worker instead of writing on.
-            await eventually(lambda pids=agents: not any(alive(p) for p in pids),  # type: ignore[misc]
-                             what="the agent dying with its worker", within=5)
+            await eventually(
+                lambda pids=agents: not any(alive(p) for p in pids),  # type: ignore[misc]
+                what="the agent dying with its worker",
+                within=5,
+            )
             current = following
         await send_ci(api, sessions, bare, run_id, "success")
         run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
@@ -96,7 +104,10 @@ async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succe
 
 
 async def test_worker_killed_during_github_writes_retries_fast_without_duplicates(
-    api: httpx.AsyncClient, sessions: SessionFactory, settings: Settings, tmp_path: Path,
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    settings: Settings,
+    tmp_path: Path,
     fake_github: FakeGitHub,
 ) -> None:
     bare = make_bare_remote(tmp_path)
@@ -111,15 +122,21 @@ async def test_worker_killed_during_github_writes_retries_fast_without_duplicate
     number, run_id = await label_issue(api, fake_github, bare)
     for path in (r"/issues/\d+/comments$", r"/pulls$"):
         with worker_process(settings, log, home=home) as worker:
-            await eventually(lambda p=path: fake_github.requests_to("POST", p) != [],  # type: ignore[misc]
-                             what=f"a POST to {path}", within=60)
+            await eventually(
+                lambda p=path: fake_github.requests_to("POST", p) != [],  # type: ignore[misc]
+                what=f"a POST to {path}",
+                within=60,
+            )
             worker.kill()
             killed, seen = loop.time(), len(fake_github.requests)
         with worker_process(settings, log, home=home):
             # The workflow waits on that write alone: the next request to GitHub is its retry,
             # after the heartbeat timeout rather than the 60 s start-to-close timeout.
-            await eventually(lambda n=seen: len(fake_github.requests) > n,  # type: ignore[misc]
-                             what=f"the retry of the write to {path}", within=30)
+            await eventually(
+                lambda n=seen: len(fake_github.requests) > n,  # type: ignore[misc]
+                what=f"the retry of the write to {path}",
+                within=30,
+            )
             assert loop.time() - killed < 30
             if path.endswith("pulls$"):
                 await send_ci(api, sessions, bare, run_id, "success")

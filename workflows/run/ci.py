@@ -62,23 +62,37 @@ async def until_ci_passes(run: RunContext, phases: Phases, plan: PhasePlan) -> N
 async def push(run: RunContext, workspace: WorkspaceInfo, message: str) -> str | None:
     """Commit and push the workspace; the new head, or None when nothing changed."""
     i = run.input
-    result = await step(run, lambda: workflow.execute_activity_method(
-        WorkspaceActivities.push,
-        PushInput(i.run_id, workspace.path, i.branch or "", message, i.repo),
-        **WORKSPACE_ACTIVITY,
-    ), "push branch")
+    result = await step(
+        run,
+        lambda: workflow.execute_activity_method(
+            WorkspaceActivities.push,
+            PushInput(i.run_id, workspace.path, i.branch or "", message, i.repo),
+            **WORKSPACE_ACTIVITY,
+        ),
+        "push branch",
+    )
     head: str | None = result.head_sha
     return head
 
 
 async def _open_pull(run: RunContext, workspace: WorkspaceInfo) -> None:
     i, title = run.input, run.issue.title if run.issue else ""
-    body = msg.pull_body(issue_number=i.issue_number, run_id=i.run_id,
-                         summary=run.summary(), link=run.link())
+    body = msg.pull_body(
+        issue_number=i.issue_number, run_id=i.run_id, summary=run.summary(), link=run.link()
+    )
     try:
-        pull = await run.github(RunGitHubActivities.open_pull, PullInput(
-            i.run_id, i.repo, i.issue_number, i.branch or "",
-            workspace.base_branch, f"AI run for #{i.issue_number}: {title}"[:250], body))
+        pull = await run.github(
+            RunGitHubActivities.open_pull,
+            PullInput(
+                i.run_id,
+                i.repo,
+                i.issue_number,
+                i.branch or "",
+                workspace.base_branch,
+                f"AI run for #{i.issue_number}: {title}"[:250],
+                body,
+            ),
+        )
     except ActivityError as exc:
         reason = f"open pull request: {reason_of(exc)}"
         await run.artifact("github-error-pull", "text", reason)
@@ -90,18 +104,33 @@ async def _open_pull(run: RunContext, workspace: WorkspaceInfo) -> None:
 async def _escalate(run: RunContext, result: CIResult, excerpt: str) -> NoReturn:
     """ESCALATED: the limits are used up and a person takes over."""
     cfg = run.config
-    reason = (f"CI still failing after {run.ci_failures} iteration(s) "
-              f"(RUN_MAX_CI_ITERATIONS={cfg.max_ci_iterations}, "
-              f"RUN_MAX_ITERATIONS={cfg.max_iterations}): "
-              f"{result.name or result.source} concluded {result.conclusion}")
-    await run.artifact("escalation", "json", json.dumps({
-        "reason": reason, "ciFailures": run.ci_failures,
-        "maxIterations": cfg.max_ci_iterations, "prUrl": run.pr_url,
-        "lastFailure": excerpt[-4000:],
-    }, indent=2))
+    reason = (
+        f"CI still failing after {run.ci_failures} iteration(s) "
+        f"(RUN_MAX_CI_ITERATIONS={cfg.max_ci_iterations}, "
+        f"RUN_MAX_ITERATIONS={cfg.max_iterations}): "
+        f"{result.name or result.source} concluded {result.conclusion}"
+    )
+    await run.artifact(
+        "escalation",
+        "json",
+        json.dumps(
+            {
+                "reason": reason,
+                "ciFailures": run.ci_failures,
+                "maxIterations": cfg.max_ci_iterations,
+                "prUrl": run.pr_url,
+                "lastFailure": excerpt[-4000:],
+            },
+            indent=2,
+        ),
+    )
     run.status = "ESCALATED"
-    await run.comment("escalated", msg.escalated_comment(
-        run_id=run.input.run_id, reason=reason, pr_url=run.pr_url, link=run.link()))
+    await run.comment(
+        "escalated",
+        msg.escalated_comment(
+            run_id=run.input.run_id, reason=reason, pr_url=run.pr_url, link=run.link()
+        ),
+    )
     raise RunFailed(reason)
 
 
@@ -122,6 +151,7 @@ async def _wait_ci_or_feedback(run: RunContext, head_sha: str | None) -> CIResul
 async def _wait_ci(run: RunContext, head_sha: str | None) -> CIResult:
     """The commit's CI result once every check suite GitHub reports for it has completed
     (a CI signal only says "look again"); without suites, the signal itself decides."""
+
     def matching() -> list[CIResult]:
         return [r for r in run.ci if not (r.head_sha and head_sha and r.head_sha != head_sha)]
 
@@ -139,16 +169,17 @@ async def _wait_ci(run: RunContext, head_sha: str | None) -> CIResult:
             # completion reaches hookflow as an event.
             await workflow.wait_condition(
                 lambda: run.cancel or bool(matching()),
-                timeout=timedelta(seconds=min(left, CI_RECHECK_SECONDS)
-                                  if run.ci_pending else left),
+                timeout=timedelta(
+                    seconds=min(left, CI_RECHECK_SECONDS) if run.ci_pending else left
+                ),
             )
         except TimeoutError:
             if not run.ci_pending or workflow.now() >= deadline:
                 run.status = "ESCALATED"
-                waiting = (f" (still running: {', '.join(run.ci_pending)})"
-                           if run.ci_pending else "")
-                raise RunFailed(f"no CI result for the branch within {int(timeout)} s"
-                                f"{waiting}") from None
+                waiting = f" (still running: {', '.join(run.ci_pending)})" if run.ci_pending else ""
+                raise RunFailed(
+                    f"no CI result for the branch within {int(timeout)} s{waiting}"
+                ) from None
         if run.cancel:
             raise RunCancelled()
         arrived = matching()
@@ -161,20 +192,24 @@ async def _wait_ci(run: RunContext, head_sha: str | None) -> CIResult:
             return decided
 
 
-async def _ci_decision(run: RunContext, head_sha: str | None,
-                       seen: list[CIResult]) -> CIResult | None:
+async def _ci_decision(
+    run: RunContext, head_sha: str | None, seen: list[CIResult]
+) -> CIResult | None:
     """None while a suite is pending; else the failing (or the passing) result."""
     # Without suites to look at, the signals decide: any failure among them wins.
-    latest = next((r for r in reversed(seen) if r.conclusion not in PASSING),
-                  seen[-1] if seen else None)
+    latest = next(
+        (r for r in reversed(seen) if r.conclusion not in PASSING), seen[-1] if seen else None
+    )
     if not head_sha:
         return latest
     try:
-        suites = await run.github(RunGitHubActivities.check_suites,
-                                  CheckSuitesInput(run.input.repo, head_sha))
+        suites = await run.github(
+            RunGitHubActivities.check_suites, CheckSuitesInput(run.input.repo, head_sha)
+        )
     except ActivityError as exc:
-        workflow.logger.warning("check suites unavailable, deciding on the signal: %s",
-                                reason_of(exc))
+        workflow.logger.warning(
+            "check suites unavailable, deciding on the signal: %s", reason_of(exc)
+        )
         return latest
     verdict = ci_verdict(suites)
     if verdict.counted == 0:
@@ -190,17 +225,21 @@ async def _ci_decision(run: RunContext, head_sha: str | None,
         if result.workflow_run_id and result.conclusion not in PASSING:
             return result
     suite = verdict.failed[0]
-    return CIResult(suite.conclusion or "failure", name=suite.name, head_sha=head_sha,
-                    source="check_suite")
+    return CIResult(
+        suite.conclusion or "failure", name=suite.name, head_sha=head_sha, source="check_suite"
+    )
 
 
 async def _ci_excerpt(run: RunContext, result: CIResult) -> str:
-    head = (f"CI {result.source} {result.name!r} concluded {result.conclusion}"
-            + (f": {result.html_url}" if result.html_url else ""))
+    head = f"CI {result.source} {result.name!r} concluded {result.conclusion}" + (
+        f": {result.html_url}" if result.html_url else ""
+    )
     if result.workflow_run_id and run.config.github_enabled:
         try:
-            text = await run.github(RunGitHubActivities.ci_failure_excerpt,
-                                    CIExcerptInput(run.input.repo, result.workflow_run_id))
+            text = await run.github(
+                RunGitHubActivities.ci_failure_excerpt,
+                CIExcerptInput(run.input.repo, result.workflow_run_id),
+            )
             return f"{head}\n\n{text}"
         except ActivityError as exc:
             return f"{head}\n\n(job logs unavailable: {reason_of(exc)})"

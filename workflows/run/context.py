@@ -32,8 +32,13 @@ class Issue:
     base_branch: str | None = None
 
     def for_agent(self) -> dict[str, Any]:
-        return {"repo": self.repo, "number": self.number, "title": self.title,
-                "body": self.body, "branch": self.branch}
+        return {
+            "repo": self.repo,
+            "number": self.number,
+            "title": self.title,
+            "body": self.body,
+            "branch": self.branch,
+        }
 
 
 @dataclass
@@ -70,8 +75,14 @@ class RunContext:
         return self.cfg
 
     def progress(self) -> RunProgress:
-        return RunProgress(self.status, self.phase, self.iteration, self.pr_url,
-                           self.ci_failures, list(self.ci_pending))
+        return RunProgress(
+            self.status,
+            self.phase,
+            self.iteration,
+            self.pr_url,
+            self.ci_failures,
+            list(self.ci_pending),
+        )
 
     # --- links and texts -------------------------------------------------------------------
 
@@ -107,9 +118,16 @@ class RunContext:
         if self.cfg is None or not self.cfg.github_enabled:
             return
         try:
-            await self.github(RunGitHubActivities.comment, RunCommentInput(
-                self.input.run_id, self.input.repo, number or self.input.issue_number,
-                self.keyed(key), body))
+            await self.github(
+                RunGitHubActivities.comment,
+                RunCommentInput(
+                    self.input.run_id,
+                    self.input.repo,
+                    number or self.input.issue_number,
+                    self.keyed(key),
+                    body,
+                ),
+            )
         except ActivityError as exc:
             await self.artifact(f"github-error-{key}", "text", reason_of(exc))
 
@@ -122,25 +140,40 @@ class RunContext:
 
     async def set_status(self, status: str, *, error: str | None = None) -> None:
         self.status = status
-        workflow.upsert_search_attributes([
-            sa.STATUS.value_set(status),
-            sa.PHASE.value_set(self.phase) if self.phase else sa.PHASE.value_unset(),
-        ])
+        workflow.upsert_search_attributes(
+            [
+                sa.STATUS.value_set(status),
+                sa.PHASE.value_set(self.phase) if self.phase else sa.PHASE.value_unset(),
+            ]
+        )
         # A local activity: the status reaches the DB within this workflow task, without a
         # task-queue round trip (the first RUNNING is what "work begun" measures).
         await workflow.execute_local_activity_method(
             RunActivities.set_status,
-            RunStatusUpdate(self.input.run_id, status, phase=self.phase,
-                            iteration=self.iteration, error=error,
-                            pr_number=self.pr_number, pr_url=self.pr_url),
+            RunStatusUpdate(
+                self.input.run_id,
+                status,
+                phase=self.phase,
+                iteration=self.iteration,
+                error=error,
+                pr_number=self.pr_number,
+                pr_url=self.pr_url,
+            ),
             **DB_ACTIVITY,
         )
 
     async def finish(self, status: str, *, error: str | None = None) -> RunResult:
         if status == "FAILED" and error and self.failures == 0 and self.cfg is not None:
             await self.artifact("failure-final", "text", error)
-            await self.comment("failure-final", msg.failure_comment(
-                run_id=self.input.run_id, phase=self.phase, retry_hint="",
-                link=self.link(), api_link=self.api_link()))
+            await self.comment(
+                "failure-final",
+                msg.failure_comment(
+                    run_id=self.input.run_id,
+                    phase=self.phase,
+                    retry_hint="",
+                    link=self.link(),
+                    api_link=self.api_link(),
+                ),
+            )
         await self.set_status(status, error=error)
         return RunResult(self.input.run_id, status, error, self.pr_url, self.iteration)

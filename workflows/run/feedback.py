@@ -15,8 +15,11 @@ with workflow.unsafe.imports_passed_through():
 
 def feedback_key(feedback: Feedback, what: str) -> str:
     """The comment key for one piece of feedback (one acknowledgement each)."""
-    ident = (str(feedback.comment_id) if feedback.comment_id is not None
-             else hashlib.sha256(feedback.text.encode()).hexdigest()[:12])  # deterministic
+    ident = (
+        str(feedback.comment_id)
+        if feedback.comment_id is not None
+        else hashlib.sha256(feedback.text.encode()).hexdigest()[:12]
+    )  # deterministic
     return f"feedback-{feedback.source}-{ident}-{what}"
 
 
@@ -27,15 +30,30 @@ async def take_feedback(run: RunContext, phases: Phases, fixing: list[str]) -> b
     text = "\n\n".join(f.text_for_agent() for f in items)
     cap = run.config.max_iterations
     if run.iteration >= cap:
-        await run.comment(feedback_key(items[-1], "limit"), msg.feedback_limit_comment(
-            run_id=run.input.run_id, iterations=run.iteration, cap=cap,
-            pr_url=run.pr_url, link=run.link()), number=items[-1].pr_number)
+        await run.comment(
+            feedback_key(items[-1], "limit"),
+            msg.feedback_limit_comment(
+                run_id=run.input.run_id,
+                iterations=run.iteration,
+                cap=cap,
+                pr_url=run.pr_url,
+                link=run.link(),
+            ),
+            number=items[-1].pr_number,
+        )
         return False
     run.iteration += 1
-    await run.comment(feedback_key(items[-1], "ack"), msg.feedback_ack_comment(
-        run_id=run.input.run_id, iteration=run.iteration, cap=cap,
-        authors=sorted({f.author for f in items if f.author}), link=run.link()),
-        number=items[-1].pr_number)
+    await run.comment(
+        feedback_key(items[-1], "ack"),
+        msg.feedback_ack_comment(
+            run_id=run.input.run_id,
+            iteration=run.iteration,
+            cap=cap,
+            authors=sorted({f.author for f in items if f.author}),
+            link=run.link(),
+        ),
+        number=items[-1].pr_number,
+    )
     await phases.run_all(fixing, feedback=text)
     return True
 
@@ -45,5 +63,8 @@ async def decline_late_feedback(run: RunContext) -> None:
     if not run.feedback:
         return
     late, run.feedback = run.feedback[-1], []
-    await run.comment(feedback_key(late, "late"), msg.feedback_late_comment(
-        run_id=run.input.run_id, link=run.link()), number=late.pr_number)
+    await run.comment(
+        feedback_key(late, "late"),
+        msg.feedback_late_comment(run_id=run.input.run_id, link=run.link()),
+        number=late.pr_number,
+    )

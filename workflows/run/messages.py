@@ -17,8 +17,9 @@ def _link_line(link: str | None) -> str:
     return f"\n\nFollow the run in the Temporal Web UI: {link}" if link else ""
 
 
-def start_comment(*, run_id: str, workflow_id: str, branch: str | None, phases: list[str],
-                  link: str | None) -> str:
+def start_comment(
+    *, run_id: str, workflow_id: str, branch: str | None, phases: list[str], link: str | None
+) -> str:
     return (
         f"🤖 hookflow started AI run `{run_id}` (workflow `{workflow_id}`).\n\n"
         f"Phases: {' → '.join(phases)}."
@@ -30,13 +31,21 @@ def start_comment(*, run_id: str, workflow_id: str, branch: str | None, phases: 
 def pull_body(*, issue_number: int, run_id: str, summary: str, link: str | None) -> str:
     return (
         f"Refs #{issue_number}\n\nDraft pull request opened by hookflow AI run `{run_id}` "
-        f"for issue #{issue_number}.\n\n{summary}".rstrip() + _link_line(link)
+        f"for issue #{issue_number}.\n\n{summary}".rstrip()
+        + _link_line(link)
     )
 
 
-def final_comment(*, status: str, run_id: str, iterations: int, pr_url: str | None,
-                  summary: str, link: str | None,
-                  usage: dict[str, dict[str, int]] | None = None) -> str:
+def final_comment(
+    *,
+    status: str,
+    run_id: str,
+    iterations: int,
+    pr_url: str | None,
+    summary: str,
+    link: str | None,
+    usage: dict[str, dict[str, int]] | None = None,
+) -> str:
     lines = [f"🤖 hookflow AI run `{run_id}` finished: **{status}**."]
     if pr_url:
         lines.append(f"Pull request: {pr_url}")
@@ -50,8 +59,10 @@ def final_comment(*, status: str, run_id: str, iterations: int, pr_url: str | No
 
 def usage_table(usage: dict[str, dict[str, int]]) -> str:
     """Tokens the model spent, per phase and in total (from the llm agent's artifacts)."""
-    rows = ["| phase | requests | prompt tokens | completion tokens | total tokens |",
-            "|---|---:|---:|---:|---:|"]
+    rows = [
+        "| phase | requests | prompt tokens | completion tokens | total tokens |",
+        "|---|---:|---:|---:|---:|",
+    ]
     total: dict[str, int] = {}
     for phase, counts in usage.items():
         for name, value in counts.items():
@@ -62,25 +73,33 @@ def usage_table(usage: dict[str, dict[str, int]]) -> str:
 
 
 def _usage_row(label: str, counts: dict[str, int]) -> str:
-    cells = [str(counts.get(name, 0)) for name in
-             ("requests", "prompt_tokens", "completion_tokens", "total_tokens")]
+    cells = [
+        str(counts.get(name, 0))
+        for name in ("requests", "prompt_tokens", "completion_tokens", "total_tokens")
+    ]
     return f"| {label} | " + " | ".join(cells) + " |"
 
 
-def feedback_ack_comment(*, run_id: str, iteration: int, cap: int, authors: list[str],
-                         link: str | None) -> str:
+def feedback_ack_comment(
+    *, run_id: str, iteration: int, cap: int, authors: list[str], link: str | None
+) -> str:
     who = ", ".join(f"@{a}" for a in authors) or "the review"
-    return (f"👀 hookflow AI run `{run_id}` is working on the feedback from {who}: "
-            f"iteration {iteration} of at most {cap} (RUN_MAX_ITERATIONS). It will push to "
-            "this pull request and wait for CI." + _link_line(link))
+    return (
+        f"👀 hookflow AI run `{run_id}` is working on the feedback from {who}: "
+        f"iteration {iteration} of at most {cap} (RUN_MAX_ITERATIONS). It will push to "
+        "this pull request and wait for CI." + _link_line(link)
+    )
 
 
-def feedback_limit_comment(*, run_id: str, iterations: int, cap: int, pr_url: str | None,
-                           link: str | None) -> str:
+def feedback_limit_comment(
+    *, run_id: str, iterations: int, cap: int, pr_url: str | None, link: str | None
+) -> str:
     pr = f" on {pr_url}" if pr_url else ""
-    return (f"✋ hookflow AI run `{run_id}` has used {iterations} of {cap} iterations "
-            f"(RUN_MAX_ITERATIONS), so it does not act on this feedback{pr}. "
-            "A person needs to take it from here." + _link_line(link))
+    return (
+        f"✋ hookflow AI run `{run_id}` has used {iterations} of {cap} iterations "
+        f"(RUN_MAX_ITERATIONS), so it does not act on this feedback{pr}. "
+        "A person needs to take it from here." + _link_line(link)
+    )
 
 
 def api_run_link(api_url: str, run_id: str) -> str | None:
@@ -88,13 +107,22 @@ def api_run_link(api_url: str, run_id: str) -> str | None:
     return f"{api_url}/api/runs/{quote(run_id, safe='')}" if api_url else None
 
 
-def failure_comment(*, run_id: str, phase: str | None, retry_hint: str, link: str | None,
-                    api_link: str | None = None) -> str:
+def failure_comment(
+    *,
+    run_id: str,
+    phase: str | None,
+    retry_hint: str,
+    link: str | None,
+    api_link: str | None = None,
+) -> str:
     """Which phase failed and where to look; never the error itself. Agent stderr, URLs and
     git errors are for operators (run artifacts, the API), not for everyone on the issue."""
     where = f" in phase `{phase}`" if phase else ""
-    details = (f"\n\nThe error and logs are in the run's artifacts: {api_link}/artifacts"
-               if api_link else "\n\nThe error and logs are in the run's artifacts.")
+    details = (
+        f"\n\nThe error and logs are in the run's artifacts: {api_link}/artifacts"
+        if api_link
+        else "\n\nThe error and logs are in the run's artifacts."
+    )
     return (
         f"⚠️ hookflow AI run `{run_id}` failed{where}.{details}\n\n{retry_hint}".rstrip()
         + _link_line(link)
@@ -108,10 +136,12 @@ def cancelled_comment(*, run_id: str, phase: str | None, link: str | None) -> st
 
 def escalated_comment(*, run_id: str, reason: str, pr_url: str | None, link: str | None) -> str:
     pr = f"\n\nPull request: {pr_url}" if pr_url else ""
-    return (f"🚨 hookflow AI run `{run_id}` needs a human: {reason}{pr}" + _link_line(link))
+    return f"🚨 hookflow AI run `{run_id}` needs a human: {reason}{pr}" + _link_line(link)
 
 
 def feedback_late_comment(*, run_id: str, link: str | None) -> str:
-    return (f"ℹ️ hookflow AI run `{run_id}` got this feedback after CI passed, while finishing "
-            "its last phases. Comment again once it has finished to start a follow-up on this "
-            "pull request." + _link_line(link))
+    return (
+        f"ℹ️ hookflow AI run `{run_id}` got this feedback after CI passed, while finishing "
+        "its last phases. Comment again once it has finished to start a follow-up on this "
+        "pull request." + _link_line(link)
+    )

@@ -53,15 +53,15 @@ class PhasePlan:
 
     @property
     def before_push(self) -> list[str]:
-        return self.phases[:self.gate]
+        return self.phases[: self.gate]
 
     @property
     def fixing(self) -> list[str]:
-        return self.phases[self.fix_from:self.gate]
+        return self.phases[self.fix_from : self.gate]
 
     @property
     def after_ci(self) -> list[str]:
-        return self.phases[self.gate:]
+        return self.phases[self.gate :]
 
 
 class Phases:
@@ -73,24 +73,35 @@ class Phases:
         self.workspace = workspace
         self.previous: dict[str, str] = {}
 
-    async def run_all(self, names: list[str], *, ci_failure: str | None = None,
-                      feedback: str | None = None) -> None:
+    async def run_all(
+        self, names: list[str], *, ci_failure: str | None = None, feedback: str | None = None
+    ) -> None:
         """Run `names` in order; the review text goes to the first one only, the CI excerpt to
         each run of the first phase's name (RUN_PHASES may name a phase twice)."""
         for index, name in enumerate(names):
-            await self.run_one(name, ci_failure if name == names[0] else None,
-                               feedback if index == 0 else None)
+            await self.run_one(
+                name, ci_failure if name == names[0] else None, feedback if index == 0 else None
+            )
 
-    async def run_one(self, name: str, ci_failure: str | None = None,
-                      feedback: str | None = None) -> None:
+    async def run_one(
+        self, name: str, ci_failure: str | None = None, feedback: str | None = None
+    ) -> None:
         run, workspace = self.run, self.workspace
         assert run.issue is not None
         run.phase = name
         await run.set_status("RUNNING")
-        data = PhaseInput(run.input.run_id, name, run.iteration, run.issue.for_agent(), {},
-                          workspace.path if workspace else None, ci_failure,
-                          feedback=feedback, previous_artifacts=dict(self.previous),
-                          base_sha=workspace.base_sha if workspace else None)
+        data = PhaseInput(
+            run.input.run_id,
+            name,
+            run.iteration,
+            run.issue.for_agent(),
+            {},
+            workspace.path if workspace else None,
+            ci_failure,
+            feedback=feedback,
+            previous_artifacts=dict(self.previous),
+            base_sha=workspace.base_sha if workspace else None,
+        )
         out: PhaseOutput = await step(run, lambda: _attempts(run, data), f"phase {name}")
         self.previous[name] = out.artifact_name
         run.summaries[name] = out.summary
@@ -113,7 +124,8 @@ async def _attempts(run: RunContext, data: PhaseInput) -> PhaseOutput:
     while True:
         try:
             out: PhaseOutput = await workflow.execute_activity_method(
-                AgentActivities.run_phase, data,
+                AgentActivities.run_phase,
+                data,
                 start_to_close_timeout=timedelta(seconds=cfg.phase_timeout_seconds),
                 heartbeat_timeout=timedelta(seconds=cfg.heartbeat_seconds),
                 retry_policy=PHASE_ATTEMPT,
@@ -124,8 +136,7 @@ async def _attempts(run: RunContext, data: PhaseInput) -> PhaseOutput:
                 raise
             if crashed(exc) and crashes < PHASE_CRASHES:
                 crashes += 1
-                workflow.logger.info("phase %s: worker lost, retrying (%d)", data.phase,
-                                     crashes)
+                workflow.logger.info("phase %s: worker lost, retrying (%d)", data.phase, crashes)
                 continue
             failures += 1
             if failures >= PHASE_FAILURES or not phase_retryable(exc):
@@ -168,11 +179,18 @@ async def _wait_for_retry(run: RunContext, reason: str) -> None:
     run.retry = False
     await run.set_status("FAILED", error=reason)
     await run.artifact(f"failure-{run.failures}", "text", reason)
-    await run.comment(f"failure-{run.failures}", msg.failure_comment(
-        run_id=run.input.run_id, phase=run.phase,
-        retry_hint=(f"Send the `retry` signal within {int(cfg.retry_window_seconds)} s "
-                    "to re-run it."),
-        link=run.link(), api_link=run.api_link()))
+    await run.comment(
+        f"failure-{run.failures}",
+        msg.failure_comment(
+            run_id=run.input.run_id,
+            phase=run.phase,
+            retry_hint=(
+                f"Send the `retry` signal within {int(cfg.retry_window_seconds)} s to re-run it."
+            ),
+            link=run.link(),
+            api_link=run.api_link(),
+        ),
+    )
     try:
         await workflow.wait_condition(
             lambda: run.retry or run.cancel,

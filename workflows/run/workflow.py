@@ -79,18 +79,31 @@ class RunWorkflow:
     async def run(self, input: RunInput) -> RunResult:
         run = self._run
         run.input_ = input
-        run.issue = Issue(input.repo, input.issue_number, input.title, input.body,
-                          input.clone_url, input.branch)
-        workflow.upsert_search_attributes([
-            sa.REPO.value_set(input.repo),
-            sa.ISSUE_NUMBER.value_set(input.issue_number),
-            sa.KIND.value_set("ai-run"),
-        ])
+        run.issue = Issue(
+            input.repo, input.issue_number, input.title, input.body, input.clone_url, input.branch
+        )
+        workflow.upsert_search_attributes(
+            [
+                sa.REPO.value_set(input.repo),
+                sa.ISSUE_NUMBER.value_set(input.issue_number),
+                sa.KIND.value_set("ai-run"),
+            ]
+        )
         await run.set_status("RUNNING")
-        await run.artifact("issue", "json", json.dumps({
-            "repo": input.repo, "issueNumber": input.issue_number, "title": input.title,
-            "body": input.body, "branch": input.branch,
-        }, indent=2))
+        await run.artifact(
+            "issue",
+            "json",
+            json.dumps(
+                {
+                    "repo": input.repo,
+                    "issueNumber": input.issue_number,
+                    "title": input.title,
+                    "body": input.body,
+                    "branch": input.branch,
+                },
+                indent=2,
+            ),
+        )
         try:
             run.cfg = await workflow.execute_activity_method(
                 RunActivities.config, RunConfigInput(input.run_id), **DB_ACTIVITY
@@ -103,17 +116,21 @@ class RunWorkflow:
             workspace = await self._pipeline(run)
             return await run.finish("SUCCEEDED")
         except RunCancelled:
-            await run.comment("cancelled", msg.cancelled_comment(
-                run_id=input.run_id, phase=run.phase, link=run.link()))
+            await run.comment(
+                "cancelled",
+                msg.cancelled_comment(run_id=input.run_id, phase=run.phase, link=run.link()),
+            )
             return await run.finish("CANCELLED", error="cancelled by signal")
         except RunFailed as exc:
-            return await run.finish(run.status if run.status == "ESCALATED" else "FAILED",
-                                    error=str(exc))
+            return await run.finish(
+                run.status if run.status == "ESCALATED" else "FAILED", error=str(exc)
+            )
         finally:
             if run.issue.clone_url or workspace is not None:
                 with contextlib.suppress(ActivityError):
                     await workflow.execute_activity_method(
-                        WorkspaceActivities.cleanup, CleanupInput(input.run_id),
+                        WorkspaceActivities.cleanup,
+                        CleanupInput(input.run_id),
                         **WORKSPACE_ACTIVITY,
                     )
 
@@ -122,9 +139,16 @@ class RunWorkflow:
         input, cfg = run.input, run.config
         await _complete_issue(run)
         if input.feedback is None:  # a follow-up's first comment is its acknowledgement
-            await run.comment("start", msg.start_comment(
-                run_id=input.run_id, workflow_id=workflow.info().workflow_id,
-                branch=input.branch, phases=cfg.phases, link=run.link()))
+            await run.comment(
+                "start",
+                msg.start_comment(
+                    run_id=input.run_id,
+                    workflow_id=workflow.info().workflow_id,
+                    branch=input.branch,
+                    phases=cfg.phases,
+                    link=run.link(),
+                ),
+            )
         phases = Phases(run, await _prepare_workspace(run))
         plan = PhasePlan(cfg.phases)
         run.iteration = max(1, input.start_iteration)
@@ -143,22 +167,32 @@ class RunWorkflow:
         if input.feedback is None:
             await phases.run_all(plan.after_ci)
             if phases.workspace is not None and plan.after_ci:
-                await push(run, phases.workspace,
-                           f"hookflow: #{input.issue_number} docs and report")
+                await push(
+                    run, phases.workspace, f"hookflow: #{input.issue_number} docs and report"
+                )
         await decline_late_feedback(run)
         summary = run.summary()
         await run.artifact("summary", "text", summary)
-        await run.comment("final", msg.final_comment(
-            status="SUCCEEDED", run_id=input.run_id, iterations=run.iteration,
-            pr_url=run.pr_url, summary=summary, link=run.link(), usage=run.usage))
+        await run.comment(
+            "final",
+            msg.final_comment(
+                status="SUCCEEDED",
+                run_id=input.run_id,
+                iterations=run.iteration,
+                pr_url=run.pr_url,
+                summary=summary,
+                link=run.link(),
+                usage=run.usage,
+            ),
+        )
         return phases.workspace
-
 
 
 # Signals by method reference for callers that get a name (API, slash commands).
 SIGNAL_METHODS: dict[str, Callable[[RunWorkflow], None]] = {
     name: getattr(RunWorkflow, name) for name in SIGNALS
 }
+
 
 async def _complete_issue(run: RunContext) -> None:
     """Title, body, clone URL and default branch from GitHub when the input lacks them."""
@@ -167,8 +201,9 @@ async def _complete_issue(run: RunContext) -> None:
     if not run.config.github_enabled or (issue.clone_url is not None and issue.title):
         return
     try:
-        ctx = await run.github(RunGitHubActivities.issue_context,
-                               IssueContextInput(issue.repo, issue.number))
+        ctx = await run.github(
+            RunGitHubActivities.issue_context, IssueContextInput(issue.repo, issue.number)
+        )
     except ActivityError as exc:
         raise RunFailed(reason_of(exc)) from None
     issue.title = issue.title or bounded(ctx.title, TITLE_MAX_CHARS) or ""
@@ -184,11 +219,15 @@ async def _prepare_workspace(run: RunContext) -> WorkspaceInfo | None:
     assert issue is not None
     if not (issue.clone_url and issue.branch):
         return None
-    workspace: WorkspaceInfo = await step(run, lambda: workflow.execute_activity_method(
-        WorkspaceActivities.prepare,
-        WorkspaceInput(run.input.run_id, issue.repo, issue.branch or "", issue.base_branch),
-        **WORKSPACE_ACTIVITY,
-    ), "prepare workspace")
+    workspace: WorkspaceInfo = await step(
+        run,
+        lambda: workflow.execute_activity_method(
+            WorkspaceActivities.prepare,
+            WorkspaceInput(run.input.run_id, issue.repo, issue.branch or "", issue.base_branch),
+            **WORKSPACE_ACTIVITY,
+        ),
+        "prepare workspace",
+    )
     return workspace
 
 
@@ -200,4 +239,3 @@ async def _wait_for_approval(run: RunContext) -> None:
     if run.cancel:
         raise RunCancelled()
     await run.set_status("RUNNING")
-
