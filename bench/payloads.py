@@ -105,7 +105,13 @@ def workflow_run(
     payload = copy.deepcopy(fixture(f"workflow_run.{conclusion}.json"))
     payload["repository"] = _full_repository(repo)
     payload["workflow_run"].update(
-        name=name, head_branch=branch, conclusion=conclusion, id=run_number, run_number=run_number
+        # A run of the repository's own code (a fork's would name the fork here).
+        head_repository=_full_repository(repo),
+        name=name,
+        head_branch=branch,
+        conclusion=conclusion,
+        id=run_number,
+        run_number=run_number,
     )
     return payload
 

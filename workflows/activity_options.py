@@ -67,3 +67,6 @@ PHASE_FAILURES = 3  # agent failures (exit ≠ 0, timeouts) before the phase cou
 PHASE_CRASHES = 20  # worker crashes tolerated in one phase
 PHASE_BACKOFF = (timedelta(seconds=1), timedelta(seconds=30))  # first, largest pause
 NON_RETRYABLE_PHASE_ERRORS = ("RunConfigError",)
+
+# Reading settings in the worker: a local activity (no server round trip), quick or broken.
+SETTINGS_ACTIVITY: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=10)}

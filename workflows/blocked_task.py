@@ -18,7 +18,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
-from workflows.activity_options import DB_ACTIVITY
+from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.tasks import BlockedSchedule, BlockedTask, TaskActivities, TaskUpdate
@@ -123,10 +123,13 @@ class BlockedTaskWorkflow:
                 sa.STATUS.value_set("blocked"),
             ]
         )
-        schedule: BlockedSchedule = await workflow.execute_activity_method(
-            TaskActivities.blocked_schedule, **DB_ACTIVITY
+        # Settings only: a local activity, so the first notice leaves without a server round trip.
+        schedule: BlockedSchedule = await workflow.execute_local_activity_method(
+            TaskActivities.blocked_schedule, **SETTINGS_ACTIVITY
         )
         since = self._blocked_since = workflow.now()
+        # People hear of the block first; the task row follows.
+        await self._notify(input, schedule, 0, len(schedule.delays_seconds))
         await self._task(
             input,
             "blocked",
@@ -135,7 +138,6 @@ class BlockedTaskWorkflow:
             escalation_level=0,
             acknowledged_at="",
         )
-        await self._notify(input, schedule, 0, len(schedule.delays_seconds))
         ack_timeout = timedelta(seconds=schedule.ack_timeout_seconds)
         shift = timedelta(0)  # how far acknowledgements pushed the remaining levels
         acks_seen = 0

@@ -24,7 +24,7 @@ from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from workflows.activity_options import DB_ACTIVITY
+from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import CoveredInput, GroupSettings, NotifyActivities
@@ -34,8 +34,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.notification import NotificationInput, NotificationWorkflow
 
-# Settings come from the worker's own process: a local activity, no task-queue round trip.
-SETTINGS_ACTIVITY: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=10)}
 
 WORKFLOW_NAME = "NotificationGroupWorkflow"
 SIGNAL = "event"
