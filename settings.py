@@ -1,4 +1,7 @@
-"""One typed settings object, read from the environment in exactly one place."""
+"""One typed settings object, read from the environment in exactly one place.
+
+Long by design: every setting of hookflow is declared here once, with its default, validation
+and derived values (`durations`), so no other module reads the environment."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.agent_phase import parse_artifact
 from activities.edits import EditError, apply_edits
 from activities.git import Git, read_state
 from activities.llm_prompt import build_messages
@@ -160,8 +161,6 @@ class LLMAgent:
 
     async def run(self, request: dict[str, Any]) -> LLMReply:
         """Run one phase; for `implement` also apply the edits (one corrective round trip)."""
-        from activities.agent import parse_artifact  # agent.py imports this module
-
         s = self._settings
         phase = str(request.get("phase") or "")
         workspace = request.get("workspace")

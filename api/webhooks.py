@@ -117,39 +117,31 @@ async def _handle(
             body_size=len(body),
             reason=reason,
         )
+
     # Authenticated from here on: whatever the body holds, it is recorded.
+    async def refuse(reason: str, **stored: Any) -> Outcome:
+        return await record_rejected(
+            sessions,
+            **common,
+            status_code=400,
+            body_size=len(body),
+            signature_valid=True,
+            reason=reason,
+            **stored,
+        )
+
     decoded = decode(body)
     raw = None if decoded.exact else body
     if not event:
-        return await record_rejected(
-            sessions,
-            **common,
-            status_code=400,
-            body_size=len(body),
-            signature_valid=True,
-            reason="missing X-GitHub-Event header",
-            payload=decoded.payload,
-            payload_raw=body,
+        return await refuse(
+            "missing X-GitHub-Event header", payload=decoded.payload, payload_raw=body
         )
     if decoded.error is not None:
-        return await record_rejected(
-            sessions,
-            **common,
-            status_code=400,
-            body_size=len(body),
-            signature_valid=True,
-            reason=f"malformed JSON: {decoded.error}",
-            payload_raw=body,
-        )
+        return await refuse(f"malformed JSON: {decoded.error}", payload_raw=body)
     payload = decoded.payload
     if path_repo is not None and f.get(payload, "repository", "full_name") != path_repo:
-        return await record_rejected(
-            sessions,
-            **common,
-            status_code=400,
-            body_size=len(body),
-            signature_valid=True,
-            reason=f"payload repository does not match the path ({path_repo})",
+        return await refuse(
+            f"payload repository does not match the path ({path_repo})",
             payload=payload,
             payload_raw=raw,
         )
@@ -170,14 +162,8 @@ async def _handle(
             raise
         # The database is up but refused this row: keep the body raw rather than lose it.
         log.exception("delivery %s: could not be stored as routed", delivery.short_id)
-        return await record_rejected(
-            sessions,
-            **common,
-            status_code=400,
-            body_size=len(body),
-            signature_valid=True,
-            reason=f"payload could not be stored: {type(exc.orig or exc).__name__}",
-            payload_raw=body,
+        return await refuse(
+            f"payload could not be stored: {type(exc.orig or exc).__name__}", payload_raw=body
         )
     if outcome.needs_dispatch and outcome.event_id is not None:
         # The row is committed, so the reply need not wait for Temporal.

@@ -6,6 +6,8 @@
 Prints p50/p90/p99/max latency, deliveries/s and status counts as a table and one JSON line.
 With --compare-bare the same requests also go to bench/bare_endpoint.py (signature check only)
 and the full/bare ratios come from that one run. Targets are limited to 127.0.0.1.
+A standalone script (load generator, stack launcher and report in one file) that runs against
+any hookflow URL; `bench.suite` is the one-command comparison with the durable peers.
 """
 
 from __future__ import annotations

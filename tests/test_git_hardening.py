@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-from activities.agent import workspace_patch
+from activities.agent_phase import workspace_patch
 from activities.workspace import PushInput, WorkspaceActivities, WorkspaceInput
 from settings import load_settings
 from tests.fakes_agent import FakeAgentServer
