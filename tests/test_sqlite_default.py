@@ -73,7 +73,10 @@ async def test_sqlite_default_ingests_dispatches_and_serves_the_run(
     # missing agent setting and records that.
     run = await finished_run(api, body["runId"])
     assert run["status"] == "FAILED" and "RUN_AGENT" in run["error"]
-    description = await temporal_client.get_workflow_handle(run["workflowId"]).describe()
+    handle = temporal_client.get_workflow_handle(run["workflowId"])
+    # The run row says FAILED as soon as the workflow records it; the workflow closes just after.
+    await asyncio.wait_for(handle.result(), 30)
+    description = await handle.describe()
     assert description.status == WorkflowExecutionStatus.COMPLETED
     [event] = await rows(sessions, WebhookEvent)
     assert event.signature_valid and event.dispatch_status == "dispatched"

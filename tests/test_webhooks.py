@@ -125,6 +125,8 @@ async def test_deliver_ai_run_completes_workflow_end_to_end(
     assert run["mode"] == "code"
     assert run["title"] == "Add a retry to the importer"
     handle = temporal_client.get_workflow_handle(run["workflowId"])
+    # The run row says FAILED as soon as the workflow records it; the workflow closes just after.
+    await asyncio.wait_for(handle.result(), 30)
     description = await handle.describe()
     assert description.status == WorkflowExecutionStatus.COMPLETED
     attrs = {k.name: v for k, v in description.typed_search_attributes}
