@@ -36,3 +36,13 @@ def is_stale(
     """
     opposite = newest_failure if success else newest_success
     return opposite is not None and order < tuple(opposite)
+
+
+def stored_order(stored: list[Any] | None) -> CIOrder | None:
+    """A CIOrder kept in workflow input (JSON turns the tuple into a list), or None."""
+    return (stored[0], stored[1], stored[2]) if stored else None
+
+
+def newest(stored: list[Any] | None, order: CIOrder) -> list[Any]:
+    """The newer of a kept order and `order`, in the list form workflow input keeps."""
+    return list(order) if stored is None or order > tuple(stored) else stored

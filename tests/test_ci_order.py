@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from routing.ci_order import CIOrder, ci_order, is_stale
+from routing.ci_order import CIOrder, ci_order, is_stale, newest, stored_order
 
 
 def note(
@@ -66,3 +66,22 @@ def test_is_stale_compares_with_newest_event_of_opposite_outcome(
         is_stale(order, success=success, newest_failure=failure_seen, newest_success=success_seen)
         is stale
     )
+
+
+@pytest.mark.parametrize(
+    ("stored", "order", "kept"),
+    [
+        (None, (3, 1, "t"), [3, 1, "t"]),
+        ([3, 1, "t"], (4, 1, "a"), [4, 1, "a"]),
+        ([3, 2, "t"], (3, 1, "z"), [3, 2, "t"]),
+    ],
+)
+def test_newest_keeps_the_later_order_in_list_form(
+    stored: list[Any] | None, order: CIOrder, kept: list[Any]
+) -> None:
+    assert newest(stored, order) == kept
+    assert stored_order(kept) == tuple(kept)
+
+
+def test_stored_order_of_nothing_is_none() -> None:
+    assert stored_order(None) is None and stored_order([]) is None

@@ -28,8 +28,8 @@ from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import CoveredInput, GroupSettings, NotifyActivities
-    from routing.ci_order import CIOrder, ci_order, is_stale
-    from routing.notifications import PRIORITIES
+    from routing.ci_order import ci_order, is_stale, newest, stored_order
+    from routing.group_notices import batch_notice, reminder_notice, resolved_notice
     from routing.notify_route import notification_memo
     from workflows import search_attributes as sa
     from workflows.notification import NotificationInput, NotificationWorkflow
@@ -70,19 +70,6 @@ class GroupInput:
 
 def _is_success(event: GroupEvent) -> bool:
     return event.notification.get("type") == "ci_success"
-
-
-def _tuple(order: list[Any] | None) -> CIOrder | None:
-    return (order[0], order[1], order[2]) if order else None
-
-
-def _newest(seen: list[Any] | None, order: CIOrder) -> list[Any]:
-    return list(order) if seen is None or order > tuple(seen) else seen
-
-
-def _top_priority(items: list[dict[str, Any]]) -> str:
-    ranks = [PRIORITIES.index(p) for p in (i.get("priority") for i in items) if p in PRIORITIES]
-    return PRIORITIES[max(ranks)] if ranks else "high"
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -152,7 +139,7 @@ class NotificationGroupWorkflow:
                 continue
             if _is_success(self._inbox[0]):
                 success = self._inbox.pop(0)
-                input.newest_success = _newest(input.newest_success, ci_order(success.notification))
+                input.newest_success = newest(input.newest_success, ci_order(success.notification))
                 if self._red or input.failures_total:
                     await self._resolve(input, success)
                 else:
@@ -182,8 +169,8 @@ class NotificationGroupWorkflow:
             if not is_stale(
                 ci_order(head.notification),
                 success=_is_success(head),
-                newest_failure=_tuple(input.newest_failure),
-                newest_success=_tuple(input.newest_success),
+                newest_failure=stored_order(input.newest_failure),
+                newest_success=stored_order(input.newest_success),
             ):
                 return
             self._inbox.pop(0)
@@ -196,7 +183,7 @@ class NotificationGroupWorkflow:
             self._drop_stale(input)
             while self._inbox and not _is_success(self._inbox[0]):
                 event = self._inbox.pop(0)
-                input.newest_failure = _newest(input.newest_failure, ci_order(event.notification))
+                input.newest_failure = newest(input.newest_failure, ci_order(event.notification))
                 self._batch.append(event)
                 self._drop_stale(input)
             remaining = (deadline - workflow.now()).total_seconds()
@@ -230,17 +217,8 @@ class NotificationGroupWorkflow:
             input.failures_total += len(batch)
             input.last_failure = batch[-1].notification
             return
-        n = dict(batch[-1].notification)
         count = len(batch)
-        if count > 1:
-            noun = "Check" if input.kind == "check_run" else "CI"
-            where = f" on {input.branch}" if input.branch else ""
-            n["title"] = f"{noun} failed {count} times: {input.workflow}{where}"
-            n["summary"] = f"{input.repo}: {n['title']}"
-        n["priority"] = _top_priority([e.notification for e in batch])
-        n["count"] = count
-        n["group_key"] = input.group_key
-        n["delivery_ids"] = [e.delivery_id for e in batch]
+        n = batch_notice(input, [e.notification for e in batch], [e.delivery_id for e in batch])
         await self._notify(f"notify-{batch[0].key}", n, batch[0].delivery_id, count)
         input.failures_total += count
         input.last_failure = n
@@ -262,32 +240,14 @@ class NotificationGroupWorkflow:
 
     async def _remind(self, input: GroupInput) -> None:
         input.reminders += 1
-        n = dict(input.last_failure or {})
-        where = f" on {input.branch}" if input.branch else ""
-        n["title"] = f"Still failing: {input.workflow}{where}"
-        n["summary"] = (
-            f"{input.repo}: {n['title']} — red since {input.red_since}, "
-            f"{input.failures_total} failed run(s)"
-        )
-        n["reminder"] = input.reminders
-        n["count"] = input.failures_total
-        n["group_key"] = input.group_key
+        n = reminder_notice(input)
         await self._notify(
             f"notify-{workflow.info().run_id}-r{input.reminders}", n, None, input.failures_total
         )
         input.last_notice_at = workflow.now().isoformat()
 
     async def _resolve(self, input: GroupInput, success: GroupEvent) -> None:
-        n = dict(success.notification)
-        where = f" on {input.branch}" if input.branch else ""
-        n["type"] = "ci_resolved"
-        n["title"] = f"CI recovered: {input.workflow}{where}"
-        since = f" (red since {input.red_since})" if input.red_since else ""
-        n["summary"] = (
-            f"{input.repo}: {n['title']} after {input.failures_total} failed run(s){since}"
-        )
-        n["failures"] = input.failures_total
-        n["group_key"] = input.group_key
+        n = resolved_notice(input, success.notification)
         await self._notify(f"notify-{success.key}", n, success.delivery_id)
         input.red_since = input.last_notice_at = input.last_failure = None
         input.failures_total = input.reminders = 0
