@@ -100,18 +100,7 @@ class CIFailureActivities:
         """Open the issue for a first failure (or find the one an earlier attempt opened)."""
         e = report.event
         key = _key(e, "issue")
-        body = failure_issue_body(
-            repo=e.repo,
-            workflow=e.workflow,
-            branch=e.branch,
-            run_url=e.run_url,
-            run_id=e.run_id,
-            attempt=e.attempt,
-            head_sha=e.head_sha,
-            actor=e.actor,
-            failed_jobs=report.failed_jobs,
-            marker=marker(key),
-        )
+        body = failure_issue_body(e, failed_jobs=report.failed_jobs, marker=marker(key))
         what = f"open CI-failure issue in {e.repo}"
         async with self._github() as github, github_call(what):
             issue, created = await github.ensure_issue(
@@ -129,10 +118,7 @@ class CIFailureActivities:
         e = report.event
         key = _key(e, "comment")
         body = failure_comment_body(
-            run_url=e.run_url,
-            run_id=e.run_id,
-            attempt=e.attempt,
-            head_sha=e.head_sha,
+            e,
             failed_jobs=report.failed_jobs,
             failure_count=report.failure_count,
             marker=marker(key),
@@ -146,13 +132,7 @@ class CIFailureActivities:
         """A green run: say so on the issue and close it as completed."""
         e = report.event
         key = _key(e, "recovered")
-        body = recovery_comment_body(
-            run_url=e.run_url,
-            head_sha=e.head_sha,
-            workflow=e.workflow,
-            branch=e.branch,
-            marker=marker(key),
-        )
+        body = recovery_comment_body(e, marker=marker(key))
         what = f"close {e.repo}#{report.issue_number}"
         async with self._github() as github, github_call(what):
             await github.ensure_comment(e.repo, report.issue_number, key=key, body=body)
@@ -166,12 +146,7 @@ class CIFailureActivities:
         e = report.event
         key = _key(e, "reopened")
         body = flaky_reopen_comment_body(
-            run_url=e.run_url,
-            run_id=e.run_id,
-            attempt=e.attempt,
-            head_sha=e.head_sha,
-            workflow=e.workflow,
-            branch=e.branch,
+            e,
             failed_jobs=report.failed_jobs,
             recovered_sha=report.recovered_sha,
             marker=marker(key),

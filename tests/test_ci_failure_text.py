@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from activities.ci_failure import CIRunEvent
 from ghclient.bodies import MAX_BODY_CHARS as GITHUB_BODY_LIMIT
 from routing.ci_failure.bodies import (
     failure_comment_body,
@@ -261,21 +262,30 @@ def big_excerpt(size: int, tag: str = "") -> str:
     return "\n".join(lines)
 
 
-def issue_body(jobs: list[FailedJob], **overrides) -> str:
-    args: dict[str, Any] = dict(
-        repo="octo-org/octo-repo",
-        workflow="CI",
-        branch="main",
-        run_url="https://github.com/octo-org/octo-repo/actions/runs/42",
-        run_id=42,
-        attempt=2,
-        head_sha="9f3c1d2e4b5a69788a0b1c2d3e4f5a6b7c8d9e0f",
-        actor="octocat",
-        failed_jobs=jobs,
-        marker=MARKER,
-    )
-    args.update(overrides)
-    return failure_issue_body(**args)
+RUN_42 = CIRunEvent(
+    repo="octo-org/octo-repo",
+    workflow="CI",
+    branch="main",
+    run_url="https://github.com/octo-org/octo-repo/actions/runs/42",
+    run_id=42,
+    attempt=2,
+    head_sha="9f3c1d2e4b5a69788a0b1c2d3e4f5a6b7c8d9e0f",
+    actor="octocat",
+)
+RUN_43 = CIRunEvent(
+    repo="octo-org/octo-repo",
+    workflow="CI",
+    branch="main",
+    run_url="https://x/run/43",
+    run_id=43,
+    attempt=1,
+    head_sha="abc123",
+)
+
+
+def issue_body(jobs: list[FailedJob], **overrides: Any) -> str:
+    args: dict[str, Any] = {"failed_jobs": jobs, "marker": MARKER, **overrides}
+    return failure_issue_body(RUN_42, **args)
 
 
 def test_failure_issue_body_lists_run_details_and_excerpt():
@@ -391,22 +401,14 @@ def test_failure_issue_title_names_workflow_and_branch():
 
 COMMENT_CASES = {
     "repeat failure": lambda jobs, limit: failure_comment_body(
-        run_url="https://x/run/43",
-        run_id=43,
-        attempt=1,
-        head_sha="abc123",
+        RUN_43,
         failed_jobs=jobs,
         failure_count=3,
         marker=MARKER,
         limit=limit,
     ),
     "flaky reopen": lambda jobs, limit: flaky_reopen_comment_body(
-        run_url="https://x/run/43",
-        run_id=43,
-        attempt=1,
-        head_sha="abc123",
-        workflow="CI",
-        branch="main",
+        RUN_43,
         failed_jobs=jobs,
         recovered_sha="def456",
         marker=MARKER,
@@ -436,9 +438,8 @@ def test_flaky_reopen_comment_body_mentions_recovery():
 
 
 def test_recovery_comment_body_reports_green_run():
-    body = recovery_comment_body(
-        run_url="https://x/run/44", head_sha="9f3c1d2e4b5a69788a0b", workflow="CI", branch="main"
-    )
+    run = CIRunEvent("o/r", "CI", "main", 44, "https://x/run/44", head_sha="9f3c1d2e4b5a69788a0b")
+    body = recovery_comment_body(run)
     assert "https://x/run/44" in body and "9f3c1d2e4b5a" in body
     assert "`CI`" in body and "`main`" in body
     assert len(body) <= GITHUB_BODY_LIMIT

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from ghclient.bodies import MAX_BODY_CHARS
 from routing.ci_failure.jobs import (
     FailedJob,
@@ -14,6 +16,7 @@ from routing.ci_failure.jobs import (
 )
 
 __all__ = [
+    "FailedRun",
     "failure_comment_body",
     "failure_issue_body",
     "failure_issue_title",
@@ -22,21 +25,34 @@ __all__ = [
 ]
 
 
+class FailedRun(Protocol):
+    """The run a body speaks of (activities.ci_failure.CIRunEvent)."""
+
+    repo: str
+    workflow: str
+    branch: str
+    run_url: str
+    run_id: int
+    attempt: int
+    head_sha: str
+    actor: str
+
+
+def _run_line(run: FailedRun) -> str:
+    return (
+        f"Run [{code(str(run.run_id))}]({run.run_url}), attempt {run.attempt}, "
+        f"head {short_sha(run.head_sha)}."
+    )
+
+
 def failure_issue_title(workflow: str, branch: str) -> str:
     """Title of the issue that tracks a failing workflow on a branch."""
     return f"CI failure: {clip(workflow, 100)} on {clip(branch, 100)}"
 
 
 def failure_issue_body(
+    run: FailedRun,
     *,
-    repo: str,
-    workflow: str,
-    branch: str,
-    run_url: str,
-    run_id: int | str,
-    attempt: int,
-    head_sha: str,
-    actor: str,
     failed_jobs: list[FailedJob],
     marker: str,
     limit: int = MAX_BODY_CHARS,
@@ -46,14 +62,14 @@ def failure_issue_body(
     header = "\n".join(
         [
             marker,
-            f"## {code(workflow)} is failing on {code(branch)}",
+            f"## {code(run.workflow)} is failing on {code(run.branch)}",
             "",
-            f"- **Repository:** {code(repo)}",
-            f"- **Run:** [{code(str(run_id))}]({run_url})",
-            f"- **Attempt:** {attempt}",
-            f"- **Head SHA:** {short_sha(head_sha)}",
-            f"- **Branch:** {code(branch)}",
-            f"- **Actor:** {code(actor) if actor else 'unknown'}",
+            f"- **Repository:** {code(run.repo)}",
+            f"- **Run:** [{code(str(run.run_id))}]({run.run_url})",
+            f"- **Attempt:** {run.attempt}",
+            f"- **Head SHA:** {short_sha(run.head_sha)}",
+            f"- **Branch:** {code(run.branch)}",
+            f"- **Actor:** {code(run.actor) if run.actor else 'unknown'}",
             "",
             f"### Failed jobs ({len(failed_jobs)})",
         ]
@@ -76,11 +92,8 @@ def failure_issue_body(
 
 
 def failure_comment_body(
+    run: FailedRun,
     *,
-    run_url: str,
-    run_id: int | str,
-    attempt: int,
-    head_sha: str,
     failed_jobs: list[FailedJob],
     failure_count: int,
     marker: str = "",
@@ -94,9 +107,7 @@ def failure_comment_body(
             None,
             [
                 marker,
-                f"**Failed again** — {failure_count} {times} so far. "
-                f"Run [{code(str(run_id))}]({run_url}), attempt {attempt}, "
-                f"head {short_sha(head_sha)}.",
+                f"**Failed again** — {failure_count} {times} so far. {_run_line(run)}",
             ],
         )
     )
@@ -117,31 +128,24 @@ def _comment_with_jobs(header: str, failed_jobs: list[FailedJob], limit: int) ->
 
 
 def recovery_comment_body(
+    run: FailedRun,
     *,
-    run_url: str,
-    head_sha: str,
-    workflow: str,
-    branch: str,
     marker: str = "",
     limit: int = MAX_BODY_CHARS,
 ) -> str:
     """Comment for a green run after failures."""
     check_limit(limit, marker)
     text = (
-        f"✅ {code(workflow)} passed on {code(branch)} at {short_sha(head_sha)} ([run]({run_url}))."
+        f"✅ {code(run.workflow)} passed on {code(run.branch)} at {short_sha(run.head_sha)} "
+        f"([run]({run.run_url}))."
     )
     body = "\n\n".join(filter(None, [marker, text])) + "\n"
     return body[:limit]
 
 
 def flaky_reopen_comment_body(
+    run: FailedRun,
     *,
-    run_url: str,
-    run_id: int | str,
-    attempt: int,
-    head_sha: str,
-    workflow: str,
-    branch: str,
     failed_jobs: list[FailedJob],
     recovered_sha: str | None = None,
     marker: str = "",
@@ -155,10 +159,8 @@ def flaky_reopen_comment_body(
             None,
             [
                 marker,
-                f"🔁 **Reopened:** {code(workflow)} failed again on {code(branch)}{since} — "
-                "this may be flaky. "
-                f"Run [{code(str(run_id))}]({run_url}), attempt {attempt}, "
-                f"head {short_sha(head_sha)}.",
+                f"🔁 **Reopened:** {code(run.workflow)} failed again on {code(run.branch)}"
+                f"{since} — this may be flaky. {_run_line(run)}",
             ],
         )
     )
