@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 import httpx
@@ -14,45 +17,38 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-async def post_to_api(
-    settings: Settings,
-    *,
-    api_url: str | None,
-    path: str,
-    body: dict[str, Any] | None,
-    what: str,
-    http: httpx.AsyncClient | None,
-    out: TextIO,
-    err: TextIO,
-) -> int:
-    """Send the POST; print the API's JSON answer; exit 0 on 2xx."""
-    return await call_api(
-        settings,
-        method="POST",
-        api_url=api_url,
-        path=path,
-        body=body,
-        what=what,
-        http=http,
-        out=out,
-        err=err,
+@dataclass(frozen=True)
+class ApiRequest:
+    """One call a CLI command makes to the hookflow HTTP API."""
+
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+    params: dict[str, Any] | None = None  # None values are left out of the query string
+
+
+def add_api_url_option(parser: argparse.ArgumentParser) -> None:
+    """The --api-url option every API-calling command takes."""
+    parser.add_argument(
+        "--api-url",
+        default=None,
+        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)",
     )
 
 
 async def call_api(
     settings: Settings,
+    request: ApiRequest,
     *,
-    method: str,
     api_url: str | None,
-    path: str,
-    body: dict[str, Any] | None = None,
-    params: dict[str, Any] | None = None,
     what: str,
-    http: httpx.AsyncClient | None,
-    out: TextIO,
-    err: TextIO,
+    http: httpx.AsyncClient | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
-    """Send the request; print the API's JSON answer; exit 0 on 2xx."""
+    """Send the request; print the API's JSON answer (to `out` on 2xx, else `err`); exit 0 on
+    2xx."""
+    out, err = out or sys.stdout, err or sys.stderr
     token = settings.api_token_value()
     if not token:
         print(f"error: API_TOKEN is not set (the {what} API needs the bearer token)", file=err)
@@ -62,11 +58,11 @@ async def call_api(
     client = http or httpx.AsyncClient(base_url=base, timeout=30)
     try:
         response = await client.request(
-            method,
-            path,
-            json=body,
+            request.method,
+            request.path,
+            json=request.body,
             headers={"Authorization": f"Bearer {token}"},
-            params={k: v for k, v in (params or {}).items() if v is not None} or None,
+            params={k: v for k, v in (request.params or {}).items() if v is not None} or None,
         )
     except httpx.HTTPError as exc:
         print(f"error: cannot reach the hookflow API at {base}: {exc}", file=err)

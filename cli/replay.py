@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import Any, TextIO
 from urllib.parse import quote
 
 import httpx
 
-from cli.api_request import post_to_api
+from cli.api_request import ApiRequest, add_api_url_option, call_api
 from settings import Settings, load_settings
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("replay", help="route a recorded delivery again")
-    parser.add_argument(
-        "--api-url",
-        default=None,
-        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)",
-    )
+    add_api_url_option(parser)
     parser.add_argument("delivery_id", help="the X-GitHub-Delivery GUID")
     parser.add_argument(
         "--force",
@@ -43,15 +38,9 @@ async def replay_command(
     err: TextIO | None = None,
 ) -> int:
     path = f"/api/deliveries/{quote(args.delivery_id, safe='')}/replay"
-    return await post_to_api(
-        settings,
-        api_url=args.api_url,
-        path=path,
-        body={"force": args.force},
-        what="replay",
-        http=http,
-        out=out or sys.stdout,
-        err=err or sys.stderr,
+    request = ApiRequest("POST", path, body={"force": args.force})
+    return await call_api(
+        settings, request, api_url=args.api_url, what="replay", http=http, out=out, err=err
     )
 
 

@@ -9,23 +9,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import Any, TextIO
 
 import httpx
 
-from cli.api_request import post_to_api
+from cli.api_request import ApiRequest, add_api_url_option, call_api
 from settings import Settings, load_settings
 from workflows.run.signals import SIGNALS
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("run", help="start AI runs and signal them by hand")
-    parser.add_argument(
-        "--api-url",
-        default=None,
-        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)",
-    )
+    add_api_url_option(parser)
     sub = parser.add_subparsers(dest="run_command", required=True)
     start = sub.add_parser("start", help="start a run on an issue (no label needed)")
     start.add_argument("--repo", required=True, help="owner/name")
@@ -37,10 +32,11 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
-def request_for(args: argparse.Namespace) -> tuple[str, dict[str, Any] | None]:
+def request_for(args: argparse.Namespace) -> ApiRequest:
     if args.run_command == "start":
-        return "/api/runs", {"repo": args.repo, "issueNumber": args.issue, "mode": args.mode}
-    return f"/api/runs/{args.run_id}/signals/{args.name}", None
+        body = {"repo": args.repo, "issueNumber": args.issue, "mode": args.mode}
+        return ApiRequest("POST", "/api/runs", body=body)
+    return ApiRequest("POST", f"/api/runs/{args.run_id}/signals/{args.name}")
 
 
 async def run_command(
@@ -52,16 +48,8 @@ async def run_command(
     err: TextIO | None = None,
 ) -> int:
     """Send the request; print the API's JSON answer; exit 0 on 2xx."""
-    path, body = request_for(args)
-    return await post_to_api(
-        settings,
-        api_url=args.api_url,
-        path=path,
-        body=body,
-        what="run",
-        http=http,
-        out=out or sys.stdout,
-        err=err or sys.stderr,
+    return await call_api(
+        settings, request_for(args), api_url=args.api_url, what="run", http=http, out=out, err=err
     )
 
 

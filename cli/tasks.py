@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from cli.api_request import EXIT_USAGE, call_api, post_to_api
+from cli.api_request import EXIT_USAGE, ApiRequest, add_api_url_option, call_api
 from settings import Settings, load_settings
 
 ENDPOINTS = {"ack": "acknowledge", "resolve": "resolve"}
@@ -22,11 +22,7 @@ ENDPOINTS = {"ack": "acknowledge", "resolve": "resolve"}
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("task", help="list tasks; acknowledge or resolve a blocked one")
-    parser.add_argument(
-        "--api-url",
-        default=None,
-        help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)",
-    )
+    add_api_url_option(parser)
     parser.add_argument("action", choices=[*sorted(ENDPOINTS), "list"])
     parser.add_argument("--repo", default=None, help="owner/name (a filter for list)")
     parser.add_argument("--issue", default=None, type=int, help="issue number (ack, resolve)")
@@ -45,37 +41,26 @@ async def task_command(
     err: TextIO | None = None,
 ) -> int:
     """Send the request; print the API's JSON answer; exit 0 on 2xx."""
-    err = err or sys.stderr
-    if args.repo is not None and args.repo.count("/") != 1:
-        print(f"error: --repo must be owner/name, got {args.repo!r}", file=err)
+    request = request_for(args)
+    if isinstance(request, str):
+        print(f"error: {request}", file=err or sys.stderr)
         return EXIT_USAGE
+    return await call_api(
+        settings, request, api_url=args.api_url, what="task", http=http, out=out, err=err
+    )
+
+
+def request_for(args: argparse.Namespace) -> ApiRequest | str:
+    """The API call `args` ask for, or why they are not a valid task command."""
+    if args.repo is not None and args.repo.count("/") != 1:
+        return f"--repo must be owner/name, got {args.repo!r}"
     if args.action == "list":
         params = {"repo": args.repo, "status": args.status, "limit": args.limit}
-        return await call_api(
-            settings,
-            method="GET",
-            api_url=args.api_url,
-            path="/api/tasks",
-            params=params,
-            what="task",
-            http=http,
-            out=out or sys.stdout,
-            err=err,
-        )
+        return ApiRequest("GET", "/api/tasks", params=params)
     if args.repo is None or args.issue is None:
-        print(f"error: task {args.action} needs --repo owner/name and --issue N", file=err)
-        return EXIT_USAGE
+        return f"task {args.action} needs --repo owner/name and --issue N"
     path = f"/api/tasks/{args.repo}/{args.issue}/{ENDPOINTS[args.action]}"
-    return await post_to_api(
-        settings,
-        api_url=args.api_url,
-        path=path,
-        body={"by": args.by},
-        what="task",
-        http=http,
-        out=out or sys.stdout,
-        err=err,
-    )
+    return ApiRequest("POST", path, body={"by": args.by})
 
 
 def main(args: argparse.Namespace) -> int:
