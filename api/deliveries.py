@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import col
 
 from api.deps import AppStateDep, SessionDep, TokenDep
+from api.query import Filter, Limit, Offset, newest_page
 from api.replay import REPLAY_PREFIX, replay_delivery
 from db.models import WebhookEvent
 from settings import parse_duration
@@ -86,13 +87,13 @@ def since_time(text: str, now: datetime) -> datetime:
 @router.get("", response_model=DeliveriesPublic)
 async def list_deliveries(
     session: SessionDep,
-    event: str | None = None,
-    repo: str | None = None,
-    status: str | None = None,
-    since: str | None = None,
+    event: Filter = None,
+    repo: Filter = None,
+    status: Filter = None,
+    since: Filter = None,
     replays: bool = True,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> DeliveriesPublic:
     """List recorded deliveries, newest first, by event, repo, status and age."""
     filters: list[Any] = []
@@ -106,16 +107,9 @@ async def list_deliveries(
         filters.append(col(WebhookEvent.processed_at) >= since_time(since, datetime.now(UTC)))
     if not replays:
         filters.append(func.coalesce(WebhookEvent.dedupe_key, "").not_like(f"{REPLAY_PREFIX}%"))
-    query = (
-        select(WebhookEvent)
-        .where(*filters)
-        .order_by(col(WebhookEvent.processed_at).desc(), col(WebhookEvent.id))
-        .offset(offset)
-        .limit(limit)
+    rows, total = await newest_page(
+        session, WebhookEvent, filters, newest=WebhookEvent.processed_at, limit=limit, offset=offset
     )
-    count_query = select(func.count()).select_from(WebhookEvent).where(*filters)
-    rows = (await session.exec(query)).all()
-    total = (await session.exec(count_query)).one()
     return DeliveriesPublic(
         data=[DeliveryPublic.of(r) for r in rows], count=total, limit=limit, offset=offset
     )

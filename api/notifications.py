@@ -8,11 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import func
-from sqlmodel import col, select
 
 from api.deps import SessionDep, TokenDep
-from api.query import Filter, Limit, Offset
+from api.query import Filter, Limit, Offset, newest_page
 from db.models import Notification
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"], dependencies=[TokenDep])
@@ -82,16 +80,9 @@ async def list_notifications(
         filters.append(Notification.repo == repo)
     if delivery_id:
         filters.append(Notification.delivery_id == delivery_id)
-    query = (
-        select(Notification)
-        .where(*filters)
-        .order_by(col(Notification.created_at).desc(), col(Notification.id))
-        .offset(offset)
-        .limit(limit)
+    rows, total = await newest_page(
+        session, Notification, filters, newest=Notification.created_at, limit=limit, offset=offset
     )
-    count_query = select(func.count()).select_from(Notification).where(*filters)
-    rows = (await session.exec(query)).all()
-    total = (await session.exec(count_query)).one()
     return NotificationsPublic(
         data=[NotificationPublic.of(n) for n in rows], count=total, limit=limit, offset=offset
     )

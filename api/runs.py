@@ -7,11 +7,10 @@ from datetime import datetime
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from api.deps import SessionDep, TokenDep
-from api.query import Filter, Limit, Offset
+from api.query import Filter, Limit, Offset, newest_page
 from db.models import Run, RunArtifact
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[TokenDep])
@@ -91,17 +90,14 @@ async def list_runs(
     offset: Offset = 0,
 ) -> RunsPublic:
     """List runs, newest first, filtered by repo and status."""
-    query = select(Run)
-    count_query = select(func.count()).select_from(Run)
+    filters = []
     if repo:
-        query = query.where(Run.repo == repo)
-        count_query = count_query.where(Run.repo == repo)
+        filters.append(col(Run.repo) == repo)
     if status:
-        query = query.where(Run.status == status.upper())
-        count_query = count_query.where(Run.status == status.upper())
-    query = query.order_by(col(Run.created_at).desc(), col(Run.id)).offset(offset).limit(limit)
-    runs = (await session.exec(query)).all()
-    total = (await session.exec(count_query)).one()
+        filters.append(col(Run.status) == status.upper())
+    runs, total = await newest_page(
+        session, Run, filters, newest=Run.created_at, limit=limit, offset=offset
+    )
     return RunsPublic(data=[RunPublic.of(r) for r in runs], count=total, limit=limit, offset=offset)
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import col
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppStateDep, SessionDep, TokenDep
+from api.query import Filter, Limit, Offset, newest_page
 from db.models import Task
 from routing.automation import blocked_workflow_id
 from workflows.blocked_task import BlockedTaskWorkflow, TaskSignal
@@ -62,10 +62,10 @@ class TasksPublic(BaseModel):
 @router.get("", response_model=TasksPublic)
 async def list_tasks(
     session: SessionDep,
-    repo: str | None = None,
-    status: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    repo: Filter = None,
+    status: Filter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> TasksPublic:
     """List tasks (open, blocked, closed, done), most recently changed first."""
     filters = []
@@ -73,15 +73,9 @@ async def list_tasks(
         filters.append(col(Task.repo) == repo)
     if status:
         filters.append(col(Task.status) == status.lower())
-    query = (
-        select(Task)
-        .where(*filters)
-        .order_by(col(Task.updated_at).desc(), col(Task.id))
-        .offset(offset)
-        .limit(limit)
+    tasks, total = await newest_page(
+        session, Task, filters, newest=Task.updated_at, limit=limit, offset=offset
     )
-    tasks = (await session.exec(query)).all()
-    total = (await session.exec(select(func.count()).select_from(Task).where(*filters))).one()
     return TasksPublic(
         data=[TaskPublic.of(t) for t in tasks], count=total, limit=limit, offset=offset
     )

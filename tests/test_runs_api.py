@@ -107,3 +107,19 @@ async def test_unknown_run_is_404_and_malformed_id_is_422(
 ) -> None:
     assert (await api.get(f"/api/runs/{uuid.uuid4()}{suffix}", headers=auth())).status_code == 404
     assert (await api.get(f"/api/runs/not-a-uuid{suffix}", headers=auth())).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/runs", "/api/tasks", "/api/notifications", "/api/deliveries"]
+)
+@pytest.mark.parametrize(
+    "params",
+    [{"repo": "o/\x00"}, {"repo": "o/" + "r" * 400}, {"offset": 2**63}, {"limit": 201}],
+    ids=["nul", "long", "offset-past-bigint", "limit-over-200"],
+)
+async def test_list_endpoint_refuses_unstorable_query_with_422(
+    api: httpx.AsyncClient, path: str, params: dict[str, object]
+) -> None:
+    response = await api.get(path, params=params, headers=auth())
+    assert response.status_code == 422, response.text
+    assert (await api.get(path, params={"repo": "o/none"}, headers=auth())).json()["count"] == 0
