@@ -118,7 +118,7 @@ async def test_unknown_run_is_404_and_malformed_id_is_422(
     ids=["nul", "long", "offset-past-bigint", "limit-over-200"],
 )
 async def test_list_endpoint_refuses_unstorable_query_with_422(
-    api: httpx.AsyncClient, path: str, params: dict[str, object]
+    api: httpx.AsyncClient, path: str, params: dict[str, str | int]
 ) -> None:
     response = await api.get(path, params=params, headers=auth())
     assert response.status_code == 422, response.text
