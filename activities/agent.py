@@ -104,7 +104,19 @@ class AgentActivities:
         )
 
     async def produce(self, input: PhaseInput) -> PhaseProduct:
-        """Run the configured backend; every output is capped at RUN_ARTIFACT_MAX_BYTES."""
+        """Run the configured backend, then take the workspace's patch; every output is capped
+        at RUN_ARTIFACT_MAX_BYTES."""
+        reply = await self._run_backend(input)
+        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha, self._limit)
+        return dataclasses.replace(
+            reply,
+            patch=patch,
+            truncated=reply.truncated or bool(patch_dropped),
+            dropped={**reply.dropped, "patch": patch_dropped},
+        )
+
+    async def _run_backend(self, input: PhaseInput) -> PhaseProduct:
+        """The configured backend's product, without the patch (`produce` adds it)."""
         backend = self._settings.run_agent
         if backend == "command" and self._settings.run_agent_command.strip():
             return await self._run_command(input)
@@ -209,32 +221,25 @@ class AgentActivities:
                 type="AgentFailed",
             )
         artifact, kind = parse_artifact(result.stdout)
-        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha, self._limit)
         return PhaseProduct(
             phase=input.phase,
             artifact=artifact,
             kind=kind,
-            patch=patch,
+            patch="",
             log_tail=log_tail,
-            truncated=bool(result.stdout_dropped or result.stderr_dropped or patch_dropped),
-            dropped={
-                "artifact": result.stdout_dropped,
-                "log": result.stderr_dropped,
-                "patch": patch_dropped,
-            },
+            truncated=bool(result.stdout_dropped or result.stderr_dropped),
+            dropped={"artifact": result.stdout_dropped, "log": result.stderr_dropped},
         )
 
     async def _run_llm(self, input: PhaseInput) -> PhaseProduct:
         reply = await LLMAgent(self._settings).run(request_body(input))
-        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha, self._limit)
         return PhaseProduct(
             phase=input.phase,
             artifact=reply.artifact,
             kind=reply.kind,
-            patch=patch,
+            patch="",
             log_tail=reply.log[-self._limit :],
-            truncated=bool(patch_dropped),
-            dropped={"patch": patch_dropped},
+            truncated=False,
             usage=reply.usage,
         )
 
@@ -245,13 +250,11 @@ class AgentActivities:
             time_limit=self._time_limit,
             limit=self._limit,
         )
-        patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha, self._limit)
         return PhaseProduct(
             phase=input.phase,
             artifact=artifact,
             kind=kind,
-            patch=patch,
+            patch="",
             log_tail="",
-            truncated=truncated or bool(patch_dropped),
-            dropped={"patch": patch_dropped},
+            truncated=truncated,
         )
