@@ -21,9 +21,8 @@ from workflows.activity_options import DB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import FinishInput, NotifyActivities, RecordInput, SinkInput, SinkResult
+    from routing.notify_route import NOTIFICATION_WORKFLOW
     from workflows import search_attributes as sa
-
-WORKFLOW_NAME = "NotificationWorkflow"
 
 # A sink that is down is retried with backoff for up to a day; the others are not held up.
 SINK_RETRY = RetryPolicy(
@@ -67,7 +66,7 @@ class NotificationResult:
     sinks: dict[str, str] = field(default_factory=dict)  # sink -> sent | failed
 
 
-@workflow.defn(name=WORKFLOW_NAME)
+@workflow.defn(name=NOTIFICATION_WORKFLOW)
 class NotificationWorkflow:
     def __init__(self) -> None:
         self._sinks: dict[str, str] = {}

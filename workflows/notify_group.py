@@ -30,13 +30,11 @@ with workflow.unsafe.imports_passed_through():
     from activities.notify import CoveredInput, GroupSettings, NotifyActivities
     from routing.ci_order import ci_order, is_stale, newest, stored_order
     from routing.group_notices import batch_notice, reminder_notice, resolved_notice
-    from routing.notify_route import notification_memo
+    from routing.notify_route import GROUP_SIGNAL, GROUP_WORKFLOW, notification_memo
     from workflows import search_attributes as sa
     from workflows.notification import NotificationInput, NotificationWorkflow
 
 
-WORKFLOW_NAME = "NotificationGroupWorkflow"
-SIGNAL = "event"
 SEEN_LIMIT = 500
 
 
@@ -72,7 +70,7 @@ def _is_success(event: GroupEvent) -> bool:
     return event.notification.get("type") == "ci_success"
 
 
-@workflow.defn(name=WORKFLOW_NAME)
+@workflow.defn(name=GROUP_WORKFLOW)
 class NotificationGroupWorkflow:
     def __init__(self) -> None:
         self._inbox: list[GroupEvent] = []
@@ -81,7 +79,7 @@ class NotificationGroupWorkflow:
         self._state: GroupInput | None = None
         self._batch: list[GroupEvent] = []  # failures gathered for the next notification
 
-    @workflow.signal(name=SIGNAL)
+    @workflow.signal(name=GROUP_SIGNAL)
     def event(self, event: GroupEvent) -> None:
         if event.key in self._seen:
             return
