@@ -51,6 +51,7 @@ def route(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> RouteDe
         actions.extend(result.actions)
         new_run = new_run or result.new_run
     if new_run is None:
-        # Seed 000's run body is exact; other handled events list what they started.
+        # The ai:run body is exact (the webhook contract); other handled events list what they
+        # started.
         response["workflowIds"] = sorted({a.workflow_id for a in actions})
     return RouteDecision("accepted", response, actions, new_run)
