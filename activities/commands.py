@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from temporalio import activity
 
-from db.active_runs import active_run, add_or_attach
+from db.active_runs import active_run, add_or_attach, received_run
 from db.engine import SessionFactory
 from db.models import Run
 from db.types import utcnow
-from routing.ai_run import run_branch, run_id_for
+from routing.ai_run import new_run_for, run_id_for
 from routing.run_ci import run_workflow_for_branch
-from routing.workflow_ids import run_workflow_id
 from settings import Settings
 
 
@@ -124,16 +123,8 @@ class CommandActivities:
             active = await active_run(session, input.repo, input.issue_number)
             if active is not None:
                 return CreatedRun(run_info(active), attached=True)
-            run = Run(
-                id=uuid.UUID(run_id),
-                repo=input.repo,
-                issue_number=input.issue_number,
-                mode="code",
-                status="RECEIVED",
-                workflow_id=run_workflow_id(input.repo, input.issue_number, run_id),
-                branch=run_branch(input.issue_number, run_id),
-            )
-            run, attached = await add_or_attach(session, run)  # a label may win the race
+            row = received_run(new_run_for(input.repo, input.issue_number, run_id))
+            run, attached = await add_or_attach(session, row)  # a label may win the race
             if attached:
                 return CreatedRun(run_info(run), attached=True)
             await session.refresh(run)

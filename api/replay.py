@@ -18,7 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppState
 from api.ingest import attach_to_active
-from db.active_runs import active_run
+from db.active_runs import active_run, received_run
 from db.models import Run, WebhookEvent
 from db.types import utcnow
 from routing.actions import DispatchAction
@@ -177,20 +177,7 @@ async def _attach_or_create_run(
     if active is not None:
         actions, response = attach_to_active(actions, new_run, active)
         return actions, response, None
-    run = Run(
-        id=uuid.UUID(new_run.run_id),
-        repo=new_run.repo,
-        issue_number=new_run.issue_number,
-        title=new_run.title,
-        body=new_run.body,
-        mode="code",
-        status="RECEIVED",
-        workflow_id=new_run.workflow_id,
-        delivery_id=delivery_id,
-        clone_url=new_run.clone_url,
-        branch=new_run.branch,
-    )
-    return actions, response, run
+    return actions, response, received_run(new_run, delivery_id)
 
 
 async def _dispatch(state: AppState, event_id: uuid.UUID) -> bool:

@@ -13,12 +13,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppStateDep, SessionDep, TokenDep
 from api.dispatcher import run_action
-from db.active_runs import active_run, add_or_attach
+from db.active_runs import active_run, add_or_attach, received_run
 from db.models import SIGNALLABLE_RUN_STATUSES, Run
-from routing.ai_run import run_branch, start_run_action
-from routing.decision import NewRun
+from routing.ai_run import new_run_for, start_run_action
 from routing.fields import INT32_MAX, REPO_PATTERN
-from routing.workflow_ids import run_workflow_id
 from workflows.run.signals import SIGNALS
 from workflows.run.workflow import SIGNAL_METHODS
 
@@ -55,26 +53,8 @@ async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> 
     if active is not None:
         return _accepted(active, attached=True)
     run_id = str(uuid.uuid4())
-    new_run = NewRun(
-        run_id=run_id,
-        workflow_id=run_workflow_id(body.repo, body.issueNumber, run_id),
-        repo=body.repo,
-        issue_number=body.issueNumber,
-        title="",
-        body=None,
-        clone_url=None,
-        branch=run_branch(body.issueNumber, run_id),
-    )
-    run = Run(
-        id=uuid.UUID(run_id),
-        repo=new_run.repo,
-        issue_number=new_run.issue_number,
-        mode="code",
-        status="RECEIVED",
-        workflow_id=new_run.workflow_id,
-        branch=new_run.branch,
-    )
-    run, attached = await add_or_attach(session, run)
+    new_run = new_run_for(body.repo, body.issueNumber, run_id)
+    run, attached = await add_or_attach(session, received_run(new_run))
     if attached:  # another request (or a label) created the issue's active run first
         return _accepted(run, attached=True)
     try:

@@ -3,6 +3,7 @@ a label, a command or a hand-started run attach to the issue's active run instea
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import and_, or_, tuple_
@@ -11,6 +12,24 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import ACTIVE_RUN_STATUSES, Run
+from routing.decision import NewRun
+
+
+def received_run(new_run: NewRun, delivery_id: str | None = None) -> Run:
+    """The row a new run starts as (mode "code", status RECEIVED), not yet added."""
+    return Run(
+        id=uuid.UUID(new_run.run_id),
+        repo=new_run.repo,
+        issue_number=new_run.issue_number,
+        title=new_run.title,
+        body=new_run.body,
+        mode="code",
+        status="RECEIVED",
+        workflow_id=new_run.workflow_id,
+        delivery_id=delivery_id,
+        clone_url=new_run.clone_url,
+        branch=new_run.branch,
+    )
 
 
 async def active_run(session: AsyncSession, repo: str, issue_number: int) -> Run | None:

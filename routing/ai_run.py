@@ -27,6 +27,28 @@ def run_branch(issue_number: int, run_id: str) -> str:
     return f"ai/issue-{issue_number}-{run_id[:8]}"
 
 
+def new_run_for(
+    repo: str,
+    issue_number: int,
+    run_id: str,
+    *,
+    title: str = "",
+    body: str | None = None,
+    clone_url: str | None = None,
+) -> NewRun:
+    """The run `run_id` on an issue, with the workflow id and branch every run of it gets."""
+    return NewRun(
+        run_id=run_id,
+        workflow_id=run_workflow_id(repo, issue_number, run_id),
+        repo=repo,
+        issue_number=issue_number,
+        title=title,
+        body=body,
+        clone_url=clone_url,
+        branch=run_branch(issue_number, run_id),
+    )
+
+
 # Issue text enters the workflow history (input, every phase's input): bounded, like GitHub's
 # own limits (titles are at most 256 characters, bodies 65,536).
 TITLE_MAX_CHARS = 1_000
@@ -64,7 +86,7 @@ def start_run_action(new_run: NewRun, delivery_id: str | None) -> DispatchAction
 
 
 def accepted_body(run_id: str, repo: str, issue_number: int) -> dict[str, object]:
-    """Seed 000's exact success body."""
+    """The ai:run success body, exactly as the webhook contract gives it (no other keys)."""
     return {"status": "accepted", "runId": run_id, "repo": repo, "issueNumber": issue_number}
 
 
@@ -81,15 +103,13 @@ def route_ai_run(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> 
     if repo is None or number is None:
         return HandlerResult(False, "payload has no repository.full_name or issue.number")
     run_id = run_id_for(dedupe_key)
-    new_run = NewRun(
-        run_id=run_id,
-        workflow_id=run_workflow_id(repo, number, run_id),
-        repo=repo,
-        issue_number=number,
+    new_run = new_run_for(
+        repo,
+        number,
+        run_id,
         title=f.text(issue.get("title"), f.TITLE_LIMIT) or "",
         body=f.text(issue.get("body"), MAX_BODY_CHARS),
         clone_url=f.text(f.get(delivery.payload, "repository", "clone_url")),
-        branch=run_branch(number, run_id),
     )
     return HandlerResult(
         True,
