@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import httpx
 
-from settings import Settings
+from settings import Settings, load_settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -27,13 +29,53 @@ class ApiRequest:
     params: dict[str, Any] | None = None  # None values are left out of the query string
 
 
-def add_api_url_option(parser: argparse.ArgumentParser) -> None:
-    """The --api-url option every API-calling command takes."""
+class ApiCommand(Protocol):
+    """A CLI command that makes one API call (its tests pass `http`, `out` and `err`)."""
+
+    async def __call__(
+        self,
+        args: argparse.Namespace,
+        settings: Settings,
+        *,
+        http: httpx.AsyncClient | None = None,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> int: ...
+
+
+def api_command(
+    what: str, request_for: Callable[[argparse.Namespace], ApiRequest | str]
+) -> ApiCommand:
+    """The command that sends the request `request_for` makes of its arguments (a string is
+    why the arguments are unusable: exit 2) and prints the answer."""
+
+    async def command(
+        args: argparse.Namespace,
+        settings: Settings,
+        *,
+        http: httpx.AsyncClient | None = None,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> int:
+        request = request_for(args)
+        if isinstance(request, str):
+            print(f"error: {request}", file=err or sys.stderr)
+            return EXIT_USAGE
+        return await call_api(
+            settings, request, api_url=args.api_url, what=what, http=http, out=out, err=err
+        )
+
+    return command
+
+
+def add_api_command(parser: argparse.ArgumentParser, command: ApiCommand) -> None:
+    """Give `parser` the --api-url option and run `command` with the environment's settings."""
     parser.add_argument(
         "--api-url",
         default=None,
         help="hookflow API base URL (default http://127.0.0.1:$WEBHOOK_PORT)",
     )
+    parser.set_defaults(func=lambda args: asyncio.run(command(args, load_settings())))
 
 
 async def call_api(

@@ -7,42 +7,26 @@ Talks to the hookflow HTTP API (POST /api/deliveries/{id}/replay) with API_TOKEN
 from __future__ import annotations
 
 import argparse
-import asyncio
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import quote
 
-import httpx
+from cli.api_request import ApiRequest, add_api_command, api_command
 
-from cli.api_request import ApiRequest, add_api_url_option, call_api
-from settings import Settings, load_settings
+
+def request_for(args: argparse.Namespace) -> ApiRequest:
+    path = f"/api/deliveries/{quote(args.delivery_id, safe='')}/replay"
+    return ApiRequest("POST", path, body={"force": args.force})
+
+
+replay_command = api_command("replay", request_for)
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("replay", help="route a recorded delivery again")
-    add_api_url_option(parser)
     parser.add_argument("delivery_id", help="the X-GitHub-Delivery GUID")
     parser.add_argument(
         "--force",
         action="store_true",
         help="start new workflows even where the business-key ids exist",
     )
-    parser.set_defaults(func=main)
-
-
-async def replay_command(
-    args: argparse.Namespace,
-    settings: Settings,
-    *,
-    http: httpx.AsyncClient | None = None,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
-    path = f"/api/deliveries/{quote(args.delivery_id, safe='')}/replay"
-    request = ApiRequest("POST", path, body={"force": args.force})
-    return await call_api(
-        settings, request, api_url=args.api_url, what="replay", http=http, out=out, err=err
-    )
-
-
-def main(args: argparse.Namespace) -> int:
-    return asyncio.run(replay_command(args, load_settings()))
+    add_api_command(parser, replay_command)

@@ -8,19 +8,14 @@ The API is found at --api-url (default http://127.0.0.1:$WEBHOOK_PORT).
 from __future__ import annotations
 
 import argparse
-import asyncio
-from typing import Any, TextIO
+from typing import Any
 
-import httpx
-
-from cli.api_request import ApiRequest, add_api_url_option, call_api
-from settings import Settings, load_settings
+from cli.api_request import ApiRequest, add_api_command, api_command
 from workflows.run.signals import SIGNALS
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("run", help="start AI runs and signal them by hand")
-    add_api_url_option(parser)
     sub = parser.add_subparsers(dest="run_command", required=True)
     start = sub.add_parser("start", help="start a run on an issue (no label needed)")
     start.add_argument("--repo", required=True, help="owner/name")
@@ -29,7 +24,7 @@ def register(subparsers: Any) -> None:
     signal = sub.add_parser("signal", help=f"send {' | '.join(SIGNALS)} to a run")
     signal.add_argument("run_id")
     signal.add_argument("name", choices=SIGNALS)
-    parser.set_defaults(func=main)
+    add_api_command(parser, run_command)
 
 
 def request_for(args: argparse.Namespace) -> ApiRequest:
@@ -39,19 +34,4 @@ def request_for(args: argparse.Namespace) -> ApiRequest:
     return ApiRequest("POST", f"/api/runs/{args.run_id}/signals/{args.name}")
 
 
-async def run_command(
-    args: argparse.Namespace,
-    settings: Settings,
-    *,
-    http: httpx.AsyncClient | None = None,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
-    """Send the request; print the API's JSON answer; exit 0 on 2xx."""
-    return await call_api(
-        settings, request_for(args), api_url=args.api_url, what="run", http=http, out=out, err=err
-    )
-
-
-def main(args: argparse.Namespace) -> int:
-    return asyncio.run(run_command(args, load_settings()))
+run_command = api_command("run", request_for)

@@ -8,46 +8,22 @@ acknowledge|resolve) with API_TOKEN, found at --api-url (default http://127.0.0.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
-from typing import Any, TextIO
+from typing import Any
 
-import httpx
-
-from cli.api_request import EXIT_USAGE, ApiRequest, add_api_url_option, call_api
-from settings import Settings, load_settings
+from cli.api_request import ApiRequest, add_api_command, api_command
 
 ENDPOINTS = {"ack": "acknowledge", "resolve": "resolve"}
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("task", help="list tasks; acknowledge or resolve a blocked one")
-    add_api_url_option(parser)
     parser.add_argument("action", choices=[*sorted(ENDPOINTS), "list"])
     parser.add_argument("--repo", default=None, help="owner/name (a filter for list)")
     parser.add_argument("--issue", default=None, type=int, help="issue number (ack, resolve)")
     parser.add_argument("--status", default=None, help="list: open | blocked | closed | done")
     parser.add_argument("--limit", default=50, type=int, help="list: at most this many")
     parser.add_argument("--by", default="cli", help="who acknowledges (recorded)")
-    parser.set_defaults(func=main)
-
-
-async def task_command(
-    args: argparse.Namespace,
-    settings: Settings,
-    *,
-    http: httpx.AsyncClient | None = None,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
-    """Send the request; print the API's JSON answer; exit 0 on 2xx."""
-    request = request_for(args)
-    if isinstance(request, str):
-        print(f"error: {request}", file=err or sys.stderr)
-        return EXIT_USAGE
-    return await call_api(
-        settings, request, api_url=args.api_url, what="task", http=http, out=out, err=err
-    )
+    add_api_command(parser, task_command)
 
 
 def request_for(args: argparse.Namespace) -> ApiRequest | str:
@@ -63,5 +39,4 @@ def request_for(args: argparse.Namespace) -> ApiRequest | str:
     return ApiRequest("POST", path, body={"by": args.by})
 
 
-def main(args: argparse.Namespace) -> int:
-    return asyncio.run(task_command(args, load_settings()))
+task_command = api_command("task", request_for)
