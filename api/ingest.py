@@ -204,6 +204,7 @@ async def ingest(
     config: RoutingConfig,
     body_size: int,
     payload_raw: bytes | None = None,
+    payload_text: str | None = None,
     batch: IngestBatch | None = None,
 ) -> Outcome:
     """Dedupe, route and record an authenticated, parsed delivery."""
@@ -214,7 +215,7 @@ async def ingest(
     # with concurrent deliveries; anything unusual (redelivery, active run, a row PostgreSQL
     # refuses) comes back as None and takes the path below.
     if batch is not None:
-        outcome = await batch.record(delivery, decision, key, body_size, payload_raw)
+        outcome = await batch.record(delivery, decision, key, body_size, payload_raw, payload_text)
         if outcome is not None:
             return outcome
     # --- end group commit

@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         window = conf.durations.ingest_batch_window.total_seconds()
         batch = (
-            IngestBatch(engine, window=window)
+            IngestBatch(conf.database_url, window=window)
             if window > 0 and engine.dialect.name == "postgresql"
             else None
         )
