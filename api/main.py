@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -100,6 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ingest_batch=batch,
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
+        # What start-up built (modules, the app, clients) lives as long as the process: out of
+        # the collector's sight, a full collection under load no longer walks ~150,000 objects
+        # (a pause of ~100 ms on a busy 2-core box: every request in flight waited for it).
+        gc.collect()
+        gc.freeze()
         log.info(
             "hookflow API ready (temporal %s, queue %s)",
             conf.temporal_address,
