@@ -167,20 +167,29 @@ def event_row(
     }
 
 
+def run_values(new_run: NewRun, delivery: Delivery) -> dict[str, Any]:
+    """The runs row of a new run, as column values (unnamed columns keep their defaults)."""
+    now = utcnow()
+    return {
+        "id": uuid.UUID(new_run.run_id),
+        "repo": new_run.repo,
+        "issue_number": new_run.issue_number,
+        "title": new_run.title,
+        "body": new_run.body,
+        "mode": "code",
+        "status": "RECEIVED",
+        "iteration": 0,
+        "workflow_id": new_run.workflow_id,
+        "delivery_id": delivery.short_id,
+        "clone_url": new_run.clone_url,
+        "branch": new_run.branch,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def run_row(new_run: NewRun, delivery: Delivery) -> Run:
-    return Run(
-        id=uuid.UUID(new_run.run_id),
-        repo=new_run.repo,
-        issue_number=new_run.issue_number,
-        title=new_run.title,
-        body=new_run.body,
-        mode="code",
-        status="RECEIVED",
-        workflow_id=new_run.workflow_id,
-        delivery_id=delivery.short_id,
-        clone_url=new_run.clone_url,
-        branch=new_run.branch,
-    )
+    return Run(**run_values(new_run, delivery))
 
 
 def safe_route(delivery: Delivery, config: RoutingConfig, key: str) -> RouteDecision:

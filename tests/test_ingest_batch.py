@@ -83,3 +83,27 @@ async def test_ai_run_deliveries_for_one_issue_at_once_make_one_run(
         events = (await session.exec(select(WebhookEvent))).all()
     assert len(runs) == 1 and run_ids == {str(runs[0].id)}
     assert len(events) == copies
+
+
+async def test_ai_run_batch_attaches_to_active_run_and_starts_the_new_issue(
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+) -> None:
+    # No worker: the first run stays RECEIVED (active) while the next two arrive together.
+    active = copy.deepcopy(load_fixture(AI_RUN))
+    active["issue"]["number"] = 5151
+    fresh = copy.deepcopy(active)
+    fresh["issue"]["number"] = 5152
+    first = (await deliver(api, "issues", active)).json()
+    again, new = await asyncio.gather(deliver(api, "issues", active), deliver(api, "issues", fresh))
+    assert again.json()["runId"] == first["runId"]
+    assert new.status_code == 200 and new.json()["issueNumber"] == 5152
+    async with sessions() as session:
+        runs = (await session.exec(select(Run))).all()
+        events = (await session.exec(select(WebhookEvent))).all()
+    assert sorted((r.issue_number, str(r.id)) for r in runs) == sorted(
+        [(5151, first["runId"]), (5152, new.json()["runId"])]
+    )
+    assert len(events) == 3
+    # The payload is stored as sent (the body's own text, parsed by PostgreSQL).
+    assert {e.payload["issue"]["number"] for e in events} == {5151, 5152}
