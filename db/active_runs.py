@@ -3,9 +3,6 @@ a label, a command or a hand-started run attach to the issue's active run instea
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import and_, or_, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,20 +31,3 @@ async def add_or_attach(session: AsyncSession, run: Run) -> tuple[Run, bool]:
             raise  # another constraint: not the one-run rule
         return active, True
     return run, False
-
-
-async def issues_with_active_runs(
-    conn: Any,
-    issues: set[tuple[str, int]],
-) -> set[tuple[str, int]]:
-    """Of (repo, issue number) pairs, those with an active run (one query, for a batch)."""
-    if not issues:
-        return set()
-    runs = Run.__table__  # type: ignore[attr-defined]
-    query = select(runs.c.repo, runs.c.issue_number).where(
-        and_(
-            runs.c.status.in_(ACTIVE_RUN_STATUSES),
-            or_(*(tuple_(runs.c.repo, runs.c.issue_number) == issue for issue in issues)),
-        )
-    )
-    return {(row[0], row[1]) for row in await conn.execute(query)}
