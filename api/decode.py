@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,28 @@ from routing.fields import clean
 
 # GitHub payloads nest about ten levels; far deeper trees only come from fuzzers and attacks.
 MAX_DEPTH = 64
+# A NUL or a lone surrogate reaches a decoded string only through one of these in the body:
+# an escape (\u0000, \udXXX), or the raw bytes themselves (json.loads lets both through).
+_ESCAPES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_RAW_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
+
+
+class _NotFinite(Exception):
+    """NaN, Infinity or a number past a float's range: the body is decoded again, leniently."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite
+    return value
+
+
+def _not_finite(text: str) -> float:
+    raise _NotFinite
+
+
+_FINITE = json.JSONDecoder(parse_float=_finite, parse_constant=_not_finite)
 
 
 @dataclass(frozen=True)
@@ -23,19 +46,57 @@ class Decoded:
     payload: dict[str, Any]  # what is stored and routed ({} when unusable)
     exact: bool  # payload is exactly what was sent: no need to keep the raw body
     error: str | None = None  # why the body is not a usable JSON object
+    # The body as JSON text, when `exact` and UTF-8: what PostgreSQL can store as the payload
+    # without Python writing it out again.
+    text: str | None = None
 
 
 def decode(body: bytes) -> Decoded:
+    encoding = json.detect_encoding(body)
     try:
-        value = json.loads(body)
+        # As json.loads(body) decodes it: surrogates pass here, and are replaced below.
+        text = body.decode(encoding, "surrogatepass")
+        try:
+            value, finite = _FINITE.decode(text), True
+        except _NotFinite:
+            value, finite = json.loads(text), False
     except RecursionError:
         return Decoded({}, False, f"JSON nested deeper than {MAX_DEPTH} levels")
     except ValueError as exc:  # includes UnicodeDecodeError and integers over 4,300 digits
         return Decoded({}, False, clean(str(exc))[:200])
     if not isinstance(value, dict):
         return Decoded({}, False, "payload is not a JSON object")
-    storable, changed = _storable(value, 0)
-    return Decoded(storable, not changed)
+    if not finite or _may_hold_unstorable_text(body) or not _nested_within(value, MAX_DEPTH):
+        storable, changed = _storable(value, 0)
+        if changed:
+            return Decoded(storable, False)
+    # UTF-8 only: PostgreSQL takes the text as it is (not UTF-16/32, no byte order mark).
+    return Decoded(value, True, text=text if encoding == "utf-8" else None)
+
+
+def _may_hold_unstorable_text(body: bytes) -> bool:
+    """Whether a string in `body` may decode to a NUL or a lone surrogate (substring checks
+    first: they are far cheaper than a regular expression over the whole body)."""
+    return (
+        b"\x00" in body
+        or (b"\\u" in body and _ESCAPES.search(body) is not None)
+        or (b"\xed" in body and _RAW_SURROGATE.search(body) is not None)
+    )
+
+
+def _nested_within(value: dict[str, Any], limit: int) -> bool:
+    """No object or array at depth `limit` or below (the top object is depth 0)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for node in level
+            for child in (node.values() if type(node) is dict else node)
+            if type(child) is dict or type(child) is list
+        ]
+        if not level:
+            return True
+    return False
 
 
 def _storable(value: Any, depth: int) -> tuple[Any, bool]:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.active_runs import active_run
+from db.active_runs import active_run, received_run, received_run_values
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from db.types import utcnow
@@ -167,20 +167,13 @@ def event_row(
     }
 
 
+def run_values(new_run: NewRun, delivery: Delivery) -> dict[str, Any]:
+    """The runs row of a new run, as column values (unnamed columns keep their defaults)."""
+    return received_run_values(new_run, delivery.short_id)
+
+
 def run_row(new_run: NewRun, delivery: Delivery) -> Run:
-    return Run(
-        id=uuid.UUID(new_run.run_id),
-        repo=new_run.repo,
-        issue_number=new_run.issue_number,
-        title=new_run.title,
-        body=new_run.body,
-        mode="code",
-        status="RECEIVED",
-        workflow_id=new_run.workflow_id,
-        delivery_id=delivery.short_id,
-        clone_url=new_run.clone_url,
-        branch=new_run.branch,
-    )
+    return received_run(new_run, delivery.short_id)
 
 
 def safe_route(delivery: Delivery, config: RoutingConfig, key: str) -> RouteDecision:
@@ -204,6 +197,7 @@ async def ingest(
     config: RoutingConfig,
     body_size: int,
     payload_raw: bytes | None = None,
+    payload_text: str | None = None,
     batch: IngestBatch | None = None,
 ) -> Outcome:
     """Dedupe, route and record an authenticated, parsed delivery."""
@@ -214,7 +208,7 @@ async def ingest(
     # with concurrent deliveries; anything unusual (redelivery, active run, a row PostgreSQL
     # refuses) comes back as None and takes the path below.
     if batch is not None:
-        outcome = await batch.record(delivery, decision, key, body_size, payload_raw)
+        outcome = await batch.record(delivery, decision, key, body_size, payload_raw, payload_text)
         if outcome is not None:
             return outcome
     # --- end group commit

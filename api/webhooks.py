@@ -155,6 +155,7 @@ async def _handle(
             config=state.routing,
             body_size=len(body),
             payload_raw=raw,
+            payload_text=decoded.text,
             batch=state.ingest_batch,
         )
     except (DBAPIError, StatementError) as exc:

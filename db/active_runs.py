@@ -6,30 +6,40 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, or_, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import ACTIVE_RUN_STATUSES, Run
+from db.types import utcnow
 from routing.decision import NewRun
 
 
+def received_run_values(new_run: NewRun, delivery_id: str | None = None) -> dict[str, Any]:
+    """The runs row a new run starts as (mode "code", status RECEIVED), as column values: the
+    batch ingest writes these directly, the other paths build the model from them."""
+    now = utcnow()
+    return {
+        "id": uuid.UUID(new_run.run_id),
+        "repo": new_run.repo,
+        "issue_number": new_run.issue_number,
+        "title": new_run.title,
+        "body": new_run.body,
+        "mode": "code",
+        "status": "RECEIVED",
+        "iteration": 0,
+        "workflow_id": new_run.workflow_id,
+        "delivery_id": delivery_id,
+        "clone_url": new_run.clone_url,
+        "branch": new_run.branch,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def received_run(new_run: NewRun, delivery_id: str | None = None) -> Run:
-    """The row a new run starts as (mode "code", status RECEIVED), not yet added."""
-    return Run(
-        id=uuid.UUID(new_run.run_id),
-        repo=new_run.repo,
-        issue_number=new_run.issue_number,
-        title=new_run.title,
-        body=new_run.body,
-        mode="code",
-        status="RECEIVED",
-        workflow_id=new_run.workflow_id,
-        delivery_id=delivery_id,
-        clone_url=new_run.clone_url,
-        branch=new_run.branch,
-    )
+    """The row a new run starts as, not yet added."""
+    return Run(**received_run_values(new_run, delivery_id))
 
 
 async def active_run(session: AsyncSession, repo: str, issue_number: int) -> Run | None:
@@ -53,20 +63,3 @@ async def add_or_attach(session: AsyncSession, run: Run) -> tuple[Run, bool]:
             raise  # another constraint: not the one-run rule
         return active, True
     return run, False
-
-
-async def issues_with_active_runs(
-    conn: Any,
-    issues: set[tuple[str, int]],
-) -> set[tuple[str, int]]:
-    """Of (repo, issue number) pairs, those with an active run (one query, for a batch)."""
-    if not issues:
-        return set()
-    runs = Run.__table__  # type: ignore[attr-defined]
-    query = select(runs.c.repo, runs.c.issue_number).where(
-        and_(
-            runs.c.status.in_(ACTIVE_RUN_STATUSES),
-            or_(*(tuple_(runs.c.repo, runs.c.issue_number) == issue for issue in issues)),
-        )
-    )
-    return {(row[0], row[1]) for row in await conn.execute(query)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from db.active_runs import active_run, add_or_attach, issues_with_active_runs
+from db.active_runs import active_run, add_or_attach
 from db.engine import SessionFactory
 from db.models import Run
 
@@ -44,15 +44,3 @@ async def test_add_or_attach_after_finished_run_creates_a_new_one(
         new = _run(8)
         kept, attached = await add_or_attach(session, new)
         assert (kept.id, attached) == (new.id, False)
-
-
-async def test_issues_with_active_runs_lists_only_active_issues(
-    sessions: SessionFactory,
-) -> None:
-    async with sessions() as session:
-        await add_or_attach(session, _run(1))
-        await add_or_attach(session, _run(2, status="CANCELLED"))
-        conn = await session.connection()
-        issues = {("octo-org/octo-repo", n) for n in (1, 2, 3)}
-        assert await issues_with_active_runs(conn, issues) == {("octo-org/octo-repo", 1)}
-        assert await issues_with_active_runs(conn, set()) == set()

@@ -57,3 +57,17 @@ async def test_deliver_while_database_stopped_is_503_then_redelivery_recorded(
         assert again.status_code == 200
         assert (await api.get("/readyz")).status_code == 200
     assert count_events(own_postgres) == 2
+
+
+async def test_deliver_after_database_restart_is_recorded_not_503(
+    own_postgres: PostgresServer, settings: Settings
+) -> None:
+    conf = settings.model_copy(update={"database_url": own_postgres.url("hookflow")})
+    payload = {"zen": "Design for failure.", "hook_id": 1}
+    async for api in _serve(create_app(conf)):
+        assert (await deliver(api, "ping", payload)).status_code == 200  # connections kept
+        own_postgres.halt()
+        own_postgres.resume()
+        # The kept connections are stale now: replaced at once, the delivery is recorded.
+        assert (await deliver(api, "ping", payload)).status_code == 200
+    assert count_events(own_postgres) == 2

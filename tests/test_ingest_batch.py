@@ -10,9 +10,12 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from api import ingest_batch
 from api.batch_writer import GroupCommit
+from api.ingest import event_row, run_values
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
+from routing.decision import Delivery, NewRun, RouteDecision
 from tests.conftest import deliver, load_fixture
 
 AI_RUN = "events/issues_labeled_ai_run.json"
@@ -83,3 +86,48 @@ async def test_ai_run_deliveries_for_one_issue_at_once_make_one_run(
         events = (await session.exec(select(WebhookEvent))).all()
     assert len(runs) == 1 and run_ids == {str(runs[0].id)}
     assert len(events) == copies
+
+
+async def test_ai_run_batch_attaches_to_active_run_and_starts_the_new_issue(
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+) -> None:
+    # No worker: the first run stays RECEIVED (active) while the next two arrive together.
+    active = copy.deepcopy(load_fixture(AI_RUN))
+    active["issue"]["number"] = 5151
+    fresh = copy.deepcopy(active)
+    fresh["issue"]["number"] = 5152
+    first = (await deliver(api, "issues", active)).json()
+    again, new = await asyncio.gather(deliver(api, "issues", active), deliver(api, "issues", fresh))
+    assert again.json()["runId"] == first["runId"]
+    assert new.status_code == 200 and new.json()["issueNumber"] == 5152
+    async with sessions() as session:
+        runs = (await session.exec(select(Run))).all()
+        events = (await session.exec(select(WebhookEvent))).all()
+    assert sorted((r.issue_number, str(r.id)) for r in runs) == sorted(
+        [(5151, first["runId"]), (5152, new.json()["runId"])]
+    )
+    assert len(events) == 3
+    # The payload is stored as sent (the body's own text, parsed by PostgreSQL).
+    assert {e.payload["issue"]["number"] for e in events} == {5151, 5152}
+
+
+def test_batch_statement_writes_exactly_the_columns_the_row_builders_fill() -> None:
+    # A column added to webhook_events or runs must be filled (or left out) on purpose: the
+    # batch statement passes one array per column these builders name, and NULL otherwise.
+    delivery = Delivery(event="issues", payload={}, delivery_id="d", hook_id="h")
+    decision = RouteDecision("ignored", {"status": "ignored"})
+    row = event_row(
+        delivery,
+        decision,
+        event_id=uuid.uuid4(),
+        dedupe_key="k",
+        body_size=2,
+        actions=[],
+        response={},
+    )
+    assert set(row) == {c.name for c in ingest_batch._EVENT_COLUMNS}
+    new_run = NewRun(str(uuid.uuid4()), "ai-run-x", "o/r", 1, "t", None, None, "b")
+    filled = set(run_values(new_run, delivery))
+    unfilled = [c for c in ingest_batch._RUN_COLUMNS if c.name not in filled]
+    assert all(c.nullable and c.server_default is None for c in unfilled)

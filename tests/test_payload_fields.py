@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from api.decode import MAX_DEPTH, decode
+from api.decode import MAX_DEPTH, _storable, decode
 from routing import fields as f
 
 
@@ -114,3 +114,45 @@ def test_decode_cuts_nesting_below_max_depth() -> None:
     while isinstance(node, dict):
         node, levels = node["a"], levels + 1
     assert levels == MAX_DEPTH and node is None
+
+
+def _nest(depth: int) -> bytes:
+    return b'{"a":' * depth + b"1" + b"}" * depth
+
+
+@pytest.mark.parametrize(
+    "body, exact",
+    [
+        ('{"t": "한국어 \\\\u0000 \\\\ud800"}'.encode(), True),  # Hangul, escaped backslashes
+        (b'{"a": "\\ud83d\\ude00"}', True),  # a surrogate pair is one character
+        (b'{"a": "\xed\xa0\x80"}', False),  # a raw lone surrogate
+        (b'{"a": 1e308, "b": 1e-400, "c": "NaN"}', True),
+        (b'{"a": -Infinity}', False),
+        (b'{"a": 1' + b"0" * 400 + b".5}", False),
+        (b"\xef\xbb\xbf" + b'{"bom": 1}', True),
+        (_nest(MAX_DEPTH), True),  # the top object is depth 0: the deepest is MAX_DEPTH - 1
+        (_nest(MAX_DEPTH + 1), False),
+    ],
+)
+def test_decode_skips_the_value_walk_only_when_it_would_change_nothing(
+    body: bytes, exact: bool
+) -> None:
+    decoded = decode(body)
+    assert decoded.error is None and decoded.exact is exact
+    walked, changed = _storable(json.loads(body), 0)
+    assert decoded.payload == walked and changed is not exact
+
+
+@pytest.mark.parametrize(
+    "body, text",
+    [
+        (b'{"a": 1.10}', '{"a": 1.10}'),
+        ("\ufeff".encode() + b'{"a": 1}', None),  # byte order mark
+        ('{"a": 1}'.encode("utf-16"), None),
+        (b'{"a": "\\u0000"}', None),  # not exact: the cleaned payload is stored instead
+    ],
+)
+def test_decode_gives_the_body_as_text_only_when_it_is_the_payload(
+    body: bytes, text: str | None
+) -> None:
+    assert decode(body).text == text
