@@ -38,6 +38,19 @@ def is_permanent(exc: BaseException) -> bool:
     return isinstance(exc, TypeError | ValueError | KeyError)
 
 
+def give_up_reason(
+    exc: BaseException, attempts: int, max_attempts: int, age: timedelta, max_age: timedelta
+) -> str | None:
+    """Why a failed dispatch ends for good, or None when it is tried again after a backoff."""
+    if is_permanent(exc):
+        return "Temporal refused it"
+    if attempts >= max_attempts:
+        return f"gave up after {attempts} attempts"
+    if age >= max_age:
+        return f"gave up after {age} (DISPATCH_MAX_AGE)"
+    return None
+
+
 def backoff(attempts: int, interval: float) -> timedelta:
     """interval × 2^(attempts-1), at most BACKOFF_CAP."""
     seconds = interval * 2 ** min(max(attempts - 1, 0), 20)

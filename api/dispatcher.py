@@ -14,7 +14,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import func, or_, update
 from sqlmodel import col, select
@@ -22,9 +22,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from api.batch_writer import GroupCommit
-from api.dispatch_actions import Result, backoff, is_permanent, run_action
+from api.dispatch_actions import Result, backoff, give_up_reason, is_permanent, run_action
+from db.active_runs import fail_unstarted_runs
 from db.engine import SessionFactory
-from db.models import Run, WebhookEvent
+from db.models import WebhookEvent
 from db.types import utcnow
 from ops.log_context import bind, log_context
 from routing.actions import DispatchAction
@@ -117,13 +118,8 @@ class Dispatcher:
         reason = clip(f"{type(exc).__name__}: {exc}", 1900)
         now = utcnow()
         age = now - row.processed_at.replace(tzinfo=UTC)
-        if is_permanent(exc):
-            why = "Temporal refused it"
-        elif row.dispatch_attempts >= self._max_attempts:
-            why = f"gave up after {row.dispatch_attempts} attempts"
-        elif age >= self._max_age:
-            why = f"gave up after {age} (DISPATCH_MAX_AGE)"
-        else:
+        why = give_up_reason(exc, row.dispatch_attempts, self._max_attempts, age, self._max_age)
+        if why is None:
             row.error = f"dispatch failed (attempt {row.dispatch_attempts}): {reason}"
             row.next_attempt_at = now + backoff(row.dispatch_attempts, self._interval)
             log.warning(
@@ -139,7 +135,11 @@ class Dispatcher:
         row.next_attempt_at = None
         row.error = f"dispatch failed for good ({why}): {reason}"
         session.add(row)
-        await _fail_unstarted_runs(session, plan[row.dispatch_progress :], row.error)
+        unstarted = plan[row.dispatch_progress :]
+        runs = [
+            a.workflow_id for a in unstarted if a.kind == "start" and a.workflow == "RunWorkflow"
+        ]
+        await fail_unstarted_runs(session, runs, row.error)
         await session.commit()
         log.error("delivery %s: %s", row.delivery_id, row.error)
         return Result.FAILED
@@ -290,22 +290,3 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
             self._wake.clear()
-
-
-async def _fail_unstarted_runs(
-    session: AsyncSession, actions: list[DispatchAction], error: str
-) -> None:
-    """A run whose workflow never started is FAILED, so it no longer blocks its issue."""
-    ids = [a.workflow_id for a in actions if a.kind == "start" and a.workflow == "RunWorkflow"]
-    if not ids:
-        return
-    await session.exec(
-        update(Run)
-        .where(col(Run.workflow_id).in_(ids), col(Run.status) == "RECEIVED")
-        .values(
-            status="FAILED",
-            error=error,
-            finished_at=datetime.now(UTC),
-            updated_at=datetime.now(UTC),
-        )
-    )

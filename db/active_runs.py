@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -63,3 +64,16 @@ async def add_or_attach(session: AsyncSession, run: Run) -> tuple[Run, bool]:
             raise  # another constraint: not the one-run rule
         return active, True
     return run, False
+
+
+async def fail_unstarted_runs(session: AsyncSession, workflow_ids: list[str], error: str) -> None:
+    """Runs whose workflow will never start are FAILED, so they no longer block their issue
+    (the caller commits)."""
+    if not workflow_ids:
+        return
+    now = utcnow()
+    await session.exec(
+        update(Run)
+        .where(col(Run.workflow_id).in_(workflow_ids), col(Run.status) == "RECEIVED")
+        .values(status="FAILED", error=error, finished_at=now, updated_at=now)
+    )

@@ -14,6 +14,7 @@ from sqlmodel import select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.dispatch_actions import give_up_reason
 from api.dispatcher import Dispatcher, Result, backoff, is_permanent
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
@@ -57,6 +58,23 @@ def test_is_permanent_classifies_temporal_errors(exc: BaseException, permanent: 
 )
 def test_backoff_doubles_up_to_the_cap(attempts: int, seconds: float) -> None:
     assert backoff(attempts, 2.0) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    "exc, attempts, age_s, reason",
+    [
+        (RPCError("bad", RPCStatusCode.INVALID_ARGUMENT, b""), 1, 0, "Temporal refused it"),
+        (TimeoutError(), 1, 0, None),
+        (TimeoutError(), 4, 599, None),
+        (TimeoutError(), 5, 0, "gave up after 5 attempts"),
+        (TimeoutError(), 1, 600, "gave up after 0:10:00 (DISPATCH_MAX_AGE)"),
+    ],
+)
+def test_give_up_reason_ends_permanent_or_exhausted_dispatches(
+    exc: BaseException, attempts: int, age_s: int, reason: str | None
+) -> None:
+    age, max_age = timedelta(seconds=age_s), timedelta(minutes=10)
+    assert give_up_reason(exc, attempts, 5, age, max_age) == reason
 
 
 def start_plan(run_id: str, number: int, title: str = "t") -> tuple[NewRun, list[dict[str, Any]]]:
