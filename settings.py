@@ -277,6 +277,11 @@ class Settings(BaseSettings):
     worker_metrics_port: int = 9464  # 0 turns the worker's metrics endpoint off
     worker_metrics_host: str = "0.0.0.0"
 
+    # --- worker memory ---
+    # Open workflows kept in the worker's memory (Temporal's sticky cache). One costs ~150 KB
+    # (Python and SDK core); an evicted one is rebuilt from its history when it next wakes.
+    worker_max_cached_workflows: int = Field(250, ge=0)
+
     # --- retention ---
     # A duration ("1d") or a cron expression ("0 3 * * *"); "off" disables the schedule.
     retention_schedule: str = "1d"
