@@ -46,6 +46,7 @@ def tuning(settings: Settings) -> dict[str, Any]:
     return {
         "max_concurrent_activities": 50,
         "max_cached_workflows": settings.worker_max_cached_workflows,
+        "max_concurrent_workflow_tasks": settings.worker_max_concurrent_workflow_tasks,
     }
 
 
