@@ -62,10 +62,16 @@ def _postmaster_pid(stack: Stack) -> int | None:
     return None
 
 
+def _serves(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    return False
+
+
 def api_pids(stack: Stack) -> list[int]:
     """The processes serving requests: uvicorn's `--workers` children, or uvicorn itself."""
     main = stack.processes["api"].pid
-    return children(main) or [main]
+    return [pid for pid in children(main) if _serves(pid)] or [main]
 
 
 def worker_pids(stack: Stack) -> list[int]:
