@@ -277,6 +277,15 @@ class Settings(BaseSettings):
     worker_metrics_port: int = 9464  # 0 turns the worker's metrics endpoint off
     worker_metrics_host: str = "0.0.0.0"
 
+    # --- worker memory ---
+    # Open workflows kept in the worker's memory (Temporal's sticky cache). One costs ~150 KB
+    # (Python and SDK core); an evicted one is rebuilt from its history when it next wakes.
+    worker_max_cached_workflows: int = Field(250, ge=0)
+    # Workflow tasks a worker holds at once. Python runs one activation at a time, so more only
+    # queue inside the worker; in a burst they outlive the server's 10 s task timeout and are
+    # redone.
+    worker_max_concurrent_workflow_tasks: int = Field(20, ge=2)
+
     # --- retention ---
     # A duration ("1d") or a cron expression ("0 3 * * *"); "off" disables the schedule.
     retention_schedule: str = "1d"

@@ -41,6 +41,15 @@ TUNING: dict[str, Any] = {
 }
 
 
+def tuning(settings: Settings) -> dict[str, Any]:
+    """The Worker options that come from settings."""
+    return {
+        "max_concurrent_activities": 50,
+        "max_cached_workflows": settings.worker_max_cached_workflows,
+        "max_concurrent_workflow_tasks": settings.worker_max_concurrent_workflow_tasks,
+    }
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -55,9 +64,8 @@ def build_worker(
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=WORKFLOWS,
         activities=build_activities(settings, sessions),
-        max_concurrent_activities=50,
         interceptors=[AutoHeartbeat(), *options.pop("interceptors", [])],
-        **(TUNING | options),
+        **(TUNING | tuning(settings) | options),
     )
 
 

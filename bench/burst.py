@@ -2,7 +2,8 @@
 
 Reports acknowledged vs recorded (0 lost), how long until every run's workflow started (no run
 left `RECEIVED`, nothing pending dispatch), the peak outbox backlog (deliveries pending
-dispatch) and the API's and worker's RSS afterwards.
+dispatch), the RSS of each API and worker process afterwards, and the CPU seconds each part of
+the stack used meanwhile (which one limits the drain).
 """
 
 from __future__ import annotations
@@ -11,21 +12,14 @@ import asyncio
 import contextlib
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from bench import procs
 from bench.payloads import body_of, headers, issues_labeled
 from bench.stack import SECRET, Stack
 from bench.webhook_latency import Delivery, Target, run_load
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _backlog(url: str) -> tuple[int, int]:
@@ -42,8 +36,9 @@ async def burst(
     *,
     n: int,
     concurrency: int = 16,
-    limit: float = 900,
+    limit: float = 1800,
 ) -> dict[str, Any]:
+    """Send `n` deliveries, then wait up to `limit` seconds from the first for the drain."""
     secret = SECRET.encode()
     first = 2_000_000 + uuid.uuid4().int % 1_000_000
     deliveries = []
@@ -66,6 +61,7 @@ async def burst(
             await asyncio.sleep(0.5)
 
     sampler = asyncio.create_task(sample())
+    cpu_before = procs.cpu_seconds(stack)
     began = time.monotonic()
     async with contextlib.AsyncExitStack() as exits:
         target = Target(
@@ -78,12 +74,14 @@ async def burst(
         result = await run_load(target, deliveries)
     sent_s = time.monotonic() - began
     sending = False
-    while time.monotonic() - began < limit:
+    drained = False
+    while not drained and time.monotonic() - began < limit:
         pending, received = await asyncio.to_thread(_backlog, url)
-        if pending == 0 and received == 0:
-            break
-        await asyncio.sleep(0.5)
+        drained = pending == 0 and received == 0
+        if not drained:
+            await asyncio.sleep(0.5)
     drained_s = time.monotonic() - began
+    cpu_after = procs.cpu_seconds(stack)
     sampler.cancel()
     with psycopg.connect(url) as conn:
         after = conn.execute("SELECT count(*) FROM webhook_events").fetchone()
@@ -97,9 +95,12 @@ async def burst(
         "send_seconds": round(sent_s, 1),
         "rate": summary["deliveries_per_s"],
         "p99_ms": summary["p99_ms"],
+        "drained": drained,
         "drain_seconds": round(drained_s, 1),
+        "drain_rate": round(n / drained_s, 1),
         "peak_backlog": peak,
         "statuses": summary["statuses"],
-        "api_rss_mb": round(rss_mb(stack.processes["api"].pid), 1),
-        "worker_rss_mb": round(rss_mb(stack.processes["worker0"].pid), 1),
+        **procs.rss(stack),
+        # Busy cores per part while sending and draining (1.0 = one core all the time).
+        "cores": {k: round((cpu_after[k] - cpu_before[k]) / drained_s, 2) for k in cpu_after},
     }

@@ -176,6 +176,8 @@ class Stack:
                 # No GitHub here: runs fail at their first GitHub step, after RUNNING.
                 "GITHUB_API_URL": "http://127.0.0.1:9/unconfigured",
                 "LOG_LEVEL": "WARNING",
+                # Off: several workers (and other benches on the box) would share one port.
+                "WORKER_METRICS_PORT": "0",
             }
         )
         return env

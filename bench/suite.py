@@ -96,7 +96,9 @@ async def main_async(args: argparse.Namespace) -> int:
         # After the latencies: a burst leaves the worker busy for minutes.
         burst_result = None
         if args.burst:
-            burst_result = await burst.burst(stack, n=args.burst, concurrency=args.connections)
+            burst_result = await burst.burst(
+                stack, n=args.burst, concurrency=args.connections, limit=args.burst_limit
+            )
             record["burst"] = burst_result
         print()
         if rows:
@@ -152,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         help="also send this many ai:run deliveries at once and drain them",
+    )
+    parser.add_argument(
+        "--burst-limit",
+        type=float,
+        default=1800.0,
+        help="longest wait (s, from the first delivery) for the burst to drain",
     )
     parser.add_argument(
         "--crash",
