@@ -19,13 +19,14 @@ from temporalio.client import Client
 
 from api.signature import sign
 from cli.main import main as cli_main
-from devstack.postgres import PostgresServer, free_port
+from devstack.postgres import free_port
 from tests.conftest import API_TOKEN, FIXTURES, ROOT, SECRET
+from tests.services import PostgresAddress
 from tests.waiting import eventually
 
 
 @pytest.fixture
-def fresh_db(postgres: PostgresServer) -> Iterator[str]:
+def fresh_db(postgres: PostgresAddress) -> Iterator[str]:
     name = f"ep_{os.urandom(6).hex()}"
     with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")

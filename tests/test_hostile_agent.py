@@ -19,28 +19,22 @@ from tests.fakes_agent import FakeAgentServer
 from tests.run_support import (
     AGENT_PYTHON,
     GH_TOKEN,
-    REPO,
     artifacts,
+    fake_github,  # noqa: F401 - a fixture
     git,
+    label_issue,
     make_bare_remote,
     remote_head,
     run_settings,
+    send_ci,
     wait_run,
 )
-from tests.test_run_workflow import label_issue, send_ci
 from tests.worker_process import worker_process
 
 AGENTS = ROOT / "tests" / "agents"
 REPO_SECRET = "repo-secret-canary-4242"
 HOME_SECRET = "home-canary-9999"
 ENV_SECRET = "worker-env-canary-5555"
-
-
-@pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=GH_TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
 
 
 @pytest.fixture

@@ -11,13 +11,17 @@ import pytest
 
 from db.engine import SessionFactory
 from tests.fakes import FakeGitHub
-from tests.run_support import AGENT_PYTHON, REPO, UI_URL, artifacts, wait_run
-from tests.test_run_workflow import (  # noqa: F401 - fixtures
-    bare,
-    fake_github,
+from tests.run_support import (
+    AGENT_PYTHON,
+    REPO,
+    UI_URL,
+    artifacts,
+    bare,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
     label_issue,
     marker_comments,
-    settings_overrides,
+    settings_overrides,  # noqa: F401 - a fixture
+    wait_run,
 )
 from tests.waiting import eventually
 

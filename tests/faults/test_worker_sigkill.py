@@ -5,8 +5,6 @@ failure budget, and a write cut off by a crash is retried within seconds without
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -17,8 +15,17 @@ import pytest
 from db.engine import SessionFactory
 from settings import Settings
 from tests.fakes import FakeGitHub
-from tests.run_support import GH_TOKEN, REPO, make_bare_remote, run_settings, wait_run
-from tests.test_run_workflow import label_issue, marker_comments, send_ci
+from tests.processes import alive, processes_of
+from tests.run_support import (
+    REPO,
+    fake_github,  # noqa: F401 - a fixture
+    label_issue,
+    make_bare_remote,
+    marker_comments,
+    run_settings,
+    send_ci,
+    wait_run,
+)
 from tests.waiting import eventually
 from tests.worker_process import WorkerProcess, worker_process
 
@@ -26,38 +33,9 @@ CRASHES = 3
 
 
 @pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=GH_TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
-
-
-@pytest.fixture
 def settings_overrides(fake_github: FakeGitHub, tmp_path: Path) -> dict[str, Any]:
     # A 20 s phase timeout gives a 2 s heartbeat timeout: a lost phase is retried quickly.
     return run_settings(fake_github, tmp_path, run_phase_timeout="20s")
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
-def processes_of(run_id: str) -> list[int]:
-    """Host pids whose environment names the run (the agent, its sandbox, their children)."""
-    marker = f"HOOKFLOW_RUN_ID={run_id}".encode()
-    found = []
-    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if marker in f.read():
-                    found.append(int(pid))
-        except OSError:
-            continue
-    return found
 
 
 async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succeeds(
