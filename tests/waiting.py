@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -93,3 +93,17 @@ async def child_start_times(handle: WorkflowHandle[Any, Any]) -> list[datetime]:
             assert now is not None
             times.append(now)
     return times
+
+
+async def retries_after_timeout(
+    handle: WorkflowHandle[Any, Any], kind: TimeoutType.ValueType
+) -> int:
+    """How many activity attempts the run started after the attempt before had timed out that
+    way (the server writes an attempt's start with the failure of the previous attempt)."""
+    count = 0
+    async for e in handle.fetch_history_events():
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            failure = e.activity_task_started_event_attributes.last_failure
+            if failure.HasField("timeout_failure_info"):
+                count += failure.timeout_failure_info.timeout_type == kind
+    return count
