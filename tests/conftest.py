@@ -37,6 +37,7 @@ from tests.services import (
     SharedServices,
     start_postgres_with_template,
     start_temporal,
+    worker_namespace,
 )
 from tests.services import (
     migrate as migrate,
@@ -67,7 +68,8 @@ _SHARED = pytest.StashKey[SharedServices]()
 def pytest_configure(config: pytest.Config) -> None:
     # One PostgreSQL and one Temporal dev server for all the workers of a parallel run.
     if _xdist_controller(config):
-        config.stash[_SHARED] = SharedServices()
+        workers = [f"gw{i}" for i in range(config.option.numprocesses)]
+        config.stash[_SHARED] = SharedServices(workers)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -130,7 +132,9 @@ async def temporal_env(request: pytest.FixtureRequest) -> AsyncIterator[Workflow
     """The Temporal dev server: the run's shared one, or one for this session."""
     shared = _shared(request.config)
     if shared is not None:
-        yield WorkflowEnvironment.from_client(await Client.connect(shared.temporal))
+        namespace = worker_namespace(request.config.workerinput["workerid"])  # type: ignore[attr-defined]
+        client = await Client.connect(shared.temporal, namespace=namespace)
+        yield WorkflowEnvironment.from_client(client)
         return
     env = await start_temporal()
     yield env
@@ -162,6 +166,11 @@ def temporal_address(temporal_env: WorkflowEnvironment) -> str:
 
 
 @pytest.fixture
+def temporal_namespace(temporal_env: WorkflowEnvironment) -> str:
+    return temporal_env.client.namespace
+
+
+@pytest.fixture
 def maestro() -> Iterator[FakeAIMaestro]:
     server = FakeAIMaestro().start()
     yield server
@@ -190,6 +199,7 @@ def settings_overrides() -> dict[str, Any]:
 def settings(
     database_url: str,
     temporal_address: str,
+    temporal_namespace: str,
     task_queue: str,
     tmp_path: Path,
     settings_overrides: dict[str, Any],
@@ -197,7 +207,7 @@ def settings(
     values: dict[str, Any] = {
         "database_url": database_url,
         "temporal_address": temporal_address,
-        "temporal_namespace": "default",
+        "temporal_namespace": temporal_namespace,
         "temporal_task_queue": task_queue,
         "github_webhook_secret": SECRET,
         "api_token": API_TOKEN,

@@ -193,10 +193,14 @@ def settings_overrides(
     return run_settings(fake_github, tmp_path, **extra_settings)
 
 
-async def label_issue(api: httpx.AsyncClient, fake: FakeGitHub, bare: Path) -> tuple[int, str]:
-    """Open an `ai:run` issue on GitHub and deliver its labelled event: (issue number, run id)."""
+async def label_issue(
+    api: httpx.AsyncClient, fake: FakeGitHub, bare: Path, *, clone_url: str | None = None
+) -> tuple[int, str]:
+    """Open an `ai:run` issue on GitHub and deliver its labelled event: (issue number, run id).
+    The payload's clone_url is `bare` unless given."""
     issue = fake.add_issue(REPO, title="Add a retry to the importer", labels=("ai:run",))
-    response = await deliver(api, "issues", labelled_payload(issue["number"], str(bare)))
+    payload = labelled_payload(issue["number"], clone_url or str(bare))
+    response = await deliver(api, "issues", payload)
     assert response.status_code == 200, response.text
     return issue["number"], response.json()["runId"]
 

@@ -5,7 +5,12 @@ their addresses to its workers and stops them when the run ends."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,7 +46,7 @@ class PostgresAddress:
 @dataclass(frozen=True)
 class Addresses:
     postgres_port: int
-    temporal: str  # host:port of the dev server, namespace "default"
+    temporal: str  # host:port of the dev server
 
     def dumps(self) -> str:
         return json.dumps(asdict(self))
@@ -72,24 +77,56 @@ def start_postgres_with_template() -> PostgresServer:
     return server
 
 
-async def start_temporal() -> WorkflowEnvironment:
+def worker_namespace(worker_id: str) -> str:
+    """Each xdist worker's own namespace on the shared server: workflow ids are business keys
+    (a repository and an issue number), so two tests running at once must not share one."""
+    return f"hookflow-{worker_id}"
+
+
+async def start_temporal(namespaces: Sequence[str] = ()) -> WorkflowEnvironment:
+    """The dev server with "default" and `namespaces`, each with hookflow's search attributes."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=ensure_temporal_cli(),
         dev_server_log_level="error",
+        dev_server_extra_args=[arg for ns in namespaces for arg in ("--namespace", ns)],
     )
-    await ensure_search_attributes(env.client, "default")
+    for namespace in ("default", *namespaces):
+        await ensure_search_attributes(env.client, namespace)
     return env
+
+
+@contextlib.contextmanager
+def _output_to(log: Path) -> Iterator[None]:
+    """Point this process's stdout and stderr at `log` while servers start: they inherit them,
+    and the xdist controller's terminal shows pytest's report only."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with log.open("ab") as out:
+            os.dup2(out.fileno(), 1)
+            os.dup2(out.fileno(), 2)
+        yield
+    finally:
+        for fd, copy in zip((1, 2), saved, strict=True):
+            os.dup2(copy, fd)
+            os.close(copy)
 
 
 class SharedServices:
     """Both services, started in the xdist controller (which runs no test, so its own event loop
     only serves the dev server's start and shutdown)."""
 
-    def __init__(self) -> None:
+    def __init__(self, worker_ids: Sequence[str]) -> None:
         self._loop = asyncio.new_event_loop()
         self._postgres = start_postgres_with_template()
+        namespaces = [worker_namespace(w) for w in worker_ids]
+        fd, name = tempfile.mkstemp(prefix="hookflow-temporal-", suffix=".log")
+        os.close(fd)
+        self._log = Path(name)
         try:
-            self._temporal = self._loop.run_until_complete(start_temporal())
+            with _output_to(self._log):
+                self._temporal = self._loop.run_until_complete(start_temporal(namespaces))
         except BaseException:
             self._postgres.stop()
             self._loop.close()
@@ -105,3 +142,4 @@ class SharedServices:
         finally:
             self._loop.close()
             self._postgres.stop()
+            self._log.unlink(missing_ok=True)

@@ -113,7 +113,7 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
     [status] = replies(fake_github, number, item)
     assert "**WAITING_APPROVAL**" in status and "phase: approval" in status
     assert "iteration: 1" in status
-    assert f"{UI_URL}/namespaces/default/workflows/{run.workflow_id}" in status
+    assert f"{UI_URL}/namespaces/{temporal_client.namespace}/workflows/{run.workflow_id}" in status
 
     item = await comment(api, temporal_client, number, "/hookflow approve", association="NONE")
     [polite] = replies(fake_github, number, item)

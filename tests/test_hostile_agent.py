@@ -20,10 +20,10 @@ from tests.run_support import (
     AGENT_PYTHON,
     GH_TOKEN,
     artifacts,
+    bare,  # noqa: F401 - a fixture
     fake_github,  # noqa: F401 - a fixture
     git,
     label_issue,
-    make_bare_remote,
     remote_head,
     run_settings,
     send_ci,
@@ -100,9 +100,8 @@ async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_rem
     fake_github: FakeGitHub,
     evil: FakeAgentServer,
     worker_home: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    bare: Path,
 ) -> None:
-    bare = make_bare_remote(tmp_path)
     secrets = [
         GH_TOKEN,
         SECRET,
@@ -117,8 +116,8 @@ async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_rem
         settings, log, home=worker_home, extra_env={"AWS_SECRET_ACCESS_KEY": ENV_SECRET}
     ):
         # The payload names another host as clone_url: it is never contacted.
-        monkeypatch.setattr("tests.test_run_workflow.labelled_payload", _evil_payload(evil))
-        number, run_id = await label_issue(api, fake_github, bare)
+        evil_url = f"{evil.url}/octo-org/octo-repo.git"
+        number, run_id = await label_issue(api, fake_github, bare, clone_url=evil_url)
         await send_ci(api, sessions, bare, run_id, "success")
         run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
@@ -145,12 +144,3 @@ async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_rem
     assert "FSMONITOR_RAN.txt" not in files
     pushed = git("show", f"{run.branch}:LOOT.txt", cwd=bare)
     assert leaks(pushed, secrets) == []
-
-
-def _evil_payload(evil: FakeAgentServer) -> Any:
-    from tests.run_support import labelled_payload
-
-    def payload(number: int, clone_url: str) -> dict[str, Any]:
-        return labelled_payload(number, f"{evil.url}/octo-org/octo-repo.git")
-
-    return payload

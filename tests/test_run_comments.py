@@ -50,6 +50,7 @@ async def test_failure_comment_names_phase_and_links_but_keeps_stderr_in_artifac
     sessions: SessionFactory,
     fake_github: FakeGitHub,
     bare: Path,  # noqa: F811
+    temporal_namespace: str,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
     await eventually(
@@ -64,7 +65,7 @@ async def test_failure_comment_names_phase_and_links_but_keeps_stderr_in_artifac
     ]
     assert "failed in phase `qualify`" in body
     assert f"{PUBLIC_URL}/api/runs/{run_id}/artifacts" in body
-    assert f"{UI_URL}/namespaces/default/workflows/" in body
+    assert f"{UI_URL}/namespaces/{temporal_namespace}/workflows/" in body
     for internal in ("ghs_leaky", "x-access-token", "git.internal", "fatal:", "exited with"):
         assert internal not in body
     run = await wait_run(sessions, run_id, status={"FAILED"})

@@ -65,7 +65,7 @@ async def test_labelled_issue_runs_all_phases_to_succeeded(
 
     assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}
     start = next(c["body"] for c in fake_github.comments(REPO, number) if "started" in c["body"])
-    assert f"{UI_URL}/namespaces/default/workflows/{run.workflow_id}" in start
+    assert f"{UI_URL}/namespaces/{temporal_client.namespace}/workflows/{run.workflow_id}" in start
     [pull] = fake_github.pulls(REPO)
     assert pull["draft"] is True and pull["head"]["ref"] == run.branch
     assert pull["base"]["ref"] == "main" and f"Refs #{number}" in pull["body"]

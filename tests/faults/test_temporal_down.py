@@ -24,7 +24,11 @@ async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
 ) -> None:
     client = await connect(dev_server.address)
     conf = settings.model_copy(
-        update={"temporal_address": dev_server.address, "dispatch_inline_timeout_seconds": 1.0}
+        update={
+            "temporal_address": dev_server.address,
+            "temporal_namespace": "default",  # the namespace of this test's own server
+            "dispatch_inline_timeout_seconds": 1.0,
+        }
     )
     stream = Stream()
     loop = asyncio.get_running_loop()
