@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
@@ -119,12 +118,8 @@ def template_db(postgres: PostgresAddress) -> str:
 @pytest.fixture
 def database_url(postgres: PostgresAddress, template_db: str) -> Iterator[str]:
     """A fresh, migrated database per test (a copy of the template: milliseconds)."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    yield postgres.url(name)
-    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with postgres.scratch_database(template_db) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,6 +42,19 @@ class PostgresAddress:
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    @contextlib.contextmanager
+    def scratch_database(self, template: str | None = None) -> Iterator[str]:
+        """The URL of a new database (empty, or a copy of `template`), dropped afterwards."""
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        copy = f" TEMPLATE {template}" if template else ""
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}{copy}")
+        try:
+            yield self.url(name)
+        finally:
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @dataclass(frozen=True)

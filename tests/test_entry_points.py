@@ -13,7 +13,6 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from temporalio.client import Client
 
@@ -28,12 +27,9 @@ from tests.waiting import eventually
 
 @pytest.fixture
 def fresh_db(postgres: PostgresAddress) -> Iterator[str]:
-    name = f"ep_{os.urandom(6).hex()}"
-    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield postgres.url(name)
-    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    """An empty database: the operator's `hookflow migrate` creates the tables."""
+    with postgres.scratch_database() as url:
+        yield url
 
 
 def operator_env(

@@ -95,15 +95,22 @@ async def child_start_times(handle: WorkflowHandle[Any, Any]) -> list[datetime]:
     return times
 
 
-async def retries_after_timeout(
+async def retried_after_timeout(
     handle: WorkflowHandle[Any, Any], kind: TimeoutType.ValueType
-) -> int:
-    """How many activity attempts the run started after the attempt before had timed out that
-    way (the server writes an attempt's start with the failure of the previous attempt)."""
-    count = 0
+) -> list[str]:
+    """Types of the activities the run started again after their attempt before had timed out
+    that way (the server writes an attempt's start with the failure of the previous attempt)."""
+    types: dict[int, str] = {}
+    retried: list[str] = []
     async for e in handle.fetch_history_events():
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            failure = e.activity_task_started_event_attributes.last_failure
-            if failure.HasField("timeout_failure_info"):
-                count += failure.timeout_failure_info.timeout_type == kind
-    return count
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            types[e.event_id] = e.activity_task_scheduled_event_attributes.activity_type.name
+        elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            started = e.activity_task_started_event_attributes
+            failure = started.last_failure
+            if (
+                failure.HasField("timeout_failure_info")
+                and failure.timeout_failure_info.timeout_type == kind
+            ):
+                retried.append(types[started.scheduled_event_id])
+    return retried
