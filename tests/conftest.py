@@ -85,14 +85,6 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput[WORKER_INPUT_KEY] = shared.addresses.dumps()
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the items
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # The time-skipping server has one clock: the tests that move it run on one xdist worker.
-    for item in items:
-        if "time_skipping_env" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("time_skipping"))
-
-
 def _shared(config: pytest.Config) -> Addresses | None:
     text = getattr(config, "workerinput", {}).get(WORKER_INPUT_KEY)
     return Addresses.loads(text) if text else None
