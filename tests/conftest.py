@@ -1,5 +1,5 @@
-"""Session-wide real services (one PostgreSQL, one Temporal dev server) and per-test isolation
-(a fresh database cloned from a migrated template, a fresh task queue)."""
+"""Run-wide real services (one PostgreSQL, one Temporal dev server, shared by xdist workers) and
+per-test isolation (a fresh database cloned from a migrated template, a fresh task queue)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 import pytest_asyncio
-from alembic import command
-from alembic.config import Config
 from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -25,19 +22,31 @@ from temporalio.worker import Worker
 from api.main import create_app
 from api.signature import sign
 from db.engine import SessionFactory, make_engine, make_session_factory
-from devstack.postgres import PostgresServer, start_postgres
-from devstack.temporal_cli import ensure_temporal_cli
 from devstack.time_skipping import ensure_test_server
 from settings import Settings, load_settings
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
+from tests.services import (
+    ROOT as ROOT,  # re-exported: tests import these from here
+)
+from tests.services import (
+    TEMPLATE_DB,
+    WORKER_INPUT_KEY,
+    Addresses,
+    PostgresAddress,
+    SharedServices,
+    start_postgres_with_template,
+    start_temporal,
+    worker_namespace,
+)
+from tests.services import (
+    migrate as migrate,
+)
 from worker import build_worker
 from workflows.search_attributes import ensure_search_attributes
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECRET = "test-webhook-secret-0123456789"
 API_TOKEN = "test-api-token-abcdef"
-TEMPLATE_DB = "hookflow_template"
 
 
 def load_fixture(name: str) -> dict[str, Any]:
@@ -45,47 +54,76 @@ def load_fixture(name: str) -> dict[str, Any]:
     return data
 
 
+def _xdist_controller(config: pytest.Config) -> bool:
+    """This process hands tests to pytest-xdist workers (and runs none itself)."""
+    if hasattr(config, "workerinput"):
+        return False
+    return bool(getattr(config.option, "numprocesses", 0)) and config.option.dist != "no"
+
+
+_SHARED = pytest.StashKey[SharedServices]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # One PostgreSQL and one Temporal dev server for all the workers of a parallel run.
+    if _xdist_controller(config):
+        workers = [f"gw{i}" for i in range(config.option.numprocesses)]
+        config.stash[_SHARED] = SharedServices(workers)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shared = config.stash.get(_SHARED, None)
+    if shared is not None:
+        shared.stop()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, in the controller: tell each worker where the shared services listen."""
+    shared = node.config.stash.get(_SHARED, None)
+    if shared is not None:
+        node.workerinput[WORKER_INPUT_KEY] = shared.addresses.dumps()
+
+
+def _shared(config: pytest.Config) -> Addresses | None:
+    text = getattr(config, "workerinput", {}).get(WORKER_INPUT_KEY)
+    return Addresses.loads(text) if text else None
+
+
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    server = start_postgres()
-    yield server
+def postgres(request: pytest.FixtureRequest) -> Iterator[PostgresAddress]:
+    """The cluster (with TEMPLATE_DB migrated): the run's shared one, or one for this session."""
+    shared = _shared(request.config)
+    if shared is not None:
+        yield PostgresAddress(shared.postgres_port)
+        return
+    server = start_postgres_with_template()
+    yield PostgresAddress(server.port)
     server.stop()
 
 
-def migrate(url: str) -> None:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.attributes["url"] = url
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
-
-
 @pytest.fixture(scope="session")
-def template_db(postgres: PostgresServer) -> str:
-    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
-    migrate(postgres.url(TEMPLATE_DB))
+def template_db(postgres: PostgresAddress) -> str:
     return TEMPLATE_DB
 
 
 @pytest.fixture
-def database_url(postgres: PostgresServer, template_db: str) -> Iterator[str]:
+def database_url(postgres: PostgresAddress, template_db: str) -> Iterator[str]:
     """A fresh, migrated database per test (a copy of the template: milliseconds)."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
-    yield postgres.url(name)
-    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with postgres.scratch_database(template_db) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="session")
-async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=ensure_temporal_cli(),
-        dev_server_log_level="error",
-    )
-    await ensure_search_attributes(env.client, "default")
+async def temporal_env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server: the run's shared one, or one for this session."""
+    shared = _shared(request.config)
+    if shared is not None:
+        namespace = worker_namespace(request.config.workerinput["workerid"])  # type: ignore[attr-defined]
+        client = await Client.connect(shared.temporal, namespace=namespace)
+        yield WorkflowEnvironment.from_client(client)
+        return
+    env = await start_temporal()
     yield env
     await env.shutdown()
 
@@ -112,6 +150,11 @@ def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
 @pytest.fixture
 def temporal_address(temporal_env: WorkflowEnvironment) -> str:
     return str(temporal_env.client.service_client.config.target_host)
+
+
+@pytest.fixture
+def temporal_namespace(temporal_env: WorkflowEnvironment) -> str:
+    return temporal_env.client.namespace
 
 
 @pytest.fixture
@@ -143,6 +186,7 @@ def settings_overrides() -> dict[str, Any]:
 def settings(
     database_url: str,
     temporal_address: str,
+    temporal_namespace: str,
     task_queue: str,
     tmp_path: Path,
     settings_overrides: dict[str, Any],
@@ -150,7 +194,7 @@ def settings(
     values: dict[str, Any] = {
         "database_url": database_url,
         "temporal_address": temporal_address,
-        "temporal_namespace": "default",
+        "temporal_namespace": temporal_namespace,
         "temporal_task_queue": task_queue,
         "github_webhook_secret": SECRET,
         "api_token": API_TOKEN,

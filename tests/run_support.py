@@ -1,4 +1,6 @@
-"""Helpers for the AI run tests: a local bare git remote, payloads, waiting on a run's state."""
+"""Helpers for the AI run tests: a local bare git remote, payloads, the run stack's fixtures
+(`from tests.run_support import fake_github, bare, …` in a test module), driving a run through
+webhooks and waiting on its state."""
 
 from __future__ import annotations
 
@@ -7,14 +9,18 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from sqlmodel import select
+from temporalio.client import Client
 
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
-from tests.conftest import ROOT, load_fixture
+from tests.conftest import ROOT, deliver, load_fixture
 from tests.fakes import FakeGitHub
 from tests.waiting import eventually
 
@@ -159,3 +165,85 @@ async def artifacts(sessions: SessionFactory, run_id: str) -> dict[str, RunArtif
     async with sessions() as session:
         query = select(RunArtifact).where(RunArtifact.run_id == uuid.UUID(run_id))
         return {a.name: a for a in (await session.exec(query)).all()}
+
+
+@pytest.fixture
+def fake_github() -> Iterator[FakeGitHub]:
+    """GitHub serving REPO to the token of run_settings."""
+    with FakeGitHub(token=GH_TOKEN) as fake:
+        fake.add_repo(REPO)
+        yield fake
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Path:
+    return make_bare_remote(tmp_path)
+
+
+@pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    """Settings a test adds to run_settings (parametrize it)."""
+    return {}
+
+
+@pytest.fixture
+def settings_overrides(
+    fake_github: FakeGitHub, tmp_path: Path, extra_settings: dict[str, Any]
+) -> dict[str, Any]:
+    return run_settings(fake_github, tmp_path, **extra_settings)
+
+
+async def label_issue(
+    api: httpx.AsyncClient, fake: FakeGitHub, bare: Path, *, clone_url: str | None = None
+) -> tuple[int, str]:
+    """Open an `ai:run` issue on GitHub and deliver its labelled event: (issue number, run id).
+    The payload's clone_url is `bare` unless given."""
+    issue = fake.add_issue(REPO, title="Add a retry to the importer", labels=("ai:run",))
+    payload = labelled_payload(issue["number"], clone_url or str(bare))
+    response = await deliver(api, "issues", payload)
+    assert response.status_code == 200, response.text
+    return issue["number"], response.json()["runId"]
+
+
+async def send_ci(
+    api: httpx.AsyncClient,
+    sessions: SessionFactory,
+    bare: Path,
+    run_id: str,
+    conclusion: str,
+    *,
+    ci_run_id: int | None = None,
+) -> None:
+    """Once the run waits for CI, deliver its branch head's `conclusion` and wait until the run
+    has taken it."""
+    run = await wait_run(sessions, run_id, status={"WAITING_CI"})
+    assert run.branch is not None
+    head = remote_head(bare, run.branch)
+    assert head is not None, "the branch is pushed before the run waits for CI"
+    response = await deliver(
+        api, "workflow_run", ci_payload(run.branch, head, conclusion, run_id=ci_run_id)
+    )
+    assert response.status_code == 200 and run.workflow_id in response.json()["workflowIds"]
+
+    # The signal is consumed: the run leaves WAITING_CI (or already re-entered it later).
+    async def taken() -> bool:
+        now = await get_run(sessions, run_id)
+        return now.status != "WAITING_CI" or now.iteration != run.iteration
+
+    await eventually(taken, within=30, what=f"run {run_id} to take the CI result")
+
+
+async def pending_activities(client: Client, workflow_id: str) -> list[Any]:
+    """The activities the workflow is waiting on now (scheduled, running or backing off)."""
+    description = await client.get_workflow_handle(workflow_id).describe()
+    return list(description.raw_description.pending_activities)
+
+
+def marker_comments(fake: FakeGitHub, number: int, run_id: str) -> dict[str, int]:
+    """How many of each of the run's marked comments the issue has."""
+    counts: dict[str, int] = {}
+    for comment in fake.comments(REPO, number):
+        for key in ("start", "final", "cancelled", "escalated", "failure-1", "failure-final"):
+            if f"hookflow:run-{run_id}-{key} " in comment["body"]:
+                counts[key] = counts.get(key, 0) + 1
+    return counts

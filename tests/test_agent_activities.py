@@ -7,7 +7,6 @@ import asyncio
 import base64
 import dataclasses
 import shlex
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,16 @@ from activities.workspace import (
 )
 from settings import Settings, load_settings
 from tests.fakes_agent import FakeAgentServer
-from tests.run_support import AGENT_DIR, AGENT_PYTHON, ECHO_AGENT, ECHO_KNOBS, remotes_url
+from tests.processes import alive
+from tests.run_support import (
+    AGENT_DIR,
+    AGENT_PYTHON,
+    ECHO_AGENT,
+    ECHO_KNOBS,
+    git,
+    make_bare_remote,
+    remotes_url,
+)
 from tests.waiting import eventually
 
 PY = shlex.quote(AGENT_PYTHON)
@@ -34,35 +42,10 @@ ISSUE = {"repo": "octo/demo", "issueNumber": 42, "title": "Add a greeting", "bod
 TOKEN = "ghs_testtoken0123456789abcdef"
 
 
-def git(*args: str, cwd: Path | None = None) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
     """A bare repository on `main` with one commit, standing in for GitHub."""
-    bare = tmp_path / "remotes" / "octo" / "demo.git"
-    bare.parent.mkdir(parents=True)
-    git("init", "--quiet", "--bare", "-b", "main", str(bare))
-    seed = tmp_path / "seed"
-    git("clone", "--quiet", str(bare), str(seed))
-    (seed / "README.md").write_text("# demo\n")
-    git("add", "README.md", cwd=seed)
-    git(
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@example.com",
-        "commit",
-        "--quiet",
-        "-m",
-        "init",
-        cwd=seed,
-    )
-    git("push", "--quiet", "origin", "HEAD:main", cwd=seed)
-    return bare
+    return make_bare_remote(tmp_path, "octo/demo")
 
 
 def make_settings(tmp_path: Path, **values: Any) -> Settings:
@@ -110,14 +93,6 @@ async def run_phase(settings: Settings, input: PhaseInput) -> PhaseProduct:
 
 def exists(path: str | Path) -> bool:
     return Path(path).exists()
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
 
 
 async def test_run_phase_returns_artifact_and_patch_with_command_agent(

@@ -21,6 +21,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from sqlmodel import col, select
+from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -69,7 +70,14 @@ async def skip(env: WorkflowEnvironment, client: Client, repo: str, by: timedelt
     """Move the server's clock once the ladder is idle: the test server holds its clock while
     any task runs, and a long hold would time the sleep call out on a busy machine."""
     await wait_settled(client, blocked_workflow_id(repo, 42))
-    await env.sleep(by)
+    # `env.sleep` with a deadline of our own: the call returns once the server has moved its
+    # clock, which waits for any task still running; the client's default (30 s) is too short
+    # for a busy machine.
+    request = SleepRequest()
+    request.duration.FromTimedelta(by)
+    await env.client.test_service.unlock_time_skipping_with_sleep(
+        request, timeout=timedelta(minutes=2)
+    )
 
 
 def issue_payload(repo: str, action: str, number: int = 42) -> dict[str, Any]:

@@ -17,26 +17,25 @@ from temporalio.worker import Replayer
 from db.engine import SessionFactory
 from db.models import Run
 from routing.commands import command_workflow_id
-from tests import test_run_workflow as run_tests
 from tests.conftest import deliver
 from tests.fakes import FakeGitHub
 from tests.run_support import (
     REPO,
     UI_URL,
+    bare,  # noqa: F401 - a fixture
+    extra_settings,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
     get_run,
+    label_issue,
     run_settings,
+    send_ci,
     wait_run,
 )
-from tests.test_run_workflow import label_issue, send_ci
 from tests.waiting import eventually
 from workflows.commands import CommandWorkflow
 from workflows.run.workflow import RunWorkflow
 
 _ids = itertools.count(70_001)
-
-
-# The run tests' fixtures (a FakeGitHub with the repository, a bare git remote, extra settings).
-fake_github, bare, extra_settings = run_tests.fake_github, run_tests.bare, run_tests.extra_settings
 
 
 @pytest.fixture
@@ -114,7 +113,7 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
     [status] = replies(fake_github, number, item)
     assert "**WAITING_APPROVAL**" in status and "phase: approval" in status
     assert "iteration: 1" in status
-    assert f"{UI_URL}/namespaces/default/workflows/{run.workflow_id}" in status
+    assert f"{UI_URL}/namespaces/{temporal_client.namespace}/workflows/{run.workflow_id}" in status
 
     item = await comment(api, temporal_client, number, "/hookflow approve", association="NONE")
     [polite] = replies(fake_github, number, item)

@@ -13,29 +13,27 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from temporalio.client import Client
 
 from api.signature import sign
 from cli.main import main as cli_main
-from devstack.postgres import PostgresServer, free_port
+from devstack.postgres import free_port
+from settings import Settings
 from tests.conftest import API_TOKEN, FIXTURES, ROOT, SECRET
+from tests.services import PostgresAddress
 from tests.waiting import eventually
 
 
 @pytest.fixture
-def fresh_db(postgres: PostgresServer) -> Iterator[str]:
-    name = f"ep_{os.urandom(6).hex()}"
-    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield postgres.url(name)
-    with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+def fresh_db(postgres: PostgresAddress) -> Iterator[str]:
+    """An empty database: the operator's `hookflow migrate` creates the tables."""
+    with postgres.scratch_database() as url:
+        yield url
 
 
 def operator_env(
-    database_url: str, temporal_address: str, task_queue: str, port: int, tmp_path: Path
+    settings: Settings, database_url: str, port: int, tmp_path: Path
 ) -> dict[str, str]:
     env = {
         k: v
@@ -45,8 +43,9 @@ def operator_env(
     env.update(
         {
             "DATABASE_URL": database_url,
-            "TEMPORAL_ADDRESS": temporal_address,
-            "TEMPORAL_TASK_QUEUE": task_queue,
+            "TEMPORAL_ADDRESS": settings.temporal_address,
+            "TEMPORAL_NAMESPACE": settings.temporal_namespace,
+            "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
             "GITHUB_WEBHOOK_SECRET": SECRET,
             "API_TOKEN": API_TOKEN,
             "WEBHOOK_PORT": str(port),
@@ -66,14 +65,13 @@ def worker_metrics_port() -> int:
 @pytest.fixture
 def operator_stack(
     fresh_db: str,
-    temporal_address: str,
-    task_queue: str,
+    settings: Settings,
     tmp_path: Path,
     worker_metrics_port: int,
 ) -> Iterator[str]:
     """Migrate, then start the worker and the API as separate processes; yields the API URL."""
     port = free_port()
-    env = operator_env(fresh_db, temporal_address, task_queue, port, tmp_path)
+    env = operator_env(settings, fresh_db, port, tmp_path)
     env.update(
         {"WORKER_METRICS_PORT": str(worker_metrics_port), "WORKER_METRICS_HOST": "127.0.0.1"}
     )

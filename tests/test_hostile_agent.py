@@ -19,28 +19,22 @@ from tests.fakes_agent import FakeAgentServer
 from tests.run_support import (
     AGENT_PYTHON,
     GH_TOKEN,
-    REPO,
     artifacts,
+    bare,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
     git,
-    make_bare_remote,
+    label_issue,
     remote_head,
     run_settings,
+    send_ci,
     wait_run,
 )
-from tests.test_run_workflow import label_issue, send_ci
 from tests.worker_process import worker_process
 
 AGENTS = ROOT / "tests" / "agents"
 REPO_SECRET = "repo-secret-canary-4242"
 HOME_SECRET = "home-canary-9999"
 ENV_SECRET = "worker-env-canary-5555"
-
-
-@pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=GH_TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
 
 
 @pytest.fixture
@@ -106,9 +100,8 @@ async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_rem
     fake_github: FakeGitHub,
     evil: FakeAgentServer,
     worker_home: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    bare: Path,
 ) -> None:
-    bare = make_bare_remote(tmp_path)
     secrets = [
         GH_TOKEN,
         SECRET,
@@ -123,8 +116,8 @@ async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_rem
         settings, log, home=worker_home, extra_env={"AWS_SECRET_ACCESS_KEY": ENV_SECRET}
     ):
         # The payload names another host as clone_url: it is never contacted.
-        monkeypatch.setattr("tests.test_run_workflow.labelled_payload", _evil_payload(evil))
-        number, run_id = await label_issue(api, fake_github, bare)
+        evil_url = f"{evil.url}/octo-org/octo-repo.git"
+        number, run_id = await label_issue(api, fake_github, bare, clone_url=evil_url)
         await send_ci(api, sessions, bare, run_id, "success")
         run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
@@ -151,12 +144,3 @@ async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_rem
     assert "FSMONITOR_RAN.txt" not in files
     pushed = git("show", f"{run.branch}:LOOT.txt", cwd=bare)
     assert leaks(pushed, secrets) == []
-
-
-def _evil_payload(evil: FakeAgentServer) -> Any:
-    from tests.run_support import labelled_payload
-
-    def payload(number: int, clone_url: str) -> dict[str, Any]:
-        return labelled_payload(number, f"{evil.url}/octo-org/octo-repo.git")
-
-    return payload

@@ -16,7 +16,6 @@ from temporalio.client import Client
 from temporalio.worker import Replayer
 
 from db.engine import SessionFactory
-from tests import test_run_workflow as run_tests
 from tests.conftest import auth, deliver
 from tests.fakes import FakeGitHub
 from tests.fakes_llm import FakeLLM, LLMRequest, Step
@@ -24,12 +23,15 @@ from tests.run_support import (
     GH_TOKEN,
     REPO,
     artifacts,
+    bare,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
     get_run,
     git,
+    label_issue,
     run_settings,
+    send_ci,
     wait_run,
 )
-from tests.test_run_workflow import label_issue, send_ci
 from tests.waiting import eventually
 from workflows.run.workflow import RunWorkflow
 
@@ -60,9 +62,6 @@ def answer(request: LLMRequest) -> str:
 def llm() -> Iterator[FakeLLM]:
     with FakeLLM(answer) as fake:
         yield fake
-
-
-fake_github, bare = run_tests.fake_github, run_tests.bare  # the run tests' fixtures
 
 
 @pytest.fixture

@@ -11,32 +11,13 @@ from pathlib import Path
 import pytest
 
 from activities.process import kill_orphans
+from tests.processes import alive, group_members
 from tests.waiting import eventually
 
 SLEEPER = (
     "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
     "'import time; time.sleep(60)']); time.sleep(60)"
 )
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
-def group_members(pgid: int) -> list[int]:
-    members = []
-    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat[2]) == pgid and stat[0] not in ("Z", "X"):
-            members.append(int(pid))
-    return members
 
 
 @pytest.mark.parametrize(

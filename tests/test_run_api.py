@@ -6,7 +6,6 @@ import argparse
 import io
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,14 @@ from db.engine import SessionFactory
 from settings import Settings
 from tests.conftest import auth
 from tests.fakes import FakeGitHub
-from tests.run_support import GH_TOKEN, REPO, make_bare_remote, run_settings, wait_run
+from tests.run_support import (
+    REPO,
+    extra_settings,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
+    make_bare_remote,
+    settings_overrides,  # noqa: F401 - a fixture
+    wait_run,
+)
 from workflows.run.workflow import RunWorkflow
 
 
@@ -117,18 +123,6 @@ async def test_signal_finished_run_returns_409(
     # Finished: a new trigger starts a new run.
     again = (await start(api)).json()
     assert again["runId"] != run_id and again["attached"] is False
-
-
-@pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=GH_TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
-
-
-@pytest.fixture
-def settings_overrides(fake_github: FakeGitHub, tmp_path: Path) -> dict[str, Any]:
-    return run_settings(fake_github, tmp_path)
 
 
 async def test_manual_run_reads_issue_from_github_and_runs_phases(

@@ -14,13 +14,18 @@ from activities.run_github import SuiteState
 from db.engine import SessionFactory
 from tests.conftest import deliver
 from tests.fakes import FakeGitHub
-from tests.run_support import REPO, artifacts, ci_payload, get_run, remote_head, wait_run
-from tests.test_run_workflow import (  # noqa: F401 - fixtures
-    bare,
-    extra_settings,
-    fake_github,
+from tests.run_support import (
+    REPO,
+    artifacts,
+    bare,  # noqa: F401 - a fixture
+    ci_payload,
+    extra_settings,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
+    get_run,
     label_issue,
-    settings_overrides,
+    remote_head,
+    settings_overrides,  # noqa: F401 - a fixture
+    wait_run,
 )
 from tests.waiting import eventually
 from workflows.ci_verdict import ci_verdict

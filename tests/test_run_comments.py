@@ -11,13 +11,17 @@ import pytest
 
 from db.engine import SessionFactory
 from tests.fakes import FakeGitHub
-from tests.run_support import AGENT_PYTHON, REPO, UI_URL, artifacts, wait_run
-from tests.test_run_workflow import (  # noqa: F401 - fixtures
-    bare,
-    fake_github,
+from tests.run_support import (
+    AGENT_PYTHON,
+    REPO,
+    UI_URL,
+    artifacts,
+    bare,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
     label_issue,
     marker_comments,
-    settings_overrides,
+    settings_overrides,  # noqa: F401 - a fixture
+    wait_run,
 )
 from tests.waiting import eventually
 
@@ -46,6 +50,7 @@ async def test_failure_comment_names_phase_and_links_but_keeps_stderr_in_artifac
     sessions: SessionFactory,
     fake_github: FakeGitHub,
     bare: Path,  # noqa: F811
+    temporal_namespace: str,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
     await eventually(
@@ -60,7 +65,7 @@ async def test_failure_comment_names_phase_and_links_but_keeps_stderr_in_artifac
     ]
     assert "failed in phase `qualify`" in body
     assert f"{PUBLIC_URL}/api/runs/{run_id}/artifacts" in body
-    assert f"{UI_URL}/namespaces/default/workflows/" in body
+    assert f"{UI_URL}/namespaces/{temporal_namespace}/workflows/" in body
     for internal in ("ghs_leaky", "x-access-token", "git.internal", "fatal:", "exited with"):
         assert internal not in body
     run = await wait_run(sessions, run_id, status={"FAILED"})

@@ -16,13 +16,15 @@ from reconcile.runs import RunReconciler, closed_run_status
 from settings import Settings
 from tests.conftest import deliver
 from tests.fakes import FakeGitHub
-from tests.run_support import REPO, labelled_payload, wait_run
-from tests.test_run_workflow import (  # noqa: F401 - fixtures
-    bare,
-    extra_settings,
-    fake_github,
+from tests.run_support import (
+    REPO,
+    bare,  # noqa: F401 - a fixture
+    extra_settings,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
     label_issue,
-    settings_overrides,
+    labelled_payload,
+    settings_overrides,  # noqa: F401 - a fixture
+    wait_run,
 )
 
 WAIT_FOR_APPROVAL = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,20 +15,23 @@ from temporalio.worker import Replayer
 
 from db.engine import SessionFactory
 from settings import Settings
-from tests.conftest import auth, deliver
+from tests.conftest import auth
 from tests.fakes import FakeGitHub
 from tests.run_support import (
-    GH_TOKEN,
     REPO,
     UI_URL,
     artifacts,
-    ci_payload,
+    bare,  # noqa: F401 - a fixture
+    extra_settings,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
     get_run,
     git,
-    labelled_payload,
-    make_bare_remote,
+    label_issue,
+    marker_comments,
+    pending_activities,
     remote_head,
-    run_settings,
+    send_ci,
+    settings_overrides,  # noqa: F401 - a fixture
     wait_run,
 )
 from tests.waiting import eventually
@@ -37,78 +39,6 @@ from worker import build_worker
 from workflows.run.workflow import RunWorkflow
 
 PHASES = ["qualify", "plan", "implement", "test", "document", "report"]
-
-
-@pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=GH_TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
-
-
-@pytest.fixture
-def bare(tmp_path: Path) -> Path:
-    return make_bare_remote(tmp_path)
-
-
-@pytest.fixture
-def extra_settings() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-def settings_overrides(
-    fake_github: FakeGitHub, tmp_path: Path, extra_settings: dict[str, Any]
-) -> dict[str, Any]:
-    return run_settings(fake_github, tmp_path, **extra_settings)
-
-
-async def label_issue(api: httpx.AsyncClient, fake: FakeGitHub, bare: Path) -> tuple[int, str]:
-    issue = fake.add_issue(REPO, title="Add a retry to the importer", labels=("ai:run",))
-    response = await deliver(api, "issues", labelled_payload(issue["number"], str(bare)))
-    assert response.status_code == 200, response.text
-    return issue["number"], response.json()["runId"]
-
-
-async def send_ci(
-    api: httpx.AsyncClient,
-    sessions: SessionFactory,
-    bare: Path,
-    run_id: str,
-    conclusion: str,
-    *,
-    ci_run_id: int | None = None,
-) -> None:
-    run = await wait_run(sessions, run_id, status={"WAITING_CI"})
-    assert run.branch is not None
-    head = remote_head(bare, run.branch)
-    assert head is not None, "the branch is pushed before the run waits for CI"
-    response = await deliver(
-        api, "workflow_run", ci_payload(run.branch, head, conclusion, run_id=ci_run_id)
-    )
-    assert response.status_code == 200 and run.workflow_id in response.json()["workflowIds"]
-
-    # The signal is consumed: the run leaves WAITING_CI (or already re-entered it later).
-    async def taken() -> bool:
-        now = await get_run(sessions, run_id)
-        return now.status != "WAITING_CI" or now.iteration != run.iteration
-
-    await eventually(taken, within=30, what=f"run {run_id} to take the CI result")
-
-
-async def pending_activities(client: Client, workflow_id: str) -> list[Any]:
-    """The activities the workflow is waiting on now (scheduled, running or backing off)."""
-    description = await client.get_workflow_handle(workflow_id).describe()
-    return list(description.raw_description.pending_activities)
-
-
-def marker_comments(fake: FakeGitHub, number: int, run_id: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for comment in fake.comments(REPO, number):
-        for key in ("start", "final", "cancelled", "escalated", "failure-1", "failure-final"):
-            if f"hookflow:run-{run_id}-{key} " in comment["body"]:
-                counts[key] = counts.get(key, 0) + 1
-    return counts
 
 
 async def test_labelled_issue_runs_all_phases_to_succeeded(
@@ -135,7 +65,7 @@ async def test_labelled_issue_runs_all_phases_to_succeeded(
 
     assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}
     start = next(c["body"] for c in fake_github.comments(REPO, number) if "started" in c["body"])
-    assert f"{UI_URL}/namespaces/default/workflows/{run.workflow_id}" in start
+    assert f"{UI_URL}/namespaces/{temporal_client.namespace}/workflows/{run.workflow_id}" in start
     [pull] = fake_github.pulls(REPO)
     assert pull["draft"] is True and pull["head"]["ref"] == run.branch
     assert pull["base"]["ref"] == "main" and f"Refs #{number}" in pull["body"]

@@ -39,6 +39,10 @@ async def seed_runs(sessions: SessionFactory) -> list[Run]:
     return runs
 
 
+# A fixed id: the test names it makes must be the same in every pytest-xdist worker.
+UNKNOWN_RUN = uuid.UUID("00000000-0000-4000-8000-00000000dead")
+
+
 @pytest.mark.parametrize(
     "headers",
     [
@@ -49,7 +53,7 @@ async def seed_runs(sessions: SessionFactory) -> list[Run]:
     ],
 )
 @pytest.mark.parametrize(
-    "path", ["/api/runs", f"/api/runs/{uuid.uuid4()}", f"/api/runs/{uuid.uuid4()}/artifacts"]
+    "path", ["/api/runs", f"/api/runs/{UNKNOWN_RUN}", f"/api/runs/{UNKNOWN_RUN}/artifacts"]
 )
 async def test_read_api_without_valid_token_is_401(
     api: httpx.AsyncClient, path: str, headers: dict[str, str]

@@ -18,9 +18,9 @@ from activities import sandbox
 from activities.agent import AgentActivities, PhaseInput
 from activities.sandbox import agent_environment, describe
 from activities.workspace import WorkspaceActivities, WorkspaceInput
-from devstack.postgres import PostgresServer
 from settings import git_base_from, load_settings
 from tests.run_support import AGENT_PYTHON, make_bare_remote, remotes_url
+from tests.services import PostgresAddress
 
 REPO = "octo/demo"
 
@@ -163,7 +163,7 @@ def api_port() -> Iterator[int]:
 async def test_agent_network_none_reaches_no_host_port(
     tmp_path: Path,
     bin_dir: Path,
-    postgres: PostgresServer,
+    postgres: PostgresAddress,
     temporal_address: str,
     api_port: int,
     network: str,

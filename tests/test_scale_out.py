@@ -34,7 +34,9 @@ async def test_two_apis_and_two_workers_start_each_delivery_once(
 ) -> None:
     payload = load_fixture("events/issues_labeled_ai_run.json")
     # A second worker process has its own connection (one client allows one worker per queue).
-    second = await Client.connect(temporal_client.service_client.config.target_host)
+    second = await Client.connect(
+        temporal_client.service_client.config.target_host, namespace=temporal_client.namespace
+    )
     async with (
         build_worker(temporal_client, settings, sessions),
         build_worker(second, settings, sessions),

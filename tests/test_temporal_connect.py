@@ -71,5 +71,5 @@ def test_connect_options_refuse_incomplete_or_unreadable_tls(
 
 async def test_connect_temporal_reaches_the_dev_server_without_tls(settings: Settings) -> None:
     client = await connect_temporal(settings)
-    assert client.namespace == "default"
+    assert client.namespace == settings.temporal_namespace
     assert await client.service_client.check_health()

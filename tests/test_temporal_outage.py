@@ -103,7 +103,11 @@ async def test_deliveries_during_temporal_outage_all_start_after_it_returns(
     assert "HookflowRepo" in await ensure_search_attributes(client, "default")
     assert await ensure_search_attributes(client, "default") == []
     conf = settings.model_copy(
-        update={"temporal_address": dev_server.address, "dispatch_inline_timeout_seconds": 1.0}
+        update={
+            "temporal_address": dev_server.address,
+            "temporal_namespace": "default",  # the namespace of this test's own server
+            "dispatch_inline_timeout_seconds": 1.0,
+        }
     )
     async for api in _serve(create_app(conf)):
         dev_server.stop()

@@ -69,14 +69,16 @@ async def test_worker_metrics_serve_sdk_and_hookflow_counters(
 
         async def scraped() -> str | None:
             text = (await http.get(url)).text
+            # The issue is closed after its rate-limited read is retried, which may come after
+            # the notification: wait for both.
             done = (
                 value(text, "hookflow_notifications_total", result="sent") >= 1
                 and value(text, "hookflow_github_requests_total", status="200") >= 1
+                and github.issue(repo, 1)["state"] == "closed"
             )
             return text if done else None
 
-        text = await eventually(scraped, within=60, what="worker metrics")
-    assert github.issue(repo, 1)["state"] == "closed"
+        text = await eventually(scraped, within=60, what="worker metrics and the issue closed")
     assert value(text, "hookflow_notifications_total", sink="logfile", result="sent") >= 1
     assert value(text, "hookflow_github_requests_total", status="403") == 1
     names = {name for name, _ in samples(text)}

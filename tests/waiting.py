@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TimeoutType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -93,3 +93,24 @@ async def child_start_times(handle: WorkflowHandle[Any, Any]) -> list[datetime]:
             assert now is not None
             times.append(now)
     return times
+
+
+async def retried_after_timeout(
+    handle: WorkflowHandle[Any, Any], kind: TimeoutType.ValueType
+) -> list[str]:
+    """Types of the activities the run started again after their attempt before had timed out
+    that way (the server writes an attempt's start with the failure of the previous attempt)."""
+    types: dict[int, str] = {}
+    retried: list[str] = []
+    async for e in handle.fetch_history_events():
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            types[e.event_id] = e.activity_task_scheduled_event_attributes.activity_type.name
+        elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            started = e.activity_task_started_event_attributes
+            failure = started.last_failure
+            if (
+                failure.HasField("timeout_failure_info")
+                and failure.timeout_failure_info.timeout_type == kind
+            ):
+                retried.append(types[started.scheduled_event_id])
+    return retried

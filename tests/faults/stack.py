@@ -137,7 +137,7 @@ class Stream:
         while (elapsed := loop.time() - began) < seconds:
             due = int(elapsed * rate) + 1 - len(tasks)
             tasks.extend(asyncio.create_task(self.send(client)) for _ in range(due))
-            await asyncio.sleep(1 / rate)
+            await asyncio.sleep(1 / rate)  # the stream's pace, not a wait for an event
         await asyncio.gather(*tasks)
 
     def accepted(self) -> set[str]:

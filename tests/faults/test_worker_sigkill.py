@@ -4,78 +4,67 @@ failure budget, and a write cut off by a crash is retried within seconds without
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import Iterator
-from contextlib import ExitStack
+import functools
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from temporalio.api.enums.v1 import TimeoutType
+from temporalio.client import Client, WorkflowHandle
 
 from db.engine import SessionFactory
 from settings import Settings
 from tests.fakes import FakeGitHub
-from tests.run_support import GH_TOKEN, REPO, make_bare_remote, run_settings, wait_run
-from tests.test_run_workflow import label_issue, marker_comments, send_ci
-from tests.waiting import eventually
+from tests.processes import alive, processes_of
+from tests.run_support import (
+    REPO,
+    bare,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
+    get_run,
+    label_issue,
+    marker_comments,
+    send_ci,
+    settings_overrides,  # noqa: F401 - a fixture
+    wait_run,
+)
+from tests.waiting import eventually, retried_after_timeout
 from tests.worker_process import WorkerProcess, worker_process
 
 CRASHES = 3
 
 
 @pytest.fixture
-def fake_github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=GH_TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
+def extra_settings() -> dict[str, Any]:
+    # A 20 s phase timeout gives a 2 s heartbeat timeout: a lost phase is retried quickly.
+    return {"run_phase_timeout": "20s"}
+
+
+# `python worker.py` processes of one test: they share a log and a home directory.
+Spawn = Callable[..., AbstractContextManager[WorkerProcess]]
 
 
 @pytest.fixture
-def settings_overrides(fake_github: FakeGitHub, tmp_path: Path) -> dict[str, Any]:
-    # A 20 s phase timeout gives a 2 s heartbeat timeout: a lost phase is retried quickly.
-    return run_settings(fake_github, tmp_path, run_phase_timeout="20s")
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
-
-
-def processes_of(run_id: str) -> list[int]:
-    """Host pids whose environment names the run (the agent, its sandbox, their children)."""
-    marker = f"HOOKFLOW_RUN_ID={run_id}".encode()
-    found = []
-    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if marker in f.read():
-                    found.append(int(pid))
-        except OSError:
-            continue
-    return found
+def spawn(settings: Settings, tmp_path: Path) -> Spawn:
+    home = tmp_path / "home"
+    home.mkdir()
+    return functools.partial(worker_process, settings, tmp_path / "worker.log", home=home)
 
 
 async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succeeds(
     api: httpx.AsyncClient,
     sessions: SessionFactory,
-    settings: Settings,
-    tmp_path: Path,
     fake_github: FakeGitHub,
+    bare: Path,
+    spawn: Spawn,
 ) -> None:
-    bare = make_bare_remote(tmp_path)
-    home = tmp_path / "home"
-    home.mkdir()
-    log = tmp_path / "worker.log"
     sleepy = {"ECHO_AGENT_SLEEP": "60", "ECHO_AGENT_SLEEP_PHASE": "plan"}
     with ExitStack() as workers:
 
         def start(env: dict[str, str]) -> WorkerProcess:
-            return workers.enter_context(worker_process(settings, log, home=home, extra_env=env))
+            return workers.enter_context(spawn(extra_env=env))
 
         current = start(sleepy)
         number, run_id = await label_issue(api, fake_github, bare)
@@ -103,33 +92,39 @@ async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succe
     assert len(fake_github.pulls(REPO)) == 1
 
 
+async def heartbeat_retried(handle: WorkflowHandle[Any, Any], activity_type: str) -> bool:
+    retried = await retried_after_timeout(handle, TimeoutType.TIMEOUT_TYPE_HEARTBEAT)
+    return activity_type in retried
+
+
 async def test_worker_killed_during_github_writes_retries_fast_without_duplicates(
     api: httpx.AsyncClient,
     sessions: SessionFactory,
-    settings: Settings,
-    tmp_path: Path,
     fake_github: FakeGitHub,
+    bare: Path,
+    spawn: Spawn,
+    temporal_client: Client,
 ) -> None:
-    bare = make_bare_remote(tmp_path)
-    home = tmp_path / "home"
-    home.mkdir()
-    log = tmp_path / "worker.log"
     # GitHub takes 2 s to answer the first comment and the first PR: the worker dies meanwhile,
     # after GitHub has the request (the write lands, the answer is lost).
     fake_github.delay("POST", r"/issues/\d+/comments$", 2, times=1)
     fake_github.delay("POST", r"/pulls$", 2, times=1)
-    loop = asyncio.get_running_loop()
     number, run_id = await label_issue(api, fake_github, bare)
-    for path in (r"/issues/\d+/comments$", r"/pulls$"):
-        with worker_process(settings, log, home=home) as worker:
+    handle = temporal_client.get_workflow_handle((await get_run(sessions, run_id)).workflow_id)
+    writes = [
+        (r"/issues/\d+/comments$", "run_github.comment"),
+        (r"/pulls$", "run_github.open_pull"),
+    ]
+    for path, activity_type in writes:
+        with spawn() as worker:
             await eventually(
                 lambda p=path: fake_github.requests_to("POST", p) != [],  # type: ignore[misc]
                 what=f"a POST to {path}",
                 within=60,
             )
             worker.kill()
-            killed, seen = loop.time(), len(fake_github.requests)
-        with worker_process(settings, log, home=home):
+            seen = len(fake_github.requests)
+        with spawn():
             # The workflow waits on that write alone: the next request to GitHub is its retry,
             # after the heartbeat timeout rather than the 60 s start-to-close timeout.
             await eventually(
@@ -137,7 +132,12 @@ async def test_worker_killed_during_github_writes_retries_fast_without_duplicate
                 what=f"the retry of the write to {path}",
                 within=30,
             )
-            assert loop.time() - killed < 30
+            # …because the dead worker stopped heartbeating (not after the start-to-close
+            # timeout): the retried attempt starts with a heartbeat timeout as its last failure.
+            await eventually(
+                lambda t=activity_type: heartbeat_retried(handle, t),  # type: ignore[misc]
+                what=f"{activity_type} started again after a heartbeat timeout",
+            )
             if path.endswith("pulls$"):
                 await send_ci(api, sessions, bare, run_id, "success")
                 run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
