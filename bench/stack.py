@@ -17,11 +17,10 @@ from typing import Any
 
 import httpx
 import psycopg
-from alembic import command
-from alembic.config import Config
 from temporalio.testing import WorkflowEnvironment
 
 from bench.peers import SCHEMA
+from db.migrate import upgrade
 from devstack.postgres import PostgresServer, free_port, start_postgres
 from devstack.temporal_cli import ensure_temporal_cli
 from tests.fakes_sinks import FakeAIMaestro, Recorded
@@ -47,14 +46,6 @@ class TimedMaestro(FakeAIMaestro):
         with self._timing:
             self.received.append((time.time(), json.dumps(recorded.body)))
         return super().handle(recorded)
-
-
-def migrate(url: str) -> None:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.attributes["url"] = url
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
 
 
 def wait_http(url: str, process: subprocess.Popen[bytes], deadline_s: float = 60) -> None:
@@ -99,7 +90,7 @@ class Stack:
             conn.execute("CREATE DATABASE peers")
         self.database_url = self.postgres.url("hookflow")
         self.peer_dsn = self.postgres.admin_url.rsplit("/", 1)[0] + "/peers"
-        migrate(self.database_url)
+        upgrade(self.database_url)
         with psycopg.connect(self.peer_dsn, autocommit=True) as conn:
             conn.execute(SCHEMA)
         self.temporal = await WorkflowEnvironment.start_local(

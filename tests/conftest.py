@@ -38,9 +38,6 @@ from tests.services import (
     start_temporal,
     worker_namespace,
 )
-from tests.services import (
-    migrate as migrate,
-)
 from worker import build_worker
 from workflows.search_attributes import ensure_search_attributes
 

@@ -16,10 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psycopg
-from alembic import command
-from alembic.config import Config
 from temporalio.testing import WorkflowEnvironment
 
+from db.migrate import upgrade
 from devstack.postgres import PostgresServer, start_postgres
 from devstack.temporal_cli import ensure_temporal_cli
 from workflows.search_attributes import ensure_search_attributes
@@ -70,21 +69,13 @@ class Addresses:
         return cls(**json.loads(text))
 
 
-def migrate(url: str) -> None:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.attributes["url"] = url
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "head")
-
-
 def start_postgres_with_template() -> PostgresServer:
     """A fresh cluster with TEMPLATE_DB migrated to head: each test clones it in milliseconds."""
     server = start_postgres()
     try:
         with psycopg.connect(server.admin_url, autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE_DB}")
-        migrate(server.url(TEMPLATE_DB))
+        upgrade(server.url(TEMPLATE_DB))
     except BaseException:
         server.stop()
         raise

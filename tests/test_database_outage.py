@@ -10,9 +10,10 @@ import psycopg
 import pytest
 
 from api.main import create_app
+from db.migrate import upgrade
 from devstack.postgres import PostgresServer, start_postgres
 from settings import Settings
-from tests.conftest import _serve, deliver, migrate
+from tests.conftest import _serve, deliver
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def own_postgres() -> Iterator[PostgresServer]:
     server = start_postgres()
     with psycopg.connect(server.admin_url, autocommit=True) as conn:
         conn.execute("CREATE DATABASE hookflow")
-    migrate(server.url("hookflow"))
+    upgrade(server.url("hookflow"))
     yield server
     server.stop()
 

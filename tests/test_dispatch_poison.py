@@ -18,9 +18,8 @@ from api.dispatch_actions import give_up_reason
 from api.dispatcher import Dispatcher, Result, backoff, is_permanent
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
-from routing.ai_run import run_branch, run_input
+from routing.ai_run import new_run_for, run_input
 from routing.decision import NewRun
-from routing.workflow_ids import run_workflow_id
 from tests.conftest import auth, deliver, load_fixture
 from tests.waiting import eventually
 
@@ -78,16 +77,7 @@ def test_give_up_reason_ends_permanent_or_exhausted_dispatches(
 
 
 def start_plan(run_id: str, number: int, title: str = "t") -> tuple[NewRun, list[dict[str, Any]]]:
-    new_run = NewRun(
-        run_id=run_id,
-        workflow_id=run_workflow_id(REPO, number, run_id),
-        repo=REPO,
-        issue_number=number,
-        title=title,
-        body=None,
-        clone_url=None,
-        branch=run_branch(number, run_id),
-    )
+    new_run = new_run_for(REPO, number, run_id, title=title)
     action = {
         "kind": "start",
         "workflow": "RunWorkflow",

@@ -16,11 +16,12 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Worker
 
 from db.engine import SessionFactory
+from db.migrate import upgrade
 from db.models import Notification, Run, WebhookEvent
 from devstack.up import child_env
 from routing.workflow_ids import notification_workflow_id
 from settings import Settings
-from tests.conftest import auth, deliver, load_fixture, migrate, signed_headers
+from tests.conftest import auth, deliver, load_fixture, signed_headers
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
 from tests.waiting import eventually
 
@@ -34,7 +35,7 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     url = child_env({}, tmp_path, "127.0.0.1:7233")["DATABASE_URL"]
     assert url.startswith("sqlite:///")
-    migrate(url)
+    upgrade(url)
     return url
 
 
