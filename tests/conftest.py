@@ -82,6 +82,20 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput[WORKER_INPUT_KEY] = shared.addresses.dumps()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a `slow` test first, then the others by size: pytest-xdist hands out whole
+    modules in this order (`--no-loadscope-reorder`), so the minute-long fault tests run beside
+    the rest instead of after it."""
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def weight(tests: list[pytest.Item]) -> tuple[bool, int]:
+        return (not any(t.get_closest_marker("slow") for t in tests), -len(tests))
+
+    items[:] = [item for tests in sorted(modules.values(), key=weight) for item in tests]
+
+
 def _shared(config: pytest.Config) -> Addresses | None:
     text = getattr(config, "workerinput", {}).get(WORKER_INPUT_KEY)
     return Addresses.loads(text) if text else None

@@ -30,10 +30,13 @@ from workflows.search_attributes import ensure_search_attributes
 
 CHROMIUM = shutil.which("chromium", path="/usr/bin") or shutil.which("chromium")
 playwright_api = pytest.importorskip("playwright.async_api", reason="pip package playwright")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="Debian's chromium is not installed (apt-get install -y chromium)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Debian's chromium is not installed (apt-get install -y chromium)",
+    ),
+    pytest.mark.slow,  # a browser: parallel runs start it first
+]
 
 KINDS = ["ai-run", "notification", "ci-failure", "blocked-task", "pr-merged"]
 TOKEN = "gh-ui-token"

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 from temporalio.client import Client
 
 from db.engine import SessionFactory
@@ -14,6 +15,8 @@ from devstack.postgres import free_port
 from settings import Settings
 from tests.faults.stack import ApiProcess, Stream, check_recorded, stored
 from tests.waiting import eventually
+
+pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
 
 
 async def test_api_sigkill_under_load_loses_no_accepted_delivery(

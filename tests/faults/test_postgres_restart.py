@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from api.main import create_app
 from db.engine import make_engine, make_session_factory
 from devstack.postgres import PostgresServer
@@ -13,6 +15,8 @@ from tests.conftest import _serve
 from tests.faults.stack import Stream, check_recorded, stored
 from tests.test_database_outage import own_postgres  # noqa: F401
 from tests.waiting import eventually
+
+pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
 
 
 async def test_postgres_restart_mid_stream_gives_no_false_2xx_and_recovers(

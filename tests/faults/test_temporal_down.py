@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from api.main import create_app
 from db.engine import SessionFactory
 from settings import Settings
@@ -12,6 +14,8 @@ from tests.conftest import _serve
 from tests.faults.stack import Stream, check_recorded, stored
 from tests.test_temporal_outage import DevServer, connect, dev_server  # noqa: F401
 from tests.waiting import eventually
+
+pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
 
 DELIVERIES = 1000
 OUTAGE_SECONDS = 60

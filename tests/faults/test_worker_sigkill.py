@@ -33,6 +33,8 @@ from tests.run_support import (
 from tests.waiting import eventually, retried_after_timeout
 from tests.worker_process import WorkerProcess, worker_process
 
+pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
+
 CRASHES = 3
 
 
