@@ -22,6 +22,7 @@ import pytest
 import pytest_asyncio
 from sqlmodel import col, select
 from temporalio.api.testservice.v1 import SleepRequest
+from temporalio.api.workflowservice.v1 import ListOpenWorkflowExecutionsRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -51,19 +52,21 @@ def temporal_env(time_skipping_env: WorkflowEnvironment) -> WorkflowEnvironment:
 
 @pytest_asyncio.fixture
 async def repo(temporal_client: Client) -> AsyncIterator[str]:
-    name = f"acme/blocked-{uuid.uuid4().hex[:8]}"
-    yield name
-    # The server's clock is shared by every test: a ladder (or a notification it started) left
-    # running with no worker would hold a task and stop later tests' clocks from moving.
-    workflow_id = blocked_workflow_id(name, 42)
-    with contextlib.suppress(RPCError):
-        run_id = (await temporal_client.get_workflow_handle(workflow_id).describe()).run_id
-        for level_ in range(4):
-            with contextlib.suppress(RPCError):
-                await temporal_client.get_workflow_handle(
-                    f"{workflow_id}-{run_id[:8]}-level-{level_}"
-                ).terminate()
-        await temporal_client.get_workflow_handle(workflow_id).terminate()
+    yield f"acme/blocked-{uuid.uuid4().hex[:8]}"
+    # The server's clock is shared by every test of this process: a workflow left running (a
+    # ladder, a notification it or the routing started) holds it as soon as one of its tasks
+    # waits for a worker that is gone, and no later test's clock could move. Tests here run
+    # one at a time, so whatever is still open is this test's.
+    request = ListOpenWorkflowExecutionsRequest(
+        namespace=temporal_client.namespace, maximum_page_size=1000
+    )
+    response = await temporal_client.workflow_service.list_open_workflow_executions(request)
+    for open_ in response.executions:
+        handle = temporal_client.get_workflow_handle(
+            open_.execution.workflow_id, run_id=open_.execution.run_id
+        )
+        with contextlib.suppress(RPCError):  # it closed meanwhile
+            await handle.terminate("test ended")
 
 
 async def skip(env: WorkflowEnvironment, client: Client, repo: str, by: timedelta) -> None:

@@ -17,7 +17,7 @@ from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from settings import Settings
 from tests.conftest import _serve, deliver, load_fixture
-from tests.waiting import eventually
+from tests.waiting import eventually, runs_listed
 from worker import build_worker
 
 
@@ -70,5 +70,4 @@ async def test_two_apis_and_two_workers_start_each_delivery_once(
         runs = (await session.exec(select(Run))).all()
     assert len(runs) == 10
     for run in runs:
-        count = await temporal_client.count_workflows(f"WorkflowId = '{run.workflow_id}'")
-        assert count.count == 1, run.workflow_id
+        assert await runs_listed(temporal_client, run.workflow_id) == 1, run.workflow_id

@@ -23,7 +23,7 @@ from routing.workflow_ids import notification_workflow_id
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture, signed_headers
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
-from tests.waiting import eventually
+from tests.waiting import eventually, runs_listed
 
 AI_RUN = "events/issues_labeled_ai_run.json"
 PR_OPENED = "events/pull_request.opened.json"
@@ -112,8 +112,7 @@ async def test_sqlite_default_redelivery_records_once_and_starts_one_workflow(
     assert again.json() == responses[0].json()
     assert len(await rows(sessions, Run)) == 1
     assert len(await rows(sessions, WebhookEvent)) == 1
-    count = await temporal_client.count_workflows(f"WorkflowId = '{run['workflowId']}'")
-    assert count.count == 1
+    assert await runs_listed(temporal_client, run["workflowId"]) == 1
 
 
 async def test_sqlite_default_bad_signature_is_401_and_recorded(

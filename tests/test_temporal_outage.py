@@ -17,7 +17,7 @@ from devstack.postgres import free_port
 from devstack.temporal_cli import ensure_temporal_cli
 from settings import Settings
 from tests.conftest import _serve, auth, deliver, load_fixture
-from tests.waiting import eventually
+from tests.waiting import eventually, runs_listed
 from worker import build_worker
 from workflows.search_attributes import ensure_search_attributes
 
@@ -133,8 +133,7 @@ async def test_deliveries_during_temporal_outage_all_start_after_it_returns(
                 what="every run to start",
             )
         for run in runs:
-            count = await client.count_workflows(f"WorkflowId = '{run['workflowId']}'")
-            assert count.count == 1
+            assert await runs_listed(client, run["workflowId"]) == 1
 
 
 async def test_readyz_reports_temporal_unreachable(settings: Settings) -> None:

@@ -21,7 +21,7 @@ from settings import Settings
 from tests.conftest import SECRET, auth, deliver, load_fixture, signed_headers
 from tests.run_support import agent_settings as run_agent_settings
 from tests.run_support import git, make_bare_remote, remote_head
-from tests.waiting import eventually
+from tests.waiting import eventually, runs_listed
 
 AI_RUN = "events/issues_labeled_ai_run.json"
 
@@ -212,8 +212,7 @@ async def test_redelivery_concurrent_starts_one_run_and_one_workflow(
     assert len(await runs(sessions)) == 1
     assert len([e for e in await events(sessions) if e.signature_valid]) == 1
     run = await wait_for_run_status(api, bodies[0]["runId"], {"SUCCEEDED", "FAILED"})
-    count = await temporal_client.count_workflows(f"WorkflowId = '{run['workflowId']}'")
-    assert count.count == 1
+    assert await runs_listed(temporal_client, run["workflowId"]) == 1
     # A later sequential redelivery answers the same and starts nothing.
     again = await deliver(api, "issues", payload, delivery=delivery)
     assert again.json() == bodies[0]

@@ -46,6 +46,17 @@ async def started(client: Client, workflow_id: str, within: float = 30) -> Workf
     return handle
 
 
+async def runs_listed(client: Client, workflow_id: str, within: float = 15) -> int:
+    """How many runs visibility lists under `workflow_id`, once it lists any: the id is known to
+    exist, and visibility lags a start by a moment."""
+
+    async def counted() -> int:
+        return (await client.count_workflows(f"WorkflowId = '{workflow_id}'")).count
+
+    count: int = await eventually(counted, within, what=f"workflow {workflow_id} in visibility")
+    return count
+
+
 async def workflow_result(client: Client, workflow_id: str, within: float = 30) -> Any:
     """The result of `workflow_id`'s latest run, once it has started and finished."""
     handle = await started(client, workflow_id, within)
