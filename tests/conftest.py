@@ -139,11 +139,13 @@ async def temporal_env(request: pytest.FixtureRequest) -> AsyncIterator[Workflow
     await env.shutdown()
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """Temporal's time-skipping test server: hour-long timers fire on `env.sleep(…)`.
 
-    A test module opts in by overriding `temporal_env` with this fixture."""
+    A test module opts in by overriding `temporal_env` with this fixture. One server per test
+    (it starts in under a second): its clock stands still while any task waits for a worker, so
+    a task a finished test left behind would stop the next test's clock on a shared server."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=ensure_test_server(),
         test_server_startup_timeout=timedelta(seconds=120),  # a JVM on a busy 2-core machine

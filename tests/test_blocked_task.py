@@ -9,22 +9,17 @@ happens" is read from the workflow's own state.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
 import io
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlmodel import col, select
 from temporalio.api.testservice.v1 import SleepRequest
-from temporalio.api.workflowservice.v1 import ListOpenWorkflowExecutionsRequest
 from temporalio.client import Client
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
@@ -50,23 +45,9 @@ def temporal_env(time_skipping_env: WorkflowEnvironment) -> WorkflowEnvironment:
     return time_skipping_env
 
 
-@pytest_asyncio.fixture
-async def repo(temporal_client: Client) -> AsyncIterator[str]:
-    yield f"acme/blocked-{uuid.uuid4().hex[:8]}"
-    # The server's clock is shared by every test of this process: a workflow left running (a
-    # ladder, a notification it or the routing started) holds it as soon as one of its tasks
-    # waits for a worker that is gone, and no later test's clock could move. Tests here run
-    # one at a time, so whatever is still open is this test's.
-    request = ListOpenWorkflowExecutionsRequest(
-        namespace=temporal_client.namespace, maximum_page_size=1000
-    )
-    response = await temporal_client.workflow_service.list_open_workflow_executions(request)
-    for open_ in response.executions:
-        handle = temporal_client.get_workflow_handle(
-            open_.execution.workflow_id, run_id=open_.execution.run_id
-        )
-        with contextlib.suppress(RPCError):  # it closed meanwhile
-            await handle.terminate("test ended")
+@pytest.fixture
+def repo() -> str:
+    return f"acme/blocked-{uuid.uuid4().hex[:8]}"
 
 
 async def skip(env: WorkflowEnvironment, client: Client, repo: str, by: timedelta) -> None:
