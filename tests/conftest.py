@@ -82,16 +82,29 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput[WORKER_INPUT_KEY] = shared.addresses.dumps()
 
 
+# Rough seconds a test takes by what it sets up: a Temporal worker runs a workflow end to end,
+# the API serves requests with its dispatcher, a bare test calls functions. A `slow` test (a
+# fault injection, a browser) takes a minute or more.
+_SECONDS_BY_FIXTURE = (("worker", 4.0), ("api", 1.5), ("temporal_env", 2.0), ("database_url", 0.5))
+
+
+def _estimated_seconds(item: pytest.Item) -> float:
+    if item.get_closest_marker("slow"):
+        return 90.0
+    names = set(getattr(item, "fixturenames", ()))
+    return next((s for fixture, s in _SECONDS_BY_FIXTURE if fixture in names), 0.05)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules with a `slow` test first, then the others by size: pytest-xdist hands out whole
-    modules in this order (`--no-loadscope-reorder`), so the minute-long fault tests run beside
-    the rest instead of after it."""
+    """Modules longest first by estimate: pytest-xdist hands out whole modules in this order
+    (`--no-loadscope-reorder`), so the minute-long fault tests run beside the rest instead of
+    after it, and the processes finish close together."""
     modules: dict[str, list[pytest.Item]] = {}
     for item in items:
         modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
 
-    def weight(tests: list[pytest.Item]) -> tuple[bool, int]:
-        return (not any(t.get_closest_marker("slow") for t in tests), -len(tests))
+    def weight(tests: list[pytest.Item]) -> float:
+        return -sum(_estimated_seconds(t) for t in tests)
 
     items[:] = [item for tests in sorted(modules.values(), key=weight) for item in tests]
 
