@@ -15,8 +15,8 @@ fi
 stamp=.venv/.hookflow-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   echo "==> installing hookflow and its dependencies into .venv (versions from constraints.txt)"
-  # uv installs the same pinned versions several times faster than pip (a fresh venv in ~3 s
-  # instead of ~20 s once its cache is warm); pip stays the installer of the Dockerfile.
+  # uv installs the same pinned versions several times faster than pip (~3 s instead of ~20 s
+  # once its cache is warm); pip stays the installer of the Dockerfile.
   .venv/bin/python -m pip install --quiet -c constraints.txt uv
   .venv/bin/uv pip install --quiet --python .venv/bin/python -c constraints.txt -e '.[dev]'
   touch "$stamp"
