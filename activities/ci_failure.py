@@ -10,18 +10,18 @@ from dataclasses import dataclass, field
 
 from temporalio import activity
 
-from activities.ci_jobs import failed_jobs
-from activities.github_client import GitHubFactory, github_factory
-from activities.github_errors import github_call
-from ghclient.bodies import marker
-from routing.ci_failure.bodies import (
+from activities.ci_failed_jobs import FailedJob
+from activities.ci_failure_bodies import (
     failure_comment_body,
     failure_issue_body,
     failure_issue_title,
     flaky_reopen_comment_body,
     recovery_comment_body,
 )
-from routing.ci_failure.jobs import FailedJob
+from activities.ci_jobs import failed_jobs
+from activities.github_client import GitHubFactory, github_factory
+from activities.github_errors import github_call
+from ghclient.bodies import marker
 from routing.workflow_ids import fingerprint
 from settings import Settings
 

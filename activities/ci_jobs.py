@@ -7,12 +7,12 @@ from typing import Any
 
 from temporalio import activity
 
+from activities.ci_excerpt import log_excerpt
+from activities.ci_failed_jobs import FailedJob
 from activities.github_errors import github_call
 from ghclient import GitHubClient
 from ghclient.errors import GitHubNotFound
 from routing.ci_conclusions import FAILED_CONCLUSIONS
-from routing.ci_failure.excerpt import log_excerpt
-from routing.ci_failure.jobs import FailedJob
 
 MAX_JOBS_WITH_LOGS = 10
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from temporalio import activity
 
-from db.active_runs import active_run, add_or_attach, received_run
 from db.engine import SessionFactory
 from db.models import Run
 from db.types import utcnow
 from routing.ai_run import new_run_for, run_id_for
 from routing.run_ci import run_workflow_for_branch
+from runs.admission import active_run, add_or_attach, received_run
 from settings import Settings
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 from temporalio import activity
 
+from activities.closing_keywords import may_close
 from activities.github_client import GitHubFactory, github_factory
 from activities.github_errors import github_call
 from db.engine import SessionFactory
@@ -14,7 +15,6 @@ from db.models import Run
 from db.types import utcnow
 from ghclient.bodies import marker
 from routing.ai_run import RUN_BRANCH
-from routing.closing_keywords import may_close
 from settings import Settings
 
 

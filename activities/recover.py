@@ -11,10 +11,10 @@ from sqlmodel import col, select
 from temporalio import activity
 
 from activities.github_client import GitHubIdentity
+from activities.redelivery import HookDelivery, in_window, select_redeliveries
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from ghclient import GitHubClient, GitHubError
-from routing.redelivery import HookDelivery, in_window, select_redeliveries
 from routing.router import HANDLERS
 from settings import Settings
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from temporalio import activity
 
+from activities.ci_excerpt import shrink_excerpt
 from activities.ci_jobs import MAX_JOBS_WITH_LOGS, failed_jobs
 from activities.github_client import GitHubFactory, github_factory
 from activities.github_errors import github_call
 from ghclient.bodies import fit_body
-from routing.ci_failure.excerpt import shrink_excerpt
 from settings import Settings
 
 

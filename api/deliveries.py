@@ -14,8 +14,8 @@ from sqlmodel import col
 
 from api.deps import AppStateDep, SessionDep, TokenDep
 from api.query import Filter, Limit, Offset, newest_page
-from api.replay import REPLAY_PREFIX, replay_delivery
 from db.models import WebhookEvent
+from delivery.replay import REPLAY_PREFIX, replay_delivery
 from settings import parse_duration
 
 router = APIRouter(prefix="/api/deliveries", tags=["deliveries"], dependencies=[TokenDep])

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from api.deps import AppStateDep, SessionDep, TokenDep
+from contract.actions import DispatchAction
 from db.models import Run, WebhookEvent
-from routing.actions import DispatchAction
 
 log = logging.getLogger("hookflow.dispatch")
 router = APIRouter(prefix="/api/deliveries", tags=["deliveries"], dependencies=[TokenDep])

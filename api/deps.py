@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from api.dispatcher import Dispatcher
-from api.ingest_batch import IngestBatch
 from api.instruments import ApiMetrics
-from api.rejected_cap import RejectedCap
 from db.engine import SessionFactory
+from delivery.dispatcher import Dispatcher
+from delivery.record_batch import IngestBatch
+from delivery.rejected_cap import RejectedCap
 from routing.decision import RoutingConfig
 from settings import Settings
 

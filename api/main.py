@@ -26,12 +26,12 @@ from api import (
     webhooks,
 )
 from api.deps import AppState
-from api.dispatcher import Dispatcher
-from api.ingest_batch import IngestBatch
 from api.instruments import ApiMetrics
-from api.outage import is_outage
-from api.rejected_cap import RejectedCap
 from db.engine import make_engine, make_session_factory
+from delivery.dispatcher import Dispatcher
+from delivery.outage import is_outage
+from delivery.record_batch import IngestBatch
+from delivery.rejected_cap import RejectedCap
 from ops.logs import configure_logging
 from ops.temporal_connect import connect_temporal
 from routing.decision import RoutingConfig

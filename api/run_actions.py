@@ -12,11 +12,11 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppStateDep, SessionDep, TokenDep
-from api.dispatcher import run_action
-from db.active_runs import active_run, add_or_attach, received_run
 from db.models import SIGNALLABLE_RUN_STATUSES, Run
+from delivery.dispatcher import run_action
 from routing.ai_run import new_run_for, start_run_action
 from routing.fields import INT32_MAX, REPO_PATTERN
+from runs.admission import active_run, add_or_attach, received_run
 from workflows.run.signals import SIGNALS
 from workflows.run.workflow import SIGNAL_METHODS
 

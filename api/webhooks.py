@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from api.decode import decode
 from api.deps import AppStateDep
-from api.ingest import Outcome, ingest, record_rejected
 from api.instruments import delivery_outcome
-from api.outage import is_outage
-from api.signature import verify_signature
+from delivery.decode import decode
+from delivery.outage import is_outage
+from delivery.record import Outcome, ingest, record_rejected
+from delivery.signature import verify_signature
 from ops.log_context import log_context
 from routing import fields as f
 from routing.decision import Delivery

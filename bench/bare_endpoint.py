@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.signature import verify_signature
+from delivery.signature import verify_signature
 from settings import ConfigError, load_settings
 
 

@@ -10,8 +10,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from api.signature import sign
 from bench.webhook_latency import _issue_payload, _repository, _user
+from delivery.signature import sign
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "events"
 REPO = "hookflow-bench/sandbox"

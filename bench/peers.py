@@ -6,7 +6,7 @@
 - commit: bare + `INSERT … ON CONFLICT DO NOTHING` (JSONB) and one commit per request,
           on a psycopg connection pool — the plain durable endpoint;
 - group:  the same rows gathered ≤ 2 ms into one multi-row INSERT and one commit, each
-          request answered after its batch's commit (api/batch_writer.py).
+          request answered after its batch's commit (delivery/group_commit.py).
 Every 2xx of the durable peers is a committed row.
 """
 
@@ -25,8 +25,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 
-from api.batch_writer import GroupCommit
-from api.signature import verify_signature
+from delivery.group_commit import GroupCommit
+from delivery.signature import verify_signature
 
 TABLE = "peer_events"
 # Created once by the bench (bench/stack.py) before the peers start.

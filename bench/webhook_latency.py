@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from api.signature import sign
+from delivery.signature import sign
 
 try:
     import sniffio  # noqa: F401

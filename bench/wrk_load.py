@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.signature import sign
+from delivery.signature import sign
 
 LUA = r"""
 local reqs, count, idx, tid = {}, 0, 0, 0

@@ -86,7 +86,7 @@ class Run(SQLModel, table=True):
     __table_args__ = (
         Index("idx_runs_repo_status", "repo", "status"),
         Index("idx_runs_created_at", "created_at"),
-        # One active run per issue; db/active_runs.py attaches newcomers to it.
+        # One active run per issue; runs/admission.py attaches newcomers to it.
         Index(
             "uq_runs_active_issue",
             "repo",

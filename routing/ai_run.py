@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 
+from contract.actions import DispatchAction
 from ghclient.bodies import MAX_BODY_CHARS, truncation_notice
 from routing import fields as f
-from routing.actions import DispatchAction
 from routing.decision import Delivery, HandlerResult, NewRun, RoutingConfig
 from routing.workflow_ids import run_workflow_id
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract.actions import DispatchAction
 from ghclient.bodies import MAX_BODY_CHARS
 from routing import fields as f
-from routing.actions import DispatchAction
 from routing.ci_conclusions import FAILED_CONCLUSIONS
 from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig

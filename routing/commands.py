@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from routing.actions import DispatchAction
+from contract.actions import DispatchAction
 from routing.ai_run import RUN_BRANCH
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 

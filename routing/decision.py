@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.actions import DispatchAction
 from routing import fields as f
-from routing.actions import DispatchAction
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract.actions import DispatchAction
 from routing import fields as f
-from routing.actions import DispatchAction
 from routing.ai_run import RUN_BRANCH
 from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig

@@ -20,8 +20,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.main import create_app
-from api.signature import sign
 from db.engine import SessionFactory, make_engine, make_session_factory
+from delivery.signature import sign
 from devstack.time_skipping import ensure_test_server
 from settings import Settings, load_settings
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook

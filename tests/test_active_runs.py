@@ -1,12 +1,12 @@
-"""One active run per issue (db/active_runs.py) on the real database: a second run attaches."""
+"""One active run per issue (runs/admission.py) on the real database: a second run attaches."""
 
 from __future__ import annotations
 
 import uuid
 
-from db.active_runs import active_run, add_or_attach
 from db.engine import SessionFactory
 from db.models import Run
+from runs.admission import active_run, add_or_attach
 
 
 def _run(issue_number: int, status: str = "RECEIVED") -> Run:

@@ -6,17 +6,17 @@ from typing import Any
 
 import pytest
 
+from activities.ci_excerpt import log_excerpt
+from activities.ci_failed_jobs import FailedJob
 from activities.ci_failure import CIRunEvent
-from ghclient.bodies import MAX_BODY_CHARS as GITHUB_BODY_LIMIT
-from routing.ci_failure.bodies import (
+from activities.ci_failure_bodies import (
     failure_comment_body,
     failure_issue_body,
     failure_issue_title,
     flaky_reopen_comment_body,
     recovery_comment_body,
 )
-from routing.ci_failure.excerpt import log_excerpt
-from routing.ci_failure.jobs import FailedJob
+from ghclient.bodies import MAX_BODY_CHARS as GITHUB_BODY_LIMIT
 from routing.workflow_ids import ci_failure_workflow_id, fingerprint
 
 LOGS = Path(__file__).parent / "fixtures" / "logs"

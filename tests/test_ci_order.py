@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from routing.ci_order import CIOrder, ci_order, is_stale, newest, stored_order
+from workflows.notify_group_order import CIOrder, ci_order, is_stale, newest, stored_order
 
 
 def note(

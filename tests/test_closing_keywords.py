@@ -2,7 +2,7 @@
 
 import pytest
 
-from routing.closing_keywords import (
+from activities.closing_keywords import (
     KEYWORDS,
     IssueRef,
     closing_references,

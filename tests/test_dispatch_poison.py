@@ -14,10 +14,10 @@ from sqlmodel import select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.dispatch_actions import give_up_reason
-from api.dispatcher import Dispatcher, Result, backoff, is_permanent
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
+from delivery.dispatcher import Dispatcher, Result, backoff, is_permanent
+from delivery.temporal_calls import give_up_reason
 from routing.ai_run import new_run_for, run_input
 from routing.decision import NewRun
 from tests.conftest import auth, deliver, load_fixture

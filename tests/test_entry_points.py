@@ -16,8 +16,8 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from api.signature import sign
 from cli.main import main as cli_main
+from delivery.signature import sign
 from devstack.postgres import free_port
 from settings import Settings
 from tests.conftest import API_TOKEN, FIXTURES, ROOT, SECRET

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from routing.group_notices import batch_notice, reminder_notice, resolved_notice, top_priority
+from workflows.notify_group_notices import (
+    batch_notice,
+    reminder_notice,
+    resolved_notice,
+    top_priority,
+)
 
 
 @dataclass

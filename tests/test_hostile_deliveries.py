@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from api.ingest import dedupe_key
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
+from delivery.record import dedupe_key
 from tests.conftest import auth, load_fixture, signed_headers
 
 AI_RUN = "events/issues_labeled_ai_run.json"

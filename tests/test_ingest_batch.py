@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import select
 
 from api import ingest_batch
-from api.batch_writer import GroupCommit
-from api.ingest import event_row, run_values
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
+from delivery.group_commit import GroupCommit
+from delivery.record import event_row, run_values
 from routing.decision import Delivery, NewRun, RouteDecision
 from tests.conftest import deliver, load_fixture
 

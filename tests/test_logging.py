@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.signature import sign
+from delivery.signature import sign
 from devstack.postgres import free_port
 from ops.log_context import log_context
 from ops.logs import MASK, HookflowHandler, configure_logging

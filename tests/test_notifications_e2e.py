@@ -17,10 +17,10 @@ from sqlmodel import select
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.worker import Replayer, Worker
 
-from api.dispatcher import run_action
+from contract.actions import DispatchAction
 from db.engine import SessionFactory
 from db.models import Notification, WebhookEvent
-from routing.actions import DispatchAction
+from delivery.dispatcher import run_action
 from routing.workflow_ids import group_workflow_id, notification_workflow_id
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture

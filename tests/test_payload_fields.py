@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from api.decode import MAX_DEPTH, _storable, decode
+from delivery.decode import MAX_DEPTH, _storable, decode
 from routing import fields as f
 
 

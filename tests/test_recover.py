@@ -17,11 +17,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from cli.recover import recover_command
+from ops.recover_schedule import ensure_recover_schedule, recover_schedule_id
 from settings import Settings
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
 from tests.waiting import eventually
-from workflows.recover_schedule import ensure_recover_schedule, recover_schedule_id
 
 TOKEN = "gh-recover-token"
 HOOK = 4242

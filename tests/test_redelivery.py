@@ -1,4 +1,4 @@
-"""Table tests of the redelivery choice over GitHub's delivery log (routing/redelivery.py)."""
+"""Table tests of the redelivery choice over GitHub's delivery log (activities/redelivery.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from routing.redelivery import (
+from activities.redelivery import (
     SKIP_NOT_ROUTED,
     SKIP_RECORDED,
     SKIP_SUCCEEDED,

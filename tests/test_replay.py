@@ -20,9 +20,9 @@ from temporalio.client import Client
 
 from api.main import create_app
 from cli.replay import replay_command
-from routing.actions import DispatchAction
+from contract.actions import DispatchAction
+from delivery.replay_plan import EXISTING, NOT_RUNNING, SIGNALLED, STARTED, expected_outcome, forced
 from routing.decision import NewRun, RouteDecision
-from routing.replay import EXISTING, NOT_RUNNING, SIGNALLED, STARTED, expected_outcome, forced
 from settings import Settings
 from tests.conftest import _serve, auth, deliver, load_fixture, signed_headers
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.signature import sign, verify_signature
+from delivery.signature import sign, verify_signature
 
 GITHUB_SECRET = b"It's a Secret to Everybody"
 GITHUB_PAYLOAD = b"Hello, World!"

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from api.ingest import dedupe_key
-from api.signature import sign
 from db.engine import SessionFactory
 from db.models import WebhookEvent
+from delivery.record import dedupe_key
+from delivery.signature import sign
 from tests.conftest import SECRET, load_fixture
 from tests.test_routing_fuzz import EVENT_FIXTURES
 from tests.waiting import eventually

@@ -14,9 +14,9 @@ import pytest
 from sqlmodel import select
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from api.signature import sign
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
+from delivery.signature import sign
 from settings import Settings
 from tests.conftest import SECRET, auth, deliver, load_fixture, signed_headers
 from tests.run_support import agent_settings as run_agent_settings

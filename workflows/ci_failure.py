@@ -19,13 +19,13 @@ from temporalio.exceptions import ActivityError
 from workflows.activity_options import CI_FAILURE_GITHUB_ACTIVITY as GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
+    from activities.ci_failed_jobs import FailedJob
     from activities.ci_failure import (
         CIFailureActivities,
         CIRunEvent,
         CISettings,
         FailureReport,
     )
-    from routing.ci_failure.jobs import FailedJob
     from workflows import search_attributes as sa
 
 __all__ = ["CIFailureInput", "CIFailureWorkflow", "CIRunEvent"]

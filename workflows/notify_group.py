@@ -9,8 +9,8 @@ Alertmanager's timing:
 - while the branch stays red a reminder goes out every NOTIFY_REPEAT_INTERVAL;
 - the first success after red sends one `ci_resolved` notification; a green group ends after
   one quiet interval.
-Red/green follows the CI run's own order (routing/ci_order.py), not arrival: an older success
-arriving after a newer failure resolves nothing. Each notification is a NotificationWorkflow
+Red/green follows the CI run's own order (workflows/notify_group_order.py), not arrival: an
+older success arriving after a newer failure resolves nothing. Each notification is a NotificationWorkflow
 child (abandoned: it outlives the group).
 """
 
@@ -28,11 +28,11 @@ from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import CoveredInput, GroupSettings, NotifyActivities
-    from routing.ci_order import ci_order, is_stale, newest, stored_order
-    from routing.group_notices import batch_notice, reminder_notice, resolved_notice
     from routing.notify_route import GROUP_SIGNAL, GROUP_WORKFLOW, notification_memo
     from workflows import search_attributes as sa
     from workflows.notification import NotificationInput, NotificationWorkflow
+    from workflows.notify_group_notices import batch_notice, reminder_notice, resolved_notice
+    from workflows.notify_group_order import ci_order, is_stale, newest, stored_order
 
 
 SEEN_LIMIT = 500

@@ -16,6 +16,7 @@ from workflows.activity_options import DB_ACTIVITY
 from workflows.activity_options import PR_MERGED_GITHUB_ACTIVITY as GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
+    from activities.closing_keywords import references_in_pull_request
     from activities.pr_merged import (
         CloseIssueInput,
         CloseIssueResult,
@@ -24,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
         RunMergedInput,
     )
     from activities.tasks import TaskActivities, TaskUpdate
-    from routing.closing_keywords import references_in_pull_request
     from workflows import search_attributes as sa
 
 MAX_ISSUES = 50  # a PR body listing more than this is not a closing list

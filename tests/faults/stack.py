@@ -20,9 +20,9 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import select
 
-from api.ingest import dedupe_key
 from db.engine import SessionFactory
 from db.models import WebhookEvent
+from delivery.record import dedupe_key
 from devstack.postgres import free_port
 from settings import Settings
 from tests.conftest import API_TOKEN, SECRET, load_fixture, signed_headers

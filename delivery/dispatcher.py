@@ -21,15 +21,15 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from api.batch_writer import GroupCommit
-from api.dispatch_actions import Result, backoff, give_up_reason, is_permanent, run_action
-from db.active_runs import fail_unstarted_runs
+from contract.actions import DispatchAction
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
+from delivery.group_commit import GroupCommit
+from delivery.temporal_calls import Result, backoff, give_up_reason, is_permanent, run_action
 from ops.log_context import bind, log_context
-from routing.actions import DispatchAction
 from routing.fields import clip
+from runs.admission import fail_unstarted_runs
 
 log = logging.getLogger("hookflow.dispatch")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from routing.actions import DispatchAction
+from contract.actions import DispatchAction
 from routing.decision import RouteDecision
 
 STARTED = "started"  # a new workflow execution

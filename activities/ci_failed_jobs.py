@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from activities.ci_excerpt import shrink_excerpt
 from ghclient.bodies import truncation_notice
-from routing.ci_failure.excerpt import shrink_excerpt
 
 
 @dataclass

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ghclient.bodies import MAX_BODY_CHARS
-from routing.ci_failure.jobs import (
+from activities.ci_failed_jobs import (
     FailedJob,
     check_limit,
     clip,
@@ -14,6 +13,7 @@ from routing.ci_failure.jobs import (
     render_jobs,
     short_sha,
 )
+from ghclient.bodies import MAX_BODY_CHARS
 
 __all__ = [
     "FailedRun",

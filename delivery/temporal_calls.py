@@ -11,7 +11,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from routing.actions import DispatchAction
+from contract.actions import DispatchAction
 
 log = logging.getLogger("hookflow.dispatch")
 

@@ -14,19 +14,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.active_runs import active_run, received_run, received_run_values
+from contract.actions import DispatchAction
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from db.types import utcnow
 from routing import fields as f
-from routing.actions import DispatchAction
 from routing.ai_run import accepted_body
 from routing.decision import Delivery, NewRun, RouteDecision, RoutingConfig
 from routing.router import route
 from routing.workflow_ids import key_hash
+from runs.admission import active_run, received_run, received_run_values
 
 if TYPE_CHECKING:
-    from api.ingest_batch import IngestBatch
+    from delivery.record_batch import IngestBatch
 
 log = logging.getLogger("hookflow.ingest")
 
@@ -204,7 +204,7 @@ async def ingest(
     key = dedupe_key(delivery.hook_id, delivery.delivery_id)
     # No look-up first: the insert itself detects a redelivery (one round trip fewer).
     decision = safe_route(delivery, config, key)
-    # --- group commit (api/ingest_batch.py): the common case shares its INSERT and commit
+    # --- group commit (delivery/record_batch.py): the common case shares its INSERT and commit
     # with concurrent deliveries; anything unusual (redelivery, active run, a row PostgreSQL
     # refuses) comes back as None and takes the path below.
     if batch is not None:

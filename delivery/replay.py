@@ -17,14 +17,14 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppState
-from api.ingest import attach_to_active
-from db.active_runs import active_run, received_run
+from contract.actions import DispatchAction
 from db.models import Run, WebhookEvent
 from db.types import utcnow
-from routing.actions import DispatchAction
+from delivery.record import attach_to_active
+from delivery.replay_plan import expected_outcome, forced, replay_key
 from routing.decision import Delivery, RouteDecision
-from routing.replay import expected_outcome, forced, replay_key
 from routing.router import route
+from runs.admission import active_run, received_run
 
 log = logging.getLogger("hookflow.replay")
 

@@ -2,7 +2,7 @@
 
 The common case only: a new delivery, and for `ai:run` an issue without an active run. The
 rest (a redelivery, an issue whose run is still active, a row PostgreSQL refuses) is handed
-back to api/ingest.py's one-delivery path, which knows how to answer each. A request is
+back to delivery/record.py's one-delivery path, which knows how to answer each. A request is
 answered only after its batch committed, so every 2xx is still a committed row.
 """
 
@@ -18,10 +18,10 @@ from sqlalchemy import JSON, String
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from api.batch_writer import GroupCommit
-from api.ingest import Outcome, event_row, run_values
 from db.models import ACTIVE_RUN_STATUSES, Run, WebhookEvent
 from db.writers import WriterConnections
+from delivery.group_commit import GroupCommit
+from delivery.record import Outcome, event_row, run_values
 from routing.decision import Delivery, RouteDecision
 
 log = logging.getLogger("hookflow.ingest")
