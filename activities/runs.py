@@ -9,6 +9,7 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contract.statuses import FINISHED_RUN_STATUSES, RunStatus
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
 from db.types import utcnow
@@ -151,9 +152,9 @@ class RunActivities:
                 run.pr_number = update.pr_number
             if update.pr_url is not None:
                 run.pr_url = update.pr_url
-            if update.status == "RUNNING" and run.started_at is None:
+            if update.status == RunStatus.RUNNING and run.started_at is None:
                 run.started_at = now
-            if update.status in ("SUCCEEDED", "FAILED", "CANCELLED", "ESCALATED"):
+            if update.status in FINISHED_RUN_STATUSES:
                 run.finished_at = now
             run.updated_at = now
             session.add(run)

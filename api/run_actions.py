@@ -12,12 +12,13 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppStateDep, SessionDep, TokenDep
-from db.models import SIGNALLABLE_RUN_STATUSES, Run
+from contract.names import HUMAN_RUN_SIGNALS as SIGNALS
+from contract.statuses import SIGNALLABLE_RUN_STATUSES
+from db.models import Run
 from delivery.dispatcher import run_action
 from routing.ai_run import new_run_for, start_run_action
 from routing.fields import INT32_MAX, REPO_PATTERN
 from runs.admission import active_run, add_or_attach, received_run
-from workflows.run.signals import SIGNALS
 from workflows.run.workflow import SIGNAL_METHODS
 
 log = logging.getLogger("hookflow.run_actions")

@@ -11,7 +11,7 @@ import argparse
 from typing import Any
 
 from cli.api_request import ApiRequest, add_api_command, api_command
-from workflows.run.signals import SIGNALS
+from contract.names import HUMAN_RUN_SIGNALS as SIGNALS
 
 
 def register(subparsers: Any) -> None:

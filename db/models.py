@@ -18,12 +18,9 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from contract.statuses import ACTIVE_RUN_STATUSES
 from db.types import JsonColumnType, Timestamp, utcnow
 
-ACTIVE_RUN_STATUSES = ("RECEIVED", "RUNNING", "WAITING_APPROVAL", "WAITING_CI")
-FINISHED_RUN_STATUSES = ("SUCCEEDED", "FAILED", "CANCELLED", "ESCALATED")
-# A FAILED run still takes signals: it waits for `retry` during RUN_RETRY_WINDOW.
-SIGNALLABLE_RUN_STATUSES = (*ACTIVE_RUN_STATUSES, "FAILED")
 _ACTIVE_WHERE = "status IN (" + ",".join(f"'{s}'" for s in ACTIVE_RUN_STATUSES) + ")"
 
 

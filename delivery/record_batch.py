@@ -18,7 +18,8 @@ from sqlalchemy import JSON, String
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from db.models import ACTIVE_RUN_STATUSES, Run, WebhookEvent
+from contract.statuses import ACTIVE_RUN_STATUSES
+from db.models import Run, WebhookEvent
 from db.writers import WriterConnections
 from delivery.group_commit import GroupCommit
 from delivery.record import Outcome, event_row, run_values

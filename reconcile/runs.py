@@ -14,18 +14,22 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHistoryEventFilterType
 from temporalio.service import RPCError, RPCStatusCode
 
+from contract.statuses import ACTIVE_RUN_STATUSES, RunStatus
 from db.engine import SessionFactory
-from db.models import ACTIVE_RUN_STATUSES, Run
+from db.models import Run
 from db.types import utcnow
 
 log = logging.getLogger("hookflow.reconcile")
 
 _CLOSED: dict[WorkflowExecutionStatus, tuple[str, str]] = {
-    WorkflowExecutionStatus.TERMINATED: ("FAILED", "workflow terminated"),
-    WorkflowExecutionStatus.TIMED_OUT: ("FAILED", "workflow timed out"),
-    WorkflowExecutionStatus.FAILED: ("FAILED", "workflow failed"),
-    WorkflowExecutionStatus.CANCELED: ("CANCELLED", "workflow cancelled"),
-    WorkflowExecutionStatus.COMPLETED: ("FAILED", "workflow completed without a final status"),
+    WorkflowExecutionStatus.TERMINATED: (RunStatus.FAILED, "workflow terminated"),
+    WorkflowExecutionStatus.TIMED_OUT: (RunStatus.FAILED, "workflow timed out"),
+    WorkflowExecutionStatus.FAILED: (RunStatus.FAILED, "workflow failed"),
+    WorkflowExecutionStatus.CANCELED: (RunStatus.CANCELLED, "workflow cancelled"),
+    WorkflowExecutionStatus.COMPLETED: (
+        RunStatus.FAILED,
+        "workflow completed without a final status",
+    ),
 }
 
 

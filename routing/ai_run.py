@@ -6,6 +6,7 @@ import re
 import uuid
 
 from contract.actions import DispatchAction
+from contract.names import Workflow
 from ghclient.bodies import MAX_BODY_CHARS, truncation_notice
 from routing import fields as f
 from routing.decision import Delivery, HandlerResult, NewRun, RoutingConfig
@@ -78,7 +79,7 @@ def run_input(new_run: NewRun, delivery_id: str | None) -> dict[str, object]:
 def start_run_action(new_run: NewRun, delivery_id: str | None) -> DispatchAction:
     return DispatchAction(
         kind="start",
-        workflow="RunWorkflow",
+        workflow=Workflow.RUN,
         workflow_id=new_run.workflow_id,
         arg=run_input(new_run, delivery_id),
         memo={"repo": new_run.repo, "issue": new_run.issue_number, "title": new_run.title[:200]},

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract.actions import DispatchAction
+from contract.names import Signal, Workflow
 from ghclient.bodies import MAX_BODY_CHARS
 from routing import fields as f
 from routing.ci_conclusions import FAILED_CONCLUSIONS
@@ -71,10 +72,10 @@ def route_ci_failure(delivery: Delivery, config: RoutingConfig, dedupe_key: str)
     workflow_id = ci_failure_workflow_id(repo, name, branch)
     action = DispatchAction(
         kind="signal_with_start" if failed else "signal",
-        workflow="CIFailureWorkflow",
+        workflow=Workflow.CI_FAILURE,
         workflow_id=workflow_id,
         arg={"repo": repo, "workflow": name, "branch": branch},
-        signal="run_completed",
+        signal=Signal.RUN_COMPLETED,
         signal_arg=event,
         memo={"repo": repo, "workflow": name[:200], "branch": branch[:200]},
         optional=not failed,
@@ -105,7 +106,7 @@ def route_pr_merged(delivery: Delivery, config: RoutingConfig, dedupe_key: str) 
     }
     action = DispatchAction(
         kind="start",
-        workflow="PRMergedWorkflow",
+        workflow=Workflow.PR_MERGED,
         workflow_id=pr_merged_workflow_id(repo, number),
         arg=arg,
         memo={"repo": repo, "pr": number},
@@ -134,23 +135,23 @@ def route_blocked(delivery: Delivery, config: RoutingConfig, dedupe_key: str) ->
         }
         action = DispatchAction(
             kind="signal_with_start",
-            workflow="BlockedTaskWorkflow",
+            workflow=Workflow.BLOCKED_TASK,
             workflow_id=workflow_id,
             arg=arg,
-            signal="blocked",
+            signal=Signal.BLOCKED,
             signal_arg=signal,
             memo={"repo": repo, "issue": number},
         )
         return HandlerResult(True, actions=[action])
     if delivery.action == "unlabeled" and is_blocked_label:
-        name = "unblocked"
+        name = Signal.UNBLOCKED
     elif delivery.action == "closed":
-        name = "closed"
+        name = Signal.CLOSED
     else:
         return HandlerResult(False, f"label is not {config.blocked_label}")
     action = DispatchAction(
         kind="signal",
-        workflow="BlockedTaskWorkflow",
+        workflow=Workflow.BLOCKED_TASK,
         workflow_id=workflow_id,
         signal=name,
         signal_arg=signal,

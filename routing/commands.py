@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract.actions import DispatchAction
+from contract.names import Workflow
 from routing.ai_run import RUN_BRANCH
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 
@@ -129,7 +130,7 @@ def route_commands(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -
     workflow_id = command_workflow_id(repo, source, item_id)
     action = DispatchAction(
         kind="start",
-        workflow="CommandWorkflow",
+        workflow=Workflow.COMMAND,
         workflow_id=workflow_id,
         arg=arg,
         memo={"repo": repo, "number": number, "command": request.command or request.word[:50]},

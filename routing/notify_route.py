@@ -11,14 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from contract.actions import DispatchAction
+from contract.names import Signal, Workflow
 from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 from routing.notifications import Notification, classify
 from routing.workflow_ids import group_workflow_id, notification_key, notification_workflow_id
 
-NOTIFICATION_WORKFLOW = "NotificationWorkflow"
-GROUP_WORKFLOW = "NotificationGroupWorkflow"
-GROUP_SIGNAL = "event"
 GROUPED_TYPES = frozenset({"ci_failure", "ci_success"})
 # Sent by BlockedTaskWorkflow with its escalation; starting one here would send twice.
 SENT_ELSEWHERE = frozenset({"task_blocked"})
@@ -42,7 +40,7 @@ def _group_action(n: Notification, delivery_id: str, index: int) -> DispatchActi
     branch = n.branch or ""
     return DispatchAction(
         kind="signal_with_start",
-        workflow=GROUP_WORKFLOW,
+        workflow=Workflow.NOTIFICATION_GROUP,
         workflow_id=group_workflow_id(n.event, n.repo, workflow, branch),
         arg={
             "group_key": n.group_key,
@@ -51,7 +49,7 @@ def _group_action(n: Notification, delivery_id: str, index: int) -> DispatchActi
             "workflow": workflow,
             "branch": branch,
         },
-        signal=GROUP_SIGNAL,
+        signal=Signal.GROUP_EVENT,
         signal_arg={
             "key": notification_key(delivery_id, index),
             "notification": n.to_dict(),
@@ -65,7 +63,7 @@ def _start_action(n: Notification, delivery_id: str, index: int) -> DispatchActi
     notification = n.to_dict()
     return DispatchAction(
         kind="start",
-        workflow=NOTIFICATION_WORKFLOW,
+        workflow=Workflow.NOTIFICATION,
         workflow_id=notification_workflow_id(delivery_id, index),
         arg={"notification": notification, "delivery_id": delivery_id, "count": 1},
         memo=notification_memo(notification),

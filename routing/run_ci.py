@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from contract.actions import DispatchAction
+from contract.names import Signal, Workflow
 from routing import fields as f
 from routing.ai_run import RUN_BRANCH
 from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 from routing.workflow_ids import run_workflow_id
-
-CI_SIGNAL = "ci_result"
 
 
 def run_workflow_for_branch(repo: str, branch: object) -> str | None:
@@ -26,9 +25,9 @@ def run_workflow_for_branch(repo: str, branch: object) -> str | None:
 def _ci_signal(workflow_id: str, arg: dict[str, Any]) -> DispatchAction:
     return DispatchAction(
         kind="signal",
-        workflow="RunWorkflow",
+        workflow=Workflow.RUN,
         workflow_id=workflow_id,
-        signal=CI_SIGNAL,
+        signal=Signal.CI_RESULT,
         signal_arg=arg,
         optional=True,
     )

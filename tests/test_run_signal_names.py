@@ -6,8 +6,8 @@ import pytest
 from temporalio import workflow
 
 from cli.main import build_parser
+from contract.names import HUMAN_RUN_SIGNALS as SIGNALS
 from routing.commands import COMMANDS
-from workflows.run.signals import SIGNALS
 from workflows.run.workflow import SIGNAL_METHODS, RunWorkflow
 
 

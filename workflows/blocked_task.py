@@ -18,6 +18,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
+from contract.names import Query, Signal, Workflow
 from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -69,7 +70,7 @@ def _ago(seconds: float) -> str:
     return f"{seconds:.0f} seconds"
 
 
-@workflow.defn(name="BlockedTaskWorkflow")
+@workflow.defn(name=Workflow.BLOCKED_TASK)
 class BlockedTaskWorkflow:
     def __init__(self) -> None:
         self._ended_by: str | None = None
@@ -81,27 +82,27 @@ class BlockedTaskWorkflow:
 
     # --- signals (by name from routing; by method reference from the API and CLI) ----------
 
-    @workflow.signal(name="blocked")
+    @workflow.signal(name=Signal.BLOCKED)
     def blocked(self, signal: TaskSignal) -> None:
         """The label was (re-)added while the workflow runs: nothing changes."""
 
-    @workflow.signal(name="unblocked")
+    @workflow.signal(name=Signal.UNBLOCKED)
     def unblocked(self, signal: TaskSignal) -> None:
         self._ended_by = self._ended_by or "unblocked"
 
-    @workflow.signal(name="closed")
+    @workflow.signal(name=Signal.CLOSED)
     def closed(self, signal: TaskSignal) -> None:
         self._ended_by = self._ended_by or "closed"
 
-    @workflow.signal(name="resolve")
+    @workflow.signal(name=Signal.RESOLVE)
     def resolve(self, signal: TaskSignal) -> None:
         self._ended_by = self._ended_by or "resolve"
 
-    @workflow.signal(name="acknowledge")
+    @workflow.signal(name=Signal.ACKNOWLEDGE)
     def acknowledge(self, signal: TaskSignal) -> None:
         self._acks += 1
 
-    @workflow.query(name="state")
+    @workflow.query(name=Query.STATE)
     def state(self) -> dict[str, Any]:
         return {
             "level": self._level,

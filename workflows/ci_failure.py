@@ -16,6 +16,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from contract.names import Query, Signal, Workflow
 from workflows.activity_options import CI_FAILURE_GITHUB_ACTIVITY as GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -52,17 +53,17 @@ class CIFailureInput:
     events_per_run: int = EVENTS_PER_RUN
 
 
-@workflow.defn(name="CIFailureWorkflow")
+@workflow.defn(name=Workflow.CI_FAILURE)
 class CIFailureWorkflow:
     def __init__(self) -> None:
         self._s = CIFailureInput("", "", "")
         self._pending: list[CIRunEvent] = []
 
-    @workflow.signal(name="run_completed")
+    @workflow.signal(name=Signal.RUN_COMPLETED)
     def run_completed(self, event: CIRunEvent) -> None:
         self._pending.append(event)
 
-    @workflow.query(name="state")
+    @workflow.query(name=Query.STATE)
     def state(self) -> dict[str, Any]:
         s = self._s
         return {

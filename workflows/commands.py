@@ -11,6 +11,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
+from contract.names import Workflow
 from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -22,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
         RunInfo,
     )
     from activities.run_github import RunCommentInput, RunGitHubActivities
-    from db.models import SIGNALLABLE_RUN_STATUSES
+    from contract.statuses import SIGNALLABLE_RUN_STATUSES, RunStatus
     from workflows import command_messages as reply
     from workflows.run import messages as msg
     from workflows.run.inputs import Feedback, RunInput
@@ -55,7 +56,7 @@ class CommandResult:
     run_id: str | None = None
 
 
-@workflow.defn(name="CommandWorkflow")
+@workflow.defn(name=Workflow.COMMAND)
 class CommandWorkflow:
     @workflow.run
     async def run(self, input: CommandInput) -> CommandResult:
@@ -124,7 +125,7 @@ class CommandWorkflow:
                 pass
         window = self._ctx.feedback_window_seconds
         age = run.finished_seconds_ago
-        if run.status != "SUCCEEDED" or age is None or age > window:
+        if run.status != RunStatus.SUCCEEDED or age is None or age > window:
             await self._reply(reply.feedback_closed(run, window=_human(window), handle=i.handle))
             return CommandResult("feedback-closed", run.run_id)
         if run.iteration >= self._ctx.max_iterations:

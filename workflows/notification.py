@@ -17,11 +17,11 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from contract.names import Query, Workflow
 from workflows.activity_options import DB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import FinishInput, NotifyActivities, RecordInput, SinkInput, SinkResult
-    from routing.notify_route import NOTIFICATION_WORKFLOW
     from workflows import search_attributes as sa
 
 # A sink that is down is retried with backoff for up to a day; the others are not held up.
@@ -66,7 +66,7 @@ class NotificationResult:
     sinks: dict[str, str] = field(default_factory=dict)  # sink -> sent | failed
 
 
-@workflow.defn(name=NOTIFICATION_WORKFLOW)
+@workflow.defn(name=Workflow.NOTIFICATION)
 class NotificationWorkflow:
     def __init__(self) -> None:
         self._sinks: dict[str, str] = {}
@@ -126,6 +126,6 @@ class NotificationWorkflow:
         self._sinks[sink] = result.status
         return result
 
-    @workflow.query
+    @workflow.query(name=Query.SINKS)
     def sinks(self) -> dict[str, str]:
         return dict(self._sinks)

@@ -24,11 +24,12 @@ from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from contract.names import Query, Signal, Workflow
 from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import CoveredInput, GroupSettings, NotifyActivities
-    from routing.notify_route import GROUP_SIGNAL, GROUP_WORKFLOW, notification_memo
+    from routing.notify_route import notification_memo
     from workflows import search_attributes as sa
     from workflows.notification import NotificationInput, NotificationWorkflow
     from workflows.notify_group_notices import batch_notice, reminder_notice, resolved_notice
@@ -70,7 +71,7 @@ def _is_success(event: GroupEvent) -> bool:
     return event.notification.get("type") == "ci_success"
 
 
-@workflow.defn(name=GROUP_WORKFLOW)
+@workflow.defn(name=Workflow.NOTIFICATION_GROUP)
 class NotificationGroupWorkflow:
     def __init__(self) -> None:
         self._inbox: list[GroupEvent] = []
@@ -79,14 +80,14 @@ class NotificationGroupWorkflow:
         self._state: GroupInput | None = None
         self._batch: list[GroupEvent] = []  # failures gathered for the next notification
 
-    @workflow.signal(name=GROUP_SIGNAL)
+    @workflow.signal(name=Signal.GROUP_EVENT)
     def event(self, event: GroupEvent) -> None:
         if event.key in self._seen:
             return
         self._seen = [*self._seen[-(SEEN_LIMIT - 1) :], event.key]
         self._inbox.append(event)
 
-    @workflow.query
+    @workflow.query(name=Query.STATE)
     def state(self) -> dict[str, Any]:
         s = self._state
         return {

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from contract.names import Workflow
 from workflows.activity_options import DB_ACTIVITY
 from workflows.activity_options import PR_MERGED_GITHUB_ACTIVITY as GITHUB_ACTIVITY
 
@@ -59,7 +60,7 @@ class PRMergedResult:
     run_id: str | None = None
 
 
-@workflow.defn(name="PRMergedWorkflow")
+@workflow.defn(name=Workflow.PR_MERGED)
 class PRMergedWorkflow:
     @workflow.run
     async def run(self, input: PRMergedInput) -> PRMergedResult:

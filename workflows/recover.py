@@ -7,11 +7,13 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from contract.names import Workflow
+
 with workflow.unsafe.imports_passed_through():
     from activities.recover import RecoverActivities, RecoverInput, RecoverReport
 
 
-@workflow.defn
+@workflow.defn(name=Workflow.RECOVER)
 class RecoverWorkflow:
     @workflow.run
     async def run(self, input: RecoverInput) -> RecoverReport:

@@ -9,6 +9,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from contract.names import Workflow
+
 with workflow.unsafe.imports_passed_through():
     from activities.retention import (
         PurgeEventsInput,
@@ -35,7 +37,7 @@ class RetentionResult:
     log_files: int
 
 
-@workflow.defn
+@workflow.defn(name=Workflow.RETENTION)
 class RetentionWorkflow:
     @workflow.run
     async def run(self, input: RetentionInput) -> RetentionResult:

@@ -12,6 +12,7 @@ from typing import NoReturn
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from contract.statuses import RunStatus
 from workflows.activity_options import WORKSPACE_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -98,7 +99,7 @@ async def _open_pull(run: RunContext, workspace: WorkspaceInfo) -> None:
         await run.artifact("github-error-pull", "text", reason)
         raise RunFailed(reason) from None
     run.pr_number, run.pr_url = pull.number, pull.url
-    await run.set_status("RUNNING")
+    await run.set_status(RunStatus.RUNNING)
 
 
 async def _escalate(run: RunContext, result: CIResult, excerpt: str) -> NoReturn:
@@ -124,7 +125,7 @@ async def _escalate(run: RunContext, result: CIResult, excerpt: str) -> NoReturn
             indent=2,
         ),
     )
-    run.status = "ESCALATED"
+    run.status = RunStatus.ESCALATED
     await run.comment(
         "escalated",
         msg.escalated_comment(
@@ -144,7 +145,7 @@ async def _wait_ci_or_feedback(run: RunContext, head_sha: str | None) -> CIResul
     waiting.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await waiting
-    await run.set_status("RUNNING")
+    await run.set_status(RunStatus.RUNNING)
     return None
 
 
@@ -156,7 +157,7 @@ async def _wait_ci(run: RunContext, head_sha: str | None) -> CIResult:
         return [r for r in run.ci if not (r.head_sha and head_sha and r.head_sha != head_sha)]
 
     run.phase = "ci"
-    await run.set_status("WAITING_CI")
+    await run.set_status(RunStatus.WAITING_CI)
     timeout = run.config.ci_timeout_seconds
     deadline = workflow.now() + timedelta(seconds=timeout)
     seen: list[CIResult] = []
@@ -175,7 +176,7 @@ async def _wait_ci(run: RunContext, head_sha: str | None) -> CIResult:
             )
         except TimeoutError:
             if not run.ci_pending or workflow.now() >= deadline:
-                run.status = "ESCALATED"
+                run.status = RunStatus.ESCALATED
                 waiting = f" (still running: {', '.join(run.ci_pending)})" if run.ci_pending else ""
                 raise RunFailed(
                     f"no CI result for the branch within {int(timeout)} s{waiting}"
@@ -188,7 +189,7 @@ async def _wait_ci(run: RunContext, head_sha: str | None) -> CIResult:
         decided = await _ci_decision(run, head_sha, seen)
         if decided is not None:
             run.ci_pending = []
-            await run.set_status("RUNNING")
+            await run.set_status(RunStatus.RUNNING)
             return decided
 
 

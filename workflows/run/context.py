@@ -8,6 +8,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from contract.statuses import RunStatus
 from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -45,7 +46,7 @@ class Issue:
 class RunContext:
     """Everything the steps share; signals write the flags, the steps read them."""
 
-    status: str = "RECEIVED"
+    status: str = RunStatus.RECEIVED
     phase: str | None = None
     iteration: int = 0
     approved: bool = False
@@ -163,7 +164,7 @@ class RunContext:
         )
 
     async def finish(self, status: str, *, error: str | None = None) -> RunResult:
-        if status == "FAILED" and error and self.failures == 0 and self.cfg is not None:
+        if status == RunStatus.FAILED and error and self.failures == 0 and self.cfg is not None:
             await self.artifact("failure-final", "text", error)
             await self.comment(
                 "failure-final",

@@ -12,6 +12,7 @@ from typing import TypeVar
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
+from contract.statuses import RunStatus
 from workflows.activity_options import PHASE_ATTEMPT, PHASE_BACKOFF, PHASE_CRASHES, PHASE_FAILURES
 
 with workflow.unsafe.imports_passed_through():
@@ -89,7 +90,7 @@ class Phases:
         run, workspace = self.run, self.workspace
         assert run.issue is not None
         run.phase = name
-        await run.set_status("RUNNING")
+        await run.set_status(RunStatus.RUNNING)
         data = PhaseInput(
             run.input.run_id,
             name,
@@ -177,7 +178,7 @@ async def _wait_for_retry(run: RunContext, reason: str) -> None:
     cfg = run.config
     run.failures += 1
     run.retry = False
-    await run.set_status("FAILED", error=reason)
+    await run.set_status(RunStatus.FAILED, error=reason)
     await run.artifact(f"failure-{run.failures}", "text", reason)
     await run.comment(
         f"failure-{run.failures}",
@@ -201,4 +202,4 @@ async def _wait_for_retry(run: RunContext, reason: str) -> None:
     if run.cancel:
         raise RunCancelled()
     run.retry = False
-    await run.set_status("RUNNING")
+    await run.set_status(RunStatus.RUNNING)

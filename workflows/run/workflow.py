@@ -19,6 +19,8 @@ from collections.abc import Callable
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from contract.names import Query, Signal, Workflow
+from contract.statuses import RunStatus
 from workflows.activity_options import DB_ACTIVITY, WORKSPACE_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -30,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         WorkspaceInfo,
         WorkspaceInput,
     )
+    from contract.names import HUMAN_RUN_SIGNALS as SIGNALS
     from routing.ai_run import BODY_MAX_CHARS, TITLE_MAX_CHARS, bounded
     from workflows import search_attributes as sa
     from workflows.run import messages as msg
@@ -39,37 +42,36 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run.feedback import decline_late_feedback, take_feedback
     from workflows.run.inputs import CIResult, Feedback, RunInput, RunProgress, RunResult
     from workflows.run.phases import PhasePlan, Phases, step
-    from workflows.run.signals import SIGNALS
 
 
-@workflow.defn(name="RunWorkflow")
+@workflow.defn(name=Workflow.RUN)
 class RunWorkflow:
     def __init__(self) -> None:
         self._run = RunContext()
 
     # --- signals and queries -------------------------------------------------------------
 
-    @workflow.signal
+    @workflow.signal(name=Signal.APPROVE)
     def approve(self) -> None:
         self._run.approved = True
 
-    @workflow.signal
+    @workflow.signal(name=Signal.CANCEL)
     def cancel(self) -> None:
         self._run.cancel = True
 
-    @workflow.signal
+    @workflow.signal(name=Signal.RETRY)
     def retry(self) -> None:
         self._run.retry = True
 
-    @workflow.signal
+    @workflow.signal(name=Signal.CI_RESULT)
     def ci_result(self, result: CIResult) -> None:
         self._run.ci.append(result)
 
-    @workflow.signal
+    @workflow.signal(name=Signal.FEEDBACK)
     def feedback(self, feedback: Feedback) -> None:
         self._run.feedback.append(feedback)
 
-    @workflow.query
+    @workflow.query(name=Query.PROGRESS)
     def progress(self) -> RunProgress:
         return self._run.progress()
 
@@ -89,7 +91,7 @@ class RunWorkflow:
                 sa.KIND.value_set("ai-run"),
             ]
         )
-        await run.set_status("RUNNING")
+        await run.set_status(RunStatus.RUNNING)
         await run.artifact(
             "issue",
             "json",
@@ -109,21 +111,22 @@ class RunWorkflow:
                 RunActivities.config, RunConfigInput(input.run_id), **DB_ACTIVITY
             )
         except ActivityError as exc:
-            return await run.finish("FAILED", error=reason_of(exc))
+            return await run.finish(RunStatus.FAILED, error=reason_of(exc))
 
         workspace: WorkspaceInfo | None = None
         try:
             workspace = await self._pipeline(run)
-            return await run.finish("SUCCEEDED")
+            return await run.finish(RunStatus.SUCCEEDED)
         except RunCancelled:
             await run.comment(
                 "cancelled",
                 msg.cancelled_comment(run_id=input.run_id, phase=run.phase, link=run.link()),
             )
-            return await run.finish("CANCELLED", error="cancelled by signal")
+            return await run.finish(RunStatus.CANCELLED, error="cancelled by signal")
         except RunFailed as exc:
             return await run.finish(
-                run.status if run.status == "ESCALATED" else "FAILED", error=str(exc)
+                run.status if run.status == RunStatus.ESCALATED else RunStatus.FAILED,
+                error=str(exc),
             )
         finally:
             if run.issue.clone_url or workspace is not None:
@@ -176,7 +179,7 @@ class RunWorkflow:
         await run.comment(
             "final",
             msg.final_comment(
-                status="SUCCEEDED",
+                status=RunStatus.SUCCEEDED,
                 run_id=input.run_id,
                 iterations=run.iteration,
                 pr_url=run.pr_url,
@@ -234,8 +237,8 @@ async def _prepare_workspace(run: RunContext) -> WorkspaceInfo | None:
 async def _wait_for_approval(run: RunContext) -> None:
     """WAITING_APPROVAL until `approve` (or `cancel`) before anything is pushed."""
     run.phase = "approval"
-    await run.set_status("WAITING_APPROVAL")
+    await run.set_status(RunStatus.WAITING_APPROVAL)
     await workflow.wait_condition(lambda: run.approved or run.cancel)
     if run.cancel:
         raise RunCancelled()
-    await run.set_status("RUNNING")
+    await run.set_status(RunStatus.RUNNING)
