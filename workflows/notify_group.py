@@ -10,8 +10,8 @@ Alertmanager's timing:
 - the first success after red sends one `ci_resolved` notification; a green group ends after
   one quiet interval.
 Red/green follows the CI run's own order (workflows/notify_group_order.py), not arrival: an
-older success arriving after a newer failure resolves nothing. Each notification is a NotificationWorkflow
-child (abandoned: it outlives the group).
+older success arriving after a newer failure resolves nothing. Each notification is a
+NotificationWorkflow child (abandoned: it outlives the group).
 """
 
 from __future__ import annotations
