@@ -21,37 +21,13 @@ from activities.ci_failure_bodies import (
 from activities.ci_jobs import failed_jobs
 from activities.github_client import GitHubFactory, github_factory
 from activities.github_errors import github_call
+from contract.inputs import CIRunEvent as CIRunEvent
+from contract.inputs import CISettings as CISettings
 from ghclient.bodies import marker
 from routing.workflow_ids import fingerprint
 from settings import Settings
 
 FLAKY_LABEL = "flaky"
-
-
-@dataclass
-class CIRunEvent:
-    """One completed workflow run, as routing sends it (the signal argument)."""
-
-    repo: str
-    workflow: str
-    branch: str
-    run_id: int
-    run_url: str = ""
-    attempt: int = 1
-    head_sha: str = ""
-    actor: str = ""
-    conclusion: str = "failure"
-    delivery_id: str | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.run_id}-{self.attempt}-{self.conclusion}"
-
-
-@dataclass
-class CISettings:
-    label: str
-    reopen_window_seconds: float
 
 
 @dataclass

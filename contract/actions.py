@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from contract.names import Signal, Workflow
+
 ActionKind = Literal["start", "signal_with_start", "signal"]
+
+
+def as_arg(value: Any) -> dict[str, Any]:
+    """A workflow input or signal argument (a contract dataclass) as the JSON a plan stores."""
+    return asdict(value)
 
 
 @dataclass(frozen=True)
@@ -17,10 +24,10 @@ class DispatchAction:
     """
 
     kind: ActionKind
-    workflow: str
+    workflow: Workflow | str
     workflow_id: str
     arg: dict[str, Any] = field(default_factory=dict)
-    signal: str | None = None
+    signal: Signal | str | None = None
     signal_arg: dict[str, Any] | None = None
     memo: dict[str, Any] = field(default_factory=dict)
     # For `signal`: a missing workflow is fine (nothing to tell), not an error.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 
-from contract.actions import DispatchAction
+from contract.actions import DispatchAction, as_arg
+from contract.inputs import RunInput
 from contract.names import Workflow
 from ghclient.bodies import MAX_BODY_CHARS, truncation_notice
 from routing import fields as f
@@ -62,18 +63,18 @@ def bounded(text: str | None, limit: int) -> str | None:
     return text[:limit] + f"\n…{truncation_notice(len(text) - limit)}"
 
 
-def run_input(new_run: NewRun, delivery_id: str | None) -> dict[str, object]:
-    """The RunWorkflow input (workflows.run.inputs.RunInput) as JSON, issue text bounded."""
-    return {
-        "run_id": new_run.run_id,
-        "repo": new_run.repo,
-        "issue_number": new_run.issue_number,
-        "title": bounded(new_run.title, TITLE_MAX_CHARS),
-        "body": bounded(new_run.body, BODY_MAX_CHARS),
-        "clone_url": new_run.clone_url,
-        "branch": new_run.branch,
-        "delivery_id": delivery_id,
-    }
+def run_input(new_run: NewRun, delivery_id: str | None) -> RunInput:
+    """The RunWorkflow input, issue text bounded."""
+    return RunInput(
+        run_id=new_run.run_id,
+        repo=new_run.repo,
+        issue_number=new_run.issue_number,
+        title=bounded(new_run.title, TITLE_MAX_CHARS) or "",
+        body=bounded(new_run.body, BODY_MAX_CHARS),
+        clone_url=new_run.clone_url,
+        branch=new_run.branch,
+        delivery_id=delivery_id,
+    )
 
 
 def start_run_action(new_run: NewRun, delivery_id: str | None) -> DispatchAction:
@@ -81,7 +82,7 @@ def start_run_action(new_run: NewRun, delivery_id: str | None) -> DispatchAction
         kind="start",
         workflow=Workflow.RUN,
         workflow_id=new_run.workflow_id,
-        arg=run_input(new_run, delivery_id),
+        arg=as_arg(run_input(new_run, delivery_id)),
         memo={"repo": new_run.repo, "issue": new_run.issue_number, "title": new_run.title[:200]},
     )
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract.actions import DispatchAction
+from contract.actions import DispatchAction, as_arg
+from contract.inputs import (
+    BlockedTaskInput,
+    CIFailureInput,
+    CIRunEvent,
+    PRMergedInput,
+    TaskSignal,
+)
 from contract.names import Signal, Workflow
 from ghclient.bodies import MAX_BODY_CHARS
 from routing import fields as f
@@ -57,26 +64,26 @@ def route_ci_failure(delivery: Delivery, config: RoutingConfig, dedupe_key: str)
     if run_id is None:
         return HandlerResult(False, "workflow_run has no id")
     failed = conclusion != "success"
-    event = {
-        "repo": repo,
-        "workflow": name,
-        "branch": branch,
-        "run_id": run_id,
-        "run_url": f.text(run.get("html_url")) or "",
-        "attempt": f.integer(run.get("run_attempt"), 1, f.INT32_MAX) or 1,
-        "head_sha": f.text(run.get("head_sha"), 100) or "",
-        "actor": _login(run.get("triggering_actor")) or _login(run.get("actor")),
-        "conclusion": "failure" if failed else "success",
-        "delivery_id": delivery.short_id,
-    }
+    event = CIRunEvent(
+        repo=repo,
+        workflow=name,
+        branch=branch,
+        run_id=run_id,
+        run_url=f.text(run.get("html_url")) or "",
+        attempt=f.integer(run.get("run_attempt"), 1, f.INT32_MAX) or 1,
+        head_sha=f.text(run.get("head_sha"), 100) or "",
+        actor=_login(run.get("triggering_actor")) or _login(run.get("actor")),
+        conclusion="failure" if failed else "success",
+        delivery_id=delivery.short_id,
+    )
     workflow_id = ci_failure_workflow_id(repo, name, branch)
     action = DispatchAction(
         kind="signal_with_start" if failed else "signal",
         workflow=Workflow.CI_FAILURE,
         workflow_id=workflow_id,
-        arg={"repo": repo, "workflow": name, "branch": branch},
+        arg=as_arg(CIFailureInput(repo=repo, workflow=name, branch=branch)),
         signal=Signal.RUN_COMPLETED,
-        signal_arg=event,
+        signal_arg=as_arg(event),
         memo={"repo": repo, "workflow": name[:200], "branch": branch[:200]},
         optional=not failed,
     )
@@ -91,24 +98,24 @@ def route_pr_merged(delivery: Delivery, config: RoutingConfig, dedupe_key: str) 
     number = f.number(pr.get("number"))
     if not repo or number is None:
         return HandlerResult(False, "pull_request has no repository or number")
-    arg = {
-        "repo": repo,
-        "pr_number": number,
-        "pr_url": f.text(pr.get("html_url")) or "",
-        "title": f.text(pr.get("title"), f.TITLE_LIMIT) or "",
-        "body": f.text(pr.get("body"), MAX_BODY_CHARS) or "",
-        "base_branch": f.text(f.get(pr, "base", "ref")) or "",
-        "head_branch": f.text(f.get(pr, "head", "ref")) or "",
-        "default_branch": f.text(f.get(delivery.payload, "repository", "default_branch")) or "",
-        "merged_at": f.text(pr.get("merged_at"), 100),
-        "merged_by": _login(pr.get("merged_by")),
-        "delivery_id": delivery.short_id,
-    }
+    arg = PRMergedInput(
+        repo=repo,
+        pr_number=number,
+        pr_url=f.text(pr.get("html_url")) or "",
+        title=f.text(pr.get("title"), f.TITLE_LIMIT) or "",
+        body=f.text(pr.get("body"), MAX_BODY_CHARS) or "",
+        base_branch=f.text(f.get(pr, "base", "ref")) or "",
+        head_branch=f.text(f.get(pr, "head", "ref")) or "",
+        default_branch=f.text(f.get(delivery.payload, "repository", "default_branch")) or "",
+        merged_at=f.text(pr.get("merged_at"), 100),
+        merged_by=_login(pr.get("merged_by")),
+        delivery_id=delivery.short_id,
+    )
     action = DispatchAction(
         kind="start",
         workflow=Workflow.PR_MERGED,
         workflow_id=pr_merged_workflow_id(repo, number),
-        arg=arg,
+        arg=as_arg(arg),
         memo={"repo": repo, "pr": number},
     )
     return HandlerResult(True, actions=[action])
@@ -123,23 +130,23 @@ def route_blocked(delivery: Delivery, config: RoutingConfig, dedupe_key: str) ->
     if not repo or number is None or "pull_request" in issue:
         return HandlerResult(False, "not an issue")
     workflow_id = blocked_workflow_id(repo, number)
-    signal = {"by": _login(delivery.payload.get("sender")), "delivery_id": delivery.short_id}
+    signal = TaskSignal(by=_login(delivery.payload.get("sender")), delivery_id=delivery.short_id)
     if delivery.action == "labeled" and is_blocked_label:
-        arg = {
-            "repo": repo,
-            "issue_number": number,
-            "title": f.text(issue.get("title"), f.TITLE_LIMIT) or "",
-            "url": f.text(issue.get("html_url")) or "",
-            "sender": signal["by"],
-            "delivery_id": delivery.short_id,
-        }
+        arg = BlockedTaskInput(
+            repo=repo,
+            issue_number=number,
+            title=f.text(issue.get("title"), f.TITLE_LIMIT) or "",
+            url=f.text(issue.get("html_url")) or "",
+            sender=signal.by,
+            delivery_id=delivery.short_id,
+        )
         action = DispatchAction(
             kind="signal_with_start",
             workflow=Workflow.BLOCKED_TASK,
             workflow_id=workflow_id,
-            arg=arg,
+            arg=as_arg(arg),
             signal=Signal.BLOCKED,
-            signal_arg=signal,
+            signal_arg=as_arg(signal),
             memo={"repo": repo, "issue": number},
         )
         return HandlerResult(True, actions=[action])
@@ -154,7 +161,7 @@ def route_blocked(delivery: Delivery, config: RoutingConfig, dedupe_key: str) ->
         workflow=Workflow.BLOCKED_TASK,
         workflow_id=workflow_id,
         signal=name,
-        signal_arg=signal,
+        signal_arg=as_arg(signal),
         optional=True,
     )
     return HandlerResult(True, actions=[action])

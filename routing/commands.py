@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from contract.actions import DispatchAction
+from contract.actions import DispatchAction, as_arg
+from contract.inputs import CommandInput
 from contract.names import Workflow
 from routing.ai_run import RUN_BRANCH
 from routing.decision import Delivery, HandlerResult, RoutingConfig
@@ -111,28 +112,28 @@ def route_commands(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -
     )
     if request is None:
         return HandlerResult(False, f"no /{config.command_handle} command or mention")
-    arg = {
-        "repo": repo,
-        "number": number,
-        "is_pull": is_pull,
-        "head_branch": branch if isinstance(branch, str) else None,
-        "command": request.command,
-        "word": request.word[:100],
-        "verdict": request.verdict,
-        "author": str(user.get("login") or "")[:100],
-        "text": text[:MAX_TEXT_CHARS],
-        "source": source,
-        "item_id": item_id,
-        "url": str(item.get("html_url") or "")[:500],
-        "delivery_id": delivery.delivery_id,
-        "handle": config.command_handle,
-    }
+    arg = CommandInput(
+        repo=repo,
+        number=number,
+        is_pull=is_pull,
+        head_branch=branch if isinstance(branch, str) else None,
+        command=request.command,
+        word=request.word[:100],
+        verdict=request.verdict,
+        author=str(user.get("login") or "")[:100],
+        text=text[:MAX_TEXT_CHARS],
+        source=source,
+        item_id=item_id,
+        url=str(item.get("html_url") or "")[:500],
+        delivery_id=delivery.delivery_id,
+        handle=config.command_handle,
+    )
     workflow_id = command_workflow_id(repo, source, item_id)
     action = DispatchAction(
         kind="start",
         workflow=Workflow.COMMAND,
         workflow_id=workflow_id,
-        arg=arg,
+        arg=as_arg(arg),
         memo={"repo": repo, "number": number, "command": request.command or request.word[:50]},
     )
     return HandlerResult(True, actions=[action])

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from contract.actions import DispatchAction
+from contract.actions import DispatchAction, as_arg
+from contract.inputs import GroupEvent, GroupInput, NotificationInput
 from contract.names import Signal, Workflow
 from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig
@@ -42,19 +43,19 @@ def _group_action(n: Notification, delivery_id: str, index: int) -> DispatchActi
         kind="signal_with_start",
         workflow=Workflow.NOTIFICATION_GROUP,
         workflow_id=group_workflow_id(n.event, n.repo, workflow, branch),
-        arg={
-            "group_key": n.group_key,
-            "kind": n.event,
-            "repo": n.repo,
-            "workflow": workflow,
-            "branch": branch,
-        },
+        arg=as_arg(
+            GroupInput(
+                group_key=n.group_key, kind=n.event, repo=n.repo, workflow=workflow, branch=branch
+            )
+        ),
         signal=Signal.GROUP_EVENT,
-        signal_arg={
-            "key": notification_key(delivery_id, index),
-            "notification": n.to_dict(),
-            "delivery_id": delivery_id,
-        },
+        signal_arg=as_arg(
+            GroupEvent(
+                key=notification_key(delivery_id, index),
+                notification=n.to_dict(),
+                delivery_id=delivery_id,
+            )
+        ),
         memo={"repo": n.repo, "group": n.group_key},
     )
 
@@ -65,7 +66,7 @@ def _start_action(n: Notification, delivery_id: str, index: int) -> DispatchActi
         kind="start",
         workflow=Workflow.NOTIFICATION,
         workflow_id=notification_workflow_id(delivery_id, index),
-        arg={"notification": notification, "delivery_id": delivery_id, "count": 1},
+        arg=as_arg(NotificationInput(notification, delivery_id=delivery_id, count=1)),
         memo=notification_memo(notification),
     )
 

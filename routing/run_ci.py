@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from contract.actions import DispatchAction
+from contract.actions import DispatchAction, as_arg
+from contract.inputs import CIResult
 from contract.names import Signal, Workflow
 from routing import fields as f
 from routing.ai_run import RUN_BRANCH
@@ -22,13 +21,13 @@ def run_workflow_for_branch(repo: str, branch: object) -> str | None:
     return run_workflow_id(repo, int(match.group("issue")), match.group("short"))
 
 
-def _ci_signal(workflow_id: str, arg: dict[str, Any]) -> DispatchAction:
+def _ci_signal(workflow_id: str, arg: CIResult) -> DispatchAction:
     return DispatchAction(
         kind="signal",
         workflow=Workflow.RUN,
         workflow_id=workflow_id,
         signal=Signal.CI_RESULT,
-        signal_arg=arg,
+        signal_arg=as_arg(arg),
         optional=True,
     )
 
@@ -50,12 +49,12 @@ def route_run_ci(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> 
     conclusion = f.text(item.get("conclusion"), 100)
     if conclusion is None:
         return HandlerResult(False, f"{key} has no conclusion")
-    arg: dict[str, Any] = {
-        "conclusion": conclusion,
-        "name": f.text(item.get("name")) or f.text(f.get(item, "app", "name")) or key,
-        "workflow_run_id": f.integer(item.get("id")) if key == "workflow_run" else None,
-        "head_sha": f.text(item.get("head_sha"), 100),
-        "html_url": f.text(item.get("html_url")),
-        "source": key,
-    }
+    arg = CIResult(
+        conclusion=conclusion,
+        name=f.text(item.get("name")) or f.text(f.get(item, "app", "name")) or key,
+        workflow_run_id=f.integer(item.get("id")) if key == "workflow_run" else None,
+        head_sha=f.text(item.get("head_sha"), 100),
+        html_url=f.text(item.get("html_url")),
+        source=key,
+    )
     return HandlerResult(True, actions=[_ci_signal(workflow_id, arg)])

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models import ACTIVE_RUN_STATUSES, Run
+from contract.statuses import ACTIVE_RUN_STATUSES
+from db.models import Run
 from db.types import utcnow
 from routing.decision import NewRun
 

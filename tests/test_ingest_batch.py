@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from api import ingest_batch
+from delivery import record_batch as ingest_batch
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from delivery.group_commit import GroupCommit

@@ -18,6 +18,8 @@ from typing import Any
 from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
+from contract.inputs import BlockedTaskInput as BlockedTaskInput
+from contract.inputs import TaskSignal as TaskSignal
 from contract.names import Query, Signal, Workflow
 from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 
@@ -29,23 +31,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.notification import NotificationInput, NotificationWorkflow
 
 END_STATUS = {"unblocked": "open", "resolve": "open", "closed": "closed"}
-
-
-@dataclass
-class BlockedTaskInput:
-    repo: str
-    issue_number: int
-    title: str = ""
-    url: str = ""
-    sender: str = ""
-    delivery_id: str | None = None
-
-
-@dataclass
-class TaskSignal:
-    by: str = ""
-    delivery_id: str | None = None
-    note: str = ""
 
 
 @dataclass

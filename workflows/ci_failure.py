@@ -9,13 +9,14 @@ Signals queue up and are handled one at a time, so concurrent failures never ope
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from contract.inputs import EVENTS_PER_RUN as EVENTS_PER_RUN
+from contract.inputs import CIFailureInput as CIFailureInput
 from contract.names import Query, Signal, Workflow
 from workflows.activity_options import CI_FAILURE_GITHUB_ACTIVITY as GITHUB_ACTIVITY
 
@@ -24,33 +25,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.ci_failure import (
         CIFailureActivities,
         CIRunEvent,
-        CISettings,
         FailureReport,
     )
     from workflows import search_attributes as sa
 
 __all__ = ["CIFailureInput", "CIFailureWorkflow", "CIRunEvent"]
 
-EVENTS_PER_RUN = 100  # continue-as-new after this many events keeps the history small
+
 SEEN_KEEP = 200
-
-
-@dataclass
-class CIFailureInput:
-    repo: str
-    workflow: str
-    branch: str
-    # Carried over continue-as-new:
-    settings: CISettings | None = None
-    issue_number: int = 0
-    issue_url: str = ""
-    issue_open: bool = False
-    closed_at: str | None = None  # ISO time the issue was closed by a green run
-    recovered_sha: str | None = None
-    failure_count: int = 0
-    pending: list[CIRunEvent] = field(default_factory=list)
-    seen: list[str] = field(default_factory=list)
-    events_per_run: int = EVENTS_PER_RUN
 
 
 @workflow.defn(name=Workflow.CI_FAILURE)

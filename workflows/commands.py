@@ -11,6 +11,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
+from contract.inputs import CommandInput as CommandInput
 from contract.names import Workflow
 from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 
@@ -30,24 +31,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run.workflow import SIGNAL_METHODS, RunWorkflow
 
 FOLLOW_UP_ATTEMPTS = 10
-
-
-@dataclass
-class CommandInput:
-    repo: str
-    number: int
-    is_pull: bool
-    command: str  # run | approve | retry | cancel | status | feedback | "" (unknown)
-    verdict: str  # ok | unauthorised | unknown
-    author: str
-    text: str
-    source: str  # comment | review
-    item_id: int
-    word: str = ""
-    head_branch: str | None = None
-    url: str = ""
-    delivery_id: str | None = None
-    handle: str = "hookflow"
 
 
 @dataclass

@@ -17,6 +17,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from contract.inputs import NotificationInput as NotificationInput
 from contract.names import Query, Workflow
 from workflows.activity_options import DB_ACTIVITY
 
@@ -39,25 +40,6 @@ _SINK_ACTIVITIES = {
     "aimaestro": NotifyActivities.aimaestro,
     "chat": NotifyActivities.chat,
 }
-
-
-@dataclass
-class NotificationInput:
-    """One notification to deliver.
-
-    `notification` is a `routing.notifications.Notification.to_dict()` or any dict with at
-    least `type`, `priority`, `repo` and `summary` (plus optionally `title`, `url`, `event`).
-    """
-
-    notification: dict[str, Any]
-    delivery_id: str | None = None
-    count: int = 1
-
-    @classmethod
-    def of(
-        cls, notification: dict[str, Any], *, delivery_id: str | None = None, count: int = 1
-    ) -> NotificationInput:
-        return cls(notification=dict(notification), delivery_id=delivery_id, count=count)
 
 
 @dataclass

@@ -16,7 +16,6 @@ NotificationWorkflow child (abandoned: it outlives the group).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +23,8 @@ from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from contract.inputs import GroupEvent as GroupEvent
+from contract.inputs import GroupInput as GroupInput
 from contract.names import Query, Signal, Workflow
 from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 
@@ -37,34 +38,6 @@ with workflow.unsafe.imports_passed_through():
 
 
 SEEN_LIMIT = 500
-
-
-@dataclass
-class GroupEvent:
-    key: str  # "{delivery_id}-{index}": the same event signalled twice counts once
-    notification: dict[str, Any]
-    delivery_id: str | None = None
-
-
-@dataclass
-class GroupInput:
-    group_key: str
-    kind: str  # workflow_run | check_run
-    repo: str
-    workflow: str
-    branch: str = ""
-    # State carried across continue-as-new.
-    red_since: str | None = None
-    last_notice_at: str | None = None
-    failures_total: int = 0
-    reminders: int = 0
-    last_failure: dict[str, Any] | None = None
-    seen: list[str] = field(default_factory=list)
-    pending: list[GroupEvent] = field(default_factory=list)
-    # The newest CI run (ci_order) seen failing / succeeding, and how many events were older.
-    newest_failure: list[Any] | None = None
-    newest_success: list[Any] | None = None
-    stale: int = 0
 
 
 def _is_success(event: GroupEvent) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
+from contract.inputs import PRMergedInput as PRMergedInput
 from contract.names import Workflow
 from workflows.activity_options import DB_ACTIVITY
 from workflows.activity_options import PR_MERGED_GITHUB_ACTIVITY as GITHUB_ACTIVITY
@@ -29,21 +30,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
 
 MAX_ISSUES = 50  # a PR body listing more than this is not a closing list
-
-
-@dataclass
-class PRMergedInput:
-    repo: str
-    pr_number: int
-    pr_url: str = ""
-    title: str = ""
-    body: str = ""
-    base_branch: str = ""
-    head_branch: str = ""
-    default_branch: str = ""
-    merged_at: str | None = None
-    merged_by: str = ""
-    delivery_id: str | None = None
 
 
 @dataclass

@@ -4,38 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
-@dataclass
-class Feedback:
-    """Review text from a person allowed to steer the run (checked by routing): the `feedback`
-    signal's argument, and what a follow-up execution starts with."""
-
-    text: str
-    author: str = ""
-    source: str = "review"  # review | comment
-    pr_number: int | None = None
-    url: str | None = None
-    comment_id: int | None = None
-
-    def text_for_agent(self) -> str:
-        who = f"@{self.author}" if self.author else "a reviewer"
-        body = self.text.strip() or "(no text: see the review on the pull request)"
-        return f"From {who} ({self.source}):\n{body}"
-
-
-@dataclass
-class RunInput:
-    run_id: str
-    repo: str
-    issue_number: int
-    title: str = ""
-    body: str | None = None
-    clone_url: str | None = None
-    branch: str | None = None
-    delivery_id: str | None = None
-    # A follow-up on the branch of a finished run: the review text, and the iterations so far.
-    feedback: Feedback | None = None
-    start_iteration: int = 0
+from contract.inputs import CIResult as CIResult
+from contract.inputs import Feedback as Feedback
+from contract.inputs import RunInput as RunInput
 
 
 @dataclass
@@ -45,19 +16,6 @@ class RunResult:
     error: str | None = None
     pr_url: str | None = None
     iteration: int = 0
-
-
-@dataclass
-class CIResult:
-    """A CI result for the run branch (a completed workflow_run or check_suite), as
-    routing.run_ci builds the `ci_result` signal's argument."""
-
-    conclusion: str
-    name: str = ""
-    workflow_run_id: int | None = None
-    head_sha: str | None = None
-    html_url: str | None = None
-    source: str = "workflow_run"
 
 
 @dataclass
