@@ -1,9 +1,8 @@
 """Activities behind slash commands and review feedback: find the run a comment is about, and
-create the run row for `/hookflow run` (idempotent: the row's id derives from the comment)."""
+store the start of a `/hookflow run` run (idempotent: its id derives from the comment)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -12,9 +11,9 @@ from temporalio import activity
 from db.engine import SessionFactory
 from db.models import Run
 from db.types import utcnow
-from routing.ai_run import new_run_for, run_id_for
+from delivery.manual import record_manual_start
+from routing.ai_run import run_id_for
 from routing.run_ci import run_workflow_for_branch
-from runs.admission import active_run, add_or_attach, received_run
 from settings import Settings
 
 
@@ -114,18 +113,15 @@ class CommandActivities:
 
     @activity.defn(name="commands.create_run")
     async def create_run(self, input: CreateRunInput) -> CreatedRun:
-        """The run row for `/hookflow run`, or the issue's active run if it has one."""
-        run_id = run_id_for(f"command:{input.key}")
-        async with self._sessions() as session:
-            mine = await session.get(Run, uuid.UUID(run_id))
-            if mine is not None:
-                return CreatedRun(run_info(mine), attached=False)
-            active = await active_run(session, input.repo, input.issue_number)
-            if active is not None:
-                return CreatedRun(run_info(active), attached=True)
-            row = received_run(new_run_for(input.repo, input.issue_number, run_id))
-            run, attached = await add_or_attach(session, row)  # a label may win the race
-            if attached:
-                return CreatedRun(run_info(run), attached=True)
-            await session.refresh(run)
-            return CreatedRun(run_info(run), attached=False)
+        """`/hookflow run`: admit a run on the issue (or find its active one) and store its
+        start as a plan, which the API's outbox dispatcher starts (one path to Temporal)."""
+        started = await record_manual_start(
+            self._sessions,
+            repo=input.repo,
+            issue_number=input.issue_number,
+            run_id=run_id_for(f"command:{input.key}"),
+            source="command",
+            key=input.key,
+            due_now=True,
+        )
+        return CreatedRun(run_info(started.run), attached=started.attached)

@@ -15,7 +15,7 @@ from sqlmodel import col
 from api.deps import AppStateDep, SessionDep, TokenDep
 from api.query import Filter, Limit, Offset, newest_page
 from db.models import WebhookEvent
-from delivery.replay import REPLAY_PREFIX, replay_delivery
+from delivery.replay import REPLAY_PREFIX, ReplayDeps, replay_delivery
 from settings import parse_duration
 
 router = APIRouter(prefix="/api/deliveries", tags=["deliveries"], dependencies=[TokenDep])
@@ -123,5 +123,12 @@ async def replay(
     force: bool = False,
 ) -> JSONResponse:
     """Route a recorded delivery again with today's code and start what it asks for."""
-    answer = await replay_delivery(state, delivery_id, force=force or bool(body and body.force))
+    deps = ReplayDeps(
+        state.sessions,
+        state.temporal,
+        state.routing,
+        state.dispatcher,
+        state.settings.dispatch_inline_timeout_seconds,
+    )
+    answer = await replay_delivery(deps, delivery_id, force=force or bool(body and body.force))
     return JSONResponse(answer.body, status_code=answer.status_code)

@@ -15,10 +15,8 @@ from api.deps import AppStateDep, SessionDep, TokenDep
 from contract.names import HUMAN_RUN_SIGNALS as SIGNALS
 from contract.statuses import SIGNALLABLE_RUN_STATUSES
 from db.models import Run
-from delivery.dispatcher import run_action
-from routing.ai_run import new_run_for, start_run_action
+from delivery.manual import record_manual_start
 from routing.fields import INT32_MAX, REPO_PATTERN
-from runs.admission import active_run, add_or_attach, received_run
 from workflows.run.workflow import SIGNAL_METHODS
 
 log = logging.getLogger("hookflow.run_actions")
@@ -44,32 +42,26 @@ def _accepted(run: Run, *, attached: bool) -> dict[str, Any]:
 
 
 @router.post("", status_code=202)
-async def start_run(body: StartRun, state: AppStateDep, session: SessionDep) -> dict[str, Any]:
+async def start_run(body: StartRun, state: AppStateDep) -> dict[str, Any]:
     """Start a run on an issue without a label; attaches to the issue's active run if any."""
     if body.mode != "code":
         raise HTTPException(status_code=400, detail=f"unknown mode {body.mode!r} (use 'code')")
-    if state.settings.allowed_repo_set and body.repo not in state.settings.allowed_repo_set:
+    if not state.routing.allows(body.repo):
         raise HTTPException(status_code=400, detail=f"repository {body.repo} is not allowed")
-    active = await active_run(session, body.repo, body.issueNumber)
-    if active is not None:
-        return _accepted(active, attached=True)
-    run_id = str(uuid.uuid4())
-    new_run = new_run_for(body.repo, body.issueNumber, run_id)
-    run, attached = await add_or_attach(session, received_run(new_run))
-    if attached:  # another request (or a label) created the issue's active run first
-        return _accepted(run, attached=True)
-    try:
-        await run_action(
-            state.temporal, start_run_action(new_run, None), state.settings.temporal_task_queue
-        )
-    except Exception as exc:  # noqa: BLE001 - Temporal down: the run is marked, not left active
-        run.status, run.error = "FAILED", f"could not start the workflow: {exc}"[:2000]
-        session.add(run)
-        await session.commit()
-        log.warning("run %s: start failed: %s", run_id, exc)
-        raise HTTPException(status_code=503, detail="Temporal is unavailable; try again") from None
-    log.info("run %s started by hand on %s#%d", run_id, body.repo, body.issueNumber)
-    return _accepted(run, attached=False)
+    request_id = str(uuid.uuid4())
+    started = await record_manual_start(
+        state.sessions,
+        repo=body.repo,
+        issue_number=body.issueNumber,
+        run_id=request_id,
+        source="api",
+        key=request_id,
+    )
+    if started.event_id is not None and started.plan:
+        # Stored with the run: the outbox starts it now, or later if Temporal is away.
+        state.dispatcher.dispatch_soon(started.event_id, plan=started.plan)
+        log.info("run %s started by hand on %s#%d", request_id, body.repo, body.issueNumber)
+    return _accepted(started.run, attached=started.attached)
 
 
 @router.post("/{run_id}/signals/{name}", status_code=202)

@@ -15,7 +15,8 @@ from api.deps import AppStateDep
 from api.instruments import delivery_outcome
 from delivery.decode import decode
 from delivery.outage import is_outage
-from delivery.record import Outcome, ingest, record_rejected
+from delivery.record import ingest, record_rejected
+from delivery.row import Outcome
 from delivery.signature import verify_signature
 from ops.log_context import log_context
 from routing import fields as f

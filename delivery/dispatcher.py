@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from contract.actions import DispatchAction
+from contract.statuses import DispatchStatus
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
@@ -29,7 +30,7 @@ from delivery.group_commit import GroupCommit
 from delivery.temporal_calls import Result, backoff, give_up_reason, is_permanent, run_action
 from ops.log_context import bind, log_context
 from routing.fields import clip
-from runs.admission import fail_unstarted_runs
+from runs.admission import fail_unstarted_runs, unstarted_runs
 
 log = logging.getLogger("hookflow.dispatch")
 
@@ -84,8 +85,8 @@ class Dispatcher:
                 query = query.with_for_update(skip_locked=True)
             row = (await session.exec(query)).first()
             bind(delivery_id=row.delivery_id if row else None)
-            if row is None or row.dispatch_status != "pending":
-                done = row is not None and row.dispatch_status == "dispatched"
+            if row is None or row.dispatch_status != DispatchStatus.PENDING:
+                done = row is not None and row.dispatch_status == DispatchStatus.DISPATCHED
                 return Result.DONE if done else Result.SKIPPED
             row.dispatch_attempts += 1
             plan: list[DispatchAction] = []
@@ -98,7 +99,7 @@ class Dispatcher:
             except Exception as exc:  # noqa: BLE001 - classified: retried later or failed
                 self._on_attempt(False)
                 return await self._attempt_failed(session, row, plan, exc)
-            row.dispatch_status = "dispatched"
+            row.dispatch_status = DispatchStatus.DISPATCHED
             row.dispatched_at = utcnow()
             row.next_attempt_at = None
             row.error = None
@@ -131,15 +132,12 @@ class Dispatcher:
             session.add(row)
             await session.commit()
             return Result.RETRY
-        row.dispatch_status = "failed"
+        row.dispatch_status = DispatchStatus.FAILED
         row.next_attempt_at = None
         row.error = f"dispatch failed for good ({why}): {reason}"
         session.add(row)
-        unstarted = plan[row.dispatch_progress :]
-        runs = [
-            a.workflow_id for a in unstarted if a.kind == "start" and a.workflow == "RunWorkflow"
-        ]
-        await fail_unstarted_runs(session, runs, row.error)
+        unstarted = unstarted_runs(plan[row.dispatch_progress :])
+        await fail_unstarted_runs(session, unstarted, row.error)
         await session.commit()
         log.error("delivery %s: %s", row.delivery_id, row.error)
         return Result.FAILED
@@ -184,7 +182,7 @@ class Dispatcher:
         if plan is None:
             async with self._sessions() as session:
                 row = await session.get(WebhookEvent, event_id)
-                if row is None or row.dispatch_status != "pending":
+                if row is None or row.dispatch_status != DispatchStatus.PENDING:
                     return row is not None
                 plan = [DispatchAction.from_json(a) for a in row.dispatch_plan]
         client = await self._client()
@@ -203,9 +201,9 @@ class Dispatcher:
             length = func.jsonb_array_length if postgres else func.json_array_length
             await session.execute(
                 update(table)
-                .where(table.c.id.in_(event_ids), table.c.dispatch_status == "pending")
+                .where(table.c.id.in_(event_ids), table.c.dispatch_status == DispatchStatus.PENDING)
                 .values(
-                    dispatch_status="dispatched",
+                    dispatch_status=DispatchStatus.DISPATCHED,
                     dispatched_at=utcnow(),
                     dispatch_progress=length(table.c.dispatch_plan),
                     dispatch_attempts=table.c.dispatch_attempts + 1,
@@ -223,7 +221,7 @@ class Dispatcher:
                     update(WebhookEvent)
                     .where(
                         col(WebhookEvent.id) == event_id,
-                        col(WebhookEvent.dispatch_status) == "pending",
+                        col(WebhookEvent.dispatch_status) == DispatchStatus.PENDING,
                     )
                     .values(
                         dispatch_attempts=col(WebhookEvent.dispatch_attempts) + 1,
@@ -242,7 +240,7 @@ class Dispatcher:
             young = utcnow().replace(tzinfo=None) - timedelta(seconds=self._inline_timeout + 1)
             query = (
                 select(WebhookEvent.id)
-                .where(WebhookEvent.dispatch_status == "pending")
+                .where(WebhookEvent.dispatch_status == DispatchStatus.PENDING)
                 .where(
                     or_(
                         col(WebhookEvent.next_attempt_at).is_(None),
@@ -253,6 +251,8 @@ class Dispatcher:
                     or_(
                         col(WebhookEvent.dispatch_attempts) > 0,
                         col(WebhookEvent.processed_at) < young,
+                        # Due now: recorded outside the API (/hookflow run): no inline start.
+                        col(WebhookEvent.next_attempt_at).is_not(None),
                     )
                 )
                 .order_by(col(WebhookEvent.dispatch_attempts), col(WebhookEvent.processed_at))

@@ -1,12 +1,15 @@
-"""Record a delivery and decide what it starts — the row is committed before the reply."""
+"""Record a delivery and decide what it starts — the row is committed before the reply.
+
+The common case shares its statement and commit with concurrent deliveries (record_batch.py);
+a redelivery, an issue with an active run or a row PostgreSQL refuses takes the path here.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -14,41 +17,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contract.actions import DispatchAction
+from contract.statuses import DispatchStatus
 from db.engine import SessionFactory
-from db.models import Run, WebhookEvent
+from db.models import WebhookEvent
 from db.types import utcnow
+from delivery.record_batch import IngestBatch
+from delivery.row import Outcome, clip_column, dedupe_key, event_row
 from routing import fields as f
-from routing.ai_run import accepted_body
-from routing.decision import Delivery, NewRun, RouteDecision, RoutingConfig
+from routing.decision import Delivery, RouteDecision, RoutingConfig
 from routing.router import route
-from routing.workflow_ids import key_hash
-from runs.admission import active_run, received_run, received_run_values
-
-if TYPE_CHECKING:
-    from delivery.record_batch import IngestBatch
+from runs.admission import admit
 
 log = logging.getLogger("hookflow.ingest")
-
-
-@dataclass
-class Outcome:
-    status_code: int
-    body: dict[str, Any]
-    event_id: uuid.UUID | None = None
-    needs_dispatch: bool = False
-    redelivery: bool = False  # answered from the first delivery's record
-    plan: list[DispatchAction] | None = None  # what to start, when known without a read
-
-
-def _clip(value: str | None, size: int = 100) -> str | None:
-    """A column value: cleaned, and cut with a hash of the whole when too long."""
-    return f.fit(value, size) if value else value
-
-
-def dedupe_key(hook_id: str, delivery_id: str) -> str:
-    """A fixed-size key of the exact (hook id, delivery id): long ids never merge by prefix."""
-    return key_hash(hook_id, delivery_id)
 
 
 async def record_rejected(
@@ -70,16 +50,16 @@ async def record_rejected(
     async with sessions() as session:
         session.add(
             WebhookEvent(
-                event_type=_clip(event) or "unknown",
+                event_type=clip_column(event) or "unknown",
                 payload=payload or {},
                 payload_raw=payload_raw,
                 signature_valid=signature_valid,
                 processed_at=utcnow().replace(tzinfo=None),
-                delivery_id=_clip(delivery_id),
-                hook_id=_clip(hook_id),
+                delivery_id=clip_column(delivery_id),
+                hook_id=clip_column(hook_id),
                 body_size=body_size,
                 http_status=status_code,
-                dispatch_status="rejected",
+                dispatch_status=DispatchStatus.REJECTED,
                 response=body,
                 error=reason,
             )
@@ -99,18 +79,9 @@ def _replay(row: WebhookEvent) -> Outcome:
         row.http_status,
         dict(row.response),
         row.id,
-        row.dispatch_status == "pending",
+        row.dispatch_status == DispatchStatus.PENDING,
         redelivery=True,
     )
-
-
-def attach_to_active(
-    actions: list[DispatchAction], new_run: NewRun, active: Run
-) -> tuple[list[DispatchAction], dict[str, Any]]:
-    """One run per issue at a time: a delivery (or replay) that would start a second one
-    starts nothing and answers with the active run instead."""
-    kept = [a for a in actions if a.workflow_id != new_run.workflow_id]
-    return kept, accepted_body(str(active.id), active.repo, active.issue_number)
 
 
 async def _insert_event(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -128,52 +99,6 @@ def _insert_statement(insert: Any) -> Any:
 
 
 _INSERTS = {"postgresql": _insert_statement(pg_insert), "sqlite": _insert_statement(sqlite_insert)}
-
-
-def event_row(
-    delivery: Delivery,
-    decision: RouteDecision,
-    *,
-    event_id: uuid.UUID,
-    dedupe_key: str,
-    body_size: int,
-    actions: list[DispatchAction],
-    response: dict[str, Any],
-    payload_raw: bytes | None = None,
-) -> dict[str, Any]:
-    """The webhook_events row of an authenticated delivery (one shape for both write paths)."""
-    pending = bool(actions)
-    return {
-        "id": event_id,
-        "event_type": _clip(delivery.event) or "unknown",
-        "payload": delivery.payload,
-        "payload_raw": payload_raw,
-        "signature_valid": True,
-        "processed_at": utcnow().replace(tzinfo=None),
-        "delivery_id": _clip(delivery.delivery_id),
-        "hook_id": _clip(delivery.hook_id),
-        "dedupe_key": dedupe_key,
-        "action": _clip(delivery.action),
-        "repo": _clip(delivery.repo, 200),
-        "body_size": body_size,
-        "http_status": 200,
-        "dispatch_status": "pending" if pending else decision.status,
-        "dispatch_plan": [a.to_json() for a in actions],
-        "dispatch_progress": 0,
-        "dispatch_attempts": 0,
-        "workflow_ids": [a.workflow_id for a in actions],
-        "response": response,
-        "error": decision.error,
-    }
-
-
-def run_values(new_run: NewRun, delivery: Delivery) -> dict[str, Any]:
-    """The runs row of a new run, as column values (unnamed columns keep their defaults)."""
-    return received_run_values(new_run, delivery.short_id)
-
-
-def run_row(new_run: NewRun, delivery: Delivery) -> Run:
-    return received_run(new_run, delivery.short_id)
 
 
 def safe_route(delivery: Delivery, config: RoutingConfig, key: str) -> RouteDecision:
@@ -231,25 +156,19 @@ async def _record(
     body_size: int,
     payload_raw: bytes | None,
 ) -> Outcome:
-    actions = list(decision.actions)
-    response = dict(decision.response)
-    new_run = decision.new_run
     event_id = uuid.uuid4()
     async with sessions() as session:
-        if new_run is not None:
-            active = await active_run(session, new_run.repo, new_run.issue_number)
-            if active is not None:
-                actions, response = attach_to_active(actions, new_run, active)
-                new_run = None
-        pending = bool(actions)
+        admitted = await admit(
+            session, decision.actions, decision.response, decision.new_run, delivery.short_id
+        )
         values = event_row(
             delivery,
             decision,
             event_id=event_id,
             dedupe_key=dedupe_key,
             body_size=body_size,
-            actions=actions,
-            response=response,
+            actions=admitted.actions,
+            response=admitted.response,
             payload_raw=payload_raw,
         )
         inserted = await _insert_event(session, values)
@@ -260,13 +179,13 @@ async def _record(
                 raise IntegrityError("redelivery row vanished", None, ValueError())
             log.info("delivery %s: redelivery, answering the first outcome", delivery.short_id)
             return _replay(row)
-        if new_run is not None:
-            session.add(run_row(new_run, delivery))
+        if admitted.run is not None:
+            session.add(admitted.run)
         await session.commit()
     log.info(
         "delivery %s: %s %s",
         delivery.short_id,
-        _clip(delivery.event),
-        json.dumps(response, default=str)[:300],
+        clip_column(delivery.event),
+        json.dumps(admitted.response, default=str)[:300],
     )
-    return Outcome(200, response, event_id, pending)
+    return Outcome(200, admitted.response, event_id, bool(admitted.actions))

@@ -2,7 +2,7 @@
 
 The common case only: a new delivery, and for `ai:run` an issue without an active run. The
 rest (a redelivery, an issue whose run is still active, a row PostgreSQL refuses) is handed
-back to delivery/record.py's one-delivery path, which knows how to answer each. A request is
+back to record.py's one-delivery path, which knows how to answer each. A request is
 answered only after its batch committed, so every 2xx is still a committed row.
 """
 
@@ -18,12 +18,12 @@ from sqlalchemy import JSON, String
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from contract.statuses import ACTIVE_RUN_STATUSES
 from db.models import Run, WebhookEvent
 from db.writers import WriterConnections
 from delivery.group_commit import GroupCommit
-from delivery.record import Outcome, event_row, run_values
+from delivery.row import Outcome, event_row
 from routing.decision import Delivery, RouteDecision
+from runs.admission import ACTIVE_RUN_CONFLICT, one_run_per_issue, received_run_values
 
 log = logging.getLogger("hookflow.ingest")
 
@@ -61,13 +61,8 @@ def _batch_statement(*, runs: bool) -> str:
     if runs:
         arrays += [f"%(r_{c.name})b::{_array_type(c)}" for c in _RUN_COLUMNS]
         names += [f"r_{c.name}" for c in _RUN_COLUMNS]
-    active = ", ".join(f"'{s}'" for s in ACTIVE_RUN_STATUSES)
     blocked = f"""
-    WHERE e_dedupe_key NOT IN (
-        SELECT e_dedupe_key FROM batch JOIN runs
-            ON runs.repo = batch.r_repo AND runs.issue_number = batch.r_issue_number
-        WHERE runs.status IN ({active})
-    )"""
+    WHERE e_dedupe_key NOT IN ({ACTIVE_RUN_CONFLICT})"""
     new_runs = f""", new_runs AS (
     INSERT INTO runs ({", ".join(c.name for c in _RUN_COLUMNS)})
     SELECT {_select(_RUN_COLUMNS, "r_")} FROM batch JOIN events ON events.id = e_id
@@ -152,7 +147,7 @@ class IngestBatch:
         run = None
         if decision.new_run is not None:
             # Plain values: building the ORM model only to read its columns back cost more.
-            values = run_values(decision.new_run, delivery)
+            values = received_run_values(decision.new_run, delivery.short_id)
             run = {c.name: values.get(c.name) for c in _RUN_COLUMNS}
         try:
             written = await self._commit.submit(_Item(event, run))
@@ -188,15 +183,9 @@ class IngestBatch:
     async def _write(self, items: list[_Item]) -> list[bool]:
         """One statement: the events (less those for issues with an active run), their runs."""
         # Two deliveries for one issue in one batch: the later one takes the other path.
-        seen: set[tuple[str, int]] = set()
-        chosen: list[_Item] = []
-        for item in items:
-            if item.run is not None:
-                issue = (item.run["repo"], item.run["issue_number"])
-                if issue in seen:
-                    continue
-                seen.add(issue)
-            chosen.append(item)
+        chosen = one_run_per_issue(
+            items, lambda item: (item.run["repo"], item.run["issue_number"]) if item.run else None
+        )
         runs = any(item.run is not None for item in chosen)
         rows = await self._connections.execute(
             _WITH_RUNS if runs else _EVENTS_ONLY, self._parameters(chosen, runs=runs)

@@ -16,15 +16,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import AppState
 from contract.actions import DispatchAction
-from db.models import Run, WebhookEvent
-from db.types import utcnow
-from delivery.record import attach_to_active
+from db.engine import SessionFactory
+from db.models import WebhookEvent
+from delivery.dispatcher import Dispatcher
 from delivery.replay_plan import expected_outcome, forced, replay_key
-from routing.decision import Delivery, RouteDecision
+from delivery.row import event_row
+from routing.decision import Delivery, RoutingConfig
 from routing.router import route
-from runs.admission import active_run, received_run
+from runs.admission import admit
 
 log = logging.getLogger("hookflow.replay")
 
@@ -92,8 +92,19 @@ def _routable(row: WebhookEvent) -> str | None:
     return None
 
 
-async def replay_delivery(state: AppState, delivery_id: str, *, force: bool) -> ReplayAnswer:
-    async with state.sessions() as session:
+@dataclass
+class ReplayDeps:
+    """What a replay reads and starts with (built once at start-up, beside the dispatcher)."""
+
+    sessions: SessionFactory
+    temporal: Client
+    routing: RoutingConfig
+    dispatcher: Dispatcher
+    inline_timeout: float
+
+
+async def replay_delivery(deps: ReplayDeps, delivery_id: str, *, force: bool) -> ReplayAnswer:
+    async with deps.sessions() as session:
         row = await _original(session, delivery_id)
         if row is None:
             return ReplayAnswer(
@@ -111,37 +122,34 @@ async def replay_delivery(state: AppState, delivery_id: str, *, force: bool) -> 
         dedupe_key = row.dedupe_key or f"{delivery.hook_id}:{delivery.delivery_id}"
         suffix = uuid.uuid4().hex[:8]
         decision = route(
-            delivery, state.routing, replay_key(dedupe_key, suffix) if force else dedupe_key
+            delivery, deps.routing, replay_key(dedupe_key, suffix) if force else dedupe_key
         )
         if force:
             decision = forced(decision, suffix)
-        actions, response, run = await _attach_or_create_run(session, decision, row.delivery_id)
-        outcomes = await _outcomes(state.temporal, actions)
-        event_id = uuid.uuid4()
-        session.add(
-            WebhookEvent(
-                id=event_id,
-                event_type=row.event_type,
-                payload=row.payload,
-                signature_valid=True,
-                processed_at=utcnow().replace(tzinfo=None),
-                delivery_id=row.delivery_id,
-                hook_id=row.hook_id,
-                dedupe_key=f"{REPLAY_PREFIX}{event_id}",
-                action=row.action,
-                repo=row.repo,
-                body_size=row.body_size,
-                http_status=200,
-                dispatch_status="pending" if actions else decision.status,
-                dispatch_plan=[a.to_json() for a in actions],
-                workflow_ids=[a.workflow_id for a in actions],
-                response=response | {"replayOf": str(row.id), "force": force},
-            )
+        admitted = await admit(
+            session, decision.actions, decision.response, decision.new_run, row.delivery_id
         )
-        if run is not None:
-            session.add(run)
+        actions, response = admitted.actions, admitted.response
+        outcomes = await _outcomes(deps.temporal, actions)
+        event_id = uuid.uuid4()
+        values = event_row(
+            delivery,
+            decision,
+            event_id=event_id,
+            dedupe_key=f"{REPLAY_PREFIX}{event_id}",
+            body_size=row.body_size or 0,
+            actions=actions,
+            response=response | {"replayOf": str(row.id), "force": force},
+        )
+        # The stored columns as they were, not as today's cleaning would write them.
+        values.update(
+            delivery_id=row.delivery_id, hook_id=row.hook_id, action=row.action, repo=row.repo
+        )
+        session.add(WebhookEvent(**values))
+        if admitted.run is not None:
+            session.add(admitted.run)
         await session.commit()
-    dispatched = not actions or await _dispatch(state, event_id)
+    dispatched = not actions or await _dispatch(deps, event_id)
     log.info(
         "delivery %s replayed as %s (force=%s): %s",
         delivery_id,
@@ -164,31 +172,14 @@ async def replay_delivery(state: AppState, delivery_id: str, *, force: bool) -> 
     )
 
 
-async def _attach_or_create_run(
-    session: AsyncSession, decision: RouteDecision, delivery_id: str | None
-) -> tuple[list[DispatchAction], dict[str, Any], Run | None]:
-    """As for a delivery: one run per issue; a run that exists already is not created again."""
-    actions, response, new_run = list(decision.actions), dict(decision.response), decision.new_run
-    if new_run is None:
-        return actions, response, None
-    if await session.get(Run, uuid.UUID(new_run.run_id)) is not None:
-        return actions, response, None  # the first delivery's run: its id is the business key
-    active = await active_run(session, new_run.repo, new_run.issue_number)
-    if active is not None:
-        actions, response = attach_to_active(actions, new_run, active)
-        return actions, response, None
-    return actions, response, received_run(new_run, delivery_id)
-
-
-async def _dispatch(state: AppState, event_id: uuid.UUID) -> bool:
+async def _dispatch(deps: ReplayDeps, event_id: uuid.UUID) -> bool:
     """Start the plan now; if Temporal does not answer in time, the dispatcher loop will."""
     try:
         done = await asyncio.wait_for(
-            state.dispatcher.dispatch(event_id),
-            timeout=state.settings.dispatch_inline_timeout_seconds,
+            deps.dispatcher.dispatch(event_id), timeout=deps.inline_timeout
         )
     except Exception:  # noqa: BLE001 - still pending in the database; the loop retries
         done = False
     if not done:
-        state.dispatcher.wake()
+        deps.dispatcher.wake()
     return done

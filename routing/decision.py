@@ -21,6 +21,10 @@ class RoutingConfig:
     ai_run_label: str = "ai:run"
     command_handle: str = "hookflow"  # `/hookflow …` commands and `@hookflow` mentions
 
+    def allows(self, repo: str | None) -> bool:
+        """ALLOWED_REPOS: empty allows every repository."""
+        return not self.allowed_repos or repo in self.allowed_repos
+
 
 @dataclass(frozen=True)
 class Delivery:

@@ -31,7 +31,7 @@ def route(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> RouteDe
     if delivery.event == "ping":
         return RouteDecision("ignored", {"status": "ignored", "reason": "ping: webhook configured"})
     repo = delivery.repo
-    if config.allowed_repos and repo not in config.allowed_repos:
+    if not config.allows(repo):
         return RouteDecision(
             "ignored", {"status": "ignored", "reason": f"repository {repo} is not allowed"}
         )

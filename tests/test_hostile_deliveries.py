@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
-from delivery.record import dedupe_key
+from delivery.row import dedupe_key
 from tests.conftest import auth, load_fixture, signed_headers
 
 AI_RUN = "events/issues_labeled_ai_run.json"

@@ -10,11 +10,12 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from delivery import record_batch as ingest_batch
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
+from delivery import record_batch as ingest_batch
 from delivery.group_commit import GroupCommit
-from delivery.record import event_row, run_values
+from delivery.row import event_row
+from runs.admission import received_run_values
 from routing.decision import Delivery, NewRun, RouteDecision
 from tests.conftest import deliver, load_fixture
 
@@ -128,6 +129,6 @@ def test_batch_statement_writes_exactly_the_columns_the_row_builders_fill() -> N
     )
     assert set(row) == {c.name for c in ingest_batch._EVENT_COLUMNS}
     new_run = NewRun(str(uuid.uuid4()), "ai-run-x", "o/r", 1, "t", None, None, "b")
-    filled = set(run_values(new_run, delivery))
+    filled = set(received_run_values(new_run, delivery.short_id))
     unfilled = [c for c in ingest_batch._RUN_COLUMNS if c.name not in filled]
     assert all(c.nullable and c.server_default is None for c in unfilled)

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from db.engine import SessionFactory
 from db.models import WebhookEvent
-from delivery.record import dedupe_key
+from delivery.row import dedupe_key
 from delivery.signature import sign
 from tests.conftest import SECRET, load_fixture
 from tests.test_routing_fuzz import EVENT_FIXTURES

@@ -31,6 +31,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run.workflow import SIGNAL_METHODS, RunWorkflow
 
 FOLLOW_UP_ATTEMPTS = 10
+# `/hookflow run`: create_run stores the run's start with the run; the outbox dispatcher starts
+# it. Executions recorded before started the run as a child themselves.
+RUN_THROUGH_OUTBOX = "run-start-through-outbox"
 
 
 @dataclass
@@ -155,6 +158,8 @@ class CommandWorkflow:
         if created.attached:
             await self._reply(reply.already_running(run, link=self._link(run)))
             return CommandResult("attached", run.run_id)
+        if workflow.patched(RUN_THROUGH_OUTBOX):
+            return CommandResult("started", run.run_id)  # the outbox starts it; its comment says so
         try:
             await workflow.start_child_workflow(
                 RunWorkflow.run,

@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from db.engine import SessionFactory
 from db.models import WebhookEvent
-from delivery.record import dedupe_key
+from delivery.row import dedupe_key
 from devstack.postgres import free_port
 from settings import Settings
 from tests.conftest import API_TOKEN, SECRET, load_fixture, signed_headers
