@@ -57,11 +57,14 @@ async def start_run(body: StartRun, state: AppStateDep) -> dict[str, Any]:
         source="api",
         key=request_id,
     )
-    if started.event_id is not None and started.plan:
-        # Stored with the run: the outbox starts it now, or later if Temporal is away.
-        state.dispatcher.dispatch_soon(started.event_id, plan=started.plan)
+    answer = _accepted(started.run, attached=started.attached)
+    if started.event_id is not None:
+        # Stored with the run: started now, or by the outbox once Temporal is back.
+        timeout = state.settings.dispatch_inline_timeout_seconds
+        started_now = await state.dispatcher.dispatch_within(started.event_id, timeout)
+        answer["dispatch"] = "started" if started_now else "pending"
         log.info("run %s started by hand on %s#%d", request_id, body.repo, body.issueNumber)
-    return _accepted(started.run, attached=started.attached)
+    return answer
 
 
 @router.post("/{run_id}/signals/{name}", status_code=202)

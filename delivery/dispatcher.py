@@ -145,6 +145,17 @@ class Dispatcher:
     def wake(self) -> None:
         self._wake.set()
 
+    async def dispatch_within(self, event_id: uuid.UUID, seconds: float) -> bool:
+        """Start a stored plan now, for callers that answer after it (replay, hand-started
+        runs); if Temporal does not answer in time the row stays pending for the loop."""
+        try:
+            done = await asyncio.wait_for(self.dispatch(event_id), timeout=seconds)
+        except Exception:  # noqa: BLE001 - still pending in the database; the loop retries
+            done = False
+        if not done:
+            self.wake()
+        return done
+
     def dispatch_soon(
         self,
         event_id: uuid.UUID,

@@ -3,7 +3,6 @@ through the dispatcher, like a delivery. Business-key ids prevent doubles unless
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -149,7 +148,7 @@ async def replay_delivery(deps: ReplayDeps, delivery_id: str, *, force: bool) ->
         if admitted.run is not None:
             session.add(admitted.run)
         await session.commit()
-    dispatched = not actions or await _dispatch(deps, event_id)
+    dispatched = not actions or await deps.dispatcher.dispatch_within(event_id, deps.inline_timeout)
     log.info(
         "delivery %s replayed as %s (force=%s): %s",
         delivery_id,
@@ -170,16 +169,3 @@ async def replay_delivery(deps: ReplayDeps, delivery_id: str, *, force: bool) ->
             "started": [o["workflowId"] for o in outcomes if o["outcome"] == "started"],
         },
     )
-
-
-async def _dispatch(deps: ReplayDeps, event_id: uuid.UUID) -> bool:
-    """Start the plan now; if Temporal does not answer in time, the dispatcher loop will."""
-    try:
-        done = await asyncio.wait_for(
-            deps.dispatcher.dispatch(event_id), timeout=deps.inline_timeout
-        )
-    except Exception:  # noqa: BLE001 - still pending in the database; the loop retries
-        done = False
-    if not done:
-        deps.dispatcher.wake()
-    return done

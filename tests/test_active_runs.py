@@ -11,7 +11,7 @@ from sqlmodel import select
 from contract.names import Workflow
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
-from delivery.manual import record_manual_start
+from delivery.manual import ManualStart, record_manual_start
 from routing.ai_run import new_run_for, start_run_action
 from runs.admission import active_run, admit, commit_admitted
 
@@ -106,9 +106,20 @@ async def test_manual_start_stores_the_plan_and_a_retry_finds_its_own_row(
     sessions: SessionFactory,
 ) -> None:
     run_id = str(uuid.uuid4())
-    kwargs = {"repo": REPO, "issue_number": 12, "run_id": run_id, "source": "command"}
-    first = await record_manual_start(sessions, key="c-1", due_now=True, **kwargs)
-    again = await record_manual_start(sessions, key="c-1", due_now=True, **kwargs)
+
+    async def start(key: str, run: str) -> ManualStart:
+        return await record_manual_start(
+            sessions,
+            repo=REPO,
+            issue_number=12,
+            run_id=run,
+            source="command",
+            key=key,
+            due_now=True,
+        )
+
+    first = await start("c-1", run_id)
+    again = await start("c-1", run_id)
     assert not first.attached and not again.attached
     assert str(first.run.id) == str(again.run.id) == run_id
     assert first.event_id is not None and again.event_id == first.event_id
@@ -119,7 +130,5 @@ async def test_manual_start_stores_the_plan_and_a_retry_finds_its_own_row(
     assert row.next_attempt_at is not None  # the dispatcher loop's at once
     assert [a["workflow"] for a in row.dispatch_plan] == [Workflow.RUN]
     assert row.dispatch_plan[0]["arg"]["run_id"] == run_id
-    other = await record_manual_start(
-        sessions, key="c-2", due_now=True, **kwargs | {"run_id": str(uuid.uuid4())}
-    )
+    other = await start("c-2", str(uuid.uuid4()))
     assert other.attached and str(other.run.id) == run_id and other.event_id is None

@@ -14,6 +14,7 @@ from sqlmodel import select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from contract.actions import as_arg
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from delivery.dispatcher import Dispatcher, Result, backoff, is_permanent
@@ -82,7 +83,7 @@ def start_plan(run_id: str, number: int, title: str = "t") -> tuple[NewRun, list
         "kind": "start",
         "workflow": "RunWorkflow",
         "workflow_id": new_run.workflow_id,
-        "arg": run_input(new_run, "d"),
+        "arg": as_arg(run_input(new_run, "d")),
         "signal": None,
         "signal_arg": None,
         "memo": {},

@@ -15,8 +15,8 @@ from db.models import Run, WebhookEvent
 from delivery import record_batch as ingest_batch
 from delivery.group_commit import GroupCommit
 from delivery.row import event_row
-from runs.admission import received_run_values
 from routing.decision import Delivery, NewRun, RouteDecision
+from runs.admission import received_run_values
 from tests.conftest import deliver, load_fixture
 
 AI_RUN = "events/issues_labeled_ai_run.json"

@@ -11,11 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import select
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from cli.main import build_parser
 from cli.runs import run_command
 from db.engine import SessionFactory
+from db.models import WebhookEvent
 from settings import Settings
 from tests.conftest import auth
 from tests.fakes import FakeGitHub
@@ -53,6 +55,17 @@ async def test_start_run_without_label_returns_202_and_attaches_while_active(
     second = await start(api)
     assert second.status_code == 202
     assert second.json()["runId"] == body["runId"] and second.json()["attached"] is True
+    # One path to Temporal: the start is a stored plan, dispatched like a delivery's.
+    assert body["dispatch"] == "started"
+    async with sessions() as session:
+        rows = (
+            await session.exec(
+                select(WebhookEvent).where(WebhookEvent.event_type == "hookflow_run")
+            )
+        ).all()
+    (row,) = [r for r in rows if run.workflow_id in r.workflow_ids]
+    assert row.dispatch_status == "dispatched" and row.action == "api" and row.repo == REPO
+    assert [(a["kind"], a["workflow"]) for a in row.dispatch_plan] == [("start", "RunWorkflow")]
 
 
 @pytest.mark.parametrize(
