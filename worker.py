@@ -15,11 +15,11 @@ from activities.registry import build_activities
 from activities.sandbox import describe as describe_sandbox
 from db.engine import SessionFactory, make_engine, make_session_factory
 from ops.logs import configure_logging
-from ops.recover_schedule import ensure_recover_schedule
-from ops.retention_schedule import ensure_retention_schedule
 from ops.temporal_connect import connect_temporal
 from ops.worker_metrics import metrics_runtime
 from reconcile.runs import RunReconciler
+from schedules.recover import ensure_recover_schedule
+from schedules.retention import ensure_retention_schedule
 from settings import Settings, load_settings
 from workflows.registry import WORKFLOWS
 from workflows.search_attributes import ensure_search_attributes

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from activities.ci_excerpt import shrink_excerpt
-from ghclient.bodies import truncation_notice
+from contract.limits import truncation_notice
 
 
 @dataclass

@@ -13,7 +13,7 @@ from activities.ci_failed_jobs import (
     render_jobs,
     short_sha,
 )
-from ghclient.bodies import MAX_BODY_CHARS
+from contract.limits import MAX_BODY_CHARS
 
 __all__ = [
     "FailedRun",

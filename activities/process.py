@@ -14,7 +14,7 @@ from pathlib import Path
 
 from temporalio import activity
 
-from ghclient.bodies import truncation_notice
+from contract.limits import truncation_notice
 
 OUTPUT_LIMIT = 1_000_000  # bytes kept per stream
 KILL_GRACE_SECONDS = 2.0

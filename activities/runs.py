@@ -9,11 +9,11 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contract.limits import truncation_notice
 from contract.statuses import FINISHED_RUN_STATUSES, RunStatus
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
 from db.types import utcnow
-from ghclient.bodies import truncation_notice
 from settings import ConfigError, Settings
 
 ARTIFACT_MAX_CHARS = 256_000

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-# GitHub rejects issue, comment and pull request bodies longer than this (422).
-MAX_BODY_CHARS = 65_536
-
-
-def truncation_notice(dropped: int, unit: str = "characters") -> str:
-    """The one visible mark hookflow leaves where it cut text: how much went, in what unit."""
-    return f"[truncated by hookflow: {dropped} {unit} dropped]"
+from contract.limits import MAX_BODY_CHARS as MAX_BODY_CHARS
+from contract.limits import truncation_notice as truncation_notice
 
 
 def marker(key: str) -> str:

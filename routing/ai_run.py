@@ -7,8 +7,8 @@ import uuid
 
 from contract.actions import DispatchAction, as_arg
 from contract.inputs import RunInput
+from contract.limits import MAX_BODY_CHARS, truncation_notice
 from contract.names import Workflow
-from ghclient.bodies import MAX_BODY_CHARS, truncation_notice
 from routing import fields as f
 from routing.decision import Delivery, HandlerResult, NewRun, RoutingConfig
 from routing.workflow_ids import run_workflow_id

@@ -19,8 +19,8 @@ from contract.inputs import (
     PRMergedInput,
     TaskSignal,
 )
+from contract.limits import MAX_BODY_CHARS
 from contract.names import Signal, Workflow
-from ghclient.bodies import MAX_BODY_CHARS
 from routing import fields as f
 from routing.ci_conclusions import FAILED_CONCLUSIONS
 from routing.ci_trust import FROM_A_FORK, from_fork

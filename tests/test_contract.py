@@ -90,7 +90,7 @@ def _accepts(fn: Any, value: dict[str, Any]) -> None:
     hints = typing.get_type_hints(fn)
     hints.pop("return", None)
     (hint,) = hints.values()
-    assert dataclasses.is_dataclass(hint), hint
+    assert isinstance(hint, type) and dataclasses.is_dataclass(hint), hint
     names = {f.name for f in dataclasses.fields(hint)}
     assert set(value) <= names, f"unknown fields {set(value) - names} for {hint.__name__}"
     value_to_type(hint, json.loads(json.dumps(value)), [])

@@ -17,7 +17,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from cli.recover import recover_command
-from ops.recover_schedule import ensure_recover_schedule, recover_schedule_id
+from schedules.recover import ensure_recover_schedule, recover_schedule_id
 from settings import Settings
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub

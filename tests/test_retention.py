@@ -22,7 +22,7 @@ from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
 from ops.logs import configure_logging
-from ops.retention_schedule import ensure_retention_schedule, schedule_spec
+from schedules.retention import ensure_retention_schedule, schedule_spec
 from settings import Settings, load_settings
 from tests.waiting import eventually
 from workflows.retention import RetentionResult

@@ -13,7 +13,7 @@ from temporalio.client import (
     ScheduleSpec,
 )
 
-from ops.schedules import schedule_spec, sync_schedule
+from schedules.sync import schedule_spec, sync_schedule
 from settings import Settings
 from workflows.retention import RetentionInput, RetentionWorkflow
 

@@ -15,7 +15,7 @@ from temporalio.client import (
 )
 
 from activities.recover import RecoverInput
-from ops.schedules import sync_schedule
+from schedules.sync import sync_schedule
 from settings import Settings
 from workflows.recover import RecoverWorkflow
 
