@@ -16,6 +16,7 @@ from temporalio.client import Client
 from api.instruments import ApiMetrics
 from db.engine import SessionFactory
 from delivery.dispatcher import Dispatcher
+from delivery.receive import Intake
 from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
 from routing.decision import RoutingConfig
@@ -32,6 +33,7 @@ class AppState:
     routing: RoutingConfig
     metrics: ApiMetrics
     rejected_cap: RejectedCap
+    intake: Intake  # the pipeline's entrance (delivery/receive.py)
     ingest_batch: IngestBatch | None = None  # group commit; None records one at a time
 
 

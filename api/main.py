@@ -30,6 +30,7 @@ from api.instruments import ApiMetrics
 from db.engine import make_engine, make_session_factory
 from delivery.dispatcher import Dispatcher
 from delivery.outage import is_outage
+from delivery.receive import Intake
 from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
 from ops.logs import configure_logging
@@ -89,15 +90,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if window > 0 and engine.dialect.name == "postgresql"
             else None
         )
+        routing = routing_config(conf)
+        rejected_cap = RejectedCap(conf.rejected_record_per_minute)
+        intake = Intake(
+            sessions=sessions,
+            routing=routing,
+            dispatcher=dispatcher,
+            rejected_cap=rejected_cap,
+            max_body_bytes=conf.max_body_bytes,
+            ingest_batch=batch,
+            on_unrecorded=api_metrics.rejected_unrecorded.inc,
+        )
         app.state.hookflow = AppState(
             settings=conf,
             engine=engine,
             sessions=sessions,
             temporal=temporal,
             dispatcher=dispatcher,
-            routing=routing_config(conf),
+            routing=routing,
             metrics=api_metrics,
-            rejected_cap=RejectedCap(conf.rejected_record_per_minute),
+            rejected_cap=rejected_cap,
+            intake=intake,
             ingest_batch=batch,
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
