@@ -185,7 +185,7 @@ async def _dispatch(state: AppState, event_id: uuid.UUID) -> bool:
     try:
         done = await asyncio.wait_for(
             state.dispatcher.dispatch(event_id),
-            timeout=state.settings.dispatch_inline_timeout_seconds,
+            timeout=state.settings.dispatch_inline_timeout.total_seconds(),
         )
     except Exception:  # noqa: BLE001 - still pending in the database; the loop retries
         done = False
