@@ -20,7 +20,7 @@ from ops.worker_metrics import metrics_runtime
 from reconcile.runs import RunReconciler
 from schedules.recover import ensure_recover_schedule
 from schedules.retention import ensure_retention_schedule
-from settings import Settings, load_settings
+from settings import Settings, format_duration, load_settings
 from workflows.registry import WORKFLOWS
 from workflows.search_attributes import ensure_search_attributes
 
@@ -80,13 +80,14 @@ async def main() -> None:
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     worker = build_worker(client, settings, sessions)
-    reconciler = RunReconciler(sessions, client, interval=settings.run_reconcile_seconds)
+    reconcile_every = settings.run_reconcile_interval
+    reconciler = RunReconciler(sessions, client, interval=reconcile_every.total_seconds())
     reconciling = asyncio.create_task(reconciler.run_forever(), name="hookflow-run-reconciler")
     log.info(
         "worker polling %s on %s; closing runs whose workflow ended from outside every %s",
         settings.temporal_task_queue,
         settings.temporal_address,
-        settings.run_reconcile_interval,
+        format_duration(reconcile_every),
     )
     log.info("agent sandbox: %s", describe_sandbox(settings))
     try:

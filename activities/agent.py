@@ -60,7 +60,7 @@ class AgentActivities:
 
     @property
     def _time_limit(self) -> float:
-        return self._settings.durations.run_phase_timeout.total_seconds()
+        return self._settings.run_phase_timeout.total_seconds()
 
     @property
     def _limit(self) -> int:

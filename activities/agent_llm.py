@@ -21,7 +21,7 @@ from activities.edits import EditError, apply_edits
 from activities.git import Git, read_state
 from activities.llm_prompt import build_messages
 from activities.process import heartbeat_interval
-from settings import Settings
+from settings import Settings, format_duration
 
 if TYPE_CHECKING:
     import openai
@@ -93,7 +93,7 @@ class LLMAgent:
 
     def _client(self, sdk: ModuleType) -> openai.AsyncOpenAI:
         s = self._settings
-        timeout = s.durations.llm_timeout.total_seconds()
+        timeout = s.llm_timeout.total_seconds()
         client: openai.AsyncOpenAI = sdk.AsyncOpenAI(
             api_key=s.llm_api_key_value() or NO_KEY,
             base_url=s.llm_base_url,
@@ -129,7 +129,7 @@ class LLMAgent:
         except sdk.APITimeoutError:
             raise ApplicationError(
                 f"phase {phase}: the model server did not answer within LLM_TIMEOUT="
-                f"{s.llm_timeout} ({s.llm_max_retries} retries)",
+                f"{format_duration(s.llm_timeout)} ({s.llm_max_retries} retries)",
                 type="LLMTimeout",
             ) from None
         except sdk.APIConnectionError as exc:

@@ -62,7 +62,7 @@ class CIFailureActivities:
     @activity.defn(name="ci.settings")
     async def ci_settings(self) -> CISettings:
         """The label and reopen window, read once into the workflow's history."""
-        window = self._settings.durations.ci_failure_reopen_window
+        window = self._settings.ci_failure_reopen_window
         return CISettings(self._settings.ci_failure_label, window.total_seconds())
 
     @activity.defn(name="ci.collect_failed_jobs")

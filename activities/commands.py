@@ -105,7 +105,7 @@ class CommandActivities:
         s = self._settings
         return CommandContext(
             run=run_info(run) if run is not None else None,
-            feedback_window_seconds=s.durations.run_feedback_window.total_seconds(),
+            feedback_window_seconds=s.run_feedback_window.total_seconds(),
             max_iterations=s.run_max_iterations,
             ui_url=s.temporal_ui_url.rstrip("/"),
             namespace=s.temporal_namespace,

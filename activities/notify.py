@@ -245,12 +245,12 @@ class NotifyActivities:
     @activity.defn(name="notify.group_settings")
     async def group_settings(self) -> GroupSettings:
         """The NOTIFY_GROUP_* / NOTIFY_*_WAIT durations, read where settings live."""
-        d = self._settings.durations
+        s = self._settings
         return GroupSettings(
-            wait_seconds=d.notify_group_wait.total_seconds(),
-            interval_seconds=d.notify_group_interval.total_seconds(),
-            repeat_seconds=d.notify_repeat_interval.total_seconds(),
-            check_wait_seconds=d.notify_check_wait.total_seconds(),
+            wait_seconds=s.notify_group_wait.total_seconds(),
+            interval_seconds=s.notify_group_interval.total_seconds(),
+            repeat_seconds=s.notify_repeat_interval.total_seconds(),
+            check_wait_seconds=s.notify_check_wait.total_seconds(),
         )
 
     @activity.defn(name="notify.failed_workflow_shas")

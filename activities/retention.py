@@ -78,12 +78,12 @@ class RetentionActivities:
         batch = input.batch_size or conf.retention_batch_size
         rejected = await self._delete_batches(
             (col(WebhookEvent.dispatch_status) == "rejected")
-            & _older_than(conf.durations.rejected_retention),
+            & _older_than(conf.rejected_retention),
             batch,
         )
         deliveries = await self._delete_batches(
             col(WebhookEvent.dispatch_status).not_in(["rejected", "pending"])
-            & _older_than(conf.durations.webhook_retention),
+            & _older_than(conf.webhook_retention),
             batch,
         )
         log.info("retention: deleted %d deliveries and %d rejected rows", deliveries, rejected)
@@ -93,7 +93,7 @@ class RetentionActivities:
     async def purge_logs(self, input: PurgeLogsInput) -> PurgeLogsResult:
         """Files under LOG_DIR older than LOG_RETENTION (by modification time), except `keep`."""
         root = self._settings.log_path
-        cutoff = time.time() - self._settings.durations.log_retention.total_seconds()
+        cutoff = time.time() - self._settings.log_retention.total_seconds()
         files = await asyncio.to_thread(purge_old_files, root, cutoff, input.keep)
         log.info("retention: deleted %d files under %s", files, root)
         return PurgeLogsResult(files=files)

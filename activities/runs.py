@@ -95,8 +95,7 @@ def run_config(settings: Settings) -> RunConfig:
         problem = "RUN_MAX_ITERATIONS must be at least 1"
     if problem is not None:
         raise ApplicationError(problem, type="RunConfigError", non_retryable=True)
-    durations = settings.durations
-    timeout = durations.run_phase_timeout.total_seconds()
+    timeout = settings.run_phase_timeout.total_seconds()
     return RunConfig(
         phases=phases,
         max_ci_iterations=settings.run_max_ci_iterations,
@@ -104,8 +103,8 @@ def run_config(settings: Settings) -> RunConfig:
         phase_timeout_seconds=timeout,
         # A phase on a worker that died is retried elsewhere after this long without heartbeat.
         heartbeat_seconds=min(60.0, max(2.0, timeout / 10)),
-        retry_window_seconds=durations.run_retry_window.total_seconds(),
-        ci_timeout_seconds=durations.run_ci_timeout.total_seconds(),
+        retry_window_seconds=settings.run_retry_window.total_seconds(),
+        ci_timeout_seconds=settings.run_ci_timeout.total_seconds(),
         github_enabled=settings.github_configured,
         ui_url=settings.temporal_ui_url.rstrip("/"),
         namespace=settings.temporal_namespace,

@@ -72,8 +72,8 @@ class TaskActivities:
         rule = "issues.labeled.blocked"
         priority = normalize_priority(s.priority_overrides.get(rule, PRIORITY_MAP[rule]))
         return BlockedSchedule(
-            [d.total_seconds() for d in s.durations.blocked_escalation_delays],
-            s.durations.blocked_ack_timeout.total_seconds(),
+            [d.total_seconds() for d in s.blocked_escalation_delays],
+            s.blocked_ack_timeout.total_seconds(),
             priority,
         )
 

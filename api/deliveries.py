@@ -128,7 +128,7 @@ async def replay(
         state.temporal,
         state.routing,
         state.dispatcher,
-        state.settings.dispatch_inline_timeout_seconds,
+        state.settings.dispatch_inline_timeout.total_seconds(),
     )
     answer = await replay_delivery(deps, delivery_id, force=force or bool(body and body.force))
     return JSONResponse(answer.body, status_code=answer.status_code)

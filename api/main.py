@@ -78,13 +78,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sessions=sessions,
             client=client,
             task_queue=conf.temporal_task_queue,
-            interval=conf.dispatch_interval_seconds,
+            interval=conf.dispatch_interval.total_seconds(),
             on_attempt=api_metrics.dispatch_attempt,
             max_attempts=conf.dispatch_max_attempts,
-            max_age=conf.durations.dispatch_max_age,
-            inline_timeout=conf.dispatch_inline_timeout_seconds,
+            max_age=conf.dispatch_max_age,
+            inline_timeout=conf.dispatch_inline_timeout.total_seconds(),
         )
-        window = conf.durations.ingest_batch_window.total_seconds()
+        window = conf.ingest_batch_window.total_seconds()
         batch = (
             IngestBatch(conf.database_url, window=window)
             if window > 0 and engine.dialect.name == "postgresql"

@@ -60,7 +60,7 @@ async def start_run(body: StartRun, state: AppStateDep) -> dict[str, Any]:
     answer = _accepted(started.run, attached=started.attached)
     if started.event_id is not None:
         # Stored with the run: started now, or by the outbox once Temporal is back.
-        timeout = state.settings.dispatch_inline_timeout_seconds
+        timeout = state.settings.dispatch_inline_timeout.total_seconds()
         started_now = await state.dispatcher.dispatch_within(started.event_id, timeout)
         answer["dispatch"] = "started" if started_now else "pending"
         log.info("run %s started by hand on %s#%d", request_id, body.repo, body.issueNumber)

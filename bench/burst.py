@@ -17,9 +17,9 @@ from typing import Any
 import psycopg
 
 from bench import procs
+from bench.http_load import Delivery, Target, run_load
 from bench.payloads import body_of, headers, issues_labeled
 from bench.stack import SECRET, Stack
-from bench.webhook_latency import Delivery, Target, run_load
 
 
 def _backlog(url: str) -> tuple[int, int]:

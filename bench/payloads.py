@@ -1,4 +1,5 @@
-"""Signed benchmark deliveries: octokit-sized (~13.8 KB) `issues.labeled` and CI payloads."""
+"""Signed benchmark deliveries: octokit-sized (~13.8 KB) `issues.labeled` and CI payloads, and
+webhook_latency's mix of ~6 KiB `issues` deliveries."""
 
 from __future__ import annotations
 
@@ -6,11 +7,19 @@ import copy
 import hashlib
 import hmac
 import json
+import random
 import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.webhook_latency import _issue_payload, _repository, _user
+from bench.github_objects import (
+    IGNORED_ACTIONS,
+    IGNORED_LABELS,
+    issue_payload,
+    repository_object,
+    user_object,
+)
+from bench.http_load import Delivery
 from delivery.signature import sign
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "events"
@@ -60,7 +69,7 @@ _REPO_URLS = (
 
 
 def _full_repository(full_name: str) -> dict[str, Any]:
-    repo = _repository(full_name, _user(full_name.split("/")[0], 9_000_001))
+    repo = repository_object(full_name, user_object(full_name.split("/")[0], 9_000_001))
     api = f"https://api.github.com/repos/{full_name}"
     for name in _REPO_URLS:
         repo.setdefault(f"{name}_url", f"{api}/{name}{{/id}}")
@@ -80,9 +89,7 @@ def _full_repository(full_name: str) -> dict[str, Any]:
 
 def issues_labeled(number: int, label: str, *, repo: str = REPO) -> dict[str, Any]:
     """An `issues.labeled` payload of about TARGET_BYTES for issue `number`."""
-    import random
-
-    payload = _issue_payload(
+    payload = issue_payload(
         rng=random.Random(number), repo=repo, number=number, action="labeled", label=label
     )
     payload["repository"] = _full_repository(repo)
@@ -137,3 +144,34 @@ def headers(
         "X-Hub-Signature": "sha1=" + hmac.new(secret, body, hashlib.sha1).hexdigest(),
         "X-Hub-Signature-256": sign(body, secret),
     }
+
+
+def build_deliveries(
+    *,
+    n: int,
+    secret: bytes,
+    repo: str,
+    hook_id: str,
+    run_share: float,
+    seed: int,
+) -> list[Delivery]:
+    """N signed deliveries, each with a unique delivery id and issue number (no dedupe hits)."""
+    rng = random.Random(seed)
+    first_issue = 100_000 + rng.randrange(0, 800_000)
+    deliveries = []
+    for i in range(n):
+        if rng.random() < run_share:
+            kind, action, label = "ai:run", "labeled", "ai:run"
+        elif rng.random() < 0.5:
+            kind, action, label = "ignored", "labeled", rng.choice(IGNORED_LABELS)
+        else:
+            kind, action, label = "ignored", rng.choice(IGNORED_ACTIONS), None
+        payload = issue_payload(
+            rng=rng, repo=repo, number=first_issue + i, action=action, label=label
+        )
+        body = body_of(payload)
+        signed = headers(body, "issues", secret, hook_id=hook_id)
+        signed["X-GitHub-Hook-Installation-Target-ID"] = "812345678"
+        signed["X-GitHub-Hook-Installation-Target-Type"] = "repository"
+        deliveries.append(Delivery(body=body, headers=signed, kind=kind))
+    return deliveries

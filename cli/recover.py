@@ -42,7 +42,7 @@ async def recover_command(
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        window = parse_duration(args.since or settings.recover_window)
+        window = parse_duration(args.since) if args.since else settings.recover_window
         identity = GitHubIdentity(settings)
     except (ValueError, ConfigError) as exc:
         print(f"error: {exc}", file=err)

@@ -16,7 +16,7 @@ from temporalio.client import (
 
 from activities.recover import RecoverInput
 from schedules.sync import sync_schedule
-from settings import Settings
+from settings import Settings, format_duration
 from workflows.recover import RecoverWorkflow
 
 log = logging.getLogger("hookflow.recover")
@@ -28,10 +28,10 @@ def recover_schedule_id(settings: Settings) -> str:
 
 def recover_schedule(settings: Settings) -> Schedule:
     """The schedule of RECOVER_INTERVAL (which must be set)."""
-    durations = settings.durations
-    if durations.recover_interval is None:
+    interval = settings.recover_interval
+    if interval is None:
         raise ValueError("RECOVER_INTERVAL is empty: there is no recovery schedule")
-    window = durations.recover_window.total_seconds()
+    window = settings.recover_window.total_seconds()
     return Schedule(
         action=ScheduleActionStartWorkflow(
             RecoverWorkflow.run,
@@ -41,7 +41,7 @@ def recover_schedule(settings: Settings) -> Schedule:
         ),
         spec=ScheduleSpec(
             intervals=[
-                ScheduleIntervalSpec(every=durations.recover_interval),
+                ScheduleIntervalSpec(every=interval),
             ]
         ),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
@@ -51,15 +51,16 @@ def recover_schedule(settings: Settings) -> Schedule:
 async def ensure_recover_schedule(client: Client, settings: Settings) -> str | None:
     """Create or update the schedule when RECOVER_INTERVAL is set, else delete it; its id."""
     schedule_id = recover_schedule_id(settings)
-    enabled = bool(settings.recover_interval.strip())
+    interval = settings.recover_interval
+    enabled = interval is not None
     outcome = await sync_schedule(
         client, schedule_id, recover_schedule(settings) if enabled else None
     )
     log.info(
-        "recover schedule %s %s (RECOVER_INTERVAL=%r, window %s)",
+        "recover schedule %s %s (RECOVER_INTERVAL=%s, window %s)",
         schedule_id,
         outcome,
-        settings.recover_interval,
-        settings.recover_window,
+        "unset" if interval is None else format_duration(interval),
+        format_duration(settings.recover_window),
     )
     return schedule_id if enabled else None

@@ -225,7 +225,7 @@ def settings(
         "github_webhook_secret": SECRET,
         "api_token": API_TOKEN,
         "log_dir": tmp_path / "webhook_logs",
-        "dispatch_interval_seconds": 0.5,
+        "dispatch_interval": timedelta(milliseconds=500),
         "github_api_url": "http://127.0.0.1:9/unconfigured",
         # Off unless a test asks: worker processes of parallel runs must not race for 9464.
         "worker_metrics_port": 0,

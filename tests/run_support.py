@@ -10,6 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def agent_settings(tmp_path: Path, **extra: Any) -> dict[str, Any]:
         "run_agent_env": ECHO_KNOBS,
         "run_workspace_dir": tmp_path / "workspaces",
         "github_git_url": remotes_url(tmp_path),
-        "run_phase_timeout": "30s",
+        "run_phase_timeout": timedelta(seconds=30),  # also a model_copy update
         **extra,
     }
 

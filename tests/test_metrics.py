@@ -54,7 +54,7 @@ def test_delivery_outcome_labels_each_reply(
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     # The loop ticks once at start-up; a row inserted later stays pending for the gauges.
-    return {"dispatch_interval_seconds": 3600, "max_body_bytes": 10_000}
+    return {"dispatch_interval": timedelta(hours=1), "max_body_bytes": 10_000}
 
 
 async def test_metrics_count_deliveries_by_outcome_and_outbox(
@@ -116,7 +116,8 @@ async def test_metrics_need_the_metrics_token_when_set(api: httpx.AsyncClient) -
 
 
 @pytest.mark.parametrize(
-    "settings_overrides", [{"rejected_record_per_minute": 2, "dispatch_interval_seconds": 0.5}]
+    "settings_overrides",
+    [{"rejected_record_per_minute": 2, "dispatch_interval": timedelta(milliseconds=500)}],
 )
 async def test_unsigned_deliveries_over_the_cap_are_counted_not_recorded(
     api: httpx.AsyncClient, sessions: SessionFactory

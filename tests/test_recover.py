@@ -144,7 +144,7 @@ async def test_recover_schedule_asks_redelivery(
     github: HookedGitHub, settings: Settings, worker: Worker, temporal_client: Client
 ) -> None:
     missed = add(github, str(uuid.uuid4()), "workflow_run", 503, 1)
-    settings = settings.model_copy(update={"recover_interval": "1h"})
+    settings = settings.model_copy(update={"recover_interval": timedelta(hours=1)})
     schedule_id = await ensure_recover_schedule(temporal_client, settings)
     assert schedule_id == recover_schedule_id(settings)
     handle = temporal_client.get_schedule_handle(schedule_id)
@@ -159,7 +159,7 @@ async def test_recover_schedule_asks_redelivery(
         assert description.schedule.spec.intervals[0].every == timedelta(hours=1)
     finally:
         await ensure_recover_schedule(
-            temporal_client, settings.model_copy(update={"recover_interval": ""})
+            temporal_client, settings.model_copy(update={"recover_interval": None})
         )
     with pytest.raises(Exception):  # noqa: B017 - removed when RECOVER_INTERVAL is unset
         await handle.describe()

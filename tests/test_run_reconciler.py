@@ -72,7 +72,9 @@ def test_closed_run_status_maps_workflow_outcome(
 async def reconciler(
     settings: Settings, sessions: SessionFactory, temporal_client: Client
 ) -> AsyncIterator[None]:
-    loop = RunReconciler(sessions, temporal_client, interval=settings.run_reconcile_seconds)
+    loop = RunReconciler(
+        sessions, temporal_client, interval=settings.run_reconcile_interval.total_seconds()
+    )
     task = asyncio.create_task(loop.run_forever())
     yield
     task.cancel()

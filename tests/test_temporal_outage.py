@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -106,7 +107,7 @@ async def test_deliveries_during_temporal_outage_all_start_after_it_returns(
         update={
             "temporal_address": dev_server.address,
             "temporal_namespace": "default",  # the namespace of this test's own server
-            "dispatch_inline_timeout_seconds": 1.0,
+            "dispatch_inline_timeout": timedelta(seconds=1),
         }
     )
     async for api in _serve(create_app(conf)):

@@ -10,12 +10,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
-from settings import Settings
+from settings import Settings, format_duration
 from tests.conftest import ROOT
 
 STARTED_LINE = "agent sandbox:"
@@ -32,6 +33,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
             value = value.get_secret_value()
         elif isinstance(value, bool):
             value = "true" if value else "false"
+        elif isinstance(value, timedelta):
+            value = format_duration(value)
+        elif isinstance(value, tuple):
+            value = ",".join(format_duration(item) for item in value)
         env[name.upper()] = str(value)
     return env
 

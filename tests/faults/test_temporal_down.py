@@ -4,6 +4,7 @@ started within 30 s of Temporal's return."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -31,7 +32,7 @@ async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
         update={
             "temporal_address": dev_server.address,
             "temporal_namespace": "default",  # the namespace of this test's own server
-            "dispatch_inline_timeout_seconds": 1.0,
+            "dispatch_inline_timeout": timedelta(seconds=1),
         }
     )
     stream = Stream()
