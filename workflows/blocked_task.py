@@ -18,13 +18,13 @@ from typing import Any
 from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
-from contract.inputs import BlockedTaskInput as BlockedTaskInput
-from contract.inputs import TaskSignal as TaskSignal
-from contract.names import Query, Signal, Workflow
 from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.tasks import BlockedSchedule, BlockedTask, TaskActivities, TaskUpdate
+    from contract.inputs import BlockedTaskInput as BlockedTaskInput
+    from contract.inputs import TaskSignal as TaskSignal
+    from contract.names import Query, Signal, Workflow
     from routing.notifications import PRIORITIES
     from routing.notify_route import notification_memo
     from workflows import search_attributes as sa

@@ -15,9 +15,6 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from contract.inputs import EVENTS_PER_RUN as EVENTS_PER_RUN
-from contract.inputs import CIFailureInput as CIFailureInput
-from contract.names import Query, Signal, Workflow
 from workflows.activity_options import CI_FAILURE_GITHUB_ACTIVITY as GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -27,6 +24,9 @@ with workflow.unsafe.imports_passed_through():
         CIRunEvent,
         FailureReport,
     )
+    from contract.inputs import EVENTS_PER_RUN as EVENTS_PER_RUN
+    from contract.inputs import CIFailureInput as CIFailureInput
+    from contract.names import Query, Signal, Workflow
     from workflows import search_attributes as sa
 
 __all__ = ["CIFailureInput", "CIFailureWorkflow", "CIRunEvent"]

@@ -11,8 +11,6 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ActivityError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
-from contract.inputs import CommandInput as CommandInput
-from contract.names import Workflow
 from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -24,10 +22,12 @@ with workflow.unsafe.imports_passed_through():
         RunInfo,
     )
     from activities.run_github import RunCommentInput, RunGitHubActivities
+    from contract.inputs import CommandInput as CommandInput
+    from contract.inputs import Feedback, RunInput
+    from contract.names import Workflow
     from contract.statuses import SIGNALLABLE_RUN_STATUSES, RunStatus
     from workflows import command_messages as reply
     from workflows.run import messages as msg
-    from workflows.run.inputs import Feedback, RunInput
     from workflows.run.workflow import SIGNAL_METHODS, RunWorkflow
 
 FOLLOW_UP_ATTEMPTS = 10

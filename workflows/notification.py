@@ -17,12 +17,12 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
-from contract.inputs import NotificationInput as NotificationInput
-from contract.names import Query, Workflow
 from workflows.activity_options import DB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import FinishInput, NotifyActivities, RecordInput, SinkInput, SinkResult
+    from contract.inputs import NotificationInput as NotificationInput
+    from contract.names import Query, Workflow
     from workflows import search_attributes as sa
 
 # A sink that is down is retried with backoff for up to a day; the others are not held up.

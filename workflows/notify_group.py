@@ -23,13 +23,13 @@ from temporalio import workflow
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from contract.inputs import GroupEvent as GroupEvent
-from contract.inputs import GroupInput as GroupInput
-from contract.names import Query, Signal, Workflow
 from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import CoveredInput, GroupSettings, NotifyActivities
+    from contract.inputs import GroupEvent as GroupEvent
+    from contract.inputs import GroupInput as GroupInput
+    from contract.names import Query, Signal, Workflow
     from routing.notify_route import notification_memo
     from workflows import search_attributes as sa
     from workflows.notification import NotificationInput, NotificationWorkflow

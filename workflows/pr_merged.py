@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from contract.inputs import PRMergedInput as PRMergedInput
-from contract.names import Workflow
 from workflows.activity_options import DB_ACTIVITY
 from workflows.activity_options import PR_MERGED_GITHUB_ACTIVITY as GITHUB_ACTIVITY
 
@@ -27,6 +25,8 @@ with workflow.unsafe.imports_passed_through():
         RunMergedInput,
     )
     from activities.tasks import TaskActivities, TaskUpdate
+    from contract.inputs import PRMergedInput as PRMergedInput
+    from contract.names import Workflow
     from workflows import search_attributes as sa
 
 MAX_ISSUES = 50  # a PR body listing more than this is not a closing list

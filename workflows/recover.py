@@ -7,10 +7,9 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-from contract.names import Workflow
-
 with workflow.unsafe.imports_passed_through():
     from activities.recover import RecoverActivities, RecoverInput, RecoverReport
+    from contract.names import Workflow
 
 
 @workflow.defn(name=Workflow.RECOVER)

@@ -9,14 +9,13 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-from contract.names import Workflow
-
 with workflow.unsafe.imports_passed_through():
     from activities.retention import (
         PurgeEventsInput,
         PurgeLogsInput,
         RetentionActivities,
     )
+    from contract.names import Workflow
 
 PURGE_ACTIVITY: dict[str, Any] = {
     "start_to_close_timeout": timedelta(hours=1),

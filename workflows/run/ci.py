@@ -12,7 +12,6 @@ from typing import NoReturn
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from contract.statuses import RunStatus
 from workflows.activity_options import WORKSPACE_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -23,12 +22,13 @@ with workflow.unsafe.imports_passed_through():
         RunGitHubActivities,
     )
     from activities.workspace import PushInput, WorkspaceActivities, WorkspaceInfo
+    from contract.inputs import CIResult
+    from contract.statuses import RunStatus
     from workflows.ci_verdict import PASSING, ci_verdict
     from workflows.run import messages as msg
     from workflows.run.context import RunContext
     from workflows.run.errors import RunCancelled, RunFailed, reason_of
     from workflows.run.feedback import take_feedback
-    from workflows.run.inputs import CIResult
     from workflows.run.phases import PhasePlan, Phases, step
 
 CI_RECHECK_SECONDS = 60.0  # how often a run looks again at check suites still running

@@ -8,16 +8,17 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from contract.statuses import RunStatus
 from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.run_github import RunCommentInput, RunGitHubActivities
     from activities.runs import ArtifactInput, RunActivities, RunConfig, RunStatusUpdate
+    from contract.inputs import CIResult, Feedback, RunInput
+    from contract.statuses import RunStatus
     from workflows import search_attributes as sa
     from workflows.run import messages as msg
     from workflows.run.errors import reason_of
-    from workflows.run.inputs import CIResult, Feedback, RunInput, RunProgress, RunResult
+    from workflows.run.inputs import RunProgress, RunResult
 
 
 @dataclass

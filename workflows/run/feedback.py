@@ -7,9 +7,9 @@ import hashlib
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from contract.inputs import Feedback
     from workflows.run import messages as msg
     from workflows.run.context import RunContext
-    from workflows.run.inputs import Feedback
     from workflows.run.phases import Phases
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from contract.inputs import CIResult as CIResult
-from contract.inputs import Feedback as Feedback
-from contract.inputs import RunInput as RunInput
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from contract.inputs import CIResult as CIResult
+    from contract.inputs import Feedback as Feedback
+    from contract.inputs import RunInput as RunInput
 
 
 @dataclass

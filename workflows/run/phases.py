@@ -12,12 +12,12 @@ from typing import TypeVar
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
-from contract.statuses import RunStatus
 from workflows.activity_options import PHASE_ATTEMPT, PHASE_BACKOFF, PHASE_CRASHES, PHASE_FAILURES
 
 with workflow.unsafe.imports_passed_through():
     from activities.agent import AgentActivities, PhaseInput, PhaseOutput
     from activities.workspace import WorkspaceInfo
+    from contract.statuses import RunStatus
     from workflows.run import messages as msg
     from workflows.run.context import RunContext
     from workflows.run.errors import (

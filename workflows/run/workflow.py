@@ -19,8 +19,6 @@ from collections.abc import Callable
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from contract.names import Query, Signal, Workflow
-from contract.statuses import RunStatus
 from workflows.activity_options import DB_ACTIVITY, WORKSPACE_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -32,7 +30,10 @@ with workflow.unsafe.imports_passed_through():
         WorkspaceInfo,
         WorkspaceInput,
     )
+    from contract.inputs import CIResult, Feedback, RunInput
     from contract.names import HUMAN_RUN_SIGNALS as SIGNALS
+    from contract.names import Query, Signal, Workflow
+    from contract.statuses import RunStatus
     from routing.ai_run import BODY_MAX_CHARS, TITLE_MAX_CHARS, bounded
     from workflows import search_attributes as sa
     from workflows.run import messages as msg
@@ -40,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run.context import Issue, RunContext
     from workflows.run.errors import RunCancelled, RunFailed, reason_of
     from workflows.run.feedback import decline_late_feedback, take_feedback
-    from workflows.run.inputs import CIResult, Feedback, RunInput, RunProgress, RunResult
+    from workflows.run.inputs import RunProgress, RunResult
     from workflows.run.phases import PhasePlan, Phases, step
 
 
