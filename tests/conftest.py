@@ -41,6 +41,8 @@ from tests.services import (
 from worker import build_worker
 from workflows.search_attributes import ensure_search_attributes
 
+pytest_plugins = ["tests.support.record_histories"]
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECRET = "test-webhook-secret-0123456789"
 API_TOKEN = "test-api-token-abcdef"

@@ -29,6 +29,7 @@ from db.models import Notification, Task
 from routing.automation import blocked_workflow_id
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
+from tests.support.record_histories import RecordHistory
 from tests.waiting import eventually as wait_for
 from worker import build_worker
 from workflows.blocked_task import BlockedTaskResult, BlockedTaskWorkflow
@@ -152,6 +153,7 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
     repo: str,
     temporal_client: Client,
     temporal_env: WorkflowEnvironment,
+    record_history: RecordHistory,
 ) -> None:
     # Another task in the same repo, blocked three days before the server's clock: the final
     # summary (72 hours later) lists it as blocked six days.
@@ -202,6 +204,7 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
         blocked_workflow_id(repo, 42)
     ).fetch_history()
     await Replayer(workflows=WORKFLOWS).replay_workflow(history)
+    await record_history("blocked_task/escalated_to_summary_then_unblocked", history.workflow_id)
 
 
 async def test_unblock_stops_the_ladder(
@@ -246,6 +249,7 @@ async def test_acknowledge_pauses_then_escalation_resumes_after_timeout(
     repo: str,
     temporal_client: Client,
     temporal_env: WorkflowEnvironment,
+    record_history: RecordHistory,
 ) -> None:
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
@@ -268,6 +272,9 @@ async def test_acknowledge_pauses_then_escalation_resumes_after_timeout(
     assert response.status_code == 202
     result = await ended(temporal_client, repo)
     assert (result.ended_by, result.level, result.notifications) == ("resolve", 1, 2)
+    await record_history(
+        "blocked_task/acknowledged_escalated_then_resolved", blocked_workflow_id(repo, 42)
+    )
 
 
 async def test_task_endpoints_need_token_and_a_running_workflow(

@@ -21,6 +21,7 @@ from routing.workflow_ids import ci_failure_workflow_id
 from settings import Settings
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
+from tests.support.record_histories import RecordHistory
 from tests.waiting import eventually
 from workflows.ci_failure import CIFailureInput, CIFailureWorkflow, CIRunEvent
 from workflows.registry import WORKFLOWS
@@ -279,7 +280,11 @@ async def test_green_run_without_open_issue_starts_nothing(
 
 @pytest.mark.parametrize("window", ["30s"])
 async def test_failure_within_reopen_window_reopens_issue_as_flaky(
-    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: RepoGitHub,
+    temporal_client: Client,
+    record_history: RecordHistory,
 ) -> None:
     await fail(api, github, 5001)
     issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
@@ -295,11 +300,18 @@ async def test_failure_within_reopen_window_reopens_issue_as_flaky(
     assert reopened["state"] == "open"
     assert "flaky" in [label["name"] for label in reopened["labels"]]
     assert len(ci_issues(github)) == 1
+    wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
+    await settled(temporal_client, wid, failures=2)
+    await record_history("ci_failure/reopened_as_flaky", wid)
 
 
 @pytest.mark.parametrize("window", ["2s"])
 async def test_failure_after_reopen_window_opens_new_issue(
-    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub, temporal_client: Client
+    api: httpx.AsyncClient,
+    worker: Worker,
+    github: RepoGitHub,
+    temporal_client: Client,
+    record_history: RecordHistory,
 ) -> None:
     await fail(api, github, 6001)
     first = (await eventually(lambda: ci_issues(github), what="issue"))[0]
@@ -310,6 +322,7 @@ async def test_failure_after_reopen_window_opens_new_issue(
     # The workflow ends once the window passes quietly.
     wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
     await wait_status(temporal_client, wid, WorkflowExecutionStatus.COMPLETED)
+    await record_history("ci_failure/opened_then_recovered_until_window_ended", wid)
     await fail(api, github, 6003)
     await eventually(lambda: len(ci_issues(github)) == 2, what="second issue")
     issues = ci_issues(github)
@@ -366,7 +379,11 @@ async def test_failure_on_unwatched_branch_is_ignored(
 
 
 async def test_many_events_continue_as_new_keeping_one_issue_and_replay(
-    worker: Worker, github: RepoGitHub, temporal_client: Client, settings: Settings
+    worker: Worker,
+    github: RepoGitHub,
+    temporal_client: Client,
+    settings: Settings,
+    record_history: RecordHistory,
 ) -> None:
     wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
 
@@ -402,3 +419,4 @@ async def test_many_events_continue_as_new_keeping_one_issue_and_replay(
     # The history replays deterministically with the current code.
     first = temporal_client.get_workflow_handle(wid, run_id=started.first_execution_run_id)
     await Replayer(workflows=WORKFLOWS).replay_workflow(await first.fetch_history())
+    await record_history("ci_failure/continued_as_new", wid, run_id=started.first_execution_run_id)

@@ -31,6 +31,7 @@ from tests.run_support import (
     send_ci,
     wait_run,
 )
+from tests.support.record_histories import RecordHistory
 from tests.waiting import eventually
 from workflows.commands import CommandWorkflow
 from workflows.run.workflow import RunWorkflow
@@ -89,6 +90,10 @@ async def comment(
     return item_id
 
 
+def command_id(item_id: int) -> str:
+    return command_workflow_id(REPO, "comment", item_id)
+
+
 def replies(fake: FakeGitHub, number: int, item_id: int) -> list[str]:
     return [
         c["body"]
@@ -105,6 +110,7 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
     fake_github: FakeGitHub,
     bare: Path,
     temporal_client: Client,
+    record_history: RecordHistory,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
@@ -114,13 +120,16 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
     assert "**WAITING_APPROVAL**" in status and "phase: approval" in status
     assert "iteration: 1" in status
     assert f"{UI_URL}/namespaces/{temporal_client.namespace}/workflows/{run.workflow_id}" in status
+    await record_history("commands/status", command_id(item))
 
     item = await comment(api, temporal_client, number, "/hookflow approve", association="NONE")
     [polite] = replies(fake_github, number, item)
     assert "only from repository owners, members and collaborators" in polite
+    await record_history("commands/unauthorised", command_id(item))
     item = await comment(api, temporal_client, number, "/hookflow deploy now")
     [unknown] = replies(fake_github, number, item)
     assert "does not know `/hookflow deploy`" in unknown and "/hookflow retry" in unknown
+    await record_history("commands/unknown", command_id(item))
     progress = await temporal_client.get_workflow_handle(run.workflow_id).query(
         RunWorkflow.progress
     )
@@ -129,6 +138,7 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
     item = await comment(api, temporal_client, number, "/hookflow approve")
     await wait_run(sessions, run_id, status={"WAITING_CI"})
     assert "`approve` sent" in replies(fake_github, number, item)[0]
+    await record_history("commands/approve_signals_run", command_id(item))
     # The same comment delivered again (a new delivery id): its workflow already ran.
     await comment(api, temporal_client, number, "/hookflow approve", comment_id=item)
     assert len(replies(fake_github, number, item)) == 1
@@ -138,8 +148,10 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
     )
     assert (await wait_run(sessions, run_id, status={"CANCELLED"})).status == "CANCELLED"
     await temporal_client.get_workflow_handle(run.workflow_id).result()
+    await record_history("run/approved_then_cancelled_waiting_ci", run.workflow_id)
     item = await comment(api, temporal_client, number, "/hookflow retry")
     assert "is CANCELLED and no longer takes `retry`" in replies(fake_github, number, item)[0]
+    await record_history("commands/retry_not_running", command_id(item))
     history = await temporal_client.get_workflow_handle(
         command_workflow_id(REPO, "comment", item)
     ).fetch_history()
@@ -153,6 +165,7 @@ async def test_run_command_starts_one_run_on_issue(
     fake_github: FakeGitHub,
     bare: Path,
     temporal_client: Client,
+    record_history: RecordHistory,
 ) -> None:
     fake_github.state.repo(REPO).data["clone_url"] = str(bare)  # type: ignore[union-attr]
     issue = fake_github.add_issue(REPO, title="Please add retries")
@@ -166,9 +179,11 @@ async def test_run_command_starts_one_run_on_issue(
     await wait_run(sessions, str(run), status={"WAITING_CI"})
     starts = [c for c in fake_github.comments(REPO, number) if "started AI run" in c["body"]]
     assert len(starts) == 1 and str(run) in starts[0]["body"]
+    await record_history("commands/run_starts_run", command_id(item))
 
-    item = await comment(api, temporal_client, number, "/hookflow run")
-    assert "already WAITING_CI" in replies(fake_github, number, item)[0]
+    attached = await comment(api, temporal_client, number, "/hookflow run")
+    assert "already WAITING_CI" in replies(fake_github, number, attached)[0]
+    await record_history("commands/run_attached_to_active_run", command_id(attached))
 
 
 async def wait_run_for_issue(sessions: SessionFactory, number: int) -> Any:
@@ -189,10 +204,14 @@ async def test_pr_comment_feedback_while_waiting_ci_runs_implement_again(
     fake_github: FakeGitHub,
     bare: Path,
     temporal_client: Client,
+    record_history: RecordHistory,
 ) -> None:
     run_id, run = await run_with_pull(api, sessions, fake_github, bare)
     assert run.pr_number is not None
-    await comment(api, temporal_client, run.pr_number, "@hookflow please also log it", on_pull=True)
+    feedback = await comment(
+        api, temporal_client, run.pr_number, "@hookflow please also log it", on_pull=True
+    )
+    await record_history("commands/feedback_signals_run", command_id(feedback))
     await wait_run(sessions, run_id, status={"WAITING_CI"}, within=60)
     await eventually_iteration(sessions, run_id, 2)
     acks = [
@@ -213,6 +232,7 @@ async def test_pr_comment_feedback_while_waiting_ci_runs_implement_again(
     await send_ci(api, sessions, bare, run_id, "success")
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED" and run.iteration == 2, run.error
+    await record_history("run/feedback_while_waiting_ci", run.workflow_id, closed=True)
 
 
 async def run_with_pull(

@@ -25,6 +25,7 @@ from routing.workflow_ids import group_workflow_id, notification_workflow_id
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
+from tests.support.record_histories import RecordHistory
 from tests.waiting import (
     child_starts_refused,
     children_started,
@@ -131,6 +132,7 @@ async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
     maestro: FakeAIMaestro,
     chat: FakeChatWebhook,
     settings: Settings,
+    record_history: RecordHistory,
 ) -> None:
     delivery = str(uuid.uuid4())
     response = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
@@ -142,6 +144,7 @@ async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
 
     result = await finish(temporal_client, notification_workflow_id(delivery, 0))
     assert result["sinks"] == {"logfile": "sent", "aimaestro": "sent", "chat": "sent"}
+    await record_history("notification/sent_to_every_sink", notification_workflow_id(delivery, 0))
     [message] = maestro.messages
     assert message["priority"] == "normal" and message["to"] == settings.aimaestro_to
     assert message["content"]["type"] == "notification"
@@ -181,6 +184,7 @@ async def test_sink_failing_three_times_then_201_gets_exactly_one_message(
     sessions: SessionFactory,
     maestro: FakeAIMaestro,
     chat: FakeChatWebhook,
+    record_history: RecordHistory,
 ) -> None:
     maestro.fail_next(3, 500)
     delivery = str(uuid.uuid4())
@@ -194,6 +198,9 @@ async def test_sink_failing_three_times_then_201_gets_exactly_one_message(
     assert row.type == "pr_merged"
     assert row.sink_status["aimaestro"]["attempts"] == 4
     assert row.sink_status["aimaestro"]["status"] == "sent"
+    await record_history(
+        "notification/sink_failing_then_sent", notification_workflow_id(delivery, 0)
+    )
 
 
 async def test_sink_down_does_not_hold_up_the_other_sinks(
@@ -344,6 +351,7 @@ async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
     sessions: SessionFactory,
     maestro: FakeAIMaestro,
     ci: str,
+    record_history: RecordHistory,
 ) -> None:
     check = copy.deepcopy(load_fixture(CHECK_FAILURE))
     check["check_run"]["name"] = f"{ci} test"
@@ -364,9 +372,14 @@ async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
     suppressed = await started(temporal_client, check_group(f"{ci} test"))
     await suppressed.result()
     assert await children_started(suppressed) == []
+    await record_history("notify_group/check_run_suppressed", check_group(f"{ci} test"))
     reported = await started(temporal_client, check_group(f"{ci} lint"))
     await reported.result()
     assert len(await children_started(reported)) == 1
+    # The lint check is the one reported; its file keeps the name it was first stored under.
+    await record_history(
+        "notify_group/check_run_covered_by_workflow_run", check_group(f"{ci} lint")
+    )
     await settled(temporal_client, group_id(ci, "feature/retry"), failures=1)
     rules = sorted(m["content"]["context"]["rule"] for m in maestro.messages)
     assert rules == ["check_run.failure", "workflow_run.failure"]
@@ -385,6 +398,7 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     sessions: SessionFactory,
     maestro: FakeAIMaestro,
     ci: str,
+    record_history: RecordHistory,
 ) -> None:
     group = group_id(ci)
     await deliver(api, "workflow_run", workflow_run("failure", run_id=1, name=ci))
@@ -404,6 +418,7 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     await Replayer(workflows=[NotificationGroupWorkflow, NotificationWorkflow]).replay_workflow(
         history
     )
+    await record_history("notify_group/red_reminder_resolved", group)
 
     def resolved() -> list[dict[str, Any]]:
         return [m for m in maestro.messages if m["content"]["context"]["type"] == "ci_resolved"]

@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 from db.engine import SessionFactory
 from tests.conftest import deliver
 from tests.fakes_sinks import FakeAIMaestro
+from tests.support.record_histories import RecordHistory
 from tests.test_notifications_e2e import (  # noqa: F401 - fixture used by name
     finish,
     group_id,
@@ -82,6 +83,7 @@ async def test_older_success_after_newer_failure_does_not_resolve(
     temporal_client: Client,
     maestro: FakeAIMaestro,
     ci: str,
+    record_history: RecordHistory,
 ) -> None:
     await deliver(api, "workflow_run", run("failure", 10, ci))
     await eventually(lambda: maestro.messages, what="the failure message")
@@ -99,6 +101,7 @@ async def test_older_success_after_newer_failure_does_not_resolve(
     result = await finish(temporal_client, group_id(ci))
     assert result["red"] is False and result["stale"] == 1
     assert types(maestro) == ["ci_failure", "ci_resolved"]
+    await record_history("notify_group/older_success_after_newer_failure", group_id(ci))
 
 
 @with_settings(notify_group_interval="2s")
@@ -108,6 +111,7 @@ async def test_older_failure_after_newer_success_does_not_turn_red(
     temporal_client: Client,
     maestro: FakeAIMaestro,
     ci: str,
+    record_history: RecordHistory,
 ) -> None:
     await deliver(api, "workflow_run", run("success", 11, ci))
     await eventually(lambda: maestro.messages, what="the success message")
@@ -115,3 +119,4 @@ async def test_older_failure_after_newer_success_does_not_turn_red(
     result = await finish(temporal_client, group_id(ci))
     assert result["red"] is False and result["stale"] == 1
     assert types(maestro) == ["ci_success"]
+    await record_history("notify_group/older_failure_after_newer_success", group_id(ci))

@@ -18,6 +18,7 @@ from db.models import Run, Task
 from routing.automation import pr_merged_workflow_id
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
+from tests.support.record_histories import RecordHistory
 from tests.waiting import workflow_result
 
 
@@ -83,6 +84,7 @@ async def test_merged_pr_into_non_default_branch_closes_same_and_cross_repo_issu
     owner: str,
     sessions: SessionFactory,
     temporal_client: Client,
+    record_history: RecordHistory,
 ) -> None:
     app, other = f"{owner}/app", f"{owner}/other"
     github.add_issue(app, title="Retries are missing")
@@ -119,6 +121,9 @@ async def test_merged_pr_into_non_default_branch_closes_same_and_cross_repo_issu
         assert rows[key].linked_pr == f"https://github.com/{app}/pull/7"
         assert rows[key].closed_at is not None
     assert rows[(app, 1)].title == "Retries are missing"
+    await record_history(
+        "pr_merged/closed_same_and_cross_repo_issues", pr_merged_workflow_id(app, 7)
+    )
 
 
 async def test_merged_pr_leaves_closed_issues_alone_and_records_missing_ones(

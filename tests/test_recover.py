@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
 from temporalio.worker import Worker
 
 from cli.recover import recover_command
@@ -21,6 +21,7 @@ from schedules.recover import ensure_recover_schedule, recover_schedule_id
 from settings import Settings
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
+from tests.support.record_histories import RecordHistory
 from tests.waiting import eventually
 
 TOKEN = "gh-recover-token"
@@ -141,7 +142,11 @@ async def test_recover_reports_a_hook_github_refuses(
 
 
 async def test_recover_schedule_asks_redelivery(
-    github: HookedGitHub, settings: Settings, worker: Worker, temporal_client: Client
+    github: HookedGitHub,
+    settings: Settings,
+    worker: Worker,
+    temporal_client: Client,
+    record_history: RecordHistory,
 ) -> None:
     missed = add(github, str(uuid.uuid4()), "workflow_run", 503, 1)
     settings = settings.model_copy(update={"recover_interval": timedelta(hours=1)})
@@ -157,6 +162,9 @@ async def test_recover_schedule_asks_redelivery(
         assert len(asked) == 1
         description = await handle.describe()
         assert description.schedule.spec.intervals[0].every == timedelta(hours=1)
+        started = description.info.recent_actions[-1].action
+        assert isinstance(started, ScheduleActionExecutionStartWorkflow)
+        await record_history("recover/scheduled_pass", started.workflow_id, closed=True)
     finally:
         await ensure_recover_schedule(
             temporal_client, settings.model_copy(update={"recover_interval": None})

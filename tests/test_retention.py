@@ -24,6 +24,7 @@ from db.types import utcnow
 from ops.logs import configure_logging
 from schedules.retention import ensure_retention_schedule, schedule_spec
 from settings import Settings, load_settings
+from tests.support.record_histories import RecordHistory
 from tests.waiting import eventually
 from workflows.retention import RetentionResult
 
@@ -84,6 +85,7 @@ async def test_scheduled_retention_deletes_old_rows_and_files_only(
     worker: Worker,
     settings: Settings,
     sessions: SessionFactory,
+    record_history: RecordHistory,
 ) -> None:
     old, recent = timedelta(days=40), timedelta(days=3)
     async with sessions() as session:
@@ -147,6 +149,7 @@ async def test_scheduled_retention_deletes_old_rows_and_files_only(
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     purge = [r for r in lines if r["message"].startswith("retention: deleted 6 deliveries")]
     assert purge and purge[0]["workflow_id"] == started and purge[0]["run_id"]
+    await record_history("retention/scheduled_purge", started)
 
 
 async def test_retention_schedule_off_removes_it(

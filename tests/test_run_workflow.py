@@ -34,6 +34,7 @@ from tests.run_support import (
     settings_overrides,  # noqa: F401 - a fixture
     wait_run,
 )
+from tests.support.record_histories import RecordHistory
 from tests.waiting import eventually
 from worker import build_worker
 from workflows.run.workflow import RunWorkflow
@@ -48,6 +49,7 @@ async def test_labelled_issue_runs_all_phases_to_succeeded(
     fake_github: FakeGitHub,
     bare: Path,
     temporal_client: Client,
+    record_history: RecordHistory,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
     await send_ci(api, sessions, bare, run_id, "success")
@@ -79,6 +81,7 @@ async def test_labelled_issue_runs_all_phases_to_succeeded(
     assert attrs["HookflowStatus"] == "SUCCEEDED" and attrs["HookflowPhase"] == "report"
     # The workflow code replays its own history (no nondeterminism).
     await Replayer(workflows=[RunWorkflow]).replay_workflow(await handle.fetch_history())
+    await record_history("run/succeeded_with_pr", run.workflow_id, closed=True)
 
 
 @pytest.mark.parametrize("extra_settings", [{"run_phase_timeout": "20s"}])
@@ -135,6 +138,7 @@ async def test_cancel_during_phase_ends_cancelled_within_seconds(
     bare: Path,
     monkeypatch: pytest.MonkeyPatch,
     temporal_client: Client,
+    record_history: RecordHistory,
 ) -> None:
     monkeypatch.setenv("ECHO_AGENT_SLEEP", "60")
     monkeypatch.setenv("ECHO_AGENT_SLEEP_PHASE", "plan")
@@ -158,6 +162,7 @@ async def test_cancel_during_phase_ends_cancelled_within_seconds(
     assert fake_github.pulls(REPO) == []
     again = await api.post(f"/api/runs/{run_id}/signals/cancel", headers=auth())
     assert again.status_code == 409
+    await record_history("run/cancelled_during_phase", run.workflow_id, closed=True)
 
 
 async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
@@ -166,6 +171,7 @@ async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
     sessions: SessionFactory,
     fake_github: FakeGitHub,
     bare: Path,
+    record_history: RecordHistory,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
     for attempt in (1, 2):
@@ -199,6 +205,7 @@ async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
     assert notes.count("fix for CI failure") == 2
     assert len(fake_github.pulls(REPO)) == 1
     assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}
+    await record_history("run/ci_failed_twice_then_fixed", run.workflow_id, closed=True)
 
 
 @pytest.mark.parametrize("extra_settings", [{"run_max_ci_iterations": 2}])
@@ -208,6 +215,7 @@ async def test_ci_failing_past_limit_escalates(
     sessions: SessionFactory,
     fake_github: FakeGitHub,
     bare: Path,
+    record_history: RecordHistory,
 ) -> None:
     number, run_id = await label_issue(api, fake_github, bare)
     await send_ci(api, sessions, bare, run_id, "failure")
@@ -218,6 +226,7 @@ async def test_ci_failing_past_limit_escalates(
     escalation = json.loads((await artifacts(sessions, run_id))["escalation"].content)
     assert escalation["ciFailures"] == 2 and escalation["prUrl"] == run.pr_url
     assert marker_comments(fake_github, number, run_id) == {"start": 1, "escalated": 1}
+    await record_history("run/escalated_after_ci_limit", run.workflow_id, closed=True)
 
 
 @pytest.mark.parametrize("extra_settings", [{"run_approval_required": True}])
@@ -228,6 +237,7 @@ async def test_approval_gate_waits_for_approve(
     fake_github: FakeGitHub,
     bare: Path,
     temporal_client: Client,
+    record_history: RecordHistory,
 ) -> None:
     _, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
@@ -250,6 +260,7 @@ async def test_approval_gate_waits_for_approve(
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
     assert len(fake_github.pulls(REPO)) == 1
+    await record_history("run/approved_then_succeeded", run.workflow_id, closed=True)
 
 
 @pytest.mark.parametrize("extra_settings", [{"run_retry_window": "1m"}])
@@ -260,6 +271,7 @@ async def test_failed_phase_waits_for_retry_and_reruns_it(
     fake_github: FakeGitHub,
     bare: Path,
     monkeypatch: pytest.MonkeyPatch,
+    record_history: RecordHistory,
 ) -> None:
     monkeypatch.setenv("ECHO_AGENT_FAIL_PHASE", "test")
     number, run_id = await label_issue(api, fake_github, bare)
@@ -277,6 +289,7 @@ async def test_failed_phase_waits_for_retry_and_reruns_it(
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
     assert "test" in await artifacts(sessions, run_id)
+    await record_history("run/failed_phase_retried", run.workflow_id, closed=True)
 
 
 async def test_rate_limited_comment_waits_retry_after_and_posts_once(
