@@ -25,6 +25,7 @@ from db.engine import SessionFactory, make_engine, make_session_factory
 from devstack.time_skipping import ensure_test_server
 from settings import Settings, load_settings
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
+from tests.required_tools import fail_skip
 from tests.services import (
     ROOT as ROOT,  # re-exported: tests import these from here
 )
@@ -107,6 +108,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return -sum(_estimated_seconds(t) for t in tests)
 
     items[:] = [item for tests in sorted(modules.values(), key=weight) for item in tests]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    fail_skip(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectReport:
+    report: pytest.CollectReport = yield
+    fail_skip(report)  # a module-level importorskip
+    return report
 
 
 def _shared(config: pytest.Config) -> Addresses | None:
