@@ -23,8 +23,9 @@ from api.main import create_app
 from api.signature import sign
 from db.engine import SessionFactory, make_engine, make_session_factory
 from devstack.time_skipping import ensure_test_server
-from settings import Settings, load_settings
+from settings import Settings
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
+from tests.isolated_settings import clear_settings_env, isolated_settings
 from tests.required_tools import fail_skip
 from tests.services import (
     ROOT as ROOT,  # re-exported: tests import these from here
@@ -231,7 +232,10 @@ def settings(
     task_queue: str,
     tmp_path: Path,
     settings_overrides: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Settings:
+    """What the test sets and the defaults: never the machine's environment or dotenv files (a
+    developer's AIMAESTRO_URL would make end-to-end tests post to a real sink)."""
     values: dict[str, Any] = {
         "database_url": database_url,
         "temporal_address": temporal_address,
@@ -246,7 +250,14 @@ def settings(
         "worker_metrics_port": 0,
     }
     values.update(settings_overrides)
-    return load_settings(**values)
+    return isolated_settings(monkeypatch, **values)
+
+
+@pytest.fixture(autouse=True)
+def _no_machine_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test (nor a process it starts) sees a hookflow variable of the machine's environment,
+    also where it calls load_settings() itself."""
+    clear_settings_env(monkeypatch)
 
 
 @pytest_asyncio.fixture
