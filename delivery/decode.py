@@ -17,6 +17,11 @@ from routing.fields import clean
 
 # GitHub payloads nest about ten levels; far deeper trees only come from fuzzers and attacks.
 MAX_DEPTH = 64
+# Deeper than this the body is refused (400; RFC 8259 section 9 lets a parser limit nesting).
+# Python's parser recurses once per level, so without this fixed bound the answer would depend
+# on how deep the caller's stack is (about 950 levels parsed or not, by call site).
+MAX_PARSE_DEPTH = 512
+_TOO_DEEP = f"JSON nested deeper than {MAX_PARSE_DEPTH} levels"
 # A NUL or a lone surrogate reaches a decoded string only through one of these in the body:
 # an escape (\u0000, \udXXX), or the raw bytes themselves (json.loads lets both through).
 _ESCAPES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
@@ -61,12 +66,15 @@ def decode(body: bytes) -> Decoded:
         except _NotFinite:
             value, finite = json.loads(text), False
     except RecursionError:
-        return Decoded({}, False, f"JSON nested deeper than {MAX_DEPTH} levels")
+        return Decoded({}, False, _TOO_DEEP)
     except ValueError as exc:  # includes UnicodeDecodeError and integers over 4,300 digits
         return Decoded({}, False, clean(str(exc))[:200])
     if not isinstance(value, dict):
         return Decoded({}, False, "payload is not a JSON object")
-    if not finite or _may_hold_unstorable_text(body) or not _nested_within(value, MAX_DEPTH):
+    deep = not _nested_within(value, MAX_DEPTH)
+    if deep and not _nested_within(value, MAX_PARSE_DEPTH):
+        return Decoded({}, False, _TOO_DEEP)
+    if not finite or _may_hold_unstorable_text(body) or deep:
         storable, changed = _storable(value, 0)
         if changed:
             return Decoded(storable, False)

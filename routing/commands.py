@@ -10,6 +10,7 @@ from typing import Any
 from contract.actions import DispatchAction, as_arg
 from contract.inputs import CommandInput
 from contract.names import Workflow
+from routing import fields as f
 from routing.ai_run import RUN_BRANCH
 from routing.decision import Delivery, HandlerResult, RoutingConfig
 
@@ -82,23 +83,23 @@ def route_commands(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -
         if delivery.action != "created":
             return HandlerResult(False, "comment was not created")
         item, issue = _obj(payload.get("comment")), _obj(payload.get("issue"))
-        number, is_pull = issue.get("number"), "pull_request" in issue
+        number, is_pull = f.number(issue.get("number")), "pull_request" in issue
         branch, changes_requested, source = None, False, "comment"
     elif delivery.event == "pull_request_review":
         if delivery.action != "submitted":
             return HandlerResult(False, "review was not submitted")
         item, pull = _obj(payload.get("review")), _obj(payload.get("pull_request"))
-        number, is_pull = pull.get("number"), True
+        number, is_pull = f.number(pull.get("number")), True
         branch = _obj(pull.get("head")).get("ref")
         changes_requested = str(item.get("state") or "").lower() == "changes_requested"
         source = "review"
     else:
         return HandlerResult(False, "not a comment or review")
-    item_id = item.get("id")
+    item_id = f.integer(item.get("id"))  # not a bool: True would name comment "True"
     body = item.get("body")
     text: str = body if isinstance(body, str) else ""
     user = _obj(item.get("user"))
-    if not repo or not isinstance(number, int) or not isinstance(item_id, int):
+    if not repo or number is None or item_id is None:
         return HandlerResult(False, "payload has no repository, number or comment id")
     if _is_bot(user, text):
         return HandlerResult(False, "comment written by a bot")

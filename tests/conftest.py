@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,10 @@ from api.main import create_app
 from db.engine import SessionFactory, make_engine, make_session_factory
 from delivery.signature import sign
 from devstack.time_skipping import ensure_test_server
-from settings import Settings, load_settings
+from settings import Settings
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
+from tests.isolated_settings import clear_settings_env, isolated_settings
+from tests.required_tools import fail_skip
 from tests.services import (
     ROOT as ROOT,  # re-exported: tests import these from here
 )
@@ -109,6 +111,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return -sum(_estimated_seconds(t) for t in tests)
 
     items[:] = [item for tests in sorted(modules.values(), key=weight) for item in tests]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    fail_skip(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    report = yield
+    fail_skip(report)  # a module-level importorskip
+    return report
 
 
 def _shared(config: pytest.Config) -> Addresses | None:
@@ -218,7 +238,10 @@ def settings(
     task_queue: str,
     tmp_path: Path,
     settings_overrides: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Settings:
+    """What the test sets and the defaults: never the machine's environment or dotenv files (a
+    developer's AIMAESTRO_URL would make end-to-end tests post to a real sink)."""
     values: dict[str, Any] = {
         "database_url": database_url,
         "temporal_address": temporal_address,
@@ -233,7 +256,14 @@ def settings(
         "worker_metrics_port": 0,
     }
     values.update(settings_overrides)
-    return load_settings(**values)
+    return isolated_settings(monkeypatch, **values)
+
+
+@pytest.fixture(autouse=True)
+def _no_machine_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test (nor a process it starts) sees a hookflow variable of the machine's environment,
+    also where it calls load_settings() itself."""
+    clear_settings_env(monkeypatch)
 
 
 @pytest_asyncio.fixture

@@ -21,7 +21,7 @@ from routing.ai_run import run_branch
 from routing.workflow_ids import ci_failure_workflow_id, run_workflow_id
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
-from tests.waiting import eventually
+from tests.waiting import eventually, signals_received
 
 FORK = "mallory/widgets"
 
@@ -79,6 +79,13 @@ async def test_fork_ci_events_start_no_ci_failure_issue_close_or_run_signal(
 ) -> None:
     run_id = str(uuid.uuid4())
     branch = run_branch(42, run_id)
+    # A running workflow under the run's id (on a queue no worker polls): a `ci_result` signal
+    # from a fork's CI on the run branch would land in its history.
+    run = await temporal_client.start_workflow(
+        "RunWorkflow",
+        id=run_workflow_id(repo, 42, run_id),
+        task_queue=f"idle-{uuid.uuid4()}",
+    )
     cases = [
         ("workflow_run", fork_workflow_run(repo, "main", "failure")),
         ("workflow_run", fork_workflow_run(repo, "main", "success")),
@@ -111,8 +118,19 @@ async def test_fork_ci_events_start_no_ci_failure_issue_close_or_run_signal(
         # Whatever else the delivery started (notifications) has been started by now.
         await eventually(_dispatched(sessions, delivery), what="dispatch")
     await assert_no_workflow(temporal_client, ci_failure_workflow_id(repo, "CI Tests", "main"))
-    await assert_no_workflow(temporal_client, run_workflow_id(repo, 42, run_id))
     assert github.issues(repo) == []
+    try:
+        assert await signals_received(run, "ci_result") == 0
+        # The same CI result from the repository itself reaches the run: the check above sees
+        # a signal when there is one.
+        own = fork_workflow_run(repo, branch, "failure")
+        own["workflow_run"]["head_repository"] = {"id": 8, "name": "widgets", "full_name": repo}
+        delivery = str(uuid.uuid4())
+        assert (await deliver(api, "workflow_run", own, delivery=delivery)).status_code == 200
+        await eventually(_dispatched(sessions, delivery), what="dispatch")
+        assert await signals_received(run, "ci_result") == 1
+    finally:
+        await run.terminate()
 
 
 def _dispatched(sessions: SessionFactory, delivery: str) -> Callable[[], Awaitable[bool]]:

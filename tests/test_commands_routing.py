@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -201,38 +202,134 @@ def test_route_uses_configured_handle() -> None:
     assert decision.status == "accepted" and decision.actions[0].arg["command"] == "status"
 
 
+ODD_COMMENT = {
+    "action": "created",
+    "repository": {"full_name": REPO},
+    "issue": {"number": 12},
+    "comment": {"id": 1, "body": ["/hookflow run"], "user": "mona", "author_association": 7},
+}
+ODD_REVIEW = {
+    "action": "submitted",
+    "repository": {"full_name": REPO},
+    "pull_request": {"number": 3, "head": "ai/issue-1-0123abcd"},
+    "review": {"id": 2, "body": None, "state": None, "author_association": "OWNER"},
+}
+
+
+def _with(payload: dict[str, Any], key: str, **changes: Any) -> dict[str, Any]:
+    return {**payload, key: {**payload[key], **changes}}
+
+
+# Each odd payload with what routing must make of it: a reason it is ignored, or the fields of
+# the one CommandWorkflow it starts.
 @pytest.mark.parametrize(
-    "payload",
+    ("event", "payload", "expected"),
     [
-        {},
-        {"action": "created", "repository": {"full_name": REPO}, "issue": [], "comment": None},
-        {
-            "action": "created",
-            "repository": {"full_name": REPO},
-            "issue": {"number": "12"},
-            "comment": {"id": 1, "body": "/hookflow run"},
-        },
-        {
-            "action": "created",
-            "repository": {"full_name": REPO},
-            "issue": {"number": 12},
-            "comment": {
-                "id": 1,
-                "body": ["/hookflow run"],
-                "user": "mona",
-                "author_association": 7,
+        ("issue_comment", {}, "comment was not created"),
+        ("pull_request_review", {}, "review was not submitted"),
+        (
+            "issue_comment",
+            {"action": "created", "repository": {"full_name": REPO}, "issue": [], "comment": None},
+            "no repository, number or comment id",
+        ),
+        (
+            "issue_comment",
+            _with(ODD_COMMENT, "issue", number="12"),
+            "no repository, number or comment id",
+        ),
+        ("issue_comment", ODD_COMMENT, "no /hookflow command or mention"),  # body is a list
+        ("pull_request_review", ODD_COMMENT, "review was not submitted"),
+        ("issue_comment", ODD_REVIEW, "comment was not created"),
+        ("pull_request_review", ODD_REVIEW, "no /hookflow command or mention"),  # body None
+        # JSON true is no number or id (Python's bool is an int): an approval must not be
+        # read as one for issue #1 or comment "True".
+        (
+            "pull_request_review",
+            _with(
+                _with(ODD_REVIEW, "review", body="/hookflow approve"), "pull_request", number=True
+            ),
+            "no repository, number or comment id",
+        ),
+        (
+            "pull_request_review",
+            _with(ODD_REVIEW, "review", body="/hookflow approve", id=True),
+            "no repository, number or comment id",
+        ),
+        (
+            "issue_comment",
+            _with(_with(ODD_COMMENT, "comment", body="/hookflow run"), "issue", number=2**31),
+            "no repository, number or comment id",
+        ),
+        # A command in a well-formed body, everything around it odd: the author is a string,
+        # the association a number (so not trusted), the issue flags a pull with a string.
+        (
+            "issue_comment",
+            _with(
+                _with(ODD_COMMENT, "comment", body="/hookflow run"),
+                "issue",
+                pull_request="yes",
+            ),
+            {
+                "command": "run",
+                "verdict": "unauthorised",
+                "author": "",
+                "number": 12,
+                "is_pull": True,
+                "head_branch": None,
+                "source": "comment",
+                "item_id": 1,
             },
-        },
-        {
-            "action": "submitted",
-            "repository": {"full_name": REPO},
-            "pull_request": {"number": 3, "head": "ai/issue-1-0123abcd"},
-            "review": {"id": 2, "body": None, "state": None, "author_association": "OWNER"},
-        },
+        ),
+        # A review on a pull whose `head` is a string: no branch, still a run PR (unknown
+        # branch) and an owner's command.
+        (
+            "pull_request_review",
+            _with(ODD_REVIEW, "review", body="/hookflow status", user=None),
+            {
+                "command": "status",
+                "verdict": "ok",
+                "author": "",
+                "number": 3,
+                "is_pull": True,
+                "head_branch": None,
+                "source": "review",
+                "item_id": 2,
+                "text": "/hookflow status",
+            },
+        ),
+        # Changes requested without a body, from a member in lower case: feedback.
+        (
+            "pull_request_review",
+            _with(
+                _with(ODD_REVIEW, "review", state="CHANGES_REQUESTED", author_association="member"),
+                "pull_request",
+                head={"ref": "ai/issue-1-0123abcd"},
+            ),
+            {
+                "command": "feedback",
+                "verdict": "ok",
+                "text": "",
+                "head_branch": "ai/issue-1-0123abcd",
+            },
+        ),
+        (
+            "pull_request_review",
+            _with(ODD_REVIEW, "review", body="/hookflow deploy", author_association=["OWNER"]),
+            {"command": "", "word": "deploy", "verdict": "unauthorised"},
+        ),
     ],
 )
-@pytest.mark.parametrize("event", ["issue_comment", "pull_request_review"])
-def test_route_commands_never_raises_on_odd_payload(payload: dict[str, Any], event: str) -> None:
+def test_route_commands_reads_odd_payloads_as_expected(
+    event: str, payload: dict[str, Any], expected: str | dict[str, Any]
+) -> None:
     result = route_commands(Delivery(event, payload, "d", "h"), RoutingConfig(), "k")
-    for action in result.actions:
-        assert action.arg["verdict"] in ("ok", "unauthorised", "unknown")
+    if isinstance(expected, str):
+        assert not result.handled and not result.actions
+        assert expected in (result.reason or ""), result.reason
+        return
+    assert result.handled, result.reason
+    [action] = result.actions
+    assert action.workflow == "CommandWorkflow" and action.kind == "start"
+    assert {key: action.arg[key] for key in expected} == expected
+    assert action.arg["repo"] == REPO and isinstance(action.arg["text"], str)
+    assert json.loads(json.dumps(action.arg)) == action.arg  # plain JSON for the workflow input

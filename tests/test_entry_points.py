@@ -10,11 +10,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import redirect_stdout
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, ScheduleActionStartWorkflow
 
 from cli.main import main as cli_main
 from delivery.signature import sign
@@ -57,6 +58,9 @@ def operator_env(
     return env
 
 
+RETENTION_EVERY = "13h"
+
+
 @pytest.fixture
 def worker_metrics_port() -> int:
     return free_port()
@@ -73,7 +77,13 @@ def operator_stack(
     port = free_port()
     env = operator_env(settings, fresh_db, port, tmp_path)
     env.update(
-        {"WORKER_METRICS_PORT": str(worker_metrics_port), "WORKER_METRICS_HOST": "127.0.0.1"}
+        {
+            "WORKER_METRICS_PORT": str(worker_metrics_port),
+            "WORKER_METRICS_HOST": "127.0.0.1",
+            # Not the default: the schedule this worker writes is told from one left by
+            # another worker.py in the same namespace (they share the schedule id).
+            "RETENTION_SCHEDULE": RETENTION_EVERY,
+        }
     )
     bin_dir = Path(sys.executable).parent
     subprocess.run(
@@ -95,7 +105,7 @@ def operator_stack(
 
 
 async def test_entry_points_run_from_environment_only(
-    operator_stack: str, worker_metrics_port: int, temporal_client: Client
+    operator_stack: str, worker_metrics_port: int, temporal_client: Client, settings: Settings
 ) -> None:
     async with httpx.AsyncClient(base_url=operator_stack) as client:
 
@@ -136,8 +146,13 @@ async def test_entry_points_run_from_environment_only(
             "temporal_workflow_completed" in worker_metrics
             or "temporal_workflow_failed" in worker_metrics
         ), worker_metrics[:2000]
+        # Any worker.py of the session writes `hookflow-retention` into the shared namespace:
+        # only this test's task queue and RETENTION_SCHEDULE show that this worker wrote it.
         description = await temporal_client.get_schedule_handle("hookflow-retention").describe()
-        assert description.schedule.spec.intervals
+        action = description.schedule.action
+        assert isinstance(action, ScheduleActionStartWorkflow), action
+        assert action.task_queue == settings.temporal_task_queue
+        assert [i.every for i in description.schedule.spec.intervals] == [timedelta(hours=13)]
 
 
 def test_api_entry_point_refuses_to_start_without_secret(tmp_path: Path) -> None:

@@ -29,9 +29,17 @@ TOKEN = "ghp_testtoken0123456789abcdefSECRET"
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeGitHub]:
+def server() -> Iterator[FakeGitHub]:
+    """One server for the module (starting one costs ~0.2 s, 50 tests)."""
     with FakeGitHub(token=TOKEN) as server:
         yield server
+
+
+@pytest.fixture
+def fake(server: FakeGitHub) -> FakeGitHub:
+    """The shared server with no rule or request of an earlier test."""
+    server.reset()
+    return server
 
 
 @pytest.fixture
@@ -540,13 +548,12 @@ async def test_ensure_issue_ignores_marker_in_strangers_issue(
 
 async def test_own_login_asks_get_user_once_unless_given(fake: FakeGitHub) -> None:
     async with GitHubClient(fake.url, TOKEN) as client:
-        before = len(fake.requests_to("GET", r"^/user$"))
         assert await client.own_login() == "hookflow-bot"
         assert await client.own_login() == "hookflow-bot"
-        assert len(fake.requests_to("GET", r"^/user$")) == before + 1
+        assert len(fake.requests_to("GET", r"^/user$")) == 1
     async with GitHubClient(fake.url, TOKEN, login=app_bot_login("hookflow")) as app:
         assert await app.own_login() == "hookflow[bot]"
-        assert len(fake.requests_to("GET", r"^/user$")) == before + 1
+        assert len(fake.requests_to("GET", r"^/user$")) == 1
 
 
 async def test_ensure_pull_twice_creates_once(

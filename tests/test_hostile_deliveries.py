@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
+from delivery.decode import MAX_DEPTH, MAX_PARSE_DEPTH
 from delivery.row import dedupe_key
 from tests.conftest import auth, load_fixture, signed_headers
 
@@ -103,17 +104,37 @@ async def test_lone_surrogate_in_action_and_workflow_name_is_recorded(
     assert all(len(w) <= 200 for w in stored.workflow_ids)
 
 
-async def test_deeply_nested_bodies_are_recorded_with_their_raw_body(
+def nested_objects(levels: int) -> bytes:
+    return b'{"a":' * levels + b"1" + b"}" * levels
+
+
+async def test_deeply_nested_bodies_are_refused_past_the_parse_limit_and_recorded_raw(
     api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:
-    arrays = b"[" * 1000 + b"]" * 1000
-    response = await post(api, "ping", arrays)
-    assert response.status_code == 400 and "malformed JSON" in response.json()["reason"]
-    objects = b'{"a":' * 950 + b"1" + b"}" * 950
-    nested = await post(api, "ping", objects)
-    assert nested.status_code in (200, 400)
+    # Valid JSON, but deeper than the parser goes: 400 whatever the depth of the call stack
+    # (about 950 levels used to parse or not by call site), and the raw body kept.
+    too_deep = [b"[" * 1000 + b"]" * 1000, nested_objects(950), nested_objects(MAX_PARSE_DEPTH + 1)]
+    for body in too_deep:
+        response = await post(api, "ping", body)
+        assert response.status_code == 400, response.text
+        assert response.json()["reason"] == (
+            f"malformed JSON: JSON nested deeper than {MAX_PARSE_DEPTH} levels"
+        )
+    deepest = nested_objects(MAX_PARSE_DEPTH)
+    accepted = await post(api, "ping", deepest)
+    assert accepted.status_code == 200, accepted.text
     stored = {bytes(r.payload_raw or b""): r for r in await rows(sessions)}
-    assert set(stored) == {arrays, objects}
+    assert set(stored) == {*too_deep, deepest}
+    for body in too_deep:
+        row = stored[body]
+        assert row.signature_valid and row.http_status == 400 and row.payload == {}
+        assert row.dispatch_status == "rejected"
+    row = stored[deepest]
+    assert row.signature_valid and row.http_status == 200
+    node: Any = row.payload  # stored as far as JSONB goes: cut to null at MAX_DEPTH
+    for _ in range(MAX_DEPTH):
+        node = node["a"]
+    assert node is None
 
 
 async def test_ping_with_long_hook_id_twice_is_one_row_and_long_ids_never_merge(
@@ -238,11 +259,13 @@ async def test_read_with_largest_offset_is_empty_not_an_error(api: httpx.AsyncCl
         {"repo": "o/r\u0000", "issueNumber": 1},
     ],
 )
-async def test_start_run_with_out_of_range_input_is_422(
-    api: httpx.AsyncClient, body: dict[str, Any]
+async def test_start_run_with_out_of_range_input_is_422_and_makes_no_run(
+    api: httpx.AsyncClient, sessions: SessionFactory, body: dict[str, Any]
 ) -> None:
     response = await api.post("/api/runs", json=body, headers=auth())
     assert response.status_code == 422, response.text
+    async with sessions() as session:
+        assert (await session.exec(select(Run))).all() == []
 
 
 async def test_unique_delivery_ids_of_any_shape_each_get_a_row(

@@ -21,7 +21,11 @@ from contract.actions import DispatchAction
 from db.engine import SessionFactory
 from db.models import Notification, WebhookEvent
 from delivery.dispatcher import run_action
-from routing.workflow_ids import group_workflow_id, notification_workflow_id
+from routing.workflow_ids import (
+    blocked_workflow_id,
+    group_workflow_id,
+    notification_workflow_id,
+)
 from settings import Settings
 from tests.conftest import auth, deliver, load_fixture
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
@@ -455,13 +459,19 @@ async def test_blocked_issue_is_listed_but_not_sent_from_routing(
     temporal_client: Client,
     maestro: FakeAIMaestro,
 ) -> None:
-    response = await deliver(api, "issues", load_fixture(BLOCKED))
+    # A repository of its own: the workflow id is the issue's business key, and another test
+    # (tests/test_webhook_fuzz.py) may have started the fixture's on a queue no worker polls.
+    payload = copy.deepcopy(load_fixture(BLOCKED))
+    repo = f"acme/blocked-{uuid.uuid4().hex[:8]}"
+    payload["repository"]["full_name"] = repo
+    response = await deliver(api, "issues", payload)
     body = response.json()
     assert body["status"] == "accepted"
     assert body["notifications"] == [{"type": "task_blocked", "priority": "high"}]
     # BlockedTaskWorkflow (issue 5) sends it; routing starts no NotificationWorkflow.
     assert not [w for w in body["workflowIds"] if w.startswith("notify-")]
     [blocked] = body["workflowIds"]
+    assert blocked == blocked_workflow_id(repo, payload["issue"]["number"])
     handle = await started(temporal_client, blocked)
     # Its first level goes out at once; the next is hours away.
     [child] = await eventually(lambda: children_started(handle), what="the first level")

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from cli.recover import recover_command
@@ -169,5 +170,7 @@ async def test_recover_schedule_asks_redelivery(
         await ensure_recover_schedule(
             temporal_client, settings.model_copy(update={"recover_interval": None})
         )
-    with pytest.raises(Exception):  # noqa: B017 - removed when RECOVER_INTERVAL is unset
+    # Removed when RECOVER_INTERVAL is unset: Temporal answers NOT_FOUND (not any error).
+    with pytest.raises(RPCError) as caught:
         await handle.describe()
+    assert caught.value.status == RPCStatusCode.NOT_FOUND, caught.value

@@ -17,7 +17,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from cli.main import build_parser
 from cli.runs import run_command
 from db.engine import SessionFactory
-from db.models import WebhookEvent
+from db.models import Run, WebhookEvent
 from settings import Settings
 from tests.conftest import auth
 from tests.fakes import FakeGitHub
@@ -76,11 +76,13 @@ async def test_start_run_without_label_returns_202_and_attaches_while_active(
         ({"repo": REPO}, 422),
     ],
 )
-async def test_start_run_rejects_bad_body(
-    api: httpx.AsyncClient, body: dict[str, Any], status: int
+async def test_start_run_rejects_bad_body_and_makes_no_run(
+    api: httpx.AsyncClient, sessions: SessionFactory, body: dict[str, Any], status: int
 ) -> None:
     response = await api.post("/api/runs", json=body, headers=auth())
     assert response.status_code == status, response.text
+    async with sessions() as session:
+        assert (await session.exec(select(Run))).all() == []
 
 
 async def test_run_endpoints_require_bearer_token(api: httpx.AsyncClient) -> None:

@@ -4,6 +4,7 @@ and `auto` refusing to run agents without a working bubblewrap."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import socket
 from collections.abc import Iterator
@@ -50,21 +51,23 @@ def test_git_base_url_derives_from_api_url_unless_given(
         (
             {"LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC", "secret": "s"},
             [],
-            {"LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC"},
+            # No PATH in the worker's environment: the system default, never an empty one.
+            {"PATH": os.defpath, "LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC"},
         ),
         (
             {"OPENAI_API_KEY": "k", "HOME": "/root", "HOOKFLOW_X": "worker's"},
             ["OPENAI_API_KEY"],
-            {"OPENAI_API_KEY": "k"},
+            {"PATH": os.defpath, "OPENAI_API_KEY": "k"},
         ),
+        ({"PATH": "/opt/agent/bin:/usr/bin"}, ["PATH"], {"PATH": "/opt/agent/bin:/usr/bin"}),
     ],
 )
 def test_agent_environment_passes_only_allowed_names(
     source: dict[str, str], allowed: list[str], expected: dict[str, str]
 ) -> None:
-    env = agent_environment(source, allowed, {"HOOKFLOW_PHASE": "plan"}, "/agent-home")
-    env.setdefault("PATH", source.get("PATH", env["PATH"]))
-    assert env == {"PATH": env["PATH"], **expected, "HOME": "/agent-home", "HOOKFLOW_PHASE": "plan"}
+    run_vars = {"HOOKFLOW_PHASE": "plan", "OTHER": "not a run value"}
+    env = agent_environment(source, allowed, run_vars, "/agent-home")
+    assert env == {**expected, "HOME": "/agent-home", "HOOKFLOW_PHASE": "plan"}
 
 
 @pytest.fixture
@@ -100,6 +103,7 @@ print(json.dumps({
     "home_writable": tried(lambda: pathlib.Path(os.environ["HOME"], "f").write_text("x")),
     "siblings": os.listdir(sys.argv[1]),
     "worker_home": tried(lambda: os.listdir(sys.argv[2])),
+    "marker": os.path.exists(sys.argv[3]),
     "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
 }))
 """
@@ -109,27 +113,31 @@ async def test_bwrap_agent_sees_readonly_git_private_tmp_and_home_and_nothing_el
     tmp_path: Path, bin_dir: Path
 ) -> None:
     make_bare_remote(tmp_path, REPO)
-    marker = Path("/tmp") / "hookflow-sandbox-test-marker"
+    # A file of the worker's /tmp (tmp_path lies under it) that nothing binds into the sandbox.
+    marker = tmp_path / "worker-tmp-marker"
     marker.write_text("worker's /tmp")
     settings = load_settings(
         run_agent="command",
         run_workspace_dir=tmp_path / "workspaces",
         github_git_url=remotes_url(tmp_path),
         run_agent_bind=str(bin_dir),
-        run_agent_command=agent(bin_dir, PROBE, str(tmp_path / "workspaces"), str(Path.home())),
+        run_agent_command=agent(
+            bin_dir, PROBE, str(tmp_path / "workspaces"), str(Path.home()), str(marker)
+        ),
     )
     info = await ActivityEnvironment().run(
         WorkspaceActivities(settings).prepare, WorkspaceInput("run-1", REPO, "ai/x")
     )
     (tmp_path / "workspaces" / "run-2").mkdir()
-    try:
-        seen = await produce(settings, info.path)
-    finally:
-        marker.unlink()
+    seen = await produce(settings, info.path)
     assert seen["git"] == "OSError" and seen["tree"] == "ok"
     assert (Path(info.path) / "change.txt").exists()
     assert not (Path(info.path) / ".git" / "hooks" / "pre-push").exists()
-    assert "hookflow-sandbox-test-marker" not in seen["tmp"]
+    # /tmp is the sandbox's own: the marker is not there, and its top level holds at most
+    # the directories bubblewrap made for the binds under tmp_path.
+    assert seen["marker"] is False
+    bound_under_tmp = {tmp_path.parts[2]} if tmp_path.parts[:2] == ("/", "tmp") else set()
+    assert set(seen["tmp"]) <= bound_under_tmp, seen["tmp"]
     assert seen["home"] != str(Path.home())
     assert seen["home_writable"] == "ok"
     assert seen["siblings"] == ["run-1"]  # another run's workspace is not there

@@ -18,6 +18,7 @@ from devstack.postgres import free_port
 from devstack.temporal_cli import ensure_temporal_cli
 from settings import Settings
 from tests.conftest import _serve, auth, deliver, load_fixture
+from tests.required_tools import missing_tool
 from tests.waiting import eventually, runs_listed
 from worker import build_worker
 from workflows.search_attributes import ensure_search_attributes
@@ -38,7 +39,7 @@ class DevServer:
     def start(self) -> None:
         cli = ensure_temporal_cli()
         if cli is None:
-            pytest.skip("no Temporal CLI binary to run a second dev server")
+            missing_tool("no Temporal CLI binary to run a second dev server")
         self.process = subprocess.Popen(
             [
                 cli,

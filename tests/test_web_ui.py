@@ -1,6 +1,7 @@
 """The Temporal Web UI in a real browser: Debian's headless chromium (Playwright, no browser
 download) finds one workflow of each kind by its search attributes, opens it from the list and
-sees its event history and memo. Skipped only when chromium or Playwright is absent."""
+sees its event history and memo. Without chromium or Playwright: skipped, or failed under
+HOOKFLOW_REQUIRE_TOOLS=1 (CI)."""
 
 from __future__ import annotations
 
@@ -24,19 +25,28 @@ from temporalio.worker import Worker
 from devstack.temporal_cli import ensure_temporal_cli
 from tests.conftest import deliver, load_fixture
 from tests.fakes import FakeGitHub
+from tests.required_tools import missing_tool
 from tests.test_ci_failure_flow import run_payload
 from tests.waiting import eventually
 from workflows.search_attributes import ensure_search_attributes
 
+try:
+    import playwright.async_api as playwright_api
+except ImportError:  # the `browser_tools` fixture skips, or fails in CI
+    playwright_api = None  # type: ignore[assignment]
+
 CHROMIUM = shutil.which("chromium", path="/usr/bin") or shutil.which("chromium")
-playwright_api = pytest.importorskip("playwright.async_api", reason="pip package playwright")
-pytestmark = [
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="Debian's chromium is not installed (apt-get install -y chromium)",
-    ),
-    pytest.mark.slow,  # a browser: parallel runs start it first
-]
+pytestmark = pytest.mark.slow  # a browser: parallel runs start it first
+
+
+@pytest.fixture(scope="module", autouse=True)
+def browser_tools() -> None:
+    """Before this module's dev server starts: Playwright and Debian's chromium are here."""
+    if playwright_api is None:
+        missing_tool("pip package playwright is not installed")
+    if CHROMIUM is None:
+        missing_tool("Debian's chromium is not installed (apt-get install -y chromium)")
+
 
 KINDS = ["ai-run", "notification", "ci-failure", "blocked-task", "pr-merged"]
 TOKEN = "gh-ui-token"

@@ -276,17 +276,46 @@ async def test_per_repository_path_uses_that_repositorys_secret(
         }
     )
     repo_settings.__dict__.pop("repo_secrets", None)
+    payload = load_fixture(AI_RUN)  # repository octo-org/octo-repo, labelled ai:run
+    ids = {"ok": "per-repo-ok", "wrong": "per-repo-wrong", "mismatch": "per-repo-mismatch"}
     async for client in _serve(create_app(repo_settings)):
-        payload = load_fixture(AI_RUN)
         path = "/webhook/octo-org/octo-repo"
-        ok = await deliver(client, "ping", payload, path=path, secret="repo-secret-xyz")
-        assert ok.status_code == 200
-        wrong = await deliver(client, "ping", payload, path=path, secret=SECRET)
+        ok = await deliver(
+            client, "issues", payload, path=path, secret="repo-secret-xyz", delivery=ids["ok"]
+        )
+        assert ok.status_code == 200 and ok.json()["status"] == "accepted", ok.text
+        # The shared secret is not that repository's: refused, though valid elsewhere.
+        wrong = await deliver(
+            client, "issues", payload, path=path, secret=SECRET, delivery=ids["wrong"]
+        )
         assert wrong.status_code == 401
         mismatch = await deliver(
-            client, "ping", payload, path="/webhook/octo-org/other", secret=SECRET
+            client,
+            "issues",
+            payload,
+            path="/webhook/octo-org/other",
+            secret=SECRET,
+            delivery=ids["mismatch"],
         )
         assert mismatch.status_code == 400
+    # Every answer has its row; only the accepted delivery made a run.
+    stored = {row.delivery_id: row for row in await events(sessions)}
+    assert set(stored) == set(ids.values())
+    accepted = stored[ids["ok"]]
+    assert (accepted.signature_valid, accepted.http_status) == (True, 200)
+    assert accepted.repo == "octo-org/octo-repo"
+    assert [a["workflow"] for a in accepted.dispatch_plan] == ["RunWorkflow"]
+    [run] = await runs(sessions)
+    assert str(run.id) == ok.json()["runId"]
+    rejected = stored[ids["wrong"]]
+    assert (rejected.signature_valid, rejected.http_status) == (False, 401)
+    assert rejected.dispatch_status == "rejected" and rejected.dispatch_plan == []
+    assert rejected.payload == {} and rejected.error == "invalid signature"
+    refused = stored[ids["mismatch"]]
+    assert (refused.signature_valid, refused.http_status) == (True, 400)
+    assert refused.dispatch_status == "rejected" and refused.dispatch_plan == []
+    assert refused.payload == payload  # signed: kept, though not routed
+    assert "does not match the path (octo-org/other)" in (refused.error or "")
 
 
 async def test_root_path_accepts_seed_002_deliveries(api: httpx.AsyncClient) -> None:

@@ -125,6 +125,14 @@ class FakeGitHub:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def reset(self) -> None:
+        """Forget the recorded requests and every fault or delay rule, used up or not (a fake
+        shared by several tests keeps their repositories, never their rules)."""
+        with self.state.lock:
+            self._faults.clear()
+            self._delays.clear()
+            self.requests.clear()
+
     # --- fault injection ----------------------------------------------------------------
 
     def fail_next(
