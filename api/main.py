@@ -34,6 +34,7 @@ from api.rejected_cap import RejectedCap
 from db.engine import make_engine, make_session_factory
 from ops.logs import configure_logging
 from ops.temporal_connect import connect_temporal
+from ops.version import VERSION
 from routing.decision import RoutingConfig
 from routing.notifications import validate_priority_overrides
 from settings import ConfigError, Settings, load_settings
@@ -121,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await batch.close()
             await engine.dispose()
 
-    app = FastAPI(title="hookflow", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="hookflow", version=VERSION, lifespan=lifespan)
 
     @app.exception_handler(StatementError)
     async def database_error(request: Request, exc: Exception) -> JSONResponse:
