@@ -18,6 +18,7 @@ COMMANDS: list[str] = [
     "serve",
     "worker",
     "migrate",
+    "check",
     "preview",
     "runs",
     "tasks",
