@@ -164,6 +164,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 26_214_400
     database_url: str = "postgresql+psycopg://hookflow:hookflow@localhost:5432/hookflow"
     api_token: SecretStr | None = None
+    api_token_file: Path | None = None
     dispatch_interval_seconds: float = 2.0
     # How long the webhook request itself may try to start workflows before leaving them
     # to the dispatcher (GitHub waits at most 10 s for the reply).
@@ -186,6 +187,7 @@ class Settings(BaseSettings):
 
     # --- github REST ---
     github_token: SecretStr | None = None
+    github_token_file: Path | None = None
     github_api_url: str = "https://api.github.com"
     # Where runs clone and push ({GITHUB_GIT_URL}/{owner}/{repo}.git); empty derives it from
     # GITHUB_API_URL. Payload clone URLs are never used.
@@ -274,6 +276,7 @@ class Settings(BaseSettings):
     # --- metrics ---
     # When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: SecretStr | None = None
+    metrics_token_file: Path | None = None
     worker_metrics_port: int = 9464  # 0 turns the worker's metrics endpoint off
     worker_metrics_host: str = "0.0.0.0"
 
@@ -302,6 +305,7 @@ class Settings(BaseSettings):
     temporal_tls_ca: Path | None = None
     temporal_tls_server_name: str = ""
     temporal_api_key: SecretStr | None = None
+    temporal_api_key_file: Path | None = None
 
     @field_validator("run_artifact_max_bytes")
     @classmethod
@@ -458,26 +462,37 @@ class Settings(BaseSettings):
         """Every secret this process knows, for scrubbing log lines."""
         values = [s.decode() for s in self.webhook_secrets]
         values += [s.decode() for group in self.repo_secrets.values() for s in group]
-        for item in (self.api_token, self.github_token, self.metrics_token, self.temporal_api_key):
-            if item is not None and item.get_secret_value():
-                values.append(item.get_secret_value())
+        for read in (
+            self.api_token_value,
+            self.github_token_value,
+            self.metrics_token_value,
+            self.temporal_api_key_value,
+        ):
+            value = read()
+            if value:
+                values.append(value)
         return values
 
+    # Each token may come from a file (`…_FILE`: systemd credentials, mounted secrets), read on
+    # use so a rotated file needs no restart.
     def metrics_token_value(self) -> str | None:
-        return self.metrics_token.get_secret_value() if self.metrics_token else None
+        return _read_secret(self.metrics_token, self.metrics_token_file, "METRICS_TOKEN")
 
     def temporal_api_key_value(self) -> str | None:
-        return self.temporal_api_key.get_secret_value() if self.temporal_api_key else None
+        return _read_secret(self.temporal_api_key, self.temporal_api_key_file, "TEMPORAL_API_KEY")
 
     def api_token_value(self) -> str | None:
-        return self.api_token.get_secret_value() if self.api_token else None
+        token = _read_secret(self.api_token, self.api_token_file, "API_TOKEN")
+        if token is not None and token.strip() in PLACEHOLDER_SECRETS:
+            raise ConfigError("API_TOKEN is a placeholder value; generate a real one")
+        return token
 
     def llm_api_key_value(self) -> str | None:
         """The model key (LLM_API_KEY or LLM_API_KEY_FILE); None for servers without keys."""
         return _read_secret(self.llm_api_key, self.llm_api_key_file, "LLM_API_KEY")
 
     def github_token_value(self) -> str | None:
-        return self.github_token.get_secret_value() if self.github_token else None
+        return _read_secret(self.github_token, self.github_token_file, "GITHUB_TOKEN")
 
     def github_app_private_key_value(self) -> str | None:
         """The App's PEM key; `\\n` escapes (a key squeezed into one env line) become newlines."""
@@ -508,7 +523,10 @@ class Settings(BaseSettings):
                 "webhooks are never accepted unauthenticated"
             )
         if not self.api_token_value():
-            raise ConfigError("API_TOKEN is required: the read API is never served without a token")
+            raise ConfigError(
+                "API_TOKEN (or API_TOKEN_FILE) is required: the read API is never served "
+                "without a token"
+            )
 
 
 # Seed 002 keeps its secret in this file; read when present, below ./.env and the environment.
