@@ -71,13 +71,13 @@ def _webhook_secret(settings: Settings) -> Check:
             "set GITHUB_WEBHOOK_SECRET or GITHUB_WEBHOOK_SECRET_FILE (openssl rand -hex 32)",
         )
     parts = []
-    if shared:
-        parts.append(
-            f"{len(shared)} shared" + (" (rotation in progress)" if len(shared) > 1 else "")
-        )
+    if len(shared) > 1:
+        parts.append("GITHUB_WEBHOOK_SECRET and its _PREVIOUS (a rotation in progress)")
+    elif shared:
+        parts.append("GITHUB_WEBHOOK_SECRET")
     if per_repo:
-        parts.append(f"{len(per_repo)} per-repository")
-    return ok("webhook secret", f"{' and '.join(parts)} secret(s) set")
+        parts.append(f"secrets of {len(per_repo)} repositories (GITHUB_WEBHOOK_REPO_SECRETS)")
+    return ok("webhook secret", " and ".join(parts))
 
 
 def _api_token(settings: Settings) -> Check:

@@ -17,7 +17,12 @@ from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 UNITS = ROOT / "deploy" / "systemd"
-NAMES = ("hookflow-api.service", "hookflow-worker.service", "hookflow-migrate.service")
+NAMES = (
+    "hookflow-api.service",
+    "hookflow-worker.service",
+    "hookflow-migrate.service",
+    "hookflow-check.service",
+)
 ANALYZE = shutil.which("systemd-analyze")
 SYSTEM_UNITS = Path("/usr/lib/systemd/system")
 needs_analyze = pytest.mark.skipif(
@@ -83,7 +88,9 @@ def test_systemd_analyze_verify_reports_a_mistyped_unit(system_root: Path) -> No
 
 
 @needs_analyze
-@pytest.mark.parametrize(("name", "ceiling"), [(NAMES[0], 2.0), (NAMES[1], 4.0), (NAMES[2], 2.0)])
+@pytest.mark.parametrize(
+    ("name", "ceiling"), [(NAMES[0], 2.0), (NAMES[1], 4.0), (NAMES[2], 2.0), (NAMES[3], 4.0)]
+)
 def test_systemd_security_exposure_stays_low(system_root: Path, name: str, ceiling: float) -> None:
     assert ANALYZE is not None
     result = subprocess.run(
@@ -162,6 +169,28 @@ def test_worker_hardening_leaves_the_agent_sandbox_possible() -> None:
         assert unit["Service.NoNewPrivileges"] == ["yes"]
         assert unit["Service.CapabilityBoundingSet"] == [""]
         assert unit["Service.ProtectSystem"] == ["strict"]
+
+
+def test_check_unit_sees_what_the_services_see() -> None:
+    check, api, worker = parse(NAMES[3]), parse(NAMES[0]), parse(NAMES[1])
+    assert check["Service.Type"] == ["oneshot"]
+    assert check["Service.EnvironmentFile"] == api["Service.EnvironmentFile"]
+    credentials = set(api["Service.LoadCredential"]) | set(worker["Service.LoadCredential"])
+    assert set(check["Service.LoadCredential"]) == credentials
+    # The same hardening as the worker: the check probes the agent sandbox too.
+    hardening = {k: v for k, v in worker.items() if k.startswith("Service.")}
+    for key in (
+        "Service.ExecStart",
+        "Service.Restart",
+        "Service.RestartSec",
+        "Service.Type",
+        "Service.KillSignal",
+        "Service.TimeoutStopSec",
+        "Service.LoadCredential",
+        "Service.Environment",
+    ):
+        hardening.pop(key, None)
+    assert {k: check.get(k) for k in hardening} == hardening
 
 
 def test_environment_example_names_only_known_settings() -> None:
