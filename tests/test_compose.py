@@ -355,3 +355,12 @@ def test_pip_install_finds_the_readme_pyproject_names() -> None:
         assert (ROOT / readme).is_file(), f"pyproject names {readme}, not in the repository"
         ignored = (ROOT / ".dockerignore").read_text().splitlines()
         assert readme not in {line.strip() for line in ignored}
+
+
+def test_pip_install_finds_the_license_files_pyproject_names() -> None:
+    # setuptools refuses to build when a `license-files` entry matches nothing.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    for name in project.get("license-files", []):
+        assert (ROOT / name).is_file(), f"pyproject names {name}, not in the repository"
+        assert name not in ignored
