@@ -53,7 +53,7 @@ async def _chat(http: httpx.AsyncClient, webhook_url: str) -> Check:
     where = f"{parts.scheme}://{parts.netloc}"
     name = "chat webhook"
     try:
-        # HEAD sends no message; any HTTP answer (even 404 or 405) shows the host is there.
+        # HEAD sends no message; any HTTP answer (404, 405, 501…) shows the host is there.
         answer = await http.head(webhook_url)
     except httpx.HTTPError as exc:
         return fail(
@@ -61,6 +61,6 @@ async def _chat(http: httpx.AsyncClient, webhook_url: str) -> Check:
             f"{where} unreachable: {type(exc).__name__}",
             "fix NOTIFY_WEBHOOK_URL or this host's network access to it",
         )
-    if answer.status_code >= 500:
+    if answer.status_code in (502, 503, 504):  # a proxy answers, the service behind it not
         return fail(name, f"{where} answers HTTP {answer.status_code}")
-    return ok(name, f"{where} answers")
+    return ok(name, f"{where} answers (HTTP {answer.status_code} to a HEAD)")

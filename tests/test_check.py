@@ -21,7 +21,7 @@ from devstack.postgres import free_port
 from settings import Settings, load_settings
 from tests.conftest import API_TOKEN, SECRET
 from tests.fakes import FakeGitHub
-from tests.fakes_sinks import FakeAIMaestro
+from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
 from tests.services import PostgresAddress
 from tests.test_check_github import ALL_EVENTS, REPO, TOKEN, line
 
@@ -219,3 +219,22 @@ async def test_check_unreadable_secret_file_fails(settings: Settings, tmp_path: 
     code, text = await report(changed, repos=[REPO])
     assert code == 1
     assert f"GITHUB_WEBHOOK_SECRET_FILE={missing} cannot be read" in line(text, "webhook secret")
+
+
+async def test_check_chat_webhook_reachable_without_posting(
+    settings: Settings, chat: FakeChatWebhook
+) -> None:
+    url = f"{chat.url}/services/T000/B000/credential-in-the-path"
+    code, text = await report(variant(settings, notify_webhook_url=url), repos=[REPO])
+    assert code == 0, text
+    assert line(text, "chat webhook").startswith(f"ok    chat webhook: {chat.url} answers")
+    assert "credential-in-the-path" not in text
+    assert chat.requests == []  # nothing was posted
+
+
+async def test_check_chat_webhook_down(settings: Settings) -> None:
+    url = f"http://127.0.0.1:{free_port()}/hooks/credential-in-the-path"
+    code, text = await report(variant(settings, notify_webhook_url=url), repos=[REPO])
+    assert code == 1
+    assert "unreachable: ConnectError" in line(text, "chat webhook")
+    assert "credential-in-the-path" not in text
