@@ -158,6 +158,7 @@ async def test_check_database_not_migrated(settings: Settings, empty_database: s
     assert code == 1
     row = line(text, "database")
     assert row.startswith("FAIL  ") and "has no hookflow schema — run `hookflow migrate`" in row
+    assert_no_secret(text)
 
 
 async def test_check_database_migrated_by_a_newer_hookflow(settings: Settings) -> None:
