@@ -1,5 +1,5 @@
-# hookflow image: one image for the webhook API (default command) and the worker
-# (`python worker.py`); docker-compose.yml runs both.
+# hookflow image: one image for `hookflow serve` (the default command), `hookflow worker`,
+# `hookflow migrate` and `hookflow check`; docker-compose.yml and the Helm chart run them.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -24,12 +24,9 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install -c constraints.txt -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# The project itself (.dockerignore keeps out .git, .venv, tests, secrets). alembic.ini and
-# migrations/ are copied explicitly so a .dockerignore change can never drop them silently:
-# `alembic upgrade head` runs from /app.
+# The project itself (.dockerignore keeps out .git, .venv, tests, secrets), installed as a
+# package: the migrations travel inside it, so `hookflow migrate` needs nothing from /app.
 COPY . .
-COPY alembic.ini ./alembic.ini
-COPY migrations/ ./migrations/
 RUN pip install --no-deps . && rm -rf build *.egg-info
 
 RUN useradd --create-home --uid 10001 --user-group hookflow \
@@ -38,4 +35,4 @@ RUN useradd --create-home --uid 10001 --user-group hookflow \
 USER hookflow
 
 EXPOSE 9000
-CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "9000"]
+CMD ["hookflow", "serve"]

@@ -11,14 +11,15 @@ from sqlmodel import col, select
 
 from api.deps import AppStateDep
 from db.models import WebhookEvent
+from ops.version import VERSION
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
 async def healthz() -> dict[str, str]:
-    """The process is up."""
-    return {"status": "ok"}
+    """The process is up; `version` is the running hookflow's."""
+    return {"status": "ok", "version": VERSION}
 
 
 @router.get("/readyz")

@@ -35,6 +35,7 @@ from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
 from ops.logs import configure_logging
 from ops.temporal_connect import connect_temporal
+from ops.version import VERSION
 from routing.decision import RoutingConfig
 from routing.notifications import validate_priority_overrides
 from settings import ConfigError, Settings, load_settings
@@ -134,7 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await batch.close()
             await engine.dispose()
 
-    app = FastAPI(title="hookflow", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="hookflow", version=VERSION, lifespan=lifespan)
 
     @app.exception_handler(StatementError)
     async def database_error(request: Request, exc: Exception) -> JSONResponse:

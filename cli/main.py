@@ -1,4 +1,5 @@
-"""`hookflow` command line: preview a payload, start runs and signal workflows by hand.
+"""`hookflow` command line: run the service (serve, worker, migrate, check), preview a payload,
+start runs and signal workflows by hand.
 
 Each subcommand lives in its own module with `register(subparsers)`; add yours to COMMANDS.
 """
@@ -10,12 +11,26 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from ops.version import VERSION
+
 # module names under cli/ that define register(subparsers) -> None
-COMMANDS: list[str] = ["preview", "runs", "tasks", "serve", "recover", "replay"]
+COMMANDS: list[str] = [
+    "serve",
+    "worker",
+    "migrate",
+    "check",
+    "preview",
+    "runs",
+    "tasks",
+    "recover",
+    "replay",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hookflow", description=(__doc__ or "").splitlines()[0])
+    summary = " ".join((__doc__ or "").split("\n\n")[0].split())
+    parser = argparse.ArgumentParser(prog="hookflow", description=summary)
+    parser.add_argument("--version", action="version", version=f"hookflow {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         importlib.import_module(f"cli.{name}").register(sub)

@@ -48,11 +48,16 @@ def locate_temporal_cli() -> str | None:
     return None
 
 
-def build_temporal_cli() -> str | None:
-    """`CGO_ENABLED=0 go install …@v1.5.1` into the cache; None when Go is not installed."""
-    go = shutil.which("go") or (
+def go_binary() -> str | None:
+    """Go on PATH or where its official tarball installs it; None when Go is not installed."""
+    return shutil.which("go") or (
         "/usr/local/go/bin/go" if Path("/usr/local/go/bin/go").exists() else None
     )
+
+
+def build_temporal_cli() -> str | None:
+    """`CGO_ENABLED=0 go install …@v1.5.1` into the cache; None when Go is not installed."""
+    go = go_binary()
     if go is None:
         return None
     target = cache_dir()

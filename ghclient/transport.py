@@ -11,12 +11,13 @@ import httpx
 
 from ghclient.errors import GitHubError, GitHubNotFound, GitHubServerError, error_for, redact
 from ghclient.token_source import StaticToken, TokenSource
+from ops.version import VERSION
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
-USER_AGENT = "hookflow-ghclient/0.1 (+https://github.com/hookflow)"
+USER_AGENT = f"hookflow/{VERSION} (+https://github.com/hookflow)"
 PER_PAGE = 100
 
 JSON = dict[str, Any]

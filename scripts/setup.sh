@@ -22,8 +22,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   touch "$stamp"
 fi
 
-# Debian packages the tests use: PostgreSQL, bubblewrap (the agent sandbox) and chromium for the
-# Web UI browser test (Playwright drives it; no browser is downloaded).
+# Debian packages the tests use: PostgreSQL, bubblewrap (the agent sandbox), chromium for the
+# Web UI browser test (Playwright drives it; no browser is downloaded) and systemd for
+# `systemd-analyze verify` of deploy/systemd (the package installs cleanly in a container).
 packages=()
 if [ "$want_postgres" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
     && ! command -v initdb >/dev/null 2>&1; then
@@ -32,6 +33,9 @@ fi
 command -v bwrap >/dev/null 2>&1 || packages+=(bubblewrap)
 if [ "$want_postgres" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   packages+=(chromium)
+fi
+if [ "$want_postgres" = 1 ] && ! command -v systemd-analyze >/dev/null 2>&1; then
+  packages+=(systemd)
 fi
 if [ "${#packages[@]}" -gt 0 ]; then
   echo "==> installing Debian packages: ${packages[*]}"
@@ -45,5 +49,8 @@ fi
 # without Go the Temporal SDK downloads the dev server itself.
 [ -d /usr/local/go/bin ] && export PATH="$PATH:/usr/local/go/bin"
 echo "==> Temporal CLI: $(.venv/bin/python -m devstack.temporal_cli)"
+# Helm for the chart tests: HELM_PATH, `helm` on PATH, the cached build beside the Temporal CLI,
+# or a one-time `go install helm.sh/helm/v3/cmd/helm@v3.22.0` (about three minutes).
+echo "==> Helm: $(.venv/bin/python -m devstack.helm_cli)"
 # Temporal's time-skipping test server (Java, from Maven Central) for hour-long timer tests.
 echo "==> Temporal time-skipping server: $(.venv/bin/python -m devstack.time_skipping)"

@@ -55,14 +55,18 @@ class SecretSettings(BaseModel):
     # Per-repository secrets for /webhook/{owner}/{repo}: "owner/repo=secret,owner/other=secret2"
     github_webhook_repo_secrets: SecretStr | None = None
     api_token: SecretStr | None = None
+    api_token_file: Path | None = None
     github_token: SecretStr | None = None
+    github_token_file: Path | None = None
     github_app_private_key: SecretStr | None = None
     github_app_private_key_file: Path | None = None
     llm_api_key: SecretStr | None = None
     llm_api_key_file: Path | None = None
     # When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`.
     metrics_token: SecretStr | None = None
+    metrics_token_file: Path | None = None
     temporal_api_key: SecretStr | None = None
+    temporal_api_key_file: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> SecretSettings:
@@ -127,26 +131,37 @@ class SecretSettings(BaseModel):
         """Every secret this process knows, for scrubbing log lines."""
         values = [s.decode() for s in self.webhook_secrets]
         values += [s.decode() for group in self.repo_secrets.values() for s in group]
-        for item in (self.api_token, self.github_token, self.metrics_token, self.temporal_api_key):
-            if item is not None and item.get_secret_value():
-                values.append(item.get_secret_value())
+        for read in (
+            self.api_token_value,
+            self.github_token_value,
+            self.metrics_token_value,
+            self.temporal_api_key_value,
+        ):
+            value = read()
+            if value:
+                values.append(value)
         return values
 
+    # Each token may come from a file (`…_FILE`: systemd credentials, mounted secrets), read on
+    # use so a rotated file needs no restart.
     def metrics_token_value(self) -> str | None:
-        return self.metrics_token.get_secret_value() if self.metrics_token else None
+        return read_secret(self.metrics_token, self.metrics_token_file, "METRICS_TOKEN")
 
     def temporal_api_key_value(self) -> str | None:
-        return self.temporal_api_key.get_secret_value() if self.temporal_api_key else None
+        return read_secret(self.temporal_api_key, self.temporal_api_key_file, "TEMPORAL_API_KEY")
 
     def api_token_value(self) -> str | None:
-        return self.api_token.get_secret_value() if self.api_token else None
+        token = read_secret(self.api_token, self.api_token_file, "API_TOKEN")
+        if token is not None and token.strip() in PLACEHOLDER_SECRETS:
+            raise ConfigError("API_TOKEN is a placeholder value; generate a real one")
+        return token
 
     def llm_api_key_value(self) -> str | None:
         """The model key (LLM_API_KEY or LLM_API_KEY_FILE); None for servers without keys."""
         return read_secret(self.llm_api_key, self.llm_api_key_file, "LLM_API_KEY")
 
     def github_token_value(self) -> str | None:
-        return self.github_token.get_secret_value() if self.github_token else None
+        return read_secret(self.github_token, self.github_token_file, "GITHUB_TOKEN")
 
     def github_app_private_key_value(self) -> str | None:
         """The App's PEM key; `\\n` escapes (a key squeezed into one env line) become newlines."""
@@ -164,4 +179,7 @@ class SecretSettings(BaseModel):
                 "webhooks are never accepted unauthenticated"
             )
         if not self.api_token_value():
-            raise ConfigError("API_TOKEN is required: the read API is never served without a token")
+            raise ConfigError(
+                "API_TOKEN (or API_TOKEN_FILE) is required: the read API is never served "
+                "without a token"
+            )

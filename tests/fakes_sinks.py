@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
 
 
 @dataclass
@@ -74,12 +75,26 @@ class FakeServer:
         """Answer one recorded request: (status, JSON body or text)."""
         raise NotImplementedError
 
+    def handle_get(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
+        """Answer a GET (none of the sinks reads anything by default)."""
+        return 405, {"error": "Method not allowed"}
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 return  # keep test output quiet
+
+            def do_GET(self) -> None:  # noqa: N802
+                parts = urlsplit(self.path)
+                query = dict(parse_qsl(parts.query))
+                with fake._lock:
+                    fake.attempts.append(
+                        Recorded("GET", self.path, dict(self.headers.items()), None)
+                    )
+                status, answer = fake.handle_get(parts.path, query)
+                self._answer(status, answer, {})
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("content-length") or 0)
@@ -120,7 +135,24 @@ class FakeServer:
 
 
 class FakeAIMaestro(FakeServer):
-    """AI Maestro's `POST /api/messages`: validates like the real route, answers 201."""
+    """AI Maestro's `POST /api/messages`: validates like the real route, answers 201; and
+    `GET /api/messages?agent=…&action=resolve`: 200 for a known agent, 404 otherwise."""
+
+    def __init__(self, agents: set[str] | None = None) -> None:
+        super().__init__()
+        self.agents = agents  # None: every agent name resolves
+
+    def handle_get(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
+        agent = query.get("agentId") or query.get("agent") or query.get("session")
+        if path != "/api/messages":
+            return 404, {"error": "Not found"}
+        if query.get("action") == "resolve" and agent:
+            if self.agents is not None and agent not in self.agents:
+                return 404, {"error": "Agent not found", "resolved": None}
+            return 200, {"resolved": {"agentId": f"id-{agent}", "alias": agent}}
+        if not agent:
+            return 400, {"error": "Agent identifier required (agent ID, alias, or session name)"}
+        return 200, {"messages": [m for m in self.messages if m.get("to") == agent]}
 
     @property
     def messages(self) -> list[dict[str, Any]]:

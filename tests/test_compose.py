@@ -1,4 +1,6 @@
-"""The docker-compose.yml / Dockerfile contract, checked by parsing (no Docker engine here)."""
+"""The docker-compose.yml / Dockerfile contract, checked by parsing (no Docker engine here):
+current Temporal images (server + admin-tools schema one-shot, UI), hookflow's migrate one-shot
+before the API and the worker, secrets as files, the worker's metrics port."""
 
 from __future__ import annotations
 
@@ -12,23 +14,35 @@ from typing import Any
 import pytest
 import yaml
 
-from settings import PLACEHOLDER_SECRETS
+from cli.main import COMMANDS
+from settings import PLACEHOLDER_SECRETS, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-SERVICES = {"postgres", "temporal", "temporal-ui", "api", "worker"}
-APP_SERVICES = ("api", "worker")
+SERVICES = {
+    "postgres",
+    "temporal-schema",
+    "temporal",
+    "temporal-namespace",
+    "temporal-ui",
+    "migrate",
+    "api",
+    "worker",
+}
+APP_SERVICES = ("migrate", "api", "worker")
 REQUIRED_APP_ENV = (
     "DATABASE_URL",
     "TEMPORAL_ADDRESS",
     "TEMPORAL_NAMESPACE",
     "TEMPORAL_TASK_QUEUE",
-    "API_TOKEN",
-    "GITHUB_TOKEN",
     "GITHUB_API_URL",
 )
+# Secrets hookflow reads from files; each must come from a compose secret.
+SECRET_FILES = ("GITHUB_WEBHOOK_SECRET_FILE", "API_TOKEN_FILE", "GITHUB_TOKEN_FILE")
+# The Web UI opens workflow IDs with `/` itself from 2.42 on (DESIGN: Temporal conventions).
+MIN_UI_VERSION = (2, 42)
 SECRET_NAME = re.compile(r"(SECRET|TOKEN|PASSWORD|PWD|KEY)$")
 # `${VAR}`, `${VAR:?message}` or `${VAR?message}`: the value comes from outside the file.
 INTERPOLATED = re.compile(r"^\$\{[A-Z0-9_]+(:?\?[^}]*)?\}$")
@@ -69,17 +83,6 @@ def command_words(command: str | list[str]) -> list[str]:
     return words
 
 
-def referenced_files(words: list[str]) -> set[str]:
-    """Repository files a command runs: `x.py` scripts and `pkg.module:app` ASGI targets."""
-    files = {w for w in words if w.endswith(".py")}
-    files |= {
-        w.split(":")[0].replace(".", "/") + ".py"
-        for w in words
-        if re.fullmatch(r"[a-z_][a-z0-9_.]*:[a-z_][a-z0-9_]*", w)
-    }
-    return files
-
-
 def dockerfile_instructions() -> list[tuple[str, str]]:
     text = DOCKERFILE.read_text().replace("\\\n", " ")
     lines = (line.strip() for line in text.splitlines())
@@ -94,20 +97,68 @@ def dockerfile_cmd_words(instruction: str) -> list[str]:
     return json.loads(args) if args.startswith("[") else shlex.split(args)
 
 
-def test_compose_defines_the_five_services(services: dict[str, Any]) -> None:
+def image_version(image: str) -> tuple[int, ...]:
+    """`temporalio/ui:${TEMPORAL_UI_VERSION:-2.55.0}` → (2, 55, 0): the default tag."""
+    tag = image.rsplit(":", 1)[1] if "${" not in image else image.split(":-", 1)[1].rstrip("}")
+    return tuple(int(part) for part in re.findall(r"\d+", tag))
+
+
+def image_name(image: str) -> str:
+    return image.split(":", 1)[0]
+
+
+def test_compose_defines_every_service(services: dict[str, Any]) -> None:
     assert SERVICES <= set(services)
 
 
-def test_temporal_uses_postgres_persistence(services: dict[str, Any]) -> None:
+def test_temporal_server_uses_postgres_persistence(services: dict[str, Any]) -> None:
     temporal = services["temporal"]
     env = env_of(temporal)
-    assert temporal["image"].startswith("temporalio/auto-setup")
+    # temporalio/auto-setup is deprecated: the server image, its schema set up beforehand.
+    assert image_name(temporal["image"]) == "temporalio/server"
+    assert image_version(temporal["image"]) >= (1, 30)
     assert env["DB"] == "postgres12"
     assert env["POSTGRES_SEEDS"] == "postgres"
     assert env["DB_PORT"] == "5432"
     assert env["POSTGRES_USER"] == env_of(services["postgres"])["POSTGRES_USER"]
     assert {"POSTGRES_PWD"} <= set(env)
+    assert env["BIND_ON_IP"] == "0.0.0.0"
     assert any(str(port).endswith("7233:7233") for port in temporal["ports"])
+    config = env["DYNAMIC_CONFIG_FILE_PATH"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in temporal["volumes"]}
+    source = mounts[f"/etc/temporal/{config}"]
+    assert (ROOT / source).is_file()
+    assert isinstance(yaml.safe_load((ROOT / source).read_text()), dict)
+
+
+def test_temporal_schema_is_set_up_by_admin_tools_first(services: dict[str, Any]) -> None:
+    schema, temporal = services["temporal-schema"], services["temporal"]
+    assert image_name(schema["image"]) == "temporalio/admin-tools"
+    assert image_version(schema["image"]) == image_version(temporal["image"])
+    assert temporal["depends_on"]["temporal-schema"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert schema["depends_on"]["postgres"]["condition"] == "service_healthy"
+    script = "\n".join(schema["command"])
+    for step in ("create", "setup-schema -v 0.0", "update-schema -d"):
+        assert step in script
+    assert "/etc/temporal/schema/postgresql/v12/" in script
+    assert "for db in temporal temporal_visibility" in script
+    assert env_of(schema)["SQL_PASSWORD"] == env_of(temporal)["POSTGRES_PWD"]
+
+
+def test_temporal_namespace_is_created_before_hookflow_starts(services: dict[str, Any]) -> None:
+    namespace = services["temporal-namespace"]
+    assert image_name(namespace["image"]) == "temporalio/admin-tools"
+    assert namespace["depends_on"]["temporal"]["condition"] == "service_healthy"
+    script = "\n".join(namespace["command"])
+    assert "temporal operator namespace create" in script
+    for name in ("api", "worker"):
+        rule = services[name]["depends_on"]["temporal-namespace"]
+        assert rule["condition"] == "service_completed_successfully"
+        assert (
+            env_of(services[name])["TEMPORAL_NAMESPACE"] == env_of(namespace)["TEMPORAL_NAMESPACE"]
+        )
 
 
 def test_postgres_has_healthcheck_and_volume(services: dict[str, Any]) -> None:
@@ -120,15 +171,17 @@ def test_postgres_has_healthcheck_and_volume(services: dict[str, Any]) -> None:
 
 def test_temporal_ui_points_at_temporal(services: dict[str, Any]) -> None:
     ui = services["temporal-ui"]
-    assert ui["image"].startswith("temporalio/ui")
+    assert image_name(ui["image"]) == "temporalio/ui"
+    assert image_version(ui["image"]) >= MIN_UI_VERSION
     assert env_of(ui)["TEMPORAL_ADDRESS"] == "temporal:7233"
     assert any(str(port).endswith("8080:8080") for port in ui["ports"])
 
 
 def test_app_services_share_the_image_and_build(services: dict[str, Any]) -> None:
-    api, worker = services["api"], services["worker"]
-    assert api["image"] == worker["image"]
-    assert api["build"] == worker["build"]
+    api = services["api"]
+    for name in APP_SERVICES:
+        assert services[name]["image"] == api["image"]
+        assert services[name]["build"] == api["build"]
     assert api["build"]["context"] == "."
     assert (ROOT / api["build"].get("dockerfile", "Dockerfile")).is_file()
 
@@ -138,36 +191,44 @@ def test_app_service_gets_every_required_env(services: dict[str, Any], name: str
     env = env_of(services[name])
     missing = [key for key in REQUIRED_APP_ENV if key not in env]
     assert not missing, f"{name} lacks {missing}"
-    assert "GITHUB_WEBHOOK_SECRET" in env or "GITHUB_WEBHOOK_SECRET_FILE" in env
     assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert "@postgres:5432/hookflow" in env["DATABASE_URL"]
     assert env["TEMPORAL_ADDRESS"] == "temporal:7233"
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_webhook_secret_file_points_at_mounted_secret(services: dict[str, Any], name: str) -> None:
+def test_secrets_are_files_from_mounted_compose_secrets(
+    services: dict[str, Any], name: str
+) -> None:
     service = services[name]
-    path = env_of(service).get("GITHUB_WEBHOOK_SECRET_FILE")
-    if path is None:
-        pytest.fail("GITHUB_WEBHOOK_SECRET must come from a compose secret (…_FILE)")
+    env = env_of(service)
     mounted = {
         f"/run/secrets/{s if isinstance(s, str) else s.get('target', s['source'])}"
         for s in service.get("secrets", [])
     }
-    assert path in mounted
+    known = {field.upper() for field in Settings.model_fields}
+    for variable in SECRET_FILES:
+        assert env.get(variable) in mounted, f"{name}: {variable} must name a compose secret"
+        assert variable in known and variable.removesuffix("_FILE") not in env
+    assert set(env) <= known, set(env) - known
 
 
-def test_dependencies_wait_for_health(services: dict[str, Any]) -> None:
-    for name in ("temporal", "api", "worker"):
-        depends = services[name]["depends_on"]
-        assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
-        assert depends["postgres"]["condition"] == "service_healthy", name
-    for name in ("temporal-ui", "api", "worker"):
+def test_dependencies_wait_for_health_or_completion(services: dict[str, Any]) -> None:
+    for name in ("temporal-schema", "migrate"):
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("temporal-ui", "temporal-namespace"):
         assert services[name]["depends_on"]["temporal"]["condition"] == "service_healthy", name
     for name, service in services.items():
-        for dependency, rule in (service.get("depends_on") or {}).items():
-            if rule.get("condition") == "service_healthy":
+        depends = service.get("depends_on") or {}
+        assert isinstance(depends, dict), f"{name}: depends_on needs conditions"
+        for dependency, rule in depends.items():
+            condition = rule.get("condition")
+            assert condition in ("service_healthy", "service_completed_successfully"), name
+            if condition == "service_healthy":
                 assert "healthcheck" in services[dependency], f"{name} waits on {dependency}"
+            else:
+                # A one-shot: it must end, not be restarted forever.
+                assert services[dependency].get("restart", "no").startswith(("no", "on-failure"))
 
 
 def test_api_has_healthcheck_on_healthz(services: dict[str, Any]) -> None:
@@ -208,25 +269,40 @@ def test_compose_holds_no_literal_secret_values(
             assert candidate.strip().lower() not in placeholders, f"placeholder {value!r}"
 
 
-def test_api_command_runs_migrations_before_serving(services: dict[str, Any]) -> None:
-    words = command_words(services["api"]["command"])
-    script = " ".join(words)
-    assert "alembic upgrade head" in script
-    assert "uvicorn api.main:app" in script
-    assert script.index("alembic upgrade head") < script.index("uvicorn")
-    assert "--port 9000" in script
+@pytest.mark.parametrize(
+    ("name", "subcommand"), [("migrate", "migrate"), ("api", "serve"), ("worker", "worker")]
+)
+def test_app_services_run_hookflow_subcommands(
+    services: dict[str, Any], name: str, subcommand: str
+) -> None:
+    assert command_words(services[name]["command"]) == ["hookflow", subcommand]
+    assert subcommand in COMMANDS
 
 
-def test_worker_command_runs_worker_py(services: dict[str, Any]) -> None:
-    assert command_words(services["worker"]["command"]) == ["python", "worker.py"]
+def test_migrations_run_once_before_api_and_worker(services: dict[str, Any]) -> None:
+    assert services["migrate"]["restart"].startswith("on-failure")
+    for name in ("api", "worker"):
+        rule = services[name]["depends_on"]["migrate"]
+        assert rule["condition"] == "service_completed_successfully", name
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
-def test_compose_command_refers_to_existing_files(services: dict[str, Any], name: str) -> None:
-    files = referenced_files(command_words(services[name]["command"]))
-    assert files, f"{name}: no entry point found in its command"
-    missing = sorted(f for f in files if not (ROOT / f).is_file())
-    assert not missing, f"{name} runs {missing}, not in the repository"
+def test_api_listens_where_it_is_published(services: dict[str, Any]) -> None:
+    env = env_of(services["api"])
+    assert any(str(port).endswith(f":{env['WEBHOOK_PORT']}") for port in services["api"]["ports"])
+
+
+def test_worker_metrics_port_is_published_locally(services: dict[str, Any]) -> None:
+    env = env_of(services["worker"])
+    port = env["WORKER_METRICS_PORT"]
+    assert env["WORKER_METRICS_HOST"] == "0.0.0.0"  # inside the container, for the mapping
+    assert f"127.0.0.1:{port}:{port}" in services["worker"]["ports"]
+
+
+def test_worker_may_build_the_agent_sandbox(services: dict[str, Any]) -> None:
+    options = set(services["worker"]["security_opt"])
+    assert {"seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"} <= options
+    assert not services["worker"].get("privileged")
+    assert "security_opt" not in services["api"]
 
 
 def test_dockerfile_uses_slim_python_and_non_root_user() -> None:
@@ -256,13 +332,10 @@ def test_dockerfile_copies_only_existing_paths() -> None:
     assert not missing, f"Dockerfile copies {missing}, not in the repository"
 
 
-def test_dockerfile_cmd_refers_to_existing_files() -> None:
-    for op, args in dockerfile_instructions():
-        if op in {"CMD", "ENTRYPOINT"}:
-            files = referenced_files(dockerfile_cmd_words(args))
-            assert files, f"{op} {args}: no entry point found"
-            missing = sorted(f for f in files if not (ROOT / f).is_file())
-            assert not missing, f"{op} runs {missing}, not in the repository"
+def test_dockerfile_cmd_serves_with_the_hookflow_command() -> None:
+    commands = [dockerfile_cmd_words(args) for op, args in dockerfile_instructions() if op == "CMD"]
+    assert commands[-1] == ["hookflow", "serve"]
+    assert not [args for op, args in dockerfile_instructions() if op == "ENTRYPOINT"]
 
 
 def test_dockerignore_keeps_secrets_and_keeps_runtime_files() -> None:
@@ -282,3 +355,12 @@ def test_pip_install_finds_the_readme_pyproject_names() -> None:
         assert (ROOT / readme).is_file(), f"pyproject names {readme}, not in the repository"
         ignored = (ROOT / ".dockerignore").read_text().splitlines()
         assert readme not in {line.strip() for line in ignored}
+
+
+def test_pip_install_finds_the_license_files_pyproject_names() -> None:
+    # setuptools refuses to build when a `license-files` entry matches nothing.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    for name in project.get("license-files", []):
+        assert (ROOT / name).is_file(), f"pyproject names {name}, not in the repository"
+        assert name not in ignored

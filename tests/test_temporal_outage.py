@@ -16,6 +16,7 @@ from api.main import create_app
 from db.engine import SessionFactory
 from devstack.postgres import free_port
 from devstack.temporal_cli import ensure_temporal_cli
+from ops.version import VERSION
 from settings import Settings
 from tests.conftest import _serve, auth, deliver, load_fixture
 from tests.required_tools import missing_tool
@@ -149,4 +150,4 @@ async def test_readyz_reports_temporal_unreachable(settings: Settings) -> None:
 
 
 async def test_healthz_needs_no_dependencies(api: httpx.AsyncClient) -> None:
-    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    assert (await api.get("/healthz")).json() == {"status": "ok", "version": VERSION}

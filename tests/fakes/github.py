@@ -26,6 +26,9 @@ from starlette.types import Receive, Scope, Send
 from tests.fakes.github_app import BLOB_PATH, DOCS, HTTPError, Routes, json_response
 from tests.fakes.github_hooks import HookLog, HookRoutes, add_delivery, scope_key
 from tests.fakes.github_identity import AppIdentity
+from tests.fakes.github_permissions import ProbeRoutes
+from tests.fakes.github_permissions import check as check_permission
+from tests.fakes.github_repo_hooks import RepoHook, RepoHookRoutes, ping_app_hook, ping_hook
 from tests.fakes.github_state import JSON, Repo, State, public, user
 
 _DEFAULT_MESSAGES = {
@@ -73,8 +76,17 @@ class FakeGitHub:
     """GitHub's REST API for tests. `token=None` accepts any credentials; `prefix="/api/v3"`
     serves the API like GitHub Enterprise Server."""
 
-    def __init__(self, *, token: str | None = None, prefix: str = "", log_url_ttl: float = 60):
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        prefix: str = "",
+        log_url_ttl: float = 60,
+        token_permissions: dict[str, str] | None = None,
+    ):
         self.token = token
+        # A fine-grained token's permissions ({"issues": "write", "actions": "read"}); None: all.
+        self.token_permissions = token_permissions
         self.prefix = prefix.rstrip("/")
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -87,6 +99,11 @@ class FakeGitHub:
         self.app: AppIdentity | None = None  # set by enable_app: GitHub App mode
         self.hooks = HookLog()
         self.hook_routes = HookRoutes(self.state, self.hooks, lambda: self.app)
+        self.repo_hooks: dict[int, RepoHook] = {}
+        self.repo_hook_routes = RepoHookRoutes(
+            self.state, self.hooks, self.repo_hooks, lambda: self.app
+        )
+        self.probe_routes = ProbeRoutes(self.state)
         self.requests: list[RecordedRequest] = []
         self._faults: list[_Rule] = []
         self._delays: list[_Rule] = []
@@ -349,6 +366,34 @@ class FakeGitHub:
         with self.state.lock:
             self.hooks.attempts.setdefault(scope_key(repo, hook_id), [])
 
+    def add_repo_hook(
+        self,
+        repo: str,
+        *,
+        url: str,
+        events: list[str],
+        secret: str = "",
+        active: bool = True,
+        content_type: str = "json",
+    ) -> RepoHook:
+        """A repository webhook; like GitHub, creating it sends a signed `ping` to `url`."""
+        with self.state.lock:
+            hook = RepoHook(
+                self.state.new_id(), repo, url, list(events), secret, active, content_type
+            )
+            self.repo_hooks[hook.hook_id] = hook
+            self.hooks.attempts.setdefault(scope_key(repo, hook.hook_id), [])
+            if active:
+                ping_hook(self.state, self.hooks, hook)
+            return hook
+
+    def set_app_hook(self, *, url: str, secret: str) -> None:
+        """The App's own webhook URL and secret; GitHub pings it when it is set."""
+        assert self.app is not None, "call enable_app first"
+        with self.state.lock:
+            self.app.hook_url, self.app.hook_secret = url, secret
+            ping_app_hook(self.state, self.hooks, self.app)
+
     def add_delivery(
         self,
         *,
@@ -469,8 +514,13 @@ class FakeGitHub:
             with self.state.lock:
                 self.state.actor = actor
                 try:
-                    response = self.hook_routes.dispatch(request, route) or self.routes.dispatch(
-                        request, route, body
+                    if self.app is None:
+                        check_permission(self.token_permissions, request.method, route)
+                    response = (
+                        self.hook_routes.dispatch(request, route)
+                        or self.repo_hook_routes.dispatch(request, route)
+                        or self.probe_routes.dispatch(request, route, body)
+                        or self.routes.dispatch(request, route, body)
                     )
                 finally:
                     self.state.actor = None

@@ -29,6 +29,8 @@ class HookLog:
     attempts: dict[str, list[JSON]] = field(default_factory=dict)
     redelivery_requests: list[tuple[str, int]] = field(default_factory=list)
     redelivery_status: int = 200  # what a requested redelivery gets as its own attempt
+    # Delivery id -> the request GitHub sent and the answer it got (GET …/deliveries/{id}).
+    details: dict[int, JSON] = field(default_factory=dict)
 
 
 def scope_key(repo: str | None, hook_id: int | None) -> str:
@@ -115,7 +117,15 @@ class HookRoutes:
     def get_app(self, request: Request) -> Response:
         app = self._require_app()
         return json_response(
-            200, {"id": app.app_id, "slug": app.slug, "name": app.slug, "owner": {"login": "acme"}}
+            200,
+            {
+                "id": app.app_id,
+                "slug": app.slug,
+                "name": app.slug,
+                "owner": {"login": "acme"},
+                "permissions": dict(app.permissions),
+                "events": list(app.events),
+            },
         )
 
     def repo_installation(self, request: Request, owner: str, name: str) -> Response:

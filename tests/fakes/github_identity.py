@@ -12,6 +12,25 @@ import jwt
 
 from tests.fakes.github_state import JSON, WEB
 
+# What the App asks for (its settings page) and its installations grant.
+DEFAULT_PERMISSIONS = {
+    "issues": "write",
+    "contents": "write",
+    "pull_requests": "write",
+    "actions": "read",
+    "metadata": "read",
+}
+DEFAULT_EVENTS = [
+    "check_run",
+    "check_suite",
+    "issue_comment",
+    "issues",
+    "pull_request",
+    "pull_request_review",
+    "push",
+    "workflow_run",
+]
+
 # GitHub refuses a JWT whose exp is more than 10 minutes ahead (a little clock drift allowed).
 MAX_JWT_SECONDS = 600
 CLOCK_DRIFT_SECONDS = 60
@@ -35,6 +54,11 @@ class AppIdentity:
     installations: dict[str, int] = field(default_factory=dict)  # lower-case repo -> id
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
     jwt_failures: list[str] = field(default_factory=list)
+    permissions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PERMISSIONS))
+    events: list[str] = field(default_factory=lambda: list(DEFAULT_EVENTS))
+    # The App's own webhook (GET /app/hook/config); the secret is never served.
+    hook_url: str = ""
+    hook_secret: str = ""
 
     @property
     def bot(self) -> JSON:
@@ -83,13 +107,7 @@ class AppIdentity:
         return {
             "token": token,
             "expires_at": datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "permissions": {
-                "issues": "write",
-                "contents": "write",
-                "pull_requests": "write",
-                "actions": "read",
-                "metadata": "read",
-            },
+            "permissions": dict(self.permissions),
             "repository_selection": "all",
         }
 
@@ -101,6 +119,6 @@ class AppIdentity:
             "target_type": "Organization",
             "account": {"login": owner, "type": "Organization"},
             "access_tokens_url": f"/app/installations/{installation_id}/access_tokens",
-            "permissions": {"issues": "write", "contents": "write"},
-            "events": ["issues", "workflow_run", "check_run", "pull_request", "push"],
+            "permissions": dict(self.permissions),
+            "events": list(self.events),
         }

@@ -1,0 +1,1 @@
+"""Alembic migrations of the schema, packaged so `hookflow migrate` runs without a checkout."""
