@@ -17,6 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from egress.allowlist import AllowEntry, parse_allow_hosts
+
 # Values copied from docs or templates; refusing them stops a "secret" nobody chose.
 PLACEHOLDER_SECRETS = {
     "changethis",
@@ -64,6 +66,7 @@ _DURATION_FIELDS = (
     "log_retention",
     "recover_window",
     "dispatch_max_age",
+    "run_trigger_permission_ttl",
 )
 
 
@@ -89,6 +92,7 @@ class Durations:
     log_retention: timedelta
     recover_window: timedelta
     dispatch_max_age: timedelta
+    run_trigger_permission_ttl: timedelta
     recover_interval: timedelta | None  # None: no recovery schedule
     blocked_escalation_delays: tuple[timedelta, ...]
 
@@ -237,10 +241,19 @@ class Settings(BaseSettings):
     # The command agent's sandbox: bubblewrap when it works (auto), always (bwrap) or never (none).
     run_agent_sandbox: Literal["auto", "bwrap", "none"] = "auto"
     run_agent_bind: str = ""  # extra read-only paths inside the sandbox ("path,path")
-    run_agent_network: Literal["host", "none"] = "host"
     run_agent_env: str = ""  # names passed to the agent besides PATH, LANG, LC_*, TZ, HOOKFLOW_*
     # Agent stdout, patch and log are each kept up to this many bytes (one truncation marker).
     run_artifact_max_bytes: int = 262_144
+
+    # --- agent safety: network, who may start work (issue 18) ---
+    # proxy: own network namespace, egress only through hookflow's proxy to
+    # RUN_AGENT_ALLOW_HOSTS; none: loopback only; host: the worker's network (unsafe).
+    run_agent_network: Literal["proxy", "host", "none"] = "proxy"
+    # "host" (ports 80, 443), "host:port", "*.domain" (names below it), comma separated.
+    run_agent_allow_hosts: str = ""
+    # The least GitHub role whose label, /hookflow run or review feedback starts work.
+    run_trigger_permission: Literal["read", "triage", "write", "maintain", "admin"] = "write"
+    run_trigger_permission_ttl: str = "60s"  # how long a looked-up permission is reused
 
     # --- notifications ---
     watched_branches: str = "main,master,develop"
@@ -308,6 +321,12 @@ class Settings(BaseSettings):
     def _check_artifact_size(cls, value: int) -> int:
         if value < 1024:
             raise ValueError("RUN_ARTIFACT_MAX_BYTES must be at least 1024")
+        return value
+
+    @field_validator("run_agent_allow_hosts")
+    @classmethod
+    def _check_allow_hosts(cls, value: str) -> str:
+        parse_allow_hosts(value)
         return value
 
     @field_validator(*_DURATION_FIELDS)
@@ -440,6 +459,10 @@ class Settings(BaseSettings):
     @property
     def run_agent_bind_list(self) -> list[str]:
         return [p.strip() for p in self.run_agent_bind.split(",") if p.strip()]
+
+    @property
+    def run_agent_allow_entries(self) -> tuple[AllowEntry, ...]:
+        return parse_allow_hosts(self.run_agent_allow_hosts)
 
     @property
     def run_agent_env_names(self) -> list[str]:

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import shlex
-import shutil
-import tempfile
-from pathlib import Path
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.agent_command import CommandAgent
 from activities.agent_http import post_phase
 from activities.agent_llm import LLMAgent
 from activities.agent_phase import (
@@ -22,22 +18,12 @@ from activities.agent_phase import (
     PhaseOutput,
     PhaseProduct,
     artifact_text,
-    parse_artifact,
     phase_artifact_name,
     request_body,
     summary_of,
     workspace_patch,
 )
-from activities.process import ProcessTimeout, kill_orphans, run_process
 from activities.runs import ArtifactInput, load_artifact, store_artifact
-from activities.sandbox import (
-    AGENT_HOME,
-    SandboxSpec,
-    SandboxUnavailable,
-    agent_environment,
-    bwrap_argv,
-    sandbox_mode,
-)
 from db.engine import SessionFactory
 from settings import Settings
 
@@ -47,10 +33,6 @@ NO_AGENT = (
     "no agent configured: set RUN_AGENT=command and RUN_AGENT_COMMAND=<executable and args>, "
     "or RUN_AGENT=http and RUN_AGENT_URL=<agent endpoint>, or RUN_AGENT=llm and LLM_MODEL=<model>"
 )
-
-
-def _write(path: Path, text: str) -> None:
-    path.write_text(text)
 
 
 class AgentActivities:
@@ -101,6 +83,7 @@ class AgentActivities:
             artifact_ids=ids,
             truncated=product.truncated,
             usage=product.usage,
+            refused_hosts=product.network.refused() if product.network else [],
         )
 
     async def produce(self, input: PhaseInput) -> PhaseProduct:
@@ -126,110 +109,9 @@ class AgentActivities:
             return await self._run_llm(input)
         raise ApplicationError(NO_AGENT, type="AgentNotConfigured", non_retryable=True)
 
-    def _launch(
-        self, argv: list[str], input: PhaseInput, cwd: str, env: dict[str, str]
-    ) -> list[str]:
-        """argv as launched: inside bubblewrap, or as is when RUN_AGENT_SANDBOX=none."""
-        try:
-            mode = sandbox_mode(self._settings)
-        except SandboxUnavailable as exc:
-            raise ApplicationError(
-                str(exc), type="SandboxUnavailable", non_retryable=True
-            ) from None
-        if mode == "none":
-            return argv
-        spec = SandboxSpec(
-            workspace=input.workspace,
-            scratch=cwd,
-            binds=tuple(self._settings.run_agent_bind_list),
-            network=self._settings.run_agent_network == "host",
-        )
-        env["HOME"] = AGENT_HOME
-        return bwrap_argv(spec, argv)
-
     async def _run_command(self, input: PhaseInput) -> PhaseProduct:
-        argv = shlex.split(self._settings.run_agent_command)
-        if shutil.which(argv[0]) is None:
-            raise ApplicationError(
-                f"agent command not found: {argv[0]!r} (RUN_AGENT_COMMAND="
-                f"{self._settings.run_agent_command!r}); give an executable on PATH or a path",
-                type="AgentNotFound",
-                non_retryable=True,
-            )
-        agents = self._settings.run_workspace_dir.expanduser().resolve() / ".agents"
-        agents.mkdir(parents=True, exist_ok=True)
-        pidfile = agents / f"{input.run_id}.pgid"
-        marker = f"HOOKFLOW_RUN_ID={input.run_id}"
-        if killed := kill_orphans(pidfile, marker):
-            activity.logger.warning(
-                "killed %d leftover agent process(es) of run %s", killed, input.run_id
-            )
-        with tempfile.TemporaryDirectory(prefix="hookflow-agent-") as scratch:
-            cwd = input.workspace or scratch
-            home = Path(scratch) / "home"
-            home.mkdir()
-            run_vars = {
-                "HOOKFLOW_RUN_ID": input.run_id,
-                "HOOKFLOW_PHASE": input.phase,
-                "HOOKFLOW_ITERATION": str(input.iteration),
-                "HOOKFLOW_WORKSPACE": cwd,
-                "HOOKFLOW_REPO": str(input.issue.get("repo", "")),
-                "HOOKFLOW_ISSUE_NUMBER": str(
-                    input.issue.get("number", input.issue.get("issueNumber", ""))
-                ),
-            }
-            env = agent_environment(
-                os.environ, self._settings.run_agent_env_names, run_vars, str(home)
-            )
-            launched = self._launch(argv, input, cwd, env)
-            stdin = json.dumps(request_body(input)).encode()
-            activity.logger.info(
-                "agent phase %s (iteration %d): %s", input.phase, input.iteration, argv[0]
-            )
-            try:
-                result = await run_process(
-                    launched,
-                    cwd=cwd,
-                    env=env,
-                    stdin=stdin,
-                    time_limit=self._time_limit,
-                    label="agent",
-                    limit=self._limit,
-                    on_start=lambda pid: _write(pidfile, str(pid)),
-                )
-            except (FileNotFoundError, PermissionError) as exc:
-                raise ApplicationError(
-                    f"agent command cannot be started: {exc}",
-                    type="AgentNotFound",
-                    non_retryable=True,
-                ) from None
-            except ProcessTimeout as exc:
-                raise ApplicationError(f"phase {input.phase}: {exc}", type="AgentTimeout") from None
-            finally:
-                pidfile.unlink(missing_ok=True)
-        log_tail = result.stderr
-        if result.returncode in (126, 127):  # the shell's "cannot execute" / "not found"
-            raise ApplicationError(
-                f"agent command not runnable (exit {result.returncode}): {log_tail[-2000:]}",
-                type="AgentNotFound",
-                non_retryable=True,
-            )
-        if result.returncode != 0:
-            raise ApplicationError(
-                f"agent exited with {result.returncode} in phase {input.phase}: "
-                f"{log_tail[-2000:].strip()}",
-                type="AgentFailed",
-            )
-        artifact, kind = parse_artifact(result.stdout)
-        return PhaseProduct(
-            phase=input.phase,
-            artifact=artifact,
-            kind=kind,
-            patch="",
-            log_tail=log_tail,
-            truncated=bool(result.stdout_dropped or result.stderr_dropped),
-            dropped={"artifact": result.stdout_dropped, "log": result.stderr_dropped},
-        )
+        agent = CommandAgent(self._settings, self._sessions)
+        return await agent.run(input, time_limit=self._time_limit, limit=self._limit)
 
     async def _run_llm(self, input: PhaseInput) -> PhaseProduct:
         reply = await LLMAgent(self._settings).run(request_body(input))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from activities.git import Git, read_state, reset_config
+from egress.netlog import NetworkLog
 
 
 @dataclass
@@ -41,6 +42,7 @@ class PhaseProduct:
     # Bytes cut from each output ("artifact", "patch", "log"), for the stored sizes.
     dropped: dict[str, int] = field(default_factory=dict)
     usage: dict[str, int] | None = None  # tokens spent (the llm backend)
+    network: NetworkLog | None = None  # the egress proxy's log (RUN_AGENT_NETWORK=proxy)
 
 
 @dataclass
@@ -54,6 +56,7 @@ class PhaseOutput:
     artifact_ids: dict[str, str]  # artifact name → id
     truncated: bool
     usage: dict[str, int] | None = None  # tokens spent (the llm backend)
+    refused_hosts: list[str] = field(default_factory=list)  # host:port the proxy refused
 
 
 SUMMARY_CHARS = 2000

@@ -63,6 +63,12 @@ class RunContext:
     feedback: list[Feedback] = field(default_factory=list)  # review text not acted on yet
     usage: dict[str, dict[str, int]] = field(default_factory=dict)
     summaries: dict[str, str] = field(default_factory=dict)  # phase → the start of its artifact
+    refused_hosts: list[str] = field(default_factory=list)  # what the egress proxy refused
+
+    def note_refused(self, hosts: list[str]) -> None:
+        for host in hosts:
+            if host not in self.refused_hosts and len(self.refused_hosts) < msg.MAX_REFUSED:
+                self.refused_hosts.append(host)
 
     @property
     def input(self) -> RunInput:
@@ -173,6 +179,7 @@ class RunContext:
                     retry_hint="",
                     link=self.link(),
                     api_link=self.api_link(),
+                    refused_hosts=self.refused_hosts,
                 ),
             )
         await self.set_status(status, error=error)

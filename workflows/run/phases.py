@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         crashed,
         phase_retryable,
         reason_of,
+        refused_hosts_of,
     )
 
 T = TypeVar("T")
@@ -105,6 +106,7 @@ class Phases:
         out: PhaseOutput = await step(run, lambda: _attempts(run, data), f"phase {name}")
         self.previous[name] = out.artifact_name
         run.summaries[name] = out.summary
+        run.note_refused(out.refused_hosts)
         if out.usage:
             add_usage(run.usage, name, out.usage)
 
@@ -132,6 +134,7 @@ async def _attempts(run: RunContext, data: PhaseInput) -> PhaseOutput:
             )
             return out
         except ActivityError as exc:
+            run.note_refused(refused_hosts_of(exc))
             if run.cancel or isinstance(exc.cause, CancelledError):
                 raise
             if crashed(exc) and crashes < PHASE_CRASHES:
@@ -189,6 +192,7 @@ async def _wait_for_retry(run: RunContext, reason: str) -> None:
             ),
             link=run.link(),
             api_link=run.api_link(),
+            refused_hosts=run.refused_hosts,
         ),
     )
     try:

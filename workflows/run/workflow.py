@@ -183,6 +183,7 @@ class RunWorkflow:
                 summary=summary,
                 link=run.link(),
                 usage=run.usage,
+                refused_hosts=run.refused_hosts,
             ),
         )
         return phases.workspace
