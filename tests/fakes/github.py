@@ -26,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from tests.fakes.github_app import BLOB_PATH, DOCS, HTTPError, Routes, json_response
 from tests.fakes.github_hooks import HookLog, HookRoutes, add_delivery, scope_key
 from tests.fakes.github_identity import AppIdentity
+from tests.fakes.github_people import ROLES, PeopleRoutes
 from tests.fakes.github_state import JSON, Repo, State, public, user
 
 _DEFAULT_MESSAGES = {
@@ -87,6 +88,7 @@ class FakeGitHub:
         self.app: AppIdentity | None = None  # set by enable_app: GitHub App mode
         self.hooks = HookLog()
         self.hook_routes = HookRoutes(self.state, self.hooks, lambda: self.app)
+        self.people_routes = PeopleRoutes(self.state)
         self.requests: list[RecordedRequest] = []
         self._faults: list[_Rule] = []
         self._delays: list[_Rule] = []
@@ -238,6 +240,18 @@ class FakeGitHub:
             return self.state.add_comment(
                 self._repo(repo), number, body, author=user(author) if author else None
             )
+
+    def set_permission(self, repo: str, login: str, role: str) -> None:
+        """`login`'s role on `repo` (admin, maintain, write, triage, read); anyone else reads a
+        public repository and is unknown to a private one (404)."""
+        assert role in ROLES, role
+        with self.state.lock:
+            self._repo(repo).permissions[login.lower()] = role
+
+    def reactions(self, repo: str, number: int, comment_id: int | None = None) -> list[JSON]:
+        """Reactions on an issue (or on one of its comments), oldest first."""
+        with self.state.lock:
+            return list(self._repo(repo).reactions.get((number, comment_id), []))
 
     def merge_pull(self, repo: str, number: int) -> JSON:
         with self.state.lock:
@@ -461,8 +475,10 @@ class FakeGitHub:
             with self.state.lock:
                 self.state.actor = actor
                 try:
-                    response = self.hook_routes.dispatch(request, route) or self.routes.dispatch(
-                        request, route, body
+                    response = (
+                        self.hook_routes.dispatch(request, route)
+                        or self.people_routes.dispatch(request, route, body)
+                        or self.routes.dispatch(request, route, body)
                     )
                 finally:
                     self.state.actor = None
