@@ -3,8 +3,10 @@ http | llm; the command agent sandboxed) and store its bounded outputs as artifa
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -23,7 +25,9 @@ from activities.agent_phase import (
     summary_of,
     workspace_patch,
 )
+from activities.run_context import record_hidden_text
 from activities.runs import ArtifactInput, load_artifact, store_artifact
+from agent_context.phase import PhaseContext, phase_context
 from db.engine import SessionFactory
 from settings import Settings
 
@@ -59,6 +63,7 @@ class AgentActivities:
             if row is not None:
                 previous[phase] = json.loads(row.content) if row.kind == "json" else row.content
         product = await self.produce(dataclasses.replace(input, previous=previous))
+        await record_hidden_text(self._sessions, input.run_id, product.hidden_text)
         name = phase_artifact_name(input.phase, input.iteration)
         text = artifact_text(product.artifact)
         stored = [(name, product.kind, text, "artifact")]
@@ -87,34 +92,50 @@ class AgentActivities:
         )
 
     async def produce(self, input: PhaseInput) -> PhaseProduct:
-        """Run the configured backend, then take the workspace's patch; every output is capped
-        at RUN_ARTIFACT_MAX_BYTES."""
-        reply = await self._run_backend(input)
+        """Run the configured backend on the phase's cleaned context, then take the
+        workspace's patch; every output is capped at RUN_ARTIFACT_MAX_BYTES."""
+        context = await self._context(input)
+        reply = await self._run_backend(input, context)
         patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha, self._limit)
         return dataclasses.replace(
             reply,
             patch=patch,
             truncated=reply.truncated or bool(patch_dropped),
             dropped={**reply.dropped, "patch": patch_dropped},
+            hidden_text=context.removed,
         )
 
-    async def _run_backend(self, input: PhaseInput) -> PhaseProduct:
+    async def _context(self, input: PhaseInput) -> PhaseContext:
+        """The issue as GitHub shows it, its discussion and the repository's instructions."""
+        comments = None
+        if input.comments_artifact and self._sessions is not None:
+            row = await load_artifact(self._sessions, input.run_id, input.comments_artifact)
+            comments = json.loads(row.content) if row is not None and not row.truncated else None
+        return await asyncio.to_thread(
+            phase_context,
+            input.issue,
+            feedback=input.feedback,
+            ci_failure=input.ci_failure,
+            comments=comments,
+            workspace=input.workspace,
+            context_bytes=self._settings.llm_context_bytes,
+        )
+
+    async def _run_backend(self, input: PhaseInput, context: PhaseContext) -> PhaseProduct:
         """The configured backend's product, without the patch (`produce` adds it)."""
         backend = self._settings.run_agent
+        request = request_body(input, context)
         if backend == "command" and self._settings.run_agent_command.strip():
-            return await self._run_command(input)
+            agent = CommandAgent(self._settings, self._sessions)
+            return await agent.run(input, request, time_limit=self._time_limit, limit=self._limit)
         if backend == "http" and self._settings.run_agent_url.strip():
-            return await self._run_http(input)
+            return await self._run_http(request)
         if backend == "llm" and self._settings.llm_model.strip():
-            return await self._run_llm(input)
+            return await self._run_llm(input, request)
         raise ApplicationError(NO_AGENT, type="AgentNotConfigured", non_retryable=True)
 
-    async def _run_command(self, input: PhaseInput) -> PhaseProduct:
-        agent = CommandAgent(self._settings, self._sessions)
-        return await agent.run(input, time_limit=self._time_limit, limit=self._limit)
-
-    async def _run_llm(self, input: PhaseInput) -> PhaseProduct:
-        reply = await LLMAgent(self._settings).run(request_body(input))
+    async def _run_llm(self, input: PhaseInput, request: dict[str, Any]) -> PhaseProduct:
+        reply = await LLMAgent(self._settings).run(request)
         return PhaseProduct(
             phase=input.phase,
             artifact=reply.artifact,
@@ -125,15 +146,15 @@ class AgentActivities:
             usage=reply.usage,
         )
 
-    async def _run_http(self, input: PhaseInput) -> PhaseProduct:
+    async def _run_http(self, request: dict[str, Any]) -> PhaseProduct:
         artifact, kind, truncated = await post_phase(
             self._settings.run_agent_url,
-            request_body(input),
+            request,
             time_limit=self._time_limit,
             limit=self._limit,
         )
         return PhaseProduct(
-            phase=input.phase,
+            phase=str(request["phase"]),
             artifact=artifact,
             kind=kind,
             patch="",

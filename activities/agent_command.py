@@ -10,12 +10,13 @@ import shlex
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.agent_egress import PhaseEgress, phase_egress
-from activities.agent_phase import PhaseInput, PhaseProduct, parse_artifact, request_body
+from activities.agent_phase import PhaseInput, PhaseProduct, parse_artifact
 from activities.process import ProcessResult, ProcessTimeout, kill_orphans, run_process
 from activities.runs import ArtifactInput, load_artifact, store_artifact
 from activities.sandbox import (
@@ -110,7 +111,10 @@ class CommandAgent:
             ArtifactInput(run_id, NETWORK_ARTIFACT, "json", json.dumps(merged, indent=1)),
         )
 
-    async def run(self, input: PhaseInput, *, time_limit: float, limit: int) -> PhaseProduct:
+    async def run(
+        self, input: PhaseInput, request: dict[str, Any], *, time_limit: float, limit: int
+    ) -> PhaseProduct:
+        """Run one phase with `request` (the phase JSON) on stdin."""
         argv = shlex.split(self._settings.run_agent_command)
         if shutil.which(argv[0]) is None:
             raise ApplicationError(
@@ -146,7 +150,7 @@ class CommandAgent:
             env = agent_environment(
                 os.environ, self._settings.run_agent_env_names, run_vars, str(home)
             )
-            stdin = json.dumps(request_body(input)).encode()
+            stdin = json.dumps(request).encode()
             activity.logger.info(
                 "agent phase %s (iteration %d): %s", input.phase, input.iteration, argv[0]
             )
