@@ -10,7 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from db.engine import SessionFactory
-from db.models import Run, RunArtifact
+from db.models import FINISHED_RUN_STATUSES, Run, RunArtifact
 from db.types import utcnow
 from ghclient.bodies import truncation_notice
 from settings import ConfigError, Settings
@@ -153,7 +153,7 @@ class RunActivities:
                 run.pr_url = update.pr_url
             if update.status == "RUNNING" and run.started_at is None:
                 run.started_at = now
-            if update.status in ("SUCCEEDED", "FAILED", "CANCELLED", "ESCALATED"):
+            if update.status in FINISHED_RUN_STATUSES:
                 run.finished_at = now
             run.updated_at = now
             session.add(run)

@@ -21,7 +21,8 @@ from sqlmodel import Field, SQLModel
 from db.types import JsonColumnType, Timestamp, utcnow
 
 ACTIVE_RUN_STATUSES = ("RECEIVED", "RUNNING", "WAITING_APPROVAL", "WAITING_CI")
-FINISHED_RUN_STATUSES = ("SUCCEEDED", "FAILED", "CANCELLED", "ESCALATED")
+# IGNORED: whoever asked lacks RUN_TRIGGER_PERMISSION on the repository; nothing ran.
+FINISHED_RUN_STATUSES = ("SUCCEEDED", "FAILED", "CANCELLED", "ESCALATED", "IGNORED")
 # A FAILED run still takes signals: it waits for `retry` during RUN_RETRY_WINDOW.
 SIGNALLABLE_RUN_STATUSES = (*ACTIVE_RUN_STATUSES, "FAILED")
 _ACTIVE_WHERE = "status IN (" + ",".join(f"'{s}'" for s in ACTIVE_RUN_STATUSES) + ")"

@@ -163,3 +163,20 @@ def feedback_late_comment(*, run_id: str, link: str | None) -> str:
         "its last phases. Comment again once it has finished to start a follow-up on this "
         "pull request." + _link_line(link)
     )
+
+
+def not_permitted_comment(*, login: str, role: str | None, needed: str, what: str) -> str:
+    """The one polite answer to someone who may not start work (`role` None: GitHub could not
+    say, and hookflow does not guess)."""
+    who = f"@{login}" if login else "whoever asked"
+    if role is None:
+        why = f"hookflow could not confirm {who}'s permission on this repository just now"
+        hint = "Please try again in a few minutes."
+    else:
+        why = f"{who}'s role on this repository is `{role}`"
+        hint = f"Someone with `{needed}` access or more can ask instead."
+    return (
+        f"🙏 Thanks for asking! hookflow starts {what} only for people with at least `{needed}` "
+        f"access to this repository (`RUN_TRIGGER_PERMISSION`), and {why}, so nothing was "
+        f"started. {hint}"
+    )

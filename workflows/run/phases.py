@@ -102,6 +102,7 @@ class Phases:
             feedback=feedback,
             previous_artifacts=dict(self.previous),
             base_sha=workspace.base_sha if workspace else None,
+            comments_artifact=run.comments_artifact,
         )
         out: PhaseOutput = await step(run, lambda: _attempts(run, data), f"phase {name}")
         self.previous[name] = out.artifact_name
