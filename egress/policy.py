@@ -14,6 +14,7 @@ from egress.allowlist import AllowEntry, matching_entry, normalize_host
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
 RESOLVE_TIMEOUT = 10.0
 NOT_LISTED = "not in RUN_AGENT_ALLOW_HOSTS"
+INVALID_HOST = "(not a host name)"
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class EgressPolicy:
         try:
             name = normalize_host(host)
         except ValueError as exc:
-            return Decision(host[:255], port, False, str(exc))
+            # Never echo the agent's text as a host (it is listed in public comments).
+            return Decision(INVALID_HOST, port, False, str(exc)[:300])
         entry = matching_entry(self.entries, name, port)
         if entry is None:
             return Decision(name, port, False, NOT_LISTED)

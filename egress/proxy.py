@@ -20,7 +20,9 @@ HEAD_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 15.0
 MAX_CONNECTIONS = 128
 CHUNK = 65536
-_HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te"}
+# Dropped from a forwarded request: hop-by-hop headers, and Host (set from the URL the policy
+# checked, so a Host header cannot name another site behind the same address).
+_DROPPED = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "host"}
 
 
 class BadRequest(Exception):
@@ -59,10 +61,10 @@ def parse_head(head: bytes) -> tuple[str, str, int, bytes | None]:
     except ValueError:
         raise BadRequest("not a port in the URL") from None
     path = (url.path or "/") + (f"?{url.query}" if url.query else "")
-    lines = [f"{method} {path} {version}"]
+    lines = [f"{method} {path} {version}", f"Host: {url.netloc.rsplit('@', 1)[-1]}"]
     for line in rest.split("\r\n"):
         name = line.split(":", 1)[0].strip().lower()
-        if line and name not in _HOP_BY_HOP:
+        if line and name not in _DROPPED:
             lines.append(line)
     lines.append("Connection: close")  # one request per connection: each is checked
     host = url.hostname if ":" not in url.hostname else f"[{url.hostname}]"

@@ -90,14 +90,16 @@ async def test_plain_http_is_forwarded_one_request_without_proxy_headers(
     proxy: EgressProxy, upstream: Upstream
 ) -> None:
     request = (
-        b"GET http://127.0.0.1:%d/path?q=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Proxy-Authorization: Basic c2VjcmV0\r\nProxy-Connection: keep-alive\r\n\r\n"
-        % upstream.port
+        b"GET http://127.0.0.1:%d/path?q=1 HTTP/1.1\r\nHost: not-listed.example\r\n"
+        b"Proxy-Authorization: Basic c2VjcmV0\r\nProxy-Connection: keep-alive\r\n"
+        b"Accept: text/plain\r\n\r\n" % upstream.port
     )
     answer = await ask(proxy, request)
     assert b"hello from upstream: GET /path?q=1 HTTP/1.1" in answer
     [head] = upstream.heads
-    assert b"Proxy-" not in head and b"Connection: close" in head and b"Host: 127.0.0.1" in head
+    assert b"Proxy-" not in head and b"Connection: close" in head and b"Accept: text/plain" in head
+    # The Host the upstream sees is the checked one, never the agent's.
+    assert b"Host: 127.0.0.1:%d\r\n" % upstream.port in head and b"not-listed" not in head
     assert proxy.log.entries[0].method == "GET"
 
 
@@ -109,6 +111,7 @@ async def test_plain_http_is_forwarded_one_request_without_proxy_headers(
         (b"CONNECT [::1]:443 HTTP/1.1", b"not in RUN_AGENT_ALLOW_HOSTS"),
         (b"GET http://localhost/ HTTP/1.1", b"(loopback)"),
         (b"CONNECT example.org:443 HTTP/1.1", b"not in RUN_AGENT_ALLOW_HOSTS"),
+        (b"CONNECT `@team](x):443 HTTP/1.1", b"(not a host name):443 refused"),
     ],
 )
 async def test_refused_requests_get_403_with_the_reason_and_are_logged(
