@@ -42,16 +42,26 @@ def allowed() -> Iterator[ThreadingHTTPServer]:
 
 
 @pytest.fixture
+def api_port() -> Iterator[int]:
+    """A listening socket standing in for hookflow's API on the worker's host."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]
+
+
+@pytest.fixture
 def plan(
     fake_github: FakeGitHub,
     postgres: PostgresAddress,
     temporal_address: str,
     allowed: ThreadingHTTPServer,
+    api_port: int,
 ) -> dict[str, Any]:
     temporal_port = int(temporal_address.rsplit(":", 1)[1])
-    github_port = fake_github.port  # a service on the worker's host, like hookflow's API
+    github_port = fake_github.port  # another HTTP service on the worker's host
     return {
-        "direct": [temporal_port, postgres.port, github_port],
+        "direct": [api_port, temporal_port, postgres.port, github_port],
         "connect": [
             f"127.0.0.1:{temporal_port}",
             f"localhost:{temporal_port}",
@@ -59,6 +69,7 @@ def plan(
             "[::1]:443",
             f"{socket.gethostname()}:443",
             f"127.0.0.1:{github_port}",
+            f"127.0.0.1:{api_port}",
         ],
         "allowed": f"127.0.0.1:{allowed.server_address[1]}",
     }

@@ -131,24 +131,42 @@ async def test_a_github_error_on_the_lookup_refuses_never_allows(
     assert "could not confirm @octocat's permission" in reply
 
 
-async def test_hookflow_run_by_a_read_user_starts_nothing_and_gets_one_reply(
+@pytest.mark.parametrize(
+    ("text", "on_pull", "said"),
+    [
+        ("/hookflow run", False, "`/hookflow run`"),
+        ("/hookflow cancel", False, "`/hookflow cancel`"),
+        ("@hookflow please use the v2 client", True, "work on review feedback"),
+    ],
+)
+async def test_commands_by_a_read_user_start_nothing_and_get_one_reply(
     api: httpx.AsyncClient,
     worker: Any,
     sessions: SessionFactory,
     fake_github: FakeGitHub,
     temporal_client: Client,
+    text: str,
+    on_pull: bool,
+    said: str,
 ) -> None:
     fake_github.set_permission(REPO, "reed", "read")
-    issue = fake_github.add_issue(REPO, title="t")
-    comment_id = 88_001
+    if on_pull:
+        target = fake_github.add_pull(REPO, title="AI run", head="ai/issue-1-0123abcd")
+    else:
+        target = fake_github.add_issue(REPO, title="t")
+    number = target["number"]
+    comment_id = uuid.uuid4().int % 10**9  # workflow ids outlive a test: unique
     delivery = str(uuid.uuid4())
+    issue: dict[str, Any] = {"number": number, "title": "t"}
+    if on_pull:
+        issue["pull_request"] = {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"}
     payload = {
         "action": "created",
         "repository": {"full_name": REPO},
-        "issue": {"number": issue["number"], "title": "t"},
+        "issue": issue,
         "comment": {
             "id": comment_id,
-            "body": "/hookflow run",
+            "body": text,
             # A collaborator by association: routing lets it through, the role decides.
             "author_association": "COLLABORATOR",
             "user": {"login": "reed", "type": "User"},
@@ -161,10 +179,10 @@ async def test_hookflow_run_by_a_read_user_starts_nothing_and_gets_one_reply(
         temporal_client, command_workflow_id(REPO, "comment", comment_id)
     )
     assert result["outcome"] == "not-permitted"
-    [reply] = [c["body"] for c in fake_github.comments(REPO, issue["number"])]
-    assert "`/hookflow run`" in reply and "role on this repository is `read`" in reply
+    [reply] = [c["body"] for c in fake_github.comments(REPO, number)]
+    assert said in reply and "role on this repository is `read`" in reply
     async with sessions() as session:
         assert (await session.exec(select(Run).where(Run.repo == REPO))).all() == []
     row = await delivery_row(sessions, delivery)
     assert row.dispatch_status == "ignored" and "@reed has `read`" in (row.error or "")
-    assert fake_github.reactions(REPO, issue["number"], comment_id) == []
+    assert fake_github.reactions(REPO, number, comment_id) == []
