@@ -65,7 +65,7 @@ async def refusal_for(repo: str, login: str) -> Refusal | None:
         )
     except ActivityError as exc:
         reason = f"could not read @{login}'s permission on {repo}: {reason_of(exc)}"
-        return Refusal(reason, None, "?")
+        return Refusal(reason, None, "")
     if verdict.allowed:
         return None
     return Refusal(

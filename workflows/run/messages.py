@@ -170,13 +170,15 @@ def not_permitted_comment(*, login: str, role: str | None, needed: str, what: st
     say, and hookflow does not guess)."""
     who = f"@{login}" if login else "whoever asked"
     if role is None:
-        why = f"hookflow could not confirm {who}'s permission on this repository just now"
-        hint = "Please try again in a few minutes."
-    else:
-        why = f"{who}'s role on this repository is `{role}`"
-        hint = f"Someone with `{needed}` access or more can ask instead."
+        return (
+            f"🙏 Thanks for asking! hookflow starts {what} only for people whose access to this "
+            f"repository it can confirm (`RUN_TRIGGER_PERMISSION`), and it could not confirm "
+            f"{who}'s permission just now, so nothing was started. Please try again in a few "
+            "minutes."
+        )
     return (
         f"🙏 Thanks for asking! hookflow starts {what} only for people with at least `{needed}` "
-        f"access to this repository (`RUN_TRIGGER_PERMISSION`), and {why}, so nothing was "
-        f"started. {hint}"
+        f"access to this repository (`RUN_TRIGGER_PERMISSION`), and {who}'s role on this "
+        f"repository is `{role}`, so nothing was started. Someone with `{needed}` access or "
+        "more can ask instead."
     )
