@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 from egress.allowlist import split_host_port
 from egress.launch import EgressLaunch, prepare_launch
-from egress.own_addresses import own_addresses
+from egress.own_addresses import own_addresses, resolve_endpoints
 from egress.policy import EgressPolicy
 from egress.proxy import EgressProxy
 from settings import Settings
@@ -23,16 +23,28 @@ from settings import Settings
 _UNIX_PATH_MAX = 107
 
 
-def service_hosts(settings: Settings) -> list[str]:
-    """Hosts of hookflow's own services: Temporal (no authentication in most deployments),
-    the database and the public API. An agent reaches none of them, even by a listed name."""
-    hosts = []
+def service_endpoints(settings: Settings) -> list[tuple[str, int]]:
+    """hookflow's own services: Temporal (no authentication in most deployments), the
+    database and the public API. An agent reaches none of them, even when listed."""
+    found: list[tuple[str, int]] = []
     with contextlib.suppress(ValueError):
-        hosts.append(split_host_port(settings.temporal_address)[0])
-    for url in (settings.database_url, settings.api_public_url):
+        host, port = split_host_port(settings.temporal_address, 7233)
+        found.append((host, port or 7233))
+    for url, default in ((settings.database_url, 5432), (settings.api_public_url, 443)):
         with contextlib.suppress(ValueError):
-            hosts.append(urlsplit(url).hostname or "")
-    return [h for h in hosts if h]
+            parts = urlsplit(url)
+            if parts.hostname:
+                found.append((parts.hostname, parts.port or default))
+    return found
+
+
+def _policy(settings: Settings) -> EgressPolicy:
+    """Blocking (DNS): run off the event loop."""
+    endpoints = service_endpoints(settings)
+    own = own_addresses(host for host, _ in endpoints)
+    own_ports = (settings.webhook_port, settings.worker_metrics_port)
+    services = resolve_endpoints(endpoints, own, own_ports)
+    return EgressPolicy(settings.run_agent_allow_entries, own, services=services)
 
 
 @dataclass
@@ -44,8 +56,7 @@ class PhaseEgress:
 @contextlib.asynccontextmanager
 async def phase_egress(settings: Settings, phase: str) -> AsyncIterator[PhaseEgress]:
     """Serve the egress proxy for one phase; every connection is closed when the block ends."""
-    own = await asyncio.to_thread(own_addresses, service_hosts(settings))
-    policy = EgressPolicy(settings.run_agent_allow_entries, own)
+    policy = await asyncio.to_thread(_policy, settings)
     # Its own directory, not the agent's scratch: nothing the agent can write to.
     with tempfile.TemporaryDirectory(prefix="hookflow-egress-") as folder:
         launch = prepare_launch(Path(folder))

@@ -44,6 +44,15 @@ def resolve_all(host: str) -> set[IPAddress]:
     return {a for a in (parse_address(str(info[4][0])) for info in answers) if a is not None}
 
 
+def resolve_endpoints(
+    endpoints: Iterable[tuple[str, int]], own: Iterable[IPAddress], own_ports: Iterable[int]
+) -> frozenset[tuple[IPAddress, int]]:
+    """(address, port) of each service endpoint, and every own address with each own port."""
+    found = {(a, port) for host, port in endpoints for a in resolve_all(host)}
+    found |= {(a, port) for a in own for port in own_ports if port}
+    return frozenset(found)
+
+
 def own_addresses(service_hosts: Iterable[str] = ()) -> frozenset[IPAddress]:
     """Interfaces, the host name's addresses and those of `service_hosts` (Temporal, the
     database, the API): an agent must reach none of them, even on a public address."""

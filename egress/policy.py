@@ -44,6 +44,8 @@ class EgressPolicy:
     entries: tuple[AllowEntry, ...]
     own: frozenset[IPAddress] = frozenset()
     resolver: Resolver = system_resolver
+    # hookflow's own services (Temporal, PostgreSQL, its API): refused even when listed.
+    services: frozenset[tuple[IPAddress, int]] = frozenset()
 
     async def decide(self, host: str, port: int) -> Decision:
         try:
@@ -60,6 +62,9 @@ class EgressPolicy:
             return Decision(name, port, False, f"does not resolve ({exc})")
         if not addresses:
             return Decision(name, port, False, "does not resolve")
+        for address in addresses:
+            if (address, port) in self.services:
+                return Decision(name, port, False, f"{address}:{port} is hookflow's own service")
         if entry.exact:  # listed as exactly this host:port: wherever it is
             return Decision(name, port, True, f"listed as {entry}", addresses[0])
         for address in addresses:

@@ -86,8 +86,11 @@ def settings_overrides(
         run_phases="qualify",
         run_agent_command=shlex.join(command),
         run_agent_bind=str(AGENTS),
-        # Listed by name: allowed, but they resolve to loopback, so still refused.
-        run_agent_allow_hosts=f"{plan['allowed']}, localhost, {socket.gethostname()}",
+        # Listed by name: allowed, but they resolve to loopback, so still refused; Temporal
+        # listed exactly is refused all the same (hookflow's own service).
+        run_agent_allow_hosts=(
+            f"{plan['allowed']}, localhost, {socket.gethostname()}, {plan['connect'][1]}"
+        ),
     )
 
 
@@ -109,6 +112,7 @@ async def test_hostile_agent_reaches_only_the_listed_host_and_the_run_says_what_
     assert seen["direct"] == {str(p): False for p in plan["direct"]}
     for target in plan["connect"]:
         assert seen["connect"][target].startswith("HTTP/1.1 403 Forbidden"), target
+    assert "is hookflow's own service" in seen["connect"][plan["connect"][1]]
     assert seen["allowed_http"] == "allowed host saw /plain"
     assert seen["allowed_connect"].endswith("allowed host saw /through-tunnel")
     assert allowed.paths == ["/plain", "/through-tunnel"]  # type: ignore[attr-defined]

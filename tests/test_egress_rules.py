@@ -202,3 +202,15 @@ async def test_policy_decides_on_the_resolved_address(
     decision = await policy.decide(host, port)
     assert decision.allowed is allowed and reason_part in decision.reason
     assert (str(decision.address) if decision.address else None) == address
+
+
+async def test_hookflows_own_services_are_refused_even_when_listed_exactly() -> None:
+    entries = parse_allow_hosts("localhost:7233, llm.internal:8443, api.openai.com")
+    services = frozenset(
+        {(ipaddress.ip_address("127.0.0.1"), 7233), (ipaddress.ip_address("10.0.0.5"), 8443)}
+    )
+    policy = EgressPolicy(entries, OWN, resolver(DNS), services=services)
+    for host, port in (("localhost", 7233), ("llm.internal", 8443)):
+        decision = await policy.decide(host, port)
+        assert not decision.allowed and "is hookflow's own service" in decision.reason, host
+    assert (await policy.decide("api.openai.com", 443)).allowed
