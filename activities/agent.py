@@ -3,17 +3,15 @@ http | llm; the command agent sandboxed) and store its bounded outputs as artifa
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
-import os
-import shlex
-import shutil
-import tempfile
-from pathlib import Path
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.agent_command import CommandAgent
 from activities.agent_http import post_phase
 from activities.agent_llm import LLMAgent
 from activities.agent_phase import (
@@ -22,22 +20,14 @@ from activities.agent_phase import (
     PhaseOutput,
     PhaseProduct,
     artifact_text,
-    parse_artifact,
     phase_artifact_name,
     request_body,
     summary_of,
     workspace_patch,
 )
-from activities.process import ProcessTimeout, kill_orphans, run_process
+from activities.run_context import record_hidden_text
 from activities.runs import ArtifactInput, load_artifact, store_artifact
-from activities.sandbox import (
-    AGENT_HOME,
-    SandboxSpec,
-    SandboxUnavailable,
-    agent_environment,
-    bwrap_argv,
-    sandbox_mode,
-)
+from agent_context.phase import PhaseContext, phase_context
 from db.engine import SessionFactory
 from settings import Settings
 
@@ -47,10 +37,6 @@ NO_AGENT = (
     "no agent configured: set RUN_AGENT=command and RUN_AGENT_COMMAND=<executable and args>, "
     "or RUN_AGENT=http and RUN_AGENT_URL=<agent endpoint>, or RUN_AGENT=llm and LLM_MODEL=<model>"
 )
-
-
-def _write(path: Path, text: str) -> None:
-    path.write_text(text)
 
 
 class AgentActivities:
@@ -77,6 +63,7 @@ class AgentActivities:
             if row is not None:
                 previous[phase] = json.loads(row.content) if row.kind == "json" else row.content
         product = await self.produce(dataclasses.replace(input, previous=previous))
+        await record_hidden_text(self._sessions, input.run_id, product.hidden_text)
         name = phase_artifact_name(input.phase, input.iteration)
         text = artifact_text(product.artifact)
         stored = [(name, product.kind, text, "artifact")]
@@ -101,138 +88,54 @@ class AgentActivities:
             artifact_ids=ids,
             truncated=product.truncated,
             usage=product.usage,
+            refused_hosts=product.network.refused() if product.network else [],
         )
 
     async def produce(self, input: PhaseInput) -> PhaseProduct:
-        """Run the configured backend, then take the workspace's patch; every output is capped
-        at RUN_ARTIFACT_MAX_BYTES."""
-        reply = await self._run_backend(input)
+        """Run the configured backend on the phase's cleaned context, then take the
+        workspace's patch; every output is capped at RUN_ARTIFACT_MAX_BYTES."""
+        context = await self._context(input)
+        reply = await self._run_backend(input, context)
         patch, patch_dropped = await workspace_patch(input.workspace, input.base_sha, self._limit)
         return dataclasses.replace(
             reply,
             patch=patch,
             truncated=reply.truncated or bool(patch_dropped),
             dropped={**reply.dropped, "patch": patch_dropped},
+            hidden_text=context.removed,
         )
 
-    async def _run_backend(self, input: PhaseInput) -> PhaseProduct:
+    async def _context(self, input: PhaseInput) -> PhaseContext:
+        """The issue as GitHub shows it, its discussion and the repository's instructions."""
+        comments = None
+        if input.comments_artifact and self._sessions is not None:
+            row = await load_artifact(self._sessions, input.run_id, input.comments_artifact)
+            comments = json.loads(row.content) if row is not None and not row.truncated else None
+        return await asyncio.to_thread(
+            phase_context,
+            input.issue,
+            feedback=input.feedback,
+            ci_failure=input.ci_failure,
+            comments=comments,
+            workspace=input.workspace,
+            context_bytes=self._settings.llm_context_bytes,
+        )
+
+    async def _run_backend(self, input: PhaseInput, context: PhaseContext) -> PhaseProduct:
         """The configured backend's product, without the patch (`produce` adds it)."""
         backend = self._settings.run_agent
+        request = request_body(input, context)
         if backend == "command" and self._settings.run_agent_command.strip():
-            return await self._run_command(input)
+            agent = CommandAgent(self._settings, self._sessions)
+            return await agent.run(input, request, time_limit=self._time_limit, limit=self._limit)
         if backend == "http" and self._settings.run_agent_url.strip():
-            return await self._run_http(input)
+            return await self._run_http(request)
         if backend == "llm" and self._settings.llm_model.strip():
-            return await self._run_llm(input)
+            return await self._run_llm(input, request)
         raise ApplicationError(NO_AGENT, type="AgentNotConfigured", non_retryable=True)
 
-    def _launch(
-        self, argv: list[str], input: PhaseInput, cwd: str, env: dict[str, str]
-    ) -> list[str]:
-        """argv as launched: inside bubblewrap, or as is when RUN_AGENT_SANDBOX=none."""
-        try:
-            mode = sandbox_mode(self._settings)
-        except SandboxUnavailable as exc:
-            raise ApplicationError(
-                str(exc), type="SandboxUnavailable", non_retryable=True
-            ) from None
-        if mode == "none":
-            return argv
-        spec = SandboxSpec(
-            workspace=input.workspace,
-            scratch=cwd,
-            binds=tuple(self._settings.run_agent_bind_list),
-            network=self._settings.run_agent_network == "host",
-        )
-        env["HOME"] = AGENT_HOME
-        return bwrap_argv(spec, argv)
-
-    async def _run_command(self, input: PhaseInput) -> PhaseProduct:
-        argv = shlex.split(self._settings.run_agent_command)
-        if shutil.which(argv[0]) is None:
-            raise ApplicationError(
-                f"agent command not found: {argv[0]!r} (RUN_AGENT_COMMAND="
-                f"{self._settings.run_agent_command!r}); give an executable on PATH or a path",
-                type="AgentNotFound",
-                non_retryable=True,
-            )
-        agents = self._settings.run_workspace_dir.expanduser().resolve() / ".agents"
-        agents.mkdir(parents=True, exist_ok=True)
-        pidfile = agents / f"{input.run_id}.pgid"
-        marker = f"HOOKFLOW_RUN_ID={input.run_id}"
-        if killed := kill_orphans(pidfile, marker):
-            activity.logger.warning(
-                "killed %d leftover agent process(es) of run %s", killed, input.run_id
-            )
-        with tempfile.TemporaryDirectory(prefix="hookflow-agent-") as scratch:
-            cwd = input.workspace or scratch
-            home = Path(scratch) / "home"
-            home.mkdir()
-            run_vars = {
-                "HOOKFLOW_RUN_ID": input.run_id,
-                "HOOKFLOW_PHASE": input.phase,
-                "HOOKFLOW_ITERATION": str(input.iteration),
-                "HOOKFLOW_WORKSPACE": cwd,
-                "HOOKFLOW_REPO": str(input.issue.get("repo", "")),
-                "HOOKFLOW_ISSUE_NUMBER": str(
-                    input.issue.get("number", input.issue.get("issueNumber", ""))
-                ),
-            }
-            env = agent_environment(
-                os.environ, self._settings.run_agent_env_names, run_vars, str(home)
-            )
-            launched = self._launch(argv, input, cwd, env)
-            stdin = json.dumps(request_body(input)).encode()
-            activity.logger.info(
-                "agent phase %s (iteration %d): %s", input.phase, input.iteration, argv[0]
-            )
-            try:
-                result = await run_process(
-                    launched,
-                    cwd=cwd,
-                    env=env,
-                    stdin=stdin,
-                    time_limit=self._time_limit,
-                    label="agent",
-                    limit=self._limit,
-                    on_start=lambda pid: _write(pidfile, str(pid)),
-                )
-            except (FileNotFoundError, PermissionError) as exc:
-                raise ApplicationError(
-                    f"agent command cannot be started: {exc}",
-                    type="AgentNotFound",
-                    non_retryable=True,
-                ) from None
-            except ProcessTimeout as exc:
-                raise ApplicationError(f"phase {input.phase}: {exc}", type="AgentTimeout") from None
-            finally:
-                pidfile.unlink(missing_ok=True)
-        log_tail = result.stderr
-        if result.returncode in (126, 127):  # the shell's "cannot execute" / "not found"
-            raise ApplicationError(
-                f"agent command not runnable (exit {result.returncode}): {log_tail[-2000:]}",
-                type="AgentNotFound",
-                non_retryable=True,
-            )
-        if result.returncode != 0:
-            raise ApplicationError(
-                f"agent exited with {result.returncode} in phase {input.phase}: "
-                f"{log_tail[-2000:].strip()}",
-                type="AgentFailed",
-            )
-        artifact, kind = parse_artifact(result.stdout)
-        return PhaseProduct(
-            phase=input.phase,
-            artifact=artifact,
-            kind=kind,
-            patch="",
-            log_tail=log_tail,
-            truncated=bool(result.stdout_dropped or result.stderr_dropped),
-            dropped={"artifact": result.stdout_dropped, "log": result.stderr_dropped},
-        )
-
-    async def _run_llm(self, input: PhaseInput) -> PhaseProduct:
-        reply = await LLMAgent(self._settings).run(request_body(input))
+    async def _run_llm(self, input: PhaseInput, request: dict[str, Any]) -> PhaseProduct:
+        reply = await LLMAgent(self._settings).run(request)
         return PhaseProduct(
             phase=input.phase,
             artifact=reply.artifact,
@@ -243,15 +146,15 @@ class AgentActivities:
             usage=reply.usage,
         )
 
-    async def _run_http(self, input: PhaseInput) -> PhaseProduct:
+    async def _run_http(self, request: dict[str, Any]) -> PhaseProduct:
         artifact, kind, truncated = await post_phase(
             self._settings.run_agent_url,
-            request_body(input),
+            request,
             time_limit=self._time_limit,
             limit=self._limit,
         )
         return PhaseProduct(
-            phase=input.phase,
+            phase=str(request["phase"]),
             artifact=artifact,
             kind=kind,
             patch="",

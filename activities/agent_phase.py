@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from activities.git import Git, read_state, reset_config
+from agent_context.hidden_text import Removal
+from agent_context.phase import PhaseContext
+from egress.netlog import NetworkLog
 
 
 @dataclass
@@ -26,6 +29,8 @@ class PhaseInput:
     # workflow history never carries them.
     previous_artifacts: dict[str, str] = field(default_factory=dict)
     base_sha: str | None = None  # the run's base commit (from hookflow, not the workspace)
+    # The run's `issue-comments` artifact (the discussion, gathered and cleaned once per run).
+    comments_artifact: str | None = None
 
 
 @dataclass
@@ -41,6 +46,8 @@ class PhaseProduct:
     # Bytes cut from each output ("artifact", "patch", "log"), for the stored sizes.
     dropped: dict[str, int] = field(default_factory=dict)
     usage: dict[str, int] | None = None  # tokens spent (the llm backend)
+    network: NetworkLog | None = None  # the egress proxy's log (RUN_AGENT_NETWORK=proxy)
+    hidden_text: dict[str, list[Removal]] = field(default_factory=dict)  # what was removed
 
 
 @dataclass
@@ -54,6 +61,7 @@ class PhaseOutput:
     artifact_ids: dict[str, str]  # artifact name → id
     truncated: bool
     usage: dict[str, int] | None = None  # tokens spent (the llm backend)
+    refused_hosts: list[str] = field(default_factory=list)  # host:port the proxy refused
 
 
 SUMMARY_CHARS = 2000
@@ -74,9 +82,11 @@ def summary_of(artifact: Any) -> str:
     return artifact_text(artifact)
 
 
-def request_body(input: PhaseInput) -> dict[str, Any]:
-    """The JSON every backend receives (stdin for commands, the POST body for http)."""
-    return {
+def request_body(input: PhaseInput, context: PhaseContext | None = None) -> dict[str, Any]:
+    """The JSON every backend receives (stdin for commands, the POST body for http): with a
+    context, the issue's text as GitHub shows it, its discussion and the repository's
+    instructions for agents."""
+    body: dict[str, Any] = {
         "phase": input.phase,
         "iteration": input.iteration,
         "issue": input.issue,
@@ -85,7 +95,21 @@ def request_body(input: PhaseInput) -> dict[str, Any]:
         "workspace": input.workspace,
         "runId": input.run_id,
         "feedback": input.feedback,
+        "comments": [],
+        "omittedComments": 0,
+        "instructions": None,
     }
+    if context is not None:
+        thread = context.comments or {}
+        body.update(
+            issue=context.issue,
+            ciFailure=context.ci_failure,
+            feedback=context.feedback,
+            comments=list(thread.get("comments") or []),
+            omittedComments=int(thread.get("omittedOlder") or 0),
+            instructions=context.instructions,
+        )
+    return body
 
 
 def parse_artifact(text: str) -> tuple[Any, str]:

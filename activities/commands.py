@@ -55,6 +55,7 @@ class CreateRunInput:
     repo: str
     issue_number: int
     key: str  # the comment's business key: a retried activity finds its own row
+    trigger_comment_id: int | None = None  # the comment asking: the run's 👀 goes there
 
 
 @dataclass
@@ -123,5 +124,6 @@ class CommandActivities:
             source="command",
             key=input.key,
             due_now=True,
+            trigger_comment_id=input.trigger_comment_id,
         )
         return CreatedRun(run_info(started.run), attached=started.attached)

@@ -1,5 +1,6 @@
-"""What the built-in LLM agent sends for one phase: the phase's prompt file, the issue, earlier
-artifacts and a bounded view of the repository (file list + the files the plan names)."""
+"""What the built-in LLM agent sends for one phase: the phase's prompt file, the issue, its
+discussion and the repository's instructions for agents, earlier artifacts and a bounded view of
+the repository (file list + the files the plan names)."""
 
 from __future__ import annotations
 
@@ -115,6 +116,27 @@ def _clip(text: str, limit: int) -> str:
     return data[:limit].decode(errors="ignore") + "\n…(cut to fit LLM_CONTEXT_BYTES)"
 
 
+def context_sections(request: dict[str, Any], context_bytes: int) -> list[str]:
+    """The issue's discussion (oldest first) and the repository's instructions for agents, as
+    the phase request carries them (already cleaned and bounded; clipped again here)."""
+    sections = []
+    comments = [c for c in request.get("comments") or [] if isinstance(c, dict)]
+    if comments:
+        omitted = int(request.get("omittedComments") or 0)
+        lines = [f"({omitted} older comments not shown)"] if omitted else []
+        for c in comments:
+            who = f"@{c.get('author') or 'someone'}"
+            about = ", ".join(str(x) for x in (c.get("association"), c.get("createdAt")) if x)
+            lines.append(f"### {who}" + (f" ({about})" if about else "") + f"\n{c.get('body')}")
+        text = _clip("\n\n".join(lines), context_bytes // 4)
+        sections.append(f"## Discussion on the issue (oldest first)\n{text}")
+    instructions = request.get("instructions")
+    if isinstance(instructions, dict) and instructions.get("text"):
+        text = _clip(str(instructions["text"]), context_bytes // 8)
+        sections.append(f"## Repository instructions ({instructions.get('file')})\n{text}")
+    return sections
+
+
 def build_messages(
     request: dict[str, Any],
     *,
@@ -135,6 +157,7 @@ def build_messages(
         f"## Issue #{issue.get('number')}: {issue.get('title') or ''}\n\n"
         f"{_clip(str(issue.get('body') or '(no description)'), context_bytes // 4)}"
     )
+    sections += context_sections(request, context_bytes)
     if previous:
         done = "\n\n".join(f"### {name}\n{_text(value)}" for name, value in previous.items())
         sections.append(f"## Earlier phases\n{_clip(done, context_bytes // 4)}")

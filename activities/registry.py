@@ -13,9 +13,11 @@ from activities.notify import NotifyActivities
 from activities.pr_merged import PRMergedActivities
 from activities.recover import RecoverActivities
 from activities.retention import RetentionActivities
+from activities.run_context import RunContextActivities
 from activities.run_github import RunGitHubActivities
 from activities.runs import RunActivities
 from activities.tasks import TaskActivities
+from activities.trigger import TriggerActivities
 from activities.workspace import WorkspaceActivities
 from db.engine import SessionFactory
 from settings import Settings
@@ -35,6 +37,8 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
     retention = RetentionActivities(sessions, settings)
     recover = RecoverActivities(settings, sessions, identity)
     commands = CommandActivities(sessions, settings)
+    trigger = TriggerActivities(settings, sessions, identity.client)
+    run_context = RunContextActivities(settings, sessions, identity.client)
     return [
         runs.set_status,
         runs.record_artifact,
@@ -44,6 +48,10 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         run_github.open_pull,
         run_github.ci_failure_excerpt,
         run_github.check_suites,
+        run_github.react,
+        run_context.issue_comments,
+        trigger.check_permission,
+        trigger.ignore_delivery,
         agent.run_phase,
         workspace.prepare,
         workspace.push,

@@ -3,7 +3,7 @@ and failed CI job excerpts. Every write is idempotent (hidden markers / open-PR 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from temporalio import activity
 
@@ -43,6 +43,15 @@ class CommentResult:
     id: int
     url: str
     created: bool
+
+
+@dataclass
+class ReactInput:
+    repo: str
+    number: int  # the issue or pull request
+    comment_id: int | None  # an issue comment on it, or None for the issue itself
+    content: str | None  # the reaction hookflow leaves (None: only remove)
+    remove: list[str] = field(default_factory=list)  # hookflow's own reactions to take back
 
 
 @dataclass
@@ -122,6 +131,20 @@ class RunGitHubActivities:
                 body=input.body,
             )
         return CommentResult(int(found["id"]), str(found.get("html_url") or ""), created)
+
+    @activity.defn(name="run_github.react")
+    async def react(self, input: ReactInput) -> None:
+        """Swap hookflow's own reactions on an issue or comment (👀 → the outcome); a retry
+        finds what an earlier attempt left and creates nothing twice."""
+        target = (input.number, input.comment_id)
+        on = f"comment {input.comment_id}" if input.comment_id else f"#{input.number}"
+        what = f"react {input.content or '(remove)'} on {input.repo} {on}"
+        async with self._github() as github, github_call(what):
+            for reaction in await github.own_reactions(input.repo, target):
+                if reaction.get("content") in input.remove:
+                    await github.delete_reaction(input.repo, target, int(reaction["id"]))
+            if input.content:
+                await github.ensure_reaction(input.repo, target, input.content)
 
     @activity.defn(name="run_github.open_pull")
     async def open_pull(self, input: PullInput) -> PullResult:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from egress.launch import SANDBOX_DIR
 from settings import Settings
 
 BWRAP = "bwrap"
@@ -54,6 +55,9 @@ class SandboxSpec:
     scratch: str  # the working directory when there is no workspace (bound read-write)
     binds: tuple[str, ...] = ()  # extra read-only paths (RUN_AGENT_BIND)
     network: bool = True  # False: a new network namespace with only loopback
+    # The egress proxy's socket and bridge (RUN_AGENT_NETWORK=proxy), bound read-only at
+    # egress.launch.SANDBOX_DIR.
+    egress_dir: str | None = None
 
 
 def bwrap_argv(spec: SandboxSpec, argv: Sequence[str], *, bwrap: str = BWRAP) -> list[str]:
@@ -99,6 +103,8 @@ def bwrap_argv(spec: SandboxSpec, argv: Sequence[str], *, bwrap: str = BWRAP) ->
     ]
     for path in spec.binds:
         args += ["--ro-bind-try", path, path]
+    if spec.egress_dir:
+        args += ["--ro-bind", spec.egress_dir, SANDBOX_DIR]
     cwd = spec.workspace or spec.scratch
     args += ["--bind", cwd, cwd]
     if spec.workspace and (Path(spec.workspace) / ".git").exists():
@@ -150,7 +156,13 @@ def describe(settings: Settings) -> str:
         return f"agents refused: {exc}"
     if mode == "none":
         return "agents run UNSANDBOXED (RUN_AGENT_SANDBOX=none)"
+    network: str = settings.run_agent_network
+    if network == "proxy":
+        allowed = ", ".join(str(e) for e in settings.run_agent_allow_entries) or "no host"
+        network = f"proxy allowing {allowed}"
+    elif network == "host":
+        network = "host: UNSAFE, the agent reaches every service the worker can"
     return (
-        f"agents run in bubblewrap (network {settings.run_agent_network}, "
+        f"agents run in bubblewrap (network {network}, "
         f"extra binds: {', '.join(settings.run_agent_bind_list) or 'none'})"
     )

@@ -40,6 +40,11 @@ class RunInput:
     # A follow-up on the branch of a finished run: the review text, and the iterations so far.
     feedback: Feedback | None = None
     start_iteration: int = 0
+    # Who asked on GitHub (a label's sender): checked against RUN_TRIGGER_PERMISSION first.
+    # None for starts by the API or CLI, and by a command that checked its author already.
+    sender: str | None = None
+    # The comment that asked for the run (`/hookflow run`): the 👀 goes there, not on the issue.
+    trigger_comment_id: int | None = None
 
 
 @dataclass

@@ -14,6 +14,7 @@ class RunStatus(StrEnum):
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
     ESCALATED = "ESCALATED"
+    IGNORED = "IGNORED"  # whoever asked lacks RUN_TRIGGER_PERMISSION on the repository
 
 
 ACTIVE_RUN_STATUSES = (
@@ -27,6 +28,7 @@ FINISHED_RUN_STATUSES = (
     RunStatus.FAILED,
     RunStatus.CANCELLED,
     RunStatus.ESCALATED,
+    RunStatus.IGNORED,
 )
 # A FAILED run still takes signals: it waits for `retry` during RUN_RETRY_WINDOW.
 SIGNALLABLE_RUN_STATUSES = (*ACTIVE_RUN_STATUSES, RunStatus.FAILED)

@@ -50,12 +50,13 @@ async def record_manual_start(
     key: str,
     by: str = "",
     due_now: bool = False,
+    trigger_comment_id: int | None = None,
 ) -> ManualStart:
     """Admit a run on the issue and store its start as a plan. `key` names the request (a
     retried caller finds its own row); `due_now` hands the row to the dispatcher loop at once
     (for callers outside the API process, which cannot start it inline)."""
     new_run = new_run_for(repo, issue_number, run_id)
-    action = start_run_action(new_run, None)
+    action = start_run_action(new_run, None, trigger_comment_id=trigger_comment_id)
     delivery = _delivery(repo, issue_number, source, key, by)
     row_key = dedupe_key(f"manual:{source}", key)
     for _ in range(3):

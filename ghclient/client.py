@@ -14,6 +14,9 @@ from ghclient.identity import login_of, written_by
 from ghclient.token_source import TokenSource
 from ghclient.transport import DEFAULT_API_URL, JSON, ResponseHook, Transport
 
+# What a reaction is on: (issue or PR number, None) or (its number, an issue comment's id).
+ReactionTarget = tuple[int, int | None]
+
 
 class GitHubClient:
     """GitHub REST API v2022-11-28 at `base_url` (github.com, GHES `https://host/api/v3`, a fake).
@@ -141,6 +144,48 @@ class GitHubClient:
         path = f"{_repo(repo)}/issues/{int(number)}/comments"
         return await self._t.obj("POST", path, json={"body": body})
 
+    # --- who may start work, and reactions ----------------------------------------------
+
+    async def get_permission(self, repo: str, username: str) -> JSON:
+        """`{"permission": admin|write|read|none, "role_name": …, "user": …}` of a user on
+        the repository (404 when GitHub knows no such collaborator)."""
+        path = f"{_repo(repo)}/collaborators/{quote(username, safe='')}/permission"
+        return await self._t.obj("GET", path)
+
+    async def list_reactions(
+        self, repo: str, target: ReactionTarget, *, content: str | None = None
+    ) -> list[JSON]:
+        params = {"content": content} if content else None
+        return [r async for r in self._t.paginate(_reactions(repo, target), params=params)]
+
+    async def create_reaction(self, repo: str, target: ReactionTarget, content: str) -> JSON:
+        """GitHub answers 200 with the existing reaction when this user already reacted so."""
+        return await self._t.obj("POST", _reactions(repo, target), json={"content": content})
+
+    async def delete_reaction(self, repo: str, target: ReactionTarget, reaction_id: int) -> None:
+        """Remove one reaction; one already gone is not an error."""
+        try:
+            await self._t.send("DELETE", f"{_reactions(repo, target)}/{int(reaction_id)}")
+        except GitHubNotFound:
+            pass
+
+    async def own_reactions(
+        self, repo: str, target: ReactionTarget, content: str | None = None
+    ) -> list[JSON]:
+        """Reactions hookflow itself left on `target` (of `content` when given)."""
+        login = await self.own_login()
+        found = await self.list_reactions(repo, target, content=content)
+        return [r for r in found if written_by(r, login)]
+
+    async def ensure_reaction(
+        self, repo: str, target: ReactionTarget, content: str
+    ) -> tuple[JSON, bool]:
+        """hookflow's `content` reaction on `target`, created if it is not there yet."""
+        mine = await self.own_reactions(repo, target, content)
+        if mine:
+            return mine[0], False
+        return await self.create_reaction(repo, target, content), True
+
     # --- pull requests ------------------------------------------------------------------
 
     async def list_pulls(
@@ -261,6 +306,13 @@ def _repo(repo: str) -> str:
     if not (owner and sep and name) or "/" in name:
         raise ValueError(f"repository must be 'owner/name', got {repo!r}")
     return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+
+
+def _reactions(repo: str, target: ReactionTarget) -> str:
+    number, comment_id = target
+    if comment_id is not None:
+        return f"{_repo(repo)}/issues/comments/{int(comment_id)}/reactions"
+    return f"{_repo(repo)}/issues/{int(number)}/reactions"
 
 
 def _deliveries(repo: str | None, hook_id: int | None) -> str:

@@ -63,8 +63,14 @@ def bounded(text: str | None, limit: int) -> str | None:
     return text[:limit] + f"\n…{truncation_notice(len(text) - limit)}"
 
 
-def run_input(new_run: NewRun, delivery_id: str | None) -> RunInput:
-    """The RunWorkflow input, issue text bounded."""
+def run_input(
+    new_run: NewRun,
+    delivery_id: str | None,
+    sender: str | None = None,
+    trigger_comment_id: int | None = None,
+) -> RunInput:
+    """The RunWorkflow input, issue text bounded; `sender` (who labelled) is checked against
+    RUN_TRIGGER_PERMISSION by the run."""
     return RunInput(
         run_id=new_run.run_id,
         repo=new_run.repo,
@@ -74,15 +80,22 @@ def run_input(new_run: NewRun, delivery_id: str | None) -> RunInput:
         clone_url=new_run.clone_url,
         branch=new_run.branch,
         delivery_id=delivery_id,
+        sender=sender,
+        trigger_comment_id=trigger_comment_id,
     )
 
 
-def start_run_action(new_run: NewRun, delivery_id: str | None) -> DispatchAction:
+def start_run_action(
+    new_run: NewRun,
+    delivery_id: str | None,
+    sender: str | None = None,
+    trigger_comment_id: int | None = None,
+) -> DispatchAction:
     return DispatchAction(
         kind="start",
         workflow=Workflow.RUN,
         workflow_id=new_run.workflow_id,
-        arg=as_arg(run_input(new_run, delivery_id)),
+        arg=as_arg(run_input(new_run, delivery_id, sender, trigger_comment_id)),
         memo={"repo": new_run.repo, "issue": new_run.issue_number, "title": new_run.title[:200]},
     )
 
@@ -90,6 +103,10 @@ def start_run_action(new_run: NewRun, delivery_id: str | None) -> DispatchAction
 def accepted_body(run_id: str, repo: str, issue_number: int) -> dict[str, object]:
     """The ai:run success body, exactly as the webhook contract gives it (no other keys)."""
     return {"status": "accepted", "runId": run_id, "repo": repo, "issueNumber": issue_number}
+
+
+def sender_login(delivery: Delivery) -> str:
+    return f.text(f.get(delivery.payload, "sender", "login"), 100) or ""
 
 
 def route_ai_run(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> HandlerResult:
@@ -115,7 +132,9 @@ def route_ai_run(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> 
     )
     return HandlerResult(
         True,
-        actions=[start_run_action(new_run, delivery.short_id)],
+        # The sender is checked by the run itself (no GitHub call on the webhook's path);
+        # "" (a payload without one) is refused there.
+        actions=[start_run_action(new_run, delivery.short_id, sender_login(delivery))],
         response=accepted_body(run_id, repo, number),
         new_run=new_run,
     )

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, field_validator
 
+from egress.allowlist import AllowEntry, parse_allow_hosts
 from settings.durations import Duration
 
 
@@ -46,10 +47,19 @@ class RunSettings(BaseModel):
     # The command agent's sandbox: bubblewrap when it works (auto), always (bwrap) or never (none).
     run_agent_sandbox: Literal["auto", "bwrap", "none"] = "auto"
     run_agent_bind: str = ""  # extra read-only paths inside the sandbox ("path,path")
-    run_agent_network: Literal["host", "none"] = "host"
     run_agent_env: str = ""  # names passed to the agent besides PATH, LANG, LC_*, TZ, HOOKFLOW_*
     # Agent stdout, patch and log are each kept up to this many bytes (one truncation marker).
     run_artifact_max_bytes: int = 262_144
+
+    # --- agent safety: network, who may start work ---
+    # proxy: own network namespace, egress only through hookflow's proxy to
+    # RUN_AGENT_ALLOW_HOSTS; none: loopback only; host: the worker's network (unsafe).
+    run_agent_network: Literal["proxy", "host", "none"] = "proxy"
+    # "host" (ports 80, 443), "host:port", "*.domain" (names below it), comma separated.
+    run_agent_allow_hosts: str = ""
+    # The least GitHub role whose label, /hookflow run or review feedback starts work.
+    run_trigger_permission: Literal["read", "triage", "write", "maintain", "admin"] = "write"
+    run_trigger_permission_ttl: Duration = timedelta(seconds=60)  # a looked-up role is reused
 
     @field_validator("run_artifact_max_bytes")
     @classmethod
@@ -57,6 +67,16 @@ class RunSettings(BaseModel):
         if value < 1024:
             raise ValueError("RUN_ARTIFACT_MAX_BYTES must be at least 1024")
         return value
+
+    @field_validator("run_agent_allow_hosts")
+    @classmethod
+    def _check_allow_hosts(cls, value: str) -> str:
+        parse_allow_hosts(value)
+        return value
+
+    @property
+    def run_agent_allow_entries(self) -> tuple[AllowEntry, ...]:
+        return parse_allow_hosts(self.run_agent_allow_hosts)
 
     @property
     def run_phase_list(self) -> list[str]:

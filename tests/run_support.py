@@ -168,11 +168,18 @@ async def artifacts(sessions: SessionFactory, run_id: str) -> dict[str, RunArtif
         return {a.name: a for a in (await session.exec(query)).all()}
 
 
+# People the run tests act as (payload senders, comment and review authors): they may start
+# work (RUN_TRIGGER_PERMISSION, default write).
+WRITERS = ("octocat", "mona", "reviewer")
+
+
 @pytest.fixture
 def fake_github() -> Iterator[FakeGitHub]:
-    """GitHub serving REPO to the token of run_settings."""
+    """GitHub serving REPO to the token of run_settings; WRITERS have write access."""
     with FakeGitHub(token=GH_TOKEN) as fake:
         fake.add_repo(REPO)
+        for login in WRITERS:
+            fake.set_permission(REPO, login, "write")
         yield fake
 
 

@@ -23,6 +23,7 @@ from activities.workspace import (
     WorkspaceInfo,
     WorkspaceInput,
 )
+from egress.launch import proxy_environment
 from settings import Settings, load_settings
 from tests.fakes_agent import FakeAgentServer
 from tests.processes import alive
@@ -147,9 +148,12 @@ async def test_run_phase_keeps_hookflow_secrets_from_the_agent(
     env = (await run_phase(settings, phase("plan", None))).artifact
     assert env["AGENT_OWN_KEY"] == "value-of-AGENT_OWN_KEY" and env["LC_TIME"] == "C"
     assert env["HOOKFLOW_PHASE"] == "plan" and env["HOME"] != str(Path.home())
+    # RUN_AGENT_NETWORK=proxy: hookflow's own values point the agent at the egress bridge.
+    proxy = proxy_environment()
+    assert {k: env.get(k) for k in proxy} == proxy
     # An allow-list: nothing else of the worker's environment, whatever its name.
     allowed = {"PATH", "HOME", "LC_TIME", "LANG", "TZ", "AGENT_OWN_KEY", "PWD"}  # PWD: bwrap
-    assert {k for k in env if not k.startswith("HOOKFLOW_")} <= allowed, sorted(env)
+    assert {k for k in env if not k.startswith("HOOKFLOW_")} <= allowed | set(proxy), sorted(env)
 
 
 async def test_run_phase_accepts_plain_text_stdout(tmp_path: Path) -> None:

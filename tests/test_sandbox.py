@@ -1,5 +1,5 @@
 """The agent sandbox: derived git URL, allow-listed environment, what a bubblewrapped agent can and
-cannot reach (read-only .git, private /tmp and HOME, no host ports with RUN_AGENT_NETWORK=none),
+cannot reach (read-only .git, private /tmp and HOME, no host ports unless RUN_AGENT_NETWORK=host),
 and `auto` refusing to run agents without a working bubblewrap."""
 
 from __future__ import annotations
@@ -167,8 +167,10 @@ def api_port() -> Iterator[int]:
         yield server.getsockname()[1]
 
 
-@pytest.mark.parametrize(("network", "reachable"), [("none", False), ("host", True)])
-async def test_agent_network_none_reaches_no_host_port(
+@pytest.mark.parametrize(
+    ("network", "reachable"), [("proxy", False), ("none", False), ("host", True)]
+)
+async def test_agent_reaches_host_ports_only_with_network_host(
     tmp_path: Path,
     bin_dir: Path,
     postgres: PostgresAddress,
@@ -224,3 +226,9 @@ async def test_sandbox_refuses_agents_when_bwrap_does_not_work(
 def test_describe_names_bwrap_mode_and_network() -> None:
     line = describe(load_settings(run_agent_network="none", run_agent_bind="/opt/agent"))
     assert line == "agents run in bubblewrap (network none, extra binds: /opt/agent)"
+    line = describe(load_settings(run_agent_allow_hosts="api.openai.com,*.anthropic.com"))
+    assert line == (
+        "agents run in bubblewrap (network proxy allowing api.openai.com, *.anthropic.com, "
+        "extra binds: none)"
+    )
+    assert "network host: UNSAFE" in describe(load_settings(run_agent_network="host"))

@@ -28,12 +28,15 @@ with workflow.unsafe.imports_passed_through():
     from contract.statuses import SIGNALLABLE_RUN_STATUSES, RunStatus
     from workflows import command_messages as reply
     from workflows.run import messages as msg
+    from workflows.run.intake import PATCH_TRIGGER, ignore_delivery, refusal_for
     from workflows.run.workflow import SIGNAL_METHODS, RunWorkflow
 
 FOLLOW_UP_ATTEMPTS = 10
 # `/hookflow run`: create_run stores the run's start with the run; the outbox dispatcher starts
 # it. Executions recorded before started the run as a child themselves.
 RUN_THROUGH_OUTBOX = "run-start-through-outbox"
+# Commands that start or steer work need RUN_TRIGGER_PERMISSION; `status` only reads.
+GATED_COMMANDS = frozenset({"run", "feedback", "approve", "retry", "cancel"})
 
 
 @dataclass
@@ -57,6 +60,10 @@ class CommandWorkflow:
                 reply.unknown(author=input.author, word=input.word, handle=input.handle)
             )
             return CommandResult("unknown")
+        if input.command in GATED_COMMANDS and workflow.patched(PATCH_TRIGGER):
+            refused = await self._refused()
+            if refused is not None:
+                return refused
         ctx: CommandContext = await workflow.execute_activity_method(
             CommandActivities.lookup,
             LookupInput(input.repo, input.number, input.is_pull, input.head_branch),
@@ -151,7 +158,12 @@ class CommandWorkflow:
             return CommandResult("run-on-pull")
         created = await workflow.execute_activity_method(
             CommandActivities.create_run,
-            CreateRunInput(i.repo, i.number, f"{i.repo}:{i.source}:{i.item_id}"),
+            CreateRunInput(
+                i.repo,
+                i.number,
+                f"{i.repo}:{i.source}:{i.item_id}",
+                trigger_comment_id=i.item_id if i.source == "comment" else None,
+            ),
             **DB_ACTIVITY,
         )
         run = created.run
@@ -169,6 +181,7 @@ class CommandWorkflow:
                     issue_number=i.number,
                     branch=run.branch,
                     delivery_id=i.delivery_id,
+                    trigger_comment_id=i.item_id if i.source == "comment" else None,
                 ),
                 id=run.workflow_id,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -177,6 +190,22 @@ class CommandWorkflow:
         except WorkflowAlreadyStartedError:
             pass  # started by an earlier attempt of this workflow: its comment says so
         return CommandResult("started", run.run_id)  # the run's start comment answers
+
+    async def _refused(self) -> CommandResult | None:
+        """None when the author has RUN_TRIGGER_PERMISSION; else the polite answer, and the
+        delivery is marked ignored with the reason."""
+        i = self._input
+        refusal = await refusal_for(i.repo, i.author)
+        if refusal is None:
+            return None
+        await ignore_delivery(i.repo, i.delivery_id, refusal.reason)
+        what = "work on review feedback" if i.command == "feedback" else f"`/{i.handle} {i.word}`"
+        await self._reply(
+            msg.not_permitted_comment(
+                login=i.author, role=refusal.role, needed=refusal.needed, what=what
+            )
+        )
+        return CommandResult("not-permitted")
 
     def _link(self, run: RunInfo) -> str | None:
         return msg.run_link(self._ctx.ui_url, self._ctx.namespace, run.workflow_id)

@@ -26,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from tests.fakes.github_app import BLOB_PATH, DOCS, HTTPError, Routes, json_response
 from tests.fakes.github_hooks import HookLog, HookRoutes, add_delivery, scope_key
 from tests.fakes.github_identity import AppIdentity
+from tests.fakes.github_people import ROLES, PeopleRoutes
 from tests.fakes.github_permissions import ProbeRoutes
 from tests.fakes.github_permissions import check as check_permission
 from tests.fakes.github_repo_hooks import RepoHook, RepoHookRoutes, ping_app_hook, ping_hook
@@ -104,6 +105,7 @@ class FakeGitHub:
             self.state, self.hooks, self.repo_hooks, lambda: self.app
         )
         self.probe_routes = ProbeRoutes(self.state)
+        self.people_routes = PeopleRoutes(self.state)
         self.requests: list[RecordedRequest] = []
         self._faults: list[_Rule] = []
         self._delays: list[_Rule] = []
@@ -263,6 +265,18 @@ class FakeGitHub:
             return self.state.add_comment(
                 self._repo(repo), number, body, author=user(author) if author else None
             )
+
+    def set_permission(self, repo: str, login: str, role: str) -> None:
+        """`login`'s role on `repo` (admin, maintain, write, triage, read); anyone else reads a
+        public repository and is unknown to a private one (404)."""
+        assert role in ROLES, role
+        with self.state.lock:
+            self._repo(repo).permissions[login.lower()] = role
+
+    def reactions(self, repo: str, number: int, comment_id: int | None = None) -> list[JSON]:
+        """Reactions on an issue (or on one of its comments), oldest first."""
+        with self.state.lock:
+            return list(self._repo(repo).reactions.get((number, comment_id), []))
 
     def merge_pull(self, repo: str, number: int) -> JSON:
         with self.state.lock:
@@ -520,6 +534,7 @@ class FakeGitHub:
                         self.hook_routes.dispatch(request, route)
                         or self.repo_hook_routes.dispatch(request, route)
                         or self.probe_routes.dispatch(request, route, body)
+                        or self.people_routes.dispatch(request, route, body)
                         or self.routes.dispatch(request, route, body)
                     )
                 finally:

@@ -39,6 +39,9 @@ class Repo:
     labels: dict[str, JSON] = field(default_factory=dict)
     runs: dict[int, JSON] = field(default_factory=dict)
     check_suites: list[JSON] = field(default_factory=list)
+    # Reactions by (issue number, comment id or None); role names by lower-case login.
+    reactions: dict[tuple[int, int | None], list[JSON]] = field(default_factory=dict)
+    permissions: dict[str, str] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:

@@ -11,7 +11,7 @@ from temporalio.exceptions import ActivityError
 from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
-    from activities.run_github import RunCommentInput, RunGitHubActivities
+    from activities.run_github import ReactInput, RunCommentInput, RunGitHubActivities
     from activities.runs import ArtifactInput, RunActivities, RunConfig, RunStatusUpdate
     from contract.inputs import CIResult, Feedback, RunInput
     from contract.statuses import RunStatus
@@ -19,6 +19,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run import messages as msg
     from workflows.run.errors import reason_of
     from workflows.run.inputs import RunProgress, RunResult
+
+
+# What replaces the 👀 when a run ends (CANCELLED: nothing).
+OUTCOME_REACTIONS: dict[str, str] = {
+    RunStatus.SUCCEEDED: "rocket",
+    RunStatus.FAILED: "confused",
+    RunStatus.ESCALATED: "confused",
+}
 
 
 @dataclass
@@ -65,6 +73,14 @@ class RunContext:
     feedback: list[Feedback] = field(default_factory=list)  # review text not acted on yet
     usage: dict[str, dict[str, int]] = field(default_factory=dict)
     summaries: dict[str, str] = field(default_factory=dict)  # phase → the start of its artifact
+    refused_hosts: list[str] = field(default_factory=list)  # what the egress proxy refused
+    acknowledged: bool = False  # a 👀 was left where the run was asked for
+    comments_artifact: str | None = None  # the issue's discussion, for the phases
+
+    def note_refused(self, hosts: list[str]) -> None:
+        for host in hosts:
+            if host not in self.refused_hosts and len(self.refused_hosts) < msg.MAX_REFUSED:
+                self.refused_hosts.append(host)
 
     @property
     def input(self) -> RunInput:
@@ -133,6 +149,33 @@ class RunContext:
         except ActivityError as exc:
             await self.artifact(f"github-error-{key}", "text", reason_of(exc))
 
+    def reaction_target(self) -> tuple[int, int | None]:
+        """Where the run was asked for: the triggering comment, the feedback's comment (or
+        pull request), else the issue."""
+        i = self.input
+        if i.trigger_comment_id is not None:
+            return i.issue_number, i.trigger_comment_id
+        if i.feedback is not None:
+            number = i.feedback.pr_number or i.issue_number
+            return number, i.feedback.comment_id if i.feedback.source == "comment" else None
+        return i.issue_number, None
+
+    async def react(self, content: str | None, *, remove: tuple[str, ...] = ()) -> bool:
+        """Leave `content` (and take back `remove`) where the run was asked for; best effort:
+        True when GitHub took it."""
+        if self.cfg is None or not self.cfg.github_enabled:
+            return False
+        number, comment_id = self.reaction_target()
+        try:
+            await self.github(
+                RunGitHubActivities.react,
+                ReactInput(self.input.repo, number, comment_id, content, list(remove)),
+            )
+        except ActivityError as exc:
+            await self.artifact("github-error-reaction", "text", reason_of(exc))
+            return False
+        return True
+
     async def artifact(self, name: str, kind: str, content: str) -> None:
         await workflow.execute_activity_method(
             RunActivities.record_artifact,
@@ -175,7 +218,10 @@ class RunContext:
                     retry_hint="",
                     link=self.link(),
                     api_link=self.api_link(),
+                    refused_hosts=self.refused_hosts,
                 ),
             )
+        if self.acknowledged:  # the 👀 gives way to the outcome
+            await self.react(OUTCOME_REACTIONS.get(status), remove=("eyes",))
         await self.set_status(status, error=error)
         return RunResult(self.input.run_id, status, error, self.pr_url, self.iteration)

@@ -38,3 +38,14 @@ def reason_of(exc: BaseException) -> str:
     while isinstance(cause, ActivityError) and cause.cause is not None:
         cause = cause.cause
     return str(cause or exc)
+
+
+def refused_hosts_of(exc: ActivityError) -> list[str]:
+    """The host:port pairs the egress proxy refused during a failed phase attempt (the command
+    agent puts them in its error's details)."""
+    cause = exc.cause
+    if not isinstance(cause, ApplicationError) or not cause.details:
+        return []
+    first = cause.details[0]
+    hosts = first.get("refused_hosts") if isinstance(first, dict) else None
+    return [str(h) for h in hosts] if isinstance(hosts, list) else []

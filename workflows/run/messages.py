@@ -13,6 +13,21 @@ def run_link(ui_url: str, namespace: str, workflow_id: str) -> str | None:
     return f"{ui_url}/namespaces/{ns}/workflows/{wf}"
 
 
+MAX_REFUSED = 20  # host:port pairs a comment lists
+
+
+def refused_lines(refused_hosts: list[str] | None) -> str:
+    """The hosts the agent was refused, as the Copilot agent reports its firewall's blocks."""
+    if not refused_hosts:
+        return ""
+    listed = ", ".join(f"`{h}`" for h in refused_hosts[:MAX_REFUSED])
+    return (
+        "\n\n🛡️ The agent's network requests to these hosts were refused: "
+        f"{listed}. Add a host the agent needs to `RUN_AGENT_ALLOW_HOSTS`; the run's `network` "
+        "artifact lists every connection."
+    )
+
+
 def _link_line(link: str | None) -> str:
     return f"\n\nFollow the run in the Temporal Web UI: {link}" if link else ""
 
@@ -45,6 +60,7 @@ def final_comment(
     summary: str,
     link: str | None,
     usage: dict[str, dict[str, int]] | None = None,
+    refused_hosts: list[str] | None = None,
 ) -> str:
     lines = [f"🤖 hookflow AI run `{run_id}` finished: **{status}**."]
     if pr_url:
@@ -54,7 +70,7 @@ def final_comment(
         lines.append(usage_table(usage))
     if summary:
         lines.append(summary)
-    return "\n\n".join(lines) + _link_line(link)
+    return "\n\n".join(lines) + refused_lines(refused_hosts) + _link_line(link)
 
 
 def usage_table(usage: dict[str, dict[str, int]]) -> str:
@@ -114,6 +130,7 @@ def failure_comment(
     retry_hint: str,
     link: str | None,
     api_link: str | None = None,
+    refused_hosts: list[str] | None = None,
 ) -> str:
     """Which phase failed and where to look; never the error itself. Agent stderr, URLs and
     git errors are for operators (run artifacts, the API), not for everyone on the issue."""
@@ -125,6 +142,7 @@ def failure_comment(
     )
     return (
         f"⚠️ hookflow AI run `{run_id}` failed{where}.{details}\n\n{retry_hint}".rstrip()
+        + refused_lines(refused_hosts)
         + _link_line(link)
     )
 
@@ -144,4 +162,23 @@ def feedback_late_comment(*, run_id: str, link: str | None) -> str:
         f"ℹ️ hookflow AI run `{run_id}` got this feedback after CI passed, while finishing "
         "its last phases. Comment again once it has finished to start a follow-up on this "
         "pull request." + _link_line(link)
+    )
+
+
+def not_permitted_comment(*, login: str, role: str | None, needed: str, what: str) -> str:
+    """The one polite answer to someone who may not start work (`role` None: GitHub could not
+    say, and hookflow does not guess)."""
+    who = f"@{login}" if login else "whoever asked"
+    if role is None:
+        return (
+            f"🙏 Thanks for asking! hookflow starts {what} only for people whose access to this "
+            f"repository it can confirm (`RUN_TRIGGER_PERMISSION`), and it could not confirm "
+            f"{who}'s permission just now, so nothing was started. Please try again in a few "
+            "minutes."
+        )
+    return (
+        f"🙏 Thanks for asking! hookflow starts {what} only for people with at least `{needed}` "
+        f"access to this repository (`RUN_TRIGGER_PERMISSION`), and {who}'s role on this "
+        f"repository is `{role}`, so nothing was started. Someone with `{needed}` access or "
+        "more can ask instead."
     )

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         crashed,
         phase_retryable,
         reason_of,
+        refused_hosts_of,
     )
 
 T = TypeVar("T")
@@ -102,10 +103,12 @@ class Phases:
             feedback=feedback,
             previous_artifacts=dict(self.previous),
             base_sha=workspace.base_sha if workspace else None,
+            comments_artifact=run.comments_artifact,
         )
         out: PhaseOutput = await step(run, lambda: _attempts(run, data), f"phase {name}")
         self.previous[name] = out.artifact_name
         run.summaries[name] = out.summary
+        run.note_refused(out.refused_hosts)
         if out.usage:
             add_usage(run.usage, name, out.usage)
 
@@ -133,6 +136,7 @@ async def _attempts(run: RunContext, data: PhaseInput) -> PhaseOutput:
             )
             return out
         except ActivityError as exc:
+            run.note_refused(refused_hosts_of(exc))
             if run.cancel or isinstance(exc.cause, CancelledError):
                 raise
             if crashed(exc) and crashes < PHASE_CRASHES:
@@ -190,6 +194,7 @@ async def _wait_for_retry(run: RunContext, reason: str) -> None:
             ),
             link=run.link(),
             api_link=run.api_link(),
+            refused_hosts=run.refused_hosts,
         ),
     )
     try:

@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from contract.statuses import RunStatus
     from routing.ai_run import BODY_MAX_CHARS, TITLE_MAX_CHARS, bounded
     from workflows import search_attributes as sa
+    from workflows.run import intake
     from workflows.run import messages as msg
     from workflows.run.ci import push, until_ci_passes
     from workflows.run.context import Issue, RunContext
@@ -92,6 +93,9 @@ class RunWorkflow:
                 sa.KIND.value_set("ai-run"),
             ]
         )
+        ignored = await intake.check_trigger(run)
+        if ignored is not None:
+            return ignored
         await run.set_status(RunStatus.RUNNING)
         await run.artifact(
             "issue",
@@ -141,7 +145,9 @@ class RunWorkflow:
     async def _pipeline(self, run: RunContext) -> WorkspaceInfo | None:
         """The steps of a run, in order; the workspace to clean up is returned."""
         input, cfg = run.input, run.config
+        await intake.acknowledge(run)
         await _complete_issue(run)
+        await intake.gather_comments(run)
         if input.feedback is None:  # a follow-up's first comment is its acknowledgement
             await run.comment(
                 "start",
@@ -187,6 +193,7 @@ class RunWorkflow:
                 summary=summary,
                 link=run.link(),
                 usage=run.usage,
+                refused_hosts=run.refused_hosts,
             ),
         )
         return phases.workspace
