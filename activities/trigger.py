@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.github_client import GitHubFactory, github_factory
 from activities.github_errors import github_call
+from contract.statuses import DispatchStatus
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from ghclient.errors import GitHubNotFound
@@ -95,12 +96,12 @@ class TriggerActivities:
                 col(WebhookEvent.repo) == input.repo,
             )
             rows = (await session.exec(query)).all()
-            if any(row.dispatch_status == "pending" for row in rows):
+            if any(row.dispatch_status == DispatchStatus.PENDING for row in rows):
                 # The dispatcher is still starting its plan: it would overwrite the status.
                 raise ApplicationError("delivery still being dispatched; retrying")
             for row in rows:
-                if row.dispatch_status == "dispatched" and len(row.dispatch_plan) == 1:
-                    row.dispatch_status = "ignored"
+                if row.dispatch_status == DispatchStatus.DISPATCHED and len(row.dispatch_plan) == 1:
+                    row.dispatch_status = DispatchStatus.IGNORED
                 row.error = f"work not started: {input.reason}"[:2000]
                 session.add(row)
             await session.commit()
