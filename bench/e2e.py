@@ -1,5 +1,6 @@
 """End-to-end latencies at a gentle delivery rate: webhook → workflow started, run RUNNING,
-message received by AI Maestro (the fake's own receive time)."""
+notification recorded (its row), message received by AI Maestro (the fake's own receive
+time), and each notification's hops from the Temporal histories (bench/hops.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench import hops
 from bench.payloads import REPO, body_of, fixture, headers, issues_labeled, workflow_run
 from bench.stack import SECRET, Stack
 
@@ -58,10 +60,11 @@ async def measure(stack: Stack, *, rate: float, seconds: float) -> dict[str, dic
             token = f"bench-{uuid.uuid4().hex[:10]}"
             event, payload = _delivery(kind, i, token)
             body = body_of(payload)
-            h = headers(body, event, secret)
+            h = headers(body, event, secret, delivery=token)
             t0 = time.time()
             response = await client.post(stack.url("api"), content=body, headers=h)
-            sent.append((kind, token, t0, response.json() | {"_status": response.status_code}))
+            answer = response.json() | {"_status": response.status_code, "_acked": time.time()}
+            sent.append((kind, token, t0, answer))
 
         for i in range(total):
             delay = began + i / rate - time.perf_counter()
@@ -82,6 +85,9 @@ async def _collect(
     started: list[float] = []
     running: list[float] = []
     messages: dict[str, list[float]] = {k: [] for k in KINDS if k != "ai_run"}
+    recorded: list[float] = []
+    sent_all: list[float] = []
+    timelines: list[hops.Timeline] = []
     missing: dict[str, int] = {k: 0 for k in KINDS}
     received = list(stack.maestro.received)
     with psycopg.connect(stack.database_url.replace("+psycopg", "")) as conn:
@@ -107,6 +113,30 @@ async def _collect(
                 missing[kind] += 1
             else:
                 messages[kind].append((at - t0) * 1000)
+                sent_all.append((at - t0) * 1000)
+            row = conn.execute(
+                "SELECT extract(epoch FROM created_at), workflow_id FROM notifications"
+                " WHERE delivery_id = %s ORDER BY created_at LIMIT 1",
+                (token,),
+            ).fetchone()
+            if row is None:
+                continue
+            recorded.append((float(row[0]) - t0) * 1000)
+            if row[1]:
+                try:
+                    timelines.append(
+                        await hops.notification_timeline(
+                            client,
+                            kind,
+                            row[1],
+                            sent=t0,
+                            acked=response["_acked"],
+                            recorded=float(row[0]),
+                            received=at,
+                        )
+                    )
+                except (StopIteration, RuntimeError) as exc:  # history not as expected
+                    print(f"  no hops for {row[1]}: {exc!r}")
     out: dict[str, dict[str, Any]] = {}
 
     def add(name: str, values: list[float], kind: str) -> None:
@@ -119,8 +149,12 @@ async def _collect(
 
     add("RunWorkflow started", started, "ai_run")
     add("run RUNNING in the DB", running, "ai_run")
+    missing["notifications"] = sum(v for k, v in missing.items() if k != "ai_run")
+    add("notification recorded (all kinds)", recorded, "notifications")
+    add("AI Maestro received (all kinds)", sent_all, "notifications")
     for kind, values in messages.items():
         add(f"AI Maestro received: {kind}", values, kind)
+    out["hops"] = hops.summarize(timelines)
     return out
 
 
@@ -133,6 +167,8 @@ def render(latencies: dict[str, dict[str, Any]]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for name, r in latencies.items():
+        if name == "hops":
+            continue
         lines.append(
             f"| {name} | {r['n']} | {ms(r['p50_ms'])} | {ms(r['p90_ms'])} | "
             f"{ms(r['p99_ms'])} | {ms(r['max_ms'])} | {r['missing']} |"

@@ -94,15 +94,21 @@ class Target:
             stack.push_async_callback(client.aclose)
 
 
-async def run_load(target: Target, deliveries: list[Delivery]) -> Result:
-    """Send every delivery exactly once with one request in flight per client."""
+async def run_load(
+    target: Target, deliveries: list[Delivery], *, rate: float | None = None
+) -> Result:
+    """Send every delivery exactly once with one request in flight per client (and, with
+    `rate`, the i-th delivery not before i / rate seconds)."""
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     next_index = iter(range(len(deliveries)))
+    began = time.perf_counter()
 
     async def sender(client: httpx.AsyncClient) -> None:
         for index in next_index:
             delivery = deliveries[index]
+            if rate:
+                await asyncio.sleep(max(0.0, began + index / rate - time.perf_counter()))
             started = time.perf_counter()
             try:
                 response = await client.post(
@@ -117,7 +123,6 @@ async def run_load(target: Target, deliveries: list[Delivery]) -> Result:
             latencies.append((time.perf_counter() - started) * 1000)
             statuses[str(response.status_code)] += 1
 
-    began = time.perf_counter()
     await asyncio.gather(*(sender(client) for client in target.clients))
     seconds = time.perf_counter() - began
     return Result(

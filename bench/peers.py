@@ -1,34 +1,39 @@
-"""Peer webhook endpoints hookflow is measured against, served by uvicorn like the API.
+"""Peer webhook endpoints hookflow is measured against: raw ASGI apps served by uvicorn like the
+API, written the way a user would write them by hand.
 
-    python -m bench.peers --mode bare|commit|group --port 9101 [--dsn postgresql://…]
+    python -m bench.peers --mode bare|commit|group|start --port 9101 [--dsn postgresql://…]
 
 - bare:   HMAC check + `json.loads`, nothing stored (the HTTP + parsing floor);
 - commit: bare + `INSERT … ON CONFLICT DO NOTHING` (JSONB) and one commit per request,
           on a psycopg connection pool — the plain durable endpoint;
 - group:  the same rows gathered ≤ 2 ms into one multi-row INSERT and one commit, each
-          request answered after its batch's commit (delivery/group_commit.py).
+          request answered after its batch's commit (delivery/group_commit.py);
+- start:  group, then after the answer a one-activity workflow (bench/peer_worker.py) started
+          with the Temporal client (TEMPORAL_ADDRESS) and the row marked dispatched.
 Every 2xx of the durable peers is a committed row.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
 
 from delivery.group_commit import GroupCommit
 from delivery.signature import verify_signature
 
 TABLE = "peer_events"
+PEER_WORKFLOW = "PeerWorkflow"
+PEER_QUEUE = "hookflow-bench-peer"
 # Created once by the bench (bench/stack.py) before the peers start.
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
@@ -36,9 +41,13 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     dedupe_key varchar(220) NOT NULL UNIQUE,
     event_type varchar(100) NOT NULL,
     payload jsonb NOT NULL,
-    received_at timestamp NOT NULL DEFAULT now()
+    received_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    dispatched_at timestamptz
 )"""
 Row = tuple[str, str, str]  # dedupe key, event, payload text
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 def _insert_sql(rows: int) -> str:
@@ -49,67 +58,126 @@ def _insert_sql(rows: int) -> str:
     )
 
 
-def create_app(*, mode: str, secret: bytes, dsn: str | None) -> FastAPI:
-    pool = AsyncConnectionPool(dsn, min_size=4, max_size=20, open=False) if dsn else None
+async def _answer(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
-    async def write(rows: list[Row]) -> list[None]:
-        assert pool is not None
-        async with pool.connection() as conn:  # commits on leaving the block
+
+class Peer:
+    """One peer endpoint (an ASGI app)."""
+
+    def __init__(self, *, mode: str, secret: bytes, dsn: str | None) -> None:
+        self.mode = mode
+        self.secret = secret
+        self.pool = AsyncConnectionPool(dsn, min_size=4, max_size=20, open=False) if dsn else None
+        self.batches: GroupCommit[Row, None] = GroupCommit(self.write, window=0.002)
+        self.temporal: Client | None = None
+        self.starts: set[asyncio.Task[None]] = set()
+
+    async def write(self, rows: list[Row]) -> list[None]:
+        assert self.pool is not None
+        async with self.pool.connection() as conn:  # commits on leaving the block
             await conn.execute(_insert_sql(len(rows)), [v for row in rows for v in row])
         return [None] * len(rows)
 
-    batches: GroupCommit[Row, None] = GroupCommit(write, window=0.002)
+    async def start(self, key: str) -> None:
+        """Start the row's workflow, then mark the row dispatched."""
+        assert self.temporal is not None and self.pool is not None
+        await self.temporal.start_workflow(
+            PEER_WORKFLOW,
+            key,
+            id=f"peer-{key}",
+            task_queue=PEER_QUEUE,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                f"UPDATE {TABLE} SET dispatched_at = clock_timestamp() WHERE dedupe_key = %s",
+                (key,),
+            )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if pool is not None:
-            await pool.open(wait=True)
-        yield
-        await batches.close()
-        if pool is not None:
-            await pool.close()
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self.pool is not None:
+                    await self.pool.open(wait=True)
+                if self.mode == "start":
+                    self.temporal = await Client.connect(os.environ["TEMPORAL_ADDRESS"])
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.batches.close()
+                if self.starts:
+                    await asyncio.gather(*self.starts, return_exceptions=True)
+                if self.pool is not None:
+                    await self.pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
-    app = FastAPI(title=f"peer {mode}", docs_url=None, redoc_url=None, lifespan=lifespan)
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        """Process up."""
-        return {"status": "ok"}
-
-    @app.post("/{path:path}")
-    async def receive(request: Request, path: str) -> JSONResponse:
-        """Verify, parse and (durable modes) store one delivery."""
-        body = await request.body()
-        if not verify_signature(body, request.headers.get("x-hub-signature-256"), [secret]):
-            return JSONResponse({"status": "unauthorized"}, status_code=401)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["method"] == "GET" and scope["path"] == "/healthz":
+            await _answer(send, 200, b'{"status":"ok"}')
+            return
+        if scope["method"] != "POST":
+            await _answer(send, 405, b'{"status":"method not allowed"}')
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        headers = dict(scope["headers"])
+        signature = headers.get(b"x-hub-signature-256")
+        if not verify_signature(body, signature.decode() if signature else None, [self.secret]):
+            await _answer(send, 401, b'{"status":"unauthorized"}')
+            return
         payload: Any = json.loads(body)
         if not isinstance(payload, dict):
-            return JSONResponse({"status": "rejected"}, status_code=400)
-        row = (
-            f"{request.headers.get('x-github-hook-id')}:{request.headers.get('x-github-delivery')}",
-            request.headers.get("x-github-event") or "unknown",
-            body.decode(),
+            await _answer(send, 400, b'{"status":"rejected"}')
+            return
+        key = (
+            f"{headers.get(b'x-github-hook-id', b'').decode()}:"
+            f"{headers.get(b'x-github-delivery', b'').decode()}"
         )
-        if mode == "commit":
-            await write([row])
-        elif mode == "group":
-            await batches.submit(row)
-        return JSONResponse({"status": "accepted"})
-
-    return app
+        row = (key, headers.get(b"x-github-event", b"unknown").decode(), body.decode())
+        if self.mode == "commit":
+            await self.write([row])
+        elif self.mode in ("group", "start"):
+            await self.batches.submit(row)
+        await _answer(send, 200, b'{"status":"accepted"}')
+        if self.mode == "start":
+            task = asyncio.create_task(self.start(key))
+            self.starts.add(task)
+            task.add_done_callback(self.starts.discard)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.peers", description=__doc__)
-    parser.add_argument("--mode", choices=("bare", "commit", "group"), required=True)
+    parser.add_argument("--mode", choices=("bare", "commit", "group", "start"), required=True)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--dsn", default=None, help="PostgreSQL URL (commit and group modes)")
+    parser.add_argument("--dsn", default=None, help="PostgreSQL URL (durable modes)")
     args = parser.parse_args(argv)
     secret = os.environ.get("GITHUB_WEBHOOK_SECRET", "").encode()
     if not secret or (args.mode != "bare" and not args.dsn):
         print("peers: set GITHUB_WEBHOOK_SECRET (and --dsn for durable modes)", file=sys.stderr)
         return 2
-    app = create_app(mode=args.mode, secret=secret, dsn=args.dsn)
+    app = Peer(mode=args.mode, secret=secret, dsn=args.dsn)
     # Loopback only, no access log: the same serving setup the bench gives hookflow.
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
     return 0

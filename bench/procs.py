@@ -44,6 +44,8 @@ def _cpu(pid: int, *, reaped: bool = False) -> float:
 
 
 def _temporal_pid(stack: Stack) -> int | None:
+    if stack.restartable is not None:
+        return stack.restartable.process.pid if stack.restartable.process else None
     port = stack.temporal_address.rsplit(":", 1)[-1]
     for pid in children(os.getpid()):
         with contextlib.suppress(OSError):
@@ -75,15 +77,21 @@ def api_pids(stack: Stack) -> list[int]:
 
 
 def worker_pids(stack: Stack) -> list[int]:
-    return [p.pid for name, p in stack.processes.items() if name.startswith("worker")]
+    return [p.pid for name, p in stack.processes.items() if name.startswith(("worker", "notify"))]
 
 
 def cpu_seconds(stack: Stack) -> dict[str, float]:
-    """CPU seconds used so far by each component (compare two readings)."""
+    """CPU seconds used so far by each component (compare two readings): `api`, `worker`,
+    `temporal`, `postgres`, and each peer process (`peer:<mode>`, `peer_worker`)."""
     result = {
         "worker": sum(_cpu(pid) for pid in worker_pids(stack)),
         "api": sum(_cpu(pid) for pid in {stack.processes["api"].pid, *api_pids(stack)}),
     }
+    for name, process in stack.processes.items():
+        if name in ("bare", "commit", "group", "start"):
+            result[f"peer:{name}"] = _cpu(process.pid)
+        elif name == "peer_worker":
+            result[name] = _cpu(process.pid)
     temporal = _temporal_pid(stack)
     result["temporal"] = _cpu(temporal) if temporal else float("nan")
     postmaster = _postmaster_pid(stack)

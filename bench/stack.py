@@ -5,6 +5,7 @@ Everything listens on 127.0.0.1 and lives in temporary directories removed on ex
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import subprocess
@@ -17,8 +18,10 @@ from typing import Any
 
 import httpx
 import psycopg
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from bench import pinning
 from bench.peers import SCHEMA
 from db.migrate import upgrade
 from devstack.postgres import PostgresServer, free_port, start_postgres
@@ -60,30 +63,103 @@ def wait_http(url: str, process: subprocess.Popen[bytes], deadline_s: float = 60
     raise RuntimeError(f"{url} not ready after {deadline_s}s")
 
 
+class RestartableTemporal:
+    """A Temporal dev server whose state is a file: stopped and started again, it keeps its
+    workflows (the outage bench)."""
+
+    def __init__(self, db_file: Path) -> None:
+        self.port = free_port()
+        self.db_file = db_file
+        self.process: subprocess.Popen[bytes] | None = None
+        self.client: Client | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        cli = ensure_temporal_cli()
+        if cli is None:
+            raise RuntimeError("no Temporal CLI")
+        self.process = subprocess.Popen(
+            [
+                *(cli, "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port)),
+                *("--headless", "--db-filename", str(self.db_file), "--log-level", "error"),
+                *("--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=off"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    async def connect(self, within: float = 60) -> Client:
+        give_up = time.monotonic() + within
+        while True:
+            try:
+                self.client = await Client.connect(self.address)
+                return self.client
+            except Exception:
+                if time.monotonic() > give_up:
+                    raise
+                await asyncio.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
 class Stack:
     """Start with `await Stack.start()`, stop with `await stack.stop()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, pin: bool = False) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="hookflow-bench-"))
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.postgres: PostgresServer | None = None
         self.temporal: WorkflowEnvironment | None = None
+        self.restartable: RestartableTemporal | None = None
         self.maestro = TimedMaestro()
         self.ports: dict[str, int] = {}
         self.database_url = ""
         self.peer_dsn = ""
+        self.pin = pin
+        self.extra_env: dict[str, str] = {}
 
     @classmethod
-    async def start(cls, *, api_workers: int = 1, worker_processes: int = 1) -> Stack:
-        stack = cls()
+    async def start(
+        cls,
+        *,
+        api_workers: int = 1,
+        worker_processes: int = 1,
+        pin: bool = False,
+        restartable_temporal: bool = False,
+        peers: tuple[str, ...] = ("bare", "commit", "group", "start"),
+        env: dict[str, str] | None = None,
+    ) -> Stack:
+        stack = cls(pin=pin)
+        stack.extra_env = dict(env or {})
         try:
-            await stack._start(api_workers, worker_processes)
+            await stack._start(api_workers, worker_processes, restartable_temporal, peers)
         except BaseException:
             await stack.stop()
             raise
         return stack
 
-    async def _start(self, api_workers: int, worker_processes: int) -> None:
+    @property
+    def client(self) -> Client:
+        """The bench's own Temporal client."""
+        if self.restartable is not None:
+            assert self.restartable.client is not None
+            return self.restartable.client
+        assert self.temporal is not None
+        return self.temporal.client
+
+    async def _start(
+        self,
+        api_workers: int,
+        worker_processes: int,
+        restartable_temporal: bool,
+        peers: tuple[str, ...],
+    ) -> None:
         self.postgres = start_postgres()
         with psycopg.connect(self.postgres.admin_url, autocommit=True) as conn:
             conn.execute("CREATE DATABASE hookflow")
@@ -93,11 +169,16 @@ class Stack:
         upgrade(self.database_url)
         with psycopg.connect(self.peer_dsn, autocommit=True) as conn:
             conn.execute(SCHEMA)
-        self.temporal = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=ensure_temporal_cli(),
-            dev_server_log_level="error",
-        )
-        await ensure_search_attributes(self.temporal.client, "default")
+        if restartable_temporal:
+            self.restartable = RestartableTemporal(self.tmp / "temporal.db")
+            self.restartable.start()
+            await self.restartable.connect()
+        else:
+            self.temporal = await WorkflowEnvironment.start_local(
+                dev_server_existing_path=ensure_temporal_cli(),
+                dev_server_log_level="error",
+            )
+        await ensure_search_attributes(self.client, "default")
         self.maestro.start()
         env = self.env()
         for i in range(worker_processes):
@@ -106,6 +187,7 @@ class Stack:
         self.spawn(
             "api",
             [
+                *pinning.server(self.pin),
                 sys.executable,
                 "-m",
                 "uvicorn",
@@ -122,12 +204,15 @@ class Stack:
             ],
             env,
         )
-        for mode in ("bare", "commit", "group"):
+        if "start" in peers:
+            self.spawn("peer_worker", [sys.executable, "-m", "bench.peer_worker"], env)
+        for mode in peers:
             self.ports[mode] = free_port()
             dsn = ["--dsn", self.peer_dsn] if mode != "bare" else []
             self.spawn(
                 mode,
                 [
+                    *pinning.server(self.pin),
                     sys.executable,
                     "-m",
                     "bench.peers",
@@ -139,13 +224,12 @@ class Stack:
                 ],
                 env,
             )
-        for name in ("api", "bare", "commit", "group"):
+        for name in ("api", *peers):
             wait_http(f"http://127.0.0.1:{self.ports[name]}/healthz", self.processes[name])
 
     @property
     def temporal_address(self) -> str:
-        assert self.temporal is not None
-        return str(self.temporal.client.service_client.config.target_host)
+        return str(self.client.service_client.config.target_host)
 
     def env(self) -> dict[str, str]:
         env = {
@@ -171,6 +255,7 @@ class Stack:
                 "WORKER_METRICS_PORT": "0",
             }
         )
+        env.update(self.extra_env)
         return env
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
@@ -195,5 +280,7 @@ class Stack:
             self.maestro.stop()
         if self.temporal is not None:
             await self.temporal.shutdown()
+        if self.restartable is not None:
+            self.restartable.stop()
         if self.postgres is not None:
             self.postgres.stop()

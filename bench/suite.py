@@ -2,8 +2,9 @@
 
 Starts PostgreSQL, the Temporal dev server, the worker, the API, the peer endpoints and a fake
 AI Maestro; measures ingest (wrk, 1 thread × 16 connections, fresh delivery ids) for the peers
-and hookflow's paths, then end-to-end latencies at a gentle rate. Prints two tables and a JSON
-line. See bench/README.md.
+and hookflow's paths with CPU ms per delivery of every process, then end-to-end latencies at a
+gentle rate with each notification's hops; optionally a burst and a Temporal outage. Prints
+the tables, issue 23's target table and a JSON line. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -15,162 +16,172 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from bench import burst, crash, e2e, wrk_load
-from bench.payloads import body_of, issues_labeled, workflow_run
-from bench.stack import SECRET, Stack
-from bench.wrk_load import LoadResult
-
-
-def ingest_rows(stack: Stack, *, seconds: float, connections: int) -> list[LoadResult]:
-    secret = SECRET.encode()
-    ignored = [("issues", body_of(issues_labeled(1, "bug")))]
-    failure = [("workflow_run", body_of(workflow_run("failure", name="Bench CI", run_number=1)))]
-    # A new issue per ai:run delivery: one run (and one RunWorkflow) each.
-    runs = [
-        ("issues", body_of(issues_labeled(10_000 + i, "ai:run")))
-        for i in range(int(1500 * seconds))
-    ]
-
-    def load(name: str, target: str, bodies: list[tuple[str, bytes]]) -> LoadResult:
-        result = wrk_load.run_wrk(
-            name, stack.url(target), bodies, secret, connections=connections, seconds=seconds
-        )
-        print(f"  {name}: {result.rate:.0f} req/s, p99 {result.p99_ms:.1f} ms", file=sys.stderr)
-        return result
-
-    for target in ("bare", "commit", "group", "api"):  # warm-up: pools, imports, caches
-        wrk_load.run_wrk(
-            "warm-up", stack.url(target), ignored, secret, connections=connections, seconds=1
-        )
-    return [
-        load("bare endpoint: HMAC + json.loads", "bare", ignored),
-        load("durable: INSERT + commit per request (psycopg pool)", "commit", ignored),
-        load("durable: group commit ≤ 2 ms, multi-row INSERT", "group", ignored),
-        load("hookflow, ignored event (recorded only)", "api", ignored),
-        load("hookflow, workflow_run failure (notification group)", "api", failure),
-        load("hookflow, ai:run (run row + workflow start)", "api", runs),
-    ]
+from bench import burst, crash, e2e, hops, ingest, outage, pinning, targets, wrk_load
+from bench.stack import Stack
 
 
 def loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def render_ingest(rows: list[LoadResult]) -> str:
-    peer = next(r for r in rows if r.name.startswith("durable: group"))
-    lines = [
-        "| system | req/s | p50 ms | p99 ms | non-2xx | × group-commit peer |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        ratio = r.rate / peer.rate if peer.rate else 0.0
+def _round_ratios(passes: list[list[ingest.Measured]]) -> str:
+    lines = []
+    for n, done in enumerate(passes, 1):
+        r = ingest.ratios({m.row.key: m for m in done})
         lines.append(
-            f"| {r.name} | {r.rate:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-            f"{r.non_2xx} | {ratio:.2f} |"
+            f"round {n}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.items() if v is not None)
         )
     return "\n".join(lines)
 
 
 async def main_async(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    stack = await Stack.start(api_workers=args.api_workers, worker_processes=args.worker_processes)
-    load = loadavg()
-    print(f"machine: {os.cpu_count()} CPUs, load average {load} at start", file=sys.stderr)
+    stack = await Stack.start(
+        api_workers=args.api_workers, worker_processes=args.worker_processes, pin=args.pin
+    )
+    print(f"machine: {os.cpu_count()} CPUs, load average {loadavg()} at start", file=sys.stderr)
     print(f"stack up in {time.monotonic() - started:.1f}s (logs in {stack.tmp})", file=sys.stderr)
-    record: dict[str, object] = {}
+    record: dict[str, Any] = {"pin": args.pin, "load_at_start": loadavg()}
+    medians: dict[str, ingest.Measured] | None = None
+    latencies = burst_result = outage_result = None
     try:
-        rows: list[LoadResult] = []
         if not args.skip_ingest:
-            rows = await asyncio.to_thread(
-                ingest_rows, stack, seconds=args.seconds, connections=args.connections
+            passes = await ingest.run_rows(
+                stack,
+                seconds=args.seconds,
+                connections=args.connections,
+                rounds=args.rounds,
+                drain_limit=args.drain_limit,
             )
-            drained = await e2e.wait_drained(stack, limit=args.drain_limit)
-            print(f"  backlog drained in {drained:.1f}s", file=sys.stderr)
-            record["ingest"] = [r.__dict__ | {"rate": r.rate} for r in rows]
-            record["drain_seconds"] = drained
-        latencies = None
+            medians = {
+                row.key: ingest.median_row([p[i] for p in passes])
+                for i, row in enumerate(ingest.ROWS)
+            }
+            record["ingest_rounds"] = [[ingest.as_json(m) for m in p] for p in passes]
+            record["ingest"] = [ingest.as_json(m) for m in medians.values()]
+            record["ratios"] = ingest.ratios(medians)
+            record["load_after_ingest"] = loadavg()
         if not args.skip_e2e:
             latencies = await e2e.measure(stack, rate=args.rate, seconds=args.e2e_seconds)
             record["e2e"] = latencies
-        # After the latencies: a burst leaves the worker busy for minutes.
-        burst_result = None
-        if args.burst:
+        if args.burst:  # after the latencies: a burst leaves the worker busy for minutes
             burst_result = await burst.burst(
                 stack, n=args.burst, concurrency=args.connections, limit=args.burst_limit
             )
             record["burst"] = burst_result
-        print()
-        if rows:
-            print(
-                f"Ingest: wrk 1 thread × {args.connections} connections, {args.seconds:g} s "
-                "per row, fresh delivery ids, 13.8 KB issues.labeled bodies"
-            )
-            print(render_ingest(rows))
-            print()
-        if burst_result is not None:
-            print(f"Burst of {args.burst} ai:run deliveries (16 connections, then drained):")
-            print(" ".join(f"{k}={v}" for k, v in burst_result.items()))
-            print()
-        if latencies is not None:
-            print(
-                f"End to end at {args.rate:g} deliveries/s for {args.e2e_seconds:g} s "
-                "(webhook sent → …)"
-            )
-            print(e2e.render(latencies))
-            print()
-        load = loadavg()
-        print(
-            f"Machine: {os.cpu_count()} CPUs shared with everything else running; "
-            f"load average at the end {load}"
-        )
-        if args.crash:  # last: it kills the API
-            crashed = await crash.crash(stack)
-            record["crash"] = crashed
-            print(
-                "SIGKILL of the API under load: " + " ".join(f"{k}={v}" for k, v in crashed.items())
-            )
-        print("BENCH_JSON " + json.dumps(record, separators=(",", ":"), default=str))
+        if args.crash:  # last on this stack: it kills the API
+            record["crash"] = await crash.crash(stack)
     finally:
         await stack.stop()
+    if args.outage:  # its own stack: Temporal with its state in a file, stopped and started
+        stack = await Stack.start(restartable_temporal=True, peers=(), pin=args.pin)
+        try:
+            outage_result = await outage.outage(
+                stack, deliveries=args.outage_deliveries, down=args.outage
+            )
+            record["outage"] = outage_result
+        finally:
+            await stack.stop()
+    record["load_at_end"] = loadavg()
+    print()
+    if medians:
+        print(
+            f"Ingest: wrk 1 thread × {args.connections} connections, {args.seconds:g} s per row, "
+            f"fresh delivery ids, 13.8 KB bodies; median of {args.rounds} round(s); "
+            + ("servers pinned to CPU 0, wrk to CPU 1" if args.pin else "nothing pinned")
+        )
+        print(ingest.render(list(medians.values())))
+        print()
+        print(_round_ratios(record_passes(record)))
+        print()
+    if latencies is not None:
+        print(f"End to end at {args.rate:g} deliveries/s for {args.e2e_seconds:g} s (webhook →)")
+        print(e2e.render(latencies))
+        print()
+        print("Where a notification's time goes (p50/p90 of each hop, from Temporal histories):")
+        print(hops.render(latencies.get("hops", {})))
+        print()
+    if burst_result is not None:
+        print(f"Burst of {args.burst} ai:run deliveries (16 connections, then drained):")
+        print(" ".join(f"{k}={v}" for k, v in burst_result.items()))
+        print()
+    if "crash" in record:
+        crashed = " ".join(f"{k}={v}" for k, v in record["crash"].items())
+        print(f"SIGKILL of the API under load: {crashed}")
+        print()
+    if outage_result is not None:
+        print("Temporal outage: " + " ".join(f"{k}={v}" for k, v in outage_result.items()))
+        print()
+    print("Targets (issue 23):")
+    print(targets.render(targets.rows(medians, latencies, burst_result, outage_result)))
+    print()
+    print(
+        f"Machine: {os.cpu_count()} CPUs shared with everything else running; load average "
+        f"{record['load_at_start']} at start, {record['load_at_end']} at the end"
+    )
+    print("BENCH_JSON " + json.dumps(record, separators=(",", ":"), default=str))
     return 0
+
+
+def record_passes(record: dict[str, Any]) -> list[list[ingest.Measured]]:
+    """The rounds again as Measured rows (for the per-round ratios)."""
+    by_key = {row.key: row for row in ingest.ROWS}
+    passes = []
+    for done in record.get("ingest_rounds", []):
+        passes.append(
+            [
+                ingest.Measured(
+                    by_key[m["key"]],
+                    m["rate"],
+                    m["p50_ms"],
+                    m["p99_ms"],
+                    m["non_2xx"],
+                    m["acked"],
+                    m["cpu_ms"],
+                    m["sustained"],
+                    m["started"],
+                )
+                for m in done
+            ]
+        )
+    return passes
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.suite", description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="wrk seconds per row")
+    parser.add_argument("--rounds", type=int, default=1, help="passes over the ingest rows")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rate", type=float, default=10.0, help="end-to-end deliveries/s")
     parser.add_argument("--e2e-seconds", type=float, default=20.0)
     parser.add_argument(
-        "--drain-limit",
-        type=float,
-        default=300.0,
-        help="longest wait for the ingest rows' work to finish",
+        "--drain-limit", type=float, default=300.0, help="longest wait for a row's work to finish"
     )
     parser.add_argument("--skip-ingest", action="store_true")
+    parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument(
-        "--burst",
-        type=int,
-        default=0,
-        help="also send this many ai:run deliveries at once and drain them",
+        "--burst", type=int, default=0, help="also send this many ai:run deliveries and drain"
     )
     parser.add_argument(
-        "--burst-limit",
+        "--burst-limit", type=float, default=1800.0, help="longest wait for the burst to drain"
+    )
+    parser.add_argument(
+        "--outage",
         type=float,
-        default=1800.0,
-        help="longest wait (s, from the first delivery) for the burst to drain",
+        default=0.0,
+        help="also stop Temporal this many seconds while deliveries arrive (60 for the target)",
     )
+    parser.add_argument("--outage-deliveries", type=int, default=1000)
     parser.add_argument(
-        "--crash",
-        action="store_true",
-        help="finally SIGKILL the API under load and check every 2xx's row",
+        "--crash", action="store_true", help="SIGKILL the API under load; check every 2xx's row"
     )
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn --workers")
     parser.add_argument(
         "--worker-processes", type=int, default=1, help="worker.py processes on the task queue"
     )
-    parser.add_argument("--skip-e2e", action="store_true")
+    pinning.add_argument(parser)
     args = parser.parse_args(argv)
     if not wrk_load.available() and not args.skip_ingest:
         parser.error("wrk is not installed (apt-get install wrk), or pass --skip-ingest")

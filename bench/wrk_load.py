@@ -10,10 +10,12 @@ import json
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import pinning
 from delivery.signature import sign
 
 LUA = r"""
@@ -74,6 +76,8 @@ class LoadResult:
     max_ms: float
     statuses: dict[str, int]
     socket_errors: int
+    prefix: str = ""  # every delivery id of the row starts with it
+    started_at: float = 0.0  # wall clock (time.time()) when wrk began
 
     @property
     def ok(self) -> int:
@@ -100,6 +104,7 @@ def run_wrk(
     *,
     connections: int = 16,
     seconds: float = 5.0,
+    pin: bool = False,
 ) -> LoadResult:
     """Send (event, body) pairs round-robin for `seconds`; JSON bodies have no raw newlines."""
     with tempfile.TemporaryDirectory(prefix="hookflow-wrk-") as tmp:
@@ -109,13 +114,12 @@ def run_wrk(
         with data.open("wb") as out:
             for event, body in bodies:
                 out.write(f"{event}\t{sign(body, secret)}\t".encode() + body + b"\n")
-        env = {
-            "BENCH_FILE": str(data),
-            "BENCH_PREFIX": f"bench-{uuid.uuid4().hex[:12]}",
-            "PATH": "/usr/bin:/bin",
-        }
+        prefix = f"bench-{uuid.uuid4().hex[:12]}"
+        env = {"BENCH_FILE": str(data), "BENCH_PREFIX": prefix, "PATH": "/usr/bin:/bin"}
+        started_at = time.time()
         proc = subprocess.run(
             [
+                *pinning.load(pin),
                 "wrk",
                 "-t1",
                 f"-c{connections}",
@@ -144,4 +148,6 @@ def run_wrk(
         max_ms=data_out["max_ms"],
         statuses=data_out["statuses"],
         socket_errors=data_out["socket_errors"],
+        prefix=prefix,
+        started_at=started_at,
     )

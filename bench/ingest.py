@@ -1,0 +1,297 @@
+"""The ingest rows: each peer and hookflow path under wrk, with CPU ms per delivery for every
+process (from /proc) and, for paths that start workflows, the sustained rate: deliveries
+acknowledged *and* started ÷ the time from the first request to the last start."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from bench import e2e, procs, wrk_load
+from bench.payloads import body_of, issues_labeled, workflow_run
+from bench.peers import PEER_QUEUE, TABLE
+from bench.stack import SECRET, Stack
+
+HOOK_ID = "480012345"  # wrk's X-GitHub-Hook-ID (bench/wrk_load.py)
+PARTS = ("api", "postgres", "temporal", "worker")
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # short name used by the ratios
+    name: str
+    target: str  # "api" (hookflow) or a peer mode
+    bodies: str  # "ignored" | "failure" | "ai_run"
+    starts: bool = False  # starts a workflow per delivery: sustained rate measured
+
+
+ROWS = (
+    Row("bare", "bare endpoint: HMAC + json.loads", "bare", "ignored"),
+    Row("commit", "durable: INSERT + commit per request", "commit", "ignored"),
+    Row("group", "durable: group commit (record)", "group", "ignored"),
+    Row("start", "durable + Temporal start (record + start)", "start", "ai_run", starts=True),
+    Row("ignored", "hookflow, ignored event (recorded only)", "api", "ignored"),
+    Row("ai_run", "hookflow, ai:run (run row + workflow start)", "api", "ai_run", starts=True),
+    Row("failure", "hookflow, workflow_run failure (notification group)", "api", "failure"),
+)
+
+
+@dataclass
+class Measured:
+    row: Row
+    rate: float  # acknowledged (2xx) per second while wrk ran
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    acked: int
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # per delivery, by part
+    sustained: float | None = None  # acknowledged and started per second
+    started: int | None = None
+
+    @property
+    def cpu_total(self) -> float:
+        return sum(v for v in self.cpu_ms.values() if v == v)  # NaN (part not found) skipped
+
+
+class Bodies:
+    """Request bodies per kind; every ai:run body names a new issue (one run each)."""
+
+    def __init__(self, seconds: float) -> None:
+        self._per_row = int(2000 * seconds)
+        self._next_issue = 10_000
+
+    def get(self, kind: str) -> list[tuple[str, bytes]]:
+        if kind == "ignored":
+            return [("issues", body_of(issues_labeled(1, "bug")))]
+        if kind == "failure":
+            body = body_of(workflow_run("failure", name="Bench CI", run_number=1))
+            return [("workflow_run", body)]
+        first, self._next_issue = self._next_issue, self._next_issue + self._per_row
+        return [
+            ("issues", body_of(issues_labeled(n, "ai:run"))) for n in range(first, self._next_issue)
+        ]
+
+
+def _started(stack: Stack, row: Row, prefix: str) -> tuple[int, int, float | None]:
+    """(started, still pending, wall time of the last start) of one row's deliveries."""
+    if row.target == "api":
+        url, sql = (
+            stack.database_url.replace("+psycopg", ""),
+            "SELECT count(*) FILTER (WHERE dispatch_status = 'dispatched'),"
+            " count(*) FILTER (WHERE dispatch_status = 'pending'),"
+            " extract(epoch FROM max(dispatched_at)) FROM webhook_events"
+            " WHERE delivery_id LIKE %s",
+        )
+        pattern = prefix + "-%"
+    else:
+        url, sql = (
+            stack.peer_dsn,
+            f"SELECT count(dispatched_at), count(*) - count(dispatched_at),"
+            f" extract(epoch FROM max(dispatched_at)) FROM {TABLE} WHERE dedupe_key LIKE %s",
+        )
+        pattern = f"{HOOK_ID}:{prefix}-%"
+    with psycopg.connect(url) as conn:
+        started, pending, last = conn.execute(sql, (pattern,)).fetchone() or (0, 0, None)
+    return int(started), int(pending), float(last) if last is not None else None
+
+
+async def _peer_runs_open(stack: Stack) -> int:
+    query = f"TaskQueue = '{PEER_QUEUE}' AND ExecutionStatus = 'Running'"
+    return (await stack.client.count_workflows(query)).count
+
+
+async def _settle(stack: Stack, row: Row, prefix: str, limit: float) -> tuple[int, float | None]:
+    """Wait until the row's work is done (every delivery started, its workflows finished);
+    returns (started, wall time of the last start)."""
+    began = time.monotonic()
+    started, last = 0, None
+    if row.target != "api" and not row.starts:
+        return started, last
+    while time.monotonic() - began < limit:
+        started, pending, last = await asyncio.to_thread(_started, stack, row, prefix)
+        if pending == 0:
+            break
+        await asyncio.sleep(0.2)
+    if row.target == "api":
+        await e2e.wait_drained(stack, limit=max(1.0, limit - (time.monotonic() - began)))
+    elif row.starts:
+        while time.monotonic() - began < limit:
+            if not await _peer_runs_open(stack):
+                break
+            await asyncio.sleep(0.2)
+    return started, last
+
+
+async def measure(
+    stack: Stack,
+    row: Row,
+    bodies: Bodies,
+    *,
+    seconds: float,
+    connections: int,
+    drain_limit: float,
+) -> Measured:
+    """One row: wrk for `seconds`, then (for start paths) until every delivery started."""
+    cpu_before = procs.cpu_seconds(stack)
+    result = await asyncio.to_thread(
+        wrk_load.run_wrk,
+        row.name,
+        stack.url(row.target),
+        bodies.get(row.bodies),
+        SECRET.encode(),
+        connections=connections,
+        seconds=seconds,
+        pin=stack.pin,
+    )
+    started, last = await _settle(stack, row, result.prefix, drain_limit)
+    cpu_after = procs.cpu_seconds(stack)
+    used = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after}
+    own_api = "api" if row.target == "api" else f"peer:{row.target}"
+    own_worker = "worker" if row.target == "api" else "peer_worker"
+    acked = result.ok
+    per = 1000 / acked if acked else float("nan")
+    cpu_ms = {
+        "api": used.get(own_api, float("nan")) * per,
+        "postgres": used["postgres"] * per,
+        "temporal": used["temporal"] * per,
+        "worker": used.get(own_worker, 0.0) * per,
+    }
+    measured = Measured(
+        row, result.rate, result.p50_ms, result.p99_ms, result.non_2xx, acked, cpu_ms
+    )
+    if row.starts:
+        measured.started = started
+        if last is not None and started:
+            measured.sustained = min(started, acked) / max(last - result.started_at, 1e-3)
+    return measured
+
+
+async def run_rows(
+    stack: Stack,
+    *,
+    seconds: float,
+    connections: int,
+    rounds: int,
+    drain_limit: float,
+    rows: tuple[Row, ...] = ROWS,
+) -> list[list[Measured]]:
+    """`rounds` passes over `rows` (one pass: every row once, peers and hookflow interleaved
+    in the same minute, so they see the same background load)."""
+    bodies = Bodies(seconds)
+    for target in {r.target for r in rows}:  # warm-up: pools, imports, caches
+        await asyncio.to_thread(
+            wrk_load.run_wrk,
+            "warm-up",
+            stack.url(target),
+            bodies.get("ignored"),
+            SECRET.encode(),
+            connections=connections,
+            seconds=1,
+            pin=stack.pin,
+        )
+    passes = []
+    for n in range(rounds):
+        done = []
+        for row in rows:
+            m = await measure(
+                stack,
+                row,
+                bodies,
+                seconds=seconds,
+                connections=connections,
+                drain_limit=drain_limit,
+            )
+            sustained = f", sustained {m.sustained:.1f}/s" if m.sustained else ""
+            print(
+                f"  round {n + 1} {row.key}: {m.rate:.0f} req/s, p99 {m.p99_ms:.1f} ms, "
+                f"{m.cpu_total:.2f} CPU ms/delivery{sustained}",
+                file=sys.stderr,
+            )
+            done.append(m)
+        passes.append(done)
+    return passes
+
+
+def median_row(samples: list[Measured]) -> Measured:
+    """A row's median over rounds (each figure on its own)."""
+
+    def med(values: list[float | None]) -> float | None:
+        present = [v for v in values if v is not None]
+        return statistics.median(present) if present else None
+
+    first = samples[0]
+    cpu = {
+        part: med([s.cpu_ms.get(part) for s in samples]) or float("nan") for part in first.cpu_ms
+    }
+    return Measured(
+        first.row,
+        med([s.rate for s in samples]) or 0.0,
+        med([s.p50_ms for s in samples]) or 0.0,
+        med([s.p99_ms for s in samples]) or 0.0,
+        sum(s.non_2xx for s in samples),
+        sum(s.acked for s in samples),
+        cpu,
+        med([s.sustained for s in samples]),
+        sum(s.started or 0 for s in samples) if first.row.starts else None,
+    )
+
+
+def ratios(by_key: dict[str, Measured]) -> dict[str, float | None]:
+    """The issue's ratios from one pass (or the medians)."""
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return a / b if a is not None and b else None
+
+    group, start = by_key.get("group"), by_key.get("start")
+    ignored, ai_run = by_key.get("ignored"), by_key.get("ai_run")
+    out: dict[str, float | None] = {}
+    if group and ignored:
+        out["ignored_rate_x_group"] = ratio(ignored.rate, group.rate)
+        out["ignored_cpu_x_group"] = ratio(group.cpu_total, ignored.cpu_total)
+        out["ignored_api_cpu_x_group"] = ratio(group.cpu_ms["api"], ignored.cpu_ms["api"])
+    if start and ai_run:
+        out["ai_run_sustained_x_start"] = ratio(ai_run.sustained, start.sustained)
+        out["ai_run_acks_x_start"] = ratio(ai_run.rate, start.rate)
+        out["ai_run_cpu_x_start"] = ratio(start.cpu_total, ai_run.cpu_total)
+    return out
+
+
+def render(rows: list[Measured]) -> str:
+    group = next((r for r in rows if r.row.key == "group"), None)
+    lines = [
+        "| system (path) | req/s | p50 ms | p99 ms | sustained/s | CPU ms per delivery: "
+        "API · PostgreSQL · Temporal · worker = total | × group-commit peer (req/s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in rows:
+        cpu = " · ".join(f"{m.cpu_ms[p]:.2f}" for p in PARTS) + f" = {m.cpu_total:.2f}"
+        sustained = f"{m.sustained:.1f}" if m.sustained else "—"
+        ratio = f"{m.rate / group.rate:.2f}" if group and group.rate else "—"
+        errors = f" ({m.non_2xx} non-2xx)" if m.non_2xx else ""
+        lines.append(
+            f"| {m.row.name}{errors} | {m.rate:,.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | "
+            f"{sustained} | {cpu} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def as_json(m: Measured) -> dict[str, Any]:
+    return {
+        "key": m.row.key,
+        "name": m.row.name,
+        "rate": m.rate,
+        "p50_ms": m.p50_ms,
+        "p99_ms": m.p99_ms,
+        "non_2xx": m.non_2xx,
+        "acked": m.acked,
+        "cpu_ms": m.cpu_ms,
+        "cpu_total_ms": m.cpu_total,
+        "sustained": m.sustained,
+        "started": m.started,
+    }
