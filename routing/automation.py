@@ -129,9 +129,16 @@ def route_blocked(delivery: Delivery, config: RoutingConfig, dedupe_key: str) ->
     is_blocked_label = label.casefold() == config.blocked_label.casefold()
     if not repo or number is None or "pull_request" in issue:
         return HandlerResult(False, "not an issue")
+    if delivery.action == "unlabeled" and is_blocked_label:
+        name = Signal.UNBLOCKED
+    elif delivery.action == "closed":
+        name = Signal.CLOSED
+    elif delivery.action != "labeled" or not is_blocked_label:
+        return HandlerResult(False, f"label is not {config.blocked_label}")
+    # Only now: most issues deliveries are none of these, and need no ids.
     workflow_id = blocked_workflow_id(repo, number)
     signal = TaskSignal(by=_login(delivery.payload.get("sender")), delivery_id=delivery.short_id)
-    if delivery.action == "labeled" and is_blocked_label:
+    if delivery.action == "labeled":
         arg = BlockedTaskInput(
             repo=repo,
             issue_number=number,
@@ -150,12 +157,6 @@ def route_blocked(delivery: Delivery, config: RoutingConfig, dedupe_key: str) ->
             memo={"repo": repo, "issue": number},
         )
         return HandlerResult(True, actions=[action])
-    if delivery.action == "unlabeled" and is_blocked_label:
-        name = Signal.UNBLOCKED
-    elif delivery.action == "closed":
-        name = Signal.CLOSED
-    else:
-        return HandlerResult(False, f"label is not {config.blocked_label}")
     action = DispatchAction(
         kind="signal",
         workflow=Workflow.BLOCKED_TASK,

@@ -52,7 +52,8 @@ def clip(text: str, limit: int) -> str:
 
 
 def obj(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    # A decoded payload holds plain dicts: checked first, the ABC check is ten times slower.
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 def text(value: Any, limit: int = TEXT_LIMIT) -> str | None:

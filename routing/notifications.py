@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.actions import as_arg
 from routing import fields as f
 from routing.notification_rules import RULES, EventContext, Fields
 
@@ -55,7 +56,7 @@ class Notification:
     payload_summary: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return as_arg(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Notification:
