@@ -11,17 +11,18 @@ from temporalio.worker import PollerBehaviorAutoscaling, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.heartbeat import AutoHeartbeat
-from activities.registry import build_activities
+from activities.registry import build_activities, build_notify_activities
 from activities.sandbox import describe as describe_sandbox
 from db.engine import SessionFactory, make_engine, make_session_factory
 from ops.logs import configure_logging
 from ops.temporal_connect import connect_temporal
 from ops.worker_metrics import metrics_runtime
+from ops.worker_set import WorkerSet
 from reconcile.runs import RunReconciler
 from schedules.recover import ensure_recover_schedule
 from schedules.retention import ensure_retention_schedule
 from settings import Settings, format_duration, load_settings
-from workflows.registry import WORKFLOWS
+from workflows.registry import NOTIFY_WORKFLOWS, WORKFLOWS
 from workflows.search_attributes import ensure_search_attributes
 
 log = logging.getLogger("hookflow.worker")
@@ -57,16 +58,37 @@ def build_worker(
     *,
     task_queue: str | None = None,
     **options: Any,
-) -> Worker:
-    """The worker for every workflow and activity; `options` go to temporalio's Worker."""
-    return Worker(
-        client,
-        task_queue=task_queue or settings.temporal_task_queue,
-        workflows=WORKFLOWS,
-        activities=build_activities(settings, sessions),
-        interceptors=[AutoHeartbeat(), *options.pop("interceptors", [])],
-        **(TUNING | tuning(settings) | options),
-    )
+) -> WorkerSet:
+    """The worker for every workflow and activity on the main task queue, and the notification
+    worker on its own queue (its own slots and pollers: runs cannot hold notifications up);
+    `options` go to temporalio's Worker."""
+    interceptors = [AutoHeartbeat(), *options.pop("interceptors", [])]
+    config = TUNING | tuning(settings) | options
+    main = task_queue or settings.temporal_task_queue
+    workers = [
+        Worker(
+            client,
+            task_queue=main,
+            # Every kind here too: notifications started before the queues were split, or by
+            # a workflow on this queue (a blocked task's), run where they were started.
+            workflows=WORKFLOWS,
+            activities=build_activities(settings, sessions),
+            interceptors=interceptors,
+            **config,
+        )
+    ]
+    if settings.notify_task_queue != main:
+        workers.append(
+            Worker(
+                client,
+                task_queue=settings.notify_task_queue,
+                workflows=NOTIFY_WORKFLOWS,
+                activities=build_notify_activities(settings, sessions),
+                interceptors=interceptors,
+                **config,
+            )
+        )
+    return WorkerSet(workers)
 
 
 async def main() -> None:
@@ -85,7 +107,7 @@ async def main() -> None:
     reconciling = asyncio.create_task(reconciler.run_forever(), name="hookflow-run-reconciler")
     log.info(
         "worker polling %s on %s; closing runs whose workflow ended from outside every %s",
-        settings.temporal_task_queue,
+        " and ".join(w.task_queue for w in worker.workers),
         settings.temporal_address,
         format_duration(reconcile_every),
     )

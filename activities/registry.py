@@ -23,6 +23,25 @@ from db.engine import SessionFactory
 from settings import Settings
 
 
+def notify_methods(notify: NotifyActivities) -> list[Callable[..., Any]]:
+    """The notification activities (also served by the notification worker, worker.py)."""
+    return [
+        notify.record,
+        notify.logfile,
+        notify.aimaestro,
+        notify.chat,
+        notify.finish,
+        notify.group_settings,
+        notify.failed_workflow_shas,
+    ]
+
+
+def build_notify_activities(
+    settings: Settings, sessions: SessionFactory
+) -> list[Callable[..., Any]]:
+    return notify_methods(NotifyActivities(settings, sessions))
+
+
 def build_activities(settings: Settings, sessions: SessionFactory) -> list[Callable[..., Any]]:
     # One identity for the worker: GitHub App installation tokens are cached across activities.
     identity = GitHubIdentity(settings)
@@ -56,13 +75,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         workspace.prepare,
         workspace.push,
         workspace.cleanup,
-        notify.record,
-        notify.logfile,
-        notify.aimaestro,
-        notify.chat,
-        notify.finish,
-        notify.group_settings,
-        notify.failed_workflow_shas,
+        *notify_methods(notify),
         ci.ci_settings,
         ci.collect_failed_jobs,
         ci.open_issue,

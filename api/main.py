@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
             sessions=sessions,
             client=client,
             task_queue=conf.temporal_task_queue,
+            notify_task_queue=conf.notify_task_queue,
             interval=conf.dispatch_interval.total_seconds(),
             on_attempt=api_metrics.dispatch_attempt,
             max_attempts=conf.dispatch_max_attempts,

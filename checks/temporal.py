@@ -56,6 +56,10 @@ async def check_temporal(settings: Settings) -> list[Check]:
     checks = [ok("temporal namespace", f"{namespace!r} on {address}")]
     checks.append(await _search_attributes(client, namespace))
     checks.append(await _pollers(client, namespace, settings.temporal_task_queue))
+    if settings.notify_task_queue != settings.temporal_task_queue:
+        checks.append(
+            await _pollers(client, namespace, settings.notify_task_queue, "notifications")
+        )
     return checks
 
 
@@ -80,8 +84,8 @@ async def _search_attributes(client: Client, namespace: str) -> Check:
     return ok(name, ", ".join(sorted(key.name for key in ALL_KEYS)))
 
 
-async def _pollers(client: Client, namespace: str, task_queue: str) -> Check:
-    name = "temporal worker"
+async def _pollers(client: Client, namespace: str, task_queue: str, what: str = "") -> Check:
+    name = f"temporal worker ({what})" if what else "temporal worker"
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS):
             described = await client.workflow_service.describe_task_queue(

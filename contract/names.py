@@ -47,5 +47,9 @@ class Query(StrEnum):
     SINKS = "sinks"
 
 
+# Started on the notification task queue (settings' notify_task_queue), where their own worker
+# serves them and the notification activities; children inherit their parent's queue.
+NOTIFY_QUEUE_WORKFLOWS = frozenset((Workflow.NOTIFICATION, Workflow.NOTIFICATION_GROUP))
+
 # The run signals a person may send by name (API, CLI, slash commands).
 HUMAN_RUN_SIGNALS = (Signal.APPROVE, Signal.CANCEL, Signal.RETRY)

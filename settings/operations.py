@@ -16,6 +16,10 @@ class OperationsSettings(BaseModel):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     temporal_task_queue: str = "hookflow"
+    # Notification workflows and their activities have their own task queue, polled by their
+    # own worker in `hookflow worker` (its own slots and pollers): runs cannot hold them up.
+    # Empty: "<TEMPORAL_TASK_QUEUE>-notify".
+    temporal_notify_task_queue: str = ""
     temporal_ui_url: str = ""
     # Where people reach this API (e.g. https://hookflow.example.com): links in comments.
     api_public_url: str = ""
@@ -44,6 +48,10 @@ class OperationsSettings(BaseModel):
     rejected_retention: Duration = timedelta(days=7)
     log_retention: Duration = timedelta(days=30)
     retention_batch_size: int = 1000
+
+    @property
+    def notify_task_queue(self) -> str:
+        return self.temporal_notify_task_queue or f"{self.temporal_task_queue}-notify"
 
     @field_validator("retention_schedule")
     @classmethod

@@ -17,12 +17,12 @@ import pytest_asyncio
 from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from api.main import create_app
 from db.engine import SessionFactory, make_engine, make_session_factory
 from delivery.signature import sign
 from devstack.time_skipping import ensure_test_server
+from ops.worker_set import WorkerSet
 from settings import Settings
 from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
 from tests.isolated_settings import clear_settings_env, isolated_settings
@@ -276,7 +276,7 @@ async def sessions(settings: Settings) -> AsyncIterator[SessionFactory]:
 @pytest_asyncio.fixture
 async def worker(
     temporal_client: Client, settings: Settings, sessions: SessionFactory
-) -> AsyncIterator[Worker]:
+) -> AsyncIterator[WorkerSet]:
     async with build_worker(temporal_client, settings, sessions) as running:
         yield running
 

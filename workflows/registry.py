@@ -23,3 +23,6 @@ WORKFLOWS: list[type] = [
     RecoverWorkflow,
     RunWorkflow,
 ]
+
+# What the notification worker serves on its own task queue (contract.names.NOTIFY_QUEUE_WORKFLOWS).
+NOTIFY_WORKFLOWS: list[type] = [NotificationGroupWorkflow, NotificationWorkflow]
