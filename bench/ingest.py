@@ -53,6 +53,8 @@ class Measured:
     cpu_ms: dict[str, float] = field(default_factory=dict)  # per delivery, by part
     sustained: float | None = None  # acknowledged and started per second
     started: int | None = None
+    # Until the last start only (the sustained window; the rest is the workflows running).
+    cpu_ms_started: dict[str, float] = field(default_factory=dict)
 
     @property
     def cpu_total(self) -> float:
@@ -106,18 +108,21 @@ async def _peer_runs_open(stack: Stack) -> int:
     return (await stack.client.count_workflows(query)).count
 
 
-async def _settle(stack: Stack, row: Row, prefix: str, limit: float) -> tuple[int, float | None]:
+async def _settle(
+    stack: Stack, row: Row, prefix: str, limit: float
+) -> tuple[int, float | None, dict[str, float]]:
     """Wait until the row's work is done (every delivery started, its workflows finished);
-    returns (started, wall time of the last start)."""
+    returns (started, wall time of the last start, CPU seconds read when all had started)."""
     began = time.monotonic()
     started, last = 0, None
     if row.target != "api" and not row.starts:
-        return started, last
+        return started, last, procs.cpu_seconds(stack)
     while time.monotonic() - began < limit:
         started, pending, last = await asyncio.to_thread(_started, stack, row, prefix)
         if pending == 0:
             break
         await asyncio.sleep(0.2)
+    at_started = procs.cpu_seconds(stack)
     if row.target == "api":
         await e2e.wait_drained(stack, limit=max(1.0, limit - (time.monotonic() - began)))
     elif row.starts:
@@ -125,7 +130,7 @@ async def _settle(stack: Stack, row: Row, prefix: str, limit: float) -> tuple[in
             if not await _peer_runs_open(stack):
                 break
             await asyncio.sleep(0.2)
-    return started, last
+    return started, last, at_started
 
 
 async def measure(
@@ -149,21 +154,32 @@ async def measure(
         seconds=seconds,
         pin=stack.pin,
     )
-    started, last = await _settle(stack, row, result.prefix, drain_limit)
+    stack.check_alive()
+    started, last, cpu_started = await _settle(stack, row, result.prefix, drain_limit)
     cpu_after = procs.cpu_seconds(stack)
-    used = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after}
-    own_api = "api" if row.target == "api" else f"peer:{row.target}"
-    own_worker = "worker" if row.target == "api" else "peer_worker"
     acked = result.ok
-    per = 1000 / acked if acked else float("nan")
-    cpu_ms = {
-        "api": used.get(own_api, float("nan")) * per,
-        "postgres": used["postgres"] * per,
-        "temporal": used["temporal"] * per,
-        "worker": used.get(own_worker, 0.0) * per,
-    }
+
+    def per_delivery(cpu: dict[str, float]) -> dict[str, float]:
+        used = {k: cpu[k] - cpu_before.get(k, 0.0) for k in cpu}
+        own_api = "api" if row.target == "api" else f"peer:{row.target}"
+        own_worker = "worker" if row.target == "api" else "peer_worker"
+        per = 1000 / acked if acked else float("nan")
+        return {
+            "api": used.get(own_api, float("nan")) * per,
+            "postgres": used["postgres"] * per,
+            "temporal": used["temporal"] * per,
+            "worker": used.get(own_worker, 0.0) * per,
+        }
+
     measured = Measured(
-        row, result.rate, result.p50_ms, result.p99_ms, result.non_2xx, acked, cpu_ms
+        row,
+        result.rate,
+        result.p50_ms,
+        result.p99_ms,
+        result.non_2xx,
+        acked,
+        per_delivery(cpu_after),
+        cpu_ms_started=per_delivery(cpu_started),
     )
     if row.starts:
         measured.started = started
@@ -225,10 +241,14 @@ def median_row(samples: list[Measured]) -> Measured:
         present = [v for v in values if v is not None]
         return statistics.median(present) if present else None
 
+    def cpu_of(which: str) -> dict[str, float]:
+        cpu = {}
+        for part in PARTS:
+            value = med([getattr(s, which).get(part) for s in samples])
+            cpu[part] = float("nan") if value is None else value
+        return cpu
+
     first = samples[0]
-    cpu = {
-        part: med([s.cpu_ms.get(part) for s in samples]) or float("nan") for part in first.cpu_ms
-    }
     return Measured(
         first.row,
         med([s.rate for s in samples]) or 0.0,
@@ -236,9 +256,10 @@ def median_row(samples: list[Measured]) -> Measured:
         med([s.p99_ms for s in samples]) or 0.0,
         sum(s.non_2xx for s in samples),
         sum(s.acked for s in samples),
-        cpu,
+        cpu_of("cpu_ms"),
         med([s.sustained for s in samples]),
         sum(s.started or 0 for s in samples) if first.row.starts else None,
+        cpu_of("cpu_ms_started"),
     )
 
 
@@ -271,7 +292,10 @@ def render(rows: list[Measured]) -> str:
     ]
     for m in rows:
         cpu = " · ".join(f"{m.cpu_ms[p]:.2f}" for p in PARTS) + f" = {m.cpu_total:.2f}"
-        sustained = f"{m.sustained:.1f}" if m.sustained else "—"
+        sustained = "—"
+        if m.sustained:
+            until = sum(v for v in m.cpu_ms_started.values() if v == v)
+            sustained = f"{m.sustained:.1f} (CPU {until:.1f} ms/delivery until started)"
         ratio = f"{m.rate / group.rate:.2f}" if group and group.rate else "—"
         errors = f" ({m.non_2xx} non-2xx)" if m.non_2xx else ""
         lines.append(
@@ -292,6 +316,7 @@ def as_json(m: Measured) -> dict[str, Any]:
         "acked": m.acked,
         "cpu_ms": m.cpu_ms,
         "cpu_total_ms": m.cpu_total,
+        "cpu_ms_until_started": m.cpu_ms_started,
         "sustained": m.sustained,
         "started": m.started,
     }

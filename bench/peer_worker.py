@@ -1,5 +1,5 @@
-"""The worker of the record + start peer (bench/peers.py --mode start): one workflow kind that
-runs one activity, on its own task queue.
+"""The worker of the record + start peer (bench/peers.py --mode start): its one-activity
+workflow (bench/peer_workflow.py) on its own task queue.
 
     python -m bench.peer_worker   (TEMPORAL_ADDRESS from the environment)
 """
@@ -8,28 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import timedelta
 
-from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from bench.peers import PEER_QUEUE, PEER_WORKFLOW
+from bench.peer_workflow import PeerWorkflow, touch
+from bench.peers import PEER_QUEUE
 from worker import WORKFLOW_RUNNER
-
-
-@activity.defn(name="peer.touch")
-async def touch(key: str) -> str:
-    return key
-
-
-@workflow.defn(name=PEER_WORKFLOW)
-class PeerWorkflow:
-    @workflow.run
-    async def run(self, key: str) -> str:
-        return await workflow.execute_activity(
-            touch, key, start_to_close_timeout=timedelta(seconds=30)
-        )
 
 
 async def main() -> None:

@@ -258,6 +258,12 @@ class Stack:
         env.update(self.extra_env)
         return env
 
+    def check_alive(self) -> None:
+        """Every process the stack started is still running (a crash says so at once)."""
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited ({process.returncode}): see {self.tmp}")
+
     def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log = (self.tmp / f"{name}.log").open("wb")
         self.processes[name] = subprocess.Popen(

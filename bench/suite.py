@@ -142,6 +142,7 @@ def record_passes(record: dict[str, Any]) -> list[list[ingest.Measured]]:
                     m["cpu_ms"],
                     m["sustained"],
                     m["started"],
+                    m["cpu_ms_until_started"],
                 )
                 for m in done
             ]
