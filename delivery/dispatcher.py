@@ -14,29 +14,39 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, timedelta
+from datetime import timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy.orm import defer
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from contract.actions import DispatchAction
+from contract.names import NOTIFY_QUEUE_WORKFLOWS
 from contract.statuses import DispatchStatus
 from db.engine import SessionFactory
 from db.models import WebhookEvent
-from db.types import utcnow
+from delivery.dispatch_rows import (
+    count_failed_attempt,
+    due_ids,
+    judge_failure,
+    mark_dispatched,
+    mark_started,
+)
 from delivery.group_commit import GroupCommit
-from delivery.temporal_calls import Result, backoff, give_up_reason, is_permanent, run_action
+from delivery.temporal_calls import Result, backoff, is_permanent, run_action
 from ops.log_context import bind, log_context
-from routing.fields import clip
-from runs.admission import fail_unstarted_runs, unstarted_runs
 
 log = logging.getLogger("hookflow.dispatch")
 
 __all__ = ["ClientProvider", "Dispatcher", "Result", "backoff", "is_permanent", "run_action"]
 
 ClientProvider = Callable[[], Awaitable[Client]]
+# What starting a plan never reads: left in the database (a payload is up to 25 MB).
+_NOT_NEEDED = (
+    defer(WebhookEvent.payload),  # type: ignore[arg-type]
+    defer(WebhookEvent.payload_raw),  # type: ignore[arg-type]
+    defer(WebhookEvent.response),  # type: ignore[arg-type]
+)
 
 
 class Dispatcher:
@@ -48,6 +58,7 @@ class Dispatcher:
         sessions: SessionFactory,
         client: ClientProvider,
         task_queue: str,
+        notify_task_queue: str | None = None,
         interval: float = 2.0,
         max_attempts: int = 50,
         max_age: timedelta = timedelta(days=3),
@@ -60,6 +71,7 @@ class Dispatcher:
         self._sessions = sessions
         self._client = client
         self._task_queue = task_queue
+        self._notify_task_queue = notify_task_queue or task_queue
         self._interval = interval
         self._max_attempts = max_attempts
         self._max_age = max_age
@@ -73,74 +85,87 @@ class Dispatcher:
             self._mark_dispatched, window=0.005, max_batch=256
         )
 
+    def task_queue_of(self, action: DispatchAction) -> str:
+        """Notification workflows start on their own queue (their own worker capacity)."""
+        if action.workflow in NOTIFY_QUEUE_WORKFLOWS:
+            return self._notify_task_queue
+        return self._task_queue
+
     async def dispatch(self, event_id: uuid.UUID) -> bool:
         """Try to finish one delivery's plan; True when everything went through."""
         return await self.attempt(event_id) == Result.DONE
 
     async def attempt(self, event_id: uuid.UUID) -> Result:
+        results = await self.attempt_rows([event_id], bind_caller=True)
+        return results.get(event_id, Result.SKIPPED)
+
+    async def attempt_rows(
+        self, event_ids: list[uuid.UUID], *, bind_caller: bool = False
+    ) -> dict[uuid.UUID, Result]:
+        """Finish the plans of these deliveries: their rows locked and read in one statement
+        (not the payloads), the Temporal calls `concurrency` at a time, the outcomes written
+        in one commit. Rows another dispatcher holds are skipped (absent from the result)."""
+        results: dict[uuid.UUID, Result] = {}
         async with self._sessions() as session:
-            query = select(WebhookEvent).where(WebhookEvent.id == event_id)
+            query = (
+                select(WebhookEvent)
+                .options(*_NOT_NEEDED)
+                .where(col(WebhookEvent.id).in_(event_ids))
+            )
             if session.bind.dialect.name == "postgresql":
                 # Two dispatchers (the request and the loop, or two replicas) never race.
                 query = query.with_for_update(skip_locked=True)
-            row = (await session.exec(query)).first()
-            bind(delivery_id=row.delivery_id if row else None)
-            if row is None or row.dispatch_status != DispatchStatus.PENDING:
-                done = row is not None and row.dispatch_status == DispatchStatus.DISPATCHED
-                return Result.DONE if done else Result.SKIPPED
-            row.dispatch_attempts += 1
-            plan: list[DispatchAction] = []
-            try:
-                plan = [DispatchAction.from_json(a) for a in row.dispatch_plan]
-                client = await self._client()
-                while row.dispatch_progress < len(plan):
-                    await run_action(client, plan[row.dispatch_progress], self._task_queue)
-                    row.dispatch_progress += 1
-            except Exception as exc:  # noqa: BLE001 - classified: retried later or failed
-                self._on_attempt(False)
-                return await self._attempt_failed(session, row, plan, exc)
-            row.dispatch_status = DispatchStatus.DISPATCHED
-            row.dispatched_at = utcnow()
-            row.next_attempt_at = None
-            row.error = None
-            session.add(row)
-            await session.commit()
-            log.info("delivery %s: started %s", row.delivery_id, row.workflow_ids)
-            self._on_attempt(True)
-            return Result.DONE
+            todo = []
+            for row in (await session.exec(query)).all():
+                if row.dispatch_status == DispatchStatus.PENDING:
+                    todo.append(row)
+                else:
+                    done = row.dispatch_status == DispatchStatus.DISPATCHED
+                    results[row.id] = Result.DONE if done else Result.SKIPPED
+            if bind_caller and todo:
+                bind(delivery_id=todo[0].delivery_id)
+            gate = asyncio.Semaphore(self._concurrency)
 
-    async def _attempt_failed(
-        self,
-        session: AsyncSession,
-        row: WebhookEvent,
-        plan: list[DispatchAction],
-        exc: Exception,
-    ) -> Result:
-        reason = clip(f"{type(exc).__name__}: {exc}", 1900)
-        now = utcnow()
-        age = now - row.processed_at.replace(tzinfo=UTC)
-        why = give_up_reason(exc, row.dispatch_attempts, self._max_attempts, age, self._max_age)
-        if why is None:
-            row.error = f"dispatch failed (attempt {row.dispatch_attempts}): {reason}"
-            row.next_attempt_at = now + backoff(row.dispatch_attempts, self._interval)
-            log.warning(
-                "delivery %s: dispatch failed (attempt %d): %s",
-                row.delivery_id,
-                row.dispatch_attempts,
-                reason,
-            )
-            session.add(row)
+            async def start(row: WebhookEvent) -> tuple[list[DispatchAction], Exception | None]:
+                async with gate:
+                    with log_context(delivery_id=row.delivery_id):
+                        return await self._start_plan(row)
+
+            outcomes = await asyncio.gather(*(start(row) for row in todo))
+            for row, (plan, exc) in zip(todo, outcomes, strict=True):
+                if exc is None:
+                    mark_started(row)
+                    session.add(row)
+                    results[row.id] = Result.DONE
+                    log.info("delivery %s: started %s", row.delivery_id, row.workflow_ids)
+                else:
+                    results[row.id] = await judge_failure(
+                        session,
+                        row,
+                        plan,
+                        exc,
+                        interval=self._interval,
+                        max_attempts=self._max_attempts,
+                        max_age=self._max_age,
+                    )
+                self._on_attempt(exc is None)
             await session.commit()
-            return Result.RETRY
-        row.dispatch_status = DispatchStatus.FAILED
-        row.next_attempt_at = None
-        row.error = f"dispatch failed for good ({why}): {reason}"
-        session.add(row)
-        unstarted = unstarted_runs(plan[row.dispatch_progress :])
-        await fail_unstarted_runs(session, unstarted, row.error)
-        await session.commit()
-        log.error("delivery %s: %s", row.delivery_id, row.error)
-        return Result.FAILED
+        return results
+
+    async def _start_plan(self, row: WebhookEvent) -> tuple[list[DispatchAction], Exception | None]:
+        """The row's remaining actions, in order; progress is kept on the row."""
+        row.dispatch_attempts += 1
+        plan: list[DispatchAction] = []
+        try:
+            plan = [DispatchAction.from_json(a) for a in row.dispatch_plan]
+            client = await self._client()
+            while row.dispatch_progress < len(plan):
+                action = plan[row.dispatch_progress]
+                await run_action(client, action, self.task_queue_of(action))
+                row.dispatch_progress += 1
+        except Exception as exc:  # noqa: BLE001 - classified: retried later or failed
+            return plan, exc
+        return plan, None
 
     def wake(self) -> None:
         self._wake.set()
@@ -168,10 +193,9 @@ class Dispatcher:
 
         async def attempt() -> None:
             try:
-                async with self._inline_slots:
-                    done = await asyncio.wait_for(
-                        self._dispatch_inline(event_id, plan), timeout=limit
-                    )
+                # asyncio.timeout, not wait_for: no second task per delivery.
+                async with self._inline_slots, asyncio.timeout(limit):
+                    done = await self._dispatch_inline(event_id, plan)
             except Exception as exc:  # noqa: BLE001 - still pending in the DB; the loop retries
                 self._on_attempt(False)
                 log.warning("delivery row %s: dispatch deferred to the loop", event_id)
@@ -198,78 +222,23 @@ class Dispatcher:
                 plan = [DispatchAction.from_json(a) for a in row.dispatch_plan]
         client = await self._client()
         for action in plan:
-            await run_action(client, action, self._task_queue)
+            await run_action(client, action, self.task_queue_of(action))
         await self._marks.submit(event_id)
         self._on_attempt(True)
-        log.info("started %s", [a.workflow_id for a in plan])
+        if log.isEnabledFor(logging.INFO):
+            log.info("started %s", [a.workflow_id for a in plan])
         return True
 
     async def _mark_dispatched(self, event_ids: list[uuid.UUID]) -> list[None]:
-        """One UPDATE for every delivery whose plan went through meanwhile."""
-        table = WebhookEvent.__table__  # type: ignore[attr-defined]
-        async with self._sessions() as session:
-            postgres = session.bind.dialect.name == "postgresql"
-            length = func.jsonb_array_length if postgres else func.json_array_length
-            await session.execute(
-                update(table)
-                .where(table.c.id.in_(event_ids), table.c.dispatch_status == DispatchStatus.PENDING)
-                .values(
-                    dispatch_status=DispatchStatus.DISPATCHED,
-                    dispatched_at=utcnow(),
-                    dispatch_progress=length(table.c.dispatch_plan),
-                    dispatch_attempts=table.c.dispatch_attempts + 1,
-                    error=None,
-                )
-            )
-            await session.commit()
-        return [None] * len(event_ids)
+        return await mark_dispatched(self._sessions, event_ids)
 
     async def _defer(self, event_id: uuid.UUID, exc: BaseException) -> None:
-        """Count the failed inline attempt so the loop takes the row at once."""
-        try:
-            async with self._sessions() as session:
-                await session.execute(
-                    update(WebhookEvent)
-                    .where(
-                        col(WebhookEvent.id) == event_id,
-                        col(WebhookEvent.dispatch_status) == DispatchStatus.PENDING,
-                    )
-                    .values(
-                        dispatch_attempts=col(WebhookEvent.dispatch_attempts) + 1,
-                        error=f"dispatch failed: {type(exc).__name__}: {exc}"[:2000],
-                    )
-                )
-                await session.commit()
-        except Exception:  # noqa: BLE001 - the row becomes the loop's once it is old enough
-            log.warning("delivery row %s: could not record the failed attempt", event_id)
+        await count_failed_attempt(self._sessions, event_id, exc)
         self.wake()
 
     async def pending_ids(self, limit: int = 100) -> list[uuid.UUID]:
         """Pending deliveries whose backoff has passed, least-tried first."""
-        async with self._sessions() as session:
-            # A young row that no attempt failed yet is still its request's (dispatch_soon).
-            young = utcnow().replace(tzinfo=None) - timedelta(seconds=self._inline_timeout + 1)
-            query = (
-                select(WebhookEvent.id)
-                .where(WebhookEvent.dispatch_status == DispatchStatus.PENDING)
-                .where(
-                    or_(
-                        col(WebhookEvent.next_attempt_at).is_(None),
-                        col(WebhookEvent.next_attempt_at) <= utcnow(),
-                    )
-                )
-                .where(
-                    or_(
-                        col(WebhookEvent.dispatch_attempts) > 0,
-                        col(WebhookEvent.processed_at) < young,
-                        # Due now: recorded outside the API (/hookflow run): no inline start.
-                        col(WebhookEvent.next_attempt_at).is_not(None),
-                    )
-                )
-                .order_by(col(WebhookEvent.dispatch_attempts), col(WebhookEvent.processed_at))
-                .limit(limit)
-            )
-            return list((await session.exec(query)).all())
+        return await due_ids(self._sessions, inline_timeout=self._inline_timeout, limit=limit)
 
     async def run_once(self, limit: int = 100) -> int:
         """One pass over due deliveries; returns how many were looked at."""
@@ -279,14 +248,8 @@ class Dispatcher:
         # One probe first: while Temporal is down, one attempt per tick is enough.
         if await self.attempt(ids[0]) == Result.RETRY:
             return 0
-        gate = asyncio.Semaphore(self._concurrency)
-
-        async def one(event_id: uuid.UUID) -> Result:
-            async with gate:
-                with log_context(delivery_id=None):  # each row's id stays on its own lines
-                    return await self.attempt(event_id)
-
-        await asyncio.gather(*(one(i) for i in ids[1:]))
+        with log_context(delivery_id=None):  # each row's id stays on its own lines
+            await self.attempt_rows(ids[1:])
         return len(ids)
 
     async def run_forever(self) -> None:

@@ -188,4 +188,7 @@ async def _record(
         clip_column(delivery.event),
         json.dumps(admitted.response, default=str)[:300],
     )
-    return Outcome(200, admitted.response, event_id, bool(admitted.actions))
+    # The plan as committed: the dispatcher starts it without reading the row back.
+    return Outcome(
+        200, admitted.response, event_id, bool(admitted.actions), plan=list(admitted.actions)
+    )

@@ -1,0 +1,139 @@
+"""The outbox's rows: which are due, started ones marked in one UPDATE, a failed attempt counted
+or judged (retried after a backoff, or failed for good with the runs it would have started)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, timedelta
+
+from sqlalchemy import func, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from contract.actions import DispatchAction
+from contract.statuses import DispatchStatus
+from db.engine import SessionFactory
+from db.models import WebhookEvent
+from db.types import utcnow
+from delivery.temporal_calls import Result, backoff, give_up_reason
+from routing.fields import clip
+from runs.admission import fail_unstarted_runs, unstarted_runs
+
+log = logging.getLogger("hookflow.dispatch")
+
+
+async def due_ids(
+    sessions: SessionFactory, *, inline_timeout: float, limit: int = 100
+) -> list[uuid.UUID]:
+    """Pending deliveries whose backoff has passed, least-tried first."""
+    async with sessions() as session:
+        # A young row that no attempt failed yet is still its request's (dispatch_soon).
+        young = utcnow().replace(tzinfo=None) - timedelta(seconds=inline_timeout + 1)
+        query = (
+            select(WebhookEvent.id)
+            .where(WebhookEvent.dispatch_status == DispatchStatus.PENDING)
+            .where(
+                or_(
+                    col(WebhookEvent.next_attempt_at).is_(None),
+                    col(WebhookEvent.next_attempt_at) <= utcnow(),
+                )
+            )
+            .where(
+                or_(
+                    col(WebhookEvent.dispatch_attempts) > 0,
+                    col(WebhookEvent.processed_at) < young,
+                    # Due now: recorded outside the API (/hookflow run): no inline start.
+                    col(WebhookEvent.next_attempt_at).is_not(None),
+                )
+            )
+            .order_by(col(WebhookEvent.dispatch_attempts), col(WebhookEvent.processed_at))
+            .limit(limit)
+        )
+        return list((await session.exec(query)).all())
+
+
+async def mark_dispatched(sessions: SessionFactory, event_ids: list[uuid.UUID]) -> list[None]:
+    """One UPDATE for every delivery whose plan went through meanwhile."""
+    table = WebhookEvent.__table__  # type: ignore[attr-defined]
+    async with sessions() as session:
+        postgres = session.bind.dialect.name == "postgresql"
+        length = func.jsonb_array_length if postgres else func.json_array_length
+        await session.execute(
+            update(table)
+            .where(table.c.id.in_(event_ids), table.c.dispatch_status == DispatchStatus.PENDING)
+            .values(
+                dispatch_status=DispatchStatus.DISPATCHED,
+                dispatched_at=utcnow(),
+                dispatch_progress=length(table.c.dispatch_plan),
+                dispatch_attempts=table.c.dispatch_attempts + 1,
+                error=None,
+            )
+        )
+        await session.commit()
+    return [None] * len(event_ids)
+
+
+async def count_failed_attempt(
+    sessions: SessionFactory, event_id: uuid.UUID, exc: BaseException
+) -> None:
+    """Count a failed inline attempt so the loop takes the row at once."""
+    try:
+        async with sessions() as session:
+            await session.execute(
+                update(WebhookEvent)
+                .where(
+                    col(WebhookEvent.id) == event_id,
+                    col(WebhookEvent.dispatch_status) == DispatchStatus.PENDING,
+                )
+                .values(
+                    dispatch_attempts=col(WebhookEvent.dispatch_attempts) + 1,
+                    error=f"dispatch failed: {type(exc).__name__}: {exc}"[:2000],
+                )
+            )
+            await session.commit()
+    except Exception:  # noqa: BLE001 - the row becomes the loop's once it is old enough
+        log.warning("delivery row %s: could not record the failed attempt", event_id)
+
+
+def mark_started(row: WebhookEvent) -> None:
+    row.dispatch_status = DispatchStatus.DISPATCHED
+    row.dispatched_at = utcnow()
+    row.next_attempt_at = None
+    row.error = None
+
+
+async def judge_failure(
+    session: AsyncSession,
+    row: WebhookEvent,
+    plan: list[DispatchAction],
+    exc: Exception,
+    *,
+    interval: float,
+    max_attempts: int,
+    max_age: timedelta,
+) -> Result:
+    """Set a failed attempt's outcome on `row` (the caller commits): tried again after a
+    backoff, or failed for good, with the runs it would have started."""
+    reason = clip(f"{type(exc).__name__}: {exc}", 1900)
+    now = utcnow()
+    age = now - row.processed_at.replace(tzinfo=UTC)
+    why = give_up_reason(exc, row.dispatch_attempts, max_attempts, age, max_age)
+    if why is None:
+        row.error = f"dispatch failed (attempt {row.dispatch_attempts}): {reason}"
+        row.next_attempt_at = now + backoff(row.dispatch_attempts, interval)
+        log.warning(
+            "delivery %s: dispatch failed (attempt %d): %s",
+            row.delivery_id,
+            row.dispatch_attempts,
+            reason,
+        )
+        session.add(row)
+        return Result.RETRY
+    row.dispatch_status = DispatchStatus.FAILED
+    row.next_attempt_at = None
+    row.error = f"dispatch failed for good ({why}): {reason}"
+    session.add(row)
+    await fail_unstarted_runs(session, unstarted_runs(plan[row.dispatch_progress :]), row.error)
+    log.error("delivery %s: %s", row.delivery_id, row.error)
+    return Result.FAILED
