@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlmodel import select
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
@@ -242,8 +243,14 @@ async def send_ci(
 
 
 async def pending_activities(client: Client, workflow_id: str) -> list[Any]:
-    """The activities the workflow is waiting on now (scheduled, running or backing off)."""
-    description = await client.get_workflow_handle(workflow_id).describe()
+    """The activities the workflow is waiting on now (scheduled, running or backing off); none
+    while the outbox has not started the workflow yet (its row is committed first)."""
+    try:
+        description = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return []
+        raise
     return list(description.raw_description.pending_activities)
 
 
