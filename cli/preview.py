@@ -111,9 +111,10 @@ def run_preview(
         message = build_message(n, sender=settings.aimaestro_from, recipient=settings.aimaestro_to)
         print(_dump(message), file=out)
 
-        if settings.notify_webhook_url:
+        if settings.notify_webhook_url_value():
             fmt = settings.notify_webhook_format
-            print(f"\n--- Chat webhook ({fmt}): POST {settings.notify_webhook_url} ---", file=out)
+            # The URL is a credential (whoever has it can post): named, never printed.
+            print(f"\n--- Chat webhook ({fmt}): POST $NOTIFY_WEBHOOK_URL ---", file=out)
             print(_dump(build_chat_body(n, fmt)), file=out)
 
         name = log_file_name(event_type, when)

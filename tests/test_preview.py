@@ -165,8 +165,10 @@ def test_run_preview_shows_chat_body_when_configured(
         tmp_path, notify_webhook_url="https://chat.example/hook", notify_webhook_format="slack"
     )
     assert run_preview(SEED, settings, now=NOW) == 0
-    found = sections(capsys.readouterr().out)
-    assert found["Chat webhook (slack): POST https://chat.example/hook"] == {
+    out = capsys.readouterr().out
+    assert "chat.example/hook" not in out  # the URL is a credential: named, never printed
+    found = sections(out)
+    assert found["Chat webhook (slack): POST $NOTIFY_WEBHOOK_URL"] == {
         "text": "[HIGH] ci_failure owner/repo: CI failed: CI Tests on feature/test "
         "https://github.com/owner/repo/actions/runs/12345"
     }
