@@ -21,10 +21,11 @@ def resolve_short_name(
     wanted = name.strip().lower()
     if not wanted or "/" in wanted:
         return PathRepo(None, "the path must name one repository: /webhook/{name}")
-    known = {r.strip() for r in (*with_secrets, *allowed) if r.strip().count("/") == 1}
-    matches = sorted({r for r in known if r.split("/", 1)[1].lower() == wanted}, key=str.lower)
+    # The spelling of GITHUB_WEBHOOK_REPO_SECRETS first: its secret is looked up by it.
+    known = [r.strip() for r in (*with_secrets, *allowed) if r.strip().count("/") == 1]
+    matches = list(dict.fromkeys(r for r in known if r.split("/", 1)[1].lower() == wanted))
     # owner/Repo and owner/repo are one repository on GitHub
-    distinct = {m.lower() for m in matches}
+    distinct = sorted({m.lower() for m in matches})
     if not matches:
         return PathRepo(
             None,
@@ -34,6 +35,6 @@ def resolve_short_name(
     if len(distinct) > 1:
         return PathRepo(
             None,
-            f"{name!r} is ambiguous ({', '.join(matches)}): use /webhook/{{owner}}/{{repo}}",
+            f"{name!r} is ambiguous ({', '.join(distinct)}): use /webhook/{{owner}}/{{repo}}",
         )
     return PathRepo(matches[0])
