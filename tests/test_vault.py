@@ -266,7 +266,7 @@ async def test_secret_only_in_vault_rotation_and_outage(
 
 async def test_token_is_renewed_before_it_expires(vault: FakeVault, settings: Settings) -> None:
     short = vault.add_token(PATHS, ttl=2, renewable=True)
-    conf = Settings(**{**settings.model_dump(), "vault_token": short})  # type: ignore[arg-type]
+    conf = Settings(**{**settings.model_dump(), "vault_token": short})
     app = create_app(conf)
     async for client in _serve(app):
         await asyncio.sleep(3.5)  # past the first TTL: only renewals keep the token alive
