@@ -29,6 +29,7 @@ from api.deps import AppState
 from api.instruments import ApiMetrics
 from db.engine import make_engine, make_session_factory
 from delivery.dispatcher import Dispatcher
+from delivery.event_log import EventLog
 from delivery.outage import is_outage
 from delivery.receive import Intake
 from delivery.record_batch import IngestBatch
@@ -131,6 +132,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
         refresh_task = asyncio.create_task(secrets.run_forever(), name="hookflow-secrets")
+        event_log = EventLog(sessions=sessions, log_dir=conf.log_path, routing=routing)
+        log_task = asyncio.create_task(event_log.run_forever(), name="hookflow-event-log")
         # What start-up built (modules, the app, clients) lives as long as the process: out of
         # the collector's sight, a full collection under load no longer walks ~150,000 objects
         # (a pause of ~100 ms on a busy 2-core box: every request in flight waited for it).
@@ -144,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            for task in (loop_task, refresh_task):
+            for task in (loop_task, refresh_task, log_task):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
