@@ -36,24 +36,13 @@ from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
 from ops.logs import configure_logging, mask_also
 from ops.temporal_connect import connect_temporal
-from routing.decision import RoutingConfig
+from routing.config import routing_config
 from routing.notifications import validate_priority_overrides
 from settings import ConfigError, Settings, load_settings
 from vault.client import VaultSource
 from vault.provider import SecretProvider
 
 log = logging.getLogger("hookflow.api")
-
-
-def routing_config(settings: Settings) -> RoutingConfig:
-    return RoutingConfig(
-        watched_branches=settings.watched_branch_set,
-        priority_overrides=settings.priority_overrides,
-        allowed_repos=settings.allowed_repo_set,
-        blocked_label=settings.blocked_label,
-        ci_failure_label=settings.ci_failure_label,
-        command_handle=settings.hookflow_handle,
-    )
 
 
 async def start_secrets(conf: Settings, api_metrics: ApiMetrics) -> SecretProvider:
