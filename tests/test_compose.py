@@ -136,12 +136,27 @@ def test_app_services_share_the_image_and_build(services: dict[str, Any]) -> Non
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_service_gets_every_required_env(services: dict[str, Any], name: str) -> None:
     env = env_of(services[name])
-    missing = [key for key in REQUIRED_APP_ENV if key not in env]
+    missing = [key for key in REQUIRED_APP_ENV if key not in env and f"{key}_FILE" not in env]
     assert not missing, f"{name} lacks {missing}"
     assert "GITHUB_WEBHOOK_SECRET" in env or "GITHUB_WEBHOOK_SECRET_FILE" in env
     assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert "@postgres:5432/hookflow" in env["DATABASE_URL"]
     assert env["TEMPORAL_ADDRESS"] == "temporal:7233"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_secrets_are_mounted_files(services: dict[str, Any], name: str) -> None:
+    """Secrets reach the services as compose secrets (`…_FILE` under /run/secrets), never as
+    plain variables (seen by `docker inspect` and every child process)."""
+    service = services[name]
+    env = env_of(service)
+    mounted = {
+        f"/run/secrets/{s if isinstance(s, str) else s.get('target', s['source'])}"
+        for s in service.get("secrets", [])
+    }
+    for key in ("GITHUB_WEBHOOK_SECRET", "API_TOKEN", "GITHUB_TOKEN"):
+        assert key not in env, f"{name}.{key} must be {key}_FILE"
+        assert env.get(f"{key}_FILE") in mounted, f"{name}.{key}_FILE is not a mounted secret"
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
