@@ -53,7 +53,7 @@ def settings_overrides(vault: FakeVault, vault_token: str) -> dict[str, Any]:
         "vault_addr": vault.url,
         "vault_token": vault_token,
         "vault_refresh": timedelta(milliseconds=200),
-        "vault_rotation_grace": timedelta(seconds=3),
+        "vault_rotation_grace": timedelta(seconds=5),
     }
 
 
@@ -215,7 +215,7 @@ async def test_secret_only_in_vault_rotation_and_outage(
     ).status_code == 200
 
     # Rotation in Vault: the new secret is taken without a restart, the old one stays valid
-    # for VAULT_ROTATION_GRACE (3 s here), then only the new one.
+    # for VAULT_ROTATION_GRACE (5 s here), then only the new one.
     vault.put("secret", "atlasia", {"github-webhook-secret": NEW, "api-token": API_TOKEN})
     rotated = asyncio.get_running_loop().time()
 
@@ -223,14 +223,14 @@ async def test_secret_only_in_vault_rotation_and_outage(
         return await status_of(api, NEW) == 200
 
     await eventually(new_accepted, within=10, what="the rotated secret to be accepted")
-    if asyncio.get_running_loop().time() - rotated < 2.5:
-        assert await status_of(api, OLD) == 200  # in flight when GitHub switched: still fine
+    assert asyncio.get_running_loop().time() - rotated < 4.5, "the re-read took too long"
+    assert await status_of(api, OLD) == 200  # in flight when GitHub switched: still fine
 
     async def old_refused() -> bool:
         return await status_of(api, OLD) == 401
 
     await eventually(old_refused, within=10, what="the old secret to expire after the grace")
-    assert asyncio.get_running_loop().time() - rotated >= 3
+    assert asyncio.get_running_loop().time() - rotated >= 5
     assert await status_of(api, NEW) == 200
 
     # Vault goes away: the last good secret stays in force; /readyz and the metric say so.
