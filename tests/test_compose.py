@@ -189,7 +189,7 @@ def test_app_services_share_the_image_and_build(services: dict[str, Any]) -> Non
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_app_service_gets_every_required_env(services: dict[str, Any], name: str) -> None:
     env = env_of(services[name])
-    missing = [key for key in REQUIRED_APP_ENV if key not in env]
+    missing = [key for key in REQUIRED_APP_ENV if key not in env and f"{key}_FILE" not in env]
     assert not missing, f"{name} lacks {missing}"
     assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
     assert "@postgres:5432/hookflow" in env["DATABASE_URL"]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from cli.preview import run_preview
+from routing.workflow_ids import group_workflow_id
 from settings import Settings
 from tests.fakes_sinks import FakeAIMaestro
 
@@ -61,10 +62,18 @@ def test_run_preview_seed_payload_prints_notification(
     code = run_preview(SEED, make_settings(tmp_path), now=NOW)
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
-    assert out.splitlines()[:8] == [
+    group = group_workflow_id("workflow_run", "owner/repo", "CI Tests", "feature/test")
+    assert out.splitlines()[:13] == [
         f"Payload: {SEED}",
         "Event: workflow_run (action: completed), repository: owner/repo",
-        "Result: 1 notification",
+        'Result: accepted; reply {"notifications": [{"priority": "high", "type": "ci_failure"}], '
+        f'"status": "accepted", "workflowIds": ["{group}"]}}',
+        "Would start 1 workflow:",
+        f"  1. NotificationGroupWorkflow {group} (signal_with_start, signal event): "
+        "notification ci_failure (priority high) (grouped: noise control)",
+        "Seed table (GitHub Event | Notification Type | Priority | Trigger Condition):",
+        "  workflow_run (failure) | ci_failure | high | Any workflow fails",
+        "Notifications: 1",
         "",
         "=== Notification 1 of 1: ci_failure (priority high) ===",
         "Rule: workflow_run.failure",
@@ -165,8 +174,10 @@ def test_run_preview_shows_chat_body_when_configured(
         tmp_path, notify_webhook_url="https://chat.example/hook", notify_webhook_format="slack"
     )
     assert run_preview(SEED, settings, now=NOW) == 0
-    found = sections(capsys.readouterr().out)
-    assert found["Chat webhook (slack): POST https://chat.example/hook"] == {
+    out = capsys.readouterr().out
+    assert "chat.example/hook" not in out  # the URL is a credential: named, never printed
+    found = sections(out)
+    assert found["Chat webhook (slack): POST $NOTIFY_WEBHOOK_URL"] == {
         "text": "[HIGH] ci_failure owner/repo: CI failed: CI Tests on feature/test "
         "https://github.com/owner/repo/actions/runs/12345"
     }

@@ -1,59 +1,37 @@
-"""Every token may come from a file (`API_TOKEN_FILE`, `GITHUB_TOKEN_FILE`, `METRICS_TOKEN_FILE`,
-`TEMPORAL_API_KEY_FILE`): systemd credentials and mounted Kubernetes or compose secrets."""
+"""Every secret has a `…_FILE` variant (mounted secrets: compose `secrets:`, Kubernetes), read
+the same way, and a Vault key of the same name in kebab-case."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from settings import ConfigError, Settings, load_settings
-
-READERS: list[tuple[str, Callable[[Settings], str | None]]] = [
-    ("API_TOKEN", Settings.api_token_value),
-    ("GITHUB_TOKEN", Settings.github_token_value),
-    ("METRICS_TOKEN", Settings.metrics_token_value),
-    ("TEMPORAL_API_KEY", Settings.temporal_api_key_value),
-]
+from settings import ConfigError, Settings
+from settings.secrets import VAULT_KEYS
 
 
-@pytest.mark.parametrize(("name", "read"), READERS)
-def test_token_read_from_its_file_and_masked_in_logs(
-    name: str, read: Callable[[Settings], str | None], tmp_path: Path
-) -> None:
-    path = tmp_path / "credential"
-    path.write_text("from-a-file-0123456789\n")
-    settings = load_settings(**{f"{name.lower()}_file": path})
-    assert read(settings) == "from-a-file-0123456789"
-    assert "from-a-file-0123456789" in settings.secret_values()
-    path.write_text("rotated-0123456789\n")  # read on use: a rotated file needs no restart
-    assert read(settings) == "rotated-0123456789"
+@pytest.mark.parametrize("field", sorted(VAULT_KEYS))
+def test_every_secret_reads_its_file(field: str, tmp_path: Path) -> None:
+    value = "owner/repo=from-a-file-123" if field.endswith("repo_secrets") else "from-a-file-123"
+    path = tmp_path / field
+    path.write_text(value + "\n")
+    settings = Settings(**{f"{field}_file": path})  # type: ignore[arg-type]
+    assert settings.secret(field) == value
+    assert settings.explicitly_set(field)
+    assert VAULT_KEYS[field] == field.replace("_", "-")
 
 
-@pytest.mark.parametrize(("name", "read"), READERS)
-def test_token_file_missing_or_empty_is_a_clear_error(
-    name: str, read: Callable[[Settings], str | None], tmp_path: Path
-) -> None:
-    missing = load_settings(**{f"{name.lower()}_file": tmp_path / "absent"})
-    with pytest.raises(ConfigError, match=f"{name}_FILE=.*cannot be read"):
-        read(missing)
-    empty = tmp_path / "empty"
-    empty.write_text("  \n")
-    with pytest.raises(ConfigError, match=f"{name}_FILE=.* is empty"):
-        read(load_settings(**{f"{name.lower()}_file": empty}))
+@pytest.mark.parametrize("field", sorted(VAULT_KEYS))
+def test_unreadable_secret_file_names_the_variable(field: str, tmp_path: Path) -> None:
+    settings = Settings(**{f"{field}_file": tmp_path / "missing"})  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=f"{field.upper()}_FILE=.*cannot be read"):
+        settings.secret(field)
 
 
-def test_api_token_file_with_a_placeholder_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "api_token"
-    path.write_text("changethis\n")
-    settings = load_settings(github_webhook_secret="real-secret-0123", api_token_file=path)
-    with pytest.raises(ConfigError, match="placeholder"):
-        settings.require_api()
-
-
-def test_api_starts_with_token_from_file_only(tmp_path: Path) -> None:
-    path = tmp_path / "api_token"
-    path.write_text("file-token-0123456789")
-    settings = load_settings(github_webhook_secret="real-secret-0123", api_token_file=path)
-    settings.require_api()  # no ConfigError: the file is enough
+def test_empty_webhook_secret_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "empty"
+    path.write_text("  \n")
+    settings = Settings(github_webhook_secret_file=path)  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match="is empty"):
+        _ = settings.webhook_secrets

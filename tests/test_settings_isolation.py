@@ -66,7 +66,7 @@ def test_settings_fixture_sees_nothing_of_the_machine(
         monkeypatch.setenv(name, value)
     loaded = load_settings()
     assert loaded.aimaestro_url == PLANTED_ENV["AIMAESTRO_URL"]
-    assert loaded.notify_webhook_url == PLANTED_ENV["NOTIFY_WEBHOOK_URL"]
+    assert loaded.notify_webhook_url_value() == PLANTED_ENV["NOTIFY_WEBHOOK_URL"]
     assert loaded.github_token is not None
     assert loaded.github_token.get_secret_value() == PLANTED_ENV["github_token"]
     assert (loaded.aimaestro_from, loaded.log_level) == ("planted-in-atlas", "DEBUG")
