@@ -24,13 +24,13 @@ from db.engine import SessionFactory, make_engine, make_session_factory
 from delivery.signature import sign
 from devstack.time_skipping import ensure_test_server
 from settings import Settings
-from tests.fakes_sinks import FakeAIMaestro, FakeChatWebhook
-from tests.isolated_settings import clear_settings_env, isolated_settings
-from tests.required_tools import fail_skip
-from tests.services import (
+from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
+from tests.support.isolated_settings import clear_settings_env, isolated_settings
+from tests.support.required_tools import fail_skip
+from tests.support.services import (
     ROOT as ROOT,  # re-exported: tests import these from here
 )
-from tests.services import (
+from tests.support.services import (
     TEMPLATE_DB,
     WORKER_INPUT_KEY,
     Addresses,

@@ -12,9 +12,9 @@ from db.engine import make_engine, make_session_factory
 from devstack.postgres import PostgresServer
 from settings import Settings
 from tests.conftest import _serve
-from tests.faults.stack import Stream, check_recorded, stored
-from tests.test_database_outage import own_postgres  # noqa: F401
-from tests.waiting import eventually
+from tests.stack.delivery.test_database_outage import own_postgres  # noqa: F401
+from tests.support.fault_stack import Stream, check_recorded, stored
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
 

@@ -12,9 +12,9 @@ from api.main import create_app
 from db.engine import SessionFactory
 from settings import Settings
 from tests.conftest import _serve
-from tests.faults.stack import Stream, check_recorded, stored
-from tests.test_temporal_outage import DevServer, connect, dev_server  # noqa: F401
-from tests.waiting import eventually
+from tests.stack.delivery.test_temporal_outage import DevServer, connect, dev_server  # noqa: F401
+from tests.support.fault_stack import Stream, check_recorded, stored
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
 

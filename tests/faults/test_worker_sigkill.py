@@ -17,9 +17,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from db.engine import SessionFactory
 from settings import Settings
-from tests.fakes import FakeGitHub
-from tests.processes import alive, processes_of
-from tests.run_support import (
+from tests.support.ai_run import (
     REPO,
     bare,  # noqa: F401 - a fixture
     fake_github,  # noqa: F401 - a fixture
@@ -30,8 +28,10 @@ from tests.run_support import (
     settings_overrides,  # noqa: F401 - a fixture
     wait_run,
 )
-from tests.waiting import eventually, retried_after_timeout
-from tests.worker_process import WorkerProcess, worker_process
+from tests.support.fakes import FakeGitHub
+from tests.support.processes import alive, processes_of
+from tests.support.waiting import eventually, retried_after_timeout
+from tests.support.worker_process import WorkerProcess, worker_process
 
 pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
 

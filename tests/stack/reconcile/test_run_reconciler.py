@@ -1,0 +1,120 @@
+"""Runs whose workflow was closed from outside (terminate, cancel, timeout, failure) are closed
+by the worker's reconciler, and a relabel then starts a new run (real Temporal + Postgres)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from db.engine import SessionFactory
+from reconcile.runs import RunReconciler, closed_run_status
+from settings import Settings
+from tests.conftest import deliver
+from tests.support.ai_run import (
+    REPO,
+    bare,  # noqa: F401 - a fixture
+    extra_settings,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
+    label_issue,
+    labelled_payload,
+    settings_overrides,  # noqa: F401 - a fixture
+    wait_run,
+)
+from tests.support.fakes import FakeGitHub
+
+WAIT_FOR_APPROVAL = {
+    "run_phases": "qualify",
+    "run_approval_required": True,
+    "run_reconcile_interval": "1s",
+}
+
+
+@pytest.mark.parametrize(
+    ("workflow", "detail", "expected"),
+    [
+        (WorkflowExecutionStatus.RUNNING, "", None),
+        (None, "", None),
+        (WorkflowExecutionStatus.CONTINUED_AS_NEW, "", None),
+        (
+            WorkflowExecutionStatus.TERMINATED,
+            "stuck\n run",
+            ("FAILED", "workflow terminated (closed by the reconciler): stuck run"),
+        ),
+        (
+            WorkflowExecutionStatus.TIMED_OUT,
+            "",
+            ("FAILED", "workflow timed out (closed by the reconciler)"),
+        ),
+        (
+            WorkflowExecutionStatus.FAILED,
+            "payload too large",
+            ("FAILED", "workflow failed (closed by the reconciler): payload too large"),
+        ),
+        (
+            WorkflowExecutionStatus.CANCELED,
+            "",
+            ("CANCELLED", "workflow cancelled (closed by the reconciler)"),
+        ),
+    ],
+)
+def test_closed_run_status_maps_workflow_outcome(
+    workflow: WorkflowExecutionStatus | None, detail: str, expected: tuple[str, str] | None
+) -> None:
+    assert closed_run_status(workflow, detail) == expected
+
+
+@pytest.fixture
+async def reconciler(
+    settings: Settings, sessions: SessionFactory, temporal_client: Client
+) -> AsyncIterator[None]:
+    loop = RunReconciler(
+        sessions, temporal_client, interval=settings.run_reconcile_interval.total_seconds()
+    )
+    task = asyncio.create_task(loop.run_forever())
+    yield
+    task.cancel()
+
+
+@pytest.mark.parametrize("extra_settings", [WAIT_FOR_APPROVAL])
+@pytest.mark.parametrize(
+    ("close", "status", "reason"),
+    [
+        ("terminate", "FAILED", "workflow terminated (closed by the reconciler): stuck in tests"),
+        ("cancel", "CANCELLED", "workflow cancelled (closed by the reconciler)"),
+    ],
+)
+async def test_closed_workflow_closes_run_and_relabel_starts_new_run(
+    api: httpx.AsyncClient,
+    worker: Any,
+    reconciler: None,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Any,
+    temporal_client: Client,  # noqa: F811
+    close: str,
+    status: str,
+    reason: str,
+) -> None:
+    number, run_id = await label_issue(api, fake_github, bare)
+    run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
+    handle = temporal_client.get_workflow_handle(run.workflow_id)
+    if close == "terminate":
+        await handle.terminate(reason="stuck in tests")
+    else:
+        await handle.cancel()  # as `temporal workflow cancel` does
+    closed = await wait_run(sessions, run_id, status={"FAILED", "CANCELLED"}, within=15)
+    assert (closed.status, closed.error) == (status, reason)
+    assert closed.finished_at is not None
+
+    response = await deliver(api, "issues", labelled_payload(number, str(bare)))
+    assert response.status_code == 200, response.text
+    new_id = response.json()["runId"]
+    assert new_id != run_id
+    again = await wait_run(sessions, new_id, status={"WAITING_APPROVAL"})
+    assert (again.repo, again.issue_number) == (REPO, number)
+    await temporal_client.get_workflow_handle(again.workflow_id).terminate(reason="test done")

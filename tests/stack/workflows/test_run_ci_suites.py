@@ -1,0 +1,134 @@
+"""A run in WAITING_CI decides on its commit only when every check suite GitHub reports for it
+has completed (real Temporal + Postgres, FakeGitHub's check-suites endpoint, a bare remote)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.client import Client
+
+from activities.run_github import SuiteState
+from db.engine import SessionFactory
+from tests.conftest import deliver
+from tests.support.ai_run import (
+    REPO,
+    artifacts,
+    bare,  # noqa: F401 - a fixture
+    ci_payload,
+    extra_settings,  # noqa: F401 - a fixture
+    fake_github,  # noqa: F401 - a fixture
+    get_run,
+    label_issue,
+    remote_head,
+    settings_overrides,  # noqa: F401 - a fixture
+    wait_run,
+)
+from tests.support.fakes import FakeGitHub
+from tests.support.waiting import eventually
+from workflows.ci_verdict import ci_verdict
+from workflows.run.workflow import RunWorkflow
+
+
+def suite(
+    name: str, status: str = "completed", conclusion: str | None = "success", runs: int = 1
+) -> SuiteState:
+    return SuiteState(id=1, name=name, status=status, conclusion=conclusion, check_runs=runs)
+
+
+@pytest.mark.parametrize(
+    ("suites", "pending", "failed"),
+    [
+        ([], [], []),
+        ([suite("Actions")], [], []),
+        ([suite("Actions"), suite("Buildkite", "in_progress", None)], ["Buildkite"], []),
+        (
+            [suite("Actions", conclusion="failure"), suite("Lint", "queued", None)],
+            ["Lint"],
+            ["Actions"],
+        ),
+        ([suite("Actions"), suite("Buildkite", conclusion="timed_out")], [], ["Buildkite"]),
+        ([suite("Actions", conclusion="neutral"), suite("Docs", conclusion="skipped")], [], []),
+        # An app that never ran checks on the commit stays queued for ever: it does not count.
+        ([suite("Actions"), suite("Dependabot", "queued", None, runs=0)], [], []),
+    ],
+)
+def test_ci_verdict_waits_for_every_suite_that_ran(
+    suites: list[SuiteState], pending: list[str], failed: list[str]
+) -> None:
+    verdict = ci_verdict(suites)
+    assert verdict.pending == pending and [s.name for s in verdict.failed] == failed
+
+
+async def check_suite_event(
+    api: httpx.AsyncClient, branch: str, sha: str, app: str, conclusion: str
+) -> None:
+    payload = {
+        "action": "completed",
+        "repository": {"full_name": REPO},
+        "check_suite": {
+            "id": 77,
+            "head_branch": branch,
+            "head_sha": sha,
+            "status": "completed",
+            "conclusion": conclusion,
+            "app": {"name": app, "slug": app.lower()},
+        },
+    }
+    response = await deliver(api, "check_suite", payload)
+    assert response.status_code == 200, response.text
+
+
+async def test_run_waits_for_all_check_suites_then_a_late_failure_starts_the_fix_loop(
+    api: httpx.AsyncClient,
+    worker: Any,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    temporal_client: Client,  # noqa: F811
+) -> None:
+    _, run_id = await label_issue(api, fake_github, bare)
+    run = await wait_run(sessions, run_id, status={"WAITING_CI"})
+    assert run.branch
+    sha = remote_head(bare, run.branch)
+    assert sha
+    fake_github.add_check_suite(REPO, head_sha=sha, app="GitHub Actions")
+    buildkite = fake_github.add_check_suite(
+        REPO, head_sha=sha, app="Buildkite", status="in_progress", conclusion=None
+    )
+    fake_github.add_check_suite(
+        REPO, head_sha=sha, app="Dependabot", status="queued", conclusion=None, check_runs=0
+    )
+    handle = temporal_client.get_workflow_handle(run.workflow_id)
+
+    # Actions is green, Buildkite still runs: the run keeps waiting and says on what.
+    await deliver(api, "workflow_run", ci_payload(run.branch, sha, "success"))
+
+    async def waiting_on_buildkite() -> bool:
+        progress = await handle.query(RunWorkflow.progress)
+        return progress.status == "WAITING_CI" and progress.ci_pending == ["Buildkite"]
+
+    await eventually(waiting_on_buildkite, what="the run to wait for Buildkite")
+    assert (await get_run(sessions, run_id)).status == "WAITING_CI"
+
+    # Buildkite fails later: the run goes back to implement (iteration 2) on a new commit.
+    fake_github.update_check_suite(buildkite, status="completed", conclusion="failure")
+    await check_suite_event(api, run.branch, sha, "Buildkite", "failure")
+    await eventually(lambda: remote_head(bare, run.branch or "") != sha, 60, "a new push")
+    again = await wait_run(sessions, run_id, status={"WAITING_CI"})
+    assert again.iteration == 2
+    found = await artifacts(sessions, run_id)
+    assert "'Buildkite' concluded failure" in found["ci-failure-1"].content
+
+    # Every suite of the new commit passes: the run succeeds.
+    new_sha = remote_head(bare, run.branch)
+    assert new_sha
+    fake_github.add_check_suite(REPO, head_sha=new_sha, app="GitHub Actions")
+    fake_github.add_check_suite(REPO, head_sha=new_sha, app="Buildkite")
+    await deliver(api, "workflow_run", ci_payload(run.branch, new_sha, "success"))
+    done = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    assert done.status == "SUCCEEDED", done.error
+    suites_asked = fake_github.requests_to("GET", rf"/commits/({sha}|{new_sha})/check-suites$")
+    assert len(suites_asked) >= 3
