@@ -43,7 +43,7 @@ from tests.support.services import (
 from worker import build_worker
 from workflows.search_attributes import ensure_search_attributes
 
-pytest_plugins = ["tests.support.record_histories"]
+pytest_plugins = ["tests.support.record_histories", "tests.support.github_app"]
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SECRET = "test-webhook-secret-0123456789"

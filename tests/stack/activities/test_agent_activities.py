@@ -15,7 +15,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.agent import AgentActivities, PhaseInput, PhaseProduct
+from activities.agent import AgentActivities
 from activities.workspace import (
     CleanupInput,
     PushInput,
@@ -23,22 +23,19 @@ from activities.workspace import (
     WorkspaceInfo,
     WorkspaceInput,
 )
-from settings import Settings, load_settings
+from settings import Settings
+from tests.support.agent_phase import make_settings, phase, run_phase
 from tests.support.ai_run import (
-    AGENT_DIR,
     AGENT_PYTHON,
     ECHO_AGENT,
-    ECHO_KNOBS,
     git,
     make_bare_remote,
-    remotes_url,
 )
 from tests.support.fakes.agent import FakeAgentServer
 from tests.support.processes import alive
 from tests.support.waiting import eventually
 
 PY = shlex.quote(AGENT_PYTHON)
-ISSUE = {"repo": "octo/demo", "issueNumber": 42, "title": "Add a greeting", "body": "please"}
 TOKEN = "ghs_testtoken0123456789abcdef"
 
 
@@ -46,18 +43,6 @@ TOKEN = "ghs_testtoken0123456789abcdef"
 def remote(tmp_path: Path) -> Path:
     """A bare repository on `main` with one commit, standing in for GitHub."""
     return make_bare_remote(tmp_path, "octo/demo")
-
-
-def make_settings(tmp_path: Path, **values: Any) -> Settings:
-    """Agents sandboxed with the example agents and `tmp_path/bin` (test scripts) visible."""
-    (tmp_path / "bin").mkdir(exist_ok=True)
-    defaults: dict[str, Any] = {
-        "run_workspace_dir": tmp_path / "workspaces",
-        "github_git_url": remotes_url(tmp_path),
-        "run_agent_bind": f"{AGENT_DIR},{tmp_path / 'bin'}",
-        "run_agent_env": ECHO_KNOBS,
-    }
-    return load_settings(**{**defaults, **values})
 
 
 def script(tmp_path: Path, text: str) -> str:
@@ -68,27 +53,11 @@ def script(tmp_path: Path, text: str) -> str:
     return f"{PY} {shlex.quote(str(path))}"
 
 
-def phase(name: str, workspace: str | None, **extra: Any) -> PhaseInput:
-    return PhaseInput(
-        run_id="run-1",
-        phase=name,
-        iteration=extra.pop("iteration", 0),
-        issue=ISSUE,
-        previous=extra.pop("previous", {}),
-        workspace=workspace,
-        **extra,
-    )
-
-
 async def prepare(settings: Settings, remote: Path, run_id: str = "run-1") -> WorkspaceInfo:
     acts = WorkspaceActivities(settings)
     return await ActivityEnvironment().run(
         acts.prepare, WorkspaceInput(run_id, "octo/demo", "ai/issue-42-run1")
     )
-
-
-async def run_phase(settings: Settings, input: PhaseInput) -> PhaseProduct:
-    return await ActivityEnvironment().run(AgentActivities(settings).produce, input)
 
 
 def exists(path: str | Path) -> bool:
@@ -157,67 +126,6 @@ async def test_run_phase_accepts_plain_text_stdout(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, run_agent="command", run_agent_command=command)
     out = await run_phase(settings, phase("plan", None))
     assert (out.kind, out.artifact.strip(), out.patch) == ("text", "just words", "")
-
-
-async def test_run_phase_posts_phase_json_to_http_agent(tmp_path: Path) -> None:
-    with FakeAgentServer() as agent:
-        agent.reply = {"steps": ["one", "two"]}
-        settings = make_settings(tmp_path, run_agent="http", run_agent_url=agent.url + "/agent")
-        out = await run_phase(settings, phase("plan", None, previous={"qualify": {"q": 1}}))
-    assert (out.kind, out.artifact) == ("json", {"steps": ["one", "two"]})
-    body = agent.bodies[0]
-    assert body["phase"] == "plan" and body["issue"] == ISSUE
-    assert body["previous"] == {"qualify": {"q": 1}} and body["ciFailure"] is None
-
-
-@pytest.mark.parametrize(
-    ("status", "non_retryable"), [(503, False), (429, False), (400, True), (404, True)]
-)
-async def test_run_phase_classifies_http_agent_errors_by_status(
-    tmp_path: Path, status: int, non_retryable: bool
-) -> None:
-    with FakeAgentServer() as agent:
-        agent.status, agent.reply = status, {"error": "nope"}
-        settings = make_settings(tmp_path, run_agent="http", run_agent_url=agent.url)
-        with pytest.raises(ApplicationError) as caught:
-            await run_phase(settings, phase("plan", None))
-    assert caught.value.non_retryable is non_retryable
-    assert str(status) in str(caught.value)
-
-
-async def test_run_phase_http_agent_unreachable_is_retryable(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, run_agent="http", run_agent_url="http://127.0.0.1:9/x")
-    with pytest.raises(ApplicationError) as caught:
-        await run_phase(settings, phase("plan", None))
-    assert caught.value.non_retryable is False and "unreachable" in str(caught.value)
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        {},
-        {"run_agent": "command"},
-        {"run_agent": "http"},
-        {"run_agent": "", "run_agent_command": "echo"},
-    ],
-)
-async def test_run_phase_fails_fast_when_no_agent_configured(
-    tmp_path: Path, values: dict[str, Any]
-) -> None:
-    with pytest.raises(ApplicationError) as caught:
-        await run_phase(make_settings(tmp_path, **values), phase("qualify", None))
-    assert caught.value.non_retryable is True
-    assert "RUN_AGENT=command" in str(caught.value) and "RUN_AGENT_COMMAND" in str(caught.value)
-    assert "RUN_AGENT_URL" in str(caught.value)
-
-
-async def test_run_phase_missing_command_is_non_retryable(tmp_path: Path) -> None:
-    settings = make_settings(
-        tmp_path, run_agent="command", run_agent_command="no-such-agent-xyz --flag"
-    )
-    with pytest.raises(ApplicationError) as caught:
-        await run_phase(settings, phase("qualify", None))
-    assert caught.value.non_retryable is True and "no-such-agent-xyz" in str(caught.value)
 
 
 async def test_run_phase_bad_exit_is_retryable_with_stderr_tail(

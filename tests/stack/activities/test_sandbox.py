@@ -4,7 +4,6 @@ and `auto` refusing to run agents without a working bubblewrap."""
 
 from __future__ import annotations
 
-import os
 import shlex
 import socket
 from collections.abc import Iterator
@@ -17,57 +16,13 @@ from temporalio.testing import ActivityEnvironment
 
 from activities import sandbox
 from activities.agent import AgentActivities, PhaseInput
-from activities.sandbox import agent_environment, describe
+from activities.sandbox import describe
 from activities.workspace import WorkspaceActivities, WorkspaceInput
-from settings import git_base_from, load_settings
+from settings import load_settings
 from tests.support.ai_run import AGENT_PYTHON, make_bare_remote, remotes_url
 from tests.support.services import PostgresAddress
 
 REPO = "octo/demo"
-
-
-@pytest.mark.parametrize(
-    ("git_url", "api_url", "expected"),
-    [
-        ("", "https://api.github.com", "https://github.com"),
-        ("", "https://api.github.com/", "https://github.com"),
-        ("", "https://ghe.example.com/api/v3", "https://ghe.example.com"),
-        ("", "https://api.octocorp.ghe.com", "https://octocorp.ghe.com"),
-        ("", "http://127.0.0.1:8080", "http://127.0.0.1:8080"),
-        ("https://git.example.com/", "https://api.github.com", "https://git.example.com"),
-        ("file:///srv/remotes", "https://api.github.com", "file:///srv/remotes"),
-    ],
-)
-def test_git_base_url_derives_from_api_url_unless_given(
-    git_url: str, api_url: str, expected: str
-) -> None:
-    assert git_base_from(git_url, api_url) == expected
-
-
-@pytest.mark.parametrize(
-    ("source", "allowed", "expected"),
-    [
-        ({"PATH": "/usr/bin", "GITHUB_TOKEN": "t", "API_TOKEN": "a"}, [], {"PATH": "/usr/bin"}),
-        (
-            {"LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC", "secret": "s"},
-            [],
-            # No PATH in the worker's environment: the system default, never an empty one.
-            {"PATH": os.defpath, "LANG": "C.UTF-8", "LC_ALL": "C", "TZ": "UTC"},
-        ),
-        (
-            {"OPENAI_API_KEY": "k", "HOME": "/root", "HOOKFLOW_X": "worker's"},
-            ["OPENAI_API_KEY"],
-            {"PATH": os.defpath, "OPENAI_API_KEY": "k"},
-        ),
-        ({"PATH": "/opt/agent/bin:/usr/bin"}, ["PATH"], {"PATH": "/opt/agent/bin:/usr/bin"}),
-    ],
-)
-def test_agent_environment_passes_only_allowed_names(
-    source: dict[str, str], allowed: list[str], expected: dict[str, str]
-) -> None:
-    run_vars = {"HOOKFLOW_PHASE": "plan", "OTHER": "not a run value"}
-    env = agent_environment(source, allowed, run_vars, "/agent-home")
-    assert env == {**expected, "HOME": "/agent-home", "HOOKFLOW_PHASE": "plan"}
 
 
 @pytest.fixture

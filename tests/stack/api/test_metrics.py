@@ -10,7 +10,6 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.instruments import delivery_outcome
 from api.main import create_app
 from db.engine import SessionFactory
 from db.models import WebhookEvent
@@ -32,23 +31,6 @@ def value(text: str, name: str, **labels: str) -> float:
     """Sum of the samples of `name` whose labels include `labels`."""
     wanted = set(labels.items())
     return sum(v for (n, ls), v in samples(text).items() if n == name and wanted <= ls)
-
-
-@pytest.mark.parametrize(
-    ("status_code", "status", "redelivery", "expected"),
-    [
-        (200, "accepted", False, "accepted"),
-        (200, "ignored", False, "ignored"),
-        (200, "accepted", True, "redelivery"),
-        (401, "rejected", False, "rejected_signature"),
-        (400, "rejected", False, "rejected_malformed"),
-        (413, "rejected", False, "too_large"),
-    ],
-)
-def test_delivery_outcome_labels_each_reply(
-    status_code: int, status: str, redelivery: bool, expected: str
-) -> None:
-    assert delivery_outcome(status_code, status, redelivery=redelivery) == expected
 
 
 @pytest.fixture

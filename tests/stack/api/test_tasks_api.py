@@ -13,13 +13,12 @@ import httpx
 import pytest
 from temporalio.worker import Worker
 
-from cli.main import main as cli_main
 from cli.tasks import task_command
 from db.engine import SessionFactory
 from db.models import Task
 from db.types import utcnow
 from settings import Settings
-from tests.conftest import API_TOKEN, SECRET, auth, deliver
+from tests.conftest import auth, deliver
 from tests.stack.workflows.test_blocked_task import issue_payload
 from tests.support.waiting import eventually
 
@@ -106,29 +105,3 @@ async def test_cli_task_list_prints_the_api_answer(
     )
     assert await task_command(bad, settings, http=api, out=out, err=err) == 2
     assert "--issue" in err.getvalue()
-
-
-@pytest.mark.parametrize(
-    ("argv", "code", "said"),
-    [
-        (["task", "ack", "--repo", "no-slash"], 2, "--repo must be owner/name"),
-        (["task", "--api-url", "http://127.0.0.1:9", "list"], 1, "cannot reach"),
-        (
-            ["run", "--api-url", "http://127.0.0.1:9", "start", "--repo", "o/r", "--issue", "1"],
-            1,
-            "cannot reach",
-        ),
-        (["replay", "--api-url", "http://127.0.0.1:9", "guid"], 1, "cannot reach"),
-    ],
-)
-def test_cli_api_command_from_the_command_line_reports_its_error(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    argv: list[str],
-    code: int,
-    said: str,
-) -> None:
-    monkeypatch.setenv("GITHUB_WEBHOOK_SECRET", SECRET)
-    monkeypatch.setenv("API_TOKEN", API_TOKEN)
-    assert cli_main(argv) == code
-    assert said in capsys.readouterr().err

@@ -9,16 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlmodel import select
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from contract.actions import as_arg
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
-from delivery.dispatcher import Dispatcher, Result, backoff, is_permanent
-from delivery.temporal_calls import give_up_reason
+from delivery.dispatcher import Dispatcher, Result
 from routing.ai_run import new_run_for, run_input
 from routing.decision import NewRun
 from tests.conftest import auth, deliver, load_fixture
@@ -26,55 +23,6 @@ from tests.support.waiting import eventually
 
 AI_RUN = "events/issues_labeled_ai_run.json"
 REPO = "octo-org/octo-repo"
-
-
-@pytest.mark.parametrize(
-    "exc, permanent",
-    [
-        (RPCError("WorkflowId length exceeds limit.", RPCStatusCode.INVALID_ARGUMENT, b""), True),
-        (RPCError("Blob data size exceeds limit.", RPCStatusCode.INVALID_ARGUMENT, b""), True),
-        (
-            RPCError(
-                "grpc: received message larger than max (5 vs. 4)",
-                RPCStatusCode.RESOURCE_EXHAUSTED,
-                b"",
-            ),
-            True,
-        ),
-        (RPCError("namespace rate limit exceeded", RPCStatusCode.RESOURCE_EXHAUSTED, b""), False),
-        (RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b""), False),
-        (RPCError("deadline", RPCStatusCode.DEADLINE_EXCEEDED, b""), False),
-        (RuntimeError("Failed client connect: connection refused"), False),
-        (TimeoutError(), False),
-        (TypeError("Object of type set is not JSON serializable"), True),
-    ],
-)
-def test_is_permanent_classifies_temporal_errors(exc: BaseException, permanent: bool) -> None:
-    assert is_permanent(exc) is permanent
-
-
-@pytest.mark.parametrize(
-    "attempts, seconds", [(1, 2), (2, 4), (3, 8), (8, 256), (9, 300), (50, 300), (10_000, 300)]
-)
-def test_backoff_doubles_up_to_the_cap(attempts: int, seconds: float) -> None:
-    assert backoff(attempts, 2.0) == timedelta(seconds=seconds)
-
-
-@pytest.mark.parametrize(
-    "exc, attempts, age_s, reason",
-    [
-        (RPCError("bad", RPCStatusCode.INVALID_ARGUMENT, b""), 1, 0, "Temporal refused it"),
-        (TimeoutError(), 1, 0, None),
-        (TimeoutError(), 4, 599, None),
-        (TimeoutError(), 5, 0, "gave up after 5 attempts"),
-        (TimeoutError(), 1, 600, "gave up after 0:10:00 (DISPATCH_MAX_AGE)"),
-    ],
-)
-def test_give_up_reason_ends_permanent_or_exhausted_dispatches(
-    exc: BaseException, attempts: int, age_s: int, reason: str | None
-) -> None:
-    age, max_age = timedelta(seconds=age_s), timedelta(minutes=10)
-    assert give_up_reason(exc, attempts, 5, age, max_age) == reason
 
 
 def start_plan(run_id: str, number: int, title: str = "t") -> tuple[NewRun, list[dict[str, Any]]]:

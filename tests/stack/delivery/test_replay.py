@@ -13,56 +13,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.main import create_app
 from cli.replay import replay_command
-from contract.actions import DispatchAction
-from delivery.replay_plan import EXISTING, NOT_RUNNING, SIGNALLED, STARTED, expected_outcome, forced
-from routing.decision import NewRun, RouteDecision
+from delivery.replay_plan import EXISTING, STARTED
 from settings import Settings
 from tests.conftest import _serve, auth, deliver, load_fixture, signed_headers
-
-
-def action(kind: Any, wid: str = "w-1") -> DispatchAction:
-    return DispatchAction(kind=kind, workflow="W", workflow_id=wid)
-
-
-@pytest.mark.parametrize(
-    ("kind", "existing", "outcome"),
-    [
-        ("start", None, STARTED),
-        ("start", "running", EXISTING),
-        ("start", "closed", EXISTING),
-        ("signal_with_start", None, STARTED),
-        ("signal_with_start", "closed", STARTED),
-        ("signal_with_start", "running", SIGNALLED),
-        ("signal", "running", SIGNALLED),
-        ("signal", None, NOT_RUNNING),
-    ],
-)
-def test_expected_outcome_follows_id_policies(
-    kind: str, existing: str | None, outcome: str
-) -> None:
-    assert expected_outcome(action(kind), existing) == outcome
-
-
-def test_forced_renames_starts_but_not_signals() -> None:
-    run = NewRun("r", "ai-run-x", "o/r", 1, "t", None, None, "b")
-    decision = RouteDecision(
-        "accepted",
-        {"status": "accepted", "workflowIds": ["a", "b", "c"]},
-        [action("start", "a"), action("signal_with_start", "b"), action("signal", "c")],
-        run,
-    )
-    result = forced(decision, "abc")
-    assert [a.workflow_id for a in result.actions] == ["a-rabc", "b-rabc", "c"]
-    assert result.new_run is not None and result.new_run.workflow_id == "ai-run-x-rabc"
-    assert result.response["workflowIds"] == ["a-rabc", "b-rabc", "c"]
-    assert [a.workflow_id for a in decision.actions] == ["a", "b", "c"]  # not mutated
 
 
 @pytest_asyncio.fixture

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import redirect_stdout
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +14,6 @@ import httpx
 import pytest
 from temporalio.client import Client, ScheduleActionStartWorkflow
 
-from cli.main import main as cli_main
 from delivery.signature import sign
 from devstack.postgres import free_port
 from settings import Settings
@@ -168,22 +164,3 @@ def test_api_entry_point_refuses_to_start_without_secret(tmp_path: Path) -> None
     )
     assert result.returncode != 0
     assert "GITHUB_WEBHOOK_SECRET" in result.stderr
-
-
-def test_cli_accepts_seed_002_test_flag() -> None:
-    out = io.StringIO()
-    with redirect_stdout(out):
-        code = cli_main(["--test", str(FIXTURES / "events" / "seed_test_webhook.json")])
-    assert code == 0
-    assert "ci_failure (priority high)" in out.getvalue()
-
-
-def test_cli_test_mode_on_ignored_payload_prints_reason(tmp_path: Path) -> None:
-    payload = tmp_path / "p.json"
-    payload.write_text(
-        json.dumps({"_event_type": "star", "action": "created", "repository": {"full_name": "o/r"}})
-    )
-    out = io.StringIO()
-    with redirect_stdout(out):
-        assert cli_main(["test", str(payload)]) == 0
-    assert "ignored" in out.getvalue()

@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client
 
 from db.engine import SessionFactory
-from reconcile.runs import RunReconciler, closed_run_status
+from reconcile.runs import RunReconciler
 from settings import Settings
 from tests.conftest import deliver
 from tests.support.ai_run import (
@@ -32,40 +32,6 @@ WAIT_FOR_APPROVAL = {
     "run_approval_required": True,
     "run_reconcile_interval": "1s",
 }
-
-
-@pytest.mark.parametrize(
-    ("workflow", "detail", "expected"),
-    [
-        (WorkflowExecutionStatus.RUNNING, "", None),
-        (None, "", None),
-        (WorkflowExecutionStatus.CONTINUED_AS_NEW, "", None),
-        (
-            WorkflowExecutionStatus.TERMINATED,
-            "stuck\n run",
-            ("FAILED", "workflow terminated (closed by the reconciler): stuck run"),
-        ),
-        (
-            WorkflowExecutionStatus.TIMED_OUT,
-            "",
-            ("FAILED", "workflow timed out (closed by the reconciler)"),
-        ),
-        (
-            WorkflowExecutionStatus.FAILED,
-            "payload too large",
-            ("FAILED", "workflow failed (closed by the reconciler): payload too large"),
-        ),
-        (
-            WorkflowExecutionStatus.CANCELED,
-            "",
-            ("CANCELLED", "workflow cancelled (closed by the reconciler)"),
-        ),
-    ],
-)
-def test_closed_run_status_maps_workflow_outcome(
-    workflow: WorkflowExecutionStatus | None, detail: str, expected: tuple[str, str] | None
-) -> None:
-    assert closed_run_status(workflow, detail) == expected
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
 from ops.logs import configure_logging
-from schedules.retention import ensure_retention_schedule, schedule_spec
+from schedules.retention import ensure_retention_schedule
 from settings import Settings, load_settings
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually
@@ -38,27 +38,6 @@ def settings_overrides() -> dict[str, Any]:
         "log_retention": "30d",
         "retention_schedule": "1d",
     }
-
-
-@pytest.mark.parametrize(
-    ("text", "cron", "every"),
-    [
-        ("1d", None, timedelta(days=1)),
-        ("6h", None, timedelta(hours=6)),
-        ("0 3 * * *", "0 3 * * *", None),
-    ],
-)
-def test_schedule_spec_reads_durations_and_cron(
-    text: str, cron: str | None, every: timedelta | None
-) -> None:
-    spec = schedule_spec(text)
-    assert spec is not None
-    assert spec.cron_expressions == ([cron] if cron else [])
-    assert spec.intervals == ([ScheduleIntervalSpec(every=every)] if every else [])
-
-
-def test_schedule_spec_off_means_no_schedule() -> None:
-    assert schedule_spec("off") is None
 
 
 def row(status: str, age: timedelta) -> WebhookEvent:

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from settings import Settings, load_settings
-from tests.support.isolated_settings import clear_settings_env
 
 # What a developer's machine may hold: real sinks and a real token.
 PLANTED_ENV = {
@@ -71,16 +70,3 @@ def test_settings_fixture_sees_nothing_of_the_machine(
     assert loaded.github_token.get_secret_value() == PLANTED_ENV["github_token"]
     assert (loaded.aimaestro_from, loaded.log_level) == ("planted-in-atlas", "DEBUG")
     assert (loaded.aimaestro_to, loaded.notify_webhook_format) == ("planted-in-dotenv", "slack")
-
-
-def test_clearing_removes_every_name_settings_reads_and_nothing_else(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # tests/conftest.py runs this before every test, and the `settings` fixture once more.
-    planted = ["AIMAESTRO_URL", "aimaestro_to", "NOTIFY_GROUP_WINDOW", "HOOKFLOW_ENV_FILE"]
-    kept = ["PATH", "TEMPORAL_CLI_PATH", "HOOKFLOW_REQUIRE_TOOLS"]
-    for name in planted + kept:
-        monkeypatch.setenv(name, os.environ.get(name, "x"))
-    clear_settings_env(monkeypatch)
-    assert [n for n in planted if n in os.environ] == []
-    assert [n for n in kept if n not in os.environ] == []

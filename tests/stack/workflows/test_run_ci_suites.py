@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from temporalio.client import Client
 
-from activities.run_github import SuiteState
 from db.engine import SessionFactory
 from tests.conftest import deliver
 from tests.support.ai_run import (
@@ -28,38 +26,7 @@ from tests.support.ai_run import (
 )
 from tests.support.fakes import FakeGitHub
 from tests.support.waiting import eventually
-from workflows.ci_verdict import ci_verdict
 from workflows.run.workflow import RunWorkflow
-
-
-def suite(
-    name: str, status: str = "completed", conclusion: str | None = "success", runs: int = 1
-) -> SuiteState:
-    return SuiteState(id=1, name=name, status=status, conclusion=conclusion, check_runs=runs)
-
-
-@pytest.mark.parametrize(
-    ("suites", "pending", "failed"),
-    [
-        ([], [], []),
-        ([suite("Actions")], [], []),
-        ([suite("Actions"), suite("Buildkite", "in_progress", None)], ["Buildkite"], []),
-        (
-            [suite("Actions", conclusion="failure"), suite("Lint", "queued", None)],
-            ["Lint"],
-            ["Actions"],
-        ),
-        ([suite("Actions"), suite("Buildkite", conclusion="timed_out")], [], ["Buildkite"]),
-        ([suite("Actions", conclusion="neutral"), suite("Docs", conclusion="skipped")], [], []),
-        # An app that never ran checks on the commit stays queued for ever: it does not count.
-        ([suite("Actions"), suite("Dependabot", "queued", None, runs=0)], [], []),
-    ],
-)
-def test_ci_verdict_waits_for_every_suite_that_ran(
-    suites: list[SuiteState], pending: list[str], failed: list[str]
-) -> None:
-    verdict = ci_verdict(suites)
-    assert verdict.pending == pending and [s.name for s in verdict.failed] == failed
 
 
 async def check_suite_event(

@@ -24,7 +24,7 @@ from temporalio.worker import Worker
 
 from devstack.temporal_cli import ensure_temporal_cli
 from tests.conftest import deliver, load_fixture
-from tests.stack.workflows.test_ci_failure_flow import run_payload
+from tests.support.ci_runs import run_payload
 from tests.support.fakes import FakeGitHub
 from tests.support.required_tools import missing_tool
 from tests.support.waiting import eventually

@@ -8,7 +8,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.run_github import CIExcerptInput, RunGitHubActivities
 from settings import load_settings
-from tests.stack.workflows.test_ci_failure_flow import ERROR_LINE, job_log
+from tests.support.ci_runs import ERROR_LINE, job_log
 from tests.support.fakes import FakeGitHub
 
 
