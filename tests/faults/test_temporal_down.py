@@ -11,9 +11,9 @@ import pytest
 from api.main import create_app
 from db.engine import SessionFactory
 from settings import Settings
-from tests.conftest import _serve
-from tests.stack.delivery.test_temporal_outage import DevServer, connect, dev_server  # noqa: F401
+from tests.support.app import serve
 from tests.support.fault_stack import Stream, check_recorded, stored
+from tests.support.own_temporal import DevServer, connect
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
@@ -37,7 +37,7 @@ async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
     )
     stream = Stream()
     loop = asyncio.get_running_loop()
-    async for api in _serve(create_app(conf)):
+    async for api in serve(create_app(conf)):
         await asyncio.to_thread(dev_server.stop)
         down_at = loop.time()
         await stream.run(api, rate=DELIVERIES / (OUTAGE_SECONDS - 10), seconds=OUTAGE_SECONDS - 10)

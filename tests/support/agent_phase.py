@@ -10,11 +10,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.agent import AgentActivities, PhaseInput, PhaseProduct
 from settings import Settings, load_settings
-from tests.support.ai_run import (
-    AGENT_DIR,
-    ECHO_KNOBS,
-    remotes_url,
-)
+from tests.support.ai_run import AGENT_DIR, ECHO_KNOBS, remotes_url
 
 ISSUE = {"repo": "octo/demo", "issueNumber": 42, "title": "Add a greeting", "body": "please"}
 

@@ -1,6 +1,7 @@
-"""Helpers for the AI run tests: a local bare git remote, payloads, the run stack's fixtures
-(`from tests.support.ai_run import fake_github, bare, …` in a test module), driving a run through
-webhooks and waiting on its state."""
+"""Plugin and helpers for the AI run tests: a local bare git remote, payloads, driving a run
+through webhooks and waiting on its state. Its fixtures (`fake_github`, `bare`, `extra_settings`,
+`run_stack_settings`) make the run stack; a module runs on it by overriding `settings_overrides`
+with `run_stack_settings`."""
 
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ from temporalio.client import Client
 
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
-from tests.conftest import ROOT, deliver, load_fixture
 from tests.support.fakes import FakeGitHub
+from tests.support.files import ROOT, load_fixture
 from tests.support.waiting import eventually
+from tests.support.webhooks import deliver
 
 REPO = "octo-org/octo-repo"
 GH_TOKEN = "gh-test-token-123"
@@ -188,9 +190,10 @@ def extra_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-def settings_overrides(
+def run_stack_settings(
     fake_github: FakeGitHub, tmp_path: Path, extra_settings: dict[str, Any]
 ) -> dict[str, Any]:
+    """The settings of the run stack: the echo agent, fake_github, the bare remotes."""
     return run_settings(fake_github, tmp_path, **extra_settings)
 
 

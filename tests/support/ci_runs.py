@@ -6,12 +6,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tests.conftest import load_fixture
 from tests.support.fakes import FakeGitHub
+from tests.support.files import load_fixture
 
 WORKFLOW = "CI Tests"
-
-
 ERROR_LINE = "E       AssertionError: expected 200 but the webhook answered 503"
 
 

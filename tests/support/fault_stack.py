@@ -25,9 +25,9 @@ from db.models import WebhookEvent
 from delivery.row import dedupe_key
 from devstack.postgres import free_port
 from settings import Settings
-from tests.conftest import API_TOKEN, SECRET, load_fixture, signed_headers
+from tests.support.files import ROOT, load_fixture
+from tests.support.webhooks import API_TOKEN, SECRET, signed_headers
 
-ROOT = Path(__file__).resolve().parents[2]
 HOOK_ID = "1001"
 
 

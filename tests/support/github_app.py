@@ -14,11 +14,7 @@ from tests.support.ci_runs import RepoGitHub
 from tests.support.fakes import FakeGitHub
 
 APP_ID = 424242
-
-
 SLUG = "hookflow-test"
-
-
 INSTALLATION = 7777
 
 

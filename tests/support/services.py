@@ -23,7 +23,6 @@ from devstack.postgres import PostgresServer, start_postgres
 from devstack.temporal_cli import ensure_temporal_cli
 from workflows.search_attributes import ensure_search_attributes
 
-ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DB = "hookflow_template"
 # The key of the addresses in each xdist worker's `workerinput`.
 WORKER_INPUT_KEY = "hookflow_services"

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from settings import Settings, format_duration
-from tests.conftest import ROOT
+from tests.support.files import ROOT
 
 STARTED_LINE = "agent sandbox:"
 

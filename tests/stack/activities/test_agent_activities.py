@@ -25,12 +25,7 @@ from activities.workspace import (
 )
 from settings import Settings
 from tests.support.agent_phase import make_settings, phase, run_phase
-from tests.support.ai_run import (
-    AGENT_PYTHON,
-    ECHO_AGENT,
-    git,
-    make_bare_remote,
-)
+from tests.support.ai_run import AGENT_PYTHON, ECHO_AGENT, git, make_bare_remote
 from tests.support.fakes.agent import FakeAgentServer
 from tests.support.processes import alive
 from tests.support.waiting import eventually

@@ -13,13 +13,10 @@ import pytest
 
 from db.engine import SessionFactory
 from settings import Settings
-from tests.conftest import API_TOKEN, ROOT, SECRET
 from tests.support.ai_run import (
     AGENT_PYTHON,
     GH_TOKEN,
     artifacts,
-    bare,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
     git,
     label_issue,
     remote_head,
@@ -29,6 +26,8 @@ from tests.support.ai_run import (
 )
 from tests.support.fakes import FakeGitHub
 from tests.support.fakes.agent import FakeAgentServer
+from tests.support.files import ROOT
+from tests.support.webhooks import API_TOKEN, SECRET
 from tests.support.worker_process import worker_process
 
 AGENTS = ROOT / "tests" / "support" / "agents"

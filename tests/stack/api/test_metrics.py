@@ -8,29 +8,16 @@ from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from api.main import create_app
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
 from settings import Settings
-from tests.conftest import _serve, deliver, load_fixture, signed_headers
-
-
-def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """Every sample of an exposition, keyed by name and labels."""
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
-
-
-def value(text: str, name: str, **labels: str) -> float:
-    """Sum of the samples of `name` whose labels include `labels`."""
-    wanted = set(labels.items())
-    return sum(v for (n, ls), v in samples(text).items() if n == name and wanted <= ls)
+from tests.support.app import serve
+from tests.support.files import load_fixture
+from tests.support.prometheus import value
+from tests.support.webhooks import deliver, signed_headers
 
 
 @pytest.fixture
@@ -125,7 +112,7 @@ async def test_metrics_are_served_while_the_database_is_down(settings: Settings)
     down = settings.model_copy(
         update={"database_url": "postgresql+psycopg://hookflow:hookflow@127.0.0.1:9/hookflow"}
     )
-    async for client in _serve(create_app(down)):
+    async for client in serve(create_app(down)):
         response = await client.get("/metrics")
         assert response.status_code == 200
         assert value(response.text, "hookflow_outbox_pending") == 0

@@ -19,17 +19,15 @@ from cli.runs import run_command
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from settings import Settings
-from tests.conftest import auth
-from tests.support.ai_run import (
-    REPO,
-    extra_settings,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
-    make_bare_remote,
-    settings_overrides,  # noqa: F401 - a fixture
-    wait_run,
-)
+from tests.support.ai_run import REPO, make_bare_remote, wait_run
 from tests.support.fakes import FakeGitHub
+from tests.support.webhooks import auth
 from workflows.run.workflow import RunWorkflow
+
+
+@pytest.fixture
+def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
+    return run_stack_settings
 
 
 async def start(api: httpx.AsyncClient, number: int = 7, **extra: Any) -> httpx.Response:

@@ -11,7 +11,7 @@ import pytest
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
 from db.types import utcnow
-from tests.conftest import API_TOKEN, auth
+from tests.support.webhooks import API_TOKEN, auth
 
 
 async def seed_runs(sessions: SessionFactory) -> list[Run]:

@@ -18,9 +18,9 @@ from db.engine import SessionFactory
 from db.models import Task
 from db.types import utcnow
 from settings import Settings
-from tests.conftest import auth, deliver
-from tests.stack.workflows.test_blocked_task import issue_payload
+from tests.support.payloads import issue_payload
 from tests.support.waiting import eventually
+from tests.support.webhooks import auth, deliver
 
 
 @pytest.fixture

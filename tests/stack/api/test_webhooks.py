@@ -18,10 +18,11 @@ from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from delivery.signature import sign
 from settings import Settings
-from tests.conftest import SECRET, auth, deliver, load_fixture, signed_headers
 from tests.support.ai_run import agent_settings as run_agent_settings
 from tests.support.ai_run import git, make_bare_remote, remote_head
+from tests.support.files import load_fixture
 from tests.support.waiting import eventually, runs_listed
+from tests.support.webhooks import SECRET, auth, deliver, signed_headers
 
 AI_RUN = "events/issues_labeled_ai_run.json"
 
@@ -266,7 +267,7 @@ async def test_per_repository_path_uses_that_repositorys_secret(
     settings: Settings, sessions: SessionFactory
 ) -> None:
     from api.main import create_app
-    from tests.conftest import _serve
+    from tests.support.app import serve
 
     repo_settings = settings.model_copy(
         update={
@@ -278,7 +279,7 @@ async def test_per_repository_path_uses_that_repositorys_secret(
     repo_settings.__dict__.pop("repo_secrets", None)
     payload = load_fixture(AI_RUN)  # repository octo-org/octo-repo, labelled ai:run
     ids = {"ok": "per-repo-ok", "wrong": "per-repo-wrong", "mismatch": "per-repo-mismatch"}
-    async for client in _serve(create_app(repo_settings)):
+    async for client in serve(create_app(repo_settings)):
         path = "/webhook/octo-org/octo-repo"
         ok = await deliver(
             client, "issues", payload, path=path, secret="repo-secret-xyz", delivery=ids["ok"]
@@ -345,7 +346,7 @@ async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
     tmp_path: Path,
 ) -> None:
     from api.main import create_app
-    from tests.conftest import _serve
+    from tests.support.app import serve
     from worker import build_worker
 
     conf = settings.model_copy(update=agent_settings)
@@ -360,7 +361,7 @@ async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
     git("push", "--quiet", str(decoy), "main", cwd=seed)
     payload["repository"]["clone_url"] = f"file://{decoy}"
     async with build_worker(temporal_client, conf, sessions):
-        async for api in _serve(create_app(conf)):
+        async for api in serve(create_app(conf)):
             body = (await deliver(api, "issues", payload)).json()
             run = await wait_for_run_status(api, body["runId"], {"SUCCEEDED", "FAILED"}, within=60)
             assert run["status"] == "SUCCEEDED", run["error"]

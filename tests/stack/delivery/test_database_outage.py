@@ -4,26 +4,14 @@ recovery without a restart, and GitHub's redelivery of the refused delivery is a
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import psycopg
-import pytest
 
 from api.main import create_app
-from db.migrate import upgrade
-from devstack.postgres import PostgresServer, start_postgres
+from devstack.postgres import PostgresServer
 from settings import Settings
-from tests.conftest import _serve, deliver
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[PostgresServer]:
-    server = start_postgres()
-    with psycopg.connect(server.admin_url, autocommit=True) as conn:
-        conn.execute("CREATE DATABASE hookflow")
-    upgrade(server.url("hookflow"))
-    yield server
-    server.stop()
+from tests.support.app import serve
+from tests.support.webhooks import deliver
 
 
 def count_events(server: PostgresServer) -> int:
@@ -42,7 +30,7 @@ async def test_deliver_while_database_stopped_is_503_then_redelivery_recorded(
 ) -> None:
     conf = settings.model_copy(update={"database_url": own_postgres.url("hookflow")})
     payload = {"zen": "Non-blocking is better than blocking.", "hook_id": 1}
-    async for api in _serve(create_app(conf)):
+    async for api in serve(create_app(conf)):
         assert (await deliver(api, "ping", payload)).status_code == 200  # pool is warm
 
         own_postgres.halt()
@@ -65,7 +53,7 @@ async def test_deliver_after_database_restart_is_recorded_not_503(
 ) -> None:
     conf = settings.model_copy(update={"database_url": own_postgres.url("hookflow")})
     payload = {"zen": "Design for failure.", "hook_id": 1}
-    async for api in _serve(create_app(conf)):
+    async for api in serve(create_app(conf)):
         assert (await deliver(api, "ping", payload)).status_code == 200  # connections kept
         own_postgres.halt()
         own_postgres.resume()

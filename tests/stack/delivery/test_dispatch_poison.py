@@ -18,8 +18,9 @@ from db.models import Run, WebhookEvent
 from delivery.dispatcher import Dispatcher, Result
 from routing.ai_run import new_run_for, run_input
 from routing.decision import NewRun
-from tests.conftest import auth, deliver, load_fixture
+from tests.support.files import load_fixture
 from tests.support.waiting import eventually
+from tests.support.webhooks import auth, deliver
 
 AI_RUN = "events/issues_labeled_ai_run.json"
 REPO = "octo-org/octo-repo"

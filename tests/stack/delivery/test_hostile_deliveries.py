@@ -15,7 +15,8 @@ from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from delivery.decode import MAX_DEPTH, MAX_PARSE_DEPTH
 from delivery.row import dedupe_key
-from tests.conftest import auth, load_fixture, signed_headers
+from tests.support.files import load_fixture
+from tests.support.webhooks import auth, signed_headers
 
 AI_RUN = "events/issues_labeled_ai_run.json"
 WF_FAILURE = "events/workflow_run.failure.json"

@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
-from tests.conftest import deliver, load_fixture
+from tests.support.files import load_fixture
+from tests.support.webhooks import deliver
 
 AI_RUN = "events/issues_labeled_ai_run.json"
 

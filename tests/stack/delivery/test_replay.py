@@ -21,13 +21,15 @@ from api.main import create_app
 from cli.replay import replay_command
 from delivery.replay_plan import EXISTING, STARTED
 from settings import Settings
-from tests.conftest import _serve, auth, deliver, load_fixture, signed_headers
+from tests.support.app import serve
+from tests.support.files import load_fixture
+from tests.support.webhooks import auth, deliver, signed_headers
 
 
 @pytest_asyncio.fixture
 async def app(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     application = create_app(settings)
-    async for client in _serve(application):
+    async for client in serve(application):
         yield application, client
 
 

@@ -16,13 +16,15 @@ from api.main import create_app
 from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from settings import Settings
-from tests.conftest import _serve, deliver, load_fixture
+from tests.support.app import serve
+from tests.support.files import load_fixture
 from tests.support.waiting import eventually, runs_listed
+from tests.support.webhooks import deliver
 from worker import build_worker
 
 
 async def _second_api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in _serve(create_app(settings)):
+    async for client in serve(create_app(settings)):
         yield client
 
 

@@ -2,83 +2,22 @@
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
 
 import httpx
-import pytest
-from temporalio.client import Client
 
 from api.main import create_app
 from db.engine import SessionFactory
 from devstack.postgres import free_port
-from devstack.temporal_cli import ensure_temporal_cli
 from settings import Settings
-from tests.conftest import _serve, auth, deliver, load_fixture
-from tests.support.required_tools import missing_tool
+from tests.support.app import serve
+from tests.support.files import load_fixture
+from tests.support.own_temporal import DevServer, connect
 from tests.support.waiting import eventually, runs_listed
+from tests.support.webhooks import auth, deliver
 from worker import build_worker
 from workflows.search_attributes import ensure_search_attributes
-
-
-class DevServer:
-    """A second, stoppable Temporal dev server with its state in a file (survives restarts)."""
-
-    def __init__(self, db_file: Path) -> None:
-        self.port = free_port()
-        self.db_file = db_file
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        cli = ensure_temporal_cli()
-        if cli is None:
-            missing_tool("no Temporal CLI binary to run a second dev server")
-        self.process = subprocess.Popen(
-            [
-                cli,
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--headless",
-                "--db-filename",
-                str(self.db_file),
-                "--log-level",
-                "error",
-                # Durable across restarts of the server, not across machine crashes: fast.
-                "--sqlite-pragma",
-                "journal_mode=wal",
-                "--sqlite-pragma",
-                "synchronous=off",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
-
-
-async def connect(address: str, within: float = 30) -> Client:
-    async def attempt() -> Client | None:
-        try:
-            return await Client.connect(address)
-        except Exception:
-            return None  # not up yet
-
-    client: Client = await eventually(attempt, within, f"Temporal at {address}")
-    return client
 
 
 async def all_started(api: httpx.AsyncClient, run_ids: list[str]) -> bool:
@@ -87,14 +26,6 @@ async def all_started(api: httpx.AsyncClient, run_ids: list[str]) -> bool:
         if run["status"] == "RECEIVED":  # its workflow is not running yet
             return False
     return True
-
-
-@pytest.fixture
-def dev_server(tmp_path: Path) -> Iterator[DevServer]:
-    server = DevServer(tmp_path / "temporal.db")
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_deliveries_during_temporal_outage_all_start_after_it_returns(
@@ -111,7 +42,7 @@ async def test_deliveries_during_temporal_outage_all_start_after_it_returns(
             "dispatch_inline_timeout": timedelta(seconds=1),
         }
     )
-    async for api in _serve(create_app(conf)):
+    async for api in serve(create_app(conf)):
         dev_server.stop()
         payload = load_fixture("events/issues_labeled_ai_run.json")
         bodies = []
@@ -140,7 +71,7 @@ async def test_deliveries_during_temporal_outage_all_start_after_it_returns(
 
 async def test_readyz_reports_temporal_unreachable(settings: Settings) -> None:
     conf = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"})
-    async for api in _serve(create_app(conf)):
+    async for api in serve(create_app(conf)):
         response = await api.get("/readyz")
         assert response.status_code == 503
         checks = response.json()["checks"]

@@ -20,9 +20,9 @@ from db.engine import SessionFactory
 from db.models import WebhookEvent
 from delivery.row import dedupe_key
 from delivery.signature import sign
-from tests.conftest import SECRET, load_fixture
+from tests.support.files import EVENT_FIXTURES, load_fixture
 from tests.support.waiting import eventually
-from tests.unit.routing.test_routing_fuzz import EVENT_FIXTURES
+from tests.support.webhooks import SECRET
 
 DELIVERIES = 2000
 EVENTS = [*EVENT_FIXTURES, "ping", "check_suite", "installation", "star"]
@@ -156,7 +156,7 @@ class Fuzzer:
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     # Every answer must have its row: no per-address cap on recording unsigned deliveries here
-    # (the cap has its own test in tests/test_metrics.py).
+    # (the cap has its own test in tests/stack/api/test_metrics.py).
     return {"rejected_record_per_minute": 1_000_000}
 
 

@@ -17,9 +17,10 @@ from temporalio.client import Client, ScheduleActionStartWorkflow
 from delivery.signature import sign
 from devstack.postgres import free_port
 from settings import Settings
-from tests.conftest import API_TOKEN, FIXTURES, ROOT, SECRET
+from tests.support.files import FIXTURES, ROOT
 from tests.support.services import PostgresAddress
 from tests.support.waiting import eventually
+from tests.support.webhooks import API_TOKEN, SECRET
 
 
 @pytest.fixture

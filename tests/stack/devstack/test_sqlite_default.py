@@ -21,9 +21,10 @@ from db.models import Notification, Run, WebhookEvent
 from devstack.up import child_env
 from routing.workflow_ids import notification_workflow_id
 from settings import Settings
-from tests.conftest import auth, deliver, load_fixture, signed_headers
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
+from tests.support.files import load_fixture
 from tests.support.waiting import eventually, runs_listed
+from tests.support.webhooks import auth, deliver, signed_headers
 
 AI_RUN = "events/issues_labeled_ai_run.json"
 PR_OPENED = "events/pull_request.opened.json"

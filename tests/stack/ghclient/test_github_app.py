@@ -16,15 +16,10 @@ from activities.github_client import GitHubIdentity
 from activities.recover import APP_HOOK, recover_missed
 from db.engine import SessionFactory
 from settings import Settings
-from tests.conftest import deliver
 from tests.support.ci_runs import RepoGitHub, add_run, ci_issues, run_payload
-from tests.support.github_app import (
-    APP_ID,
-    SLUG,
-    private_pem,
-    token_posts,
-)
+from tests.support.github_app import APP_ID, SLUG, private_pem, token_posts
 from tests.support.waiting import eventually
+from tests.support.webhooks import deliver
 
 
 @pytest.fixture

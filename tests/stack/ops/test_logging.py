@@ -22,8 +22,9 @@ from devstack.postgres import free_port
 from ops.log_context import log_context
 from ops.logs import MASK, HookflowHandler, configure_logging
 from settings import Settings, load_settings
-from tests.conftest import API_TOKEN, ROOT, SECRET, deliver, load_fixture, signed_headers
+from tests.support.files import ROOT, load_fixture
 from tests.support.waiting import eventually
+from tests.support.webhooks import API_TOKEN, SECRET, deliver, signed_headers
 
 GITHUB_TOKEN = "ghp-test-token-never-logged-42"
 METRICS_TOKEN = "metrics-token-never-logged-42"

@@ -17,10 +17,11 @@ from devstack.postgres import free_port
 from ops.temporal_connect import connect_temporal
 from ops.worker_metrics import metrics_runtime
 from settings import ConfigError, Settings
-from tests.conftest import deliver, load_fixture
-from tests.stack.api.test_metrics import samples, value
 from tests.support.fakes import FakeGitHub
+from tests.support.files import load_fixture
+from tests.support.prometheus import samples, value
 from tests.support.waiting import eventually
+from tests.support.webhooks import deliver
 from worker import build_worker
 
 

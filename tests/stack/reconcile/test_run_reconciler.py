@@ -14,18 +14,15 @@ from temporalio.client import Client
 from db.engine import SessionFactory
 from reconcile.runs import RunReconciler
 from settings import Settings
-from tests.conftest import deliver
-from tests.support.ai_run import (
-    REPO,
-    bare,  # noqa: F401 - a fixture
-    extra_settings,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
-    label_issue,
-    labelled_payload,
-    settings_overrides,  # noqa: F401 - a fixture
-    wait_run,
-)
+from tests.support.ai_run import REPO, label_issue, labelled_payload, wait_run
 from tests.support.fakes import FakeGitHub
+from tests.support.webhooks import deliver
+
+
+@pytest.fixture
+def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
+    return run_stack_settings
+
 
 WAIT_FOR_APPROVAL = {
     "run_phases": "qualify",

@@ -20,10 +20,11 @@ from temporalio.worker import Worker
 from cli.recover import recover_command
 from schedules.recover import ensure_recover_schedule, recover_schedule_id
 from settings import Settings
-from tests.conftest import deliver, load_fixture
 from tests.support.fakes import FakeGitHub
+from tests.support.files import load_fixture
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually
+from tests.support.webhooks import deliver
 
 TOKEN = "gh-recover-token"
 HOOK = 4242

@@ -12,8 +12,9 @@ from temporalio.api.enums.v1 import EventType, TaskQueueKind
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from tests.conftest import auth, deliver, load_fixture
+from tests.support.files import load_fixture
 from tests.support.waiting import eventually
+from tests.support.webhooks import auth, deliver
 
 
 @pytest.fixture(params=[0, 10], ids=["no-cache", "cache"])

@@ -9,7 +9,6 @@ happens" is read from the workflow's own state.
 from __future__ import annotations
 
 import argparse
-import copy
 import io
 import uuid
 from datetime import timedelta
@@ -28,9 +27,10 @@ from db.engine import SessionFactory
 from db.models import Notification, Task
 from routing.automation import blocked_workflow_id
 from settings import Settings
-from tests.conftest import auth, deliver, load_fixture
+from tests.support.payloads import issue_payload
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually as wait_for
+from tests.support.webhooks import auth, deliver
 from worker import build_worker
 from workflows.blocked_task import BlockedTaskResult, BlockedTaskWorkflow
 from workflows.registry import WORKFLOWS
@@ -63,15 +63,6 @@ async def skip(env: WorkflowEnvironment, client: Client, repo: str, by: timedelt
     await env.client.test_service.unlock_time_skipping_with_sleep(
         request, timeout=timedelta(minutes=2)
     )
-
-
-def issue_payload(repo: str, action: str, number: int = 42) -> dict[str, Any]:
-    payload = copy.deepcopy(load_fixture("events/issues.labeled_blocked.json"))
-    payload["action"] = action
-    payload["repository"]["full_name"] = repo
-    payload["issue"]["number"] = number
-    payload["issue"]["html_url"] = f"https://github.com/{repo}/issues/{number}"
-    return payload
 
 
 async def notifications(sessions: SessionFactory, repo: str) -> list[Notification]:

@@ -12,7 +12,6 @@ import pytest
 from temporalio.client import Client
 
 from db.engine import SessionFactory
-from tests.conftest import ROOT, deliver, load_fixture
 from tests.support.ai_run import (
     AGENT_PYTHON,
     agent_settings,
@@ -21,6 +20,8 @@ from tests.support.ai_run import (
     remote_head,
     wait_run,
 )
+from tests.support.files import ROOT, load_fixture
+from tests.support.webhooks import deliver
 
 AGENTS = ROOT / "tests" / "support" / "agents"
 LIMIT = 64 * 1024

@@ -18,17 +18,10 @@ from db.models import WebhookEvent
 from ghclient.bodies import MAX_BODY_CHARS
 from routing.workflow_ids import ci_failure_workflow_id
 from settings import Settings
-from tests.conftest import deliver
-from tests.support.ci_runs import (
-    ERROR_LINE,
-    WORKFLOW,
-    RepoGitHub,
-    add_run,
-    ci_issues,
-    run_payload,
-)
+from tests.support.ci_runs import ERROR_LINE, WORKFLOW, RepoGitHub, add_run, ci_issues, run_payload
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually
+from tests.support.webhooks import deliver
 from workflows.ci_failure import CIFailureInput, CIFailureWorkflow, CIRunEvent
 from workflows.registry import WORKFLOWS
 

@@ -19,9 +19,10 @@ from db.engine import SessionFactory
 from db.models import WebhookEvent
 from routing.ai_run import run_branch
 from routing.workflow_ids import ci_failure_workflow_id, run_workflow_id
-from tests.conftest import deliver, load_fixture
 from tests.support.fakes import FakeGitHub
+from tests.support.files import load_fixture
 from tests.support.waiting import eventually, signals_received
+from tests.support.webhooks import deliver
 
 FORK = "mallory/widgets"
 

@@ -17,22 +17,11 @@ from temporalio.worker import Replayer
 from db.engine import SessionFactory
 from db.models import Run
 from routing.commands import command_workflow_id
-from tests.conftest import deliver
-from tests.support.ai_run import (
-    REPO,
-    UI_URL,
-    bare,  # noqa: F401 - a fixture
-    extra_settings,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
-    get_run,
-    label_issue,
-    run_settings,
-    send_ci,
-    wait_run,
-)
+from tests.support.ai_run import REPO, UI_URL, get_run, label_issue, run_settings, send_ci, wait_run
 from tests.support.fakes import FakeGitHub
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually
+from tests.support.webhooks import deliver
 from workflows.commands import CommandWorkflow
 from workflows.run.workflow import RunWorkflow
 

@@ -16,13 +16,10 @@ from temporalio.client import Client
 from temporalio.worker import Replayer
 
 from db.engine import SessionFactory
-from tests.conftest import auth, deliver
 from tests.support.ai_run import (
     GH_TOKEN,
     REPO,
     artifacts,
-    bare,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
     get_run,
     git,
     label_issue,
@@ -33,6 +30,7 @@ from tests.support.ai_run import (
 from tests.support.fakes import FakeGitHub
 from tests.support.fakes.llm import FakeLLM, LLMRequest, Step
 from tests.support.waiting import eventually
+from tests.support.webhooks import auth, deliver
 from workflows.run.workflow import RunWorkflow
 
 KEY = "sk-e2e-model-key"

@@ -19,16 +19,20 @@ from temporalio.worker import Replayer, Worker
 
 from contract.actions import DispatchAction
 from db.engine import SessionFactory
-from db.models import Notification, WebhookEvent
+from db.models import WebhookEvent
 from delivery.dispatcher import run_action
-from routing.workflow_ids import (
-    blocked_workflow_id,
-    group_workflow_id,
-    notification_workflow_id,
-)
+from routing.workflow_ids import blocked_workflow_id, group_workflow_id, notification_workflow_id
 from settings import Settings
-from tests.conftest import auth, deliver, load_fixture
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
+from tests.support.files import load_fixture
+from tests.support.notifications import (
+    WF_FAILURE,
+    finish,
+    group_id,
+    rows,
+    with_settings,
+    workflow_run,
+)
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import (
     child_starts_refused,
@@ -36,37 +40,22 @@ from tests.support.waiting import (
     eventually,
     signals_received,
     started,
-    workflow_result,
 )
+from tests.support.webhooks import auth, deliver
 from workflows.notification import NotificationInput, NotificationWorkflow
 from workflows.notify_group import NotificationGroupWorkflow
 
-WF_FAILURE = "events/workflow_run.failure.json"
-WF_SUCCESS = "events/workflow_run.success.json"
+
+@pytest.fixture
+def settings_overrides(notify_settings: dict[str, Any]) -> dict[str, Any]:
+    return notify_settings
+
+
 CHECK_FAILURE = "events/check_run.failure.json"
 PR_OPENED = "events/pull_request.opened.json"
 PR_MERGED = "events/pull_request.merged.json"
 PUSH_MAIN = "events/push.main.json"
 BLOCKED = "events/issues.labeled_blocked.json"
-
-
-@pytest.fixture
-def settings_overrides(
-    request: pytest.FixtureRequest, maestro: FakeAIMaestro, chat: FakeChatWebhook
-) -> dict[str, Any]:
-    extra: dict[str, Any] = getattr(request, "param", {})
-    return {
-        "aimaestro_url": maestro.url,
-        "notify_webhook_url": chat.url,
-        "notify_group_window": "2s",
-        "notify_check_wait": "2s",
-        "notify_repeat_interval": "1h",
-        **extra,
-    }
-
-
-def with_settings(**values: Any) -> pytest.MarkDecorator:
-    return pytest.mark.parametrize("settings_overrides", [values], indirect=True, ids=[""])
 
 
 def log_files(log_dir: Path, pattern: str) -> list[str]:
@@ -75,18 +64,6 @@ def log_files(log_dir: Path, pattern: str) -> list[str]:
 
 def read_text(path: Path) -> str:
     return path.read_text()
-
-
-async def rows(sessions: SessionFactory) -> list[Notification]:
-    async with sessions() as session:
-        query = select(Notification).order_by(Notification.created_at)  # type: ignore[arg-type]
-        return list((await session.exec(query)).all())
-
-
-async def finish(client: Client, workflow_id: str) -> dict[str, Any]:
-    """The workflow's result; the dispatcher loop may start it just after the reply."""
-    done: dict[str, Any] = await workflow_result(client, workflow_id)
-    return done
 
 
 async def settled(client: Client, group: str, failures: int) -> dict[str, Any]:
@@ -102,30 +79,8 @@ async def settled(client: Client, group: str, failures: int) -> dict[str, Any]:
     return state
 
 
-@pytest.fixture
-def ci() -> str:
-    """A workflow name of this test's own: group workflow ids are business keys, and the
-    Temporal server outlives every test."""
-    return f"CI {uuid.uuid4().hex[:8]}"
-
-
-def group_id(name: str, branch: str = "main") -> str:
-    return group_workflow_id("workflow_run", "acme/widgets", name, branch)
-
-
 def check_group(name: str) -> str:
     return group_workflow_id("check_run", "acme/widgets", name, "feature/retry")
-
-
-def workflow_run(
-    conclusion: str, *, run_id: int, name: str, sha: str | None = None, branch: str = "main"
-) -> dict[str, Any]:
-    payload = copy.deepcopy(load_fixture(WF_FAILURE if conclusion == "failure" else WF_SUCCESS))
-    run = payload["workflow_run"]
-    run.update(id=run_id, name=name, head_branch=branch, conclusion=conclusion)
-    if sha:
-        run["head_sha"] = sha
-    return payload
 
 
 async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
@@ -460,7 +415,8 @@ async def test_blocked_issue_is_listed_but_not_sent_from_routing(
     maestro: FakeAIMaestro,
 ) -> None:
     # A repository of its own: the workflow id is the issue's business key, and another test
-    # (tests/test_webhook_fuzz.py) may have started the fixture's on a queue no worker polls.
+    # (stack/delivery/test_webhook_fuzz.py) may have started the fixture's on a queue no worker
+    # polls.
     payload = copy.deepcopy(load_fixture(BLOCKED))
     repo = f"acme/blocked-{uuid.uuid4().hex[:8]}"
     payload["repository"]["full_name"] = repo

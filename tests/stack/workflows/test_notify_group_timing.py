@@ -3,7 +3,6 @@ interval, out-of-order CI events decided by the run's own order (real Temporal, 
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -13,24 +12,16 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from db.engine import SessionFactory
-from tests.conftest import deliver
-from tests.stack.workflows.test_notifications_e2e import (  # noqa: F401 - fixture used by name
-    finish,
-    group_id,
-    rows,
-    settings_overrides,
-    with_settings,
-    workflow_run,
-)
 from tests.support.fakes.sinks import FakeAIMaestro
+from tests.support.notifications import finish, group_id, rows, with_settings, workflow_run
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import child_start_times, eventually
+from tests.support.webhooks import deliver
 
 
 @pytest.fixture
-def ci() -> str:
-    """A workflow name of this test's own (group ids are business keys; the server is shared)."""
-    return f"CI {uuid.uuid4().hex[:8]}"
+def settings_overrides(notify_settings: dict[str, Any]) -> dict[str, Any]:
+    return notify_settings
 
 
 def run(conclusion: str, number: int, name: str, attempt: int = 1) -> dict[str, Any]:

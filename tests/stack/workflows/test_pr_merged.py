@@ -16,10 +16,11 @@ from temporalio.worker import Worker
 from db.engine import SessionFactory
 from db.models import Run, Task
 from routing.automation import pr_merged_workflow_id
-from tests.conftest import deliver, load_fixture
 from tests.support.fakes import FakeGitHub
+from tests.support.files import load_fixture
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import workflow_result
+from tests.support.webhooks import deliver
 
 
 @pytest.fixture

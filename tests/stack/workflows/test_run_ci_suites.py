@@ -7,26 +7,28 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from temporalio.client import Client
 
 from db.engine import SessionFactory
-from tests.conftest import deliver
 from tests.support.ai_run import (
     REPO,
     artifacts,
-    bare,  # noqa: F401 - a fixture
     ci_payload,
-    extra_settings,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
     get_run,
     label_issue,
     remote_head,
-    settings_overrides,  # noqa: F401 - a fixture
     wait_run,
 )
 from tests.support.fakes import FakeGitHub
 from tests.support.waiting import eventually
+from tests.support.webhooks import deliver
 from workflows.run.workflow import RunWorkflow
+
+
+@pytest.fixture
+def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
+    return run_stack_settings
 
 
 async def check_suite_event(

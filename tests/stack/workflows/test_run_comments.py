@@ -15,15 +15,18 @@ from tests.support.ai_run import (
     REPO,
     UI_URL,
     artifacts,
-    bare,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
     label_issue,
     marker_comments,
-    settings_overrides,  # noqa: F401 - a fixture
     wait_run,
 )
 from tests.support.fakes import FakeGitHub
 from tests.support.waiting import eventually
+
+
+@pytest.fixture
+def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
+    return run_stack_settings
+
 
 LEAK = "fatal: unable to access 'https://x-access-token:ghs_leaky@git.internal/o/r.git/'"
 PUBLIC_URL = "https://hookflow.example.com"

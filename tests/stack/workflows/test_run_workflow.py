@@ -15,14 +15,10 @@ from temporalio.worker import Replayer
 
 from db.engine import SessionFactory
 from settings import Settings
-from tests.conftest import auth
 from tests.support.ai_run import (
     REPO,
     UI_URL,
     artifacts,
-    bare,  # noqa: F401 - a fixture
-    extra_settings,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
     get_run,
     git,
     label_issue,
@@ -30,14 +26,20 @@ from tests.support.ai_run import (
     pending_activities,
     remote_head,
     send_ci,
-    settings_overrides,  # noqa: F401 - a fixture
     wait_run,
 )
 from tests.support.fakes import FakeGitHub
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually
+from tests.support.webhooks import auth
 from worker import build_worker
 from workflows.run.workflow import RunWorkflow
+
+
+@pytest.fixture
+def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
+    return run_stack_settings
+
 
 PHASES = ["qualify", "plan", "implement", "test", "document", "report"]
 

@@ -23,11 +23,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from devstack.temporal_cli import ensure_temporal_cli
-from tests.conftest import deliver, load_fixture
 from tests.support.ci_runs import run_payload
 from tests.support.fakes import FakeGitHub
+from tests.support.files import load_fixture
 from tests.support.required_tools import missing_tool
 from tests.support.waiting import eventually
+from tests.support.webhooks import deliver
 from workflows.search_attributes import ensure_search_attributes
 
 try:

@@ -1,7 +1,6 @@
 """CI-failure text: workflow ids, excerpts of real-shaped job logs, bounded Markdown bodies."""
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,9 @@ from activities.ci_failure_bodies import (
 )
 from ghclient.bodies import MAX_BODY_CHARS as GITHUB_BODY_LIMIT
 from routing.workflow_ids import ci_failure_workflow_id, fingerprint
+from tests.support.files import FIXTURES
 
-LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
+LOGS = FIXTURES / "logs"
 MARKER = "<!-- hookflow:ci-failure fingerprint=0123456789abcdef -->"
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z")
 SAFE_ID = re.compile(r"[A-Za-z0-9._-]+")

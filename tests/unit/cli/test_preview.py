@@ -14,8 +14,8 @@ import pytest
 from cli.preview import run_preview
 from settings import Settings
 from tests.support.fakes.sinks import FakeAIMaestro
+from tests.support.files import EVENTS as FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "events"
 SEED = FIXTURES / "seed_test_webhook.json"
 NOW = datetime(2026, 1, 1, 12, 30, 45, tzinfo=UTC)
 SECTION = re.compile(r"^--- (.+) ---$", re.M)

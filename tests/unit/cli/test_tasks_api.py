@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cli.main import main as cli_main
-from tests.conftest import API_TOKEN, SECRET
+from tests.support.webhooks import API_TOKEN, SECRET
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ import copy
 import dataclasses
 import json
 import typing
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +18,9 @@ from contract.actions import DispatchAction
 from contract.names import Signal, Workflow
 from routing.decision import Delivery, RoutingConfig
 from routing.router import route
+from tests.support.files import EVENTS
 from workflows.registry import WORKFLOWS
 
-EVENTS = Path(__file__).resolve().parents[2] / "fixtures" / "events"
 DEFINITIONS = {d.name: d for d in (workflow._Definition.must_from_class(w) for w in WORKFLOWS)}
 
 

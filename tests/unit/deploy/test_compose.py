@@ -6,15 +6,14 @@ import json
 import re
 import shlex
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from settings import PLACEHOLDER_SECRETS
+from tests.support.files import ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 

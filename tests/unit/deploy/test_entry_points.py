@@ -8,7 +8,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 from cli.main import main as cli_main
-from tests.conftest import FIXTURES
+from tests.support.files import FIXTURES
 
 
 def test_cli_accepts_seed_002_test_flag() -> None:

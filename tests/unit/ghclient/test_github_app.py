@@ -14,13 +14,7 @@ from activities.github_client import GitHubIdentity
 from ghclient import GitHubApp, GitHubAuthError, GitHubClient
 from settings import ConfigError, load_settings
 from tests.support.ci_runs import RepoGitHub
-from tests.support.github_app import (
-    APP_ID,
-    INSTALLATION,
-    SLUG,
-    private_pem,
-    token_posts,
-)
+from tests.support.github_app import APP_ID, INSTALLATION, SLUG, private_pem, token_posts
 
 
 async def test_comment_as_app_is_authored_by_bot(

@@ -19,8 +19,8 @@ from notify.chat import build_chat_body
 from notify.logfile import INDEX_DIR, log_file_name
 from routing.notifications import Notification, classify
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
+from tests.support.files import EVENTS as FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "events"
 WHEN = datetime(2026, 1, 1, 12, 30, 45)
 
 

@@ -7,12 +7,6 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 from reconcile.runs import closed_run_status
-from tests.support.ai_run import (
-    bare,  # noqa: F401 - a fixture
-    extra_settings,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
-    settings_overrides,  # noqa: F401 - a fixture
-)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,8 @@ from routing.notifications import (
     classify,
     validate_priority_overrides,
 )
+from tests.support.files import EVENTS as FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "events"
 WATCHED = frozenset({"main", "master", "develop"})
 
 

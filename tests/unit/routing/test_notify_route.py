@@ -12,7 +12,7 @@ from cli.main import main as cli_main
 from routing.decision import Delivery, RoutingConfig
 from routing.notify_route import route_notifications
 from routing.router import route
-from tests.conftest import FIXTURES, load_fixture
+from tests.support.files import FIXTURES, load_fixture
 
 CONFIG = RoutingConfig()
 

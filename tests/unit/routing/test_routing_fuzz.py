@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from routing.decision import Delivery, RouteDecision, RoutingConfig
 from routing.router import HANDLERS, route
 from routing.workflow_ids import MAX_ID_LENGTH
-from tests.conftest import FIXTURES
+from tests.support.files import EVENT_FIXTURES, FIXTURES
 
 SAFE_ID = re.compile(r"[A-Za-z0-9._-]+")
 EVENTS = sorted(HANDLERS) + ["ping", "check_suite", "installation", ""]
@@ -56,20 +56,6 @@ json_values = st.recursive(
     ),
     max_leaves=20,
 )
-
-
-# GitHub-shaped payloads under tests/fixtures/events, by the event they are delivered as.
-EVENT_FIXTURES = {
-    "issues": ["issues_labeled_ai_run.json", "issues.labeled_blocked.json"],
-    "workflow_run": [
-        "workflow_run.failure.json",
-        "workflow_run.success.json",
-        "workflow_run.ai_branch.json",
-    ],
-    "check_run": ["check_run.failure.json"],
-    "pull_request": ["pull_request.opened.json", "pull_request.merged.json"],
-    "push": ["push.main.json"],
-}
 
 
 def fixture_payloads() -> dict[str, dict[str, Any]]:

@@ -13,7 +13,7 @@ from routing.decision import Delivery, RoutingConfig
 from routing.router import route
 from routing.run_ci import route_run_ci, run_workflow_for_branch
 from routing.workflow_ids import run_workflow_id
-from tests.conftest import load_fixture
+from tests.support.files import load_fixture
 
 RUN_ID = "0a1b2c3d-0000-4000-8000-000000000000"
 REPO = "octo-org/octo-repo"

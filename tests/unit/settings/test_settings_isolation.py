@@ -12,7 +12,7 @@ from tests.support.isolated_settings import clear_settings_env
 def test_clearing_removes_every_name_settings_reads_and_nothing_else(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # tests/conftest.py runs this before every test, and the `settings` fixture once more.
+    # tests/support/app.py runs this before every test, and the `settings` fixture once more.
     planted = ["AIMAESTRO_URL", "aimaestro_to", "NOTIFY_GROUP_WINDOW", "HOOKFLOW_ENV_FILE"]
     kept = ["PATH", "TEMPORAL_CLI_PATH", "HOOKFLOW_REQUIRE_TOOLS"]
     for name in planted + kept:

@@ -6,12 +6,6 @@ from __future__ import annotations
 import pytest
 
 from activities.run_github import SuiteState
-from tests.support.ai_run import (
-    bare,  # noqa: F401 - a fixture
-    extra_settings,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
-    settings_overrides,  # noqa: F401 - a fixture
-)
 from workflows.ci_verdict import ci_verdict
 
 
