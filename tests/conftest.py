@@ -17,7 +17,8 @@ pytest_plugins = [
     "tests.support.record_histories",  # --record-histories
     "tests.support.ai_run",  # the AI run stack: fake_github, bare, run_stack_settings
     "tests.support.notifications",  # maestro, chat, notify_settings, ci
-    "tests.support.github_app",  # app_key, app_github
+    "tests.support.github_repo",  # github, repo, github_settings
+    "tests.support.github_app",  # app_key, app_github, app_identity
     "tests.support.own_postgres",  # own_postgres
     "tests.support.own_temporal",  # dev_server
 ]

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it firs
 
 async def test_postgres_restart_mid_stream_gives_no_false_2xx_and_recovers(
     own_postgres: PostgresServer,
-    settings: Settings,  # noqa: F811 - the imported fixture
+    settings: Settings,
 ) -> None:
     conf = settings.model_copy(update={"database_url": own_postgres.url("hookflow")})
     stream = Stream()

@@ -25,7 +25,7 @@ OUTAGE_SECONDS = 60
 async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
     dev_server: DevServer,
     settings: Settings,
-    sessions: SessionFactory,  # noqa: F811
+    sessions: SessionFactory,
 ) -> None:
     client = await connect(dev_server.address)
     conf = settings.model_copy(

@@ -23,13 +23,8 @@ from tests.support.processes import alive, processes_of
 from tests.support.waiting import eventually, retried_after_timeout
 from tests.support.worker_process import WorkerProcess, worker_process
 
-
-@pytest.fixture
-def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
-    return run_stack_settings
-
-
-pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
+# A minute of faults: parallel runs start it first. On the run stack's settings.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("run_stack_settings")]
 
 CRASHES = 3
 

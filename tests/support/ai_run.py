@@ -1,7 +1,7 @@
 """Plugin and helpers for the AI run tests: a local bare git remote, payloads, driving a run
 through webhooks and waiting on its state. Its fixtures (`fake_github`, `bare`, `extra_settings`,
-`run_stack_settings`) make the run stack; a module runs on it by overriding `settings_overrides`
-with `run_stack_settings`."""
+`run_stack_settings`, `run_stack`) make the run stack; a module runs on it by overriding
+`settings_overrides` with `run_stack_settings`."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
 from sqlmodel import select
 from temporalio.client import Client
+from temporalio.worker import Worker
 
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
@@ -187,6 +188,29 @@ def bare(tmp_path: Path) -> Path:
 def extra_settings() -> dict[str, Any]:
     """Settings a test adds to run_settings (parametrize it)."""
     return {}
+
+
+class RunStack(NamedTuple):
+    """What a run test drives: the app (with a worker running), its database, the fake GitHub,
+    the bare remote and the Temporal client. Unpack it: `api, sessions, github, bare, client`."""
+
+    api: httpx.AsyncClient
+    sessions: SessionFactory
+    github: FakeGitHub
+    bare: Path
+    client: Client
+
+
+@pytest.fixture
+def run_stack(
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    fake_github: FakeGitHub,
+    bare: Path,
+    temporal_client: Client,
+) -> RunStack:
+    return RunStack(api, sessions, fake_github, bare, temporal_client)
 
 
 @pytest.fixture

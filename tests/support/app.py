@@ -1,12 +1,13 @@
 """Plugin: hookflow itself on the real services. The test's settings (only what it sets: never
-the machine's environment or dotenv files), database sessions, a worker, and the app over ASGI."""
+the machine's environment or dotenv files), database sessions, a worker, the app over ASGI, and
+all of them at once (`stack`)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -22,10 +23,20 @@ from tests.support.isolated_settings import clear_settings_env, isolated_setting
 from tests.support.webhooks import API_TOKEN, SECRET
 from worker import build_worker
 
+# Prepared sets of settings: a test gets one by having its fixture in its closure, e.g. a module's
+# `pytestmark = pytest.mark.usefixtures("run_stack_settings")` (tests/support/ai_run.py,
+# tests/support/notifications.py).
+PREPARED_SETTINGS = ("run_stack_settings", "notify_settings")
+
 
 @pytest.fixture
-def settings_overrides() -> dict[str, Any]:
-    """A test module overrides this to add settings (agents, sinks, GitHub URL …)."""
+def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """What the test adds to the settings: the prepared set it uses, or nothing. A module
+    overrides this fixture for settings of its own (agents, sinks, GitHub URL …)."""
+    for name in PREPARED_SETTINGS:
+        if name in request.fixturenames:
+            prepared: dict[str, Any] = request.getfixturevalue(name)
+            return prepared
     return {}
 
 
@@ -78,6 +89,27 @@ async def worker(
 ) -> AsyncIterator[Worker]:
     async with build_worker(temporal_client, settings, sessions) as running:
         yield running
+
+
+class Stack(NamedTuple):
+    """hookflow on the real services with a worker running: the app over ASGI, its database,
+    the Temporal client and the settings. A test unpacks what it uses."""
+
+    api: httpx.AsyncClient
+    sessions: SessionFactory
+    client: Client
+    settings: Settings
+
+
+@pytest.fixture
+def stack(
+    api: httpx.AsyncClient,
+    worker: Worker,
+    sessions: SessionFactory,
+    temporal_client: Client,
+    settings: Settings,
+) -> Stack:
+    return Stack(api, sessions, temporal_client, settings)
 
 
 async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:

@@ -1,5 +1,6 @@
 """GitHub App mode on the fake GitHub: an App key (a fixture), the fake with the App installed on
-the test's repository (`app_github`), the PEM texts and the token requests."""
+the test's repository (`app_github`), hookflow's App identity on it (`app_identity`), the PEM
+texts and the token requests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ghclient import GitHubApp
 from tests.support.ci_runs import RepoGitHub
 from tests.support.fakes import FakeGitHub
 
@@ -48,6 +50,12 @@ def app_github(app_key: rsa.RSAPrivateKey) -> Iterator[RepoGitHub]:
         fake.enable_app(app_id=APP_ID, public_key=public_pem(app_key), slug=SLUG)
         fake.install_app(fake.repo, INSTALLATION)
         yield fake
+
+
+@pytest.fixture
+def app_identity(app_github: RepoGitHub, app_key: rsa.RSAPrivateKey) -> GitHubApp:
+    """hookflow's App identity on `app_github`."""
+    return GitHubApp(str(APP_ID), private_pem(app_key), base_url=app_github.url)
 
 
 def token_posts(fake: FakeGitHub) -> int:

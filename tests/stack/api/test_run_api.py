@@ -20,14 +20,12 @@ from db.engine import SessionFactory
 from db.models import Run, WebhookEvent
 from settings import Settings
 from tests.support.ai_run import REPO, make_bare_remote, wait_run
+from tests.support.app import Stack
 from tests.support.fakes import FakeGitHub
 from tests.support.webhooks import auth
 from workflows.run.workflow import RunWorkflow
 
-
-@pytest.fixture
-def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
-    return run_stack_settings
+pytestmark = pytest.mark.usefixtures("run_stack_settings")
 
 
 async def start(api: httpx.AsyncClient, number: int = 7, **extra: Any) -> httpx.Response:
@@ -124,9 +122,8 @@ async def test_signal_running_run_returns_202_and_reaches_workflow(
     assert signals == ["approve"]
 
 
-async def test_signal_finished_run_returns_409(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory
-) -> None:
+async def test_signal_finished_run_returns_409(stack: Stack) -> None:
+    api, sessions, _, _ = stack
     # Issue 7 does not exist on (fake) GitHub: the run fails with GitHub's 404 as the reason.
     run_id = (await start(api)).json()["runId"]
     run = await wait_run(sessions, run_id, status={"FAILED", "SUCCEEDED"})
@@ -139,13 +136,9 @@ async def test_signal_finished_run_returns_409(
 
 
 async def test_manual_run_reads_issue_from_github_and_runs_phases(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    tmp_path: Path,
-    temporal_client: Client,
+    stack: Stack, fake_github: FakeGitHub, tmp_path: Path
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     bare = make_bare_remote(tmp_path)
     fake_github.state.repo(REPO).data["clone_url"] = str(bare)  # type: ignore[union-attr]
     issue = fake_github.add_issue(REPO, title="Make the importer resumable")

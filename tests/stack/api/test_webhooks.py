@@ -20,6 +20,7 @@ from delivery.signature import sign
 from settings import Settings
 from tests.support.ai_run import agent_settings as run_agent_settings
 from tests.support.ai_run import git, make_bare_remote, remote_head
+from tests.support.app import Stack, serve
 from tests.support.files import load_fixture
 from tests.support.waiting import eventually, runs_listed
 from tests.support.webhooks import SECRET, auth, deliver, signed_headers
@@ -107,12 +108,8 @@ async def test_deliver_accepts_both_secrets_during_rotation(
     assert [r.signature_valid for r in await events(sessions)].count(True) == 2
 
 
-async def test_deliver_ai_run_completes_workflow_end_to_end(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    temporal_client: Client,
-) -> None:
+async def test_deliver_ai_run_completes_workflow_end_to_end(stack: Stack) -> None:
+    api, sessions, temporal_client, _ = stack
     response = await deliver(api, "issues", load_fixture(AI_RUN))
     assert response.status_code == 200
     body = response.json()
@@ -199,9 +196,8 @@ async def test_deliver_malformed_json_is_400_and_recorded(
     assert row.payload == {} and row.payload_raw == body
 
 
-async def test_redelivery_concurrent_starts_one_run_and_one_workflow(
-    api: httpx.AsyncClient, worker: Any, sessions: SessionFactory, temporal_client: Client
-) -> None:
+async def test_redelivery_concurrent_starts_one_run_and_one_workflow(stack: Stack) -> None:
+    api, sessions, temporal_client, _ = stack
     delivery = str(uuid.uuid4())
     payload = load_fixture(AI_RUN)
     responses = await asyncio.gather(
@@ -267,7 +263,6 @@ async def test_per_repository_path_uses_that_repositorys_secret(
     settings: Settings, sessions: SessionFactory
 ) -> None:
     from api.main import create_app
-    from tests.support.app import serve
 
     repo_settings = settings.model_copy(
         update={
@@ -346,7 +341,6 @@ async def test_deliver_ai_run_with_agent_succeeds_end_to_end(
     tmp_path: Path,
 ) -> None:
     from api.main import create_app
-    from tests.support.app import serve
     from worker import build_worker
 
     conf = settings.model_copy(update=agent_settings)

@@ -12,15 +12,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlmodel import select
-from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.worker import Worker
+from temporalio.client import WorkflowExecutionStatus
 
 from db.engine import SessionFactory
 from db.migrate import upgrade
 from db.models import Notification, Run, WebhookEvent
 from devstack.up import child_env
 from routing.workflow_ids import notification_workflow_id
-from settings import Settings
+from tests.support.app import Stack
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
 from tests.support.files import load_fixture
 from tests.support.waiting import eventually, runs_listed
@@ -59,13 +58,8 @@ async def finished_run(api: httpx.AsyncClient, run_id: str) -> dict[str, Any]:
     return result
 
 
-async def test_sqlite_default_ingests_dispatches_and_serves_the_run(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    sessions: SessionFactory,
-    temporal_client: Client,
-    settings: Settings,
-) -> None:
+async def test_sqlite_default_ingests_dispatches_and_serves_the_run(stack: Stack) -> None:
+    api, sessions, temporal_client, settings = stack
     assert settings.database_url.startswith("sqlite")
     response = await deliver(api, "issues", load_fixture(AI_RUN))
     assert response.status_code == 200, response.text
@@ -95,12 +89,8 @@ async def test_sqlite_default_ingests_dispatches_and_serves_the_run(
     assert (await api.get("/api/runs")).status_code == 401
 
 
-async def test_sqlite_default_redelivery_records_once_and_starts_one_workflow(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    sessions: SessionFactory,
-    temporal_client: Client,
-) -> None:
+async def test_sqlite_default_redelivery_records_once_and_starts_one_workflow(stack: Stack) -> None:
+    api, sessions, temporal_client, _ = stack
     delivery = str(uuid.uuid4())
     payload = load_fixture(AI_RUN)
     responses = await asyncio.gather(
@@ -129,13 +119,9 @@ async def test_sqlite_default_bad_signature_is_401_and_recorded(
 
 
 async def test_sqlite_default_sends_a_notification_to_every_sink(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    chat: FakeChatWebhook,
+    stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     delivery = str(uuid.uuid4())
     response = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
     assert response.json()["notifications"] == [{"type": "pr_created", "priority": "medium"}]

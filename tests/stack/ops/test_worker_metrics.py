@@ -4,8 +4,6 @@ GitHub counters, scraped while a merged-PR delivery runs against the fake GitHub
 from __future__ import annotations
 
 import socket
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -26,22 +24,9 @@ from worker import build_worker
 
 
 @pytest.fixture
-def repo() -> str:
-    return f"o{uuid.uuid4().hex[:8]}/widgets"
-
-
-@pytest.fixture
-def github(repo: str) -> Iterator[FakeGitHub]:
-    with FakeGitHub(token="gh-test-token") as fake:
-        fake.add_repo(repo)
-        yield fake
-
-
-@pytest.fixture
-def settings_overrides(github: FakeGitHub) -> dict[str, Any]:
+def settings_overrides(github_settings: dict[str, Any]) -> dict[str, Any]:
     return {
-        "github_api_url": github.url,
-        "github_token": "gh-test-token",
+        **github_settings,
         "worker_metrics_port": free_port(),
         "worker_metrics_host": "127.0.0.1",
     }

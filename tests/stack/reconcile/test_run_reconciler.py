@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx
 import pytest
 from temporalio.client import Client
 
 from db.engine import SessionFactory
 from reconcile.runs import RunReconciler
 from settings import Settings
-from tests.support.ai_run import REPO, label_issue, labelled_payload, wait_run
-from tests.support.fakes import FakeGitHub
+from tests.support.ai_run import REPO, RunStack, label_issue, labelled_payload, wait_run
 from tests.support.webhooks import deliver
 
-
-@pytest.fixture
-def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
-    return run_stack_settings
+pytestmark = pytest.mark.usefixtures("run_stack_settings")
 
 
 WAIT_FOR_APPROVAL = {
@@ -52,17 +46,9 @@ async def reconciler(
     ],
 )
 async def test_closed_workflow_closes_run_and_relabel_starts_new_run(
-    api: httpx.AsyncClient,
-    worker: Any,
-    reconciler: None,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Any,
-    temporal_client: Client,  # noqa: F811
-    close: str,
-    status: str,
-    reason: str,
+    run_stack: RunStack, reconciler: None, close: str, status: str, reason: str
 ) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     number, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
     handle = temporal_client.get_workflow_handle(run.workflow_id)

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType, TaskQueueKind
-from temporalio.client import Client
-from temporalio.worker import Worker
 
+from tests.support.app import Stack
 from tests.support.files import load_fixture
 from tests.support.waiting import eventually
 from tests.support.webhooks import auth, deliver
@@ -29,8 +27,9 @@ def settings_overrides(cache_size: int) -> dict[str, Any]:
 
 
 async def test_run_tasks_go_sticky_when_worker_caches_workflows(
-    api: httpx.AsyncClient, worker: Worker, temporal_client: Client, cache_size: int
+    stack: Stack, cache_size: int
 ) -> None:
+    api, _, temporal_client, _ = stack
     reply = await deliver(api, "issues", load_fixture("events/issues_labeled_ai_run.json"))
     run_id = reply.json()["runId"]
 

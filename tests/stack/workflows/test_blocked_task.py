@@ -20,13 +20,14 @@ from sqlmodel import col, select
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer, Worker
+from temporalio.worker import Replayer
 
 from cli.tasks import task_command
 from db.engine import SessionFactory
 from db.models import Notification, Task
 from routing.automation import blocked_workflow_id
 from settings import Settings
+from tests.support.app import Stack
 from tests.support.payloads import issue_payload
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually as wait_for
@@ -138,14 +139,9 @@ async def acknowledged(client: Client, repo: str) -> bool:
 
 
 async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    sessions: SessionFactory,
-    repo: str,
-    temporal_client: Client,
-    temporal_env: WorkflowEnvironment,
-    record_history: RecordHistory,
+    stack: Stack, repo: str, temporal_env: WorkflowEnvironment, record_history: RecordHistory
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     # Another task in the same repo, blocked three days before the server's clock: the final
     # summary (72 hours later) lists it as blocked six days.
     now = await temporal_env.get_current_time()
@@ -199,13 +195,9 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
 
 
 async def test_unblock_stops_the_ladder(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    sessions: SessionFactory,
-    repo: str,
-    temporal_client: Client,
-    temporal_env: WorkflowEnvironment,
+    stack: Stack, repo: str, temporal_env: WorkflowEnvironment
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
     await skip(temporal_env, temporal_client, repo, timedelta(hours=4))
@@ -217,13 +209,8 @@ async def test_unblock_stops_the_ladder(
     assert [level(r) for r in await notifications(sessions, repo)] == [0, 1]
 
 
-async def test_closing_the_issue_ends_escalation_and_closes_task(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    sessions: SessionFactory,
-    repo: str,
-    temporal_client: Client,
-) -> None:
+async def test_closing_the_issue_ends_escalation_and_closes_task(stack: Stack, repo: str) -> None:
+    api, sessions, temporal_client, _ = stack
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
     await deliver(api, "issues", issue_payload(repo, "closed"))
@@ -234,14 +221,9 @@ async def test_closing_the_issue_ends_escalation_and_closes_task(
 
 
 async def test_acknowledge_pauses_then_escalation_resumes_after_timeout(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    sessions: SessionFactory,
-    repo: str,
-    temporal_client: Client,
-    temporal_env: WorkflowEnvironment,
-    record_history: RecordHistory,
+    stack: Stack, repo: str, temporal_env: WorkflowEnvironment, record_history: RecordHistory
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
     owner, name = repo.split("/")
@@ -279,14 +261,9 @@ async def test_task_endpoints_need_token_and_a_running_workflow(
 
 
 async def test_cli_task_ack_pauses_escalation(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    sessions: SessionFactory,
-    repo: str,
-    settings: Settings,
-    temporal_client: Client,
-    temporal_env: WorkflowEnvironment,
+    stack: Stack, repo: str, temporal_env: WorkflowEnvironment
 ) -> None:
+    api, sessions, temporal_client, settings = stack
     await deliver(api, "issues", issue_payload(repo, "labeled"))
     await wait_levels(sessions, repo, 1)
     args = argparse.Namespace(action="ack", repo=repo, issue=42, by="tester", api_url=None)

@@ -7,11 +7,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from temporalio.client import Client
 
-from db.engine import SessionFactory
 from tests.support.ai_run import (
     AGENT_PYTHON,
     agent_settings,
@@ -20,6 +17,7 @@ from tests.support.ai_run import (
     remote_head,
     wait_run,
 )
+from tests.support.app import Stack
 from tests.support.files import ROOT, load_fixture
 from tests.support.webhooks import deliver
 
@@ -39,12 +37,9 @@ def settings_overrides(tmp_path: Path) -> dict[str, Any]:
 
 
 async def test_flooding_agent_ends_with_truncated_artifacts_and_small_history(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    temporal_client: Client,
-    tmp_path: Path,
+    stack: Stack, tmp_path: Path
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     payload = copy.deepcopy(load_fixture("events/issues_labeled_ai_run.json"))
     bare = make_bare_remote(tmp_path, payload["repository"]["full_name"])
     payload["issue"]["body"] = "b" * (1 << 20)

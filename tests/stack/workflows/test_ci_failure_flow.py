@@ -18,6 +18,7 @@ from db.models import WebhookEvent
 from ghclient.bodies import MAX_BODY_CHARS
 from routing.workflow_ids import ci_failure_workflow_id
 from settings import Settings
+from tests.support.app import Stack
 from tests.support.ci_runs import ERROR_LINE, WORKFLOW, RepoGitHub, add_run, ci_issues, run_payload
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually
@@ -105,8 +106,9 @@ async def dispatched(sessions: SessionFactory) -> WebhookEvent:
 
 
 async def test_ten_failures_open_one_issue_with_nine_comments(
-    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub, temporal_client: Client
+    stack: Stack, github: RepoGitHub
 ) -> None:
+    api, _, temporal_client, _ = stack
     for run_id in range(1001, 1011):
         await fail(api, github, run_id)
     issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
@@ -172,12 +174,9 @@ async def test_green_run_comments_and_closes_issue_as_completed(
 
 
 async def test_green_run_without_open_issue_starts_nothing(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: RepoGitHub,
-    temporal_client: Client,
-    sessions: SessionFactory,
+    stack: Stack, github: RepoGitHub
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     await succeed(api, github, 4101)
     wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
     event = await dispatched(sessions)
@@ -189,12 +188,9 @@ async def test_green_run_without_open_issue_starts_nothing(
 
 @pytest.mark.parametrize("window", ["30s"])
 async def test_failure_within_reopen_window_reopens_issue_as_flaky(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: RepoGitHub,
-    temporal_client: Client,
-    record_history: RecordHistory,
+    stack: Stack, github: RepoGitHub, record_history: RecordHistory
 ) -> None:
+    api, _, temporal_client, _ = stack
     await fail(api, github, 5001)
     issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
     number = issue["number"]
@@ -216,12 +212,9 @@ async def test_failure_within_reopen_window_reopens_issue_as_flaky(
 
 @pytest.mark.parametrize("window", ["2s"])
 async def test_failure_after_reopen_window_opens_new_issue(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: RepoGitHub,
-    temporal_client: Client,
-    record_history: RecordHistory,
+    stack: Stack, github: RepoGitHub, record_history: RecordHistory
 ) -> None:
+    api, _, temporal_client, _ = stack
     await fail(api, github, 6001)
     first = (await eventually(lambda: ci_issues(github), what="issue"))[0]
     await succeed(api, github, 6002)
@@ -265,13 +258,8 @@ async def test_missing_run_still_opens_issue_without_job_details(
     assert len(github.requests_to("GET", r"/actions/runs/7101/jobs$")) == 1
 
 
-async def test_failure_on_unwatched_branch_is_ignored(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: RepoGitHub,
-    temporal_client: Client,
-    sessions: SessionFactory,
-) -> None:
+async def test_failure_on_unwatched_branch_is_ignored(stack: Stack, github: RepoGitHub) -> None:
+    api, sessions, temporal_client, _ = stack
     add_run(github, 8001, branch="feature/x")
     payload = run_payload(github.repo, 8001, branch="feature/x")
     response = await deliver(api, "workflow_run", payload)

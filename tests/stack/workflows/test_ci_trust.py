@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
 from sqlmodel import select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Worker
 
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from routing.ai_run import run_branch
 from routing.workflow_ids import ci_failure_workflow_id, run_workflow_id
+from tests.support.app import Stack
 from tests.support.fakes import FakeGitHub
 from tests.support.files import load_fixture
 from tests.support.waiting import eventually, signals_received
@@ -28,20 +27,8 @@ FORK = "mallory/widgets"
 
 
 @pytest.fixture
-def repo() -> str:
-    return f"acme/widgets-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def github(repo: str) -> Iterator[FakeGitHub]:
-    with FakeGitHub(token="gh-test-token") as fake:
-        fake.add_repo(repo)
-        yield fake
-
-
-@pytest.fixture
-def settings_overrides(github: FakeGitHub) -> dict[str, Any]:
-    return {"github_api_url": github.url, "github_token": "gh-test-token"}
+def settings_overrides(github_settings: dict[str, Any]) -> dict[str, Any]:
+    return github_settings
 
 
 def fork_workflow_run(repo: str, branch: str, conclusion: str) -> dict[str, Any]:
@@ -71,13 +58,9 @@ async def assert_no_workflow(client: Client, workflow_id: str) -> None:
 
 
 async def test_fork_ci_events_start_no_ci_failure_issue_close_or_run_signal(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    sessions: SessionFactory,
-    github: FakeGitHub,
-    repo: str,
-    temporal_client: Client,
+    stack: Stack, github: FakeGitHub, repo: str
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     run_id = str(uuid.uuid4())
     branch = run_branch(42, run_id)
     # A running workflow under the run's id (on a queue no worker polls): a `ci_result` signal

@@ -17,7 +17,16 @@ from temporalio.worker import Replayer
 from db.engine import SessionFactory
 from db.models import Run
 from routing.commands import command_workflow_id
-from tests.support.ai_run import REPO, UI_URL, get_run, label_issue, run_settings, send_ci, wait_run
+from tests.support.ai_run import (
+    REPO,
+    UI_URL,
+    RunStack,
+    get_run,
+    label_issue,
+    run_settings,
+    send_ci,
+    wait_run,
+)
 from tests.support.fakes import FakeGitHub
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually
@@ -93,14 +102,9 @@ def replies(fake: FakeGitHub, number: int, item_id: int) -> list[str]:
 
 @pytest.mark.parametrize("extra_settings", [{"run_approval_required": True}])
 async def test_commands_on_issue_act_once_and_only_when_authorised(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    temporal_client: Client,
-    record_history: RecordHistory,
+    run_stack: RunStack, record_history: RecordHistory
 ) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     number, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
 
@@ -148,14 +152,9 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
 
 
 async def test_run_command_starts_one_run_on_issue(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    temporal_client: Client,
-    record_history: RecordHistory,
+    run_stack: RunStack, record_history: RecordHistory
 ) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     fake_github.state.repo(REPO).data["clone_url"] = str(bare)  # type: ignore[union-attr]
     issue = fake_github.add_issue(REPO, title="Please add retries")
     number = issue["number"]
@@ -187,14 +186,9 @@ async def wait_run_for_issue(sessions: SessionFactory, number: int) -> Any:
 
 
 async def test_pr_comment_feedback_while_waiting_ci_runs_implement_again(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    temporal_client: Client,
-    record_history: RecordHistory,
+    run_stack: RunStack, record_history: RecordHistory
 ) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     run_id, run = await run_with_pull(api, sessions, fake_github, bare)
     assert run.pr_number is not None
     feedback = await comment(
@@ -241,14 +235,8 @@ async def eventually_iteration(sessions: SessionFactory, run_id: str, iteration:
 
 
 @pytest.mark.parametrize("extra_settings", [{"run_max_iterations": 1}])
-async def test_feedback_past_max_iterations_is_declined_once(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    temporal_client: Client,
-) -> None:
+async def test_feedback_past_max_iterations_is_declined_once(run_stack: RunStack) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     run_id, run = await run_with_pull(api, sessions, fake_github, bare)
     pr = run.pr_number
     assert pr is not None

@@ -9,16 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
 from temporalio.worker import Replayer
 
-from db.engine import SessionFactory
 from tests.support.ai_run import (
     GH_TOKEN,
     REPO,
+    RunStack,
     artifacts,
     get_run,
     git,
@@ -96,14 +94,9 @@ def review(number: int, branch: str, body: str) -> dict[str, Any]:
 
 
 async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    llm: FakeLLM,
-    bare: Path,
-    temporal_client: Client,
+    run_stack: RunStack, llm: FakeLLM
 ) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     # plan: a 429 with retry-after, then a timeout, then the answer; implement: malformed first.
     llm.then(
         Step(status=429, headers={"retry-after": "1"}),
@@ -175,14 +168,9 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
 
 
 async def test_cancel_during_model_request_ends_run_at_once(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    llm: FakeLLM,
-    bare: Path,
-    temporal_client: Client,
+    run_stack: RunStack, llm: FakeLLM
 ) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     llm.then(Step(PLAN, delay=25))  # far longer than the test waits
     number, run_id = await label_issue(api, fake_github, bare)
     await eventually(lambda: llm.requests, within=30, what="the plan request")

@@ -23,6 +23,7 @@ from db.models import WebhookEvent
 from delivery.dispatcher import run_action
 from routing.workflow_ids import blocked_workflow_id, group_workflow_id, notification_workflow_id
 from settings import Settings
+from tests.support.app import Stack
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
 from tests.support.files import load_fixture
 from tests.support.notifications import (
@@ -45,10 +46,7 @@ from tests.support.webhooks import auth, deliver
 from workflows.notification import NotificationInput, NotificationWorkflow
 from workflows.notify_group import NotificationGroupWorkflow
 
-
-@pytest.fixture
-def settings_overrides(notify_settings: dict[str, Any]) -> dict[str, Any]:
-    return notify_settings
+pytestmark = pytest.mark.usefixtures("notify_settings")
 
 
 CHECK_FAILURE = "events/check_run.failure.json"
@@ -84,15 +82,9 @@ def check_group(name: str) -> str:
 
 
 async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    chat: FakeChatWebhook,
-    settings: Settings,
-    record_history: RecordHistory,
+    stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook, record_history: RecordHistory
 ) -> None:
+    api, sessions, temporal_client, settings = stack
     delivery = str(uuid.uuid4())
     response = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
     assert response.status_code == 200
@@ -137,14 +129,9 @@ async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
 
 
 async def test_sink_failing_three_times_then_201_gets_exactly_one_message(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    chat: FakeChatWebhook,
-    record_history: RecordHistory,
+    stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook, record_history: RecordHistory
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     maestro.fail_next(3, 500)
     delivery = str(uuid.uuid4())
     await deliver(api, "pull_request", load_fixture(PR_MERGED), delivery=delivery)
@@ -163,13 +150,9 @@ async def test_sink_failing_three_times_then_201_gets_exactly_one_message(
 
 
 async def test_sink_down_does_not_hold_up_the_other_sinks(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    chat: FakeChatWebhook,
-    settings: Settings,
+    stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook
 ) -> None:
+    api, sessions, _, settings = stack
     maestro.fail_next(1000, 503)
     await deliver(api, "push", load_fixture(PUSH_MAIN))
     await eventually(lambda: chat.bodies, what="chat message")
@@ -191,14 +174,9 @@ async def test_sink_down_does_not_hold_up_the_other_sinks(
 
 @with_settings(notify_group_wait="3s")
 async def test_ten_failures_same_workflow_and_branch_in_window_send_one_with_count_10(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    chat: FakeChatWebhook,
-    ci: str,
+    stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook, ci: str
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     payloads = [workflow_run("failure", run_id=1000 + i, name=ci) for i in range(10)]
     responses = await asyncio.gather(*(deliver(api, "workflow_run", p) for p in payloads))
     for response in responses:
@@ -220,12 +198,9 @@ async def test_ten_failures_same_workflow_and_branch_in_window_send_one_with_cou
 
 @with_settings(notify_group_window="1s")
 async def test_failures_in_different_groups_are_not_merged(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    maestro: FakeAIMaestro,
-    ci: str,
+    stack: Stack, maestro: FakeAIMaestro, ci: str
 ) -> None:
+    api, _, temporal_client, _ = stack
     await deliver(api, "workflow_run", workflow_run("failure", run_id=1, name=ci))
     await deliver(api, "workflow_run", workflow_run("failure", run_id=2, name=ci, branch="develop"))
     await deliver(api, "workflow_run", workflow_run("failure", run_id=3, name=f"{ci} lint"))
@@ -242,14 +217,9 @@ async def test_failures_in_different_groups_are_not_merged(
 
 
 async def test_redelivered_event_sends_nothing_new(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    settings: Settings,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    chat: FakeChatWebhook,
+    stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook
 ) -> None:
+    api, sessions, temporal_client, settings = stack
     delivery = str(uuid.uuid4())
     first = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
     await finish(temporal_client, notification_workflow_id(delivery, 0))
@@ -277,14 +247,9 @@ async def test_redelivered_event_sends_nothing_new(
 
 
 async def test_replayed_group_signal_counts_the_failure_once(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    settings: Settings,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    ci: str,
+    stack: Stack, maestro: FakeAIMaestro, ci: str
 ) -> None:
+    api, sessions, temporal_client, settings = stack
     await deliver(api, "workflow_run", workflow_run("failure", run_id=7, name=ci))
     async with sessions() as session:
         [event] = (await session.exec(select(WebhookEvent))).all()
@@ -304,14 +269,9 @@ async def test_replayed_group_signal_counts_the_failure_once(
 
 
 async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    ci: str,
-    record_history: RecordHistory,
+    stack: Stack, maestro: FakeAIMaestro, ci: str, record_history: RecordHistory
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     check = copy.deepcopy(load_fixture(CHECK_FAILURE))
     check["check_run"]["name"] = f"{ci} test"
     sha = check["check_run"]["head_sha"]
@@ -351,14 +311,9 @@ async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
 
 @with_settings(notify_group_window="1s", notify_repeat_interval="2s")
 async def test_red_branch_sends_reminders_and_one_resolved_when_green(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    ci: str,
-    record_history: RecordHistory,
+    stack: Stack, maestro: FakeAIMaestro, ci: str, record_history: RecordHistory
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     group = group_id(ci)
     await deliver(api, "workflow_run", workflow_run("failure", run_id=1, name=ci))
     await eventually(lambda: len(maestro.messages) >= 2, within=20, what="a reminder")
@@ -409,11 +364,9 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
 
 
 async def test_blocked_issue_is_listed_but_not_sent_from_routing(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    maestro: FakeAIMaestro,
+    stack: Stack, maestro: FakeAIMaestro
 ) -> None:
+    api, _, temporal_client, _ = stack
     # A repository of its own: the workflow id is the issue's business key, and another test
     # (stack/delivery/test_webhook_fuzz.py) may have started the fixture's on a queue no worker
     # polls.
@@ -506,11 +459,8 @@ async def test_allow_list_ignores_and_records_other_repositories(
     assert by_repo["acme/widgets"].workflow_ids != []
 
 
-async def test_get_notifications_filters_paginates_and_requires_token(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-) -> None:
+async def test_get_notifications_filters_paginates_and_requires_token(stack: Stack) -> None:
+    api, _, temporal_client, _ = stack
     ids = {}
     for event, fixture in (
         ("pull_request", PR_OPENED),
@@ -547,14 +497,9 @@ async def test_get_notifications_filters_paginates_and_requires_token(
 
 @with_settings(notify_group_window="1s")
 async def test_group_event_replayed_after_group_ended_sends_nothing_new(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    settings: Settings,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    ci: str,
+    stack: Stack, maestro: FakeAIMaestro, ci: str
 ) -> None:
+    api, sessions, temporal_client, settings = stack
     check = copy.deepcopy(load_fixture(CHECK_FAILURE))
     check["check_run"]["name"] = ci
     check["check_run"]["head_sha"] = "1" * 40
@@ -609,13 +554,9 @@ async def test_child_style_notifications_of_one_delivery_each_get_their_own_log_
 
 @with_settings(notify_webhook_format="slack", aimaestro_url="")
 async def test_slack_format_posts_text_and_unset_aimaestro_url_disables_that_sink(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    chat: FakeChatWebhook,
+    stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     delivery = str(uuid.uuid4())
     await deliver(api, "push", load_fixture(PUSH_MAIN), delivery=delivery)
     result = await finish(temporal_client, notification_workflow_id(delivery, 0))

@@ -6,22 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from temporalio.client import Client
-from temporalio.worker import Worker
 
-from db.engine import SessionFactory
+from tests.support.app import Stack
 from tests.support.fakes.sinks import FakeAIMaestro
 from tests.support.notifications import finish, group_id, rows, with_settings, workflow_run
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import child_start_times, eventually
 from tests.support.webhooks import deliver
 
-
-@pytest.fixture
-def settings_overrides(notify_settings: dict[str, Any]) -> dict[str, Any]:
-    return notify_settings
+pytestmark = pytest.mark.usefixtures("notify_settings")
 
 
 def run(conclusion: str, number: int, name: str, attempt: int = 1) -> dict[str, Any]:
@@ -41,13 +36,9 @@ def types(maestro: FakeAIMaestro) -> list[str]:
 
 @with_settings(notify_group_wait="0s", notify_group_interval="4s")
 async def test_first_failure_sent_at_once_and_followers_batched_per_interval(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    sessions: SessionFactory,
-    maestro: FakeAIMaestro,
-    ci: str,
+    stack: Stack, maestro: FakeAIMaestro, ci: str
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     await deliver(api, "workflow_run", run("failure", 1, ci))
     await eventually(lambda: maestro.messages, what="the first failure, without waiting")
     await deliver(api, "workflow_run", run("failure", 2, ci))
@@ -69,13 +60,9 @@ async def test_first_failure_sent_at_once_and_followers_batched_per_interval(
 
 @with_settings(notify_group_interval="2s")
 async def test_older_success_after_newer_failure_does_not_resolve(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    maestro: FakeAIMaestro,
-    ci: str,
-    record_history: RecordHistory,
+    stack: Stack, maestro: FakeAIMaestro, ci: str, record_history: RecordHistory
 ) -> None:
+    api, _, temporal_client, _ = stack
     await deliver(api, "workflow_run", run("failure", 10, ci))
     await eventually(lambda: maestro.messages, what="the failure message")
     await deliver(api, "workflow_run", run("success", 9, ci))
@@ -97,13 +84,9 @@ async def test_older_success_after_newer_failure_does_not_resolve(
 
 @with_settings(notify_group_interval="2s")
 async def test_older_failure_after_newer_success_does_not_turn_red(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    temporal_client: Client,
-    maestro: FakeAIMaestro,
-    ci: str,
-    record_history: RecordHistory,
+    stack: Stack, maestro: FakeAIMaestro, ci: str, record_history: RecordHistory
 ) -> None:
+    api, _, temporal_client, _ = stack
     await deliver(api, "workflow_run", run("success", 11, ci))
     await eventually(lambda: maestro.messages, what="the success message")
     await deliver(api, "workflow_run", run("failure", 10, ci))

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from sqlmodel import select
-from temporalio.client import Client
-from temporalio.worker import Worker
 
 from db.engine import SessionFactory
 from db.models import Run, Task
 from routing.automation import pr_merged_workflow_id
+from tests.support.app import Stack
 from tests.support.fakes import FakeGitHub
 from tests.support.files import load_fixture
 from tests.support.record_histories import RecordHistory
@@ -24,17 +22,12 @@ from tests.support.webhooks import deliver
 
 
 @pytest.fixture
-def owner() -> str:
-    return f"o{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def github(owner: str) -> Iterator[FakeGitHub]:
-    with FakeGitHub(token="gh-test-token") as fake:
-        fake.add_repo(f"{owner}/app")
-        fake.add_repo(f"{owner}/other")
-        fake.add_repo(f"x{owner}/lib")  # another owner
-        yield fake
+def owner(github: FakeGitHub) -> str:
+    """An owner of the test's own, with repositories `app` and `other` (and `x<owner>/lib`)."""
+    name = f"o{uuid.uuid4().hex[:8]}"
+    for repo in (f"{name}/app", f"{name}/other", f"x{name}/lib"):  # the last: another owner
+        github.add_repo(repo)
+    return name
 
 
 @pytest.fixture
@@ -43,12 +36,10 @@ def allowed_repos() -> str:
 
 
 @pytest.fixture
-def settings_overrides(github: FakeGitHub, allowed_repos: str, owner: str) -> dict[str, Any]:
-    return {
-        "github_api_url": github.url,
-        "github_token": "gh-test-token",
-        "allowed_repos": allowed_repos.format(owner=owner),
-    }
+def settings_overrides(
+    github_settings: dict[str, Any], allowed_repos: str, owner: str
+) -> dict[str, Any]:
+    return {**github_settings, "allowed_repos": allowed_repos.format(owner=owner)}
 
 
 def merged_payload(
@@ -79,14 +70,9 @@ async def tasks(sessions: SessionFactory) -> dict[tuple[str, int], Task]:
 
 
 async def test_merged_pr_into_non_default_branch_closes_same_and_cross_repo_issues(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: FakeGitHub,
-    owner: str,
-    sessions: SessionFactory,
-    temporal_client: Client,
-    record_history: RecordHistory,
+    stack: Stack, github: FakeGitHub, owner: str, record_history: RecordHistory
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     app, other = f"{owner}/app", f"{owner}/other"
     github.add_issue(app, title="Retries are missing")
     github.add_issue(other, title="Placeholder")
@@ -128,12 +114,9 @@ async def test_merged_pr_into_non_default_branch_closes_same_and_cross_repo_issu
 
 
 async def test_merged_pr_leaves_closed_issues_alone_and_records_missing_ones(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: FakeGitHub,
-    owner: str,
-    temporal_client: Client,
+    stack: Stack, github: FakeGitHub, owner: str
 ) -> None:
+    api, _, temporal_client, _ = stack
     app = f"{owner}/app"
     github.add_issue(app, title="Already done", state="closed")
     github.add_issue(app, title="Still open")
@@ -152,12 +135,9 @@ async def test_merged_pr_leaves_closed_issues_alone_and_records_missing_ones(
 
 
 async def test_merged_pr_retries_rate_limit_without_duplicate_comment(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: FakeGitHub,
-    owner: str,
-    temporal_client: Client,
+    stack: Stack, github: FakeGitHub, owner: str
 ) -> None:
+    api, _, temporal_client, _ = stack
     app = f"{owner}/app"
     github.add_issue(app, title="Rate limited")
     # The close fails after the comment was written: the retry must find that comment.
@@ -170,13 +150,9 @@ async def test_merged_pr_retries_rate_limit_without_duplicate_comment(
 
 
 async def test_merged_run_branch_marks_run_merged(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: FakeGitHub,
-    owner: str,
-    sessions: SessionFactory,
-    temporal_client: Client,
+    stack: Stack, github: FakeGitHub, owner: str
 ) -> None:
+    api, sessions, temporal_client, _ = stack
     app = f"{owner}/app"
     github.add_issue(app, title="Do the thing")
     run_id = uuid.uuid4()
@@ -219,14 +195,9 @@ async def test_closed_unmerged_pr_starts_nothing(
     [("", ["app", "other"], ["lib"]), ("{owner}/app,x{owner}/lib", ["app", "lib"], ["other"])],
 )
 async def test_merged_pr_closes_cross_repo_issues_only_where_allowed(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: FakeGitHub,
-    owner: str,
-    temporal_client: Client,
-    closed: list[str],
-    left_open: list[str],
+    stack: Stack, github: FakeGitHub, owner: str, closed: list[str], left_open: list[str]
 ) -> None:
+    api, _, temporal_client, _ = stack
     repos = {"app": f"{owner}/app", "other": f"{owner}/other", "lib": f"x{owner}/lib"}
     for name in repos.values():
         github.add_issue(name, title=f"Bug in {name}")
@@ -251,12 +222,9 @@ async def test_merged_pr_closes_cross_repo_issues_only_where_allowed(
 
 
 async def test_merged_pr_ignores_closing_marker_in_strangers_comment(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: FakeGitHub,
-    owner: str,
-    temporal_client: Client,
+    stack: Stack, github: FakeGitHub, owner: str
 ) -> None:
+    api, _, temporal_client, _ = stack
     app = f"{owner}/app"
     github.add_issue(app, title="Suppress me")
     # A stranger pastes hookflow's marker for the coming close, hoping it skips its comment.

@@ -3,16 +3,12 @@ has completed (real Temporal + Postgres, FakeGitHub's check-suites endpoint, a b
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import httpx
 import pytest
-from temporalio.client import Client
 
-from db.engine import SessionFactory
 from tests.support.ai_run import (
     REPO,
+    RunStack,
     artifacts,
     ci_payload,
     get_run,
@@ -20,44 +16,27 @@ from tests.support.ai_run import (
     remote_head,
     wait_run,
 )
-from tests.support.fakes import FakeGitHub
+from tests.support.payloads import check_suite_payload
 from tests.support.waiting import eventually
 from tests.support.webhooks import deliver
 from workflows.run.workflow import RunWorkflow
 
-
-@pytest.fixture
-def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
-    return run_stack_settings
+pytestmark = pytest.mark.usefixtures("run_stack_settings")
 
 
 async def check_suite_event(
     api: httpx.AsyncClient, branch: str, sha: str, app: str, conclusion: str
 ) -> None:
-    payload = {
-        "action": "completed",
-        "repository": {"full_name": REPO},
-        "check_suite": {
-            "id": 77,
-            "head_branch": branch,
-            "head_sha": sha,
-            "status": "completed",
-            "conclusion": conclusion,
-            "app": {"name": app, "slug": app.lower()},
-        },
-    }
+    suite = {"status": "completed", "app": {"name": app, "slug": app.lower()}}
+    payload = check_suite_payload(REPO, branch, sha, conclusion, suite_id=77, **suite)
     response = await deliver(api, "check_suite", payload)
     assert response.status_code == 200, response.text
 
 
 async def test_run_waits_for_all_check_suites_then_a_late_failure_starts_the_fix_loop(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    temporal_client: Client,  # noqa: F811
+    run_stack: RunStack,
 ) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     _, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_CI"})
     assert run.branch

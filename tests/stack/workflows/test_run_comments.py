@@ -6,26 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from db.engine import SessionFactory
 from tests.support.ai_run import (
     AGENT_PYTHON,
     REPO,
     UI_URL,
+    RunStack,
     artifacts,
     label_issue,
     marker_comments,
     wait_run,
 )
-from tests.support.fakes import FakeGitHub
 from tests.support.waiting import eventually
 
-
-@pytest.fixture
-def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
-    return run_stack_settings
+pytestmark = pytest.mark.usefixtures("run_stack_settings")
 
 
 LEAK = "fatal: unable to access 'https://x-access-token:ghs_leaky@git.internal/o/r.git/'"
@@ -48,13 +43,9 @@ def extra_settings(tmp_path: Path) -> dict[str, Any]:
 
 
 async def test_failure_comment_names_phase_and_links_but_keeps_stderr_in_artifacts(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,  # noqa: F811
-    temporal_namespace: str,
+    run_stack: RunStack, temporal_namespace: str
 ) -> None:
+    api, sessions, fake_github, bare, _ = run_stack
     number, run_id = await label_issue(api, fake_github, bare)
     await eventually(
         lambda: marker_comments(fake_github, number, run_id).get("failure-1"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +17,7 @@ from settings import Settings
 from tests.support.ai_run import (
     REPO,
     UI_URL,
+    RunStack,
     artifacts,
     get_run,
     git,
@@ -35,24 +35,16 @@ from tests.support.webhooks import auth
 from worker import build_worker
 from workflows.run.workflow import RunWorkflow
 
-
-@pytest.fixture
-def settings_overrides(run_stack_settings: dict[str, Any]) -> dict[str, Any]:
-    return run_stack_settings
+pytestmark = pytest.mark.usefixtures("run_stack_settings")
 
 
 PHASES = ["qualify", "plan", "implement", "test", "document", "report"]
 
 
 async def test_labelled_issue_runs_all_phases_to_succeeded(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    temporal_client: Client,
-    record_history: RecordHistory,
+    run_stack: RunStack, record_history: RecordHistory
 ) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     number, run_id = await label_issue(api, fake_github, bare)
     await send_ci(api, sessions, bare, run_id, "success")
     run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
@@ -133,15 +125,9 @@ async def test_worker_killed_mid_phase_finishes_without_duplicates(
 
 @pytest.mark.parametrize("extra_settings", [{"run_phase_timeout": "2m"}])
 async def test_cancel_during_phase_ends_cancelled_within_seconds(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    temporal_client: Client,
-    record_history: RecordHistory,
+    run_stack: RunStack, monkeypatch: pytest.MonkeyPatch, record_history: RecordHistory
 ) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     monkeypatch.setenv("ECHO_AGENT_SLEEP", "60")
     monkeypatch.setenv("ECHO_AGENT_SLEEP_PHASE", "plan")
     number, run_id = await label_issue(api, fake_github, bare)
@@ -168,13 +154,9 @@ async def test_cancel_during_phase_ends_cancelled_within_seconds(
 
 
 async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    record_history: RecordHistory,
+    run_stack: RunStack, record_history: RecordHistory
 ) -> None:
+    api, sessions, fake_github, bare, _ = run_stack
     number, run_id = await label_issue(api, fake_github, bare)
     for attempt in (1, 2):
         ci_id = 5000 + attempt
@@ -212,13 +194,9 @@ async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
 
 @pytest.mark.parametrize("extra_settings", [{"run_max_ci_iterations": 2}])
 async def test_ci_failing_past_limit_escalates(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    record_history: RecordHistory,
+    run_stack: RunStack, record_history: RecordHistory
 ) -> None:
+    api, sessions, fake_github, bare, _ = run_stack
     number, run_id = await label_issue(api, fake_github, bare)
     await send_ci(api, sessions, bare, run_id, "failure")
     await send_ci(api, sessions, bare, run_id, "failure")
@@ -233,14 +211,9 @@ async def test_ci_failing_past_limit_escalates(
 
 @pytest.mark.parametrize("extra_settings", [{"run_approval_required": True}])
 async def test_approval_gate_waits_for_approve(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    temporal_client: Client,
-    record_history: RecordHistory,
+    run_stack: RunStack, record_history: RecordHistory
 ) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     _, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
     # The workflow itself waits, with no activity left that could push: only a signal moves it.
@@ -267,14 +240,9 @@ async def test_approval_gate_waits_for_approve(
 
 @pytest.mark.parametrize("extra_settings", [{"run_retry_window": "1m"}])
 async def test_failed_phase_waits_for_retry_and_reruns_it(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    record_history: RecordHistory,
+    run_stack: RunStack, monkeypatch: pytest.MonkeyPatch, record_history: RecordHistory
 ) -> None:
+    api, sessions, fake_github, bare, _ = run_stack
     monkeypatch.setenv("ECHO_AGENT_FAIL_PHASE", "test")
     number, run_id = await label_issue(api, fake_github, bare)
     run = await wait_run(sessions, run_id, status={"FAILED"}, within=60)
@@ -294,14 +262,8 @@ async def test_failed_phase_waits_for_retry_and_reruns_it(
     await record_history("run/failed_phase_retried", run.workflow_id, closed=True)
 
 
-async def test_rate_limited_comment_waits_retry_after_and_posts_once(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-    temporal_client: Client,
-) -> None:
+async def test_rate_limited_comment_waits_retry_after_and_posts_once(run_stack: RunStack) -> None:
+    api, sessions, fake_github, bare, temporal_client = run_stack
     # Without the conversion the retry would come after the policy's 1 s initial interval.
     fake_github.fail_next("POST", r"/issues/\d+/comments$", 429, headers={"retry-after": "3"})
     number, run_id = await label_issue(api, fake_github, bare)

@@ -10,7 +10,7 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,9 +20,9 @@ import pytest
 import pytest_asyncio
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from devstack.temporal_cli import ensure_temporal_cli
+from tests.support.app import Stack
 from tests.support.ci_runs import run_payload
 from tests.support.fakes import FakeGitHub
 from tests.support.files import load_fixture
@@ -50,7 +50,6 @@ def browser_tools() -> None:
 
 
 KINDS = ["ai-run", "notification", "ci-failure", "blocked-task", "pr-merged"]
-TOKEN = "gh-ui-token"
 
 
 def _free_port() -> int:
@@ -76,21 +75,8 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def repo(github: FakeGitHub) -> str:
-    name = f"acme/ui-{uuid.uuid4().hex[:8]}"
-    github.add_repo(name)
-    return name
-
-
-@pytest.fixture
-def settings_overrides(github: FakeGitHub) -> dict[str, Any]:
-    return {"github_api_url": github.url, "github_token": TOKEN}
+def settings_overrides(github_settings: dict[str, Any]) -> dict[str, Any]:
+    return github_settings
 
 
 def event(name: str, repo: str) -> dict[str, Any]:
@@ -129,13 +115,9 @@ async def visible(client: Client, query: str) -> bool:
 
 
 async def test_web_ui_shows_each_kind_with_history_and_memo(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    github: FakeGitHub,
-    repo: str,
-    temporal_client: Client,
-    temporal_env: WorkflowEnvironment,
+    stack: Stack, github: FakeGitHub, repo: str, temporal_env: WorkflowEnvironment
 ) -> None:
+    api, _, temporal_client, _ = stack
     await start_one_of_each(api, github, repo)
     for kind in KINDS:
         await eventually(

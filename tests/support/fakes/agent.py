@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import ssl
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
+
+from tests.support.fakes.local_server import LocalServer
 
 
-class FakeAgentServer:
+class FakeAgentServer(LocalServer):
     """Answers POSTs with `reply` (JSON) and `status`; records bodies and headers."""
 
     def __init__(self, *, tls_dir: Path | None = None) -> None:
@@ -47,8 +48,7 @@ class FakeAgentServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        port = self._listen(Handler)
         scheme = "http"
         if tls_dir is not None:
             scheme = "https"
@@ -76,15 +76,4 @@ class FakeAgentServer:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(cert, key)
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.url = f"{scheme}://127.0.0.1:{port}"

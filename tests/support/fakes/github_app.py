@@ -41,6 +41,15 @@ def invalid(resource: str, field: str, code: str, message: str | None = None) ->
     return error(422, "Validation Failed", errors=[entry])
 
 
+def custom_invalid(resource: str, message: str) -> HTTPError:
+    """A 422 whose error has no field, only GitHub's `custom` code and a message."""
+    return error(
+        422,
+        "Validation Failed",
+        errors=[{"resource": resource, "code": "custom", "message": message}],
+    )
+
+
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     return JSONResponse(
         body, status_code=status, headers=headers, media_type="application/json; charset=utf-8"
@@ -314,34 +323,14 @@ class Routes:
         head, base = str(data["head"]), str(data["base"])
         label = head if ":" in head else f"{repo.owner}:{head}"
         if label.split(":", 1)[1] == base and label.split(":", 1)[0] == repo.owner:
-            raise error(
-                422,
-                "Validation Failed",
-                errors=[
-                    {
-                        "resource": "PullRequest",
-                        "code": "custom",
-                        "message": f"No commits between {base} and {head}",
-                    }
-                ],
-            )
+            raise custom_invalid("PullRequest", f"No commits between {base} and {head}")
         for pull in repo.pulls.values():
             if (
                 pull["state"] == "open"
                 and pull["head"]["label"].lower() == label.lower()
                 and pull["base"]["ref"] == base
             ):
-                raise error(
-                    422,
-                    "Validation Failed",
-                    errors=[
-                        {
-                            "resource": "PullRequest",
-                            "code": "custom",
-                            "message": f"A pull request already exists for {label}.",
-                        }
-                    ],
-                )
+                raise custom_invalid("PullRequest", f"A pull request already exists for {label}.")
         pull = self.state.add_pull(
             repo,
             title=str(data.get("title") or ""),

@@ -8,8 +8,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+from tests.support.fakes.local_server import LocalServer
 
 
 @dataclass
@@ -48,7 +50,7 @@ def phase_of(body: dict[str, Any]) -> str:
     return LLMRequest(0, "", {}, body).phase
 
 
-class FakeLLM:
+class FakeLLM(LocalServer):
     """Answers POST /v1/chat/completions; `script` is consumed first, then `answer(request)`."""
 
     def __init__(self, answer: Callable[[LLMRequest], str] | None = None) -> None:
@@ -129,12 +131,7 @@ class FakeLLM:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.url = f"http://127.0.0.1:{self._listen(Handler)}/v1"
 
     def then(self, *steps: Step) -> FakeLLM:
         with self.lock:
@@ -144,11 +141,3 @@ class FakeLLM:
     def phases(self) -> list[str]:
         with self.lock:
             return [r.phase for r in self.requests]
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+from typing import Any
 
 from temporalio.testing import ActivityEnvironment
 
@@ -12,38 +12,32 @@ from tests.support.ci_runs import ERROR_LINE, job_log
 from tests.support.fakes import FakeGitHub
 
 
-def _activities(github: FakeGitHub) -> RunGitHubActivities:
-    return RunGitHubActivities(
-        load_settings(github_api_url=github.url, github_token="gh-test-token")
+async def _excerpt(
+    github: FakeGitHub, github_settings: dict[str, Any], ci: CIExcerptInput, jobs: list[Any]
+) -> str:
+    """The excerpt of failed run `ci.workflow_run_id`, whose jobs are `jobs`."""
+    github.add_workflow_run(
+        ci.repo, run_id=ci.workflow_run_id, name="CI", conclusion="failure", jobs=jobs
     )
+    activities = RunGitHubActivities(load_settings(**github_settings))
+    text: str = await ActivityEnvironment().run(activities.ci_failure_excerpt, ci)
+    return text
 
 
-def _add_run(github: FakeGitHub, repo: str, run_id: int, jobs: list[dict[str, object]]) -> None:
-    github.add_repo(repo)
-    github.add_workflow_run(repo, run_id=run_id, name="CI", conclusion="failure", jobs=jobs)
-
-
-async def test_ci_failure_excerpt_keeps_the_failing_steps_error() -> None:
-    with FakeGitHub(token="gh-test-token") as github:
-        repo = f"acme/widgets-{uuid.uuid4().hex[:8]}"
-        _add_run(
-            github,
-            repo,
-            7,
-            [
-                {
-                    "id": 70,
-                    "name": "test",
-                    "conclusion": "failure",
-                    "steps": [{"name": "Run pytest -q", "conclusion": "failure"}],
-                    "logs": job_log(filler_lines=3000),
-                },
-                {"id": 71, "name": "lint", "conclusion": "success", "logs": "all good\n"},
-            ],
-        )
-        text = await ActivityEnvironment().run(
-            _activities(github).ci_failure_excerpt, CIExcerptInput(repo, 7, max_chars=4000)
-        )
+async def test_ci_failure_excerpt_keeps_the_failing_steps_error(
+    github: FakeGitHub, github_settings: dict[str, Any], repo: str
+) -> None:
+    jobs = [
+        {
+            "id": 70,
+            "name": "test",
+            "conclusion": "failure",
+            "steps": [{"name": "Run pytest -q", "conclusion": "failure"}],
+            "logs": job_log(filler_lines=3000),
+        },
+        {"id": 71, "name": "lint", "conclusion": "success", "logs": "all good\n"},
+    ]
+    text = await _excerpt(github, github_settings, CIExcerptInput(repo, 7, max_chars=4000), jobs)
     assert text.startswith("### Job test failed (step: Run pytest -q)")
     assert ERROR_LINE in text
     assert "tests/test_0.py" not in text  # far from the error: left out
@@ -52,18 +46,9 @@ async def test_ci_failure_excerpt_keeps_the_failing_steps_error() -> None:
     assert len(text) <= 4000
 
 
-async def test_ci_failure_excerpt_lists_jobs_whose_logs_expired() -> None:
-    with FakeGitHub(token="gh-test-token") as github:
-        repo = f"acme/widgets-{uuid.uuid4().hex[:8]}"
-        _add_run(
-            github,
-            repo,
-            8,
-            [
-                {"id": 80, "name": "build", "conclusion": "timed_out", "steps": []},
-            ],
-        )
-        text = await ActivityEnvironment().run(
-            _activities(github).ci_failure_excerpt, CIExcerptInput(repo, 8)
-        )
+async def test_ci_failure_excerpt_lists_jobs_whose_logs_expired(
+    github: FakeGitHub, github_settings: dict[str, Any], repo: str
+) -> None:
+    jobs = [{"id": 80, "name": "build", "conclusion": "timed_out", "steps": []}]
+    text = await _excerpt(github, github_settings, CIExcerptInput(repo, 8), jobs)
     assert text.startswith("### Job build failed")

@@ -18,11 +18,10 @@ from tests.support.github_app import APP_ID, INSTALLATION, SLUG, private_pem, to
 
 
 async def test_comment_as_app_is_authored_by_bot(
-    app_github: RepoGitHub, app_key: rsa.RSAPrivateKey
+    app_github: RepoGitHub, app_identity: GitHubApp
 ) -> None:
     issue = app_github.add_issue(app_github.repo, title="hello")
-    app = GitHubApp(str(APP_ID), private_pem(app_key), base_url=app_github.url)
-    async with GitHubClient(app_github.url, app) as client:
+    async with GitHubClient(app_github.url, app_identity) as client:
         first = await client.create_comment(app_github.repo, issue["number"], "one")
         await client.create_comment(app_github.repo, issue["number"], "two")
     assert first["user"]["login"] == f"{SLUG}[bot]"
@@ -36,15 +35,14 @@ async def test_comment_as_app_is_authored_by_bot(
     comment_auth = app_github.requests_to("POST", r"/comments$")[0].headers["authorization"]
     assert comment_auth.startswith("Bearer ghs_")
     assert not app_github.app or not app_github.app.jwt_failures
-    assert await app.bot_login() == first["user"]["login"]
+    assert await app_identity.bot_login() == first["user"]["login"]
 
 
 async def test_token_renewed_when_github_answers_401(
-    app_github: RepoGitHub, app_key: rsa.RSAPrivateKey
+    app_github: RepoGitHub, app_identity: GitHubApp
 ) -> None:
     issue = app_github.add_issue(app_github.repo, title="hello")
-    app = GitHubApp(str(APP_ID), private_pem(app_key), base_url=app_github.url)
-    async with GitHubClient(app_github.url, app) as client:
+    async with GitHubClient(app_github.url, app_identity) as client:
         await client.get_issue(app_github.repo, issue["number"])
         app_github.revoke_app_tokens()
         again = await client.get_issue(app_github.repo, issue["number"])

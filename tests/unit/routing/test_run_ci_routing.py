@@ -14,6 +14,7 @@ from routing.router import route
 from routing.run_ci import route_run_ci, run_workflow_for_branch
 from routing.workflow_ids import run_workflow_id
 from tests.support.files import load_fixture
+from tests.support.payloads import check_suite_payload
 
 RUN_ID = "0a1b2c3d-0000-4000-8000-000000000000"
 REPO = "octo-org/octo-repo"
@@ -52,17 +53,7 @@ def test_route_workflow_run_completed_on_run_branch_signals_the_run() -> None:
 
 
 def test_route_check_suite_completed_on_run_branch_signals_the_run() -> None:
-    payload = {
-        "action": "completed",
-        "repository": {"full_name": REPO},
-        "check_suite": {
-            "id": 5,
-            "head_branch": BRANCH,
-            "head_sha": "abc",
-            "conclusion": "success",
-            "app": {"name": "Buildkite"},
-        },
-    }
+    payload = check_suite_payload(REPO, BRANCH, "abc", "success", app={"name": "Buildkite"})
     result = route_run_ci(Delivery("check_suite", payload, "d", "h"), RoutingConfig(), "h:d")
     [action] = result.actions
     assert action.signal_arg == {
@@ -99,17 +90,7 @@ def test_route_run_ci_ignores_workflow_run_from_a_fork(head: object) -> None:
 
 
 def test_route_check_suite_from_a_fork_is_ignored_with_reason() -> None:
-    payload = {
-        "action": "completed",
-        "repository": {"full_name": REPO},
-        "check_suite": {
-            "id": 5,
-            "head_branch": BRANCH,
-            "head_sha": "abc",
-            "conclusion": "failure",
-            "head_repository": FORK,
-        },
-    }
+    payload = check_suite_payload(REPO, BRANCH, "abc", "failure", head_repository=FORK)
     decision = route(Delivery("check_suite", payload, "d", "h"), RoutingConfig(), "h:d")
     assert decision.status == "ignored" and decision.actions == []
     assert decision.response == {"status": "ignored", "reason": "from a fork"}
