@@ -192,13 +192,25 @@ def extra_settings() -> dict[str, Any]:
 
 class RunStack(NamedTuple):
     """What a run test drives: the app (with a worker running), its database, the fake GitHub,
-    the bare remote and the Temporal client. Unpack it: `api, sessions, github, bare, client`."""
+    the bare remote and the Temporal client (unpack what a test uses), and the steps of a run."""
 
     api: httpx.AsyncClient
     sessions: SessionFactory
     github: FakeGitHub
     bare: Path
     client: Client
+
+    async def label(self, **kwargs: Any) -> tuple[int, str]:
+        """Open an `ai:run` issue and deliver its labelled event: (issue number, run id)."""
+        return await label_issue(self.api, self.github, self.bare, **kwargs)
+
+    async def wait(self, run_id: str, **kwargs: Any) -> Run:
+        """The run once it has the status/phase asked for (wait_run)."""
+        return await wait_run(self.sessions, run_id, **kwargs)
+
+    async def send_ci(self, run_id: str, conclusion: str, **kwargs: Any) -> None:
+        """Deliver CI's `conclusion` for the run's branch head once it waits for CI (send_ci)."""
+        await send_ci(self.api, self.sessions, self.bare, run_id, conclusion, **kwargs)
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ async def test_list_tasks_filters_by_repo_and_status_newest_first(
 
 
 async def test_blocked_then_closed_issue_shows_in_task_list(stack: Stack, repo: str) -> None:
-    api, sessions, _, _ = stack
+    api, _, _, _ = stack
     assert (await deliver(api, "issues", issue_payload(repo, "labeled", 7))).status_code == 200
     await eventually(lambda: listed(api, repo=repo, status="blocked"), what="blocked task")
     assert (await deliver(api, "issues", issue_payload(repo, "closed", 7))).status_code == 200

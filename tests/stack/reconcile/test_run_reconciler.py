@@ -12,7 +12,7 @@ from temporalio.client import Client
 from db.engine import SessionFactory
 from reconcile.runs import RunReconciler
 from settings import Settings
-from tests.support.ai_run import REPO, RunStack, label_issue, labelled_payload, wait_run
+from tests.support.ai_run import REPO, RunStack, labelled_payload
 from tests.support.webhooks import deliver
 
 pytestmark = pytest.mark.usefixtures("run_stack_settings")
@@ -48,15 +48,15 @@ async def reconciler(
 async def test_closed_workflow_closes_run_and_relabel_starts_new_run(
     run_stack: RunStack, reconciler: None, close: str, status: str, reason: str
 ) -> None:
-    api, sessions, fake_github, bare, temporal_client = run_stack
-    number, run_id = await label_issue(api, fake_github, bare)
-    run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
+    api, _, _, bare, temporal_client = run_stack
+    number, run_id = await run_stack.label()
+    run = await run_stack.wait(run_id, status={"WAITING_APPROVAL"})
     handle = temporal_client.get_workflow_handle(run.workflow_id)
     if close == "terminate":
         await handle.terminate(reason="stuck in tests")
     else:
         await handle.cancel()  # as `temporal workflow cancel` does
-    closed = await wait_run(sessions, run_id, status={"FAILED", "CANCELLED"}, within=15)
+    closed = await run_stack.wait(run_id, status={"FAILED", "CANCELLED"}, within=15)
     assert (closed.status, closed.error) == (status, reason)
     assert closed.finished_at is not None
 
@@ -64,6 +64,6 @@ async def test_closed_workflow_closes_run_and_relabel_starts_new_run(
     assert response.status_code == 200, response.text
     new_id = response.json()["runId"]
     assert new_id != run_id
-    again = await wait_run(sessions, new_id, status={"WAITING_APPROVAL"})
+    again = await run_stack.wait(new_id, status={"WAITING_APPROVAL"})
     assert (again.repo, again.issue_number) == (REPO, number)
     await temporal_client.get_workflow_handle(again.workflow_id).terminate(reason="test done")

@@ -24,7 +24,6 @@ from tests.support.ai_run import (
     get_run,
     label_issue,
     run_settings,
-    send_ci,
     wait_run,
 )
 from tests.support.fakes import FakeGitHub
@@ -104,9 +103,9 @@ def replies(fake: FakeGitHub, number: int, item_id: int) -> list[str]:
 async def test_commands_on_issue_act_once_and_only_when_authorised(
     run_stack: RunStack, record_history: RecordHistory
 ) -> None:
-    api, sessions, fake_github, bare, temporal_client = run_stack
-    number, run_id = await label_issue(api, fake_github, bare)
-    run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
+    api, _, fake_github, _, temporal_client = run_stack
+    number, run_id = await run_stack.label()
+    run = await run_stack.wait(run_id, status={"WAITING_APPROVAL"})
 
     item = await comment(api, temporal_client, number, "/hookflow status", association="OWNER")
     [status] = replies(fake_github, number, item)
@@ -129,7 +128,7 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
     assert progress.status == "WAITING_APPROVAL", "refused commands changed nothing"
 
     item = await comment(api, temporal_client, number, "/hookflow approve")
-    await wait_run(sessions, run_id, status={"WAITING_CI"})
+    await run_stack.wait(run_id, status={"WAITING_CI"})
     assert "`approve` sent" in replies(fake_github, number, item)[0]
     await record_history("commands/approve_signals_run", command_id(item))
     # The same comment delivered again (a new delivery id): its workflow already ran.
@@ -139,7 +138,7 @@ async def test_commands_on_issue_act_once_and_only_when_authorised(
     item = await comment(
         api, temporal_client, number, "/hookflow cancel", association="COLLABORATOR"
     )
-    assert (await wait_run(sessions, run_id, status={"CANCELLED"})).status == "CANCELLED"
+    assert (await run_stack.wait(run_id, status={"CANCELLED"})).status == "CANCELLED"
     await temporal_client.get_workflow_handle(run.workflow_id).result()
     await record_history("run/approved_then_cancelled_waiting_ci", run.workflow_id)
     item = await comment(api, temporal_client, number, "/hookflow retry")
@@ -164,7 +163,7 @@ async def test_run_command_starts_one_run_on_issue(
         api, temporal_client, number, "/hookflow run", comment_id=item, delivery=delivery
     )  # redelivered: answers what it answered
     run = await wait_run_for_issue(sessions, number)
-    await wait_run(sessions, str(run), status={"WAITING_CI"})
+    await run_stack.wait(str(run), status={"WAITING_CI"})
     starts = [c for c in fake_github.comments(REPO, number) if "started AI run" in c["body"]]
     assert len(starts) == 1 and str(run) in starts[0]["body"]
     await record_history("commands/run_starts_run", command_id(item))
@@ -195,7 +194,7 @@ async def test_pr_comment_feedback_while_waiting_ci_runs_implement_again(
         api, temporal_client, run.pr_number, "@hookflow please also log it", on_pull=True
     )
     await record_history("commands/feedback_signals_run", command_id(feedback))
-    await wait_run(sessions, run_id, status={"WAITING_CI"}, within=60)
+    await run_stack.wait(run_id, status={"WAITING_CI"}, within=60)
     await eventually_iteration(sessions, run_id, 2)
     acks = [
         c
@@ -212,8 +211,8 @@ async def test_pr_comment_feedback_while_waiting_ci_runs_implement_again(
         association="CONTRIBUTOR",
     )
     assert "only from repository owners" in replies(fake_github, run.pr_number, item)[0]
-    await send_ci(api, sessions, bare, run_id, "success")
-    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    await run_stack.send_ci(run_id, "success")
+    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED" and run.iteration == 2, run.error
     await record_history("run/feedback_while_waiting_ci", run.workflow_id, closed=True)
 
@@ -258,6 +257,6 @@ async def test_feedback_past_max_iterations_is_declined_once(run_stack: RunStack
         return progress.status == "WAITING_CI"
 
     await eventually(waiting_again, within=30, what="the run back in WAITING_CI")
-    await send_ci(api, sessions, bare, run_id, "success")
-    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    await run_stack.send_ci(run_id, "success")
+    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED" and run.iteration == 1 and len(declined()) == 1

@@ -20,10 +20,7 @@ from tests.support.ai_run import (
     artifacts,
     get_run,
     git,
-    label_issue,
     run_settings,
-    send_ci,
-    wait_run,
 )
 from tests.support.fakes import FakeGitHub
 from tests.support.fakes.llm import FakeLLM, LLMRequest, Step
@@ -104,9 +101,9 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
         Step(PLAN),
         Step(MALFORMED),
     )
-    number, run_id = await label_issue(api, fake_github, bare)
-    await send_ci(api, sessions, bare, run_id, "success")
-    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    number, run_id = await run_stack.label()
+    await run_stack.send_ci(run_id, "success")
+    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
     assert llm.phases() == ["plan"] * 3 + ["implement"] * 2 + ["test", "report"]
     assert "no '=======' line" in llm.requests[4].body["messages"][-1]["content"]
@@ -142,8 +139,8 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
         api, "pull_request_review", review(pull["number"], run.branch, "Make it 5 retries.")
     )
     assert response.status_code == 200 and response.json()["status"] == "accepted"
-    await send_ci(api, sessions, bare, run_id, "success")
-    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    await run_stack.send_ci(run_id, "success")
+    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED" and run.iteration == 2, run.error
     feedback_request = llm.requests[-2]
     assert feedback_request.phase == "implement"
@@ -170,16 +167,16 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
 async def test_cancel_during_model_request_ends_run_at_once(
     run_stack: RunStack, llm: FakeLLM
 ) -> None:
-    api, sessions, fake_github, bare, temporal_client = run_stack
+    api, sessions, fake_github, _, temporal_client = run_stack
     llm.then(Step(PLAN, delay=25))  # far longer than the test waits
-    number, run_id = await label_issue(api, fake_github, bare)
+    number, run_id = await run_stack.label()
     await eventually(lambda: llm.requests, within=30, what="the plan request")
     run = await get_run(sessions, run_id)
     assert run.phase == "plan" and run.status == "RUNNING"
     response = await api.post(f"/api/runs/{run_id}/signals/cancel", headers=auth())
     assert response.status_code == 202
     # Far sooner than the model's 25 s answer: the request is cancelled, not waited for.
-    run = await wait_run(sessions, run_id, status={"CANCELLED"}, within=15)
+    run = await run_stack.wait(run_id, status={"CANCELLED"}, within=15)
     history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
     assert [
         e

@@ -12,9 +12,7 @@ from tests.support.ai_run import (
     artifacts,
     ci_payload,
     get_run,
-    label_issue,
     remote_head,
-    wait_run,
 )
 from tests.support.payloads import check_suite_payload
 from tests.support.waiting import eventually
@@ -37,8 +35,8 @@ async def test_run_waits_for_all_check_suites_then_a_late_failure_starts_the_fix
     run_stack: RunStack,
 ) -> None:
     api, sessions, fake_github, bare, temporal_client = run_stack
-    _, run_id = await label_issue(api, fake_github, bare)
-    run = await wait_run(sessions, run_id, status={"WAITING_CI"})
+    _, run_id = await run_stack.label()
+    run = await run_stack.wait(run_id, status={"WAITING_CI"})
     assert run.branch
     sha = remote_head(bare, run.branch)
     assert sha
@@ -65,7 +63,7 @@ async def test_run_waits_for_all_check_suites_then_a_late_failure_starts_the_fix
     fake_github.update_check_suite(buildkite, status="completed", conclusion="failure")
     await check_suite_event(api, run.branch, sha, "Buildkite", "failure")
     await eventually(lambda: remote_head(bare, run.branch or "") != sha, 60, "a new push")
-    again = await wait_run(sessions, run_id, status={"WAITING_CI"})
+    again = await run_stack.wait(run_id, status={"WAITING_CI"})
     assert again.iteration == 2
     found = await artifacts(sessions, run_id)
     assert "'Buildkite' concluded failure" in found["ci-failure-1"].content
@@ -76,7 +74,7 @@ async def test_run_waits_for_all_check_suites_then_a_late_failure_starts_the_fix
     fake_github.add_check_suite(REPO, head_sha=new_sha, app="GitHub Actions")
     fake_github.add_check_suite(REPO, head_sha=new_sha, app="Buildkite")
     await deliver(api, "workflow_run", ci_payload(run.branch, new_sha, "success"))
-    done = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    done = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
     assert done.status == "SUCCEEDED", done.error
     suites_asked = fake_github.requests_to("GET", rf"/commits/({sha}|{new_sha})/check-suites$")
     assert len(suites_asked) >= 3

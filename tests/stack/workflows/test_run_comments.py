@@ -14,9 +14,7 @@ from tests.support.ai_run import (
     UI_URL,
     RunStack,
     artifacts,
-    label_issue,
     marker_comments,
-    wait_run,
 )
 from tests.support.waiting import eventually
 
@@ -45,8 +43,8 @@ def extra_settings(tmp_path: Path) -> dict[str, Any]:
 async def test_failure_comment_names_phase_and_links_but_keeps_stderr_in_artifacts(
     run_stack: RunStack, temporal_namespace: str
 ) -> None:
-    api, sessions, fake_github, bare, _ = run_stack
-    number, run_id = await label_issue(api, fake_github, bare)
+    _, sessions, fake_github, _, _ = run_stack
+    number, run_id = await run_stack.label()
     await eventually(
         lambda: marker_comments(fake_github, number, run_id).get("failure-1"),
         60,
@@ -62,7 +60,7 @@ async def test_failure_comment_names_phase_and_links_but_keeps_stderr_in_artifac
     assert f"{UI_URL}/namespaces/{temporal_namespace}/workflows/" in body
     for internal in ("ghs_leaky", "x-access-token", "git.internal", "fatal:", "exited with"):
         assert internal not in body
-    run = await wait_run(sessions, run_id, status={"FAILED"})
+    run = await run_stack.wait(run_id, status={"FAILED"})
     found = await artifacts(sessions, run_id)
     assert LEAK in found["failure-1"].content  # the operator still sees what went wrong
     assert LEAK in (run.error or "")

@@ -45,9 +45,9 @@ async def test_labelled_issue_runs_all_phases_to_succeeded(
     run_stack: RunStack, record_history: RecordHistory
 ) -> None:
     api, sessions, fake_github, bare, temporal_client = run_stack
-    number, run_id = await label_issue(api, fake_github, bare)
-    await send_ci(api, sessions, bare, run_id, "success")
-    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    number, run_id = await run_stack.label()
+    await run_stack.send_ci(run_id, "success")
+    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
     assert run.phase == "report" and run.iteration == 1
 
@@ -127,15 +127,15 @@ async def test_worker_killed_mid_phase_finishes_without_duplicates(
 async def test_cancel_during_phase_ends_cancelled_within_seconds(
     run_stack: RunStack, monkeypatch: pytest.MonkeyPatch, record_history: RecordHistory
 ) -> None:
-    api, sessions, fake_github, bare, temporal_client = run_stack
+    api, _, fake_github, _, temporal_client = run_stack
     monkeypatch.setenv("ECHO_AGENT_SLEEP", "60")
     monkeypatch.setenv("ECHO_AGENT_SLEEP_PHASE", "plan")
-    number, run_id = await label_issue(api, fake_github, bare)
-    await wait_run(sessions, run_id, phase="plan")
+    number, run_id = await run_stack.label()
+    await run_stack.wait(run_id, phase="plan")
     response = await api.post(f"/api/runs/{run_id}/signals/cancel", headers=auth())
     assert response.status_code == 202
     # Far sooner than the agent's 60 s: the running phase is cancelled, not waited for.
-    run = await wait_run(sessions, run_id, status={"CANCELLED"}, within=10)
+    run = await run_stack.wait(run_id, status={"CANCELLED"}, within=10)
     assert run.phase == "plan" and run.finished_at is not None
     history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
     assert [
@@ -156,8 +156,8 @@ async def test_cancel_during_phase_ends_cancelled_within_seconds(
 async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
     run_stack: RunStack, record_history: RecordHistory
 ) -> None:
-    api, sessions, fake_github, bare, _ = run_stack
-    number, run_id = await label_issue(api, fake_github, bare)
+    _, sessions, fake_github, bare, _ = run_stack
+    number, run_id = await run_stack.label()
     for attempt in (1, 2):
         ci_id = 5000 + attempt
         fake_github.add_workflow_run(
@@ -175,9 +175,9 @@ async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
                 }
             ],
         )
-        await send_ci(api, sessions, bare, run_id, "failure", ci_run_id=ci_id)
-    await send_ci(api, sessions, bare, run_id, "success")
-    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED", "ESCALATED"})
+        await run_stack.send_ci(run_id, "failure", ci_run_id=ci_id)
+    await run_stack.send_ci(run_id, "success")
+    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED", "ESCALATED"})
     assert run.status == "SUCCEEDED", run.error
     assert run.iteration == 3
     found = await artifacts(sessions, run_id)
@@ -196,11 +196,11 @@ async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
 async def test_ci_failing_past_limit_escalates(
     run_stack: RunStack, record_history: RecordHistory
 ) -> None:
-    api, sessions, fake_github, bare, _ = run_stack
-    number, run_id = await label_issue(api, fake_github, bare)
-    await send_ci(api, sessions, bare, run_id, "failure")
-    await send_ci(api, sessions, bare, run_id, "failure")
-    run = await wait_run(sessions, run_id, status={"ESCALATED", "SUCCEEDED", "FAILED"})
+    _, sessions, fake_github, _, _ = run_stack
+    number, run_id = await run_stack.label()
+    await run_stack.send_ci(run_id, "failure")
+    await run_stack.send_ci(run_id, "failure")
+    run = await run_stack.wait(run_id, status={"ESCALATED", "SUCCEEDED", "FAILED"})
     assert run.status == "ESCALATED", run.error
     assert "RUN_MAX_CI_ITERATIONS=2" in (run.error or "")
     escalation = json.loads((await artifacts(sessions, run_id))["escalation"].content)
@@ -214,8 +214,8 @@ async def test_approval_gate_waits_for_approve(
     run_stack: RunStack, record_history: RecordHistory
 ) -> None:
     api, sessions, fake_github, bare, temporal_client = run_stack
-    _, run_id = await label_issue(api, fake_github, bare)
-    run = await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
+    _, run_id = await run_stack.label()
+    run = await run_stack.wait(run_id, status={"WAITING_APPROVAL"})
     # The workflow itself waits, with no activity left that could push: only a signal moves it.
     handle = temporal_client.get_workflow_handle(run.workflow_id)
 
@@ -231,8 +231,8 @@ async def test_approval_gate_waits_for_approve(
     assert fake_github.pulls(REPO) == []
     response = await api.post(f"/api/runs/{run_id}/signals/approve", headers=auth())
     assert response.status_code == 202
-    await send_ci(api, sessions, bare, run_id, "success")
-    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    await run_stack.send_ci(run_id, "success")
+    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
     assert len(fake_github.pulls(REPO)) == 1
     await record_history("run/approved_then_succeeded", run.workflow_id, closed=True)
@@ -242,10 +242,10 @@ async def test_approval_gate_waits_for_approve(
 async def test_failed_phase_waits_for_retry_and_reruns_it(
     run_stack: RunStack, monkeypatch: pytest.MonkeyPatch, record_history: RecordHistory
 ) -> None:
-    api, sessions, fake_github, bare, _ = run_stack
+    api, sessions, fake_github, _, _ = run_stack
     monkeypatch.setenv("ECHO_AGENT_FAIL_PHASE", "test")
-    number, run_id = await label_issue(api, fake_github, bare)
-    run = await wait_run(sessions, run_id, status={"FAILED"}, within=60)
+    number, run_id = await run_stack.label()
+    run = await run_stack.wait(run_id, status={"FAILED"}, within=60)
     assert run.phase == "test" and "phase test" in (run.error or "")
     # The status is mirrored before the failure comment is written: wait for it.
     await eventually(
@@ -255,19 +255,19 @@ async def test_failed_phase_waits_for_retry_and_reruns_it(
     monkeypatch.delenv("ECHO_AGENT_FAIL_PHASE")
     response = await api.post(f"/api/runs/{run_id}/signals/retry", headers=auth())
     assert response.status_code == 202
-    await send_ci(api, sessions, bare, run_id, "success")
-    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    await run_stack.send_ci(run_id, "success")
+    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
     assert "test" in await artifacts(sessions, run_id)
     await record_history("run/failed_phase_retried", run.workflow_id, closed=True)
 
 
 async def test_rate_limited_comment_waits_retry_after_and_posts_once(run_stack: RunStack) -> None:
-    api, sessions, fake_github, bare, temporal_client = run_stack
+    _, _, fake_github, _, temporal_client = run_stack
     # Without the conversion the retry would come after the policy's 1 s initial interval.
     fake_github.fail_next("POST", r"/issues/\d+/comments$", 429, headers={"retry-after": "3"})
-    number, run_id = await label_issue(api, fake_github, bare)
-    run = await wait_run(sessions, run_id)
+    number, run_id = await run_stack.label()
+    run = await run_stack.wait(run_id)
 
     async def backing_off() -> timedelta | None:
         for activity in await pending_activities(temporal_client, run.workflow_id):
@@ -286,7 +286,7 @@ async def test_rate_limited_comment_waits_retry_after_and_posts_once(run_stack: 
         within=20,
         what="the start comment",
     )
-    await send_ci(api, sessions, bare, run_id, "success")
-    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+    await run_stack.send_ci(run_id, "success")
+    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
     assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}

@@ -15,7 +15,6 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import uvicorn
@@ -349,32 +348,11 @@ class FakeGitHub:
         with self.state.lock:
             self.hooks.attempts.setdefault(scope_key(repo, hook_id), [])
 
-    def add_delivery(
-        self,
-        *,
-        guid: str,
-        event: str,
-        repo: str | None = None,
-        hook_id: int | None = None,
-        action: str | None = None,
-        status_code: int = 503,
-        age: timedelta = timedelta(0),
-        redelivery: bool = False,
-    ) -> JSON:
-        """One delivery attempt of a repository hook (or, with repo=None, the App's hook)."""
+    def add_delivery(self, **attempt: Any) -> JSON:
+        """One delivery attempt of a repository hook (or, with repo=None, the App's hook): the
+        keyword arguments of github_hooks.add_delivery (guid, event, repo, hook_id …)."""
         with self.state.lock:
-            return add_delivery(
-                self.state,
-                self.hooks,
-                repo=repo,
-                hook_id=hook_id,
-                guid=guid,
-                event=event,
-                action=action,
-                status_code=status_code,
-                age=age,
-                redelivery=redelivery,
-            )
+            return add_delivery(self.state, self.hooks, **attempt)
 
     # --- inspection ---------------------------------------------------------------------
 

@@ -209,13 +209,13 @@ def add_delivery(
     state: State,
     log: HookLog,
     *,
-    repo: str | None,
-    hook_id: int | None,
     guid: str,
     event: str,
+    repo: str | None = None,
+    hook_id: int | None = None,
     action: str | None = None,
     status_code: int = 503,
-    age: timedelta,
+    age: timedelta = timedelta(0),
     redelivery: bool = False,
 ) -> JSON:
     """Record one attempt `age` ago (`repo=None`: the App's webhook)."""
