@@ -11,13 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.worker import Worker
 
 from cli.tasks import task_command
 from db.engine import SessionFactory
 from db.models import Task
 from db.types import utcnow
 from settings import Settings
-from tests.support.app import Stack
 from tests.support.payloads import issue_payload
 from tests.support.waiting import eventually
 from tests.support.webhooks import auth, deliver
@@ -78,8 +78,9 @@ async def test_list_tasks_filters_by_repo_and_status_newest_first(
     assert (await api.get("/api/tasks", params={"limit": 0}, headers=auth())).status_code == 422
 
 
-async def test_blocked_then_closed_issue_shows_in_task_list(stack: Stack, repo: str) -> None:
-    api, _, _, _ = stack
+async def test_blocked_then_closed_issue_shows_in_task_list(
+    api: httpx.AsyncClient, worker: Worker, repo: str
+) -> None:
     assert (await deliver(api, "issues", issue_payload(repo, "labeled", 7))).status_code == 200
     await eventually(lambda: listed(api, repo=repo, status="blocked"), what="blocked task")
     assert (await deliver(api, "issues", issue_payload(repo, "closed", 7))).status_code == 200
