@@ -15,8 +15,8 @@ from cli.main import COMMANDS
 from devstack.helm_cli import locate_helm
 from ops.version import VERSION
 from settings import Settings
+from tests.support.files import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CHART = ROOT / "deploy" / "helm" / "hookflow"
 FULL = CHART / "ci" / "full-values.yaml"
 KUBE_VERSION = "1.31.0"

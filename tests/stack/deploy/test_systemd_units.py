@@ -14,8 +14,8 @@ import pytest
 
 from cli.main import COMMANDS
 from settings import Settings
+from tests.support.files import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 UNITS = ROOT / "deploy" / "systemd"
 NAMES = (
     "hookflow-api.service",

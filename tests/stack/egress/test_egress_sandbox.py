@@ -22,7 +22,7 @@ from tests.support.allowed_host import allowed_host
 from tests.support.files import ROOT
 from tests.support.services import PostgresAddress
 
-AGENTS = ROOT / "tests" / "agents"
+AGENTS = ROOT / "tests" / "support" / "agents"
 
 
 @pytest.fixture

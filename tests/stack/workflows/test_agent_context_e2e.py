@@ -26,7 +26,7 @@ from tests.support.fakes import FakeGitHub
 from tests.support.files import ROOT
 from tests.support.webhooks import deliver
 
-AGENTS = ROOT / "tests" / "agents"
+AGENTS = ROOT / "tests" / "support" / "agents"
 ZWJ, RLO = "\u200d", "\u202e"
 BODY = (
     "The importer gives up on the first 502.\n"

@@ -23,7 +23,7 @@ from tests.support.fakes import FakeGitHub
 from tests.support.files import ROOT
 from tests.support.services import PostgresAddress
 
-AGENTS = ROOT / "tests" / "agents"
+AGENTS = ROOT / "tests" / "support" / "agents"
 
 
 @pytest.fixture

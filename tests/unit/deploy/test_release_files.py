@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from cli.main import main as cli_main
 from ops.version import VERSION
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.files import ROOT
 
 
 def test_version_is_written_once_and_read_by_the_package() -> None:
