@@ -148,7 +148,10 @@ def test_quick_start_uses_the_secret_in_atlas_env(quick_start: Stack, home: Path
     # Seed 002: "ls -lt ~/.atlas/webhook_logs/" shows the delivery.
     logs = home / ".atlas" / "webhook_logs"
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not list(logs.glob("*_push.json")):
+    # The delivery's file is written first, then latest.json points at it.
+    while time.monotonic() < deadline and not (
+        list(logs.glob("*_push.json")) and (logs / "latest.json").exists()
+    ):
         time.sleep(0.3)
     assert [p.name for p in logs.glob("*_push.json")], list(logs.glob("*")) if logs.exists() else []
     assert (logs / "latest.json").exists()
