@@ -106,7 +106,7 @@ class NotifyActivities:
         sinks = [SINK_LOGFILE]
         if self._settings.aimaestro_url.strip():
             sinks.append(SINK_AIMAESTRO)
-        if self._settings.notify_webhook_url.strip():
+        if self._settings.notify_webhook_url_value():
             sinks.append(SINK_CHAT)
         return sinks
 
@@ -224,7 +224,7 @@ class NotifyActivities:
             await send_chat(
                 self._client(),
                 input.notification,
-                url=s.notify_webhook_url,
+                url=s.notify_webhook_url_value() or "",
                 fmt=s.notify_webhook_format,
             )
             return {}

@@ -72,20 +72,23 @@ class RetentionActivities:
 
     @activity.defn(name="retention.purge_events")
     async def purge_events(self, input: PurgeEventsInput) -> PurgeEventsResult:
-        """Rejected rows after REJECTED_RETENTION, the rest after WEBHOOK_RETENTION; a delivery
-        still waiting to be dispatched is kept whatever its age."""
+        """Unsigned rows after REJECTED_RETENTION; signed deliveries only when WEBHOOK_RETENTION
+        is set (seed 000's audit trail keeps them), and never one still waiting to be
+        dispatched."""
         conf = self._settings
         batch = input.batch_size or conf.retention_batch_size
+        unsigned = col(WebhookEvent.signature_valid).is_(False)
         rejected = await self._delete_batches(
-            (col(WebhookEvent.dispatch_status) == "rejected")
-            & _older_than(conf.rejected_retention),
-            batch,
+            unsigned & _older_than(conf.rejected_retention), batch
         )
-        deliveries = await self._delete_batches(
-            col(WebhookEvent.dispatch_status).not_in(["rejected", "pending"])
-            & _older_than(conf.webhook_retention),
-            batch,
-        )
+        deliveries = 0
+        if conf.webhook_retention is not None:
+            deliveries = await self._delete_batches(
+                col(WebhookEvent.signature_valid).is_(True)
+                & (col(WebhookEvent.dispatch_status) != "pending")
+                & _older_than(conf.webhook_retention),
+                batch,
+            )
         log.info("retention: deleted %d deliveries and %d rejected rows", deliveries, rejected)
         return PurgeEventsResult(deliveries=deliveries, rejected=rejected)
 

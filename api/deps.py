@@ -21,6 +21,7 @@ from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
 from routing.decision import RoutingConfig
 from settings import Settings
+from vault.provider import SecretProvider
 
 
 @dataclass
@@ -34,6 +35,7 @@ class AppState:
     metrics: ApiMetrics
     rejected_cap: RejectedCap
     intake: Intake  # the pipeline's entrance (delivery/receive.py)
+    secrets: SecretProvider  # webhook secrets and tokens as they are now (Vault re-read)
     ingest_batch: IngestBatch | None = None  # group commit; None records one at a time
 
 
@@ -60,7 +62,7 @@ def require_token(
     state: AppStateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    expected = state.settings.api_token_value()
+    expected = state.secrets.api_token
     given = credentials.credentials if credentials else ""
     if not expected or not pysecrets.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(

@@ -24,7 +24,8 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(state: AppStateDep) -> JSONResponse:
-    """The database and Temporal are reachable; `deliveries` counts pending and failed ones."""
+    """The database and Temporal are reachable; `deliveries` counts pending and failed ones;
+    `secrets` says where the secrets come from and whether Vault's are current."""
     checks: dict[str, str] = {}
     deliveries: dict[str, int] = {}
     try:
@@ -44,7 +45,13 @@ async def readyz(state: AppStateDep) -> JSONResponse:
     ready = all(v == "ok" for v in checks.values())
     # Failed deliveries do not make the service unready: they need an operator, not a restart.
     return JSONResponse(
-        {"status": "ready" if ready else "unavailable", "checks": checks, "deliveries": deliveries},
+        {
+            "status": "ready" if ready else "unavailable",
+            "checks": checks,
+            "deliveries": deliveries,
+            # A Vault outage does not make the API unready: it keeps the last good secrets.
+            "secrets": state.secrets.status(),
+        },
         status_code=200 if ready else 503,
     )
 

@@ -65,6 +65,22 @@ class ApiMetrics:
             registry=self.registry,
         )
 
+        self.vault_up = Gauge(
+            "hookflow_vault_up",
+            "1 when the latest read of Vault succeeded, 0 while the last good secrets are in use",
+            registry=self.registry,
+        )
+        self.vault_last_read = Gauge(
+            "hookflow_vault_last_success_timestamp_seconds",
+            "Unix time of the latest successful read of Vault",
+            registry=self.registry,
+        )
+
+    def vault_refresh(self, ok: bool) -> None:
+        self.vault_up.set(1 if ok else 0)
+        if ok:
+            self.vault_last_read.set_to_current_time()
+
     def delivery(self, event: str | None, outcome: str, seconds: float | None = None) -> None:
         # Event names come from a header anyone can send: bound the label's cardinality.
         label = (

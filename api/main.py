@@ -32,28 +32,33 @@ from api.deps import AppState
 from api.instruments import ApiMetrics
 from db.engine import make_engine, make_session_factory
 from delivery.dispatcher import Dispatcher
+from delivery.event_log import EventLog
 from delivery.receive import Intake
 from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
-from ops.logs import configure_logging
+from ops.logs import configure_logging, mask_also
 from ops.temporal_connect import connect_temporal
 from ops.version import VERSION
-from routing.decision import RoutingConfig
+from routing.config import routing_config
 from routing.notifications import validate_priority_overrides
 from settings import ConfigError, Settings, load_settings
+from vault.client import VaultSource
+from vault.provider import SecretProvider
 
 log = logging.getLogger("hookflow.api")
 
 
-def routing_config(settings: Settings) -> RoutingConfig:
-    return RoutingConfig(
-        watched_branches=settings.watched_branch_set,
-        priority_overrides=settings.priority_overrides,
-        allowed_repos=settings.allowed_repo_set,
-        blocked_label=settings.blocked_label,
-        ci_failure_label=settings.ci_failure_label,
-        command_handle=settings.hookflow_handle,
+async def start_secrets(conf: Settings, api_metrics: ApiMetrics) -> SecretProvider:
+    """The API's secrets: the settings' own, or Vault's (first read now, a start-up error when
+    it fails; re-read every VAULT_REFRESH by the provider's loop)."""
+    source = VaultSource(conf) if conf.vault_enabled else None
+    provider = SecretProvider(
+        conf, source, on_values=mask_also, on_refresh=api_metrics.vault_refresh
     )
+    await asyncio.to_thread(provider.load)
+    if source is not None:
+        api_metrics.vault_refresh(True)
+    return provider
 
 
 class HookflowApp(FastAPI):
@@ -77,7 +82,8 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         conf = settings or load_settings()
         configure_logging(conf)
-        conf.require_api()
+        api_metrics = ApiMetrics()
+        secrets = await start_secrets(conf, api_metrics)
         try:
             validate_priority_overrides(conf.priority_overrides)
         except ValueError as exc:
@@ -90,7 +96,6 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
         async def client() -> Client:
             return temporal
 
-        api_metrics = ApiMetrics()
         dispatcher = Dispatcher(
             sessions=sessions,
             client=client,
@@ -129,9 +134,13 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
             metrics=api_metrics,
             rejected_cap=rejected_cap,
             intake=intake,
+            secrets=secrets,
             ingest_batch=batch,
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
+        refresh_task = asyncio.create_task(secrets.run_forever(), name="hookflow-secrets")
+        event_log = EventLog(sessions=sessions, log_dir=conf.log_path, routing=routing)
+        log_task = asyncio.create_task(event_log.run_forever(), name="hookflow-event-log")
         # What start-up built (modules, the app, clients) lives as long as the process: out of
         # the collector's sight, a full collection under load no longer walks ~150,000 objects
         # (a pause of ~100 ms on a busy 2-core box: every request in flight waited for it).
@@ -145,9 +154,11 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
         try:
             yield
         finally:
-            loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop_task
+            for task in (loop_task, refresh_task, log_task):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            secrets.close()
             if batch is not None:
                 await batch.close()
             await engine.dispose()

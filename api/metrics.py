@@ -31,7 +31,7 @@ def _check_token(request: Request, expected: str | None) -> None:
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request, state: AppStateDep) -> Response:
     """Prometheus metrics (bearer METRICS_TOKEN when set)."""
-    _check_token(request, state.settings.metrics_token_value())
+    _check_token(request, state.secrets.metrics_token)
     try:
         await asyncio.wait_for(state.metrics.refresh_outbox(state.sessions), OUTBOX_QUERY_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - e.g. database down: serve the rest, gauges stale

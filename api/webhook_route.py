@@ -1,4 +1,5 @@
-"""The webhook POSTs as a raw ASGI route, run by the app (api/main.py) before FastAPI's
+"""The webhook POSTs (`/api/webhooks/github`, `/`, `/webhook/{owner}/{repo}`, `/webhook/{name}`)
+as a raw ASGI route, run by the app (api/main.py) before FastAPI's
 middleware, routing and dependency injection: per delivery only what it needs — the pipeline
 (delivery/receive.py), the answers and error mapping of api/webhooks.py and api/errors.py,
 the delivery's metrics and log context — and no Request, Response or dependency objects."""
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from api.errors import answer_for
 from api.instruments import delivery_outcome
+from delivery.path_repo import resolve_short_name
 from delivery.receive import receive
 from ops.log_context import bind, unbind
 from routing import fields as f
@@ -29,13 +31,16 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 ROOT_PATHS = frozenset(("/api/webhooks/github", "/"))
-# As Starlette matches `/webhook/{owner}/{repo}`: each part is one non-empty path segment.
+# As Starlette matches `/webhook/{owner}/{repo}` and `/webhook/{name}`: each part is one
+# non-empty path segment.
 _REPO_PATH = re.compile(r"/webhook/([^/]+)/([^/]+)")
+_NAME_PATH = re.compile(r"/webhook/([^/]+)")
 _JSON = b"application/json"
 
 
 class WebhookPath(NamedTuple):
-    repo: str | None  # `owner/repo` of /webhook/{owner}/{repo}: its secret, its check
+    repo: str | None = None  # `owner/repo` of /webhook/{owner}/{repo}: its secret, its check
+    name: str | None = None  # the short name of /webhook/{name}, resolved per request
 
 
 class ClientDisconnected(Exception):
@@ -55,9 +60,12 @@ def match(scope: Scope) -> WebhookPath | None:
     """The webhook route a POST is for, or None (FastAPI answers everything else)."""
     path = route_path(scope)
     if path in ROOT_PATHS:
-        return WebhookPath(None)
+        return WebhookPath()
     found = _REPO_PATH.fullmatch(path)
-    return WebhookPath(f"{found[1]}/{found[2]}") if found else None
+    if found:
+        return WebhookPath(repo=f"{found[1]}/{found[2]}")
+    named = _NAME_PATH.fullmatch(path)
+    return WebhookPath(name=named[1]) if named else None
 
 
 def headers_of(scope: Scope) -> dict[str, str]:
@@ -106,13 +114,21 @@ def json_body(content: Any) -> bytes:
 async def handle(
     state: AppState, target: WebhookPath, scope: Scope, receive_message: Receive, send: Send
 ) -> None:
-    """One delivery: the same steps, answers and counts as api/webhooks.handle_delivery."""
+    """One delivery: the same steps, answers and counts as api/webhooks.py's routes."""
     started = time.perf_counter()
+    repo = target.repo
+    if target.name is not None:
+        found = resolve_short_name(
+            target.name, state.secrets.known_repos(), state.settings.allowed_repo_set
+        )
+        if found.full_name is None:
+            await answer(send, 404, json_body({"status": "rejected", "reason": found.reason}))
+            return
+        repo = found.full_name
     headers = headers_of(scope)
-    settings = state.settings
-    secrets = settings.webhook_secrets
-    if target.repo is not None:
-        secrets = settings.repo_secrets.get(target.repo) or secrets
+    secrets = state.secrets.webhook_secrets
+    if repo is not None:
+        secrets = state.secrets.repo_secrets(repo) or secrets
     event = f.clean(headers.get("x-github-event") or "") or None
     client = scope.get("client")
     tokens = bind(delivery_id=f.fit(f.clean(headers.get("x-github-delivery") or ""), 100) or None)
@@ -123,7 +139,7 @@ async def handle(
             body_chunks(receive_message),
             client=client[0] if client else "unknown",
             secrets=secrets,
-            path_repo=target.repo,
+            path_repo=repo,
         )
     except ClientDisconnected:
         log.info("sender disconnected before its delivery was read; nothing recorded")

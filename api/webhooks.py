@@ -1,5 +1,6 @@
-"""POST /api/webhooks/github (and `/`, `/webhook/{owner}/{repo}`): hand the delivery to the
-pipeline (delivery/receive.py) with the secrets its path verifies against; count its outcome."""
+"""POST /api/webhooks/github (and `/`, `/webhook/{owner}/{repo}`, `/webhook/{name}`): hand the
+delivery to the pipeline (delivery/receive.py) with the secrets its path verifies against;
+count its outcome."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import AppStateDep
 from api.instruments import delivery_outcome
+from delivery.path_repo import resolve_short_name
 from delivery.receive import receive
 from delivery.row import Outcome
 from ops.log_context import log_context
@@ -58,13 +60,13 @@ async def handle_delivery(
 @router.post("/api/webhooks/github")
 async def github_webhook(request: Request, state: AppStateDep) -> JSONResponse:
     """Receive a GitHub webhook delivery."""
-    return await handle_delivery(request, state, secrets=state.settings.webhook_secrets)
+    return await handle_delivery(request, state, secrets=state.secrets.webhook_secrets)
 
 
 @router.post("/", include_in_schema=True)
 async def github_webhook_root(request: Request, state: AppStateDep) -> JSONResponse:
     """Receive a GitHub webhook delivery at the root payload URL."""
-    return await handle_delivery(request, state, secrets=state.settings.webhook_secrets)
+    return await handle_delivery(request, state, secrets=state.secrets.webhook_secrets)
 
 
 @router.post("/webhook/{owner}/{repo}")
@@ -73,5 +75,15 @@ async def github_webhook_for_repo(
 ) -> JSONResponse:
     """Receive a delivery for one repository, verified with that repository's secret."""
     full_name = f"{owner}/{repo}"
-    secrets = state.settings.repo_secrets.get(full_name) or state.settings.webhook_secrets
+    secrets = state.secrets.repo_secrets(full_name) or state.secrets.webhook_secrets
     return await handle_delivery(request, state, secrets=secrets, path_repo=full_name)
+
+
+@router.post("/webhook/{name}")
+async def github_webhook_for_name(name: str, request: Request, state: AppStateDep) -> JSONResponse:
+    """Receive a delivery for the one configured repository with this short name (seed 002)."""
+    found = resolve_short_name(name, state.secrets.known_repos(), state.settings.allowed_repo_set)
+    if found.full_name is None:
+        return JSONResponse({"status": "rejected", "reason": found.reason}, status_code=404)
+    secrets = state.secrets.repo_secrets(found.full_name) or state.secrets.webhook_secrets
+    return await handle_delivery(request, state, secrets=secrets, path_repo=found.full_name)

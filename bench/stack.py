@@ -26,7 +26,7 @@ from bench.peers import SCHEMA
 from db.migrate import upgrade
 from devstack.postgres import PostgresServer, free_port, start_postgres
 from devstack.temporal_cli import ensure_temporal_cli
-from tests.fakes_sinks import FakeAIMaestro, Recorded
+from tests.support.fakes.sinks import FakeAIMaestro, Recorded
 from workflows.search_attributes import ensure_search_attributes
 
 ROOT = Path(__file__).resolve().parent.parent

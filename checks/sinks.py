@@ -19,8 +19,9 @@ async def check_sinks(settings: Settings) -> list[Check]:
     async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
         if settings.aimaestro_url.strip():
             checks.append(await _aimaestro(http, settings))
-        if settings.notify_webhook_url.strip():
-            checks.append(await _chat(http, settings.notify_webhook_url))
+        chat_url = settings.notify_webhook_url_value()
+        if chat_url and chat_url.strip():
+            checks.append(await _chat(http, chat_url))
     return checks
 
 

@@ -43,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["--test"]:
         # The original handler's spelling: `ci_webhook_handler.py --test payload.json`.
         argv[0] = "preview"
+    elif argv[:1] and argv[0].split("=", 1)[0] in ("--port", "--host"):
+        # Seed 002 starts its server as `ci_webhook_handler.py --port 9000`.
+        argv.insert(0, "serve")
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

@@ -1,5 +1,6 @@
-"""`hookflow preview PAYLOAD.json` (also `hookflow test`, `hookflow --test`): show what a payload
-would notify, sending and writing nothing.
+"""`hookflow preview PAYLOAD.json` (also `hookflow test`, `hookflow --test`): show everything a
+payload would do — the reply, the workflows it starts (cli/preview_plan.py), seed 002's table
+row and each notification's messages — sending and writing nothing.
 
 The payload file is a GitHub webhook body with an added `"_event_type"`.
 """
@@ -13,10 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from cli.preview_plan import decide, plan_lines, seed_row
 from notify.aimaestro import build_message, messages_url
 from notify.chat import build_chat_body
 from notify.logfile import LATEST, build_log_document, log_file_name
-from routing.notifications import classify
+from routing.config import routing_config
+from routing.notifications import classify, validate_priority_overrides
 from settings import Settings, load_settings
 
 EXIT_OK = 0
@@ -70,6 +73,8 @@ def run_preview(
         print(f"error: {exc}", file=err)
         return EXIT_INVALID
     try:
+        validate_priority_overrides(settings.priority_overrides)
+        decision = decide(event_type, payload, routing_config(settings))
         result = classify(
             event_type,
             payload,
@@ -91,12 +96,19 @@ def run_preview(
         + (f", repository: {repo}" if repo else ""),
         file=out,
     )
+    for line in plan_lines(decision, settings):
+        print(line, file=out)
     if not result.notifications:
-        print(f"Result: ignored: {result.reason}", file=out)
+        if decision.status == "accepted":
+            print(f"Notifications: none ({result.reason})", file=out)
+            print("\nPreview: nothing was sent or written.", file=out)
         return EXIT_OK
 
     count = len(result.notifications)
-    print(f"Result: {count} notification{'s' if count != 1 else ''}", file=out)
+    print("Seed table (GitHub Event | Notification Type | Priority | Trigger Condition):", file=out)
+    for n in result.notifications:
+        print(f"  {seed_row(n, settings.watched_branch_set)}", file=out)
+    print(f"Notifications: {count}", file=out)
     when = now or datetime.now(UTC)
     log_dir = settings.log_path
     for i, n in enumerate(result.notifications, 1):
@@ -111,9 +123,10 @@ def run_preview(
         message = build_message(n, sender=settings.aimaestro_from, recipient=settings.aimaestro_to)
         print(_dump(message), file=out)
 
-        if settings.notify_webhook_url:
+        if settings.notify_webhook_url_value():
             fmt = settings.notify_webhook_format
-            print(f"\n--- Chat webhook ({fmt}): POST {settings.notify_webhook_url} ---", file=out)
+            # The URL is a credential (whoever has it can post): named, never printed.
+            print(f"\n--- Chat webhook ({fmt}): POST $NOTIFY_WEBHOOK_URL ---", file=out)
             print(_dump(build_chat_body(n, fmt)), file=out)
 
         name = log_file_name(event_type, when)
@@ -139,9 +152,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "preview",
         aliases=["test"],  # the name of the original `--test` mode, kept working
-        help="show the notifications a payload file would produce (no database, network, Temporal)",
-        description='Classify PAYLOAD.json (a webhook body with an added "_event_type") and '
-        "print the notification, AI Maestro message, chat body and log file it would produce.",
+        help="show what a payload file would start and notify (no database, network, Temporal)",
+        description='Route PAYLOAD.json (a webhook body with an added "_event_type", or --event) '
+        "and print the reply, the workflows it would start, and the notification, AI Maestro "
+        "message, chat body and log file it would produce.",
     )
     parser.add_argument("payload", metavar="PAYLOAD.json")
     parser.add_argument("--event", help="the X-GitHub-Event to assume instead of _event_type")

@@ -1,34 +1,37 @@
-"""Write one JSON file per notified event, plus `latest.json`.
+"""The log-file sink: one JSON file per notification in LOG_DIR (layout: notify/log_dir.py).
 
-`LOG_DIR/20260101_123045_workflow_run.json` holds the notification and its payload summary.
-Files appear atomically (temp file, then link/replace), and writing the same delivery again
-rewrites its file instead of adding a second one: the file's `notification_key` says which
-notification it holds (one delivery may notify several times), `delivery_id` which GitHub delivery
-it came from.
+A delivery's own notification goes into that delivery's file (delivery/event_log.py writes the
+rest of it), so one webhook event is one file whichever writer comes first; notifications of
+no single delivery (escalations, reminders, batch notices of a group) get their own file.
+Writing the same notification again rewrites its file instead of adding a second one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
-import hashlib
-import json
-import os
-import re
-import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from notify.errors import SinkError
+from notify.log_dir import INDEX_DIR, LATEST, Document, log_file_name, write_log_file
 from routing.notifications import Notification, notification_dict
+from routing.workflow_ids import notification_workflow_id
+
+__all__ = [
+    "INDEX_DIR",
+    "LATEST",
+    "awrite_event_log",
+    "build_log_document",
+    "delivery_entry",
+    "is_delivery_entry",
+    "log_file_name",
+    "write_event_log",
+]
 
 SINK = "logfile"
-LATEST = "latest.json"
-# Hidden so `ls LOG_DIR` and `tail -f LOG_DIR/*.json` show only event files.
-INDEX_DIR = ".deliveries"
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 # Errors that another attempt will not fix without someone changing the configuration.
 _PERMANENT_ERRNOS = {
     errno.EACCES,
@@ -38,23 +41,25 @@ _PERMANENT_ERRNOS = {
     errno.EISDIR,
     errno.EEXIST,
 }
+# A delivery notifies at most this many times itself (classify gives one per event today).
+_OWN_INDEXES = range(8)
 
 
-def _stamp(when: datetime) -> str:
-    # Aware times are written in UTC so names sort the same on every host.
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC)
-    return when.strftime("%Y%m%d_%H%M%S")
+def delivery_entry(delivery_id: str) -> str:
+    """The index name of a delivery's file."""
+    return f"delivery-{delivery_id}"
 
 
-def _safe(text: str) -> str:
-    return _UNSAFE.sub("_", text).strip("._") or "event"
+def own_keys(delivery_id: str) -> set[str]:
+    return {notification_workflow_id(delivery_id, i) for i in _OWN_INDEXES}
 
 
-def log_file_name(event: str, when: datetime, n: int = 1) -> str:
-    """`YYYYMMDD_HHMMSS_<event>.json`; the n-th file of the same second gets `-n`."""
-    base = f"{_stamp(when)}_{_safe(event)}"
-    return f"{base}.json" if n == 1 else f"{base}-{n}.json"
+def is_delivery_entry(doc: Mapping[str, Any], delivery_id: str) -> bool:
+    """The file of this delivery (not a later escalation or notice that names it)."""
+    if doc.get("delivery_id") != delivery_id:
+        return False
+    key = doc.get("notification_key")
+    return key is None or key in own_keys(delivery_id)
 
 
 def build_log_document(
@@ -66,7 +71,7 @@ def build_log_document(
     key: str,
     delivery_id: str | None = None,
 ) -> dict[str, Any]:
-    """The exact content of an event's log file (and of latest.json)."""
+    """The exact content of a notification's own log file (and of latest.json)."""
     # The summary is kept once, at the top, where `jq .payload_summary` finds it.
     body = {k: v for k, v in notification_dict(notification).items() if k != "payload_summary"}
     return {
@@ -79,102 +84,9 @@ def build_log_document(
     }
 
 
-def _encode(document: Mapping[str, Any]) -> bytes:
-    return (json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n").encode()
-
-
-def _write_temp(log_dir: Path, data: bytes) -> Path:
-    tmp = log_dir / f".{uuid.uuid4().hex}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
-
-
-def _replace(log_dir: Path, path: Path, data: bytes) -> None:
-    tmp = _write_temp(log_dir, data)
-    try:
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _create_new(log_dir: Path, event: str, when: datetime, data: bytes) -> Path:
-    """Give the data a name nobody else has; link() refuses to overwrite, so racers differ."""
-    tmp = _write_temp(log_dir, data)
-    try:
-        for n in range(1, 10_000):
-            path = log_dir / log_file_name(event, when, n)
-            try:
-                os.link(tmp, path)
-                return path
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
-                    raise
-                # A filesystem without hard links: best effort, check then rename.
-                if not path.exists():
-                    os.replace(tmp, path)
-                    return path
-        raise OSError(errno.EEXIST, f"too many log files for {log_file_name(event, when)}")
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _index_key(key: str, notification: Mapping[str, Any]) -> str:
-    name = _safe(f"{key}.{notification.get('type', '')}")
-    return name if len(name) <= 120 else hashlib.sha256(name.encode()).hexdigest()
-
-
-def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _key_of(doc: Mapping[str, Any]) -> object:
     # Files written before `notification_key` existed kept the key in `delivery_id`.
     return doc.get("notification_key", doc.get("delivery_id"))
-
-
-def _is_same(path: Path, key: str, notification: Mapping[str, Any]) -> bool:
-    doc = _read(path)
-    if doc is None or _key_of(doc) != key:
-        return False
-    return (doc.get("notification") or {}).get("type") == notification.get("type")
-
-
-def _find_existing(
-    log_dir: Path, event: str, when: datetime, key: str, notification: Mapping[str, Any]
-) -> Path | None:
-    index = log_dir / INDEX_DIR / _index_key(key, notification)
-    try:
-        name = index.read_text().strip()
-    except OSError:
-        name = ""
-    if name and _is_same(log_dir / name, key, notification):
-        return log_dir / name
-    # Covers a crash between writing the file and its index entry.
-    pattern = f"{_stamp(when)}_{_safe(event)}*.json"
-    for path in sorted(log_dir.glob(pattern)):
-        if _is_same(path, key, notification):
-            return path
-    return None
-
-
-def _remember(log_dir: Path, key: str, notification: Mapping[str, Any], path: Path) -> None:
-    index_dir = log_dir / INDEX_DIR
-    index_dir.mkdir(exist_ok=True)
-    _replace(index_dir, index_dir / _index_key(key, notification), path.name.encode())
 
 
 def write_event_log(
@@ -187,7 +99,7 @@ def write_event_log(
     key: str,
     delivery_id: str | None = None,
 ) -> Path:
-    """Write (or rewrite, for a notification already written) the event's file; update
+    """Write (or rewrite, for a notification already written) the notification's file; update
     latest.json. `key` identifies the notification, `delivery_id` the GitHub delivery."""
     document = build_log_document(
         event=event,
@@ -197,27 +109,42 @@ def write_event_log(
         key=key,
         delivery_id=delivery_id,
     )
-    data = _encode(document)
-    notification = notification_dict(notification)
-    log_dir = log_dir.expanduser()
+    kind = notification_dict(notification).get("type", "")
     try:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        existing = _find_existing(log_dir, event, when, key, notification) if key else None
-        if existing is not None:
-            _replace(log_dir, existing, data)
-            path = existing
-        else:
-            path = _create_new(log_dir, event, when, data)
-            if key:
-                _remember(log_dir, key, notification, path)
-        # A retried old notification must not turn latest.json back in time.
-        latest = log_dir / LATEST
-        if existing is None or _key_of(_read(latest) or {}) == key:
-            _replace(log_dir, latest, data)
+        if delivery_id and key in own_keys(delivery_id):
+            own = delivery_id
+
+            def merge(existing: Document | None) -> Document:
+                if existing is None:
+                    return document
+                # The delivery's file: add what was sent, keep what the delivery log wrote.
+                return {
+                    **existing,
+                    "notification_key": key,
+                    "notification": document["notification"],
+                }
+
+            return write_log_file(
+                log_dir,
+                identity=delivery_entry(own),
+                event=event,
+                when=when,
+                build=merge,
+                matches=lambda doc: is_delivery_entry(doc, own),
+            )
+        return write_log_file(
+            log_dir,
+            identity=f"{key}.{kind}",
+            event=event,
+            when=when,
+            build=lambda existing: document,
+            matches=lambda doc: (
+                _key_of(doc) == key and (doc.get("notification") or {}).get("type") == kind
+            ),
+        )
     except OSError as exc:
         retryable = exc.errno not in _PERMANENT_ERRNOS
         raise SinkError(f"{SINK}: cannot write to {log_dir}: {exc}", retryable) from exc
-    return path
 
 
 async def awrite_event_log(

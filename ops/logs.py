@@ -28,6 +28,10 @@ class _Masking:
 
     secrets: tuple[str, ...] = ()
 
+    def add(self, values: Iterable[str]) -> None:
+        """Mask these too (secrets re-read from Vault while the process runs)."""
+        self.secrets = _ordered([*self.secrets, *values])
+
     def mask(self, line: str) -> str:
         for secret in self.secrets:
             if secret in line:
@@ -60,6 +64,19 @@ class HookflowHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Marks the handler configure_logging() installed, so a second call replaces it."""
 
 
+def _ordered(secrets: Iterable[str]) -> tuple[str, ...]:
+    # Longest first, so a secret containing another is masked whole.
+    return tuple(sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True))
+
+
+def mask_also(values: Iterable[str]) -> None:
+    """Add values to the masks of hookflow's handler (if configure_logging() installed one)."""
+    items = list(values)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, HookflowHandler) and isinstance(handler.formatter, _Masking):
+            handler.formatter.add(items)
+
+
 def build_formatter(fmt: str, secrets: Iterable[str]) -> logging.Formatter:
     formatter: _Masking
     if fmt == "json":
@@ -68,8 +85,7 @@ def build_formatter(fmt: str, secrets: Iterable[str]) -> logging.Formatter:
         )
     else:
         formatter = TextFormatter(TEXT_FORMAT)
-    # Longest first, so a secret containing another is masked whole.
-    formatter.secrets = tuple(sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True))
+    formatter.secrets = _ordered(secrets)
     assert isinstance(formatter, logging.Formatter)
     return formatter
 

@@ -86,6 +86,10 @@ def _optional(value: object) -> timedelta | None:
     return to_timedelta(value)
 
 
+def _unset_or(value: object) -> timedelta | None:
+    return None if value is None else to_timedelta(value)
+
+
 def _many(value: object) -> tuple[timedelta, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
@@ -101,5 +105,7 @@ def _many(value: object) -> tuple[timedelta, ...]:
 Duration = Annotated[timedelta, BeforeValidator(to_timedelta)]
 # Empty means "off" (e.g. RECOVER_INTERVAL: no schedule).
 OptionalDuration = Annotated[timedelta | None, BeforeValidator(_optional)]
+# Unset means "never" (WEBHOOK_RETENTION); set, it must be a duration ("" is refused).
+UnsetOrDuration = Annotated[timedelta | None, BeforeValidator(_unset_or)]
 # `4h,24h,72h`; NoDecode: the environment holds a comma list, not JSON.
 DurationList = Annotated[tuple[timedelta, ...], NoDecode, BeforeValidator(_many)]

@@ -1,5 +1,5 @@
 """Where settings come from: the environment, over ./.env (or HOOKFLOW_ENV_FILE), over
-seed 002's ~/.atlas/.env."""
+seed 002's ~/.atlas/.env; secrets none of them sets come from Vault when VAULT_ADDR is set."""
 
 from __future__ import annotations
 
@@ -24,5 +24,17 @@ def env_files() -> tuple[Path, ...]:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings once (entry points call this; tests pass overrides)."""
-    return Settings(_env_file=env_files() or None, **overrides)  # type: ignore[arg-type,call-arg]
+    """Build the settings once (entry points call this; tests pass overrides). With VAULT_ADDR,
+    Vault is read once here (a VaultError says what to fix); the API re-reads it as it runs."""
+    files = env_files() or None
+    settings = Settings(_env_file=files, **overrides)  # type: ignore[arg-type,call-arg]
+    if not settings.vault_enabled:
+        return settings
+    from vault.fill import read_vault, vault_fill  # hvac only where Vault is used
+
+    fill = vault_fill(settings, read_vault(settings))
+    if not fill:
+        return settings
+    filled = Settings(_env_file=files, **{**overrides, **fill})  # type: ignore[arg-type,call-arg]
+    filled._from_vault = frozenset(fill)
+    return filled

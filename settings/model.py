@@ -10,10 +10,12 @@ from settings.notify import NotifySettings
 from settings.operations import OperationsSettings
 from settings.runs import RunSettings
 from settings.secrets import SecretSettings
+from settings.vault import VaultSettings
 
 
 class Settings(
     SecretSettings,
+    VaultSettings,
     DeliverySettings,
     GitHubSettings,
     RunSettings,
@@ -30,3 +32,9 @@ class Settings(
     def github_configured(self) -> bool:
         """Some GitHub identity is set: a GitHub App or GITHUB_TOKEN."""
         return self.github_app_mode or bool(self.github_token_value())
+
+    def secret_values(self) -> list[str]:
+        """Every secret this process knows (Vault credentials too), for scrubbing log lines."""
+        values = super().secret_values()
+        values += [v for v in (self.vault_token_value(), self.vault_secret_id_value()) if v]
+        return values

@@ -18,7 +18,7 @@ class NotifySettings(BaseModel):
     aimaestro_url: str = ""
     aimaestro_from: str = "hookflow"
     aimaestro_to: str = "orchestrator"
-    notify_webhook_url: str = ""
+    # NOTIFY_WEBHOOK_URL is a credential: it lives with the secrets (settings/secrets.py).
     notify_webhook_format: Literal["json", "slack"] = "json"
     # Alertmanager's model: wait before a new group's first notification, batch what follows.
     notify_group_wait: Duration = timedelta(0)

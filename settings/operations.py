@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from settings.durations import Duration, parse_duration
+from settings.durations import Duration, UnsetOrDuration, parse_duration
 
 
 class OperationsSettings(BaseModel):
@@ -44,7 +44,9 @@ class OperationsSettings(BaseModel):
 
     # A duration ("1d") or a cron expression ("0 3 * * *"); "off" disables the schedule.
     retention_schedule: str = "1d"
-    webhook_retention: Duration = timedelta(days=30)
+    # Seed 000's audit trail: signed deliveries are kept unless WEBHOOK_RETENTION is set.
+    webhook_retention: UnsetOrDuration = None
+    # Unsigned rows (no body, anyone can send them) are bounded by default.
     rejected_retention: Duration = timedelta(days=7)
     log_retention: Duration = timedelta(days=30)
     retention_batch_size: int = 1000

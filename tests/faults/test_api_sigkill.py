@@ -13,8 +13,8 @@ from temporalio.client import Client
 from db.engine import SessionFactory
 from devstack.postgres import free_port
 from settings import Settings
-from tests.faults.stack import ApiProcess, Stream, check_recorded, stored
-from tests.waiting import eventually
+from tests.support.fault_stack import ApiProcess, Stream, check_recorded, stored
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
 

@@ -11,21 +11,20 @@ from api.main import create_app
 from db.engine import make_engine, make_session_factory
 from devstack.postgres import PostgresServer
 from settings import Settings
-from tests.conftest import _serve
-from tests.faults.stack import Stream, check_recorded, stored
-from tests.test_database_outage import own_postgres  # noqa: F401
-from tests.waiting import eventually
+from tests.support.app import serve
+from tests.support.fault_stack import Stream, check_recorded, stored
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
 
 
 async def test_postgres_restart_mid_stream_gives_no_false_2xx_and_recovers(
     own_postgres: PostgresServer,
-    settings: Settings,  # noqa: F811 - the imported fixture
+    settings: Settings,
 ) -> None:
     conf = settings.model_copy(update={"database_url": own_postgres.url("hookflow")})
     stream = Stream()
-    async for api in _serve(create_app(conf)):
+    async for api in serve(create_app(conf)):
         sending = asyncio.create_task(stream.run(api, rate=30, seconds=8))
         await eventually(lambda: len(stream.accepted()) >= 30, within=10, what="load under way")
         before = len(stream.accepted())

@@ -11,10 +11,10 @@ import pytest
 from api.main import create_app
 from db.engine import SessionFactory
 from settings import Settings
-from tests.conftest import _serve
-from tests.faults.stack import Stream, check_recorded, stored
-from tests.test_temporal_outage import DevServer, connect, dev_server  # noqa: F401
-from tests.waiting import eventually
+from tests.support.app import serve
+from tests.support.fault_stack import Stream, check_recorded, stored
+from tests.support.own_temporal import DevServer, connect
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
 
@@ -25,7 +25,7 @@ OUTAGE_SECONDS = 60
 async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
     dev_server: DevServer,
     settings: Settings,
-    sessions: SessionFactory,  # noqa: F811
+    sessions: SessionFactory,
 ) -> None:
     client = await connect(dev_server.address)
     conf = settings.model_copy(
@@ -37,7 +37,7 @@ async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
     )
     stream = Stream()
     loop = asyncio.get_running_loop()
-    async for api in _serve(create_app(conf)):
+    async for api in serve(create_app(conf)):
         await asyncio.to_thread(dev_server.stop)
         down_at = loop.time()
         await stream.run(api, rate=DELIVERIES / (OUTAGE_SECONDS - 10), seconds=OUTAGE_SECONDS - 10)

@@ -17,23 +17,14 @@ from temporalio.client import Client, WorkflowHandle
 
 from db.engine import SessionFactory
 from settings import Settings
-from tests.fakes import FakeGitHub
-from tests.processes import alive, processes_of
-from tests.run_support import (
-    REPO,
-    bare,  # noqa: F401 - a fixture
-    fake_github,  # noqa: F401 - a fixture
-    get_run,
-    label_issue,
-    marker_comments,
-    send_ci,
-    settings_overrides,  # noqa: F401 - a fixture
-    wait_run,
-)
-from tests.waiting import eventually, retried_after_timeout
-from tests.worker_process import WorkerProcess, worker_process
+from tests.support.ai_run import REPO, get_run, label_issue, marker_comments, send_ci, wait_run
+from tests.support.fakes import FakeGitHub
+from tests.support.processes import alive, processes_of
+from tests.support.waiting import eventually, retried_after_timeout
+from tests.support.worker_process import WorkerProcess, worker_process
 
-pytestmark = pytest.mark.slow  # a minute of faults: parallel runs start it first
+# A minute of faults: parallel runs start it first. On the run stack's settings.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("run_stack_settings")]
 
 CRASHES = 3
 

@@ -1,1 +1,2 @@
-"""Shared test helpers, loaded as pytest plugins from tests/conftest.py."""
+"""What the tests share: pytest plugins (fixtures and hooks, listed in tests/conftest.py's
+`pytest_plugins`), helpers imported by name, and fakes of external services (fakes/)."""

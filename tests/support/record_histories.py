@@ -1,4 +1,5 @@
-"""Record real workflow histories for tests/test_workflow_replay.py: `pytest --record-histories`.
+"""Plugin: record real workflow histories for the replay test (tests/unit/workflows/
+test_workflow_replay.py) with `pytest --record-histories`.
 
 A test that drives a workflow through a path worth keeping asks for the `record_history` fixture
 and calls `await record_history("run/cancelled_during_phase", workflow_id)` once the workflow has
@@ -24,7 +25,9 @@ from typing import Protocol
 import pytest
 from temporalio.client import Client, WorkflowFailureError
 
-HISTORIES = Path(__file__).resolve().parent.parent / "fixtures" / "histories"
+from tests.support.files import FIXTURES
+
+HISTORIES = FIXTURES / "histories"
 FIXTURE = "record_history"
 CLOSE_WITHIN = 60  # seconds a recorded workflow may take to end after the test's last check
 _SCENARIO = re.compile(r"[a-z0-9_]+/[a-z0-9_]+")

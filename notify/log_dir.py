@@ -1,0 +1,195 @@
+"""The LOG_DIR layout shared by every writer (seed 002): `YYYYMMDD_HHMMSS_<event>.json` (`-2`,
+`-3` … when a second already has one), `latest.json` always the newest, files that appear
+atomically, and a hidden index so rewriting the same entry never adds a second file.
+
+The delivery log (delivery/event_log.py, in the API) and the notification sink (notify/logfile.py,
+in the worker) both write through write_log_file(); a lock file serialises them on one host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+LATEST = "latest.json"
+# Hidden so `ls LOG_DIR` and `tail -f LOG_DIR/*.json` show only event files.
+INDEX_DIR = ".deliveries"
+_LOCK = ".lock"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+Document = dict[str, Any]
+
+
+def _stamp(when: datetime) -> str:
+    # Aware times are written in UTC so names sort the same on every host.
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.strftime("%Y%m%d_%H%M%S")
+
+
+def safe_name(text: str) -> str:
+    return _UNSAFE.sub("_", text).strip("._") or "event"
+
+
+def log_file_name(event: str, when: datetime, n: int = 1) -> str:
+    """`YYYYMMDD_HHMMSS_<event>.json`; the n-th file of the same second gets `-n`."""
+    base = f"{_stamp(when)}_{safe_name(event)}"
+    return f"{base}.json" if n == 1 else f"{base}-{n}.json"
+
+
+def encode(document: Mapping[str, Any]) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n").encode()
+
+
+def _write_temp(log_dir: Path, data: bytes) -> Path:
+    tmp = log_dir / f".{uuid.uuid4().hex}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _replace(log_dir: Path, path: Path, data: bytes) -> None:
+    tmp = _write_temp(log_dir, data)
+    try:
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _create_new(log_dir: Path, event: str, when: datetime, data: bytes) -> Path:
+    """Give the data a name nobody else has; link() refuses to overwrite, so racers differ."""
+    tmp = _write_temp(log_dir, data)
+    try:
+        for n in range(1, 10_000):
+            path = log_dir / log_file_name(event, when, n)
+            try:
+                os.link(tmp, path)
+                return path
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                    raise
+                # A filesystem without hard links: best effort, check then rename.
+                if not path.exists():
+                    os.replace(tmp, path)
+                    return path
+        raise OSError(errno.EEXIST, f"too many log files for {log_file_name(event, when)}")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_document(path: Path) -> Document | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _index_path(log_dir: Path, identity: str) -> Path:
+    name = safe_name(identity)
+    if len(name) > 120:
+        name = hashlib.sha256(name.encode()).hexdigest()
+    return log_dir / INDEX_DIR / name
+
+
+def _find_existing(
+    log_dir: Path, identity: str, pattern: str, matches: Callable[[Document], bool]
+) -> tuple[Path, Document] | None:
+    try:
+        name = _index_path(log_dir, identity).read_text().strip()
+    except OSError:
+        name = ""
+    if name:
+        doc = read_document(log_dir / name)
+        if doc is not None and matches(doc):
+            return log_dir / name, doc
+    # Covers a crash between writing the file and its index entry.
+    for path in sorted(log_dir.glob(pattern)):
+        doc = read_document(path)
+        if doc is not None and matches(doc):
+            return path, doc
+    return None
+
+
+@contextlib.contextmanager
+def _locked(log_dir: Path) -> Iterator[None]:
+    """One writer at a time on this host (the API's delivery log and the worker's sink)."""
+    index = log_dir / INDEX_DIR
+    index.mkdir(exist_ok=True)
+    fd = os.open(index / _LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def write_log_file(
+    log_dir: Path,
+    *,
+    identity: str,
+    event: str,
+    when: datetime,
+    build: Callable[[Document | None], Document],
+    matches: Callable[[Document], bool],
+    search: list[tuple[str, datetime]] | None = None,
+) -> Path:
+    """Write the entry `identity`: `build(existing document or None)` gives its content, so a
+    second writer of the same entry merges instead of adding a file. `matches` tells the entry
+    in a file (crash recovery, latest.json); `search` lists other (event, time) names an earlier
+    writer may have used. latest.json follows whichever document was received last.
+    Raises OSError (the caller decides whether it is worth retrying)."""
+    log_dir = log_dir.expanduser()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(log_dir):
+        found = None
+        for name_event, name_when in [(event, when), *(search or [])]:
+            pattern = f"{_stamp(name_when)}_{safe_name(name_event)}*.json"
+            found = _find_existing(log_dir, identity, pattern, matches)
+            if found is not None:
+                break
+        data = encode(build(found[1] if found else None))
+        if found is not None:
+            path = found[0]
+            _replace(log_dir, path, data)
+        else:
+            path = _create_new(log_dir, event, when, data)
+            _replace(log_dir / INDEX_DIR, _index_path(log_dir, identity), path.name.encode())
+        # latest.json holds the newest event: a retried or merged older one never replaces it.
+        latest = log_dir / LATEST
+        if not is_older(json.loads(data), read_document(latest)):
+            _replace(log_dir, latest, data)
+    return path
+
+
+def received(doc: Mapping[str, Any] | None) -> datetime | None:
+    """A document's `received_at` as naive UTC (writers stamp aware or naive UTC times)."""
+    try:
+        when = datetime.fromisoformat(str((doc or {})["received_at"]))
+    except (KeyError, ValueError):
+        return None
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+def is_older(doc: Mapping[str, Any], than: Mapping[str, Any] | None) -> bool:
+    mine, theirs = received(doc), received(than)
+    return mine is not None and theirs is not None and mine < theirs

@@ -1,5 +1,0 @@
-"""Test doubles for external services (GitHub) that speak real HTTP on 127.0.0.1."""
-
-from tests.fakes.github import FakeGitHub, RecordedRequest
-
-__all__ = ["FakeGitHub", "RecordedRequest"]

@@ -1,0 +1,91 @@
+"""Plugin and helpers for the notification tests: the fake sinks (`maestro`, `chat`), their
+settings (`notify_settings`, set per test with `with_settings`), a CI workflow name of the test's
+own (`ci`), workflow_run payloads, group ids, the notification rows."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from temporalio.client import Client
+
+from db.engine import SessionFactory
+from db.models import Notification
+from routing.workflow_ids import group_workflow_id
+from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
+from tests.support.files import load_fixture
+from tests.support.waiting import workflow_result
+
+WF_FAILURE = "events/workflow_run.failure.json"
+WF_SUCCESS = "events/workflow_run.success.json"
+
+
+@pytest.fixture
+def maestro() -> Iterator[FakeAIMaestro]:
+    server = FakeAIMaestro().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chat() -> Iterator[FakeChatWebhook]:
+    server = FakeChatWebhook().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def notify_settings(
+    request: pytest.FixtureRequest, maestro: FakeAIMaestro, chat: FakeChatWebhook
+) -> dict[str, Any]:
+    extra: dict[str, Any] = getattr(request, "param", {})
+    return {
+        "aimaestro_url": maestro.url,
+        "notify_webhook_url": chat.url,
+        "notify_group_window": "2s",
+        "notify_check_wait": "2s",
+        "notify_repeat_interval": "1h",
+        **extra,
+    }
+
+
+def with_settings(**values: Any) -> pytest.MarkDecorator:
+    return pytest.mark.parametrize("notify_settings", [values], indirect=True, ids=[""])
+
+
+async def rows(sessions: SessionFactory) -> list[Notification]:
+    async with sessions() as session:
+        query = select(Notification).order_by(Notification.created_at)  # type: ignore[arg-type]
+        return list((await session.exec(query)).all())
+
+
+async def finish(client: Client, workflow_id: str) -> dict[str, Any]:
+    """The workflow's result; the dispatcher loop may start it just after the reply."""
+    done: dict[str, Any] = await workflow_result(client, workflow_id)
+    return done
+
+
+@pytest.fixture
+def ci() -> str:
+    """A workflow name of this test's own: group workflow ids are business keys, and the
+    Temporal server outlives every test."""
+    return f"CI {uuid.uuid4().hex[:8]}"
+
+
+def group_id(name: str, branch: str = "main") -> str:
+    return group_workflow_id("workflow_run", "acme/widgets", name, branch)
+
+
+def workflow_run(
+    conclusion: str, *, run_id: int, name: str, sha: str | None = None, branch: str = "main"
+) -> dict[str, Any]:
+    payload = copy.deepcopy(load_fixture(WF_FAILURE if conclusion == "failure" else WF_SUCCESS))
+    run = payload["workflow_run"]
+    run.update(id=run_id, name=name, head_branch=branch, conclusion=conclusion)
+    if sha:
+        run["head_sha"] = sha
+    return payload
