@@ -82,7 +82,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 "--output",
                 str(out),
                 "--duration",
-                str(round(args.seconds)),
+                str(round(args.seconds + args.after)),
                 "--nonblocking",
             ],
             stdout=asyncio.subprocess.DEVNULL,
@@ -97,7 +97,7 @@ async def main_async(args: argparse.Namespace) -> int:
             seconds=args.seconds,
             pin=args.pin,
         )
-        _, err = await asyncio.wait_for(spy.communicate(), timeout=60)
+        _, err = await asyncio.wait_for(spy.communicate(), timeout=60 + args.after)
         print(f"{args.row}: {result.rate:,.0f} req/s, p50 {result.p50_ms} ms, p99 {result.p99_ms}")
         if not out.exists():
             print(f"py-spy wrote nothing: {err.decode(errors='replace')}", file=sys.stderr)
@@ -117,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--after", type=float, default=0.0, help="keep sampling this long after the load"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="copy the collapsed stacks here")
     pinning.add_argument(parser)
     args = parser.parse_args(argv)

@@ -23,7 +23,7 @@ from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
 from delivery.event_summary import delivery_document
-from notify.log_dir import INDEX_DIR, write_log_file
+from notify.log_dir import INDEX_DIR, locked, update_latest, write_log_file
 from notify.logfile import delivery_entry, is_delivery_entry
 from routing.decision import RoutingConfig
 
@@ -61,7 +61,9 @@ def _entry(row: WebhookEvent, routing: RoutingConfig) -> _Entry:
     )
 
 
-def write_delivery_file(log_dir: Path, document: dict[str, Any]) -> Path:
+def write_delivery_file(
+    log_dir: Path, document: dict[str, Any], *, lock: bool = True, latest: bool = True
+) -> Path:
     """The delivery's file, merged with what the notification sink already put there."""
     delivery_id = str(document["delivery_id"])
     received = datetime.fromisoformat(str(document["received_at"]))
@@ -79,6 +81,8 @@ def write_delivery_file(log_dir: Path, document: dict[str, Any]) -> Path:
         when=received,
         build=merge,
         matches=lambda doc: is_delivery_entry(doc, delivery_id),
+        lock=lock,
+        latest=latest,
     )
 
 
@@ -135,12 +139,19 @@ class EventLog:
             return list((await session.exec(query.limit(self._batch))).all())
 
     def _write(self, entries: list[_Entry]) -> int:
+        """One lock for the pass, and latest.json once (for the newest), not per file."""
         done = 0
-        for entry in entries:
-            write_delivery_file(self._dir, entry.document)
-            self._written[entry.id] = entry.processed_at
-            self._cursor = max(self._cursor, entry.processed_at)
-            done += 1
+        newest: tuple[datetime, Path] | None = None
+        with locked(self._dir):
+            for entry in entries:
+                path = write_delivery_file(self._dir, entry.document, lock=False, latest=False)
+                if newest is None or entry.processed_at >= newest[0]:
+                    newest = (entry.processed_at, path)
+                self._written[entry.id] = entry.processed_at
+                self._cursor = max(self._cursor, entry.processed_at)
+                done += 1
+            if newest is not None:
+                update_latest(self._dir, newest[1])
         self._save_cursor()
         floor = self._cursor - 2 * OVERLAP
         self._written = {i: at for i, at in self._written.items() if at >= floor}

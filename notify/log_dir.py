@@ -12,10 +12,10 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import re
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,15 @@ LATEST = "latest.json"
 # Hidden so `ls LOG_DIR` and `tail -f LOG_DIR/*.json` show only event files.
 INDEX_DIR = ".deliveries"
 _LOCK = ".lock"
+# In INDEX_DIR while every event file there has its index entry (each entry is written before
+# its file appears): a miss in the index then means a new entry, with no directory search.
+# Without it (a directory from before, an index someone removed) a miss searches the files.
+_COMPLETE = ".complete"
+# The next `-n` worth trying per (second, event): the n-th file of a busy second is found in
+# one link() instead of n (a hint only: link() still refuses a taken name).
+_next_n: dict[tuple[Path, str], int] = {}
+_NEXT_N_LIMIT = 256
+_temp_names = itertools.count()
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 Document = dict[str, Any]
@@ -51,36 +60,48 @@ def encode(document: Mapping[str, Any]) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n").encode()
 
 
-def _write_temp(log_dir: Path, data: bytes) -> Path:
-    tmp = log_dir / f".{uuid.uuid4().hex}.tmp"
+def _write_temp(log_dir: Path, data: bytes, *, sync: bool = True) -> Path:
+    # Unique on this host (pid and a counter): no random bytes needed per file.
+    tmp = log_dir / f".{os.getpid()}-{next(_temp_names)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
 
 
-def _replace(log_dir: Path, path: Path, data: bytes) -> None:
-    tmp = _write_temp(log_dir, data)
+def _replace(log_dir: Path, path: Path, data: bytes, *, sync: bool = True) -> None:
+    tmp = _write_temp(log_dir, data, sync=sync)
     try:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _create_new(log_dir: Path, event: str, when: datetime, data: bytes) -> Path:
-    """Give the data a name nobody else has; link() refuses to overwrite, so racers differ."""
+def _create_new(
+    log_dir: Path, event: str, when: datetime, data: bytes, index: Path | None = None
+) -> Path:
+    """Give the data a name nobody else has; link() refuses to overwrite, so racers differ.
+    `index` (the entry's index file) names the file before the file appears."""
     tmp = _write_temp(log_dir, data)
+    base = (log_dir, log_file_name(event, when))
+    first = _next_n.get(base, 1)
     try:
-        for n in range(1, 10_000):
+        for n in range(first, 10_000):
             path = log_dir / log_file_name(event, when, n)
+            if index is not None:
+                _set_index(index, path.name)
             try:
                 os.link(tmp, path)
+                if len(_next_n) >= _NEXT_N_LIMIT:
+                    _next_n.clear()
+                _next_n[base] = n + 1
                 return path
             except FileExistsError:
                 continue
@@ -111,18 +132,61 @@ def _index_path(log_dir: Path, identity: str) -> Path:
     return log_dir / INDEX_DIR / name
 
 
-def _find_existing(
-    log_dir: Path, identity: str, pattern: str, matches: Callable[[Document], bool]
-) -> tuple[Path, Document] | None:
+def _set_index(index: Path, name: str) -> None:
+    """The index entry: a symbolic link to the event file (one system call, atomic; derived
+    data, so no fsync of its own)."""
+    target = f"../{name}"
     try:
-        name = _index_path(log_dir, identity).read_text().strip()
+        os.symlink(target, index)
+    except FileExistsError:
+        tmp = index.parent / f".{os.getpid()}-{next(_temp_names)}.tmp"
+        os.symlink(target, tmp)
+        os.replace(tmp, index)
+
+
+def _read_index(index: Path) -> str:
+    """The event file an index entry names ("" when none): a link, or a file holding the name
+    (as older versions wrote them)."""
+    try:
+        return os.readlink(index).removeprefix("../")
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:  # EINVAL: a regular file
+            return ""
+    try:
+        return index.read_text().strip()
     except OSError:
-        name = ""
+        return ""
+
+
+def _index_complete(log_dir: Path) -> bool:
+    """Whether every event file has its index entry: the marker, or a directory without event
+    files yet (then the marker is set: from now on entries come before their files)."""
+    marker = log_dir / INDEX_DIR / _COMPLETE
+    if marker.exists():
+        return True
+    with os.scandir(log_dir) as entries:
+        if any(e.name.endswith(".json") and e.name != LATEST for e in entries):
+            return False
+    marker.touch()
+    return True
+
+
+def _find_existing(
+    log_dir: Path,
+    identity: str,
+    pattern: str,
+    matches: Callable[[Document], bool],
+    *,
+    search: bool = True,
+) -> tuple[Path, Document] | None:
+    name = _read_index(_index_path(log_dir, identity))
     if name:
         doc = read_document(log_dir / name)
         if doc is not None and matches(doc):
             return log_dir / name, doc
-    # Covers a crash between writing the file and its index entry.
+    if not search:
+        return None
+    # Covers files written before the index was complete (or a lost index).
     for path in sorted(log_dir.glob(pattern)):
         doc = read_document(path)
         if doc is not None and matches(doc):
@@ -131,8 +195,10 @@ def _find_existing(
 
 
 @contextlib.contextmanager
-def _locked(log_dir: Path) -> Iterator[None]:
+def locked(log_dir: Path) -> Iterator[None]:
     """One writer at a time on this host (the API's delivery log and the worker's sink)."""
+    log_dir = log_dir.expanduser()
+    log_dir.mkdir(parents=True, exist_ok=True)
     index = log_dir / INDEX_DIR
     index.mkdir(exist_ok=True)
     fd = os.open(index / _LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -152,33 +218,52 @@ def write_log_file(
     build: Callable[[Document | None], Document],
     matches: Callable[[Document], bool],
     search: list[tuple[str, datetime]] | None = None,
+    lock: bool = True,
+    latest: bool = True,
 ) -> Path:
     """Write the entry `identity`: `build(existing document or None)` gives its content, so a
     second writer of the same entry merges instead of adding a file. `matches` tells the entry
     in a file (crash recovery, latest.json); `search` lists other (event, time) names an earlier
     writer may have used. latest.json follows whichever document was received last.
+    A writer of many entries takes `locked(log_dir)` once and passes `lock=False`, and
+    `latest=False` with one update_latest() for the newest.
     Raises OSError (the caller decides whether it is worth retrying)."""
     log_dir = log_dir.expanduser()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(log_dir):
+    with locked(log_dir) if lock else contextlib.nullcontext():
+        complete = _index_complete(log_dir)
         found = None
         for name_event, name_when in [(event, when), *(search or [])]:
             pattern = f"{_stamp(name_when)}_{safe_name(name_event)}*.json"
-            found = _find_existing(log_dir, identity, pattern, matches)
+            found = _find_existing(log_dir, identity, pattern, matches, search=not complete)
             if found is not None:
                 break
-        data = encode(build(found[1] if found else None))
+        document = build(found[1] if found else None)
+        data = encode(document)
         if found is not None:
             path = found[0]
             _replace(log_dir, path, data)
         else:
-            path = _create_new(log_dir, event, when, data)
-            _replace(log_dir / INDEX_DIR, _index_path(log_dir, identity), path.name.encode())
-        # latest.json holds the newest event: a retried or merged older one never replaces it.
-        latest = log_dir / LATEST
-        if not is_older(json.loads(data), read_document(latest)):
-            _replace(log_dir, latest, data)
+            path = _create_new(log_dir, event, when, data, _index_path(log_dir, identity))
+        if latest:
+            _update_latest(log_dir, document, data)
     return path
+
+
+def _update_latest(log_dir: Path, document: Document, data: bytes) -> None:
+    """latest.json holds the newest event: a retried or merged older one never replaces it
+    (a copy of an event file: no fsync of its own)."""
+    latest = log_dir / LATEST
+    if not is_older(document, read_document(latest)):
+        _replace(log_dir, latest, data, sync=False)
+
+
+def update_latest(log_dir: Path, path: Path) -> None:
+    """latest.json after writes with `latest=False`: the event file at `path`, unless older."""
+    log_dir = log_dir.expanduser()
+    data = path.read_bytes()
+    document = json.loads(data)
+    if isinstance(document, dict):
+        _update_latest(log_dir, document, data)
 
 
 def received(doc: Mapping[str, Any] | None) -> datetime | None:
