@@ -188,6 +188,26 @@ async def measure(
     return measured
 
 
+async def settle(stack: Stack, *, below: float = 0.15, limit: float = 60.0) -> float:
+    """Wait until the stack is quiet (start-up work done: imports, schedules, search
+    attributes): less than `below` cores busy outside the HTTP servers for one second.
+    Returns the cores busy in the last second."""
+    began = time.monotonic()
+    busy = float("inf")
+    while time.monotonic() - began < limit:
+        before = procs.cpu_seconds(stack)
+        await asyncio.sleep(1.0)
+        after = procs.cpu_seconds(stack)
+        busy = sum(
+            after[k] - before.get(k, 0.0)
+            for k in ("temporal", "worker", "postgres", "peer_worker")
+            if k in after and after[k] == after[k]
+        )
+        if busy < below:
+            break
+    return busy
+
+
 async def run_rows(
     stack: Stack,
     *,
@@ -200,17 +220,21 @@ async def run_rows(
     """`rounds` passes over `rows` (one pass: every row once, peers and hookflow interleaved
     in the same minute, so they see the same background load)."""
     bodies = Bodies(seconds)
-    for target in {r.target for r in rows}:  # warm-up: pools, imports, caches
+    # Warm-up, each row's kind once (pools, imports, caches, the first workflow starts).
+    for row in rows:
         await asyncio.to_thread(
             wrk_load.run_wrk,
             "warm-up",
-            stack.url(target),
-            bodies.get("ignored"),
+            stack.url(row.target),
+            bodies.get(row.bodies),
             SECRET.encode(),
             connections=connections,
             seconds=1,
             pin=stack.pin,
         )
+    await e2e.wait_drained(stack, limit=drain_limit)
+    busy = await settle(stack)
+    print(f"  stack quiet ({busy:.2f} cores busy outside the servers)", file=sys.stderr)
     passes = []
     for n in range(rounds):
         done = []

@@ -11,15 +11,20 @@ import os
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from bench.peer_workflow import PeerWorkflow, touch
 from bench.peers import PEER_QUEUE
-from worker import WORKFLOW_RUNNER
+
+# As hookflow's worker.py sets it up (modules passed through, imported once), without
+# importing hookflow itself.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
+)
 
 
 async def main() -> None:
     client = await Client.connect(os.environ["TEMPORAL_ADDRESS"])
-    # The same sandbox set-up as hookflow's worker (modules passed through, imported once).
     worker = Worker(
         client,
         task_queue=PEER_QUEUE,
