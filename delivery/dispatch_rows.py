@@ -59,9 +59,17 @@ async def mark_dispatched(sessions: SessionFactory, event_ids: list[uuid.UUID]) 
     async with sessions() as session:
         postgres = session.bind.dialect.name == "postgresql"
         length = func.jsonb_array_length if postgres else func.json_array_length
+        # Rows the loop holds (it is starting them too, and marks them itself) are skipped:
+        # waiting for its lock would hold up every request's mark behind a whole pass.
+        free = (
+            select(table.c.id)
+            .where(table.c.id.in_(event_ids))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
         await session.execute(
             update(table)
-            .where(table.c.id.in_(event_ids), table.c.dispatch_status == DispatchStatus.PENDING)
+            .where(table.c.id.in_(free), table.c.dispatch_status == DispatchStatus.PENDING)
             .values(
                 dispatch_status=DispatchStatus.DISPATCHED,
                 dispatched_at=utcnow(),

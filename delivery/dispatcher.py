@@ -78,6 +78,9 @@ class Dispatcher:
         self._concurrency = concurrency
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        # Rows this process's requests are starting (or waiting to): the loop leaves them be,
+        # however long a burst keeps them queued (a second start would only cost Temporal).
+        self._inline: set[uuid.UUID] = set()
         # Rows younger than this are the request's own to start (see dispatch_soon).
         self._inline_timeout = inline_timeout
         self._inline_slots = asyncio.Semaphore(inline_limit)
@@ -206,7 +209,13 @@ class Dispatcher:
 
         task = asyncio.create_task(attempt())
         self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
+        self._inline.add(event_id)
+
+        def finished(task: asyncio.Task[None]) -> None:
+            self._inflight.discard(task)
+            self._inline.discard(event_id)
+
+        task.add_done_callback(finished)
 
     async def _dispatch_inline(
         self, event_id: uuid.UUID, plan: list[DispatchAction] | None
@@ -242,7 +251,7 @@ class Dispatcher:
 
     async def run_once(self, limit: int = 100) -> int:
         """One pass over due deliveries; returns how many were looked at."""
-        ids = await self.pending_ids(limit)
+        ids = [i for i in await self.pending_ids(limit) if i not in self._inline]
         if not ids:
             return 0
         # One probe first: while Temporal is down, one attempt per tick is enough.
