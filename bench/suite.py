@@ -48,16 +48,17 @@ async def main_async(args: argparse.Namespace) -> int:
     latencies = burst_result = outage_result = None
     try:
         if not args.skip_ingest:
+            chosen = tuple(r for r in ingest.ROWS if not args.rows or r.key in args.rows)
             passes = await ingest.run_rows(
                 stack,
                 seconds=args.seconds,
                 connections=args.connections,
                 rounds=args.rounds,
                 drain_limit=args.drain_limit,
+                rows=chosen,
             )
             medians = {
-                row.key: ingest.median_row([p[i] for p in passes])
-                for i, row in enumerate(ingest.ROWS)
+                row.key: ingest.median_row([p[i] for p in passes]) for i, row in enumerate(chosen)
             }
             record["ingest_rounds"] = [[ingest.as_json(m) for m in p] for p in passes]
             record["ingest"] = [ingest.as_json(m) for m in medians.values()]
@@ -155,6 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="wrk seconds per row")
     parser.add_argument("--rounds", type=int, default=1, help="passes over the ingest rows")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rows",
+        type=lambda text: [r.strip() for r in text.split(",") if r.strip()],
+        default=[],
+        help="only these ingest rows (comma list of: "
+        + ", ".join(r.key for r in ingest.ROWS)
+        + ")",
+    )
     parser.add_argument("--rate", type=float, default=10.0, help="end-to-end deliveries/s")
     parser.add_argument("--e2e-seconds", type=float, default=20.0)
     parser.add_argument(
