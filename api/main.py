@@ -139,8 +139,10 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
         refresh_task = asyncio.create_task(secrets.run_forever(), name="hookflow-secrets")
-        event_log = EventLog(sessions=sessions, log_dir=conf.log_path, routing=routing)
-        log_task = asyncio.create_task(event_log.run_forever(), name="hookflow-event-log")
+        tasks = [loop_task, refresh_task]
+        if conf.webhook_log_files:
+            event_log = EventLog(sessions=sessions, log_dir=conf.log_path, routing=routing)
+            tasks.append(asyncio.create_task(event_log.run_forever(), name="hookflow-event-log"))
         # What start-up built (modules, the app, clients) lives as long as the process: out of
         # the collector's sight, a full collection under load no longer walks ~150,000 objects
         # (a pause of ~100 ms on a busy 2-core box: every request in flight waited for it).
@@ -154,7 +156,7 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
         try:
             yield
         finally:
-            for task in (loop_task, refresh_task, log_task):
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

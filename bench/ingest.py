@@ -37,6 +37,12 @@ ROWS = (
     Row("group", "durable: group commit (record)", "group", "ignored"),
     Row("start", "durable + Temporal start (record + start)", "start", "ai_run", starts=True),
     Row("ignored", "hookflow, ignored event (recorded only)", "api", "ignored"),
+    Row(
+        "ignored_nolog",
+        "hookflow, ignored event, WEBHOOK_LOG_FILES=false",
+        "api_nolog",
+        "ignored",
+    ),
     Row("ai_run", "hookflow, ai:run (run row + workflow start)", "api", "ai_run", starts=True),
     Row("failure", "hookflow, workflow_run failure (notification group)", "api", "failure"),
 )
@@ -82,7 +88,7 @@ class Bodies:
 
 def _started(stack: Stack, row: Row, prefix: str) -> tuple[int, int, float | None]:
     """(started, still pending, wall time of the last start) of one row's deliveries."""
-    if row.target == "api":
+    if row.target.startswith("api"):
         url, sql = (
             stack.database_url.replace("+psycopg", ""),
             "SELECT count(*) FILTER (WHERE dispatch_status = 'dispatched'),"
@@ -115,7 +121,7 @@ async def _settle(
     returns (started, wall time of the last start, CPU seconds read when all had started)."""
     began = time.monotonic()
     started, last = 0, None
-    if row.target != "api" and not row.starts:
+    if not row.target.startswith("api") and not row.starts:
         return started, last, procs.cpu_seconds(stack)
     while time.monotonic() - began < limit:
         started, pending, last = await asyncio.to_thread(_started, stack, row, prefix)
@@ -123,7 +129,7 @@ async def _settle(
             break
         await asyncio.sleep(0.2)
     at_started = procs.cpu_seconds(stack)
-    if row.target == "api":
+    if row.target.startswith("api"):
         await e2e.wait_drained(stack, limit=max(1.0, limit - (time.monotonic() - began)))
     elif row.starts:
         while time.monotonic() - began < limit:
@@ -161,8 +167,9 @@ async def measure(
 
     def per_delivery(cpu: dict[str, float]) -> dict[str, float]:
         used = {k: cpu[k] - cpu_before.get(k, 0.0) for k in cpu}
-        own_api = "api" if row.target == "api" else f"peer:{row.target}"
-        own_worker = "worker" if row.target == "api" else "peer_worker"
+        hookflow = row.target.startswith("api")
+        own_api = row.target if hookflow else f"peer:{row.target}"
+        own_worker = "worker" if hookflow else "peer_worker"
         per = 1000 / acked if acked else float("nan")
         return {
             "api": used.get(own_api, float("nan")) * per,
@@ -294,12 +301,14 @@ def ratios(by_key: dict[str, Measured]) -> dict[str, float | None]:
         return a / b if a is not None and b else None
 
     group, start = by_key.get("group"), by_key.get("start")
-    ignored, ai_run = by_key.get("ignored"), by_key.get("ai_run")
+    ai_run = by_key.get("ai_run")
     out: dict[str, float | None] = {}
-    if group and ignored:
-        out["ignored_rate_x_group"] = ratio(ignored.rate, group.rate)
-        out["ignored_cpu_x_group"] = ratio(group.cpu_total, ignored.cpu_total)
-        out["ignored_api_cpu_x_group"] = ratio(group.cpu_ms["api"], ignored.cpu_ms["api"])
+    for key in ("ignored", "ignored_nolog"):
+        mine = by_key.get(key)
+        if group and mine:
+            out[f"{key}_rate_x_group"] = ratio(mine.rate, group.rate)
+            out[f"{key}_cpu_x_group"] = ratio(group.cpu_total, mine.cpu_total)
+            out[f"{key}_api_cpu_x_group"] = ratio(group.cpu_ms["api"], mine.cpu_ms["api"])
     if start and ai_run:
         out["ai_run_sustained_x_start"] = ratio(ai_run.sustained, start.sustained)
         out["ai_run_acks_x_start"] = ratio(ai_run.rate, start.rate)

@@ -70,9 +70,9 @@ def _serves(pid: int) -> bool:
     return False
 
 
-def api_pids(stack: Stack) -> list[int]:
+def api_pids(stack: Stack, name: str = "api") -> list[int]:
     """The processes serving requests: uvicorn's `--workers` children, or uvicorn itself."""
-    main = stack.processes["api"].pid
+    main = stack.processes[name].pid
     return [pid for pid in children(main) if _serves(pid)] or [main]
 
 
@@ -85,8 +85,11 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
     `temporal`, `postgres`, and each peer process (`peer:<mode>`, `peer_worker`)."""
     result = {
         "worker": sum(_cpu(pid) for pid in worker_pids(stack)),
-        "api": sum(_cpu(pid) for pid in {stack.processes["api"].pid, *api_pids(stack)}),
     }
+    for api in ("api", "api_nolog"):
+        if api in stack.processes:
+            pids = {stack.processes[api].pid, *api_pids(stack, api)}
+            result[api] = sum(_cpu(pid) for pid in pids)
     for name, process in stack.processes.items():
         if name in ("bare", "commit", "group", "start"):
             result[f"peer:{name}"] = _cpu(process.pid)

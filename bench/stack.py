@@ -183,27 +183,28 @@ class Stack:
         env = self.env()
         for i in range(worker_processes):
             self.spawn(f"worker{i}", [sys.executable, "worker.py"], env)
-        self.ports["api"] = free_port()
-        self.spawn(
-            "api",
-            [
-                *pinning.server(self.pin),
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.ports["api"]),
-                "--workers",
-                str(api_workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env,
-        )
+        for name, extra in (("api", {}), ("api_nolog", {"WEBHOOK_LOG_FILES": "false"})):
+            self.ports[name] = free_port()
+            self.spawn(
+                name,
+                [
+                    *pinning.server(self.pin),
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.ports[name]),
+                    "--workers",
+                    str(api_workers),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                env | extra,
+            )
         if "start" in peers:
             self.spawn("peer_worker", [sys.executable, "-m", "bench.peer_worker"], env)
         for mode in peers:
@@ -224,7 +225,7 @@ class Stack:
                 ],
                 env,
             )
-        for name in ("api", *peers):
+        for name in ("api", "api_nolog", *peers):
             wait_http(f"http://127.0.0.1:{self.ports[name]}/healthz", self.processes[name])
 
     @property

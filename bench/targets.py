@@ -25,13 +25,19 @@ def rows(
     out: list[tuple[str, str, str, str]] = []
     if ingest:
         r = ratios(ingest)
-        ignored, group = ingest.get("ignored"), ingest.get("group")
-        if ignored and group:
-            x = r.get("ignored_rate_x_group")
-            cpu = r.get("ignored_cpu_x_group")
+        group = ingest.get("group")
+        for key, label in (
+            ("ignored", "recorded-only path, × group-commit peer"),
+            ("ignored_nolog", "recorded-only path, no webhook log files, × group-commit peer"),
+        ):
+            ignored = ingest.get(key)
+            if not (ignored and group):
+                continue
+            x = r.get(f"{key}_rate_x_group")
+            cpu = r.get(f"{key}_cpu_x_group")
             out.append(
                 (
-                    "recorded-only path, × group-commit peer",
+                    label,
                     f"{ignored.rate:,.0f} vs {group.rate:,.0f} req/s = {_fmt(x)}× "
                     f"(CPU per delivery {ignored.cpu_total:.2f} vs {group.cpu_total:.2f} ms = "
                     f"{_fmt(cpu)}×); p99 {ignored.p99_ms:.1f} ms (peer {group.p99_ms:.1f})",

@@ -14,6 +14,10 @@ from settings.durations import Duration, DurationList
 class NotifySettings(BaseModel):
     watched_branches: str = "main,master,develop"
     log_dir: Path = Path("~/.atlas/webhook_logs")
+    # A file per signed delivery in LOG_DIR (seed 002), written by the API in the background.
+    # false: none (the database keeps every delivery; notifications still go to the logfile
+    # sink): a few file system calls per delivery less for the API.
+    webhook_log_files: bool = True
     priority_map: str = ""  # "workflow_run.failure=high,check_run.failure=medium"
     aimaestro_url: str = ""
     aimaestro_from: str = "hookflow"
