@@ -59,16 +59,16 @@ def summarize(collapsed: Path, top: int) -> str:
 
 async def main_async(args: argparse.Namespace) -> int:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    stack = await Stack.start(pin=args.pin)
+    stack = await Stack.start(pin=args.pin, peers=())
     try:
         secret = SECRET.encode()
         sent = bodies(args.row, args.seconds)
         wrk_load.run_wrk(
-            "warm-up", stack.url("api"), bodies("ignored", 1), secret, seconds=2, pin=args.pin
+            "warm-up", stack.url(args.api), bodies("ignored", 1), secret, seconds=2, pin=args.pin
         )
         await e2e.wait_drained(stack, limit=120)
         out = stack.tmp / f"profile-{args.row}.txt"
-        [pid] = procs.api_pids(stack)
+        [pid] = procs.api_pids(stack, args.api)
         spy = await asyncio.create_subprocess_exec(
             *[
                 py_spy,
@@ -91,7 +91,7 @@ async def main_async(args: argparse.Namespace) -> int:
         result = await asyncio.to_thread(
             wrk_load.run_wrk,
             args.row,
-            stack.url("api"),
+            stack.url(args.api),
             sent,
             secret,
             seconds=args.seconds,
@@ -114,6 +114,12 @@ async def main_async(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--row", choices=ROWS, default="ignored")
+    parser.add_argument(
+        "--api",
+        choices=("api", "api_nolog"),
+        default="api",
+        help="the API to load and sample (api_nolog: WEBHOOK_LOG_FILES=false)",
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=40)
