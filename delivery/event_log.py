@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -105,6 +106,9 @@ class EventLog:
         self._batch = batch
         self._cursor = self._load_cursor()
         self._written: dict[uuid.UUID, datetime] = {}
+        # One thread of its own: documents are built and files written there, off the event
+        # loop, and one thread keeps one malloc arena (not one per thread of the default pool).
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hookflow-event-log")
 
     def _cursor_path(self) -> Path:
         return self._dir / INDEX_DIR / CURSOR
@@ -162,15 +166,22 @@ class EventLog:
         rows = await self._rows()
         if not rows:
             return 0
-        entries = [_entry(r, self._routing) for r in rows]
-        return await asyncio.to_thread(self._write, entries)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, self._write_rows, rows
+        )
+
+    def _write_rows(self, rows: list[WebhookEvent]) -> int:
+        return self._write([_entry(r, self._routing) for r in rows])
 
     async def run_forever(self) -> None:
-        while True:
-            written = 0
-            try:
-                written = await self.run_once()
-            except Exception as exc:  # noqa: BLE001 - database or disk down: try again later
-                log.warning("webhook log: pass failed: %s: %s", type(exc).__name__, exc)
-            if written < self._batch:
-                await asyncio.sleep(self._interval)
+        try:
+            while True:
+                written = 0
+                try:
+                    written = await self.run_once()
+                except Exception as exc:  # noqa: BLE001 - database or disk down: try later
+                    log.warning("webhook log: pass failed: %s: %s", type(exc).__name__, exc)
+                if written < self._batch:
+                    await asyncio.sleep(self._interval)
+        finally:
+            self._thread.shutdown(wait=False)
