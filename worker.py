@@ -51,6 +51,16 @@ def tuning(settings: Settings) -> dict[str, Any]:
     }
 
 
+def polled_queues(settings: Settings, main: str | None = None) -> list[str]:
+    """The task queues this worker process polls (WORKER_QUEUES): the main queue, the
+    notification queue, or both; one queue when both have the same name."""
+    main = main or settings.temporal_task_queue
+    notify = settings.notify_task_queue
+    if notify == main:
+        return [main]
+    return {"all": [main, notify], "main": [main], "notify": [notify]}[settings.worker_queues]
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -61,29 +71,24 @@ def build_worker(
 ) -> WorkerSet:
     """The worker for every workflow and activity on the main task queue, and the notification
     worker on its own queue (its own slots and pollers: runs cannot hold notifications up);
-    `options` go to temporalio's Worker."""
+    WORKER_QUEUES picks one of them for this process. `options` go to temporalio's Worker."""
     interceptors = [AutoHeartbeat(), *options.pop("interceptors", [])]
     config = TUNING | tuning(settings) | options
     main = task_queue or settings.temporal_task_queue
-    workers = [
-        Worker(
-            client,
-            task_queue=main,
+    workers = []
+    for queue in polled_queues(settings, main):
+        if queue == main:
             # Every kind here too: notifications started before the queues were split, or by
             # a workflow on this queue (a blocked task's), run where they were started.
-            workflows=WORKFLOWS,
-            activities=build_activities(settings, sessions),
-            interceptors=interceptors,
-            **config,
-        )
-    ]
-    if settings.notify_task_queue != main:
+            workflows, activities = WORKFLOWS, build_activities(settings, sessions)
+        else:
+            workflows, activities = NOTIFY_WORKFLOWS, build_notify_activities(settings, sessions)
         workers.append(
             Worker(
                 client,
-                task_queue=settings.notify_task_queue,
-                workflows=NOTIFY_WORKFLOWS,
-                activities=build_notify_activities(settings, sessions),
+                task_queue=queue,
+                workflows=workflows,
+                activities=activities,
                 interceptors=interceptors,
                 **config,
             )

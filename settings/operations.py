@@ -20,6 +20,9 @@ class OperationsSettings(BaseModel):
     # own worker in `hookflow worker` (its own slots and pollers): runs cannot hold them up.
     # Empty: "<TEMPORAL_TASK_QUEUE>-notify".
     temporal_notify_task_queue: str = ""
+    # Which queues this worker process polls: both ("all"), or one, to run notification work in
+    # a process of its own (WORKER_QUEUES=notify) beside one for the rest (WORKER_QUEUES=main).
+    worker_queues: Literal["all", "main", "notify"] = "all"
     temporal_ui_url: str = ""
     # Where people reach this API (e.g. https://hookflow.example.com): links in comments.
     api_public_url: str = ""
