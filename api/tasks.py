@@ -13,9 +13,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppStateDep, SessionDep, TokenDep
 from api.query import Filter, Limit, Offset, newest_page
+from contract.inputs import TaskSignal
+from contract.names import Signal
 from db.models import Task
 from routing.automation import blocked_workflow_id
-from workflows.blocked_task import BlockedTaskWorkflow, TaskSignal
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], dependencies=[TokenDep])
 
@@ -92,11 +93,10 @@ async def _signal(
     workflow_id = blocked_workflow_id(repo, issue)
     handle = state.temporal.get_workflow_handle(workflow_id)
     action = body or TaskAction()
-    method = (
-        BlockedTaskWorkflow.acknowledge if name == "acknowledge" else (BlockedTaskWorkflow.resolve)
-    )
+    # By contract name (the workflow's module would load every activity module into the API).
+    signal = Signal.ACKNOWLEDGE if name == "acknowledge" else Signal.RESOLVE
     try:
-        await handle.signal(method, TaskSignal(by=action.by, note=action.note))
+        await handle.signal(signal, TaskSignal(by=action.by, note=action.note))
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise HTTPException(404, f"no blocked task escalation for {repo}#{issue}") from None
