@@ -36,6 +36,7 @@ from delivery.event_log import EventLog
 from delivery.receive import Intake
 from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
+from ops import memory
 from ops.logs import configure_logging, mask_also
 from ops.temporal_connect import connect_temporal
 from ops.version import VERSION
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        memory.limit_arenas()  # before the threads that would each get one
         conf = settings or load_settings()
         configure_logging(conf)
         api_metrics = ApiMetrics()
@@ -140,6 +142,7 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
         refresh_task = asyncio.create_task(secrets.run_forever(), name="hookflow-secrets")
         tasks = [loop_task, refresh_task]
+        tasks.append(asyncio.create_task(memory.trim_after_growth(), name="hookflow-memory"))
         if conf.webhook_log_files:
             event_log = EventLog(sessions=sessions, log_dir=conf.log_path, routing=routing)
             tasks.append(asyncio.create_task(event_log.run_forever(), name="hookflow-event-log"))
