@@ -75,8 +75,14 @@ async def burst(
     sent_s = time.monotonic() - began
     sending = False
     drained = False
+    dispatched_s: float | None = None
+    at_dispatched: dict[str, list[float]] = {}
     while not drained and time.monotonic() - began < limit:
         pending, received = await asyncio.to_thread(_backlog, url)
+        if pending == 0 and dispatched_s is None:
+            # The API's part is over: every workflow started (the worker may still be busy).
+            dispatched_s = time.monotonic() - began
+            at_dispatched = procs.rss(stack)
         drained = pending == 0 and received == 0
         if not drained:
             await asyncio.sleep(0.5)
@@ -99,6 +105,8 @@ async def burst(
         "drain_seconds": round(drained_s, 1),
         "drain_rate": round(n / drained_s, 1),
         "peak_backlog": peak,
+        "all_dispatched_seconds": round(dispatched_s, 1) if dispatched_s is not None else None,
+        "api_rss_mb_when_all_dispatched": at_dispatched.get("api_rss_mb"),
         "statuses": summary["statuses"],
         **procs.rss(stack),
         # Busy cores per part while sending and draining (1.0 = one core all the time).
