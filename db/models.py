@@ -1,4 +1,5 @@
-"""Tables: the webhook audit trail, runs and their artifacts, notifications, tasks."""
+"""Tables: the webhook audit trail, runs and their artifacts, notifications, tasks, console
+sessions."""
 
 from __future__ import annotations
 
@@ -186,3 +187,14 @@ class Task(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
     closed_at: datetime | None = Field(default=None, sa_column=Column(Timestamp))
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in console browser: only a hash of its cookie is stored; signing out deletes it."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("idx_console_sessions_expires_at", "expires_at"),)
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))  # sha256 of the cookie
+    created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
+    expires_at: datetime = Field(sa_type=Timestamp, nullable=False)

@@ -55,6 +55,8 @@ class SecretSettings(BaseModel):
     # Per-repository secrets for /webhook/{owner}/{repo}: "owner/repo=secret,owner/other=secret2"
     github_webhook_repo_secrets: SecretStr | None = None
     api_token: SecretStr | None = None
+    # The operator console's sign-in token; without it the console takes API_TOKEN.
+    console_token: SecretStr | None = None
     github_token: SecretStr | None = None
     github_app_private_key: SecretStr | None = None
     github_app_private_key_file: Path | None = None
@@ -66,7 +68,12 @@ class SecretSettings(BaseModel):
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> SecretSettings:
-        for name in ("github_webhook_secret", "github_webhook_secret_previous", "api_token"):
+        for name in (
+            "github_webhook_secret",
+            "github_webhook_secret_previous",
+            "api_token",
+            "console_token",
+        ):
             value = getattr(self, name)
             if value is not None and value.get_secret_value().strip() in PLACEHOLDER_SECRETS:
                 raise ValueError(f"{name.upper()} is a placeholder value; generate a real one")
@@ -127,7 +134,13 @@ class SecretSettings(BaseModel):
         """Every secret this process knows, for scrubbing log lines."""
         values = [s.decode() for s in self.webhook_secrets]
         values += [s.decode() for group in self.repo_secrets.values() for s in group]
-        for item in (self.api_token, self.github_token, self.metrics_token, self.temporal_api_key):
+        for item in (
+            self.api_token,
+            self.console_token,
+            self.github_token,
+            self.metrics_token,
+            self.temporal_api_key,
+        ):
             if item is not None and item.get_secret_value():
                 values.append(item.get_secret_value())
         return values
@@ -140,6 +153,12 @@ class SecretSettings(BaseModel):
 
     def api_token_value(self) -> str | None:
         return self.api_token.get_secret_value() if self.api_token else None
+
+    def console_token_value(self) -> str | None:
+        """What the console's sign-in form takes: CONSOLE_TOKEN when set, else API_TOKEN."""
+        if self.console_token is not None and self.console_token.get_secret_value().strip():
+            return self.console_token.get_secret_value()
+        return self.api_token_value()
 
     def llm_api_key_value(self) -> str | None:
         """The model key (LLM_API_KEY or LLM_API_KEY_FILE); None for servers without keys."""
