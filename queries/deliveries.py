@@ -98,7 +98,7 @@ class DeliveryRow:
         return Cursor(self.processed_at, self.id)
 
 
-_LIST_COLUMNS = (
+LIST_COLUMNS = (
     col(WebhookEvent.id),
     col(WebhookEvent.processed_at),
     col(WebhookEvent.event_type),
@@ -141,7 +141,7 @@ async def delivery_page(
     """Deliveries matching `where`, newest first, one keyset page."""
     page = await keyset_page(
         session,
-        select(*_LIST_COLUMNS).where(*where.clauses()),
+        select(*LIST_COLUMNS).where(*where.clauses()),
         time_col=col(WebhookEvent.processed_at),
         id_col=col(WebhookEvent.id),
         key=lambda r: Cursor(r[1], r[0]),

@@ -106,14 +106,26 @@ async def sign_in(
         samesite="strict",
         secure=secure(request, state.settings),
     )
-    response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
+    response.delete_cookie(
+        SIGN_IN_COOKIE,
+        path=PREFIX,
+        secure=secure(request, state.settings),
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
 @router.post("/sign-out")
-async def sign_out(state: StateDep, viewer: ActorDep) -> Response:
+async def sign_out(request: Request, state: StateDep, viewer: ActorDep) -> Response:
     """End this browser's session (the cookie is useless afterwards, even if copied)."""
     await close_session(state.sessions, viewer.secret)
     response = RedirectResponse(f"{PREFIX}/sign-in?notice=signed-out", status_code=303)
-    response.delete_cookie(COOKIE, path=PREFIX)
+    response.delete_cookie(
+        COOKIE,
+        path=PREFIX,
+        secure=secure(request, state.settings),
+        httponly=True,
+        samesite="strict",
+    )
     return response

@@ -18,7 +18,7 @@ OUTCOMES = {
 }
 OUTCOME_ORDER = ("started", "ignored", "pending", "failed", "rejected")
 
-WIDTH, HEIGHT = 600, 160  # the viewBox of the per-minute chart
+WIDTH, HEIGHT = 960, 160  # the bars' area in the per-minute chart's viewBox
 
 
 @dataclass(frozen=True)
