@@ -272,7 +272,7 @@ async def shoot(base: str, ids: dict[str, str], out: Path) -> None:
         browser = await pw.chromium.launch(
             executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
         )
-        laptop = await browser.new_context(viewport={"width": 1280, "height": 820})
+        laptop = await browser.new_context(viewport={"width": 1180, "height": 700})
         page = await laptop.new_page()
         await page.goto(f"{base}/console/sign-in")
         await page.screenshot(path=str(out / "sign-in.png"))
@@ -291,6 +291,10 @@ async def shoot(base: str, ids: dict[str, str], out: Path) -> None:
         }
         for name, path in shots.items():
             await page.goto(base + path)
+            if name == "delivery":  # the payload, its hostile strings shown as text
+                for key in ("issue", "pull_request", "head"):
+                    await page.locator(".tree summary", has_text=key).first.click()
+                await page.locator("h2", has_text="Payload").evaluate("e => e.scrollIntoView()")
             await page.screenshot(path=str(out / f"{name}.png"))
         phone = await browser.new_context(
             viewport={"width": 390, "height": 844}, storage_state=await laptop.storage_state()
