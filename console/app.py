@@ -12,7 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from console.deps import SignInRequired
+from console.auth import COOKIE, Viewer, find_session
+from console.body_limit import BodyLimit
+from console.deps import SignInRequired, console_state
 from console.headers import SecurityHeaders
 from console.pages import (
     deliveries,
@@ -29,11 +31,21 @@ from console.render import PREFIX, render
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+async def _viewer_or_none(request: Request) -> Viewer | None:
+    """The signed-in viewer of an error page (for its navigation), if the database answers."""
+    try:
+        state = await console_state(request)
+        return await find_session(state.sessions, request.cookies.get(COOKIE))
+    except Exception:  # noqa: BLE001 - an error page must render whatever else is down
+        return None
+
+
 def create_console(parent: FastAPI) -> FastAPI:
     """The console app; its pages read the state `parent` builds at start-up."""
     console = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     console.state.parent = parent
-    console.add_middleware(SecurityHeaders)
+    console.add_middleware(BodyLimit)
+    console.add_middleware(SecurityHeaders)  # added last: outermost, so a 413 has them too
 
     @console.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, exc: Exception) -> Response:
@@ -46,7 +58,7 @@ def create_console(parent: FastAPI) -> FastAPI:
         return render(
             request,
             "error.html",
-            viewer=None,
+            viewer=await _viewer_or_none(request),
             status_code=exc.status_code,
             code=exc.status_code,
             message=str(exc.detail),
@@ -61,7 +73,7 @@ def create_console(parent: FastAPI) -> FastAPI:
         return render(
             request,
             "error.html",
-            viewer=None,
+            viewer=await _viewer_or_none(request),
             status_code=400,
             code=400,
             message="; ".join(problems)[:500],

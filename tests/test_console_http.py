@@ -342,3 +342,20 @@ async def test_silences_page_says_when_this_build_has_none(app: httpx.AsyncClien
         data={"csrf": form_token(new.text), "matchers": 'repo="a/b"', "duration": "2h"},
     )
     assert created.status_code == 200 and "This build serves no silences" in created.text
+
+
+async def test_oversized_form_is_refused_before_it_is_read(app: httpx.AsyncClient) -> None:
+    answer = await app.post("/console/sign-in", data={"token": "x" * 300_000})
+    assert answer.status_code == 413
+    assert "default-src 'none'" in answer.headers["content-security-policy"]
+
+    async def chunks():  # no Content-Length: counted as it arrives
+        for _ in range(40):
+            yield b"token=" + b"x" * 10_000
+
+    streamed = await app.post(
+        "/console/sign-in",
+        content=chunks(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert streamed.status_code == 413
