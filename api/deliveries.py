@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import func
-from sqlmodel import col
 
 from api.deps import AppStateDep, SessionDep, TokenDep
 from api.query import Filter, Limit, Offset, newest_page
 from db.models import WebhookEvent
-from delivery.replay import REPLAY_PREFIX, ReplayDeps, replay_delivery
-from settings import parse_duration
+from delivery.replay import ReplayDeps, replay_delivery
+from queries.deliveries import DeliveryFilter, since_time
 
 router = APIRouter(prefix="/api/deliveries", tags=["deliveries"], dependencies=[TokenDep])
 
@@ -69,21 +66,6 @@ class ReplayRequest(BaseModel):
     force: bool = False
 
 
-def since_time(text: str, now: datetime) -> datetime:
-    """`since` as a duration back from now (`24h`) or an ISO time; naive UTC like the column."""
-    try:
-        return (now - parse_duration(text)).replace(tzinfo=None)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise HTTPException(
-            400, f"since must be a duration (24h) or an ISO time, got {text!r}"
-        ) from None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 @router.get("", response_model=DeliveriesPublic)
 async def list_deliveries(
     session: SessionDep,
@@ -96,17 +78,12 @@ async def list_deliveries(
     offset: Offset = 0,
 ) -> DeliveriesPublic:
     """List recorded deliveries, newest first, by event, repo, status and age."""
-    filters: list[Any] = []
-    if event:
-        filters.append(WebhookEvent.event_type == event)
-    if repo:
-        filters.append(WebhookEvent.repo == repo)
-    if status:
-        filters.append(WebhookEvent.dispatch_status == status)
-    if since:
-        filters.append(col(WebhookEvent.processed_at) >= since_time(since, datetime.now(UTC)))
-    if not replays:
-        filters.append(func.coalesce(WebhookEvent.dedupe_key, "").not_like(f"{REPLAY_PREFIX}%"))
+    try:
+        since_at = since_time(since, datetime.now(UTC)) if since else None
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    where = DeliveryFilter(event=event, repo=repo, status=status, since=since_at, replays=replays)
+    filters = where.clauses()
     rows, total = await newest_page(
         session, WebhookEvent, filters, newest=WebhookEvent.processed_at, limit=limit, offset=offset
     )

@@ -27,6 +27,7 @@ from api import (
 )
 from api.deps import AppState
 from api.instruments import ApiMetrics
+from console.app import create_console
 from db.engine import make_engine, make_session_factory
 from delivery.dispatcher import Dispatcher
 from delivery.event_log import EventLog
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tasks.router)
     app.include_router(deliveries.router)
     app.include_router(delivery_retry.router)
+    app.mount("/console", create_console(app))
     return app
 
 

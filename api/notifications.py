@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from api.deps import SessionDep, TokenDep
 from api.query import Filter, Limit, Offset, newest_page
 from db.models import Notification
+from queries.notifications import notification_filters
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"], dependencies=[TokenDep])
 
@@ -71,15 +72,7 @@ async def list_notifications(
     offset: Offset = 0,
 ) -> NotificationsPublic:
     """List notifications, newest first, filtered by type, priority, repo and delivery id."""
-    filters = []
-    if type:
-        filters.append(Notification.type == type)
-    if priority:
-        filters.append(Notification.priority == priority.lower())
-    if repo:
-        filters.append(Notification.repo == repo)
-    if delivery_id:
-        filters.append(Notification.delivery_id == delivery_id)
+    filters = notification_filters(type=type, priority=priority, repo=repo, delivery_id=delivery_id)
     rows, total = await newest_page(
         session, Notification, filters, newest=Notification.created_at, limit=limit, offset=offset
     )

@@ -8,16 +8,13 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
-from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppStateDep, SessionDep, TokenDep
-from contract.names import HUMAN_RUN_SIGNALS as SIGNALS
-from contract.statuses import SIGNALLABLE_RUN_STATUSES
 from db.models import Run
 from delivery.manual import record_manual_start
 from routing.fields import INT32_MAX, REPO_PATTERN
-from workflows.run.workflow import SIGNAL_METHODS
+from runs.signals import SignalRefused
+from runs.signals import signal_run as send_signal
 
 log = logging.getLogger("hookflow.run_actions")
 
@@ -72,28 +69,8 @@ async def signal_run(
     run_id: uuid.UUID, name: str, state: AppStateDep, session: SessionDep
 ) -> dict[str, Any]:
     """Send a signal (approve, cancel or retry) to a running run's workflow."""
-    method = SIGNAL_METHODS.get(name)
-    if method is None:
-        raise HTTPException(
-            status_code=400, detail=f"unknown signal {name!r}; use one of {', '.join(SIGNALS)}"
-        )
-    run = await session.get(Run, run_id)
-    if run is None:
-        raise HTTPException(status_code=404, detail="run not found")
-    if run.status not in SIGNALLABLE_RUN_STATUSES:
-        # Its workflow may still be posting the last comment; the run itself is over.
-        raise HTTPException(status_code=409, detail=f"run is finished ({run.status})")
-    handle = state.temporal.get_workflow_handle(run.workflow_id)
     try:
-        description = await handle.describe()
-        if description.status != WorkflowExecutionStatus.RUNNING:
-            raise HTTPException(status_code=409, detail=f"run is finished ({run.status})")
-        await handle.signal(method)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise HTTPException(
-                status_code=409, detail=f"run has no running workflow ({run.status})"
-            ) from None
-        raise HTTPException(status_code=503, detail="Temporal is unavailable") from None
-    log.info("run %s: signal %s sent", run_id, name)
-    return {"status": "sent", "runId": str(run_id), "signal": name, "workflowId": run.workflow_id}
+        sent = await send_signal(session, state.temporal, run_id, name)
+    except SignalRefused as exc:
+        raise HTTPException(status_code=exc.status, detail=exc.reason) from None
+    return {"status": "sent", "runId": str(run_id), "signal": name, "workflowId": sent.workflow_id}

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-from sqlmodel import col, select
 
 from api.deps import SessionDep, TokenDep
 from api.query import Filter, Limit, Offset, newest_page
-from db.models import Run, RunArtifact
+from db.models import Run
+from queries.runs import run_artifacts, run_filters
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[TokenDep])
 
@@ -90,11 +90,7 @@ async def list_runs(
     offset: Offset = 0,
 ) -> RunsPublic:
     """List runs, newest first, filtered by repo and status."""
-    filters = []
-    if repo:
-        filters.append(col(Run.repo) == repo)
-    if status:
-        filters.append(col(Run.status) == status.upper())
+    filters = run_filters(repo=repo, status=status)
     runs, total = await newest_page(
         session, Run, filters, newest=Run.created_at, limit=limit, offset=offset
     )
@@ -115,12 +111,7 @@ async def list_artifacts(run_id: uuid.UUID, session: SessionDep) -> ArtifactsPub
     """The artifacts a run produced, oldest first."""
     if await session.get(Run, run_id) is None:
         raise HTTPException(status_code=404, detail="run not found")
-    query = (
-        select(RunArtifact)
-        .where(RunArtifact.run_id == run_id)
-        .order_by(col(RunArtifact.created_at), col(RunArtifact.name))
-    )
-    rows = (await session.exec(query)).all()
+    rows = await run_artifacts(session, run_id)
     data = [
         ArtifactPublic(
             id=a.id,

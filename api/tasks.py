@@ -8,12 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-from sqlmodel import col
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppStateDep, SessionDep, TokenDep
 from api.query import Filter, Limit, Offset, newest_page
 from db.models import Task
+from queries.tasks import task_filters
 from routing.automation import blocked_workflow_id
 from workflows.blocked_task import BlockedTaskWorkflow, TaskSignal
 
@@ -68,11 +68,7 @@ async def list_tasks(
     offset: Offset = 0,
 ) -> TasksPublic:
     """List tasks (open, blocked, closed, done), most recently changed first."""
-    filters = []
-    if repo:
-        filters.append(col(Task.repo) == repo)
-    if status:
-        filters.append(col(Task.status) == status.lower())
+    filters = task_filters(repo=repo, status=status)
     tasks, total = await newest_page(
         session, Task, filters, newest=Task.updated_at, limit=limit, offset=offset
     )

@@ -1,4 +1,5 @@
-"""Tables: the webhook audit trail, runs and their artifacts, notifications, tasks."""
+"""Tables: the webhook audit trail, runs and their artifacts, notifications, tasks, console
+sessions."""
 
 from __future__ import annotations
 
@@ -32,8 +33,17 @@ class WebhookEvent(SQLModel, table=True):
         Index("idx_webhook_events_event_type", "event_type"),
         Index("idx_webhook_events_processed_at", "processed_at"),
         Index("idx_webhook_events_signature_valid", "signature_valid"),
-        Index("idx_webhook_events_dispatch_status", "dispatch_status"),
-        Index("idx_webhook_events_delivery_id", "delivery_id"),
+        # Status and repository lead, the time follows: a filtered page of the console reads the
+        # newest matching rows in index order instead of sorting every match.
+        Index("idx_webhook_events_dispatch_status", "dispatch_status", "processed_at"),
+        Index("ix_webhook_events_repo", "repo", "processed_at"),
+        # Pattern operators: a search on the beginning of a delivery id (LIKE 'abc%') uses it
+        # whatever the database's collation; `=` too.
+        Index(
+            "idx_webhook_events_delivery_id",
+            "delivery_id",
+            postgresql_ops={"delivery_id": "varchar_pattern_ops"},
+        ),
         # Only authenticated deliveries take part in dedupe: an unsigned request must not be
         # able to claim a delivery id and shadow GitHub's real delivery.
         UniqueConstraint("dedupe_key", name="uq_webhook_events_dedupe_key"),
@@ -54,7 +64,7 @@ class WebhookEvent(SQLModel, table=True):
     hook_id: str | None = Field(default=None, sa_column=Column(String(100)))
     dedupe_key: str | None = Field(default=None, sa_column=Column(String(220)))
     action: str | None = Field(default=None, sa_column=Column(String(100)))
-    repo: str | None = Field(default=None, sa_column=Column(String(200), index=True))
+    repo: str | None = Field(default=None, sa_column=Column(String(200)))
     body_size: int = 0
     http_status: int = 200
     # received | ignored | rejected | pending | dispatched | failed
@@ -186,3 +196,14 @@ class Task(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
     closed_at: datetime | None = Field(default=None, sa_column=Column(Timestamp))
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in console browser: only a hash of its cookie is stored; signing out deletes it."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("idx_console_sessions_expires_at", "expires_at"),)
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))  # sha256 of the cookie
+    created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
+    expires_at: datetime = Field(sa_type=Timestamp, nullable=False)

@@ -26,6 +26,7 @@ VAULT_KEYS: dict[str, str] = {
     "github_webhook_secret_previous": "github-webhook-secret-previous",
     "github_webhook_repo_secrets": "github-webhook-repo-secrets",
     "api_token": "api-token",
+    "console_token": "console-token",
     "github_token": "github-token",
     "github_app_private_key": "github-app-private-key",
     "llm_api_key": "llm-api-key",
@@ -113,6 +114,8 @@ class SecretSettings(BaseModel):
     github_webhook_repo_secrets_file: Path | None = None
     api_token: SecretStr | None = None
     api_token_file: Path | None = None
+    console_token: SecretStr | None = None
+    console_token_file: Path | None = None
     github_token: SecretStr | None = None
     github_token_file: Path | None = None
     github_app_private_key: SecretStr | None = None
@@ -132,7 +135,12 @@ class SecretSettings(BaseModel):
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> SecretSettings:
-        for name in ("github_webhook_secret", "github_webhook_secret_previous", "api_token"):
+        for name in (
+            "github_webhook_secret",
+            "github_webhook_secret_previous",
+            "api_token",
+            "console_token",
+        ):
             value = getattr(self, name)
             if value is not None and value.get_secret_value().strip() in PLACEHOLDER_SECRETS:
                 raise ValueError(f"{name.upper()} is a placeholder value; generate a real one")
@@ -177,7 +185,13 @@ class SecretSettings(BaseModel):
         """Every secret this process knows, for scrubbing log lines."""
         values = [s.decode() for s in self.webhook_secrets]
         values += [s.decode() for group in self.repo_secrets.values() for s in group]
-        for field in ("api_token", "github_token", "metrics_token", "temporal_api_key"):
+        for field in (
+            "api_token",
+            "console_token",
+            "github_token",
+            "metrics_token",
+            "temporal_api_key",
+        ):
             value = self.secret(field)
             if value:
                 values.append(value)
@@ -194,6 +208,10 @@ class SecretSettings(BaseModel):
         if token is not None and token.strip() in PLACEHOLDER_SECRETS:  # from a file, too
             raise ConfigError("API_TOKEN is a placeholder value; generate a real one")
         return token
+
+    def console_token_value(self) -> str | None:
+        """What the console's sign-in form takes: CONSOLE_TOKEN when set, else API_TOKEN."""
+        return self.secret("console_token") or self.api_token_value()
 
     def llm_api_key_value(self) -> str | None:
         """The model key (LLM_API_KEY or LLM_API_KEY_FILE); None for servers without keys."""

@@ -1,0 +1,67 @@
+"""Notifications as operators look them up (the API and the console)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from db.models import Notification
+from queries.keyset import Cursor, Page, keyset_page
+
+
+def notification_filters(
+    *,
+    type: str | None = None,  # noqa: A002 - the public filter name
+    priority: str | None = None,
+    repo: str | None = None,
+    delivery_id: str | None = None,
+) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if type:
+        found.append(col(Notification.type) == type)
+    if priority:
+        found.append(col(Notification.priority) == priority.lower())
+    if repo:
+        found.append(col(Notification.repo) == repo)
+    if delivery_id:
+        found.append(col(Notification.delivery_id) == delivery_id)
+    return found
+
+
+async def notification_page(
+    session: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+    limit: int = 50,
+) -> Page[Notification]:
+    page = await keyset_page(
+        session,
+        select(Notification).where(*where),
+        time_col=col(Notification.created_at),
+        id_col=col(Notification.id),
+        key=lambda r: Cursor(r[0].created_at, r[0].id),
+        before=before,
+        after=after,
+        limit=limit,
+    )
+    return Page([r[0] for r in page.rows], page.older, page.newer)
+
+
+async def recent_sink_states(
+    session: AsyncSession, since: datetime, limit: int = 5000
+) -> list[dict[str, Any]]:
+    """The sink states of the newest notifications since `since` (at most `limit`)."""
+    query = (
+        select(col(Notification.sink_status))
+        .where(col(Notification.created_at) >= since)
+        .order_by(col(Notification.created_at).desc())
+        .limit(limit)
+    )
+    return [s if isinstance(s, dict) else {} for s in (await session.execute(query)).scalars()]
