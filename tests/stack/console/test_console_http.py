@@ -46,6 +46,10 @@ async def app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+# A fixed id: test ids are the same in every xdist process (a random one differs per process).
+UNKNOWN_ID = uuid.UUID(int=0x5EED)
+
+
 @pytest.mark.parametrize("path", PAGES)
 async def test_pages_without_a_session_redirect_to_sign_in(
     app: httpx.AsyncClient, path: str
@@ -134,10 +138,10 @@ async def test_sign_in_form_without_its_csrf_token_is_refused(app: httpx.AsyncCl
 @pytest.mark.parametrize(
     "path",
     [
-        f"/console/deliveries/{uuid.uuid4()}/retry",
-        f"/console/deliveries/{uuid.uuid4()}/replay",
+        f"/console/deliveries/{UNKNOWN_ID}/retry",
+        f"/console/deliveries/{UNKNOWN_ID}/replay",
         "/console/deliveries/retry-failed",
-        f"/console/runs/{uuid.uuid4()}/signals/cancel",
+        f"/console/runs/{UNKNOWN_ID}/signals/cancel",
         "/console/silences",
         "/console/silences/abc/expire",
         "/console/sign-out",
