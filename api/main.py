@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Iterator
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -22,6 +23,7 @@ from api import (
     notifications,
     run_actions,
     runs,
+    silences,
     tasks,
     webhooks,
 )
@@ -33,16 +35,25 @@ from delivery.outage import is_outage
 from delivery.receive import Intake
 from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
+from notify.config import NotifyConfig
+from notify.live import LiveConfig
+from notify.problems import ConfigInvalid
 from ops.logs import configure_logging
 from ops.temporal_connect import connect_temporal
-from routing.decision import RoutingConfig
+from routing.decision import RepoOverrides, RoutingConfig
 from routing.notifications import validate_priority_overrides
 from settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger("hookflow.api")
 
 
-def routing_config(settings: Settings) -> RoutingConfig:
+def routing_config(settings: Settings, notify: NotifyConfig | None = None) -> RoutingConfig:
+    """Routing's settings; `notify`'s `repositories:` override watched branches and priorities
+    per repository."""
+    repositories = {
+        repo: RepoOverrides(rules.watched_branches, dict(rules.priorities))
+        for repo, rules in (notify.repositories.items() if notify else ())
+    }
     return RoutingConfig(
         watched_branches=settings.watched_branch_set,
         priority_overrides=settings.priority_overrides,
@@ -50,7 +61,31 @@ def routing_config(settings: Settings) -> RoutingConfig:
         blocked_label=settings.blocked_label,
         ci_failure_label=settings.ci_failure_label,
         command_handle=settings.hookflow_handle,
+        repositories=repositories,
     )
+
+
+async def watch_notify_config(live: LiveConfig, every: float = 1.0) -> None:
+    """Re-read NOTIFY_CONFIG when it changes (its `repositories:` steer routing here)."""
+    while True:
+        await asyncio.sleep(every)
+        live.current()
+
+
+@contextlib.contextmanager
+def reload_on_sighup(live: LiveConfig) -> Iterator[None]:
+    """`kill -HUP` re-reads NOTIFY_CONFIG at once (only when one is configured)."""
+    loop = asyncio.get_running_loop()
+    installed = False
+    if live.path is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGHUP, live.reload)
+            installed = True
+    try:
+        yield
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGHUP)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,6 +100,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             validate_priority_overrides(conf.priority_overrides)
         except ValueError as exc:
             raise ConfigError(f"PRIORITY_MAP: {exc}") from None
+
+        def apply(notify: NotifyConfig) -> None:
+            state: AppState = app.state.hookflow
+            state.routing = state.intake.routing = routing_config(conf, notify)
+
+        try:
+            live = LiveConfig(conf, on_change=apply)
+        except ConfigInvalid as exc:
+            raise ConfigError(f"NOTIFY_CONFIG: {exc}") from None
         engine = make_engine(conf.database_url)
         sessions = make_session_factory(engine)
         # Lazy: the API starts (and records deliveries) even while Temporal is down.
@@ -90,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if window > 0 and engine.dialect.name == "postgresql"
             else None
         )
-        routing = routing_config(conf)
+        routing = routing_config(conf, live.current())
         rejected_cap = RejectedCap(conf.rejected_record_per_minute)
         intake = Intake(
             sessions=sessions,
@@ -114,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ingest_batch=batch,
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
+        watch_task = asyncio.create_task(watch_notify_config(live), name="hookflow-notify-config")
         # What start-up built (modules, the app, clients) lives as long as the process: out of
         # the collector's sight, a full collection under load no longer walks ~150,000 objects
         # (a pause of ~100 ms on a busy 2-core box: every request in flight waited for it).
@@ -125,11 +170,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             conf.temporal_task_queue,
         )
         try:
-            yield
+            with reload_on_sighup(live):
+                yield
         finally:
             loop_task.cancel()
+            watch_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop_task
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch_task
             if batch is not None:
                 await batch.close()
             await engine.dispose()
@@ -160,6 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runs.router)
     app.include_router(run_actions.router)
     app.include_router(notifications.router)
+    app.include_router(silences.router)
     app.include_router(tasks.router)
     app.include_router(deliveries.router)
     app.include_router(delivery_retry.router)
