@@ -11,7 +11,16 @@ import sys
 from collections.abc import Sequence
 
 # module names under cli/ that define register(subparsers) -> None
-COMMANDS: list[str] = ["preview", "runs", "tasks", "serve", "recover", "replay"]
+COMMANDS: list[str] = [
+    "preview",
+    "runs",
+    "tasks",
+    "serve",
+    "recover",
+    "replay",
+    "notify",
+    "silence",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
