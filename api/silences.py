@@ -86,10 +86,10 @@ async def create_silence(body: SilenceIn, session: SessionDep) -> SilencePublic:
     now = datetime.now(UTC)
     starts = _utc(body.startsAt) if body.startsAt else now
     ends = _utc(body.endsAt)
-    if ends <= starts:
-        raise HTTPException(status_code=400, detail="endsAt must be after startsAt")
     if ends <= now:
         raise HTTPException(status_code=400, detail="endsAt is in the past")
+    if ends <= starts:
+        raise HTTPException(status_code=400, detail="endsAt must be after startsAt")
     silence = Silence(
         matchers=[str(m) for m in matchers],
         starts_at=starts,

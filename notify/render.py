@@ -48,9 +48,9 @@ _SYNTAX = _environment()
 
 
 def template_error(source: str) -> str | None:
-    """Why `source` is not a usable template (its syntax), or None."""
+    """Why `source` is not a usable template (its syntax, unknown filters), or None."""
     try:
-        _SYNTAX.parse(source)
+        _SYNTAX.from_string(source)
     except TemplateSyntaxError as exc:
         return f"bad template (line {exc.lineno}): {exc.message}"
     return None

@@ -203,9 +203,11 @@ def test_reload_takes_a_changed_file_and_refuses_a_broken_one(
     first = live.current()
     assert set(first.receivers) == {"orchestrator", "api-team", "logs"}
 
-    path.write_text(path.read_text().replace("name: logs", "name: archive").replace(
-        "receiver: logs", "receiver: archive"
-    ))
+    path.write_text(
+        path.read_text()
+        .replace("name: logs", "name: archive")
+        .replace("receiver: logs", "receiver: archive")
+    )
     os.utime(path, ns=(1, 1))  # a new stamp even within the clock's resolution
     assert "archive" in live.current().receivers
     assert seen == [live.current().digest]
@@ -221,7 +223,9 @@ def test_reload_takes_a_changed_file_and_refuses_a_broken_one(
     assert "secret" not in line  # the url_file's content never reaches a log
 
 
-def test_a_broken_file_at_start_up_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_file_at_start_up_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "n.yaml"
     path.write_text("receivers: [{name: a}]\nroute: {receiver: b}\n")
     with pytest.raises(ConfigInvalid, match="unknown receiver 'b'"):
