@@ -84,6 +84,12 @@ class NotifyRouteActivities:
             for plan in input.receivers:
                 if plan.receiver in existing:
                     continue
+                # A receiver without integrations takes notifications to drop them.
+                status = (
+                    NotificationStatus.SENT
+                    if plan.status == NotificationStatus.PENDING and not plan.sinks
+                    else plan.status
+                )
                 session.add(
                     Notification(
                         type=str(n.get("type") or "generic")[:50],
@@ -97,20 +103,20 @@ class NotifyRouteActivities:
                         summary=str(n.get("summary") or n.get("title") or ""),
                         details=n,
                         sink_status={s: {"status": "pending", "attempts": 0} for s in plan.sinks}
-                        if plan.status == NotificationStatus.PENDING
+                        if status == NotificationStatus.PENDING
                         else {},
                         workflow_id=input.workflow_id[:300],
                         receiver=plan.receiver[:100],
-                        status=plan.status,
+                        status=status,
                         silence_id=plan.silence_id,
                         time_interval=(plan.interval or "")[:200] or None,
                     )
                 )
-                added.append(plan)
+                added.append((plan.receiver, status))
             await session.commit()
-        for plan in added:
-            if plan.status != NotificationStatus.PENDING:
-                receiver_metric(plan.receiver, plan.status)
+        for receiver, status in added:
+            if status != NotificationStatus.PENDING:
+                receiver_metric(receiver, status)
 
     @activity.defn(name="notify.resolve_silences")
     async def resolve_silences(self, input: ResolveInput) -> list[str]:

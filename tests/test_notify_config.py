@@ -258,3 +258,23 @@ def test_env_only_setup_decides_the_same_for_every_type(env: Settings) -> None:
         labels = dict.fromkeys(LABELS, "") | {"type": kind}
         plan = decide(config, labels, now=datetime.now(UTC) + timedelta(hours=3))
         assert [(r.receiver, r.status) for r in plan.receivers] == [("default", "pending")]
+
+
+def test_the_readme_example_is_a_valid_config(tmp_path: Path, env: Settings) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Routing notifications") :]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    hook = tmp_path / "hook"
+    hook.write_text("https://hooks.example/services/T0/B0/secret\n")
+    example = example.replace("/run/secrets/api_team_hook", str(hook))
+    example = example.replace("/run/secrets/web_team_hook", str(hook))
+    path = tmp_path / "readme.yaml"
+    path.write_text(example)
+    config = read_config_file(path, route_defaults(env))
+    assert set(config.receivers) == {"orchestrator", "api-team", "web-team", "logs"}
+    labels = dict.fromkeys(LABELS, "") | {"repo": "acme/api-gateway", "priority": "high"}
+    at_night = datetime(2026, 3, 2, 23, 0, tzinfo=UTC)  # a Monday, 00:00 in Paris
+    plan = decide(config, labels, now=at_night)
+    assert [(r.receiver, r.status, r.interval) for r in plan.receivers] == [
+        ("api-team", "muted", "nights")
+    ]

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notify_routes import DecideInput, NotifyRouteActivities, RecordPlanInput
     from contract.inputs import NotificationInput as NotificationInput
     from contract.names import Query, Workflow
-    from contract.notify_plan import NotifyPlan
+    from contract.notify_plan import NotifyPlan, ReceiverPlan
     from contract.statuses import NotificationStatus
     from workflows import search_attributes as sa
 
@@ -55,6 +55,11 @@ class NotificationResult:
     # sink -> sent | failed (a sink several receivers use: failed when one of them failed)
     sinks: dict[str, str] = field(default_factory=dict)
     receivers: dict[str, str] = field(default_factory=dict)  # receiver -> NotificationStatus
+
+
+def _drops(r: ReceiverPlan) -> bool:
+    """A receiver without integrations takes a notification to drop it: done at once."""
+    return r.status == NotificationStatus.PENDING and not r.sinks
 
 
 def _outcome(receivers: dict[str, str]) -> str:
@@ -134,7 +139,10 @@ class NotificationWorkflow:
             RecordPlanInput(key, key, n, plan.receivers, input.delivery_id, input.count),
             **DB_ACTIVITY,
         )
-        receivers = {r.receiver: str(r.status) for r in plan.receivers}
+        receivers = {
+            r.receiver: str(NotificationStatus.SENT if _drops(r) else r.status)
+            for r in plan.receivers
+        }
         sending = [r for r in plan.receivers if r.status == NotificationStatus.PENDING]
         self._sinks = {f"{r.receiver}/{s}": "sending" for r in sending for s in r.sinks}
         occurred = workflow.now().isoformat()

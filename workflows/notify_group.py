@@ -145,9 +145,9 @@ class NotificationGroupWorkflow(RoutedGroup):
         """The loop above, with routed notices and the ends of quiet times as wake-ups."""
         while True:
             self._drop_stale(input)
+            await self._wake_quiet(input)  # before a continue-as-new could drop its signals
             if not self._inbox and workflow.info().is_continue_as_new_suggested():
                 workflow.continue_as_new(self._carry(input))
-            await self._wake_quiet(input)
             if not self._inbox and not self._red:
                 try:
                     await workflow.wait_condition(
