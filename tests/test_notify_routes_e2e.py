@@ -152,11 +152,14 @@ async def test_two_repositories_go_to_their_own_receivers(
     assert web_body["repo"] == "acme/web" and web_body["type"] == "ci_failure"
     assert web_body["summary"] == f"web team, acme/web: CI failed: {ci} on main"  # its template
     assert maestro.messages == []  # the root receiver got neither
-    rows = await notifications(api, type="ci_failure")
-    assert sorted((r["repo"], r["receiver"], r["status"]) for r in rows) == [
-        ("acme/api", "api-team", "sent"),
-        ("acme/web", "web-team", "sent"),
-    ]
+    expected = [("acme/api", "api-team", "sent"), ("acme/web", "web-team", "sent")]
+
+    async def recorded() -> list[dict[str, Any]] | None:
+        rows = await notifications(api, type="ci_failure")
+        found = sorted((r["repo"], r["receiver"], r["status"]) for r in rows)
+        return rows if found == expected else None
+
+    rows = await eventually(recorded, what=f"rows {expected}")
     assert all(set(r["sinks"]) == {"chat"} for r in rows)
 
 
@@ -233,11 +236,13 @@ async def test_ends_when_resolved_silence_ends_with_the_green_run(
 
     done = await eventually(ended, what="the silence to end with the green run")
     assert done["endedReason"].startswith("resolved: notify-ci-acme-api-")
-    rows = await notifications(api, repo="acme/api")
-    assert sorted((r["type"], r["status"]) for r in rows) == [
-        ("ci_failure", "silenced"),
-        ("ci_resolved", "silenced"),
-    ]
+    expected = [("ci_failure", "silenced"), ("ci_resolved", "silenced")]
+
+    async def recorded() -> bool:
+        rows = await notifications(api, repo="acme/api")
+        return sorted((r["type"], r["status"]) for r in rows) == expected
+
+    await eventually(recorded, what=f"rows {expected}")
     assert chat.bodies == []
     # Ended: the next failure of the branch is heard again.
     await deliver(api, "workflow_run", failure("acme/api", ci, 22))
