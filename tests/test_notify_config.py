@@ -4,9 +4,11 @@ environment-only settings are the same one-receiver config; a reload keeps the l
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
+import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from routing.notify_route import route_notifications
 from settings import Settings
 from tests.conftest import load_fixture
 from tests.isolated_settings import isolated_settings
+from worker import reload_on_sighup
 
 EVERY_KIND_OF_ERROR = """
 receivers:
@@ -278,3 +281,27 @@ def test_the_readme_example_is_a_valid_config(tmp_path: Path, env: Settings) -> 
     assert [(r.receiver, r.status, r.interval) for r in plan.receivers] == [
         ("api-team", "muted", "nights")
     ]
+
+
+async def test_sighup_makes_the_worker_read_the_file_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, VALID)
+    # A check interval no test outlasts: only the signal can make it read the file again.
+    live = LiveConfig(isolated_settings(monkeypatch, notify_config=str(path)), check_every=3600)
+    path.write_text(
+        path.read_text()
+        .replace("name: logs", "name: archive")
+        .replace("receiver: logs", "receiver: archive")
+    )
+    assert "archive" not in live.current().receivers
+    reload_on_sighup(live)
+    try:
+        os.kill(os.getpid(), signal.SIGHUP)
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if "archive" in live.current().receivers:
+                break
+        assert "archive" in live.current().receivers
+    finally:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
