@@ -134,15 +134,20 @@ def _offset_change(zone: ZoneInfo, day: date) -> datetime | None:
     return hi.replace(second=0, microsecond=0)
 
 
-def _candidates(spec: TimeSpec, after: datetime) -> list[datetime]:
-    """Every instant, from `after` on, at which `spec` may start or stop containing time:
-    local midnights, the bounds of its time ranges and the zone's offset changes."""
+def _first_day(spec: TimeSpec, after: datetime) -> date:
+    return after.astimezone(spec.zone).date() - timedelta(days=1)
+
+
+def _candidates(spec: TimeSpec, after: datetime, days: range) -> list[datetime]:
+    """The instants of these days (counted from the day before `after`, on the spec's wall
+    clock) at which `spec` may start or stop containing time: local midnights, the bounds of
+    its time ranges and the zone's offset changes."""
     zone = spec.zone
-    start_day = after.astimezone(zone).date() - timedelta(days=1)
+    first = _first_day(spec, after)
     minutes = sorted({0, *(r.start for r in spec.times), *(r.end for r in spec.times)})
     found = []
-    for offset in range(HORIZON_DAYS + 2):
-        day = start_day + timedelta(days=offset)
+    for offset in days:
+        day = first + timedelta(days=offset)
         instants = [_local_instant(day, minute, zone) for minute in minutes]
         change = _offset_change(zone, day) if spec.times else None
         for instant in [*instants, *([change] if change else [])]:
@@ -151,14 +156,33 @@ def _candidates(spec: TimeSpec, after: datetime) -> list[datetime]:
     return found
 
 
+_WEEK = 7
+
+
 def next_change(intervals: Sequence[TimeInterval], now: datetime) -> datetime | None:
     """The first instant after `now` at which "inside any of `intervals`" flips, or None when
-    it does not flip within HORIZON_DAYS."""
+    it does not flip within HORIZON_DAYS. Candidates are looked at a week at a time, in time
+    order across the specs' zones."""
     inside = any(interval_contains(i, now) for i in intervals)
-    candidates = sorted({c for i in intervals for spec in i.specs for c in _candidates(spec, now)})
-    for candidate in candidates:
-        if any(interval_contains(i, candidate) for i in intervals) != inside:
-            return candidate
+    specs = [spec for i in intervals for spec in i.specs]
+    waiting: set[datetime] = set()
+    for start in range(0, HORIZON_DAYS + 2, _WEEK):
+        days = range(start, start + _WEEK)
+        for spec in specs:
+            waiting.update(_candidates(spec, now, days))
+        # Every later candidate comes at or after the earliest next-week midnight of a spec.
+        bound = min(
+            (
+                _local_instant(_first_day(s, now) + timedelta(days=start + _WEEK), 0, s.zone)
+                for s in specs
+            ),
+            default=None,
+        )
+        ready = sorted(c for c in waiting if bound is None or c < bound)
+        waiting.difference_update(ready)
+        for candidate in ready:
+            if any(interval_contains(i, candidate) for i in intervals) != inside:
+                return candidate
     return None
 
 
