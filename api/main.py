@@ -106,7 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.routing = state.intake.routing = routing_config(conf, notify)
 
         try:
-            live = LiveConfig(conf, on_change=apply)
+            # The API routes by `repositories:` and sends nothing: url_file secrets are the
+            # worker's, and need not be mounted here.
+            live = LiveConfig(conf, on_change=apply, check_files=False)
         except ConfigInvalid as exc:
             raise ConfigError(f"NOTIFY_CONFIG: {exc}") from None
         engine = make_engine(conf.database_url)

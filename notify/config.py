@@ -118,8 +118,9 @@ def load_yaml(text: str, source: str) -> Any:
         raise ConfigInvalid(source, [f"{where}not valid YAML: {problem}"]) from None
 
 
-def read_config_file(path: Path, defaults: RouteOpts) -> NotifyConfig:
-    """Read and check NOTIFY_CONFIG; raises ConfigInvalid listing every error by its path."""
+def read_config_file(path: Path, defaults: RouteOpts, *, check_files: bool = True) -> NotifyConfig:
+    """Read and check NOTIFY_CONFIG; raises ConfigInvalid listing every error by its path.
+    `check_files=False` leaves url_file alone (the API, which sends nothing)."""
     from notify.config_parse import parse_config
 
     source = str(path)
@@ -132,7 +133,9 @@ def read_config_file(path: Path, defaults: RouteOpts) -> NotifyConfig:
     except UnicodeDecodeError:
         raise ConfigInvalid(source, ["the file is not UTF-8 text"]) from None
     data = load_yaml(text, source)
-    config = parse_config(data, defaults=defaults, base_dir=path.parent, source=source)
+    config = parse_config(
+        data, defaults=defaults, base_dir=path.parent, source=source, check_files=check_files
+    )
     digest = hashlib.sha256(raw).hexdigest()[:12]
     return NotifyConfig(
         receivers=config.receivers,

@@ -68,7 +68,13 @@ def _text(raw: Any, path: str, problems: Problems, default: str | None = None) -
 
 
 def _secret_ref(
-    raw: dict[str, Any], path: str, problems: Problems, base_dir: Path, *, required: bool
+    raw: dict[str, Any],
+    path: str,
+    problems: Problems,
+    base_dir: Path,
+    *,
+    required: bool,
+    check_files: bool,
 ) -> tuple[str | None, str | None]:
     url = _text(raw.get("url"), at(path, "url"), problems)
     url_file = _text(raw.get("url_file"), at(path, "url_file"), problems)
@@ -76,19 +82,22 @@ def _secret_ref(
         problems.add(path, "give url or url_file, not both")
     elif required and not url and not url_file and "url" not in raw and "url_file" not in raw:
         problems.add(path, "needs url_file (a file holding the URL) or url")
-    if url_file:
-        target = resolve_path(url_file, base_dir)
+    if not url_file:
+        return url, None
+    target = resolve_path(url_file, base_dir)
+    if check_files:
         try:
             if not target.read_text().strip():
                 problems.add(at(path, "url_file"), f"{target} is empty")
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             problems.add(at(path, "url_file"), f"cannot read {target}: {reason}")
-        url_file = str(target)
-    return url, url_file
+    return url, str(target)
 
 
-def _receiver(raw: Any, path: str, problems: Problems, base_dir: Path) -> Receiver | None:
+def _receiver(
+    raw: Any, path: str, problems: Problems, base_dir: Path, check_files: bool
+) -> Receiver | None:
     item = _mapping(raw, path, problems, RECEIVER_KEYS)
     name = _text(item.get("name"), at(path, "name"), problems)
     if name is None:
@@ -99,7 +108,9 @@ def _receiver(raw: Any, path: str, problems: Problems, base_dir: Path) -> Receiv
     if "aimaestro" in item:
         where = at(path, "aimaestro")
         spec = _mapping(item["aimaestro"], where, problems, ("url", "url_file", "from", "to"))
-        url, url_file = _secret_ref(spec, where, problems, base_dir, required=True)
+        url, url_file = _secret_ref(
+            spec, where, problems, base_dir, required=True, check_files=check_files
+        )
         aimaestro = AIMaestroSpec(
             url=url,
             url_file=url_file,
@@ -110,7 +121,9 @@ def _receiver(raw: Any, path: str, problems: Problems, base_dir: Path) -> Receiv
     if "webhook" in item:
         where = at(path, "webhook")
         spec = _mapping(item["webhook"], where, problems, ("url", "url_file", "format"))
-        url, url_file = _secret_ref(spec, where, problems, base_dir, required=True)
+        url, url_file = _secret_ref(
+            spec, where, problems, base_dir, required=True, check_files=check_files
+        )
         fmt = spec.get("format", "json")
         if fmt not in ("json", "slack"):
             problems.add(at(where, "format"), f"unknown format {fmt!r} (use json or slack)")
@@ -275,8 +288,11 @@ def _repositories(raw: Any, path: str, problems: Problems) -> dict[str, RepoRule
     return found
 
 
-def parse_config(data: Any, *, defaults: RouteOpts, base_dir: Path, source: str) -> NotifyConfig:
-    """The model of a parsed YAML document; raises ConfigInvalid listing every error."""
+def parse_config(
+    data: Any, *, defaults: RouteOpts, base_dir: Path, source: str, check_files: bool = True
+) -> NotifyConfig:
+    """The model of a parsed YAML document; raises ConfigInvalid listing every error.
+    `check_files`: that each url_file is readable (not where the secrets are not mounted)."""
     problems = Problems()
     top = _mapping(data, "", problems, TOP_KEYS)
     if data is None or not isinstance(data, dict):
@@ -287,7 +303,7 @@ def parse_config(data: Any, *, defaults: RouteOpts, base_dir: Path, source: str)
         problems.add("receivers", "needs a list of at least one receiver")
         raw_receivers = []
     for i, raw in enumerate(raw_receivers):
-        receiver = _receiver(raw, at("receivers", i), problems, base_dir)
+        receiver = _receiver(raw, at("receivers", i), problems, base_dir, check_files)
         if receiver is None:
             continue
         if receiver.name in receivers:

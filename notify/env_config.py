@@ -57,9 +57,11 @@ def environment_config(settings: Settings) -> NotifyConfig:
     )
 
 
-def configured(settings: Settings) -> NotifyConfig:
+def configured(settings: Settings, *, check_files: bool = True) -> NotifyConfig:
     """NOTIFY_CONFIG read and checked (raises notify.problems.ConfigInvalid), or the
-    environment's equivalent when it is not set."""
+    environment's equivalent when it is not set. `check_files=False`: a process that sends
+    nothing (the API) need not see the url_file secrets."""
     if settings.notify_config is None:
         return environment_config(settings)
-    return read_config_file(settings.notify_config.expanduser(), route_defaults(settings))
+    path = settings.notify_config.expanduser()
+    return read_config_file(path, route_defaults(settings), check_files=check_files)

@@ -32,15 +32,18 @@ class LiveConfig:
         *,
         check_every: float = 1.0,
         on_change: Callable[[NotifyConfig], None] | None = None,
+        check_files: bool = True,
     ) -> None:
-        """Reads the config now: an invalid file at start-up raises ConfigInvalid."""
+        """Reads the config now: an invalid file at start-up raises ConfigInvalid.
+        `check_files=False` for a process that sends nothing (url_file need not be there)."""
         self._settings = settings
+        self._check_files = check_files
         self._path = settings.notify_config.expanduser() if settings.notify_config else None
         self._check_every = check_every
         self._on_change = on_change
         self._lock = threading.Lock()
         self._stamp = self._file_stamp()
-        self._config = configured(settings)
+        self._config = configured(settings, check_files=check_files)
         self._checked = time.monotonic()
         self.refused = 0  # new versions refused since start (for tests and metrics)
 
@@ -72,7 +75,7 @@ class LiveConfig:
         with self._lock:
             stamp = self._file_stamp()
             try:
-                config = configured(self._settings)
+                config = configured(self._settings, check_files=self._check_files)
             except ConfigInvalid as exc:
                 self._stamp = stamp  # refused once, not at every check
                 self.refused += 1

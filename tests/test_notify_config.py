@@ -305,3 +305,15 @@ async def test_sighup_makes_the_worker_read_the_file_again(
         assert "archive" in live.current().receivers
     finally:
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+
+def test_the_api_reads_the_file_without_the_workers_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, VALID)
+    (tmp_path / "hook").unlink()  # mounted in the worker only
+    settings = isolated_settings(monkeypatch, notify_config=str(path))
+    with pytest.raises(ConfigInvalid, match="url_file: cannot read"):
+        LiveConfig(settings)
+    api_side = LiveConfig(settings, check_files=False)
+    assert "acme/api" in api_side.current().repositories
