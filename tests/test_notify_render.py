@@ -62,7 +62,7 @@ def test_failing_override_falls_back_to_the_shipped_template_and_is_logged(
     with caplog.at_level(logging.WARNING, logger="hookflow.templates"):
         slack = build_chat_body(n, "slack", templates={"body": broken})
     assert slack == build_chat_body(n, "slack")
-    [record] = caplog.records
+    [record] = [r for r in caplog.records if r.name == "hookflow.templates"]
     assert "slack/body.j2" in record.getMessage()
     assert "using the shipped one" in record.getMessage()
 
@@ -84,7 +84,8 @@ def test_templates_dir_overrides_and_falls_back_per_file(
     with caplog.at_level(logging.WARNING, logger="hookflow.templates"):
         message = build_message(n, sender="h", recipient="o", renderer=renderer)
     assert message["subject"] == f"[ci_failure] {n['title']}"
-    assert "does not load" in caplog.records[0].getMessage()
+    [record] = [r for r in caplog.records if r.name == "hookflow.templates"]
+    assert "does not load" in record.getMessage()
 
 
 def test_template_syntax_is_checked_before_use() -> None:
