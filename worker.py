@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from typing import Any
 
 from temporalio.client import Client
@@ -14,13 +16,15 @@ from activities.heartbeat import AutoHeartbeat
 from activities.registry import build_activities
 from activities.sandbox import describe as describe_sandbox
 from db.engine import SessionFactory, make_engine, make_session_factory
+from notify.live import LiveConfig
+from notify.problems import ConfigInvalid
 from ops.logs import configure_logging
 from ops.temporal_connect import connect_temporal
 from ops.worker_metrics import metrics_runtime
 from reconcile.runs import RunReconciler
 from schedules.recover import ensure_recover_schedule
 from schedules.retention import ensure_retention_schedule
-from settings import Settings, format_duration, load_settings
+from settings import ConfigError, Settings, format_duration, load_settings
 from workflows.registry import WORKFLOWS
 from workflows.search_attributes import ensure_search_attributes
 
@@ -56,6 +60,7 @@ def build_worker(
     sessions: SessionFactory,
     *,
     task_queue: str | None = None,
+    live: LiveConfig | None = None,
     **options: Any,
 ) -> Worker:
     """The worker for every workflow and activity; `options` go to temporalio's Worker."""
@@ -63,15 +68,26 @@ def build_worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=WORKFLOWS,
-        activities=build_activities(settings, sessions),
+        activities=build_activities(settings, sessions, live),
         interceptors=[AutoHeartbeat(), *options.pop("interceptors", [])],
         **(TUNING | tuning(settings) | options),
     )
 
 
+def reload_on_sighup(live: LiveConfig) -> None:
+    """`kill -HUP <worker>` re-reads NOTIFY_CONFIG (it is also re-read when it changes)."""
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals here: skip
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, live.reload)
+
+
 async def main() -> None:
     settings = load_settings()
     configure_logging(settings)
+    try:
+        live = LiveConfig(settings)
+    except ConfigInvalid as exc:
+        raise ConfigError(f"NOTIFY_CONFIG: {exc}") from None
+    reload_on_sighup(live)
     # Temporal's SDK metrics and hookflow's own, on WORKER_METRICS_PORT (0: off).
     client = await connect_temporal(settings, runtime=metrics_runtime(settings))
     await ensure_search_attributes(client, settings.temporal_namespace)
@@ -79,7 +95,7 @@ async def main() -> None:
     await ensure_recover_schedule(client, settings)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    worker = build_worker(client, settings, sessions)
+    worker = build_worker(client, settings, sessions, live=live)
     reconcile_every = settings.run_reconcile_interval
     reconciler = RunReconciler(sessions, client, interval=reconcile_every.total_seconds())
     reconciling = asyncio.create_task(reconciler.run_forever(), name="hookflow-run-reconciler")

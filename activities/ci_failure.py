@@ -24,6 +24,7 @@ from activities.github_errors import github_call
 from contract.inputs import CIRunEvent as CIRunEvent
 from contract.inputs import CISettings as CISettings
 from ghclient.bodies import marker
+from notify.render import Renderer
 from routing.workflow_ids import fingerprint
 from settings import Settings
 
@@ -55,9 +56,15 @@ def _key(event: CIRunEvent, what: str) -> str:
 
 
 class CIFailureActivities:
-    def __init__(self, settings: Settings, github: GitHubFactory | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        github: GitHubFactory | None = None,
+        renderer: Renderer | None = None,
+    ) -> None:
         self._settings = settings
         self._github = github or github_factory(settings)
+        self._renderer = renderer or Renderer(settings.notify_templates_dir)
 
     @activity.defn(name="ci.settings")
     async def ci_settings(self) -> CISettings:
@@ -76,13 +83,15 @@ class CIFailureActivities:
         """Open the issue for a first failure (or find the one an earlier attempt opened)."""
         e = report.event
         key = _key(e, "issue")
-        body = failure_issue_body(e, failed_jobs=report.failed_jobs, marker=marker(key))
+        body = failure_issue_body(
+            e, failed_jobs=report.failed_jobs, marker=marker(key), renderer=self._renderer
+        )
         what = f"open CI-failure issue in {e.repo}"
         async with self._github() as github, github_call(what):
             issue, created = await github.ensure_issue(
                 e.repo,
                 key=key,
-                title=failure_issue_title(e.workflow, e.branch),
+                title=failure_issue_title(e.workflow, e.branch, run=e, renderer=self._renderer),
                 body=body,
                 labels=[report.label],
             )

@@ -10,6 +10,7 @@ from activities.ci_failure import CIFailureActivities
 from activities.commands import CommandActivities
 from activities.github_client import GitHubIdentity
 from activities.notify import NotifyActivities
+from activities.notify_routes import NotifyRouteActivities
 from activities.pr_merged import PRMergedActivities
 from activities.recover import RecoverActivities
 from activities.retention import RetentionActivities
@@ -20,18 +21,26 @@ from activities.tasks import TaskActivities
 from activities.trigger import TriggerActivities
 from activities.workspace import WorkspaceActivities
 from db.engine import SessionFactory
+from notify.live import LiveConfig
+from notify.render import Renderer
 from settings import Settings
 
 
-def build_activities(settings: Settings, sessions: SessionFactory) -> list[Callable[..., Any]]:
+def build_activities(
+    settings: Settings, sessions: SessionFactory, live: LiveConfig | None = None
+) -> list[Callable[..., Any]]:
+    """`live`: the notification config in force (read here when not given)."""
+    live = live or LiveConfig(settings)
+    renderer = Renderer(settings.notify_templates_dir)
     # One identity for the worker: GitHub App installation tokens are cached across activities.
     identity = GitHubIdentity(settings)
     runs = RunActivities(sessions, settings)
     run_github = RunGitHubActivities(settings, identity.client)
     agent = AgentActivities(settings, sessions)
     workspace = WorkspaceActivities(settings, identity.git_token)
-    notify = NotifyActivities(settings, sessions)
-    ci = CIFailureActivities(settings, identity.client)
+    notify = NotifyActivities(settings, sessions, live, renderer)
+    routes = NotifyRouteActivities(sessions, live)
+    ci = CIFailureActivities(settings, identity.client, renderer)
     merged = PRMergedActivities(sessions, settings, identity.client)
     tasks = TaskActivities(sessions, settings)
     retention = RetentionActivities(sessions, settings)
@@ -63,6 +72,9 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         notify.finish,
         notify.group_settings,
         notify.failed_workflow_shas,
+        routes.decide,
+        routes.record_plan,
+        routes.resolve_silences,
         ci.ci_settings,
         ci.collect_failed_jobs,
         ci.open_issue,

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Iterator
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -22,6 +23,7 @@ from api import (
     notifications,
     run_actions,
     runs,
+    silences,
     tasks,
     webhooks,
 )
@@ -35,6 +37,9 @@ from delivery.outage import is_outage
 from delivery.receive import Intake
 from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
+from notify.config import NotifyConfig, repository_overrides
+from notify.live import LiveConfig
+from notify.problems import ConfigInvalid
 from ops.logs import configure_logging, mask_also
 from ops.temporal_connect import connect_temporal
 from ops.version import VERSION
@@ -60,6 +65,29 @@ async def start_secrets(conf: Settings, api_metrics: ApiMetrics) -> SecretProvid
     return provider
 
 
+async def watch_notify_config(live: LiveConfig, every: float = 1.0) -> None:
+    """Re-read NOTIFY_CONFIG when it changes (its `repositories:` steer routing here)."""
+    while True:
+        await asyncio.sleep(every)
+        live.current()
+
+
+@contextlib.contextmanager
+def reload_on_sighup(live: LiveConfig) -> Iterator[None]:
+    """`kill -HUP` re-reads NOTIFY_CONFIG at once (only when one is configured)."""
+    loop = asyncio.get_running_loop()
+    installed = False
+    if live.path is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGHUP, live.reload)
+            installed = True
+    try:
+        yield
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGHUP)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; settings default to the environment, read when the app starts."""
 
@@ -73,6 +101,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             validate_priority_overrides(conf.priority_overrides)
         except ValueError as exc:
             raise ConfigError(f"PRIORITY_MAP: {exc}") from None
+
+        def apply(notify: NotifyConfig) -> None:
+            state: AppState = app.state.hookflow
+            routing = routing_config(conf, repository_overrides(notify))
+            state.routing = state.intake.routing = routing
+
+        try:
+            # The API routes by `repositories:` and sends nothing: url_file secrets are the
+            # worker's, and need not be mounted here.
+            live = LiveConfig(conf, on_change=apply, check_files=False)
+        except ConfigInvalid as exc:
+            raise ConfigError(f"NOTIFY_CONFIG: {exc}") from None
         engine = make_engine(conf.database_url)
         sessions = make_session_factory(engine)
         # Lazy: the API starts (and records deliveries) even while Temporal is down.
@@ -97,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if window > 0 and engine.dialect.name == "postgresql"
             else None
         )
-        routing = routing_config(conf)
+        routing = routing_config(conf, repository_overrides(live.current()))
         rejected_cap = RejectedCap(conf.rejected_record_per_minute)
         intake = Intake(
             sessions=sessions,
@@ -125,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         refresh_task = asyncio.create_task(secrets.run_forever(), name="hookflow-secrets")
         event_log = EventLog(sessions=sessions, log_dir=conf.log_path, routing=routing)
         log_task = asyncio.create_task(event_log.run_forever(), name="hookflow-event-log")
+        watch_task = asyncio.create_task(watch_notify_config(live), name="hookflow-notify-config")
         # What start-up built (modules, the app, clients) lives as long as the process: out of
         # the collector's sight, a full collection under load no longer walks ~150,000 objects
         # (a pause of ~100 ms on a busy 2-core box: every request in flight waited for it).
@@ -136,9 +177,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             conf.temporal_task_queue,
         )
         try:
-            yield
+            with reload_on_sighup(live):
+                yield
         finally:
-            for task in (loop_task, refresh_task, log_task):
+            for task in (loop_task, refresh_task, log_task, watch_task):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -173,6 +215,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runs.router)
     app.include_router(run_actions.router)
     app.include_router(notifications.router)
+    app.include_router(silences.router)
     app.include_router(tasks.router)
     app.include_router(deliveries.router)
     app.include_router(delivery_retry.router)

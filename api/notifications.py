@@ -1,4 +1,4 @@
-"""Read API for notifications and how each sink took them, behind the bearer token."""
+"""Read API for notifications: what became of each at each receiver, and how its sinks took it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,23 @@ from pydantic import BaseModel
 
 from api.deps import SessionDep, TokenDep
 from api.query import Filter, Limit, Offset, newest_page
+from contract.statuses import NotificationStatus
 from db.models import Notification
 from queries.notifications import notification_filters
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"], dependencies=[TokenDep])
+
+
+def status_of(n: Notification) -> str:
+    """The row's status; rows from before receivers are read from their sinks."""
+    if n.status:
+        return n.status
+    states = {str(v.get("status")) for v in n.sink_status.values() if isinstance(v, dict)}
+    if "failed" in states:
+        return NotificationStatus.FAILED
+    if states and states <= {"sent"}:
+        return NotificationStatus.SENT
+    return NotificationStatus.PENDING
 
 
 class NotificationPublic(BaseModel):
@@ -28,6 +41,10 @@ class NotificationPublic(BaseModel):
     count: int
     summary: str
     url: str | None
+    receiver: str
+    status: str  # sent | silenced | muted | held | failed | pending
+    silenceId: str | None  # the silence that muted it (status silenced)
+    timeInterval: str | None  # the mute interval (status muted or held)
     sinks: dict[str, Any]
     workflowId: str | None
     createdAt: datetime
@@ -47,6 +64,10 @@ class NotificationPublic(BaseModel):
             count=n.count,
             summary=n.summary,
             url=url if isinstance(url, str) else None,
+            receiver=n.receiver,
+            status=status_of(n),
+            silenceId=n.silence_id,
+            timeInterval=n.time_interval,
             sinks=n.sink_status,
             workflowId=n.workflow_id,
             createdAt=n.created_at,
@@ -68,11 +89,23 @@ async def list_notifications(
     priority: Filter = None,
     repo: Filter = None,
     delivery_id: Filter = None,
+    receiver: Filter = None,
+    status: Filter = None,
+    silence_id: Filter = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> NotificationsPublic:
-    """List notifications, newest first, filtered by type, priority, repo and delivery id."""
-    filters = notification_filters(type=type, priority=priority, repo=repo, delivery_id=delivery_id)
+    """List notifications (one row per receiver), newest first, filtered by type, priority,
+    repo, delivery id, receiver, status and silence id."""
+    filters = notification_filters(
+        type=type,
+        priority=priority,
+        repo=repo,
+        delivery_id=delivery_id,
+        receiver=receiver,
+        status=status,
+        silence_id=silence_id,
+    )
     rows, total = await newest_page(
         session, Notification, filters, newest=Notification.created_at, limit=limit, offset=offset
     )

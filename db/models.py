@@ -147,14 +147,16 @@ class RunArtifact(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """A typed, prioritised notification and how each sink took it."""
+    """A typed, prioritised notification at one receiver: what became of it there (status)
+    and how each of the receiver's sinks took it."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         Index("idx_notifications_created_at", "created_at"),
         Index("idx_notifications_type_priority", "type", "priority"),
         Index("idx_notifications_delivery_id", "delivery_id"),
-        UniqueConstraint("dedupe_key", name="uq_notifications_dedupe_key"),
+        Index("idx_notifications_receiver_status", "receiver", "status"),
+        UniqueConstraint("dedupe_key", "receiver", name="uq_notifications_dedupe_receiver"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -174,6 +176,38 @@ class Notification(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JsonColumnType, nullable=False)
     )
     workflow_id: str | None = Field(default=None, sa_column=Column(String(300)))
+    receiver: str = Field(
+        default="default",
+        sa_column=Column(String(100), nullable=False, server_default="default"),
+    )
+    # contract.statuses.NotificationStatus; NULL on rows from before receivers (read from sinks)
+    status: str | None = Field(default=None, sa_column=Column(String(20)))
+    silence_id: str | None = Field(default=None, sa_column=Column(String(40)))
+    time_interval: str | None = Field(default=None, sa_column=Column(String(200)))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
+
+
+class Silence(SQLModel, table=True):
+    """Mute notifications whose labels match, from starts_at until ends_at (API, CLI, console)."""
+
+    __tablename__ = "silences"
+    __table_args__ = (Index("idx_silences_ends_at", "ends_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    matchers: list[str] = Field(sa_column=Column(JsonColumnType, nullable=False))
+    starts_at: datetime = Field(sa_type=Timestamp, nullable=False)
+    ends_at: datetime = Field(sa_type=Timestamp, nullable=False)
+    created_by: str = Field(sa_column=Column(String(200), nullable=False))
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    ends_when_resolved: bool = False
+    # Why it ended before ends_at: "expired by <who>" | "resolved: <group>"
+    ended_reason: str | None = Field(default=None, sa_column=Column(Text))
+    # CI groups it kept quiet while red: workflow id -> "red" | "resolved" (to tell them when it
+    # is expired early, and to end an endsWhenResolved silence once all of them are green).
+    groups: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JsonColumnType, nullable=False)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
 

@@ -20,6 +20,9 @@ def notification_filters(
     priority: str | None = None,
     repo: str | None = None,
     delivery_id: str | None = None,
+    receiver: str | None = None,
+    status: str | None = None,
+    silence_id: str | None = None,
 ) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if type:
@@ -30,6 +33,12 @@ def notification_filters(
         found.append(col(Notification.repo) == repo)
     if delivery_id:
         found.append(col(Notification.delivery_id) == delivery_id)
+    if receiver:
+        found.append(col(Notification.receiver) == receiver)
+    if status:
+        found.append(col(Notification.status) == status.lower())
+    if silence_id:
+        found.append(col(Notification.silence_id) == silence_id)
     return found
 
 

@@ -83,8 +83,8 @@ def route_notifications(
         result = classify(
             delivery.event,
             delivery.payload,
-            watched_branches=config.watched_branches,
-            priority_overrides=config.priority_overrides,
+            watched_branches=config.watched_for(delivery.repo),
+            priority_overrides=config.priorities_for(delivery.repo),
             blocked_label=config.blocked_label,
         )
     except ValueError as exc:  # a bad PRIORITY_MAP: say so instead of failing the delivery
