@@ -45,7 +45,9 @@ async def notifications(
             {
                 "row": n,
                 "receivers": found,
-                "status": overall_status(found),
+                # The row's status at its receiver (sent, silenced, muted, held, failed); rows
+                # from before receivers have only their sinks' states.
+                "status": n.status or overall_status(found),
                 "labels": named,
                 "silence": silence,
                 "url": http_url(url),

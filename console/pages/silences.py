@@ -65,6 +65,9 @@ async def new_silence(
 ) -> Response:
     """The form, pre-filled with matchers (from a notification's "Silence similar…")."""
     lines = "\n".join(m[:300] for m in matcher)
+    # Like Alertmanager, a silence says why; a "Silence similar…" form starts with a reason
+    # the person can edit.
+    comment = f"Silenced like a notification: {', '.join(m[:100] for m in matcher)}"[:1000]
     return render(
         request,
         "silence_form.html",
@@ -72,7 +75,7 @@ async def new_silence(
         section="silences",
         matchers=lines,
         duration="2h",
-        comment="",
+        comment=comment if matcher else "",
         error=None,
     )
 
@@ -93,6 +96,8 @@ async def create_silence(
         length = parse_duration(duration)
         if not timedelta(minutes=1) <= length <= MAX_SILENCE:
             raise ValueError("duration: between 1m and 90d")
+        if not comment.strip():
+            raise ValueError("comment: say why (it is shown to everyone the silence mutes)")
     except ValueError as exc:
         return render(
             request,
