@@ -133,7 +133,7 @@ class RunGitHubActivities(GitHubActivities):
         target = (input.number, input.comment_id)
         on = f"comment {input.comment_id}" if input.comment_id else f"#{input.number}"
         what = f"react {input.content or '(remove)'} on {input.repo} {on}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             for reaction in await github.own_reactions(input.repo, target):
                 if reaction.get("content") in input.remove:
                     await github.delete_reaction(input.repo, target, int(reaction["id"]))

@@ -11,8 +11,7 @@ from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.github_client import GitHubFactory, github_factory
-from activities.github_errors import github_call
+from activities.github_client import GitHubActivities, GitHubFactory
 from contract.statuses import DispatchStatus
 from db.engine import SessionFactory
 from db.models import WebhookEvent
@@ -43,16 +42,15 @@ class IgnoreDeliveryInput:
     reason: str
 
 
-class TriggerActivities:
+class TriggerActivities(GitHubActivities):
     def __init__(
         self,
         settings: Settings,
         sessions: SessionFactory | None = None,
         github: GitHubFactory | None = None,
     ) -> None:
-        self._settings = settings
+        super().__init__(settings, github)
         self._sessions = sessions
-        self._github = github or github_factory(settings)
         self._cache: dict[tuple[str, str], tuple[str, float]] = {}  # → (role, expiry)
 
     async def _role(self, repo: str, login: str) -> str:
@@ -62,7 +60,7 @@ class TriggerActivities:
             return cached[0]
         what = f"read @{login}'s permission on {repo}"
         try:
-            async with self._github() as github, github_call(what):
+            async with self._github_call(what) as github:
                 role = role_of(await github.get_permission(repo, login))
         except ApplicationError as exc:
             if not isinstance(exc.__cause__, GitHubNotFound):
