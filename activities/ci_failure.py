@@ -61,7 +61,7 @@ class CIFailureActivities(GitHubActivities):
         github: GitHubFactory | None = None,
         renderer: Renderer | None = None,
     ) -> None:
-        super().__init__(settings, github)
+        super().__init__(settings, github=github)
         self._renderer = renderer or Renderer(settings.notify_templates_dir)
 
     @activity.defn(name="ci.settings")

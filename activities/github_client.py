@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from temporalio.exceptions import ApplicationError
 
 from activities.github_errors import github_call
+from db.engine import SessionFactory
 from ghclient import GitHubApp, GitHubClient
 from ops.worker_metrics import github_response
 from settings import ConfigError, Settings
@@ -70,10 +71,17 @@ def github_factory(settings: Settings) -> GitHubFactory:
 
 class GitHubActivities:
     """Activities that call GitHub: `async with self._github_call(what) as github:` opens a
-    client for the calls and turns their failures into Temporal's terms (`github_call`)."""
+    client for the calls and turns their failures into Temporal's terms (`github_call`).
+    `sessions` is the database, for those that also read or write it."""
 
-    def __init__(self, settings: Settings, github: GitHubFactory | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: SessionFactory | None = None,
+        github: GitHubFactory | None = None,
+    ) -> None:
         self._settings = settings
+        self._sessions = sessions
         self._github = github or github_factory(settings)
 
     @contextlib.asynccontextmanager

@@ -65,8 +65,8 @@ class PRMergedActivities(GitHubActivities):
     def __init__(
         self, sessions: SessionFactory, settings: Settings, github: GitHubFactory | None = None
     ) -> None:
-        super().__init__(settings, github)
-        self._sessions = sessions
+        super().__init__(settings, sessions, github)
+        self._sessions: SessionFactory = sessions  # required here
 
     @activity.defn(name="pr.close_issue")
     async def close_issue(self, input: CloseIssueInput) -> CloseIssueResult:

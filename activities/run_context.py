@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.github_client import GitHubActivities, GitHubFactory
+from activities.github_client import GitHubActivities
 from activities.runs import ARTIFACT_MAX_CHARS, ArtifactInput, load_artifact, store_artifact
 from agent_context.hidden_text import Removal
 from agent_context.phase import (
@@ -21,7 +21,6 @@ from agent_context.phase import (
 )
 from agent_context.thread import build_thread
 from db.engine import SessionFactory
-from settings import Settings
 
 
 @dataclass
@@ -53,15 +52,6 @@ async def record_hidden_text(
 
 
 class RunContextActivities(GitHubActivities):
-    def __init__(
-        self,
-        settings: Settings,
-        sessions: SessionFactory | None = None,
-        github: GitHubFactory | None = None,
-    ) -> None:
-        super().__init__(settings, github)
-        self._sessions = sessions
-
     @activity.defn(name="run_context.issue_comments")
     async def issue_comments(self, input: IssueCommentsInput) -> IssueCommentsResult:
         """Read the issue's comments, keep people's (cleaned, newest first within the

@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.github_client import GitHubActivities, GitHubFactory
+from activities.github_client import GitHubActivities
 from contract.statuses import DispatchStatus
-from db.engine import SessionFactory
 from db.models import WebhookEvent
 from ghclient.errors import GitHubNotFound
 from ghclient.roles import at_least, role_of
 from routing.fields import fit
-from settings import Settings
 
 
 @dataclass
@@ -43,15 +42,10 @@ class IgnoreDeliveryInput:
 
 
 class TriggerActivities(GitHubActivities):
-    def __init__(
-        self,
-        settings: Settings,
-        sessions: SessionFactory | None = None,
-        github: GitHubFactory | None = None,
-    ) -> None:
-        super().__init__(settings, github)
-        self._sessions = sessions
-        self._cache: dict[tuple[str, str], tuple[str, float]] = {}  # → (role, expiry)
+    @cached_property
+    def _cache(self) -> dict[tuple[str, str], tuple[str, float]]:
+        """Roles already read: (repo, login) → (role, expiry)."""
+        return {}
 
     async def _role(self, repo: str, login: str) -> str:
         key = (repo.lower(), login.lower())
