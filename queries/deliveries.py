@@ -16,6 +16,7 @@ from contract.statuses import DispatchStatus
 from db.models import WebhookEvent
 from delivery.replay import REPLAY_PREFIX
 from queries.keyset import Cursor, Page, keyset_page
+from queries.match import matching
 from settings import parse_duration
 
 
@@ -56,15 +57,12 @@ class DeliveryFilter:
     replays: bool = True
 
     def clauses(self) -> list[ColumnElement[bool]]:
-        found: list[ColumnElement[bool]] = []
-        if self.event:
-            found.append(col(WebhookEvent.event_type) == self.event)
-        if self.action:
-            found.append(col(WebhookEvent.action) == self.action)
-        if self.repo:
-            found.append(col(WebhookEvent.repo) == self.repo)
-        if self.status:
-            found.append(col(WebhookEvent.dispatch_status) == self.status)
+        found = matching(
+            (WebhookEvent.event_type, self.event),
+            (WebhookEvent.action, self.action),
+            (WebhookEvent.repo, self.repo),
+            (WebhookEvent.dispatch_status, self.status),
+        )
         if self.since is not None:
             found.append(col(WebhookEvent.processed_at) >= self.since)
         if self.until is not None:

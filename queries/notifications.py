@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from db.models import Notification
 from queries.keyset import Cursor, Page, keyset_page
+from queries.match import matching
 
 
 def notification_filters(
@@ -24,22 +25,15 @@ def notification_filters(
     status: str | None = None,
     silence_id: str | None = None,
 ) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
-    if type:
-        found.append(col(Notification.type) == type)
-    if priority:
-        found.append(col(Notification.priority) == priority.lower())
-    if repo:
-        found.append(col(Notification.repo) == repo)
-    if delivery_id:
-        found.append(col(Notification.delivery_id) == delivery_id)
-    if receiver:
-        found.append(col(Notification.receiver) == receiver)
-    if status:
-        found.append(col(Notification.status) == status.lower())
-    if silence_id:
-        found.append(col(Notification.silence_id) == silence_id)
-    return found
+    return matching(
+        (Notification.type, type),
+        (Notification.priority, priority and priority.lower()),
+        (Notification.repo, repo),
+        (Notification.delivery_id, delivery_id),
+        (Notification.receiver, receiver),
+        (Notification.status, status and status.lower()),
+        (Notification.silence_id, silence_id),
+    )
 
 
 async def notification_page(

@@ -11,15 +11,11 @@ from sqlmodel import col
 
 from db.models import Run, RunArtifact
 from queries.keyset import Cursor, Page, keyset_page
+from queries.match import matching
 
 
 def run_filters(*, repo: str | None = None, status: str | None = None) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
-    if repo:
-        found.append(col(Run.repo) == repo)
-    if status:
-        found.append(col(Run.status) == status.upper())
-    return found
+    return matching((Run.repo, repo), (Run.status, status and status.upper()))
 
 
 async def run_page(
