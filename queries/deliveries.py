@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,7 @@ from sqlmodel import col
 from contract.statuses import DispatchStatus
 from db.models import WebhookEvent
 from delivery.replay import REPLAY_PREFIX
-from queries.keyset import Cursor, Page, keyset_page
+from queries.keyset import Cursor, Page, Window, keyset_page
 from queries.match import matching
 from settings import parse_duration
 
@@ -129,12 +129,7 @@ def _row(values: Any) -> DeliveryRow:
 
 
 async def delivery_page(
-    session: AsyncSession,
-    where: DeliveryFilter,
-    *,
-    before: Cursor | None = None,
-    after: Cursor | None = None,
-    limit: int = 50,
+    session: AsyncSession, where: DeliveryFilter, **window: Unpack[Window]
 ) -> Page[DeliveryRow]:
     """Deliveries matching `where`, newest first, one keyset page."""
     page = await keyset_page(
@@ -143,9 +138,7 @@ async def delivery_page(
         time_col=col(WebhookEvent.processed_at),
         id_col=col(WebhookEvent.id),
         key=lambda r: Cursor(r[1], r[0]),
-        before=before,
-        after=after,
-        limit=limit,
+        **window,
     )
     return Page([_row(r) for r in page.rows], page.older, page.newer)
 
