@@ -13,7 +13,7 @@ from api.deps import AppStateDep, TokenDep
 from api.public import JsonText, Page, Public
 from api.query import Filter, Where, list_route
 from db.models import WebhookEvent
-from delivery.replay import ReplayDeps, replay_delivery
+from delivery.replay import replay_delivery
 from queries.deliveries import DeliveryFilter, since_time
 
 router = APIRouter(prefix="/api/deliveries", tags=["deliveries"], dependencies=[TokenDep])
@@ -69,12 +69,7 @@ async def replay(
     force: bool = False,
 ) -> JSONResponse:
     """Route a recorded delivery again with today's code and start what it asks for."""
-    deps = ReplayDeps(
-        state.sessions,
-        state.temporal,
-        state.routing,
-        state.dispatcher,
-        state.settings.dispatch_inline_timeout.total_seconds(),
+    answer = await replay_delivery(
+        state.replay_deps(), delivery_id, force=force or bool(body and body.force)
     )
-    answer = await replay_delivery(deps, delivery_id, force=force or bool(body and body.force))
     return JSONResponse(answer.body, status_code=answer.status_code)
