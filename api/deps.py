@@ -41,13 +41,8 @@ class AppState:
 
     def replay_deps(self) -> ReplayDeps:
         """What replaying a recorded delivery needs (the API's replay and the console's)."""
-        return ReplayDeps(
-            self.sessions,
-            self.temporal,
-            self.routing,
-            self.dispatcher,
-            self.settings.dispatch_inline_timeout.total_seconds(),
-        )
+        timeout = self.settings.dispatch_inline_timeout.total_seconds()  # inline start
+        return ReplayDeps(self.sessions, self.temporal, self.routing, self.dispatcher, timeout)
 
 
 async def get_state(request: Request) -> AppState:
