@@ -19,8 +19,7 @@ from activities.ci_failure_bodies import (
     recovery_comment_body,
 )
 from activities.ci_jobs import failed_jobs
-from activities.github_client import GitHubFactory, github_factory
-from activities.github_errors import github_call
+from activities.github_client import GitHubActivities, GitHubFactory
 from contract.inputs import CIRunEvent as CIRunEvent
 from contract.inputs import CISettings as CISettings
 from ghclient.bodies import marker
@@ -55,15 +54,14 @@ def _key(event: CIRunEvent, what: str) -> str:
     return f"ci-failure:{fp}:{what}:{event.run_id}:{event.attempt}"
 
 
-class CIFailureActivities:
+class CIFailureActivities(GitHubActivities):
     def __init__(
         self,
         settings: Settings,
         github: GitHubFactory | None = None,
         renderer: Renderer | None = None,
     ) -> None:
-        self._settings = settings
-        self._github = github or github_factory(settings)
+        super().__init__(settings, github=github)
         self._renderer = renderer or Renderer(settings.notify_templates_dir)
 
     @activity.defn(name="ci.settings")
@@ -87,7 +85,7 @@ class CIFailureActivities:
             e, failed_jobs=report.failed_jobs, marker=marker(key), renderer=self._renderer
         )
         what = f"open CI-failure issue in {e.repo}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             issue, created = await github.ensure_issue(
                 e.repo,
                 key=key,
@@ -109,7 +107,7 @@ class CIFailureActivities:
             marker=marker(key),
         )
         what = f"comment on {e.repo}#{report.issue_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             await github.ensure_comment(e.repo, report.issue_number, key=key, body=body)
 
     @activity.defn(name="ci.close_recovered")
@@ -119,7 +117,7 @@ class CIFailureActivities:
         key = _key(e, "recovered")
         body = recovery_comment_body(e, marker=marker(key))
         what = f"close {e.repo}#{report.issue_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             await github.ensure_comment(e.repo, report.issue_number, key=key, body=body)
             await github.update_issue(
                 e.repo, report.issue_number, state="closed", state_reason="completed"
@@ -137,7 +135,7 @@ class CIFailureActivities:
             marker=marker(key),
         )
         what = f"reopen {e.repo}#{report.issue_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             await github.update_issue(
                 e.repo, report.issue_number, state="open", state_reason="reopened"
             )

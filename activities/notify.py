@@ -18,6 +18,7 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.notification_row import event_of, notification_row
 from activities.notify_receivers import SinkTarget, row_receiver, sink_target
 from contract.statuses import NotificationStatus, SinkStatus
 from db.engine import SessionFactory
@@ -95,10 +96,6 @@ def sink_error(exc: SinkError) -> ApplicationError:
     return ApplicationError(str(exc), type="SinkError", next_retry_delay=delay)
 
 
-def _event_of(n: dict[str, Any]) -> str:
-    return str(n.get("event") or n.get("type") or "notification")
-
-
 class NotifyActivities:
     def __init__(
         self,
@@ -124,28 +121,13 @@ class NotifyActivities:
         """Insert the notification row (once per key); returns the sinks to deliver to.
         (Workflows started before receivers: the environment's one receiver.)"""
         sinks = environment_receiver(self._settings).sinks
-        n = input.notification
         async with self._sessions() as session:
             query = select(Notification).where(Notification.dedupe_key == input.key)
             row = (await session.exec(query)).first()
             if row is None:
+                pending = NotificationStatus.PENDING
                 session.add(
-                    Notification(
-                        type=str(n.get("type") or "generic")[:50],
-                        priority=str(n.get("priority") or "medium")[:20],
-                        repo=(str(n["repo"])[:200] if n.get("repo") else None),
-                        event=_event_of(n)[:100],
-                        delivery_id=(input.delivery_id or "")[:100] or None,
-                        dedupe_key=input.key[:300],
-                        group_key=(str(n.get("group_key"))[:300] if n.get("group_key") else None),
-                        count=input.count,
-                        summary=str(n.get("summary") or n.get("title") or ""),
-                        details=n,
-                        sink_status={s: {"status": "pending", "attempts": 0} for s in sinks},
-                        workflow_id=input.workflow_id[:300],
-                        receiver=DEFAULT_RECEIVER,
-                        status=NotificationStatus.PENDING,
-                    )
+                    notification_row(input, receiver=DEFAULT_RECEIVER, status=pending, sinks=sinks)
                 )
                 await session.commit()
         return sinks
@@ -219,7 +201,7 @@ class NotifyActivities:
             assert target.log_dir is not None
             path = await awrite_event_log(
                 target.log_dir,
-                event=_event_of(n),
+                event=event_of(n),
                 notification=document,
                 payload_summary=n.get("payload_summary") or {},
                 when=when,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import select
 from temporalio import activity
 
+from activities.notification_row import notification_row
 from contract.notify_plan import NotifyPlan, ReceiverPlan
 from contract.statuses import NotificationStatus
 from db.engine import SessionFactory
@@ -48,10 +49,6 @@ class ResolveInput:
     now: str = ""
 
 
-def _event_of(n: dict[str, Any]) -> str:
-    return str(n.get("event") or n.get("type") or "notification")
-
-
 class NotifyRouteActivities:
     def __init__(self, sessions: SessionFactory, live: LiveConfig) -> None:
         self._sessions = sessions
@@ -76,7 +73,6 @@ class NotifyRouteActivities:
     async def record_plan(self, input: RecordPlanInput) -> None:
         """One row per receiver, once per key: pending for those it is sent to, silenced /
         muted / held (with the silence or interval) for the others."""
-        n = input.notification
         async with self._sessions() as session:
             query = select(Notification.receiver).where(Notification.dedupe_key == input.key)
             existing = set((await session.exec(query)).all())
@@ -91,23 +87,11 @@ class NotifyRouteActivities:
                     else plan.status
                 )
                 session.add(
-                    Notification(
-                        type=str(n.get("type") or "generic")[:50],
-                        priority=str(n.get("priority") or "medium")[:20],
-                        repo=(str(n["repo"])[:200] if n.get("repo") else None),
-                        event=_event_of(n)[:100],
-                        delivery_id=(input.delivery_id or "")[:100] or None,
-                        dedupe_key=input.key[:300],
-                        group_key=(str(n.get("group_key"))[:300] if n.get("group_key") else None),
-                        count=input.count,
-                        summary=str(n.get("summary") or n.get("title") or ""),
-                        details=n,
-                        sink_status={s: {"status": "pending", "attempts": 0} for s in plan.sinks}
-                        if status == NotificationStatus.PENDING
-                        else {},
-                        workflow_id=input.workflow_id[:300],
+                    notification_row(
+                        input,
                         receiver=plan.receiver[:100],
                         status=status,
+                        sinks=plan.sinks if status == NotificationStatus.PENDING else (),
                         silence_id=plan.silence_id,
                         time_interval=(plan.interval or "")[:200] or None,
                     )

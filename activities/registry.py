@@ -35,7 +35,7 @@ def build_activities(
     # One identity for the worker: GitHub App installation tokens are cached across activities.
     identity = GitHubIdentity(settings)
     runs = RunActivities(sessions, settings)
-    run_github = RunGitHubActivities(settings, identity.client)
+    run_github = RunGitHubActivities(settings, github=identity.client)
     agent = AgentActivities(settings, sessions)
     workspace = WorkspaceActivities(settings, identity.git_token)
     notify = NotifyActivities(settings, sessions, live, renderer)

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import AliasPath, Field, model_validator
 
-from api.deps import SessionDep, TokenDep
-from api.query import Filter, Limit, Offset, newest_page
+from api.deps import TokenDep
+from api.public import JsonText, Page, Public
+from api.query import Filter, Where, list_route
 from contract.statuses import NotificationStatus
 from db.models import Notification
 from queries.notifications import notification_filters
@@ -30,61 +31,40 @@ def status_of(n: Notification) -> str:
     return NotificationStatus.PENDING
 
 
-class NotificationPublic(BaseModel):
+class NotificationPublic(Public):
     id: uuid.UUID
     type: str
     priority: str
     repo: str | None
     event: str
-    deliveryId: str | None
-    groupKey: str | None
+    delivery_id: str | None
+    group_key: str | None
     count: int
     summary: str
-    url: str | None
+    url: JsonText = Field(None, validation_alias=AliasPath("details", "url"))
     receiver: str
     status: str  # sent | silenced | muted | held | failed | pending
-    silenceId: str | None  # the silence that muted it (status silenced)
-    timeInterval: str | None  # the mute interval (status muted or held)
-    sinks: dict[str, Any]
-    workflowId: str | None
-    createdAt: datetime
-    updatedAt: datetime
+    silence_id: str | None  # the silence that muted it (status silenced)
+    time_interval: str | None  # the mute interval (status muted or held)
+    sink_status: dict[str, Any] = Field(serialization_alias="sinks")
+    workflow_id: str | None
+    created_at: datetime
+    updated_at: datetime
 
+    @model_validator(mode="before")
     @classmethod
-    def of(cls, n: Notification) -> NotificationPublic:
-        url = n.details.get("url") if isinstance(n.details, dict) else None
-        return cls(
-            id=n.id,
-            type=n.type,
-            priority=n.priority,
-            repo=n.repo,
-            event=n.event,
-            deliveryId=n.delivery_id,
-            groupKey=n.group_key,
-            count=n.count,
-            summary=n.summary,
-            url=url if isinstance(url, str) else None,
-            receiver=n.receiver,
-            status=status_of(n),
-            silenceId=n.silence_id,
-            timeInterval=n.time_interval,
-            sinks=n.sink_status,
-            workflowId=n.workflow_id,
-            createdAt=n.created_at,
-            updatedAt=n.updated_at,
+    def _with_status(cls, row: Any) -> Any:
+        return (
+            {**row.model_dump(), "status": status_of(row)} if isinstance(row, Notification) else row
         )
 
 
-class NotificationsPublic(BaseModel):
-    data: list[NotificationPublic]
-    count: int
-    limit: int
-    offset: int
+class NotificationsPublic(Page[NotificationPublic]):
+    pass
 
 
-@router.get("", response_model=NotificationsPublic)
+@list_route(router, NotificationsPublic, Notification, newest=Notification.created_at)
 async def list_notifications(
-    session: SessionDep,
     type: Filter = None,  # noqa: A002 - the public filter name
     priority: Filter = None,
     repo: Filter = None,
@@ -92,12 +72,10 @@ async def list_notifications(
     receiver: Filter = None,
     status: Filter = None,
     silence_id: Filter = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> NotificationsPublic:
+) -> Where:
     """List notifications (one row per receiver), newest first, filtered by type, priority,
     repo, delivery id, receiver, status and silence id."""
-    filters = notification_filters(
+    return notification_filters(
         type=type,
         priority=priority,
         repo=repo,
@@ -105,10 +83,4 @@ async def list_notifications(
         receiver=receiver,
         status=status,
         silence_id=silence_id,
-    )
-    rows, total = await newest_page(
-        session, Notification, filters, newest=Notification.created_at, limit=limit, offset=offset
-    )
-    return NotificationsPublic(
-        data=[NotificationPublic.of(n) for n in rows], count=total, limit=limit, offset=offset
     )

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from api.deps import AppStateDep, SessionDep, TokenDep
+from api.public import Page
 from api.query import Limit, Offset
 from contract.names import Signal
 from contract.statuses import SilenceState
@@ -65,11 +66,8 @@ class SilencePublic(BaseModel):
         )
 
 
-class SilencesPublic(BaseModel):
-    data: list[SilencePublic]
-    count: int
-    limit: int
-    offset: int
+class SilencesPublic(Page[SilencePublic]):
+    pass
 
 
 def _utc(value: datetime) -> datetime:

@@ -10,8 +10,9 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import AppStateDep, SessionDep, TokenDep
-from api.query import Filter, Limit, Offset, newest_page
+from api.deps import AppStateDep, TokenDep
+from api.public import Page, Public
+from api.query import Filter, Where, list_route
 from db.models import Task
 from queries.tasks import task_filters
 from routing.automation import blocked_workflow_id
@@ -20,61 +21,29 @@ from workflows.blocked_task import BlockedTaskWorkflow, TaskSignal
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], dependencies=[TokenDep])
 
 
-class TaskPublic(BaseModel):
+class TaskPublic(Public):
     id: uuid.UUID
     repo: str
-    issueNumber: int
+    issue_number: int
     title: str
     status: str
-    linkedPr: str | None
-    blockedSince: datetime | None
-    escalationLevel: int
-    acknowledgedAt: datetime | None
-    createdAt: datetime
-    updatedAt: datetime
-    closedAt: datetime | None
-
-    @classmethod
-    def of(cls, task: Task) -> TaskPublic:
-        return cls(
-            id=task.id,
-            repo=task.repo,
-            issueNumber=task.issue_number,
-            title=task.title,
-            status=task.status,
-            linkedPr=task.linked_pr,
-            blockedSince=task.blocked_since,
-            escalationLevel=task.escalation_level,
-            acknowledgedAt=task.acknowledged_at,
-            createdAt=task.created_at,
-            updatedAt=task.updated_at,
-            closedAt=task.closed_at,
-        )
+    linked_pr: str | None
+    blocked_since: datetime | None
+    escalation_level: int
+    acknowledged_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
 
 
-class TasksPublic(BaseModel):
-    data: list[TaskPublic]
-    count: int
-    limit: int
-    offset: int
+class TasksPublic(Page[TaskPublic]):
+    pass
 
 
-@router.get("", response_model=TasksPublic)
-async def list_tasks(
-    session: SessionDep,
-    repo: Filter = None,
-    status: Filter = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> TasksPublic:
+@list_route(router, TasksPublic, Task, newest=Task.updated_at)
+async def list_tasks(repo: Filter = None, status: Filter = None) -> Where:
     """List tasks (open, blocked, closed, done), most recently changed first."""
-    filters = task_filters(repo=repo, status=status)
-    tasks, total = await newest_page(
-        session, Task, filters, newest=Task.updated_at, limit=limit, offset=offset
-    )
-    return TasksPublic(
-        data=[TaskPublic.of(t) for t in tasks], count=total, limit=limit, offset=offset
-    )
+    return task_filters(repo=repo, status=status)
 
 
 class TaskAction(BaseModel):

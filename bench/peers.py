@@ -25,8 +25,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 
+from bench.bare_endpoint import signed_app
 from delivery.group_commit import GroupCommit
-from delivery.signature import verify_signature
 
 TABLE = "peer_events"
 # Created once by the bench (bench/stack.py) before the peers start.
@@ -69,19 +69,8 @@ def create_app(*, mode: str, secret: bytes, dsn: str | None) -> FastAPI:
         if pool is not None:
             await pool.close()
 
-    app = FastAPI(title=f"peer {mode}", docs_url=None, redoc_url=None, lifespan=lifespan)
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        """Process up."""
-        return {"status": "ok"}
-
-    @app.post("/{path:path}")
-    async def receive(request: Request, path: str) -> JSONResponse:
-        """Verify, parse and (durable modes) store one delivery."""
-        body = await request.body()
-        if not verify_signature(body, request.headers.get("x-hub-signature-256"), [secret]):
-            return JSONResponse({"status": "unauthorized"}, status_code=401)
+    async def accept(request: Request, body: bytes) -> JSONResponse:
+        """Parse and (durable modes) store one delivery."""
         payload: Any = json.loads(body)
         if not isinstance(payload, dict):
             return JSONResponse({"status": "rejected"}, status_code=400)
@@ -96,7 +85,7 @@ def create_app(*, mode: str, secret: bytes, dsn: str | None) -> FastAPI:
             await batches.submit(row)
         return JSONResponse({"status": "accepted"})
 
-    return app
+    return signed_app(f"peer {mode}", [secret], accept, lifespan=lifespan)
 
 
 def main(argv: list[str] | None = None) -> int:

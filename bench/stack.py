@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,8 @@ def wait_http(url: str, process: subprocess.Popen[bytes], deadline_s: float = 60
 
 
 class Stack:
-    """Start with `await Stack.start()`, stop with `await stack.stop()`."""
+    """Start with `await Stack.start()`, stop with `await stack.stop()`; or both around a block
+    with `async with Stack.running() as stack:`."""
 
     def __init__(self) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="hookflow-bench-"))
@@ -82,6 +84,17 @@ class Stack:
             await stack.stop()
             raise
         return stack
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(
+        cls, *, api_workers: int = 1, worker_processes: int = 1
+    ) -> AsyncIterator[Stack]:
+        stack = await cls.start(api_workers=api_workers, worker_processes=worker_processes)
+        try:
+            yield stack
+        finally:
+            await stack.stop()
 
     async def _start(self, api_workers: int, worker_processes: int) -> None:
         self.postgres = start_postgres()

@@ -74,12 +74,15 @@ def render_ingest(rows: list[LoadResult]) -> str:
 
 async def main_async(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    stack = await Stack.start(api_workers=args.api_workers, worker_processes=args.worker_processes)
-    load = loadavg()
-    print(f"machine: {os.cpu_count()} CPUs, load average {load} at start", file=sys.stderr)
-    print(f"stack up in {time.monotonic() - started:.1f}s (logs in {stack.tmp})", file=sys.stderr)
-    record: dict[str, object] = {}
-    try:
+    async with Stack.running(
+        api_workers=args.api_workers, worker_processes=args.worker_processes
+    ) as stack:
+        load = loadavg()
+        print(f"machine: {os.cpu_count()} CPUs, load average {load} at start", file=sys.stderr)
+        print(
+            f"stack up in {time.monotonic() - started:.1f}s (logs in {stack.tmp})", file=sys.stderr
+        )
+        record: dict[str, object] = {}
         rows: list[LoadResult] = []
         if not args.skip_ingest:
             rows = await asyncio.to_thread(
@@ -131,8 +134,6 @@ async def main_async(args: argparse.Namespace) -> int:
                 "SIGKILL of the API under load: " + " ".join(f"{k}={v}" for k, v in crashed.items())
             )
         print("BENCH_JSON " + json.dumps(record, separators=(",", ":"), default=str))
-    finally:
-        await stack.stop()
     return 0
 
 

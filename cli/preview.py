@@ -25,7 +25,7 @@ from notify.logfile import LATEST, build_log_document, log_file_name
 from notify.matchers import labels_of
 from notify.problems import ConfigInvalid
 from routing.config import routing_config
-from routing.notifications import classify, validate_priority_overrides
+from routing.notifications import classify_with, validate_priority_overrides
 from settings import Settings, load_settings
 
 EXIT_OK = 0
@@ -81,23 +81,12 @@ def run_preview(
         return EXIT_INVALID
     repository = payload.get("repository")
     repo = repository.get("full_name") if isinstance(repository, dict) else None
-    rules = notify.repo_rules(repo if isinstance(repo, str) else None)
-    watched = settings.watched_branch_set
-    if rules is not None and rules.watched_branches is not None:
-        watched = rules.watched_branches
     try:
         validate_priority_overrides(settings.priority_overrides)
-        overrides = repository_overrides(notify)
-        decision = route_payload(event_type, payload, routing_config(settings, overrides))
-        result = classify(
-            event_type,
-            payload,
-            watched_branches=watched,
-            priority_overrides={
-                **settings.priority_overrides,
-                **(rules.priorities if rules else {}),
-            },
-            blocked_label=settings.blocked_label,
+        config = routing_config(settings, repository_overrides(notify))
+        decision = route_payload(event_type, payload, config)
+        result = classify_with(
+            config, event_type, payload, repo=repo if isinstance(repo, str) else None
         )
     except ValueError as exc:
         print(f"error: PRIORITY_MAP: {exc}", file=err)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,8 @@ from sqlmodel import col
 from contract.statuses import DispatchStatus
 from db.models import WebhookEvent
 from delivery.replay import REPLAY_PREFIX
-from queries.keyset import Cursor, Page, keyset_page
+from queries.keyset import Cursor, Page, Window, keyset_page
+from queries.match import matching
 from settings import parse_duration
 
 
@@ -56,15 +57,12 @@ class DeliveryFilter:
     replays: bool = True
 
     def clauses(self) -> list[ColumnElement[bool]]:
-        found: list[ColumnElement[bool]] = []
-        if self.event:
-            found.append(col(WebhookEvent.event_type) == self.event)
-        if self.action:
-            found.append(col(WebhookEvent.action) == self.action)
-        if self.repo:
-            found.append(col(WebhookEvent.repo) == self.repo)
-        if self.status:
-            found.append(col(WebhookEvent.dispatch_status) == self.status)
+        found = matching(
+            (WebhookEvent.event_type, self.event),
+            (WebhookEvent.action, self.action),
+            (WebhookEvent.repo, self.repo),
+            (WebhookEvent.dispatch_status, self.status),
+        )
         if self.since is not None:
             found.append(col(WebhookEvent.processed_at) >= self.since)
         if self.until is not None:
@@ -131,12 +129,7 @@ def _row(values: Any) -> DeliveryRow:
 
 
 async def delivery_page(
-    session: AsyncSession,
-    where: DeliveryFilter,
-    *,
-    before: Cursor | None = None,
-    after: Cursor | None = None,
-    limit: int = 50,
+    session: AsyncSession, where: DeliveryFilter, **window: Unpack[Window]
 ) -> Page[DeliveryRow]:
     """Deliveries matching `where`, newest first, one keyset page."""
     page = await keyset_page(
@@ -145,9 +138,7 @@ async def delivery_page(
         time_col=col(WebhookEvent.processed_at),
         id_col=col(WebhookEvent.id),
         key=lambda r: Cursor(r[1], r[0]),
-        before=before,
-        after=after,
-        limit=limit,
+        **window,
     )
     return Page([_row(r) for r in page.rows], page.older, page.newer)
 

@@ -7,12 +7,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar, Unpack
 
-from sqlalchemy import ColumnElement, Select, literal, tuple_
+from sqlalchemy import ColumnElement, Select, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel, col
 
 T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,15 @@ class Page(Generic[T]):
     newer: Cursor | None  # the cursor of the previous (newer) page, when not at the top
 
 
+class Window(TypedDict, total=False):
+    """Which page: the rows older than `before`, or the newest rows just newer than `after`, or
+    the newest; at most `limit` (50)."""
+
+    before: Cursor | None
+    after: Cursor | None
+    limit: int
+
+
 async def keyset_page(
     session: AsyncSession,
     query: Select[Any],
@@ -48,13 +59,11 @@ async def keyset_page(
     time_col: Any,
     id_col: Any,
     key: Callable[[Any], Cursor],
-    before: Cursor | None = None,
-    after: Cursor | None = None,
-    limit: int = 50,
+    **window: Unpack[Window],
 ) -> Page[Any]:
-    """One page of `query` (a select with its filters) ordered by (time_col, id_col) descending:
-    the rows older than `before`, or the newest rows just newer than `after`, or the newest.
+    """One page of `query` (a select with its filters) ordered by (time_col, id_col) descending.
     One row beyond the page tells whether another page follows; no count(*) of all that match."""
+    before, after, limit = window.get("before"), window.get("after"), window.get("limit", 50)
     position = tuple_(time_col, id_col)
 
     def at(cursor: Cursor) -> ColumnElement[Any]:
@@ -81,3 +90,23 @@ async def keyset_page(
     older = key(page[-1]) if len(rows) > limit else None
     newer = key(page[0]) if before is not None and page else None
     return Page(page, older, newer)
+
+
+async def model_page(
+    session: AsyncSession,
+    model: type[M],
+    where: Sequence[ColumnElement[bool]],
+    *,
+    newest: Any,
+    **window: Unpack[Window],
+) -> Page[M]:
+    """One page of `model`'s rows matching `where`, newest (by the `newest` column) first."""
+    page = await keyset_page(
+        session,
+        select(model).where(*where),
+        time_col=col(newest),
+        id_col=col(model.id),  # type: ignore[attr-defined]
+        key=lambda r: Cursor(getattr(r[0], newest.key), r[0].id),
+        **window,
+    )
+    return Page([r[0] for r in page.rows], page.older, page.newer)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import Notification
-from queries.keyset import Cursor, Page, keyset_page
+from queries.keyset import Page, Window, model_page
+from queries.match import matching
 
 
 def notification_filters(
@@ -24,43 +25,21 @@ def notification_filters(
     status: str | None = None,
     silence_id: str | None = None,
 ) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
-    if type:
-        found.append(col(Notification.type) == type)
-    if priority:
-        found.append(col(Notification.priority) == priority.lower())
-    if repo:
-        found.append(col(Notification.repo) == repo)
-    if delivery_id:
-        found.append(col(Notification.delivery_id) == delivery_id)
-    if receiver:
-        found.append(col(Notification.receiver) == receiver)
-    if status:
-        found.append(col(Notification.status) == status.lower())
-    if silence_id:
-        found.append(col(Notification.silence_id) == silence_id)
-    return found
+    return matching(
+        (Notification.type, type),
+        (Notification.priority, priority and priority.lower()),
+        (Notification.repo, repo),
+        (Notification.delivery_id, delivery_id),
+        (Notification.receiver, receiver),
+        (Notification.status, status and status.lower()),
+        (Notification.silence_id, silence_id),
+    )
 
 
 async def notification_page(
-    session: AsyncSession,
-    where: Sequence[ColumnElement[bool]],
-    *,
-    before: Cursor | None = None,
-    after: Cursor | None = None,
-    limit: int = 50,
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], **window: Unpack[Window]
 ) -> Page[Notification]:
-    page = await keyset_page(
-        session,
-        select(Notification).where(*where),
-        time_col=col(Notification.created_at),
-        id_col=col(Notification.id),
-        key=lambda r: Cursor(r[0].created_at, r[0].id),
-        before=before,
-        after=after,
-        limit=limit,
-    )
-    return Page([r[0] for r in page.rows], page.older, page.newer)
+    return await model_page(session, Notification, where, newest=Notification.created_at, **window)
 
 
 async def recent_sink_states(

@@ -4,43 +4,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Unpack
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from db.models import Run, RunArtifact
-from queries.keyset import Cursor, Page, keyset_page
+from queries.keyset import Page, Window, model_page
+from queries.match import matching
 
 
 def run_filters(*, repo: str | None = None, status: str | None = None) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
-    if repo:
-        found.append(col(Run.repo) == repo)
-    if status:
-        found.append(col(Run.status) == status.upper())
-    return found
+    return matching((Run.repo, repo), (Run.status, status and status.upper()))
 
 
 async def run_page(
-    session: AsyncSession,
-    where: Sequence[ColumnElement[bool]],
-    *,
-    before: Cursor | None = None,
-    after: Cursor | None = None,
-    limit: int = 50,
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], **window: Unpack[Window]
 ) -> Page[Run]:
-    page = await keyset_page(
-        session,
-        select(Run).where(*where),
-        time_col=col(Run.created_at),
-        id_col=col(Run.id),
-        key=lambda r: Cursor(r[0].created_at, r[0].id),
-        before=before,
-        after=after,
-        limit=limit,
-    )
-    return Page([r[0] for r in page.rows], page.older, page.newer)
+    return await model_page(session, Run, where, newest=Run.created_at, **window)
 
 
 async def run_artifacts(session: AsyncSession, run_id: uuid.UUID) -> list[RunArtifact]:

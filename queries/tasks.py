@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement
-from sqlmodel import col
 
 from db.models import Task
+from queries.match import matching
 
 
 def task_filters(
     *, repo: str | None = None, status: str | None = None
 ) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = []
-    if repo:
-        found.append(col(Task.repo) == repo)
-    if status:
-        found.append(col(Task.status) == status.lower())
-    return found
+    return matching((Task.repo, repo), (Task.status, status and status.lower()))

@@ -3,6 +3,7 @@ when empty or a placeholder, listed for scrubbing log lines."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -101,6 +102,15 @@ def check_webhook_secret(value: str, name: str) -> None:
         raise ConfigError(f"{name} is a placeholder; generate a real one")
 
 
+def _secret_method(field: str) -> Callable[[SecretSettings], str | None]:
+    """A method returning one secret field's value (see SecretSettings.secret)."""
+
+    def value(settings: SecretSettings) -> str | None:
+        return settings.secret(field)
+
+    return value
+
+
 class SecretSettings(BaseModel):
     """Webhook secrets, tokens and keys; each value reaches code only through a method here.
     Every one has a `…_FILE` variant (mounted secrets); the variable or file wins over Vault."""
@@ -197,11 +207,11 @@ class SecretSettings(BaseModel):
                 values.append(value)
         return values
 
-    def metrics_token_value(self) -> str | None:
-        return self.secret("metrics_token")
-
-    def temporal_api_key_value(self) -> str | None:
-        return self.secret("temporal_api_key")
+    metrics_token_value = _secret_method("metrics_token")
+    temporal_api_key_value = _secret_method("temporal_api_key")
+    github_token_value = _secret_method("github_token")
+    notify_webhook_url_value = _secret_method("notify_webhook_url")
+    llm_api_key_value = _secret_method("llm_api_key")  # None for model servers without keys
 
     def api_token_value(self) -> str | None:
         token = self.secret("api_token")
@@ -212,16 +222,6 @@ class SecretSettings(BaseModel):
     def console_token_value(self) -> str | None:
         """What the console's sign-in form takes: CONSOLE_TOKEN when set, else API_TOKEN."""
         return self.secret("console_token") or self.api_token_value()
-
-    def llm_api_key_value(self) -> str | None:
-        """The model key (LLM_API_KEY or LLM_API_KEY_FILE); None for servers without keys."""
-        return self.secret("llm_api_key")
-
-    def github_token_value(self) -> str | None:
-        return self.secret("github_token")
-
-    def notify_webhook_url_value(self) -> str | None:
-        return self.secret("notify_webhook_url")
 
     def github_app_private_key_value(self) -> str | None:
         """The App's PEM key; `\\n` escapes (a key squeezed into one env line) become newlines."""

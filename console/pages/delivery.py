@@ -17,7 +17,7 @@ from console.render import PREFIX, render
 from console.views.delivery import headers, log_file_names, plan_steps, replay_of, status_reason
 from console.views.payload import payload_view, raw_view
 from db.models import Notification, WebhookEvent
-from delivery.replay import ReplayDeps, replay_delivery
+from delivery.replay import replay_delivery
 from delivery.retry import RetryRefused, retry_failed
 
 log = logging.getLogger("hookflow.console")
@@ -108,14 +108,7 @@ async def replay(
     row = await _row(session, event_id)
     if not row.delivery_id:
         raise HTTPException(409, "This delivery has no GitHub delivery id to replay.")
-    deps = ReplayDeps(
-        state.sessions,
-        state.temporal,
-        state.routing,
-        state.dispatcher,
-        state.settings.dispatch_inline_timeout.total_seconds(),
-    )
-    answer = await replay_delivery(deps, row.delivery_id, force=force)
+    answer = await replay_delivery(state.replay_deps(), row.delivery_id, force=force)
     log.info("console: replayed delivery %s (force=%s)", row.delivery_id, force)
     settings = state.settings
     return render(
