@@ -13,6 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import AppStateDep, TokenDep
 from api.public import Page, Public
 from api.query import Filter, Where, list_route
+from contract.names import Signal
 from db.models import Task
 from queries.tasks import task_filters
 from routing.automation import blocked_workflow_id
@@ -58,7 +59,9 @@ async def _signal(
     handle = state.temporal.get_workflow_handle(workflow_id)
     action = body or TaskAction()
     method = (
-        BlockedTaskWorkflow.acknowledge if name == "acknowledge" else (BlockedTaskWorkflow.resolve)
+        BlockedTaskWorkflow.acknowledge
+        if name == Signal.ACKNOWLEDGE
+        else BlockedTaskWorkflow.resolve
     )
     try:
         await handle.signal(method, TaskSignal(by=action.by, note=action.note))
@@ -66,7 +69,7 @@ async def _signal(
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise HTTPException(404, f"no blocked task escalation for {repo}#{issue}") from None
         raise HTTPException(503, "Temporal unavailable") from None
-    status = "acknowledged" if name == "acknowledge" else "resolved"
+    status = "acknowledged" if acknowledge else "resolved"
     return {"status": status, "repo": repo, "issueNumber": issue, "workflowId": workflow_id}
 
 
@@ -75,7 +78,7 @@ async def acknowledge(
     owner: str, repo: str, issue: int, state: AppStateDep, body: TaskAction | None = None
 ) -> dict[str, Any]:
     """Pause a blocked task's re-notifications for BLOCKED_ACK_TIMEOUT."""
-    return await _signal(state, f"{owner}/{repo}", issue, "acknowledge", body)
+    return await _signal(state, f"{owner}/{repo}", issue, Signal.ACKNOWLEDGE, body)
 
 
 @router.post("/{owner}/{repo}/{issue}/resolve", status_code=202)
@@ -83,4 +86,4 @@ async def resolve(
     owner: str, repo: str, issue: int, state: AppStateDep, body: TaskAction | None = None
 ) -> dict[str, Any]:
     """End a blocked task's escalation by hand."""
-    return await _signal(state, f"{owner}/{repo}", issue, "resolve", body)
+    return await _signal(state, f"{owner}/{repo}", issue, Signal.RESOLVE, body)

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from contract.names import Workflow
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -65,7 +67,7 @@ def delivery(
         plan = [
             {
                 "kind": "start",
-                "workflow": "NotificationWorkflow",
+                "workflow": Workflow.NOTIFICATION,
                 "workflow_id": f"notify-{guid[:8]}-0-{guid[-10:]}",
                 "arg": {},
                 "signal": None,
