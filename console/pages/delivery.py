@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from console.deps import ActorDep, SessionDep, StateDep, ViewerDep
 from console.links import workflow_url
+from console.lookup import get_or_404
 from console.render import PREFIX, render
 from console.views.delivery import headers, log_file_names, plan_steps, replay_of, status_reason
 from console.views.payload import payload_view, raw_view
@@ -26,10 +27,7 @@ RELATED_LIMIT = 20
 
 
 async def _row(session: SessionDep, event_id: uuid.UUID) -> WebhookEvent:
-    row = await session.get(WebhookEvent, event_id)
-    if row is None:
-        raise HTTPException(404, "No recorded delivery has that id.")
-    return row
+    return await get_or_404(session, WebhookEvent, event_id, "No recorded delivery has that id.")
 
 
 @router.get("/deliveries/{event_id}")

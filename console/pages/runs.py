@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from console.deps import ActorDep, SessionDep, StateDep, ViewerDep
 from console.links import issue_url, workflow_url
 from console.listing import read_cursors
+from console.lookup import get_or_404
 from console.render import PREFIX, render
 from console.views.runs import iterations, offered_signals, phase_artifacts, timeline, token_usage
 from contract.statuses import RunStatus
@@ -58,10 +59,7 @@ async def runs(
 
 
 async def _run(session: SessionDep, run_id: uuid.UUID) -> Run:
-    run = await session.get(Run, run_id)
-    if run is None:
-        raise HTTPException(404, "No run has that id.")
-    return run
+    return await get_or_404(session, Run, run_id, "No run has that id.")
 
 
 @router.get("/runs/{run_id}")

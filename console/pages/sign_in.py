@@ -106,13 +106,7 @@ async def sign_in(
         samesite="strict",
         secure=secure(request, state.settings),
     )
-    response.delete_cookie(
-        SIGN_IN_COOKIE,
-        path=PREFIX,
-        secure=secure(request, state.settings),
-        httponly=True,
-        samesite="strict",
-    )
+    _forget(response, SIGN_IN_COOKIE, secure=secure(request, state.settings))
     return response
 
 
@@ -121,11 +115,10 @@ async def sign_out(request: Request, state: StateDep, viewer: ActorDep) -> Respo
     """End this browser's session (the cookie is useless afterwards, even if copied)."""
     await close_session(state.sessions, viewer.secret)
     response = RedirectResponse(f"{PREFIX}/sign-in?notice=signed-out", status_code=303)
-    response.delete_cookie(
-        COOKIE,
-        path=PREFIX,
-        secure=secure(request, state.settings),
-        httponly=True,
-        samesite="strict",
-    )
+    _forget(response, COOKIE, secure=secure(request, state.settings))
     return response
+
+
+def _forget(response: Response, cookie: str, *, secure: bool) -> None:
+    """Delete one of the console's cookies (the attributes must match the ones it was set with)."""
+    response.delete_cookie(cookie, path=PREFIX, secure=secure, httponly=True, samesite="strict")
