@@ -69,7 +69,7 @@ async def _signal(
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise HTTPException(404, f"no blocked task escalation for {repo}#{issue}") from None
         raise HTTPException(503, "Temporal unavailable") from None
-    status = "acknowledged" if acknowledge else "resolved"
+    status = "acknowledged" if acknowledging else "resolved"
     return {"status": status, "repo": repo, "issueNumber": issue, "workflowId": workflow_id}
 
 
