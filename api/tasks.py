@@ -58,11 +58,8 @@ async def _signal(
     workflow_id = blocked_workflow_id(repo, issue)
     handle = state.temporal.get_workflow_handle(workflow_id)
     action = body or TaskAction()
-    method = (
-        BlockedTaskWorkflow.acknowledge
-        if name == Signal.ACKNOWLEDGE
-        else BlockedTaskWorkflow.resolve
-    )
+    acknowledging = name == Signal.ACKNOWLEDGE
+    method = BlockedTaskWorkflow.acknowledge if acknowledging else BlockedTaskWorkflow.resolve
     try:
         await handle.signal(method, TaskSignal(by=action.by, note=action.note))
     except RPCError as exc:
