@@ -20,7 +20,8 @@ from typing import Any, TextIO
 import httpx
 
 from cli.api_request import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from notify.config import NotifyConfig, read_config_file
+from notify.config import NotifyConfig
+from notify.config_file import read_config_file
 from notify.decide import config_label, decide
 from notify.env_config import configured, route_defaults
 from notify.matchers import LABELS, MatcherError, parse_labels

@@ -15,8 +15,8 @@ from notify.config import (
     NotifyConfig,
     Receiver,
     WebhookSpec,
-    read_config_file,
 )
+from notify.config_file import read_config_file
 from notify.tree import Route, RouteOpts
 from settings import Settings
 

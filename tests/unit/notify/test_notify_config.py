@@ -17,7 +17,8 @@ import pytest
 
 from cli.main import main as cli_main
 from cli.notify import check_config
-from notify.config import read_config_file, repository_overrides
+from notify.config import repository_overrides
+from notify.config_file import read_config_file
 from notify.decide import decide
 from notify.env_config import configured, environment_config, route_defaults
 from notify.live import LiveConfig

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from notify.config import NotifyConfig, load_yaml
+from notify.config import NotifyConfig
+from notify.config_file import load_yaml
 from notify.config_parse import parse_config
 from notify.decide import decide
 from notify.matchers import LABELS
