@@ -27,9 +27,9 @@ from api import (
     tasks,
     webhooks,
 )
+from api.console.app import create_console
 from api.deps import AppState
 from api.instruments import ApiMetrics
-from console.app import create_console
 from db.engine import make_engine, make_session_factory
 from delivery.dispatcher import Dispatcher
 from delivery.event_log import EventLog
@@ -46,7 +46,7 @@ from ops.version import VERSION
 from routing.config import routing_config
 from routing.notifications import validate_priority_overrides
 from settings import ConfigError, Settings, load_settings
-from vault.client import VaultSource
+from settings.vault_client import VaultSource
 from vault.provider import SecretProvider
 
 log = logging.getLogger("hookflow.api")

@@ -10,11 +10,11 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from api.deps import AppStateDep, SessionDep, TokenDep
+from api.run_signals import SignalRefused
+from api.run_signals import signal_run as send_signal
 from db.models import Run
 from delivery.manual import record_manual_start
 from routing.fields import INT32_MAX, REPO_PATTERN
-from runs.signals import SignalRefused
-from runs.signals import signal_run as send_signal
 
 log = logging.getLogger("hookflow.run_actions")
 

@@ -15,8 +15,8 @@ import pytest_asyncio
 from pydantic import SecretStr
 from sqlalchemy import update
 
+from api.console.auth import COOKIE
 from api.main import create_app
-from console.auth import COOKIE
 from db.engine import SessionFactory
 from db.models import ConsoleSession, Run, WebhookEvent
 from settings import Settings

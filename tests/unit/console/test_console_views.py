@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from console.links import http_url, issue_url, workflow_url
-from console.listing import read_filter
-from console.silences import parse_matchers
-from console.views.charts import bars, per_minute
-from console.views.notifications import (
+from api.console.links import http_url, issue_url, workflow_url
+from api.console.listing import read_filter
+from api.console.silences import parse_matchers
+from api.console.views.charts import bars, per_minute
+from api.console.views.notifications import (
     Receiver,
     labels,
     matcher,
@@ -21,8 +21,8 @@ from console.views.notifications import (
     receivers,
     silence_matchers,
 )
-from console.views.payload import TREE_MAX_NODES, payload_view, raw_view
-from console.views.runs import offered_signals, phase_artifacts, timeline, token_usage
+from api.console.views.payload import TREE_MAX_NODES, payload_view, raw_view
+from api.console.views.runs import offered_signals, phase_artifacts, timeline, token_usage
 from db.models import Run, RunArtifact
 from queries.keyset import Cursor
 

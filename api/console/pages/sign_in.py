@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console.auth import (
+from api.console.auth import (
     COOKIE,
     SIGN_IN_COOKIE,
     close_session,
@@ -18,8 +18,8 @@ from console.auth import (
     open_session,
     token_matches,
 )
-from console.deps import ActorDep, StateDep
-from console.render import PREFIX, render
+from api.console.deps import ActorDep, StateDep
+from api.console.render import PREFIX, render
 from settings import Settings
 
 router = APIRouter()

@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from console.deps import SessionDep, ViewerDep
-from console.links import http_url
-from console.listing import read_cursors
-from console.render import render
-from console.views.notifications import labels, overall_status, receivers, silence_matchers
+from api.console.deps import SessionDep, ViewerDep
+from api.console.links import http_url
+from api.console.listing import read_cursors
+from api.console.render import render
+from api.console.views.notifications import labels, overall_status, receivers, silence_matchers
 from queries.notifications import notification_filters, notification_page
 from routing.notifications import PRIORITIES
 

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Form, HTTPException, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.console.auth import COOKIE, Viewer, csrf_matches, find_session
 from api.deps import AppState
-from console.auth import COOKIE, Viewer, csrf_matches, find_session
 
 
 class SignInRequired(Exception):

@@ -12,8 +12,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from console.auth import Viewer
-from console.links import http_url
+from api.console.auth import Viewer
+from api.console.links import http_url
 
 PREFIX = "/console"
 TEMPLATES = Path(__file__).resolve().parent / "templates"

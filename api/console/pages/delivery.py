@@ -11,12 +11,12 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
-from console.deps import ActorDep, SessionDep, StateDep, ViewerDep
-from console.links import workflow_url
-from console.lookup import get_or_404
-from console.render import PREFIX, render
-from console.views.delivery import headers, log_file_names, plan_steps, replay_of, status_reason
-from console.views.payload import payload_view, raw_view
+from api.console.deps import ActorDep, SessionDep, StateDep, ViewerDep
+from api.console.links import workflow_url
+from api.console.lookup import get_or_404
+from api.console.render import PREFIX, render
+from api.console.views.delivery import headers, log_file_names, plan_steps, replay_of, status_reason
+from api.console.views.payload import payload_view, raw_view
 from db.models import Notification, WebhookEvent
 from delivery.replay import replay_delivery
 from delivery.retry import RetryRefused, retry_failed

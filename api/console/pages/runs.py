@@ -9,16 +9,22 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console.deps import ActorDep, SessionDep, StateDep, ViewerDep
-from console.links import issue_url, workflow_url
-from console.listing import read_cursors
-from console.lookup import get_or_404
-from console.render import PREFIX, render
-from console.views.runs import iterations, offered_signals, phase_artifacts, timeline, token_usage
+from api.console.deps import ActorDep, SessionDep, StateDep, ViewerDep
+from api.console.links import issue_url, workflow_url
+from api.console.listing import read_cursors
+from api.console.lookup import get_or_404
+from api.console.render import PREFIX, render
+from api.console.views.runs import (
+    iterations,
+    offered_signals,
+    phase_artifacts,
+    timeline,
+    token_usage,
+)
+from api.run_signals import SignalRefused, signal_run
 from contract.statuses import RunStatus
 from db.models import Run, RunArtifact
 from queries.runs import run_artifacts, run_filters, run_page
-from runs.signals import SignalRefused, signal_run
 
 router = APIRouter()
 STATUSES = tuple(s.value for s in RunStatus)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from console.links import workflow_url
+from api.console.links import workflow_url
 from db.models import WebhookEvent
 
 

@@ -8,9 +8,9 @@ import logging
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from console.deps import ActorDep, SessionDep, StateDep, ViewerDep
-from console.listing import EVENTS, STATUSES, read_cursors, read_filter
-from console.render import render
+from api.console.deps import ActorDep, SessionDep, StateDep, ViewerDep
+from api.console.listing import EVENTS, STATUSES, read_cursors, read_filter
+from api.console.render import render
 from contract.statuses import DispatchStatus
 from delivery.retry import retry_matching
 from queries.deliveries import count_matching, delivery_page

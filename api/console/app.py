@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from console.auth import COOKIE, Viewer, find_session
-from console.body_limit import BodyLimit
-from console.deps import SignInRequired, console_state
-from console.headers import SecurityHeaders
-from console.pages import (
+from api.console.auth import COOKIE, Viewer, find_session
+from api.console.body_limit import BodyLimit
+from api.console.deps import SignInRequired, console_state
+from api.console.headers import SecurityHeaders
+from api.console.pages import (
     deliveries,
     delivery,
     notifications,
@@ -26,7 +26,7 @@ from console.pages import (
     silences,
     tasks,
 )
-from console.render import PREFIX, render
+from api.console.render import PREFIX, render
 
 STATIC = Path(__file__).resolve().parent / "static"
 

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from console.auth import Viewer
-from console.deps import ActorDep, StateDep, ViewerDep
-from console.render import PREFIX, render
-from console.silences import (
+from api.console.auth import Viewer
+from api.console.deps import ActorDep, StateDep, ViewerDep
+from api.console.render import PREFIX, render
+from api.console.silences import (
     STATES,
     SilenceClient,
     SilenceRefused,

@@ -6,9 +6,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
-from console.deps import SessionDep, StateDep, ViewerDep
-from console.links import issue_url
-from console.render import render
+from api.console.deps import SessionDep, StateDep, ViewerDep
+from api.console.links import issue_url
+from api.console.render import render
 from db.models import Task
 from queries.tasks import task_filters
 

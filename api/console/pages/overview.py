@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from console.deps import SessionDep, ViewerDep
-from console.render import render
-from console.views.charts import bars, per_minute
-from console.views.notifications import overall_status, receivers
+from api.console.deps import SessionDep, ViewerDep
+from api.console.render import render
+from api.console.views.charts import bars, per_minute
+from api.console.views.notifications import overall_status, receivers
 from contract.statuses import RunStatus
 from queries.deliveries import outbox_counts, outcomes_per_minute
 from queries.notifications import recent_sink_states
