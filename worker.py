@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from typing import Any
 
 from temporalio.client import Client
@@ -14,6 +16,8 @@ from activities.heartbeat import AutoHeartbeat
 from activities.registry import build_activities, build_notify_activities
 from activities.sandbox import describe as describe_sandbox
 from db.engine import SessionFactory, make_engine, make_session_factory
+from notify.live import LiveConfig
+from notify.problems import ConfigInvalid
 from ops.logs import configure_logging
 from ops.temporal_connect import connect_temporal
 from ops.worker_metrics import metrics_runtime
@@ -21,7 +25,7 @@ from ops.worker_set import WorkerSet
 from reconcile.runs import RunReconciler
 from schedules.recover import ensure_recover_schedule
 from schedules.retention import ensure_retention_schedule
-from settings import Settings, format_duration, load_settings
+from settings import ConfigError, Settings, format_duration, load_settings
 from workflows.registry import NOTIFY_WORKFLOWS, WORKFLOWS
 from workflows.search_attributes import ensure_search_attributes
 
@@ -67,6 +71,7 @@ def build_worker(
     sessions: SessionFactory,
     *,
     task_queue: str | None = None,
+    live: LiveConfig | None = None,
     **options: Any,
 ) -> WorkerSet:
     """The worker for every workflow and activity on the main task queue, and the notification
@@ -75,14 +80,16 @@ def build_worker(
     interceptors = [AutoHeartbeat(), *options.pop("interceptors", [])]
     config = TUNING | tuning(settings) | options
     main = task_queue or settings.temporal_task_queue
+    live = live or LiveConfig(settings)
     workers = []
     for queue in polled_queues(settings, main):
         if queue == main:
             # Every kind here too: notifications started before the queues were split, or by
             # a workflow on this queue (a blocked task's), run where they were started.
-            workflows, activities = WORKFLOWS, build_activities(settings, sessions)
+            workflows, activities = WORKFLOWS, build_activities(settings, sessions, live)
         else:
-            workflows, activities = NOTIFY_WORKFLOWS, build_notify_activities(settings, sessions)
+            workflows = NOTIFY_WORKFLOWS
+            activities = build_notify_activities(settings, sessions, live)
         workers.append(
             Worker(
                 client,
@@ -96,9 +103,20 @@ def build_worker(
     return WorkerSet(workers)
 
 
+def reload_on_sighup(live: LiveConfig) -> None:
+    """`kill -HUP <worker>` re-reads NOTIFY_CONFIG (it is also re-read when it changes)."""
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signals here: skip
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, live.reload)
+
+
 async def main() -> None:
     settings = load_settings()
     configure_logging(settings)
+    try:
+        live = LiveConfig(settings)
+    except ConfigInvalid as exc:
+        raise ConfigError(f"NOTIFY_CONFIG: {exc}") from None
+    reload_on_sighup(live)
     # Temporal's SDK metrics and hookflow's own, on WORKER_METRICS_PORT (0: off).
     client = await connect_temporal(settings, runtime=metrics_runtime(settings))
     await ensure_search_attributes(client, settings.temporal_namespace)
@@ -106,7 +124,7 @@ async def main() -> None:
     await ensure_recover_schedule(client, settings)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    worker = build_worker(client, settings, sessions)
+    worker = build_worker(client, settings, sessions, live=live)
     reconcile_every = settings.run_reconcile_interval
     reconciler = RunReconciler(sessions, client, interval=reconcile_every.total_seconds())
     reconciling = asyncio.create_task(reconciler.run_forever(), name="hookflow-run-reconciler")

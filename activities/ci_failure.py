@@ -19,11 +19,11 @@ from activities.ci_failure_bodies import (
     recovery_comment_body,
 )
 from activities.ci_jobs import failed_jobs
-from activities.github_client import GitHubFactory, github_factory
-from activities.github_errors import github_call
+from activities.github_client import GitHubActivities, GitHubFactory
 from contract.inputs import CIRunEvent as CIRunEvent
 from contract.inputs import CISettings as CISettings
 from ghclient.bodies import marker
+from notify.render import Renderer
 from routing.workflow_ids import fingerprint
 from settings import Settings
 
@@ -54,10 +54,15 @@ def _key(event: CIRunEvent, what: str) -> str:
     return f"ci-failure:{fp}:{what}:{event.run_id}:{event.attempt}"
 
 
-class CIFailureActivities:
-    def __init__(self, settings: Settings, github: GitHubFactory | None = None) -> None:
-        self._settings = settings
-        self._github = github or github_factory(settings)
+class CIFailureActivities(GitHubActivities):
+    def __init__(
+        self,
+        settings: Settings,
+        github: GitHubFactory | None = None,
+        renderer: Renderer | None = None,
+    ) -> None:
+        super().__init__(settings, github=github)
+        self._renderer = renderer or Renderer(settings.notify_templates_dir)
 
     @activity.defn(name="ci.settings")
     async def ci_settings(self) -> CISettings:
@@ -76,13 +81,15 @@ class CIFailureActivities:
         """Open the issue for a first failure (or find the one an earlier attempt opened)."""
         e = report.event
         key = _key(e, "issue")
-        body = failure_issue_body(e, failed_jobs=report.failed_jobs, marker=marker(key))
+        body = failure_issue_body(
+            e, failed_jobs=report.failed_jobs, marker=marker(key), renderer=self._renderer
+        )
         what = f"open CI-failure issue in {e.repo}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             issue, created = await github.ensure_issue(
                 e.repo,
                 key=key,
-                title=failure_issue_title(e.workflow, e.branch),
+                title=failure_issue_title(e.workflow, e.branch, run=e, renderer=self._renderer),
                 body=body,
                 labels=[report.label],
             )
@@ -100,7 +107,7 @@ class CIFailureActivities:
             marker=marker(key),
         )
         what = f"comment on {e.repo}#{report.issue_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             await github.ensure_comment(e.repo, report.issue_number, key=key, body=body)
 
     @activity.defn(name="ci.close_recovered")
@@ -110,7 +117,7 @@ class CIFailureActivities:
         key = _key(e, "recovered")
         body = recovery_comment_body(e, marker=marker(key))
         what = f"close {e.repo}#{report.issue_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             await github.ensure_comment(e.repo, report.issue_number, key=key, body=body)
             await github.update_issue(
                 e.repo, report.issue_number, state="closed", state_reason="completed"
@@ -128,7 +135,7 @@ class CIFailureActivities:
             marker=marker(key),
         )
         what = f"reopen {e.repo}#{report.issue_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             await github.update_issue(
                 e.repo, report.issue_number, state="open", state_reason="reopened"
             )

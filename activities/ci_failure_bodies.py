@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Protocol
 
 from activities.ci_failed_jobs import (
@@ -14,6 +15,7 @@ from activities.ci_failed_jobs import (
     short_sha,
 )
 from contract.limits import MAX_BODY_CHARS
+from notify.render import Renderer, shipped_renderer
 
 __all__ = [
     "FailedRun",
@@ -45,9 +47,37 @@ def _run_line(run: FailedRun) -> str:
     )
 
 
-def failure_issue_title(workflow: str, branch: str) -> str:
-    """Title of the issue that tracks a failing workflow on a branch."""
-    return f"CI failure: {clip(workflow, 100)} on {clip(branch, 100)}"
+TITLE_LIMIT = 256  # GitHub's longest issue title
+# Room a custom header or footer may take: the failed jobs are fitted into what is left.
+_TEMPLATE_SHARE = 8
+
+
+def _template_context(run: object, failed_jobs: int = 0) -> dict[str, object]:
+    # The Markdown helpers are given to the templates: names and branches are untrusted text
+    # (`code` makes them inline code no backtick can close).
+    return {
+        "run": run,
+        "failed_jobs": failed_jobs,
+        "code": code,
+        "clip": clip,
+        "short_sha": short_sha,
+    }
+
+
+def failure_issue_title(
+    workflow: str,
+    branch: str,
+    *,
+    run: FailedRun | None = None,
+    renderer: Renderer | None = None,
+) -> str:
+    """Title of the issue that tracks a failing workflow on a branch (ci_issue/subject.j2;
+    `run` gives a custom template the other fields)."""
+    subject = run or SimpleNamespace(workflow=workflow, branch=branch)
+    text = (renderer or shipped_renderer()).render(
+        "ci_issue", "subject", _template_context(subject)
+    )
+    return " ".join(text.split())[:TITLE_LIMIT] or f"CI failure: {clip(workflow, 100)}"
 
 
 def failure_issue_body(
@@ -56,28 +86,16 @@ def failure_issue_body(
     failed_jobs: list[FailedJob],
     marker: str,
     limit: int = MAX_BODY_CHARS,
+    renderer: Renderer | None = None,
 ) -> str:
-    """Markdown body of the issue opened for the first failure; ``marker`` appears verbatim."""
+    """Markdown body of the issue opened for the first failure (ci_issue/body.j2, the failed
+    jobs, ci_issue/footer.j2); ``marker`` appears verbatim."""
     check_limit(limit, marker)
-    header = "\n".join(
-        [
-            marker,
-            f"## {code(run.workflow)} is failing on {code(run.branch)}",
-            "",
-            f"- **Repository:** {code(run.repo)}",
-            f"- **Run:** [{code(str(run.run_id))}]({run.run_url})",
-            f"- **Attempt:** {run.attempt}",
-            f"- **Head SHA:** {short_sha(run.head_sha)}",
-            f"- **Branch:** {code(run.branch)}",
-            f"- **Actor:** {code(run.actor) if run.actor else 'unknown'}",
-            "",
-            f"### Failed jobs ({len(failed_jobs)})",
-        ]
-    )
-    footer = (
-        "_Opened by hookflow. Repeated failures are added as comments; "
-        "a green run on this branch is reported here too._"
-    )
+    templates = renderer or shipped_renderer()
+    context = _template_context(run, len(failed_jobs))
+    share = limit // _TEMPLATE_SHARE
+    header = marker + "\n" + templates.render("ci_issue", "body", context)[:share]
+    footer = templates.render("ci_issue", "footer", context)[:share]
 
     def render(sections: list[str], omitted: int) -> str:
         parts = [header, *sections]

@@ -41,6 +41,19 @@ def _clean_path(line: str) -> str:
     return line.strip().strip("`*#:").strip()
 
 
+def _marker_line(
+    lines: list[str], start: int, marker: re.Pattern[str], *others: re.Pattern[str]
+) -> int | None:
+    """The index of the first `marker` line from `start` on; None if the text ends or another
+    marker comes first."""
+    for index in range(start, len(lines)):
+        if marker.match(lines[index]):
+            return index
+        if any(other.match(lines[index]) for other in others):
+            return None
+    return None
+
+
 def parse_edits(text: str) -> list[EditBlock]:
     """Every SEARCH/REPLACE block in `text`, in order; a malformed block raises EditError."""
     lines = text.splitlines()
@@ -63,19 +76,11 @@ def parse_edits(text: str) -> list[EditBlock]:
             raise EditError(
                 f"block {number} (line {i + 1}): no file path on the line before '<<<<<<< SEARCH'"
             )
-        j = i + 1
-        while j < len(lines) and not DIVIDER.match(lines[j]):
-            if SEARCH.match(lines[j]) or REPLACE.match(lines[j]):
-                break
-            j += 1
-        if j >= len(lines) or not DIVIDER.match(lines[j]):
+        j = _marker_line(lines, i + 1, DIVIDER, SEARCH, REPLACE)
+        if j is None:
             raise EditError(f"block {number} ({path}): no '=======' line after SEARCH")
-        k = j + 1
-        while k < len(lines) and not REPLACE.match(lines[k]):
-            if SEARCH.match(lines[k]) or DIVIDER.match(lines[k]):
-                break
-            k += 1
-        if k >= len(lines) or not REPLACE.match(lines[k]):
+        k = _marker_line(lines, j + 1, REPLACE, SEARCH, DIVIDER)
+        if k is None:
             raise EditError(f"block {number} ({path}): no '>>>>>>> REPLACE' line to end it")
         search, replace = lines[i + 1 : j], lines[j + 1 : k]
         blocks.append(EditBlock(path, _join(search), _join(replace)))

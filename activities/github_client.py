@@ -1,12 +1,16 @@
-"""hookflow's identity on GitHub (GITHUB_TOKEN, or a GitHub App's installation tokens) and the
-client factory activities use (one client per activity call, one token cache per worker)."""
+"""hookflow's identity on GitHub (GITHUB_TOKEN, or a GitHub App's installation tokens), the
+client factory activities use (one client per activity call, one token cache per worker) and the
+base of the activity classes that call GitHub."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 
 from temporalio.exceptions import ApplicationError
 
+from activities.github_errors import github_call
+from db.engine import SessionFactory
 from ghclient import GitHubApp, GitHubClient
 from ops.worker_metrics import github_response
 from settings import ConfigError, Settings
@@ -63,3 +67,24 @@ class GitHubIdentity:
 def github_factory(settings: Settings) -> GitHubFactory:
     """A factory for clients of a fresh identity (tests; the worker shares one identity)."""
     return GitHubIdentity(settings).client
+
+
+class GitHubActivities:
+    """Activities that call GitHub: `async with self._github_call(what) as github:` opens a
+    client for the calls and turns their failures into Temporal's terms (`github_call`).
+    `sessions` is the database, for those that also read or write it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: SessionFactory | None = None,
+        github: GitHubFactory | None = None,
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._github = github or github_factory(settings)
+
+    @contextlib.asynccontextmanager
+    async def _github_call(self, what: str) -> AsyncIterator[GitHubClient]:
+        async with self._github() as github, github_call(what):
+            yield github

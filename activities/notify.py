@@ -1,4 +1,6 @@
-"""Notification activities: record a notification, deliver it to one sink, read noise settings.
+"""Notification activities: deliver a notification to one sink of one receiver, record the
+outcome; and the bookkeeping of workflows started before receivers existed (record, the
+group settings).
 
 Each sink is its own activity so one sink that is down retries on its own schedule and never
 holds up the others. SinkError.retryable decides whether Temporal tries again.
@@ -6,6 +8,7 @@ holds up the others. SinkError.retryable decides whether Temporal tries again.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,19 +18,24 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.notification_row import event_of, notification_row
+from activities.notify_receivers import SinkTarget, row_receiver, sink_target
+from contract.statuses import NotificationStatus, SinkStatus
 from db.engine import SessionFactory
 from db.models import Notification, WebhookEvent
 from db.types import utcnow
 from notify.aimaestro import send_aimaestro
 from notify.chat import send_chat
+from notify.config import DEFAULT_RECEIVER
+from notify.env_config import environment_receiver
 from notify.errors import SinkError
+from notify.live import LiveConfig
 from notify.logfile import awrite_event_log
+from notify.render import Renderer
 from ops.worker_metrics import notification as notification_metric
+from ops.worker_metrics import receiver_notification as receiver_metric
 from settings import Settings
 
-SINK_LOGFILE = "logfile"
-SINK_AIMAESTRO = "aimaestro"
-SINK_CHAT = "chat"
 HTTP_TIMEOUT = 10.0
 
 
@@ -47,6 +55,7 @@ class SinkInput:
     notification: dict[str, Any]
     delivery_id: str | None = None
     occurred_at: str | None = None  # ISO time the workflow saw (names the log file)
+    receiver: str = ""  # "" : a workflow started before receivers (the environment's sinks)
 
 
 @dataclass
@@ -56,6 +65,7 @@ class SinkResult:
     attempts: int | None  # None: keep the count the attempts recorded
     error: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    receiver: str = ""
 
 
 @dataclass
@@ -86,14 +96,18 @@ def sink_error(exc: SinkError) -> ApplicationError:
     return ApplicationError(str(exc), type="SinkError", next_retry_delay=delay)
 
 
-def _event_of(n: dict[str, Any]) -> str:
-    return str(n.get("event") or n.get("type") or "notification")
-
-
 class NotifyActivities:
-    def __init__(self, settings: Settings, sessions: SessionFactory) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: SessionFactory,
+        live: LiveConfig | None = None,
+        renderer: Renderer | None = None,
+    ) -> None:
         self._settings = settings
         self._sessions = sessions
+        self._live = live or LiveConfig(settings)
+        self._renderer = renderer or Renderer(settings.notify_templates_dir)
         self._http: httpx.AsyncClient | None = None
 
     def _client(self) -> httpx.AsyncClient:
@@ -102,53 +116,40 @@ class NotifyActivities:
             self._http = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
         return self._http
 
-    def enabled_sinks(self) -> list[str]:
-        sinks = [SINK_LOGFILE]
-        if self._settings.aimaestro_url.strip():
-            sinks.append(SINK_AIMAESTRO)
-        if self._settings.notify_webhook_url_value():
-            sinks.append(SINK_CHAT)
-        return sinks
-
     @activity.defn(name="notify.record")
     async def record(self, input: RecordInput) -> list[str]:
-        """Insert the notification row (once per key); returns the sinks to deliver to."""
-        sinks = self.enabled_sinks()
-        n = input.notification
+        """Insert the notification row (once per key); returns the sinks to deliver to.
+        (Workflows started before receivers: the environment's one receiver.)"""
+        sinks = environment_receiver(self._settings).sinks
         async with self._sessions() as session:
             query = select(Notification).where(Notification.dedupe_key == input.key)
             row = (await session.exec(query)).first()
             if row is None:
+                pending = NotificationStatus.PENDING
                 session.add(
-                    Notification(
-                        type=str(n.get("type") or "generic")[:50],
-                        priority=str(n.get("priority") or "medium")[:20],
-                        repo=(str(n["repo"])[:200] if n.get("repo") else None),
-                        event=_event_of(n)[:100],
-                        delivery_id=(input.delivery_id or "")[:100] or None,
-                        dedupe_key=input.key[:300],
-                        group_key=(str(n.get("group_key"))[:300] if n.get("group_key") else None),
-                        count=input.count,
-                        summary=str(n.get("summary") or n.get("title") or ""),
-                        details=n,
-                        sink_status={s: {"status": "pending", "attempts": 0} for s in sinks},
-                        workflow_id=input.workflow_id[:300],
-                    )
+                    notification_row(input, receiver=DEFAULT_RECEIVER, status=pending, sinks=sinks)
                 )
                 await session.commit()
         return sinks
 
-    async def _note_attempt(self, key: str, sink: str, status: str, error: str | None) -> None:
+    async def _note_attempt(self, input: SinkInput, status: str, error: str | None) -> None:
         """Mirror one attempt into the row (best effort: the sink's outcome matters more)."""
         attempt = activity.info().attempt
+        patch = {input.sink: {"status": status, "attempts": attempt, "error": error}}
         try:
-            await self._update(key, {sink: {"status": status, "attempts": attempt, "error": error}})
+            await self._update(input.key, row_receiver(input.receiver), patch)
         except Exception:  # noqa: BLE001 - a DB hiccup must not turn a sent message into a retry
-            activity.logger.warning("could not record %s attempt %d for %s", sink, attempt, key)
+            activity.logger.warning(
+                "could not record %s attempt %d for %s", input.sink, attempt, input.key
+            )
 
-    async def _update(self, key: str, patch: dict[str, Any]) -> None:
+    async def _update(
+        self, key: str, receiver: str, patch: dict[str, Any], status: str | None = None
+    ) -> None:
         async with self._sessions() as session:
-            query = select(Notification).where(Notification.dedupe_key == key)
+            query = select(Notification).where(
+                Notification.dedupe_key == key, Notification.receiver == receiver
+            )
             if session.bind.dialect.name == "postgresql":
                 query = query.with_for_update()  # sinks finish concurrently: no lost updates
             row = (await session.exec(query)).first()
@@ -158,21 +159,32 @@ class NotifyActivities:
             for sink, values in patch.items():
                 merged[sink] = {**(merged.get(sink) or {}), **values}
             row.sink_status = merged
+            if status is not None:
+                row.status = status
             row.updated_at = utcnow()
             session.add(row)
             await session.commit()
 
-    async def _deliver(self, input: SinkInput, send: Any) -> SinkResult:
+    async def _deliver(
+        self, input: SinkInput, send: Callable[[SinkTarget], Awaitable[dict[str, Any]]]
+    ) -> SinkResult:
         try:
-            detail = await send()
+            target = sink_target(input.sink, input.receiver, self._settings, self._live)
+            detail = await send(target)
         except SinkError as exc:
             result = "retrying" if exc.retryable else "failed"
             notification_metric(input.sink, result)
-            await self._note_attempt(input.key, input.sink, result, str(exc)[:500])
+            await self._note_attempt(input, result, str(exc)[:500])
             raise sink_error(exc) from exc
         notification_metric(input.sink, "sent")
-        await self._note_attempt(input.key, input.sink, "sent", None)
-        return SinkResult(input.sink, "sent", activity.info().attempt, detail=detail or {})
+        await self._note_attempt(input, "sent", None)
+        return SinkResult(
+            input.sink,
+            "sent",
+            activity.info().attempt,
+            detail=detail or {},
+            receiver=input.receiver,
+        )
 
     @activity.defn(name="notify.logfile")
     async def logfile(self, input: SinkInput) -> SinkResult:
@@ -180,11 +192,17 @@ class NotifyActivities:
         n = input.notification
         when = datetime.fromisoformat(input.occurred_at) if input.occurred_at else datetime.now(UTC)
 
-        async def send() -> dict[str, Any]:
+        async def send(target: SinkTarget) -> dict[str, Any]:
+            inline = target.templates.get("summary")
+            document = n
+            if inline is not None or self._renderer.has_overrides:
+                summary = self._renderer.render("logfile", "summary", {"n": n}, inline=inline)
+                document = {**n, "summary": summary}
+            assert target.log_dir is not None
             path = await awrite_event_log(
-                self._settings.log_path,
-                event=_event_of(n),
-                notification=n,
+                target.log_dir,
+                event=event_of(n),
+                notification=document,
                 payload_summary=n.get("payload_summary") or {},
                 when=when,
                 # The notification's own key (`notify-{delivery}-{i}`, reminder/escalation ids):
@@ -200,15 +218,16 @@ class NotifyActivities:
     @activity.defn(name="notify.aimaestro")
     async def aimaestro(self, input: SinkInput) -> SinkResult:
         """POST {AIMAESTRO_URL}/api/messages."""
-        s = self._settings
 
-        async def send() -> dict[str, Any]:
+        async def send(target: SinkTarget) -> dict[str, Any]:
             answer = await send_aimaestro(
                 self._client(),
                 input.notification,
-                base_url=s.aimaestro_url,
-                sender=s.aimaestro_from,
-                recipient=s.aimaestro_to,
+                base_url=target.url,
+                sender=target.sender,
+                recipient=target.recipient,
+                renderer=self._renderer,
+                templates=target.templates,
             )
             message = answer.get("message")
             return {"id": message.get("id")} if isinstance(message, dict) else {}
@@ -217,15 +236,16 @@ class NotifyActivities:
 
     @activity.defn(name="notify.chat")
     async def chat(self, input: SinkInput) -> SinkResult:
-        """POST the notification to NOTIFY_WEBHOOK_URL (json or slack format)."""
-        s = self._settings
+        """POST the notification to the receiver's webhook (json or slack format)."""
 
-        async def send() -> dict[str, Any]:
+        async def send(target: SinkTarget) -> dict[str, Any]:
             await send_chat(
                 self._client(),
                 input.notification,
-                url=s.notify_webhook_url_value() or "",
-                fmt=s.notify_webhook_format,
+                url=target.url,
+                fmt="slack" if target.format == "slack" else "json",
+                renderer=self._renderer,
+                templates=target.templates,
             )
             return {}
 
@@ -233,14 +253,19 @@ class NotifyActivities:
 
     @activity.defn(name="notify.finish")
     async def finish(self, input: FinishInput) -> None:
-        """Record each sink's final outcome."""
-        patch: dict[str, Any] = {}
+        """Record each sink's final outcome, and each receiver's: sent, or failed when one of
+        its sinks gave up."""
+        patches: dict[str, dict[str, Any]] = {}
         for r in input.results:
             values = {"status": r.status, "error": r.error, **r.detail}
             if r.attempts is not None:
                 values["attempts"] = r.attempts
-            patch[r.sink] = values
-        await self._update(input.key, patch)
+            patches.setdefault(row_receiver(r.receiver), {})[r.sink] = values
+        for receiver, patch in patches.items():
+            failed = any(v["status"] != SinkStatus.SENT for v in patch.values())
+            status = NotificationStatus.FAILED if failed else NotificationStatus.SENT
+            await self._update(input.key, receiver, patch, status)
+            receiver_metric(receiver, status)
 
     @activity.defn(name="notify.group_settings")
     async def group_settings(self) -> GroupSettings:

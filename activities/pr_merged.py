@@ -8,8 +8,7 @@ from sqlmodel import select
 from temporalio import activity
 
 from activities.closing_keywords import may_close
-from activities.github_client import GitHubFactory, github_factory
-from activities.github_errors import github_call
+from activities.github_client import GitHubActivities, GitHubFactory
 from db.engine import SessionFactory
 from db.models import Run
 from db.types import utcnow
@@ -62,13 +61,12 @@ def close_comment(pr_repo: str, pr_number: int, pr_url: str, base: str, key: str
     )
 
 
-class PRMergedActivities:
+class PRMergedActivities(GitHubActivities):
     def __init__(
         self, sessions: SessionFactory, settings: Settings, github: GitHubFactory | None = None
     ) -> None:
-        self._sessions = sessions
-        self._settings = settings
-        self._github = github or github_factory(settings)
+        super().__init__(settings, sessions, github)
+        self._sessions: SessionFactory = sessions  # required here
 
     @activity.defn(name="pr.close_issue")
     async def close_issue(self, input: CloseIssueInput) -> CloseIssueResult:
@@ -78,7 +76,7 @@ class PRMergedActivities:
         if not may_close(input.pr_repo, input.repo, self._settings.allowed_repo_set):
             return CloseIssueResult(input.repo, input.issue_number, "not_allowed")
         what = f"close {ref} for {input.pr_repo}#{input.pr_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             issue = await github.get_issue(input.repo, input.issue_number)
             title = str(issue.get("title") or "")
             key = f"pr-merged:{input.pr_repo}#{input.pr_number}:closes:{ref}"
@@ -104,7 +102,7 @@ class PRMergedActivities:
             f"without an allow-list, repositories of the same owner).\n\n{listed}"
         )
         what = f"list issues not closed on {input.repo}#{input.pr_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             await github.ensure_comment(input.repo, input.pr_number, key=key, body=body)
 
     @activity.defn(name="pr.mark_run_merged")

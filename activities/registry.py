@@ -10,6 +10,7 @@ from activities.ci_failure import CIFailureActivities
 from activities.commands import CommandActivities
 from activities.github_client import GitHubIdentity
 from activities.notify import NotifyActivities
+from activities.notify_routes import NotifyRouteActivities
 from activities.pr_merged import PRMergedActivities
 from activities.recover import RecoverActivities
 from activities.retention import RetentionActivities
@@ -20,10 +21,14 @@ from activities.tasks import TaskActivities
 from activities.trigger import TriggerActivities
 from activities.workspace import WorkspaceActivities
 from db.engine import SessionFactory
+from notify.live import LiveConfig
+from notify.render import Renderer
 from settings import Settings
 
 
-def notify_methods(notify: NotifyActivities) -> list[Callable[..., Any]]:
+def notify_methods(
+    notify: NotifyActivities, routes: NotifyRouteActivities
+) -> list[Callable[..., Any]]:
     """The notification activities (also served by the notification worker, worker.py)."""
     return [
         notify.record,
@@ -33,24 +38,38 @@ def notify_methods(notify: NotifyActivities) -> list[Callable[..., Any]]:
         notify.finish,
         notify.group_settings,
         notify.failed_workflow_shas,
+        routes.decide,
+        routes.record_plan,
+        routes.resolve_silences,
     ]
 
 
 def build_notify_activities(
-    settings: Settings, sessions: SessionFactory
+    settings: Settings, sessions: SessionFactory, live: LiveConfig | None = None
 ) -> list[Callable[..., Any]]:
-    return notify_methods(NotifyActivities(settings, sessions))
+    """The notification worker's activities (`live`: the notification config in force)."""
+    live = live or LiveConfig(settings)
+    renderer = Renderer(settings.notify_templates_dir)
+    return notify_methods(
+        NotifyActivities(settings, sessions, live, renderer), NotifyRouteActivities(sessions, live)
+    )
 
 
-def build_activities(settings: Settings, sessions: SessionFactory) -> list[Callable[..., Any]]:
+def build_activities(
+    settings: Settings, sessions: SessionFactory, live: LiveConfig | None = None
+) -> list[Callable[..., Any]]:
+    """`live`: the notification config in force (read here when not given)."""
+    live = live or LiveConfig(settings)
+    renderer = Renderer(settings.notify_templates_dir)
     # One identity for the worker: GitHub App installation tokens are cached across activities.
     identity = GitHubIdentity(settings)
     runs = RunActivities(sessions, settings)
-    run_github = RunGitHubActivities(settings, identity.client)
+    run_github = RunGitHubActivities(settings, github=identity.client)
     agent = AgentActivities(settings, sessions)
     workspace = WorkspaceActivities(settings, identity.git_token)
-    notify = NotifyActivities(settings, sessions)
-    ci = CIFailureActivities(settings, identity.client)
+    notify = NotifyActivities(settings, sessions, live, renderer)
+    routes = NotifyRouteActivities(sessions, live)
+    ci = CIFailureActivities(settings, identity.client, renderer)
     merged = PRMergedActivities(sessions, settings, identity.client)
     tasks = TaskActivities(sessions, settings)
     retention = RetentionActivities(sessions, settings)
@@ -75,7 +94,7 @@ def build_activities(settings: Settings, sessions: SessionFactory) -> list[Calla
         workspace.prepare,
         workspace.push,
         workspace.cleanup,
-        *notify_methods(notify),
+        *notify_methods(notify, routes),
         ci.ci_settings,
         ci.collect_failed_jobs,
         ci.open_issue,

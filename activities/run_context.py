@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.github_client import GitHubFactory, github_factory
-from activities.github_errors import github_call
+from activities.github_client import GitHubActivities
 from activities.runs import ARTIFACT_MAX_CHARS, ArtifactInput, load_artifact, store_artifact
 from agent_context.hidden_text import Removal
 from agent_context.phase import (
@@ -22,7 +21,6 @@ from agent_context.phase import (
 )
 from agent_context.thread import build_thread
 from db.engine import SessionFactory
-from settings import Settings
 
 
 @dataclass
@@ -53,17 +51,7 @@ async def record_hidden_text(
         await store_artifact(sessions, ArtifactInput(run_id, HIDDEN_TEXT_ARTIFACT, "json", content))
 
 
-class RunContextActivities:
-    def __init__(
-        self,
-        settings: Settings,
-        sessions: SessionFactory | None = None,
-        github: GitHubFactory | None = None,
-    ) -> None:
-        self._settings = settings
-        self._sessions = sessions
-        self._github = github or github_factory(settings)
-
+class RunContextActivities(GitHubActivities):
     @activity.defn(name="run_context.issue_comments")
     async def issue_comments(self, input: IssueCommentsInput) -> IssueCommentsResult:
         """Read the issue's comments, keep people's (cleaned, newest first within the
@@ -73,7 +61,7 @@ class RunContextActivities:
                 "RunContextActivities built without a database", non_retryable=True
             )
         what = f"read the comments of {input.repo}#{input.issue_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             comments = await github.list_comments(input.repo, input.issue_number)
         budget = comments_budget(self._settings.llm_context_bytes)
         thread = build_thread(comments, budget)

@@ -9,10 +9,8 @@ from temporalio import activity
 
 from activities.ci_excerpt import shrink_excerpt
 from activities.ci_jobs import MAX_JOBS_WITH_LOGS, failed_jobs
-from activities.github_client import GitHubFactory, github_factory
-from activities.github_errors import github_call
+from activities.github_client import GitHubActivities
 from ghclient.bodies import fit_body
-from settings import Settings
 
 
 @dataclass
@@ -100,16 +98,12 @@ def comment_key(run_id: str, key: str) -> str:
     return f"run-{run_id}-{key}"
 
 
-class RunGitHubActivities:
-    def __init__(self, settings: Settings, github: GitHubFactory | None = None) -> None:
-        self._settings = settings
-        self._github = github or github_factory(settings)
-
+class RunGitHubActivities(GitHubActivities):
     @activity.defn(name="run_github.issue_context")
     async def issue_context(self, input: IssueContextInput) -> IssueContext:
         """Title, body and clone URL of an issue (for runs started without a webhook payload)."""
         what = f"read {input.repo}#{input.issue_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             issue = await github.get_issue(input.repo, input.issue_number)
             repo = await github.get_repo(input.repo)
         return IssueContext(
@@ -123,7 +117,7 @@ class RunGitHubActivities:
     async def comment(self, input: RunCommentInput) -> CommentResult:
         """Post a run comment once: a retry finds the earlier one by its marker."""
         what = f"comment {input.key} on {input.repo}#{input.issue_number}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             found, created = await github.ensure_comment(
                 input.repo,
                 input.issue_number,
@@ -139,7 +133,7 @@ class RunGitHubActivities:
         target = (input.number, input.comment_id)
         on = f"comment {input.comment_id}" if input.comment_id else f"#{input.number}"
         what = f"react {input.content or '(remove)'} on {input.repo} {on}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             for reaction in await github.own_reactions(input.repo, target):
                 if reaction.get("content") in input.remove:
                     await github.delete_reaction(input.repo, target, int(reaction["id"]))
@@ -150,7 +144,7 @@ class RunGitHubActivities:
     async def open_pull(self, input: PullInput) -> PullResult:
         """Open the run's draft PR once: a retry finds the open PR for the run branch."""
         what = f"open draft PR {input.branch} -> {input.base} on {input.repo}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             pull, created = await github.ensure_pull(
                 input.repo,
                 head=input.branch,
@@ -165,7 +159,7 @@ class RunGitHubActivities:
     async def check_suites(self, input: CheckSuitesInput) -> list[SuiteState]:
         """Every check suite GitHub reports for the run's head commit."""
         what = f"list check suites of {input.head_sha[:12]} on {input.repo}"
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             suites = await github.list_check_suites(input.repo, input.head_sha)
         found = []
         for suite in suites:
@@ -191,7 +185,7 @@ class RunGitHubActivities:
         """The failed jobs of a workflow run, each with the lines around its first error."""
         what = f"read jobs of workflow run {input.workflow_run_id} on {input.repo}"
         parts: list[str] = []
-        async with self._github() as github, github_call(what):
+        async with self._github_call(what) as github:
             jobs = await failed_jobs(
                 github, input.repo, input.workflow_run_id, max_chars=input.max_chars
             )

@@ -13,6 +13,7 @@ from contract.limits import truncation_notice
 from contract.statuses import FINISHED_RUN_STATUSES, RunStatus
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact
+from db.partial import set_given
 from db.types import utcnow
 from settings import ConfigError, Settings
 
@@ -141,16 +142,9 @@ class RunActivities:
                 raise ApplicationError(f"run {update.run_id} not found", non_retryable=True)
             now = utcnow()
             run.status = update.status
-            if update.phase is not None:
-                run.phase = update.phase
-            if update.iteration is not None:
-                run.iteration = update.iteration
+            set_given(run, update, "phase", "iteration", "pr_number", "pr_url")
             if update.error is not None:
                 run.error = update.error[:4000]
-            if update.pr_number is not None:
-                run.pr_number = update.pr_number
-            if update.pr_url is not None:
-                run.pr_url = update.pr_url
             if update.status == RunStatus.RUNNING and run.started_at is None:
                 run.started_at = now
             if update.status in FINISHED_RUN_STATUSES:

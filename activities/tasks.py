@@ -10,6 +10,7 @@ from temporalio import activity
 
 from db.engine import SessionFactory
 from db.models import Task
+from db.partial import set_given
 from db.types import utcnow
 from routing.notifications import PRIORITY_MAP, normalize_priority
 from settings import Settings
@@ -88,18 +89,8 @@ class TaskActivities:
                 repo=update.repo, issue_number=update.issue_number, status=update.status
             )
             task.status = update.status
-            if update.title is not None:
-                task.title = update.title
-            if update.linked_pr is not None:
-                task.linked_pr = update.linked_pr
-            if update.blocked_since is not None:
-                task.blocked_since = _time(update.blocked_since)
-            if update.escalation_level is not None:
-                task.escalation_level = update.escalation_level
-            if update.acknowledged_at is not None:
-                task.acknowledged_at = _time(update.acknowledged_at)
-            if update.closed_at is not None:
-                task.closed_at = _time(update.closed_at)
+            set_given(task, update, "title", "linked_pr", "escalation_level")
+            set_given(task, update, "blocked_since", "acknowledged_at", "closed_at", convert=_time)
             task.updated_at = utcnow()
             session.add(task)
             await session.commit()

@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlmodel import col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.github_client import GitHubFactory, github_factory
-from activities.github_errors import github_call
+from activities.github_client import GitHubActivities
 from contract.statuses import DispatchStatus
-from db.engine import SessionFactory
 from db.models import WebhookEvent
 from ghclient.errors import GitHubNotFound
 from ghclient.roles import at_least, role_of
 from routing.fields import fit
-from settings import Settings
 
 
 @dataclass
@@ -43,17 +41,11 @@ class IgnoreDeliveryInput:
     reason: str
 
 
-class TriggerActivities:
-    def __init__(
-        self,
-        settings: Settings,
-        sessions: SessionFactory | None = None,
-        github: GitHubFactory | None = None,
-    ) -> None:
-        self._settings = settings
-        self._sessions = sessions
-        self._github = github or github_factory(settings)
-        self._cache: dict[tuple[str, str], tuple[str, float]] = {}  # → (role, expiry)
+class TriggerActivities(GitHubActivities):
+    @cached_property
+    def _cache(self) -> dict[tuple[str, str], tuple[str, float]]:
+        """Roles already read: (repo, login) → (role, expiry)."""
+        return {}
 
     async def _role(self, repo: str, login: str) -> str:
         key = (repo.lower(), login.lower())
@@ -62,7 +54,7 @@ class TriggerActivities:
             return cached[0]
         what = f"read @{login}'s permission on {repo}"
         try:
-            async with self._github() as github, github_call(what):
+            async with self._github_call(what) as github:
                 role = role_of(await github.get_permission(repo, login))
         except ApplicationError as exc:
             if not isinstance(exc.__cause__, GitHubNotFound):

@@ -4,115 +4,61 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
-from sqlalchemy import func
-from sqlmodel import col
+from pydantic import AliasPath, BaseModel, Field
 
-from api.deps import AppStateDep, SessionDep, TokenDep
-from api.query import Filter, Limit, Offset, newest_page
+from api.deps import AppStateDep, TokenDep
+from api.public import JsonText, Page, Public
+from api.query import Filter, Where, list_route
 from db.models import WebhookEvent
-from delivery.replay import REPLAY_PREFIX, ReplayDeps, replay_delivery
-from settings import parse_duration
+from delivery.replay import replay_delivery
+from queries.deliveries import DeliveryFilter, since_time
 
 router = APIRouter(prefix="/api/deliveries", tags=["deliveries"], dependencies=[TokenDep])
 
 
-class DeliveryPublic(BaseModel):
+class DeliveryPublic(Public):
     id: uuid.UUID
-    deliveryId: str | None
-    hookId: str | None
-    event: str
+    delivery_id: str | None
+    hook_id: str | None
+    event_type: str = Field(serialization_alias="event")
     action: str | None
     repo: str | None
-    status: str
-    httpStatus: int
-    signatureValid: bool
-    processedAt: datetime
-    dispatchedAt: datetime | None
-    workflowIds: list[str]
+    dispatch_status: str = Field(serialization_alias="status")
+    http_status: int
+    signature_valid: bool
+    processed_at: datetime
+    dispatched_at: datetime | None
+    workflow_ids: list[str]
     error: str | None
-    replayOf: str | None
-
-    @classmethod
-    def of(cls, row: WebhookEvent) -> DeliveryPublic:
-        replay_of = row.response.get("replayOf") if isinstance(row.response, dict) else None
-        return cls(
-            id=row.id,
-            deliveryId=row.delivery_id,
-            hookId=row.hook_id,
-            event=row.event_type,
-            action=row.action,
-            repo=row.repo,
-            status=row.dispatch_status,
-            httpStatus=row.http_status,
-            signatureValid=row.signature_valid,
-            processedAt=row.processed_at,
-            dispatchedAt=row.dispatched_at,
-            workflowIds=list(row.workflow_ids),
-            error=row.error,
-            replayOf=replay_of if isinstance(replay_of, str) else None,
-        )
+    replay_of: JsonText = Field(None, validation_alias=AliasPath("response", "replayOf"))
 
 
-class DeliveriesPublic(BaseModel):
-    data: list[DeliveryPublic]
-    count: int
-    limit: int
-    offset: int
+class DeliveriesPublic(Page[DeliveryPublic]):
+    pass
 
 
 class ReplayRequest(BaseModel):
     force: bool = False
 
 
-def since_time(text: str, now: datetime) -> datetime:
-    """`since` as a duration back from now (`24h`) or an ISO time; naive UTC like the column."""
-    try:
-        return (now - parse_duration(text)).replace(tzinfo=None)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise HTTPException(
-            400, f"since must be a duration (24h) or an ISO time, got {text!r}"
-        ) from None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-@router.get("", response_model=DeliveriesPublic)
+@list_route(router, DeliveriesPublic, WebhookEvent, newest=WebhookEvent.processed_at)
 async def list_deliveries(
-    session: SessionDep,
     event: Filter = None,
     repo: Filter = None,
     status: Filter = None,
     since: Filter = None,
     replays: bool = True,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> DeliveriesPublic:
+) -> Where:
     """List recorded deliveries, newest first, by event, repo, status and age."""
-    filters: list[Any] = []
-    if event:
-        filters.append(WebhookEvent.event_type == event)
-    if repo:
-        filters.append(WebhookEvent.repo == repo)
-    if status:
-        filters.append(WebhookEvent.dispatch_status == status)
-    if since:
-        filters.append(col(WebhookEvent.processed_at) >= since_time(since, datetime.now(UTC)))
-    if not replays:
-        filters.append(func.coalesce(WebhookEvent.dedupe_key, "").not_like(f"{REPLAY_PREFIX}%"))
-    rows, total = await newest_page(
-        session, WebhookEvent, filters, newest=WebhookEvent.processed_at, limit=limit, offset=offset
-    )
-    return DeliveriesPublic(
-        data=[DeliveryPublic.of(r) for r in rows], count=total, limit=limit, offset=offset
-    )
+    try:
+        since_at = since_time(since, datetime.now(UTC)) if since else None
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    where = DeliveryFilter(event=event, repo=repo, status=status, since=since_at, replays=replays)
+    return where.clauses()
 
 
 @router.post("/{delivery_id}/replay")
@@ -123,12 +69,7 @@ async def replay(
     force: bool = False,
 ) -> JSONResponse:
     """Route a recorded delivery again with today's code and start what it asks for."""
-    deps = ReplayDeps(
-        state.sessions,
-        state.temporal,
-        state.routing,
-        state.dispatcher,
-        state.settings.dispatch_inline_timeout.total_seconds(),
+    answer = await replay_delivery(
+        state.replay_deps(), delivery_id, force=force or bool(body and body.force)
     )
-    answer = await replay_delivery(deps, delivery_id, force=force or bool(body and body.force))
     return JSONResponse(answer.body, status_code=answer.status_code)

@@ -19,6 +19,7 @@ from delivery.dispatcher import Dispatcher
 from delivery.receive import Intake
 from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
+from delivery.replay import ReplayDeps
 from routing.decision import RoutingConfig
 from settings import Settings
 from vault.provider import SecretProvider
@@ -37,6 +38,11 @@ class AppState:
     intake: Intake  # the pipeline's entrance (delivery/receive.py)
     secrets: SecretProvider  # webhook secrets and tokens as they are now (Vault re-read)
     ingest_batch: IngestBatch | None = None  # group commit; None records one at a time
+
+    def replay_deps(self) -> ReplayDeps:
+        """What replaying a recorded delivery needs (the API's replay and the console's)."""
+        timeout = self.settings.dispatch_inline_timeout.total_seconds()  # inline start
+        return ReplayDeps(self.sessions, self.temporal, self.routing, self.dispatcher, timeout)
 
 
 async def get_state(request: Request) -> AppState:

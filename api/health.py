@@ -6,12 +6,11 @@ import asyncio
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, text
-from sqlmodel import col, select
+from sqlalchemy import text
 
 from api.deps import AppStateDep
-from db.models import WebhookEvent
 from ops.version import VERSION
+from queries.deliveries import outbox_counts
 
 router = APIRouter(tags=["health"])
 
@@ -57,11 +56,5 @@ async def readyz(state: AppStateDep) -> JSONResponse:
 
 
 async def _delivery_counts(state: AppStateDep) -> dict[str, int]:
-    query = (
-        select(WebhookEvent.dispatch_status, func.count())
-        .where(col(WebhookEvent.dispatch_status).in_(("pending", "failed")))
-        .group_by(col(WebhookEvent.dispatch_status))
-    )
     async with state.sessions() as session:
-        counts = {status: int(n) for status, n in (await session.exec(query)).all()}
-    return {"pending": counts.get("pending", 0), "failed": counts.get("failed", 0)}
+        return await outbox_counts(session)

@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Iterator
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -24,10 +25,12 @@ from api import (
     notifications,
     run_actions,
     runs,
+    silences,
     tasks,
     webhook_route,
     webhooks,
 )
+from api.console.app import create_console
 from api.deps import AppState
 from api.instruments import ApiMetrics
 from db.engine import make_engine, make_session_factory
@@ -36,6 +39,9 @@ from delivery.event_log import EventLog
 from delivery.receive import Intake
 from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
+from notify.config import NotifyConfig, repository_overrides
+from notify.live import LiveConfig
+from notify.problems import ConfigInvalid
 from ops import memory
 from ops.logs import configure_logging, mask_also
 from ops.temporal_connect import connect_temporal
@@ -43,7 +49,7 @@ from ops.version import VERSION
 from routing.config import routing_config
 from routing.notifications import validate_priority_overrides
 from settings import ConfigError, Settings, load_settings
-from vault.client import VaultSource
+from settings.vault_client import VaultSource
 from vault.provider import SecretProvider
 
 log = logging.getLogger("hookflow.api")
@@ -60,6 +66,29 @@ async def start_secrets(conf: Settings, api_metrics: ApiMetrics) -> SecretProvid
     if source is not None:
         api_metrics.vault_refresh(True)
     return provider
+
+
+async def watch_notify_config(live: LiveConfig, every: float = 1.0) -> None:
+    """Re-read NOTIFY_CONFIG when it changes (its `repositories:` steer routing here)."""
+    while True:
+        await asyncio.sleep(every)
+        live.current()
+
+
+@contextlib.contextmanager
+def reload_on_sighup(live: LiveConfig) -> Iterator[None]:
+    """`kill -HUP` re-reads NOTIFY_CONFIG at once (only when one is configured)."""
+    loop = asyncio.get_running_loop()
+    installed = False
+    if live.path is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGHUP, live.reload)
+            installed = True
+    try:
+        yield
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGHUP)
 
 
 class HookflowApp(FastAPI):
@@ -90,6 +119,18 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
             validate_priority_overrides(conf.priority_overrides)
         except ValueError as exc:
             raise ConfigError(f"PRIORITY_MAP: {exc}") from None
+
+        def apply(notify: NotifyConfig) -> None:
+            state: AppState = app.state.hookflow
+            routing = routing_config(conf, repository_overrides(notify))
+            state.routing = state.intake.routing = routing
+
+        try:
+            # The API routes by `repositories:` and sends nothing: url_file secrets are the
+            # worker's, and need not be mounted here.
+            live = LiveConfig(conf, on_change=apply, check_files=False)
+        except ConfigInvalid as exc:
+            raise ConfigError(f"NOTIFY_CONFIG: {exc}") from None
         engine = make_engine(conf.database_url)
         sessions = make_session_factory(engine)
         # Lazy: the API starts (and records deliveries) even while Temporal is down.
@@ -115,7 +156,7 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
             if window > 0 and engine.dialect.name == "postgresql"
             else None
         )
-        routing = routing_config(conf)
+        routing = routing_config(conf, repository_overrides(live.current()))
         rejected_cap = RejectedCap(conf.rejected_record_per_minute)
         intake = Intake(
             sessions=sessions,
@@ -141,7 +182,8 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
         )
         loop_task = asyncio.create_task(dispatcher.run_forever(), name="hookflow-dispatcher")
         refresh_task = asyncio.create_task(secrets.run_forever(), name="hookflow-secrets")
-        tasks = [loop_task, refresh_task]
+        watch_task = asyncio.create_task(watch_notify_config(live), name="hookflow-notify-config")
+        tasks = [loop_task, refresh_task, watch_task]
         tasks.append(asyncio.create_task(memory.trim_after_growth(), name="hookflow-memory"))
         if conf.webhook_log_files:
             event_log = EventLog(sessions=sessions, log_dir=conf.log_path, routing=routing)
@@ -157,7 +199,8 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
             conf.temporal_task_queue,
         )
         try:
-            yield
+            with reload_on_sighup(live):
+                yield
         finally:
             for task in tasks:
                 task.cancel()
@@ -187,9 +230,11 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
     app.include_router(runs.router)
     app.include_router(run_actions.router)
     app.include_router(notifications.router)
+    app.include_router(silences.router)
     app.include_router(tasks.router)
     app.include_router(deliveries.router)
     app.include_router(delivery_retry.router)
+    app.mount("/console", create_console(app))
     return app
 
 

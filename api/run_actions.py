@@ -8,12 +8,10 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
-from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppStateDep, SessionDep, TokenDep
-from contract.names import HUMAN_RUN_SIGNALS as SIGNALS
-from contract.statuses import SIGNALLABLE_RUN_STATUSES
+from api.run_signals import SignalRefused
+from api.run_signals import signal_run as send_signal
 from db.models import Run
 from delivery.manual import record_manual_start
 from routing.fields import INT32_MAX, REPO_PATTERN
@@ -71,30 +69,8 @@ async def signal_run(
     run_id: uuid.UUID, name: str, state: AppStateDep, session: SessionDep
 ) -> dict[str, Any]:
     """Send a signal (approve, cancel or retry) to a running run's workflow."""
-    # By its contract name: importing the workflow's module would load every activity
-    # module into the API (tens of MB of RSS) for three names.
-    signal = next((s for s in SIGNALS if s == name), None)
-    if signal is None:
-        raise HTTPException(
-            status_code=400, detail=f"unknown signal {name!r}; use one of {', '.join(SIGNALS)}"
-        )
-    run = await session.get(Run, run_id)
-    if run is None:
-        raise HTTPException(status_code=404, detail="run not found")
-    if run.status not in SIGNALLABLE_RUN_STATUSES:
-        # Its workflow may still be posting the last comment; the run itself is over.
-        raise HTTPException(status_code=409, detail=f"run is finished ({run.status})")
-    handle = state.temporal.get_workflow_handle(run.workflow_id)
     try:
-        description = await handle.describe()
-        if description.status != WorkflowExecutionStatus.RUNNING:
-            raise HTTPException(status_code=409, detail=f"run is finished ({run.status})")
-        await handle.signal(signal)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise HTTPException(
-                status_code=409, detail=f"run has no running workflow ({run.status})"
-            ) from None
-        raise HTTPException(status_code=503, detail="Temporal is unavailable") from None
-    log.info("run %s: signal %s sent", run_id, name)
-    return {"status": "sent", "runId": str(run_id), "signal": name, "workflowId": run.workflow_id}
+        sent = await send_signal(session, state.temporal, run_id, name)
+    except SignalRefused as exc:
+        raise HTTPException(status_code=exc.status, detail=exc.reason) from None
+    return {"status": "sent", "runId": str(run_id), "signal": name, "workflowId": sent.workflow_id}

@@ -6,99 +6,61 @@ import uuid
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel
-from sqlmodel import col, select
+from pydantic import Field
 
 from api.deps import SessionDep, TokenDep
-from api.query import Filter, Limit, Offset, newest_page
-from db.models import Run, RunArtifact
+from api.public import Page, Public
+from api.query import Filter, Where, list_route
+from db.models import Run
+from queries.runs import run_artifacts, run_filters
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[TokenDep])
 
 
-class RunPublic(BaseModel):
-    runId: uuid.UUID
+class RunPublic(Public):
+    id: uuid.UUID = Field(serialization_alias="runId")
     repo: str
-    issueNumber: int
+    issue_number: int
     title: str
     mode: str
     status: str
     phase: str | None
     iteration: int
-    workflowId: str
+    workflow_id: str
     branch: str | None
-    prNumber: int | None
-    prUrl: str | None
+    pr_number: int | None
+    pr_url: str | None
     error: str | None
-    createdAt: datetime
-    updatedAt: datetime
-    startedAt: datetime | None
-    finishedAt: datetime | None
-
-    @classmethod
-    def of(cls, run: Run) -> RunPublic:
-        return cls(
-            runId=run.id,
-            repo=run.repo,
-            issueNumber=run.issue_number,
-            title=run.title,
-            mode=run.mode,
-            status=run.status,
-            phase=run.phase,
-            iteration=run.iteration,
-            workflowId=run.workflow_id,
-            branch=run.branch,
-            prNumber=run.pr_number,
-            prUrl=run.pr_url,
-            error=run.error,
-            createdAt=run.created_at,
-            updatedAt=run.updated_at,
-            startedAt=run.started_at,
-            finishedAt=run.finished_at,
-        )
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
 
 
-class RunsPublic(BaseModel):
-    data: list[RunPublic]
-    count: int
-    limit: int
-    offset: int
+class RunsPublic(Page[RunPublic]):
+    pass
 
 
-class ArtifactPublic(BaseModel):
+class ArtifactPublic(Public):
     id: uuid.UUID
     name: str
     kind: str
     size: int
     truncated: bool
-    createdAt: datetime
+    created_at: datetime
     content: str
 
 
-class ArtifactsPublic(BaseModel):
-    runId: uuid.UUID
+class ArtifactsPublic(Public):
+    run_id: uuid.UUID
     data: list[ArtifactPublic]
     count: int
 
 
-@router.get("", response_model=RunsPublic)
-async def list_runs(
-    session: SessionDep,
-    repo: Filter = None,
-    status: Filter = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> RunsPublic:
+@list_route(router, RunsPublic, Run, newest=Run.created_at)
+async def list_runs(repo: Filter = None, status: Filter = None) -> Where:
     """List runs, newest first, filtered by repo and status."""
-    filters = []
-    if repo:
-        filters.append(col(Run.repo) == repo)
-    if status:
-        filters.append(col(Run.status) == status.upper())
-    runs, total = await newest_page(
-        session, Run, filters, newest=Run.created_at, limit=limit, offset=offset
-    )
-    return RunsPublic(data=[RunPublic.of(r) for r in runs], count=total, limit=limit, offset=offset)
+    return run_filters(repo=repo, status=status)
 
 
 @router.get("/{run_id}", response_model=RunPublic)
@@ -107,7 +69,7 @@ async def get_run(run_id: uuid.UUID, session: SessionDep) -> RunPublic:
     run = await session.get(Run, run_id)
     if run is None:
         raise HTTPException(status_code=404, detail="run not found")
-    return RunPublic.of(run)
+    return RunPublic.model_validate(run)
 
 
 @router.get("/{run_id}/artifacts", response_model=ArtifactsPublic)
@@ -115,22 +77,5 @@ async def list_artifacts(run_id: uuid.UUID, session: SessionDep) -> ArtifactsPub
     """The artifacts a run produced, oldest first."""
     if await session.get(Run, run_id) is None:
         raise HTTPException(status_code=404, detail="run not found")
-    query = (
-        select(RunArtifact)
-        .where(RunArtifact.run_id == run_id)
-        .order_by(col(RunArtifact.created_at), col(RunArtifact.name))
-    )
-    rows = (await session.exec(query)).all()
-    data = [
-        ArtifactPublic(
-            id=a.id,
-            name=a.name,
-            kind=a.kind,
-            size=a.size,
-            truncated=a.truncated,
-            createdAt=a.created_at,
-            content=a.content,
-        )
-        for a in rows
-    ]
-    return ArtifactsPublic(runId=run_id, data=data, count=len(data))
+    data = [ArtifactPublic.model_validate(a) for a in await run_artifacts(session, run_id)]
+    return ArtifactsPublic(run_id=run_id, data=data, count=len(data))

@@ -8,78 +8,43 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-from sqlmodel import col
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import AppStateDep, SessionDep, TokenDep
-from api.query import Filter, Limit, Offset, newest_page
+from api.deps import AppStateDep, TokenDep
+from api.public import Page, Public
+from api.query import Filter, Where, list_route
 from contract.inputs import TaskSignal
 from contract.names import Signal
 from db.models import Task
+from queries.tasks import task_filters
 from routing.automation import blocked_workflow_id
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], dependencies=[TokenDep])
 
 
-class TaskPublic(BaseModel):
+class TaskPublic(Public):
     id: uuid.UUID
     repo: str
-    issueNumber: int
+    issue_number: int
     title: str
     status: str
-    linkedPr: str | None
-    blockedSince: datetime | None
-    escalationLevel: int
-    acknowledgedAt: datetime | None
-    createdAt: datetime
-    updatedAt: datetime
-    closedAt: datetime | None
-
-    @classmethod
-    def of(cls, task: Task) -> TaskPublic:
-        return cls(
-            id=task.id,
-            repo=task.repo,
-            issueNumber=task.issue_number,
-            title=task.title,
-            status=task.status,
-            linkedPr=task.linked_pr,
-            blockedSince=task.blocked_since,
-            escalationLevel=task.escalation_level,
-            acknowledgedAt=task.acknowledged_at,
-            createdAt=task.created_at,
-            updatedAt=task.updated_at,
-            closedAt=task.closed_at,
-        )
+    linked_pr: str | None
+    blocked_since: datetime | None
+    escalation_level: int
+    acknowledged_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
 
 
-class TasksPublic(BaseModel):
-    data: list[TaskPublic]
-    count: int
-    limit: int
-    offset: int
+class TasksPublic(Page[TaskPublic]):
+    pass
 
 
-@router.get("", response_model=TasksPublic)
-async def list_tasks(
-    session: SessionDep,
-    repo: Filter = None,
-    status: Filter = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> TasksPublic:
+@list_route(router, TasksPublic, Task, newest=Task.updated_at)
+async def list_tasks(repo: Filter = None, status: Filter = None) -> Where:
     """List tasks (open, blocked, closed, done), most recently changed first."""
-    filters = []
-    if repo:
-        filters.append(col(Task.repo) == repo)
-    if status:
-        filters.append(col(Task.status) == status.lower())
-    tasks, total = await newest_page(
-        session, Task, filters, newest=Task.updated_at, limit=limit, offset=offset
-    )
-    return TasksPublic(
-        data=[TaskPublic.of(t) for t in tasks], count=total, limit=limit, offset=offset
-    )
+    return task_filters(repo=repo, status=status)
 
 
 class TaskAction(BaseModel):
@@ -93,15 +58,16 @@ async def _signal(
     workflow_id = blocked_workflow_id(repo, issue)
     handle = state.temporal.get_workflow_handle(workflow_id)
     action = body or TaskAction()
+    acknowledging = name == Signal.ACKNOWLEDGE
     # By contract name (the workflow's module would load every activity module into the API).
-    signal = Signal.ACKNOWLEDGE if name == "acknowledge" else Signal.RESOLVE
+    signal = Signal.ACKNOWLEDGE if acknowledging else Signal.RESOLVE
     try:
         await handle.signal(signal, TaskSignal(by=action.by, note=action.note))
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise HTTPException(404, f"no blocked task escalation for {repo}#{issue}") from None
         raise HTTPException(503, "Temporal unavailable") from None
-    status = "acknowledged" if name == "acknowledge" else "resolved"
+    status = "acknowledged" if acknowledging else "resolved"
     return {"status": status, "repo": repo, "issueNumber": issue, "workflowId": workflow_id}
 
 
@@ -110,7 +76,7 @@ async def acknowledge(
     owner: str, repo: str, issue: int, state: AppStateDep, body: TaskAction | None = None
 ) -> dict[str, Any]:
     """Pause a blocked task's re-notifications for BLOCKED_ACK_TIMEOUT."""
-    return await _signal(state, f"{owner}/{repo}", issue, "acknowledge", body)
+    return await _signal(state, f"{owner}/{repo}", issue, Signal.ACKNOWLEDGE, body)
 
 
 @router.post("/{owner}/{repo}/{issue}/resolve", status_code=202)
@@ -118,4 +84,4 @@ async def resolve(
     owner: str, repo: str, issue: int, state: AppStateDep, body: TaskAction | None = None
 ) -> dict[str, Any]:
     """End a blocked task's escalation by hand."""
-    return await _signal(state, f"{owner}/{repo}", issue, "resolve", body)
+    return await _signal(state, f"{owner}/{repo}", issue, Signal.RESOLVE, body)

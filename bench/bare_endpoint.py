@@ -14,7 +14,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -29,9 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 
 
-def create_app(*, secrets: list[bytes]) -> FastAPI:
-    """The bare app: 200 for a valid signature on any POST path, 401 otherwise."""
-    app = FastAPI(title="hookflow bare webhook endpoint", docs_url=None, redoc_url=None)
+# What a signed delivery gets: the request and its raw body in, the answer out.
+Accept = Callable[[Request, bytes], Awaitable[JSONResponse]]
+
+
+def signed_app(title: str, secrets: list[bytes], accept: Accept, **fastapi: Any) -> FastAPI:
+    """GET /healthz, and POST on any path: 401 unless X-Hub-Signature-256 verifies, else what
+    `accept` answers (the bare endpoint here, the peers in bench/peers.py)."""
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, **fastapi)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -40,13 +47,22 @@ def create_app(*, secrets: list[bytes]) -> FastAPI:
 
     @app.post("/{path:path}")
     async def receive(request: Request, path: str) -> JSONResponse:
-        """Read the raw body and verify X-Hub-Signature-256; nothing else."""
+        """Read the raw body and verify X-Hub-Signature-256, then accept it."""
         body = await request.body()
         if not verify_signature(body, request.headers.get("x-hub-signature-256"), secrets):
             return JSONResponse({"status": "unauthorized"}, status_code=401)
-        return JSONResponse({"status": "accepted"})
+        return await accept(request, body)
 
     return app
+
+
+async def _accepted(request: Request, body: bytes) -> JSONResponse:
+    return JSONResponse({"status": "accepted"})
+
+
+def create_app(*, secrets: list[bytes]) -> FastAPI:
+    """The bare app: 200 for a valid signature on any POST path, 401 otherwise."""
+    return signed_app("hookflow bare webhook endpoint", secrets, _accepted)
 
 
 def main(argv: list[str] | None = None) -> int:

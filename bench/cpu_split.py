@@ -66,8 +66,7 @@ def _temporal_pids(port: str) -> list[int]:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    stack = await Stack.start()
-    try:
+    async with Stack.running() as stack:
         assert stack.postgres is not None
         temporal = _temporal_pids(stack.temporal_address.rsplit(":", 1)[1])
         worker = stack.processes["worker0"].pid
@@ -117,8 +116,6 @@ async def main_async(args: argparse.Namespace) -> int:
             )
             await e2e.wait_drained(stack, limit=args.drain_limit)
         print(f"load average at the end: {loadavg()}")
-    finally:
-        await stack.stop()
     return 0
 
 

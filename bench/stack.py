@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,8 @@ class RestartableTemporal:
 
 
 class Stack:
-    """Start with `await Stack.start()`, stop with `await stack.stop()`."""
+    """Start with `await Stack.start()`, stop with `await stack.stop()`; or both around a block
+    with `async with Stack.running() as stack:`."""
 
     def __init__(self, *, pin: bool = False) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="hookflow-bench-"))
@@ -143,6 +145,16 @@ class Stack:
             await stack.stop()
             raise
         return stack
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(cls, **options: Any) -> AsyncIterator[Stack]:
+        """`Stack.start(**options)`, stopped when the block ends."""
+        stack = await cls.start(**options)
+        try:
+            yield stack
+        finally:
+            await stack.stop()
 
     @property
     def client(self) -> Client:

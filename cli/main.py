@@ -24,6 +24,8 @@ COMMANDS: list[str] = [
     "tasks",
     "recover",
     "replay",
+    "notify",
+    "silence",
 ]
 
 

@@ -14,12 +14,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from cli.preview_plan import decide, plan_lines, seed_row
+from cli.preview_plan import decide as route_payload
+from cli.preview_plan import plan_lines, seed_row
 from notify.aimaestro import build_message, messages_url
 from notify.chat import build_chat_body
+from notify.config import repository_overrides
+from notify.decide import decide
+from notify.env_config import configured
 from notify.logfile import LATEST, build_log_document, log_file_name
+from notify.matchers import labels_of
+from notify.problems import ConfigInvalid
 from routing.config import routing_config
-from routing.notifications import classify, validate_priority_overrides
+from routing.notifications import classify_with, validate_priority_overrides
 from settings import Settings, load_settings
 
 EXIT_OK = 0
@@ -69,25 +75,23 @@ def run_preview(
     err = err or sys.stderr
     try:
         event_type, payload = load_payload(path, event)
-    except ValueError as exc:
+        notify = configured(settings)
+    except (ValueError, ConfigInvalid) as exc:
         print(f"error: {exc}", file=err)
         return EXIT_INVALID
+    repository = payload.get("repository")
+    repo = repository.get("full_name") if isinstance(repository, dict) else None
     try:
         validate_priority_overrides(settings.priority_overrides)
-        decision = decide(event_type, payload, routing_config(settings))
-        result = classify(
-            event_type,
-            payload,
-            watched_branches=settings.watched_branch_set,
-            priority_overrides=settings.priority_overrides,
-            blocked_label=settings.blocked_label,
+        config = routing_config(settings, repository_overrides(notify))
+        decision = route_payload(event_type, payload, config)
+        result = classify_with(
+            config, event_type, payload, repo=repo if isinstance(repo, str) else None
         )
     except ValueError as exc:
         print(f"error: PRIORITY_MAP: {exc}", file=err)
         return EXIT_INVALID
 
-    repository = payload.get("repository")
-    repo = repository.get("full_name") if isinstance(repository, dict) else None
     action = payload.get("action")
     print(f"Payload: {path}", file=out)
     print(
@@ -116,6 +120,9 @@ def run_preview(
         print(f"Rule: {n.rule}", file=out)
         print(f"Summary: {n.summary}", file=out)
         print(f"Group key: {n.group_key}", file=out)
+        plan = decide(notify, labels_of(n.to_dict()), now=when)
+        for r in plan.receivers:
+            print(f"Receiver: {r.receiver} ({r.route}, {r.status})", file=out)
 
         base = settings.aimaestro_url or "$AIMAESTRO_URL"
         note = "" if settings.aimaestro_url else " (AIMAESTRO_URL is not set: would not be sent)"

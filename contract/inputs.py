@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.notify_plan import HeldNotice, NotifyPlan, NotifyTiming, SilencedNotice
+
 EVENTS_PER_RUN = 100  # CIFailureWorkflow continues as new after this many events
 
 
@@ -180,6 +182,11 @@ class GroupInput:
     newest_failure: list[Any] | None = None
     newest_success: list[Any] | None = None
     stale: int = 0
+    # Routed groups (NOTIFY_CONFIG): the first route's timing, the receivers held by a mute
+    # and the silences that kept it quiet while red.
+    timing: NotifyTiming | None = None
+    held: dict[str, HeldNotice] = field(default_factory=dict)
+    silenced: dict[str, SilencedNotice] = field(default_factory=dict)
 
 
 @dataclass
@@ -193,6 +200,8 @@ class NotificationInput:
     notification: dict[str, Any]
     delivery_id: str | None = None
     count: int = 1
+    # Decided already (by its CI group); None: the workflow decides where it goes.
+    plan: NotifyPlan | None = None
 
     @classmethod
     def of(

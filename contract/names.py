@@ -39,6 +39,7 @@ class Signal(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     # NotificationGroupWorkflow
     GROUP_EVENT = "event"
+    SILENCE_ENDED = "silence_ended"  # a silence that kept the group quiet was expired early
 
 
 class Query(StrEnum):

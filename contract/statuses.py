@@ -51,3 +51,20 @@ class SinkStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class NotificationStatus(StrEnum):
+    """What became of a notification at one receiver (notifications.status)."""
+
+    PENDING = "pending"  # being sent
+    SENT = "sent"
+    FAILED = "failed"  # a sink gave up
+    SILENCED = "silenced"  # a silence matched it (silence_id)
+    MUTED = "muted"  # a time interval muted its route (interval); nothing more comes of it
+    HELD = "held"  # muted while its CI group was red: the group sums it up when the mute ends
+
+
+class SilenceState(StrEnum):
+    PENDING = "pending"  # starts later
+    ACTIVE = "active"
+    EXPIRED = "expired"

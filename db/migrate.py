@@ -3,6 +3,7 @@ migrate`, dev stacks, tests), and tell where a database stands (`hookflow check`
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import sqlalchemy
@@ -11,12 +12,20 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-import migrations
 from db.engine import sync_url
 
-# The installed `migrations` package (env.py, script.py.mako, versions/): found through the
-# import system, so a wheel install needs no alembic.ini and no source tree.
-SCRIPTS = Path(str(migrations.__file__)).resolve().parent
+
+def _scripts() -> Path:
+    """The installed `migrations` package (env.py, script.py.mako, versions/), found through
+    the import system without running it: a wheel install needs no alembic.ini and no source
+    tree, and the schema code (which imports db.models) stays above this module."""
+    spec = importlib.util.find_spec("migrations")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the `migrations` package is not installed with hookflow")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+SCRIPTS = _scripts()
 
 
 def _config(url: str | None = None) -> Config:

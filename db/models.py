@@ -1,4 +1,5 @@
-"""Tables: the webhook audit trail, runs and their artifacts, notifications, tasks."""
+"""Tables: the webhook audit trail, runs and their artifacts, notifications, tasks, console
+sessions."""
 
 from __future__ import annotations
 
@@ -32,8 +33,17 @@ class WebhookEvent(SQLModel, table=True):
         Index("idx_webhook_events_event_type", "event_type"),
         Index("idx_webhook_events_processed_at", "processed_at"),
         Index("idx_webhook_events_signature_valid", "signature_valid"),
-        Index("idx_webhook_events_dispatch_status", "dispatch_status"),
-        Index("idx_webhook_events_delivery_id", "delivery_id"),
+        # Status and repository lead, the time follows: a filtered page of the console reads the
+        # newest matching rows in index order instead of sorting every match.
+        Index("idx_webhook_events_dispatch_status", "dispatch_status", "processed_at"),
+        Index("ix_webhook_events_repo", "repo", "processed_at"),
+        # Pattern operators: a search on the beginning of a delivery id (LIKE 'abc%') uses it
+        # whatever the database's collation; `=` too.
+        Index(
+            "idx_webhook_events_delivery_id",
+            "delivery_id",
+            postgresql_ops={"delivery_id": "varchar_pattern_ops"},
+        ),
         # Only authenticated deliveries take part in dedupe: an unsigned request must not be
         # able to claim a delivery id and shadow GitHub's real delivery.
         UniqueConstraint("dedupe_key", name="uq_webhook_events_dedupe_key"),
@@ -54,7 +64,7 @@ class WebhookEvent(SQLModel, table=True):
     hook_id: str | None = Field(default=None, sa_column=Column(String(100)))
     dedupe_key: str | None = Field(default=None, sa_column=Column(String(220)))
     action: str | None = Field(default=None, sa_column=Column(String(100)))
-    repo: str | None = Field(default=None, sa_column=Column(String(200), index=True))
+    repo: str | None = Field(default=None, sa_column=Column(String(200)))
     body_size: int = 0
     http_status: int = 200
     # received | ignored | rejected | pending | dispatched | failed
@@ -137,14 +147,16 @@ class RunArtifact(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """A typed, prioritised notification and how each sink took it."""
+    """A typed, prioritised notification at one receiver: what became of it there (status)
+    and how each of the receiver's sinks took it."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         Index("idx_notifications_created_at", "created_at"),
         Index("idx_notifications_type_priority", "type", "priority"),
         Index("idx_notifications_delivery_id", "delivery_id"),
-        UniqueConstraint("dedupe_key", name="uq_notifications_dedupe_key"),
+        Index("idx_notifications_receiver_status", "receiver", "status"),
+        UniqueConstraint("dedupe_key", "receiver", name="uq_notifications_dedupe_receiver"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -164,6 +176,38 @@ class Notification(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JsonColumnType, nullable=False)
     )
     workflow_id: str | None = Field(default=None, sa_column=Column(String(300)))
+    receiver: str = Field(
+        default="default",
+        sa_column=Column(String(100), nullable=False, server_default="default"),
+    )
+    # contract.statuses.NotificationStatus; NULL on rows from before receivers (read from sinks)
+    status: str | None = Field(default=None, sa_column=Column(String(20)))
+    silence_id: str | None = Field(default=None, sa_column=Column(String(40)))
+    time_interval: str | None = Field(default=None, sa_column=Column(String(200)))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
+
+
+class Silence(SQLModel, table=True):
+    """Mute notifications whose labels match, from starts_at until ends_at (API, CLI, console)."""
+
+    __tablename__ = "silences"
+    __table_args__ = (Index("idx_silences_ends_at", "ends_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    matchers: list[str] = Field(sa_column=Column(JsonColumnType, nullable=False))
+    starts_at: datetime = Field(sa_type=Timestamp, nullable=False)
+    ends_at: datetime = Field(sa_type=Timestamp, nullable=False)
+    created_by: str = Field(sa_column=Column(String(200), nullable=False))
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    ends_when_resolved: bool = False
+    # Why it ended before ends_at: "expired by <who>" | "resolved: <group>"
+    ended_reason: str | None = Field(default=None, sa_column=Column(Text))
+    # CI groups it kept quiet while red: workflow id -> "red" | "resolved" (to tell them when it
+    # is expired early, and to end an endsWhenResolved silence once all of them are green).
+    groups: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JsonColumnType, nullable=False)
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
 
@@ -186,3 +230,14 @@ class Task(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
     closed_at: datetime | None = Field(default=None, sa_column=Column(Timestamp))
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in console browser: only a hash of its cookie is stored; signing out deletes it."""
+
+    __tablename__ = "console_sessions"
+    __table_args__ = (Index("idx_console_sessions_expires_at", "expires_at"),)
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))  # sha256 of the cookie
+    created_at: datetime = Field(default_factory=utcnow, sa_type=Timestamp, nullable=False)
+    expires_at: datetime = Field(sa_type=Timestamp, nullable=False)

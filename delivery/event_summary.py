@@ -10,7 +10,7 @@ from typing import Any
 
 from routing import fields as f
 from routing.decision import RoutingConfig
-from routing.notifications import classify
+from routing.notifications import classify_with
 
 # A log file stays small whatever the delivery held (GitHub sends up to 25 MB).
 MAX_DOCUMENT_BYTES = 64 * 1024
@@ -73,13 +73,7 @@ def delivery_document(
     notification: dict[str, Any] | None = None
     summary: dict[str, Any] = {}
     try:
-        found = classify(
-            event,
-            payload,
-            watched_branches=routing.watched_branches,
-            priority_overrides=routing.priority_overrides,
-            blocked_label=routing.blocked_label,
-        ).notifications
+        found = classify_with(routing, event, payload).notifications
     except ValueError:  # a bad PRIORITY_MAP: the file still says what happened
         found = []
     if found:

@@ -18,7 +18,7 @@ from delivery.outage import is_outage
 from delivery.record import ingest, record_rejected
 from delivery.record_batch import IngestBatch
 from delivery.rejected_cap import RejectedCap
-from delivery.row import Outcome
+from delivery.row import Outcome, StoredBody
 from delivery.signature import verify_signature
 from routing import fields as f
 from routing.decision import Delivery, RoutingConfig
@@ -141,9 +141,7 @@ async def receive(
             sessions,
             delivery=delivery,
             config=intake.routing,
-            body_size=len(body),
-            payload_raw=raw,
-            payload_text=decoded.text,
+            body=StoredBody(len(body), raw, decoded.text),
             batch=intake.ingest_batch,
         )
     except (DBAPIError, StatementError) as exc:

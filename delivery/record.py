@@ -22,7 +22,7 @@ from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
 from delivery.record_batch import IngestBatch
-from delivery.row import Outcome, clip_column, dedupe_key, event_row
+from delivery.row import Outcome, StoredBody, clip_column, dedupe_key, event_row
 from routing import fields as f
 from routing.decision import Delivery, RouteDecision, RoutingConfig
 from routing.router import route
@@ -120,9 +120,7 @@ async def ingest(
     *,
     delivery: Delivery,
     config: RoutingConfig,
-    body_size: int,
-    payload_raw: bytes | None = None,
-    payload_text: str | None = None,
+    body: StoredBody,
     batch: IngestBatch | None = None,
 ) -> Outcome:
     """Dedupe, route and record an authenticated, parsed delivery."""
@@ -133,13 +131,13 @@ async def ingest(
     # with concurrent deliveries; anything unusual (redelivery, active run, a row PostgreSQL
     # refuses) comes back as None and takes the path below.
     if batch is not None:
-        outcome = await batch.record(delivery, decision, key, body_size, payload_raw, payload_text)
+        outcome = await batch.record(delivery, decision, key, body)
         if outcome is not None:
             return outcome
     # --- end group commit
     for attempt in range(3):
         try:
-            return await _record(sessions, delivery, decision, key, body_size, payload_raw)
+            return await _record(sessions, delivery, decision, key, body)
         except IntegrityError:
             # Another delivery for the same issue created its run first: attach to it.
             if attempt == 2:
@@ -153,8 +151,7 @@ async def _record(
     delivery: Delivery,
     decision: RouteDecision,
     dedupe_key: str,
-    body_size: int,
-    payload_raw: bytes | None,
+    body: StoredBody,
 ) -> Outcome:
     event_id = uuid.uuid4()
     async with sessions() as session:
@@ -166,10 +163,10 @@ async def _record(
             decision,
             event_id=event_id,
             dedupe_key=dedupe_key,
-            body_size=body_size,
+            body_size=body.size,
             actions=admitted.actions,
             response=admitted.response,
-            payload_raw=payload_raw,
+            payload_raw=body.raw,
         )
         inserted = await _insert_event(session, values)
         if not inserted:

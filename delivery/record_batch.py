@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from db.models import Run, WebhookEvent
 from db.writers import WriterConnections
 from delivery.group_commit import GroupCommit
-from delivery.row import Outcome, event_row
+from delivery.row import Outcome, StoredBody, event_row
 from routing.decision import Delivery, RouteDecision
 from runs.admission import ACTIVE_RUN_CONFLICT, one_run_per_issue, received_run_values
 
@@ -121,13 +121,9 @@ class IngestBatch:
         delivery: Delivery,
         decision: RouteDecision,
         dedupe_key: str,
-        body_size: int,
-        payload_raw: bytes | None = None,
-        payload_text: str | None = None,
+        body: StoredBody,
     ) -> Outcome | None:
-        """The committed outcome, or None when the one-delivery path must decide.
-
-        `payload_text` is the body itself when it is exactly the payload as JSON text."""
+        """The committed outcome, or None when the one-delivery path must decide."""
         event_id = uuid.uuid4()
         actions = list(decision.actions)
         event = event_row(
@@ -135,13 +131,13 @@ class IngestBatch:
             decision,
             event_id=event_id,
             dedupe_key=dedupe_key,
-            body_size=body_size,
+            body_size=body.size,
             actions=actions,
             response=dict(decision.response),
-            payload_raw=payload_raw,
+            payload_raw=body.raw,
         )
         response = event["response"]
-        event["payload"] = payload_text if payload_text is not None else _as_text(event["payload"])
+        event["payload"] = body.text if body.text is not None else _as_text(event["payload"])
         for name in ("dispatch_plan", "workflow_ids", "response"):
             event[name] = _as_text(event[name])
         run = None

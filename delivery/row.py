@@ -25,6 +25,17 @@ class Outcome:
     plan: list[DispatchAction] | None = None  # what to start, when known without a read
 
 
+@dataclass(frozen=True)
+class StoredBody:
+    """How a delivery's body is kept beside its decoded payload: its size; the raw bytes when
+    the payload is not exactly what was sent; the body itself when it is exactly the payload
+    as JSON text (the group commit stores that text as it is)."""
+
+    size: int
+    raw: bytes | None = None
+    text: str | None = None
+
+
 def clip_column(value: str | None, size: int = 100) -> str | None:
     """A column value: cleaned, and cut with a hash of the whole when too long."""
     return f.fit(value, size) if value else value

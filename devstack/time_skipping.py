@@ -10,13 +10,12 @@ Maven into the cache beside the Temporal CLI. None means "let the Temporal SDK d
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-from devstack.temporal_cli import cache_dir
+from devstack.tools import cache_dir, executable, named_in_env
 
 log = logging.getLogger("hookflow.devstack")
 
@@ -42,13 +41,7 @@ def wrapper_path() -> Path:
 
 
 def locate_test_server() -> str | None:
-    explicit = os.environ.get("TEMPORAL_TEST_SERVER_PATH")
-    if explicit:
-        if not os.access(explicit, os.X_OK):
-            raise FileNotFoundError(f"TEMPORAL_TEST_SERVER_PATH={explicit} is not an executable")
-        return explicit
-    wrapper = wrapper_path()
-    return str(wrapper) if wrapper.exists() and os.access(wrapper, os.X_OK) else None
+    return named_in_env("TEMPORAL_TEST_SERVER_PATH") or executable(wrapper_path())
 
 
 def build_test_server() -> str | None:

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import os
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import urlsplit
 
 from egress.allowlist import split_host_port
@@ -106,12 +105,7 @@ class EgressProxy:
         os.chmod(self.path, 0o600)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         if self._server is not None:
             self._server.close()
         for task in list(self._tasks):

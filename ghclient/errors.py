@@ -127,21 +127,16 @@ def error_for(
     secret: str | None = None,
 ) -> GitHubError:
     """The typed error for a non-2xx GitHub answer; `secret` is scrubbed from its text."""
-    error = _error_for(status, headers, body, secret=secret)
+    payload = body if isinstance(body, dict) else {}
+    message = str(payload.get("message") or (body if isinstance(body, str) else "") or status)
+    error = _typed_error(status, headers, payload, redact(message[:500], secret))
     error.args = tuple(redact(str(arg), secret) for arg in error.args)
     return error
 
 
-def _error_for(
-    status: int,
-    headers: Mapping[str, str],
-    body: Any,
-    *,
-    secret: str | None = None,
+def _typed_error(
+    status: int, headers: Mapping[str, str], payload: Mapping[str, Any], message: str
 ) -> GitHubError:
-    payload = body if isinstance(body, dict) else {}
-    message = str(payload.get("message") or (body if isinstance(body, str) else "") or status)
-    message = redact(message[:500], secret)
     docs = payload.get("documentation_url")
     delay = rate_limit_delay(headers)
     if status == 429 or (status == 403 and delay is not None):

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from notify.errors import SinkError, check_response, from_transport
+from notify.render import Renderer, shipped_renderer
 from routing.notifications import Notification, notification_dict
 
 SINK = "aimaestro"
@@ -17,20 +18,28 @@ AIMAESTRO_PRIORITY = {"low": "low", "medium": "normal", "high": "high", "urgent"
 
 
 def build_message(
-    notification: Notification | Mapping[str, Any], *, sender: str, recipient: str
+    notification: Notification | Mapping[str, Any],
+    *,
+    sender: str,
+    recipient: str,
+    renderer: Renderer | None = None,
+    templates: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The exact JSON body sent to AI Maestro for one notification."""
+    """The exact JSON body sent to AI Maestro for one notification; subject and message come
+    from the aimaestro templates (`templates`: a receiver's inline overrides)."""
     n = notification_dict(notification)
     priority = AIMAESTRO_PRIORITY.get(str(n.get("priority", "")).lower(), "normal")
     context = {k: v for k, v in n.items() if k not in ("title", "summary") and v is not None}
+    render = renderer or shipped_renderer()
+    own = templates or {}
     return {
         "from": sender,
         "to": recipient,
-        "subject": f"[{n.get('type', 'notification')}] {n.get('title') or n.get('summary', '')}",
+        "subject": render.render(SINK, "subject", {"n": n}, inline=own.get("subject")),
         "priority": priority,
         "content": {
             "type": "notification",
-            "message": n.get("summary") or n.get("title") or "",
+            "message": render.render(SINK, "body", {"n": n}, inline=own.get("body")),
             "context": context,
         },
     }
@@ -47,12 +56,16 @@ async def send_aimaestro(
     base_url: str,
     sender: str,
     recipient: str,
+    renderer: Renderer | None = None,
+    templates: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Send one message; returns AI Maestro's answer (`{"message": {...}}` on 201)."""
     if not base_url.strip():
         raise SinkError(f"{SINK}: AIMAESTRO_URL is not set", False)
     url = messages_url(base_url)
-    body = build_message(notification, sender=sender, recipient=recipient)
+    body = build_message(
+        notification, sender=sender, recipient=recipient, renderer=renderer, templates=templates
+    )
     try:
         response = await client.post(url, json=body)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:

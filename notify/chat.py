@@ -8,32 +8,42 @@ from typing import Any, Literal
 import httpx
 
 from notify.errors import SinkError, check_response, from_transport
+from notify.render import Renderer, shipped_renderer
 from routing.notifications import Notification, notification_dict
 
 SINK = "chat"
 ChatFormat = Literal["json", "slack"]
 
 
-def chat_line(notification: Notification | Mapping[str, Any]) -> str:
-    """One readable line: priority, type, repo, summary, url."""
+def chat_line(
+    notification: Notification | Mapping[str, Any],
+    *,
+    renderer: Renderer | None = None,
+    templates: Mapping[str, str] | None = None,
+) -> str:
+    """One readable line: priority, type, repo, summary, url (the slack body template)."""
     n = notification_dict(notification)
-    repo = n.get("repo") or ""
-    text = str(n.get("summary") or n.get("title") or "")
-    # Summaries already start with the repo; say it once.
-    text = text.removeprefix(f"{repo}: ") if repo else text
-    line = f"[{str(n.get('priority', '')).upper()}] {n.get('type', 'notification')} {repo}: {text}"
-    url = n.get("url")
-    return f"{line} {url}" if url else line
+    render = renderer or shipped_renderer()
+    return render.render("slack", "body", {"n": n}, inline=(templates or {}).get("body"))
 
 
 def build_chat_body(
-    notification: Notification | Mapping[str, Any], fmt: ChatFormat
+    notification: Notification | Mapping[str, Any],
+    fmt: ChatFormat,
+    *,
+    renderer: Renderer | None = None,
+    templates: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The exact JSON body posted for one notification."""
     if fmt == "slack":
-        return {"text": chat_line(notification)}
+        return {"text": chat_line(notification, renderer=renderer, templates=templates)}
     if fmt == "json":
-        return notification_dict(notification)
+        n = notification_dict(notification)
+        render = renderer or shipped_renderer()
+        inline = (templates or {}).get("summary")
+        if inline is not None or (renderer is not None and renderer.has_overrides):
+            n["summary"] = render.render("json", "summary", {"n": n}, inline=inline)
+        return n
     raise SinkError(f"{SINK}: unknown NOTIFY_WEBHOOK_FORMAT {fmt!r} (use json or slack)", False)
 
 
@@ -43,11 +53,13 @@ async def send_chat(
     *,
     url: str,
     fmt: ChatFormat = "json",
+    renderer: Renderer | None = None,
+    templates: Mapping[str, str] | None = None,
 ) -> None:
     """Post one notification; any 2xx is success."""
     if not url.strip():
         raise SinkError(f"{SINK}: NOTIFY_WEBHOOK_URL is not set", False)
-    body = build_chat_body(notification, fmt)
+    body = build_chat_body(notification, fmt, renderer=renderer, templates=templates)
     try:
         response = await client.post(url, json=body)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:

@@ -13,7 +13,7 @@ import errno
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from notify.errors import SinkError
 from notify.log_dir import INDEX_DIR, LATEST, Document, log_file_name, write_log_file
@@ -62,25 +62,29 @@ def is_delivery_entry(doc: Mapping[str, Any], delivery_id: str) -> bool:
     return key is None or key in own_keys(delivery_id)
 
 
-def build_log_document(
-    *,
-    event: str,
-    notification: Notification | Mapping[str, Any],
-    payload_summary: Mapping[str, Any],
-    when: datetime,
-    key: str,
-    delivery_id: str | None = None,
-) -> dict[str, Any]:
+class LogEntry(TypedDict):
+    """What one notification's log file says (the keyword arguments of the functions below)."""
+
+    event: str
+    notification: Notification | Mapping[str, Any]
+    payload_summary: Mapping[str, Any]
+    when: datetime
+    key: str  # which notification: writing it again rewrites its file
+    delivery_id: NotRequired[str | None]  # which GitHub delivery it came from
+
+
+def build_log_document(**entry: Unpack[LogEntry]) -> dict[str, Any]:
     """The exact content of a notification's own log file (and of latest.json)."""
+    notification = notification_dict(entry["notification"])
     # The summary is kept once, at the top, where `jq .payload_summary` finds it.
-    body = {k: v for k, v in notification_dict(notification).items() if k != "payload_summary"}
+    body = {k: v for k, v in notification.items() if k != "payload_summary"}
     return {
-        "event": event,
-        "delivery_id": delivery_id,
-        "notification_key": key,
-        "received_at": when.isoformat(),
+        "event": entry["event"],
+        "delivery_id": entry.get("delivery_id"),
+        "notification_key": entry["key"],
+        "received_at": entry["when"].isoformat(),
         "notification": body,
-        "payload_summary": dict(payload_summary),
+        "payload_summary": dict(entry["payload_summary"]),
     }
 
 
@@ -89,27 +93,13 @@ def _key_of(doc: Mapping[str, Any]) -> object:
     return doc.get("notification_key", doc.get("delivery_id"))
 
 
-def write_event_log(
-    log_dir: Path,
-    *,
-    event: str,
-    notification: Notification | Mapping[str, Any],
-    payload_summary: Mapping[str, Any],
-    when: datetime,
-    key: str,
-    delivery_id: str | None = None,
-) -> Path:
+def write_event_log(log_dir: Path, **entry: Unpack[LogEntry]) -> Path:
     """Write (or rewrite, for a notification already written) the notification's file; update
     latest.json. `key` identifies the notification, `delivery_id` the GitHub delivery."""
-    document = build_log_document(
-        event=event,
-        notification=notification,
-        payload_summary=payload_summary,
-        when=when,
-        key=key,
-        delivery_id=delivery_id,
-    )
-    kind = notification_dict(notification).get("type", "")
+    document = build_log_document(**entry)
+    event, when, key = entry["event"], entry["when"], entry["key"]
+    delivery_id = entry.get("delivery_id")
+    kind = notification_dict(entry["notification"]).get("type", "")
     try:
         if delivery_id and key in own_keys(delivery_id):
             own = delivery_id
@@ -147,24 +137,6 @@ def write_event_log(
         raise SinkError(f"{SINK}: cannot write to {log_dir}: {exc}", retryable) from exc
 
 
-async def awrite_event_log(
-    log_dir: Path,
-    *,
-    event: str,
-    notification: Notification | Mapping[str, Any],
-    payload_summary: Mapping[str, Any],
-    when: datetime,
-    key: str,
-    delivery_id: str | None = None,
-) -> Path:
+async def awrite_event_log(log_dir: Path, **entry: Unpack[LogEntry]) -> Path:
     """write_event_log off the event loop (for async activities)."""
-    return await asyncio.to_thread(
-        write_event_log,
-        log_dir,
-        event=event,
-        notification=notification,
-        payload_summary=payload_summary,
-        when=when,
-        key=key,
-        delivery_id=delivery_id,
-    )
+    return await asyncio.to_thread(write_event_log, log_dir, **entry)

@@ -16,6 +16,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from settings import ConfigError, Settings
 
 NOTIFICATIONS = "hookflow_notifications_total"
+RECEIVER_NOTIFICATIONS = "hookflow_notification_outcomes_total"
 GITHUB_REQUESTS = "hookflow_github_requests_total"
 GITHUB_RATE_LIMIT = "hookflow_github_rate_limit_remaining"
 
@@ -43,6 +44,13 @@ def notification(sink: str, result: str) -> None:
     _meter().create_counter(NOTIFICATIONS, "Notifications by sink and result").add(
         1, {"sink": sink, "result": result}
     )
+
+
+def receiver_notification(receiver: str, status: str) -> None:
+    """What became of one notification at one receiver: sent | failed | silenced | muted | held."""
+    _meter().create_counter(
+        RECEIVER_NOTIFICATIONS, "Notifications by receiver and what became of them"
+    ).add(1, {"receiver": receiver, "status": status})
 
 
 def github_response(status: int | None, headers: Mapping[str, str]) -> None:

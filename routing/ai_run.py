@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TypedDict, Unpack
 
 from contract.actions import DispatchAction, as_arg
 from contract.inputs import RunInput
@@ -63,14 +64,15 @@ def bounded(text: str | None, limit: int) -> str | None:
     return text[:limit] + f"\n…{truncation_notice(len(text) - limit)}"
 
 
-def run_input(
-    new_run: NewRun,
-    delivery_id: str | None,
-    sender: str | None = None,
-    trigger_comment_id: int | None = None,
-) -> RunInput:
-    """The RunWorkflow input, issue text bounded; `sender` (who labelled) is checked against
-    RUN_TRIGGER_PERMISSION by the run."""
+class Trigger(TypedDict, total=False):
+    """Who asked for a run on GitHub, and where."""
+
+    sender: str | None  # a label's sender: checked against RUN_TRIGGER_PERMISSION by the run
+    trigger_comment_id: int | None  # the comment that asked (`/hookflow run`): the 👀 goes there
+
+
+def run_input(new_run: NewRun, delivery_id: str | None, **trigger: Unpack[Trigger]) -> RunInput:
+    """The RunWorkflow input, issue text bounded."""
     return RunInput(
         run_id=new_run.run_id,
         repo=new_run.repo,
@@ -80,22 +82,19 @@ def run_input(
         clone_url=new_run.clone_url,
         branch=new_run.branch,
         delivery_id=delivery_id,
-        sender=sender,
-        trigger_comment_id=trigger_comment_id,
+        sender=trigger.get("sender"),
+        trigger_comment_id=trigger.get("trigger_comment_id"),
     )
 
 
 def start_run_action(
-    new_run: NewRun,
-    delivery_id: str | None,
-    sender: str | None = None,
-    trigger_comment_id: int | None = None,
+    new_run: NewRun, delivery_id: str | None, **trigger: Unpack[Trigger]
 ) -> DispatchAction:
     return DispatchAction(
         kind="start",
         workflow=Workflow.RUN,
         workflow_id=new_run.workflow_id,
-        arg=as_arg(run_input(new_run, delivery_id, sender, trigger_comment_id)),
+        arg=as_arg(run_input(new_run, delivery_id, **trigger)),
         memo={"repo": new_run.repo, "issue": new_run.issue_number, "title": new_run.title[:200]},
     )
 
@@ -134,7 +133,7 @@ def route_ai_run(delivery: Delivery, config: RoutingConfig, dedupe_key: str) -> 
         True,
         # The sender is checked by the run itself (no GitHub call on the webhook's path);
         # "" (a payload without one) is refused there.
-        actions=[start_run_action(new_run, delivery.short_id, sender_login(delivery))],
+        actions=[start_run_action(new_run, delivery.short_id, sender=sender_login(delivery))],
         response=accepted_body(run_id, repo, number),
         new_run=new_run,
     )

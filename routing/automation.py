@@ -58,7 +58,8 @@ def route_ci_failure(delivery: Delivery, config: RoutingConfig, dedupe_key: str)
     branch = f.text(run.get("head_branch"))
     if not repo or name is None or branch is None:
         return HandlerResult(False, "workflow_run has no repository, name or head_branch")
-    if config.watched_branches and branch not in config.watched_branches:
+    watched = config.watched_for(repo)
+    if watched and branch not in watched:
         return HandlerResult(False, f"branch {branch[:200]!r} is not watched")
     run_id = f.integer(run.get("id"))
     if run_id is None:

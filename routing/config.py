@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from routing.decision import RoutingConfig
+from collections.abc import Mapping
+
+from routing.decision import RepoOverrides, RoutingConfig
 from settings import Settings
 
 
-def routing_config(settings: Settings) -> RoutingConfig:
+def routing_config(
+    settings: Settings, repositories: Mapping[str, RepoOverrides] | None = None
+) -> RoutingConfig:
+    """`repositories`: NOTIFY_CONFIG's per-repository overrides (notify.config)."""
     return RoutingConfig(
         watched_branches=settings.watched_branch_set,
         priority_overrides=settings.priority_overrides,
@@ -14,4 +19,5 @@ def routing_config(settings: Settings) -> RoutingConfig:
         blocked_label=settings.blocked_label,
         ci_failure_label=settings.ci_failure_label,
         command_handle=settings.hookflow_handle,
+        repositories=dict(repositories or {}),
     )

@@ -10,6 +10,14 @@ from routing import fields as f
 
 
 @dataclass(frozen=True)
+class RepoOverrides:
+    """NOTIFY_CONFIG's `repositories:` entry of one repository (None: the global setting)."""
+
+    watched_branches: frozenset[str] | None = None
+    priorities: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RoutingConfig:
     """The settings routing depends on, as plain values (routing does no I/O)."""
 
@@ -20,10 +28,26 @@ class RoutingConfig:
     ci_failure_label: str = "ci-failure"
     ai_run_label: str = "ai:run"
     command_handle: str = "hookflow"  # `/hookflow …` commands and `@hookflow` mentions
+    repositories: dict[str, RepoOverrides] = field(default_factory=dict)  # lower-case names
 
     def allows(self, repo: str | None) -> bool:
         """ALLOWED_REPOS: empty allows every repository."""
         return not self.allowed_repos or repo in self.allowed_repos
+
+    def _overrides(self, repo: str | None) -> RepoOverrides | None:
+        return self.repositories.get(repo.lower()) if repo else None
+
+    def watched_for(self, repo: str | None) -> frozenset[str]:
+        """The repository's watched branches, or WATCHED_BRANCHES."""
+        own = self._overrides(repo)
+        if own is None or own.watched_branches is None:
+            return self.watched_branches
+        return own.watched_branches
+
+    def priorities_for(self, repo: str | None) -> dict[str, str]:
+        """PRIORITY_MAP with the repository's own priorities over it."""
+        own = self._overrides(repo)
+        return {**self.priority_overrides, **own.priorities} if own else self.priority_overrides
 
 
 @dataclass(frozen=True)

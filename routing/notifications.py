@@ -12,6 +12,7 @@ from typing import Any
 
 from contract.actions import as_arg
 from routing import fields as f
+from routing.decision import RoutingConfig
 from routing.notification_rules import RULES, EventContext, Fields
 
 # Default priority per rule; PRIORITY_MAP in the environment overrides any of them.
@@ -160,3 +161,17 @@ def classify(
     if isinstance(decided, str):
         return _ignore(decided)
     return Classification(notifications=[_notification(ctx, decided, priority_overrides)])
+
+
+def classify_with(
+    config: RoutingConfig, event: str, payload: Mapping[str, Any], *, repo: str | None = None
+) -> Classification:
+    """classify() with a routing configuration's notification settings: the repository's own
+    (NOTIFY_CONFIG `repositories:`) when `repo` is given, else the global ones."""
+    return classify(
+        event,
+        payload,
+        watched_branches=config.watched_for(repo),
+        priority_overrides=config.priorities_for(repo),
+        blocked_label=config.blocked_label,
+    )

@@ -15,7 +15,7 @@ from contract.inputs import GroupEvent, GroupInput, NotificationInput
 from contract.names import Signal, Workflow
 from routing.ci_trust import FROM_A_FORK, from_fork
 from routing.decision import Delivery, HandlerResult, RoutingConfig
-from routing.notifications import Notification, classify
+from routing.notifications import Notification, classify_with
 from routing.workflow_ids import group_workflow_id, notification_key, notification_workflow_id
 
 GROUPED_TYPES = frozenset({"ci_failure", "ci_success"})
@@ -80,13 +80,7 @@ def route_notifications(
         # A fork names its branches as it likes (`main`): its CI is not this repository's.
         return HandlerResult(False, FROM_A_FORK)
     try:
-        result = classify(
-            delivery.event,
-            delivery.payload,
-            watched_branches=config.watched_branches,
-            priority_overrides=config.priority_overrides,
-            blocked_label=config.blocked_label,
-        )
+        result = classify_with(config, delivery.event, delivery.payload, repo=delivery.repo)
     except ValueError as exc:  # a bad PRIORITY_MAP: say so instead of failing the delivery
         return HandlerResult(False, f"notification settings invalid: {exc}")
     if result.ignored:

@@ -30,7 +30,7 @@ def load_settings(**overrides: object) -> Settings:
     settings = Settings(_env_file=files, **overrides)  # type: ignore[arg-type,call-arg]
     if not settings.vault_enabled:
         return settings
-    from vault.fill import read_vault, vault_fill  # hvac only where Vault is used
+    from settings.vault_fill import read_vault, vault_fill  # hvac only where Vault is used
 
     fill = vault_fill(settings, read_vault(settings))
     if not fill:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel
 
 from settings.durations import Duration, OptionalDuration
+from settings.parsed import parsed_by
 
 
 def parse_repo_hooks(text: str) -> list[tuple[str, int]]:
@@ -48,15 +50,9 @@ class GitHubSettings(BaseModel):
     github_app_id: str = ""
     # Missed-delivery recovery: repository hooks to check ("owner/repo:hook_id,…"); in App mode
     # the App's own hook is checked too. RECOVER_INTERVAL empty = no schedule.
-    recover_repo_hooks: str = ""
+    recover_repo_hooks: Annotated[str, parsed_by(parse_repo_hooks)] = ""
     recover_interval: OptionalDuration = None
     recover_window: Duration = timedelta(hours=24)
-
-    @field_validator("recover_repo_hooks")
-    @classmethod
-    def _check_repo_hooks(cls, value: str) -> str:
-        parse_repo_hooks(value)
-        return value
 
     @property
     def git_base_url(self) -> str:

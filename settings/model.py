@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from settings.console import ConsoleSettings
 from settings.delivery import DeliverySettings
 from settings.github import GitHubSettings
 from settings.notify import NotifySettings
@@ -21,6 +22,7 @@ class Settings(
     RunSettings,
     NotifySettings,
     OperationsSettings,
+    ConsoleSettings,
     BaseSettings,
 ):
     """One typed object built once at start-up (load_settings); each field is the variable of

@@ -34,6 +34,11 @@ class NotifySettings(BaseModel):
     # How long a check_run failure may wait for the workflow_run failure that covers it.
     notify_check_wait: Duration = timedelta(seconds=30)
     notify_repeat_interval: Duration = timedelta(hours=4)
+    # Routing, receivers, quiet hours (YAML, Alertmanager's vocabulary); unset: the settings
+    # above form the one-receiver equivalent. Re-read when it changes or on SIGHUP.
+    notify_config: Path | None = None
+    # Overrides of the shipped notification and CI-issue templates: <kind>/<part>.j2.
+    notify_templates_dir: Path | None = None
 
     # --- repository automation ---
     ci_failure_label: str = "ci-failure"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, field_validator
 
 from egress.allowlist import AllowEntry, parse_allow_hosts
 from settings.durations import Duration
+from settings.parsed import parsed_by
 
 
 class RunSettings(BaseModel):
@@ -56,7 +57,7 @@ class RunSettings(BaseModel):
     # RUN_AGENT_ALLOW_HOSTS; none: loopback only; host: the worker's network (unsafe).
     run_agent_network: Literal["proxy", "host", "none"] = "proxy"
     # "host" (ports 80, 443), "host:port", "*.domain" (names below it), comma separated.
-    run_agent_allow_hosts: str = ""
+    run_agent_allow_hosts: Annotated[str, parsed_by(parse_allow_hosts)] = ""
     # The least GitHub role whose label, /hookflow run or review feedback starts work.
     run_trigger_permission: Literal["read", "triage", "write", "maintain", "admin"] = "write"
     run_trigger_permission_ttl: Duration = timedelta(seconds=60)  # a looked-up role is reused
@@ -66,12 +67,6 @@ class RunSettings(BaseModel):
     def _check_artifact_size(cls, value: int) -> int:
         if value < 1024:
             raise ValueError("RUN_ARTIFACT_MAX_BYTES must be at least 1024")
-        return value
-
-    @field_validator("run_agent_allow_hosts")
-    @classmethod
-    def _check_allow_hosts(cls, value: str) -> str:
-        parse_allow_hosts(value)
         return value
 
     @property

@@ -3,6 +3,7 @@ when empty or a placeholder, listed for scrubbing log lines."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -26,6 +27,7 @@ VAULT_KEYS: dict[str, str] = {
     "github_webhook_secret_previous": "github-webhook-secret-previous",
     "github_webhook_repo_secrets": "github-webhook-repo-secrets",
     "api_token": "api-token",
+    "console_token": "console-token",
     "github_token": "github-token",
     "github_app_private_key": "github-app-private-key",
     "llm_api_key": "llm-api-key",
@@ -100,6 +102,15 @@ def check_webhook_secret(value: str, name: str) -> None:
         raise ConfigError(f"{name} is a placeholder; generate a real one")
 
 
+def _secret_method(field: str) -> Callable[[SecretSettings], str | None]:
+    """A method returning one secret field's value (see SecretSettings.secret)."""
+
+    def value(settings: SecretSettings) -> str | None:
+        return settings.secret(field)
+
+    return value
+
+
 class SecretSettings(BaseModel):
     """Webhook secrets, tokens and keys; each value reaches code only through a method here.
     Every one has a `…_FILE` variant (mounted secrets); the variable or file wins over Vault."""
@@ -113,6 +124,8 @@ class SecretSettings(BaseModel):
     github_webhook_repo_secrets_file: Path | None = None
     api_token: SecretStr | None = None
     api_token_file: Path | None = None
+    console_token: SecretStr | None = None
+    console_token_file: Path | None = None
     github_token: SecretStr | None = None
     github_token_file: Path | None = None
     github_app_private_key: SecretStr | None = None
@@ -132,7 +145,12 @@ class SecretSettings(BaseModel):
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> SecretSettings:
-        for name in ("github_webhook_secret", "github_webhook_secret_previous", "api_token"):
+        for name in (
+            "github_webhook_secret",
+            "github_webhook_secret_previous",
+            "api_token",
+            "console_token",
+        ):
             value = getattr(self, name)
             if value is not None and value.get_secret_value().strip() in PLACEHOLDER_SECRETS:
                 raise ValueError(f"{name.upper()} is a placeholder value; generate a real one")
@@ -177,17 +195,23 @@ class SecretSettings(BaseModel):
         """Every secret this process knows, for scrubbing log lines."""
         values = [s.decode() for s in self.webhook_secrets]
         values += [s.decode() for group in self.repo_secrets.values() for s in group]
-        for field in ("api_token", "github_token", "metrics_token", "temporal_api_key"):
+        for field in (
+            "api_token",
+            "console_token",
+            "github_token",
+            "metrics_token",
+            "temporal_api_key",
+        ):
             value = self.secret(field)
             if value:
                 values.append(value)
         return values
 
-    def metrics_token_value(self) -> str | None:
-        return self.secret("metrics_token")
-
-    def temporal_api_key_value(self) -> str | None:
-        return self.secret("temporal_api_key")
+    metrics_token_value = _secret_method("metrics_token")
+    temporal_api_key_value = _secret_method("temporal_api_key")
+    github_token_value = _secret_method("github_token")
+    notify_webhook_url_value = _secret_method("notify_webhook_url")
+    llm_api_key_value = _secret_method("llm_api_key")  # None for model servers without keys
 
     def api_token_value(self) -> str | None:
         token = self.secret("api_token")
@@ -195,15 +219,9 @@ class SecretSettings(BaseModel):
             raise ConfigError("API_TOKEN is a placeholder value; generate a real one")
         return token
 
-    def llm_api_key_value(self) -> str | None:
-        """The model key (LLM_API_KEY or LLM_API_KEY_FILE); None for servers without keys."""
-        return self.secret("llm_api_key")
-
-    def github_token_value(self) -> str | None:
-        return self.secret("github_token")
-
-    def notify_webhook_url_value(self) -> str | None:
-        return self.secret("notify_webhook_url")
+    def console_token_value(self) -> str | None:
+        """What the console's sign-in form takes: CONSOLE_TOKEN when set, else API_TOKEN."""
+        return self.secret("console_token") or self.api_token_value()
 
     def github_app_private_key_value(self) -> str | None:
         """The App's PEM key; `\\n` escapes (a key squeezed into one env line) become newlines."""

@@ -19,7 +19,7 @@ from settings.secrets import (
     parse_repo_secrets,
     require_api_secrets,
 )
-from vault.client import VaultError, VaultSource
+from settings.vault_client import VaultError, VaultSource
 
 log = logging.getLogger("hookflow.secrets")
 RETRY_AFTER_FAILURE = 30.0  # seconds: a Vault that failed is tried again sooner than VAULT_REFRESH

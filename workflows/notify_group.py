@@ -11,7 +11,9 @@ Alertmanager's timing:
   one quiet interval.
 Red/green follows the CI run's own order (workflows/notify_group_order.py), not arrival: an
 older success arriving after a newer failure resolves nothing. Each notification is a
-NotificationWorkflow child (abandoned: it outlives the group).
+NotificationWorkflow child (abandoned: it outlives the group). Groups started since receivers
+exist decide each notice's receivers first, with quiet hours and silences
+(workflows/notify_group_routed.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
+from workflows.notify_group_routed import RoutedGroup
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import CoveredInput, GroupSettings, NotifyActivities
@@ -38,6 +41,8 @@ with workflow.unsafe.imports_passed_through():
 
 
 SEEN_LIMIT = 500
+# Groups started before this take the old loop: every notice to the environment's sinks.
+PATCH_ROUTED = "notify-group-routed"
 
 
 def _is_success(event: GroupEvent) -> bool:
@@ -45,13 +50,16 @@ def _is_success(event: GroupEvent) -> bool:
 
 
 @workflow.defn(name=Workflow.NOTIFICATION_GROUP)
-class NotificationGroupWorkflow:
+class NotificationGroupWorkflow(RoutedGroup):
     def __init__(self) -> None:
         self._inbox: list[GroupEvent] = []
         self._seen: list[str] = []
         self._red = False
         self._state: GroupInput | None = None
         self._batch: list[GroupEvent] = []  # failures gathered for the next notification
+        self._routed = False
+        self._silences_ended: set[str] = set()
+        self._extra_notices = 0  # summaries and silence-end notices of this run
 
     @workflow.signal(name=Signal.GROUP_EVENT)
     def event(self, event: GroupEvent) -> None:
@@ -59,6 +67,10 @@ class NotificationGroupWorkflow:
             return
         self._seen = [*self._seen[-(SEEN_LIMIT - 1) :], event.key]
         self._inbox.append(event)
+
+    @workflow.signal(name=Signal.SILENCE_ENDED)
+    def silence_ended(self, silence_id: str) -> None:
+        self._silences_ended.add(silence_id)
 
     @workflow.query(name=Query.STATE)
     def state(self) -> dict[str, Any]:
@@ -71,6 +83,9 @@ class NotificationGroupWorkflow:
             "pending": len(self._inbox),
             "batched": len(self._batch),
             "stale": s.stale if s else 0,
+            "routed": self._routed,
+            "held": {r: h.count for r, h in s.held.items()} if s else {},
+            "silenced": sorted(s.silenced) if s else [],
         }
 
     @workflow.run
@@ -85,9 +100,12 @@ class NotificationGroupWorkflow:
                 sa.KIND.value_set("notification-group"),
             ]
         )
+        self._routed = workflow.patched(PATCH_ROUTED)
         cfg: GroupSettings = await workflow.execute_local_activity_method(
             NotifyActivities.group_settings, **SETTINGS_ACTIVITY
         )
+        if self._routed:
+            return await self._run_routed(input, cfg)
         repeat = timedelta(seconds=cfg.repeat_seconds)
         linger = timedelta(seconds=cfg.interval_seconds)
         while True:
@@ -120,6 +138,49 @@ class NotificationGroupWorkflow:
                     )
                 continue
             await self._collect(input, self._send_at(input, cfg))
+            batch, self._batch = self._batch, []
+            await self._flush(input, batch)
+
+    async def _run_routed(self, input: GroupInput, cfg: GroupSettings) -> dict[str, Any]:
+        """The loop above, with routed notices and the ends of quiet times as wake-ups."""
+        while True:
+            self._drop_stale(input)
+            await self._wake_quiet(input)  # before a continue-as-new could drop its signals
+            if not self._inbox and workflow.info().is_continue_as_new_suggested():
+                workflow.continue_as_new(self._carry(input))
+            if not self._inbox and not self._red:
+                try:
+                    await workflow.wait_condition(
+                        lambda: bool(self._inbox), timeout=self._interval(input, cfg)
+                    )
+                except TimeoutError:
+                    return self.state()
+                continue
+            if not self._inbox:
+                repeat = self._repeat(input, cfg)
+                quiet = self._until_quiet_ends(input)
+                reminder = self._until_reminder(repeat)
+                try:
+                    await workflow.wait_condition(
+                        lambda: bool(self._inbox) or bool(self._silences_ended),
+                        timeout=min(reminder, quiet) if quiet is not None else reminder,
+                    )
+                except TimeoutError:
+                    if self._until_reminder(repeat) <= timedelta(0):
+                        await self._remind(input)
+                continue
+            if _is_success(self._inbox[0]):
+                success = self._inbox.pop(0)
+                input.newest_success = newest(input.newest_success, ci_order(success.notification))
+                if self._red or input.failures_total:
+                    await self._resolve(input, success)
+                else:
+                    await self._notify(
+                        f"notify-{success.key}", success.notification, success.delivery_id
+                    )
+                continue
+            await self._learn_timing(input)
+            await self._collect(input, self._routed_send_at(input, cfg))
             batch, self._batch = self._batch, []
             await self._flush(input, batch)
 
@@ -221,17 +282,30 @@ class NotificationGroupWorkflow:
     async def _resolve(self, input: GroupInput, success: GroupEvent) -> None:
         n = resolved_notice(input, success.notification)
         await self._notify(f"notify-{success.key}", n, success.delivery_id)
+        if self._routed:
+            await self._end_quiet(input)
         input.red_since = input.last_notice_at = input.last_failure = None
         input.failures_total = input.reminders = 0
         self._red = False
 
     async def _notify(
-        self, wf_id: str, n: dict[str, Any], delivery_id: str | None, count: int = 1
+        self,
+        wf_id: str,
+        n: dict[str, Any],
+        delivery_id: str | None,
+        count: int = 1,
+        *,
+        only: list[str] | None = None,
     ) -> None:
+        """Start the notice's NotificationWorkflow; a routed group decides its receivers first
+        (`only`: of those, just these)."""
+        plan = await self._routed_plan(n, count, only) if self._routed else None
+        if self._routed and plan is None:
+            return
         try:
             await workflow.start_child_workflow(
                 NotificationWorkflow.run,
-                NotificationInput(n, delivery_id, count),
+                NotificationInput(n, delivery_id, count, plan=plan),
                 id=wf_id,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
                 memo=notification_memo(n),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from contract.notify_plan import HeldNotice
 from routing.notifications import PRIORITIES
 
 
@@ -72,5 +73,34 @@ def resolved_notice(group: GroupState, success: Mapping[str, Any]) -> dict[str, 
     since = f" (red since {group.red_since})" if group.red_since else ""
     n["summary"] = f"{group.repo}: {n['title']} after {group.failures_total} failed run(s){since}"
     n["failures"] = group.failures_total
+    n["group_key"] = group.group_key
+    return n
+
+
+def held_summary_notice(group: GroupState, held: HeldNotice) -> dict[str, Any]:
+    """What a receiver muted while the branch was red gets when the mute ends: one summary."""
+    n = dict(group.last_failure or {})
+    n["title"] = f"Still failing after {held.interval}: {group.workflow}{_where(group)}"
+    times = "time" if held.count == 1 else "times"
+    n["summary"] = (
+        f"{group.repo}: {n['title']} — failed {held.count} {times} while muted (since "
+        f"{held.since}), red since {group.red_since}, {group.failures_total} failed run(s)"
+    )
+    n["held"] = {"interval": held.interval, "since": held.since, "count": held.count}
+    n["count"] = group.failures_total
+    n["group_key"] = group.group_key
+    return n
+
+
+def silence_ended_notice(group: GroupState, silence_id: str) -> dict[str, Any]:
+    """The group's state, sent once when a silence that kept it quiet ends while still red."""
+    n = dict(group.last_failure or {})
+    n["title"] = f"Still failing (silence ended): {group.workflow}{_where(group)}"
+    n["summary"] = (
+        f"{group.repo}: {n['title']} — red since {group.red_since}, "
+        f"{group.failures_total} failed run(s)"
+    )
+    n["silence_ended"] = silence_id
+    n["count"] = group.failures_total
     n["group_key"] = group.group_key
     return n

@@ -23,6 +23,11 @@ def feedback_key(feedback: Feedback, what: str) -> str:
     return f"feedback-{feedback.source}-{ident}-{what}"
 
 
+async def answer(run: RunContext, feedback: Feedback, what: str, body: str) -> None:
+    """Answer one piece of feedback on the pull request it came from (once for each `what`)."""
+    await run.comment(feedback_key(feedback, what), body, number=feedback.pr_number)
+
+
 async def take_feedback(run: RunContext, phases: Phases, fixing: list[str]) -> bool:
     """Run the fixing phases once more with the queued review text; False (and one comment)
     when RUN_MAX_ITERATIONS is used up."""
@@ -30,30 +35,24 @@ async def take_feedback(run: RunContext, phases: Phases, fixing: list[str]) -> b
     text = "\n\n".join(f.text_for_agent() for f in items)
     cap = run.config.max_iterations
     if run.iteration >= cap:
-        await run.comment(
-            feedback_key(items[-1], "limit"),
-            msg.feedback_limit_comment(
-                run_id=run.input.run_id,
-                iterations=run.iteration,
-                cap=cap,
-                pr_url=run.pr_url,
-                link=run.link(),
-            ),
-            number=items[-1].pr_number,
+        limit = msg.feedback_limit_comment(
+            run_id=run.input.run_id,
+            iterations=run.iteration,
+            cap=cap,
+            pr_url=run.pr_url,
+            link=run.link(),
         )
+        await answer(run, items[-1], "limit", limit)
         return False
     run.iteration += 1
-    await run.comment(
-        feedback_key(items[-1], "ack"),
-        msg.feedback_ack_comment(
-            run_id=run.input.run_id,
-            iteration=run.iteration,
-            cap=cap,
-            authors=sorted({f.author for f in items if f.author}),
-            link=run.link(),
-        ),
-        number=items[-1].pr_number,
+    ack = msg.feedback_ack_comment(
+        run_id=run.input.run_id,
+        iteration=run.iteration,
+        cap=cap,
+        authors=sorted({f.author for f in items if f.author}),
+        link=run.link(),
     )
+    await answer(run, items[-1], "ack", ack)
     await phases.run_all(fixing, feedback=text)
     return True
 
@@ -63,8 +62,6 @@ async def decline_late_feedback(run: RunContext) -> None:
     if not run.feedback:
         return
     late, run.feedback = run.feedback[-1], []
-    await run.comment(
-        feedback_key(late, "late"),
-        msg.feedback_late_comment(run_id=run.input.run_id, link=run.link()),
-        number=late.pr_number,
+    await answer(
+        run, late, "late", msg.feedback_late_comment(run_id=run.input.run_id, link=run.link())
     )

@@ -59,6 +59,7 @@ async def test_worker_metrics_serve_sdk_and_hookflow_counters(
             # the notification: wait for both.
             done = (
                 value(text, "hookflow_notifications_total", result="sent") >= 1
+                and value(text, "hookflow_notification_outcomes_total", status="sent") >= 1
                 and value(text, "hookflow_github_requests_total", status="200") >= 1
                 and github.issue(repo, 1)["state"] == "closed"
             )
@@ -66,6 +67,9 @@ async def test_worker_metrics_serve_sdk_and_hookflow_counters(
 
         text = await eventually(scraped, within=60, what="worker metrics and the issue closed")
     assert value(text, "hookflow_notifications_total", sink="logfile", result="sent") >= 1
+    # What became of it, by receiver (the environment's one receiver is `default`).
+    outcome = "hookflow_notification_outcomes_total"
+    assert value(text, outcome, receiver="default", status="sent") >= 1
     assert value(text, "hookflow_github_requests_total", status="403") == 1
     names = {name for name, _ in samples(text)}
     assert "hookflow_github_rate_limit_remaining" in names

@@ -21,12 +21,12 @@ from api.main import create_app
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from settings import ConfigError, Settings, load_settings
+from settings.vault_client import VaultError
 from tests.support.app import serve as _serve
 from tests.support.fakes.vault import FakeVault
 from tests.support.files import load_fixture
 from tests.support.waiting import eventually
 from tests.support.webhooks import API_TOKEN, deliver
-from vault.client import VaultError
 
 OLD = "vault-webhook-secret-old-0123456789"
 NEW = "vault-webhook-secret-new-9876543210"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from settings.secrets import VAULT_KEYS
-from vault.client import VaultSource
+from settings.vault_client import VaultSource
 
 if TYPE_CHECKING:
     from settings.model import Settings
