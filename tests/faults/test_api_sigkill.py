@@ -60,7 +60,8 @@ async def test_api_sigkill_under_load_loses_no_accepted_delivery(
     assert left_pending >= figures["2xx"]
     assert statuses.get("dispatched", 0) == figures["rows"]
     # Each row's workflow started once (business-key ids: a replay cannot start a second).
-    query = f"TaskQueue = '{settings.temporal_task_queue}'"
+    # A push starts a NotificationWorkflow, on the notification queue.
+    query = f"TaskQueue = '{settings.notify_task_queue}'"
 
     async def started() -> bool:
         return (await temporal_client.count_workflows(query)).count == figures["rows"]

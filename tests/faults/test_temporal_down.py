@@ -58,7 +58,8 @@ async def test_temporal_down_60s_during_1000_deliveries_all_start_after_return(
         took = loop.time() - back_at
     keys, statuses = await stored(sessions)
     figures = check_recorded(stream, keys)
-    query = f"TaskQueue = '{conf.temporal_task_queue}'"
+    # A push starts a NotificationWorkflow, on the notification queue.
+    query = f"TaskQueue = '{conf.notify_task_queue}'"
 
     async def counted() -> int | None:
         count = (await client.count_workflows(query)).count
