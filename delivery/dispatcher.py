@@ -66,6 +66,7 @@ class Dispatcher:
         on_attempt: Callable[[bool], None] | None = None,
         inline_timeout: float = 3.0,
         inline_limit: int = 64,
+        inline_queue_limit: int = 1024,
     ) -> None:
         self._on_attempt = on_attempt or (lambda ok: None)  # metrics: started | failed
         self._sessions = sessions
@@ -84,6 +85,9 @@ class Dispatcher:
         # Rows younger than this are the request's own to start (see dispatch_soon).
         self._inline_timeout = inline_timeout
         self._inline_slots = asyncio.Semaphore(inline_limit)
+        # More requests' starts waiting than this (a burst): the rest are the loop's, read back
+        # in batches, instead of a task and its plan per delivery held in memory meanwhile.
+        self._inline_queue_limit = inline_queue_limit
         self._marks: GroupCommit[uuid.UUID, None] = GroupCommit(
             self._mark_dispatched, window=0.005, max_batch=256
         )
@@ -193,6 +197,8 @@ class Dispatcher:
         """Start a just-recorded delivery's plan after the reply has gone out (GitHub waits
         for nobody); if it cannot finish within the inline timeout, the loop takes over."""
         limit = self._inline_timeout if timeout is None else timeout
+        if len(self._inline) >= self._inline_queue_limit:
+            return  # committed and pending: the loop starts it once it is no longer young
 
         async def attempt() -> None:
             try:

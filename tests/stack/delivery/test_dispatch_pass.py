@@ -64,3 +64,21 @@ async def test_mark_skips_a_row_the_loop_holds_instead_of_waiting(
         await session.rollback()
     assert (await load(sessions, held))[0].dispatch_status == "pending"
     assert (await load(sessions, free))[0].dispatch_status == "dispatched"
+
+
+async def test_a_burst_beyond_the_inline_queue_is_left_to_the_loop(
+    sessions: SessionFactory, temporal_client: Client, task_queue: str
+) -> None:
+    async def client() -> Client:
+        return temporal_client
+
+    dispatcher = Dispatcher(
+        sessions=sessions, client=client, task_queue=task_queue, inline_queue_limit=0
+    )
+    new_run, plan = start_plan(str(uuid.uuid4()), 700)
+    event_id = await insert(sessions, new_run, plan, age=timedelta(seconds=30))
+    dispatcher.dispatch_soon(event_id)
+    await asyncio.sleep(0.2)
+    assert (await load(sessions, event_id))[0].dispatch_status == "pending"
+    assert await dispatcher.run_once() == 1
+    assert (await load(sessions, event_id))[0].dispatch_status == "dispatched"
