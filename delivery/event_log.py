@@ -97,7 +97,7 @@ class EventLog:
         log_dir: Path,
         routing: RoutingConfig,
         interval: float = 1.0,
-        batch: int = 200,
+        batch: int = 50,  # rows (with their payloads) in memory at once: bounded in a burst
     ) -> None:
         self._sessions = sessions
         self._dir = log_dir.expanduser()
