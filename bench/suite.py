@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import burst, crash, e2e, hops, ingest, outage, pinning, targets, wrk_load
+from bench import burst, crash, e2e, hops, ingest, ingest_report, outage, pinning, targets, wrk_load
 from bench.stack import Stack
 
 
@@ -29,7 +29,7 @@ def loadavg() -> str:
 def _round_ratios(passes: list[list[ingest.Measured]]) -> str:
     lines = []
     for n, done in enumerate(passes, 1):
-        r = ingest.ratios({m.row.key: m for m in done})
+        r = ingest_report.ratios({m.row.key: m for m in done})
         lines.append(
             f"round {n}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.items() if v is not None)
         )
@@ -58,11 +58,12 @@ async def main_async(args: argparse.Namespace) -> int:
                 rows=chosen,
             )
             medians = {
-                row.key: ingest.median_row([p[i] for p in passes]) for i, row in enumerate(chosen)
+                row.key: ingest_report.median_row([p[i] for p in passes])
+                for i, row in enumerate(chosen)
             }
-            record["ingest_rounds"] = [[ingest.as_json(m) for m in p] for p in passes]
-            record["ingest"] = [ingest.as_json(m) for m in medians.values()]
-            record["ratios"] = ingest.ratios(medians)
+            record["ingest_rounds"] = [[ingest_report.as_json(m) for m in p] for p in passes]
+            record["ingest"] = [ingest_report.as_json(m) for m in medians.values()]
+            record["ratios"] = ingest_report.ratios(medians)
             record["load_after_ingest"] = loadavg()
         if not args.skip_e2e:
             latencies = await e2e.measure(stack, rate=args.rate, seconds=args.e2e_seconds)
@@ -93,7 +94,7 @@ async def main_async(args: argparse.Namespace) -> int:
             f"fresh delivery ids, 13.8 KB bodies; median of {args.rounds} round(s); "
             + ("servers pinned to CPU 0, wrk to CPU 1" if args.pin else "nothing pinned")
         )
-        print(ingest.render(list(medians.values())))
+        print(ingest_report.render(list(medians.values())))
         print()
         print(_round_ratios(record_passes(record)))
         print()

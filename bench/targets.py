@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.ingest import Measured, ratios
+from bench.ingest import Measured
+from bench.ingest_report import ratios
 
 
 def _fmt(value: float | None, spec: str = ".2f", unit: str = "") -> str:
