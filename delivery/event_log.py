@@ -3,7 +3,9 @@
 committed rows — never on the request path, and whether Temporal is up or not.
 
 A cursor (LOG_DIR/.deliveries/cursor.json) says how far the log got, so a restart neither skips
-nor repeats; rows that commit a little out of order are picked up by a short overlap.
+nor repeats. Each pass reads the rows after the newest one written (no list of those already
+done: its cost would grow with the rate); rows stamped before their commit that commit out of
+order are found by a sweep of the last OVERLAP, about once a second.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,13 +21,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
 from delivery.event_summary import delivery_document
-from notify.log_dir import INDEX_DIR, locked, update_latest, write_log_file
+from notify.log_dir import INDEX_DIR, LogWrite, locked, update_latest, write_log_files
 from notify.logfile import delivery_entry, is_delivery_entry
 from routing.decision import RoutingConfig
 
@@ -32,6 +37,25 @@ log = logging.getLogger("hookflow.event_log")
 CURSOR = "cursor.json"
 # Rows are stamped before their commit: look back this far for one that committed late.
 OVERLAP = timedelta(seconds=5)
+# What a file is made of (not the plan, not a raw body that may be megabytes).
+_TABLE = WebhookEvent.__table__  # type: ignore[attr-defined]
+_COLUMNS = [
+    _TABLE.c[name]
+    for name in (
+        "id",
+        "processed_at",
+        "delivery_id",
+        "event_type",
+        "action",
+        "repo",
+        "payload",
+        "response",
+        "dispatch_status",
+        "workflow_ids",
+        "error",
+    )
+]
+_MIN_ID = uuid.UUID(int=0)
 
 
 @dataclass
@@ -41,7 +65,8 @@ class _Entry:
     document: dict[str, Any]
 
 
-def _entry(row: WebhookEvent, routing: RoutingConfig) -> _Entry:
+def _entry(row: Any, routing: RoutingConfig) -> _Entry:
+    """A row of _COLUMNS as its file's document."""
     delivery_id = row.delivery_id or str(row.id)
     return _Entry(
         row.id,
@@ -62,12 +87,9 @@ def _entry(row: WebhookEvent, routing: RoutingConfig) -> _Entry:
     )
 
 
-def write_delivery_file(
-    log_dir: Path, document: dict[str, Any], *, lock: bool = True, latest: bool = True
-) -> Path:
+def delivery_write(document: dict[str, Any]) -> LogWrite:
     """The delivery's file, merged with what the notification sink already put there."""
     delivery_id = str(document["delivery_id"])
-    received = datetime.fromisoformat(str(document["received_at"]))
 
     def merge(existing: dict[str, Any] | None) -> dict[str, Any]:
         if existing is None:
@@ -75,15 +97,12 @@ def write_delivery_file(
         sent = {k: existing[k] for k in ("notification_key", "notification") if existing.get(k)}
         return {**document, **sent}
 
-    return write_log_file(
-        log_dir,
+    return LogWrite(
         identity=delivery_entry(delivery_id),
         event=str(document["event"]),
-        when=received,
+        when=datetime.fromisoformat(str(document["received_at"])),
         build=merge,
         matches=lambda doc: is_delivery_entry(doc, delivery_id),
-        lock=lock,
-        latest=latest,
     )
 
 
@@ -105,7 +124,13 @@ class EventLog:
         self._interval = interval
         self._batch = batch
         self._cursor = self._load_cursor()
+        # The newest row written (processed_at, id): the next pass reads the rows after it.
+        # After a restart the last OVERLAP is read again (its files are rewritten in place).
+        self._last: tuple[datetime, uuid.UUID] = (self._cursor - OVERLAP, _MIN_ID)
+        # Rows written at or after the sweep's start, so the sweep finds only what is missing.
         self._written: dict[uuid.UUID, datetime] = {}
+        self._sweep_from = self._last[0]
+        self._swept_at = time.monotonic()
         # One thread of its own: documents are built and files written there, off the event
         # loop, and one thread keeps one malloc arena (not one per thread of the default pool).
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hookflow-event-log")
@@ -128,49 +153,91 @@ class EventLog:
         tmp.write_text(json.dumps({"processed_at": self._cursor.isoformat()}))
         tmp.replace(path)
 
-    async def _rows(self) -> list[WebhookEvent]:
-        since = self._cursor - OVERLAP
+    async def _rows(self) -> list[Any]:
+        """The next rows after the newest written, oldest first."""
+        at, last_id = self._last
         query = (
-            select(WebhookEvent)
+            sa.select(*_COLUMNS)
             .where(col(WebhookEvent.signature_valid).is_(True))
-            .where(col(WebhookEvent.processed_at) >= since)
+            .where(col(WebhookEvent.processed_at) >= at)
+            .where(
+                or_(
+                    col(WebhookEvent.processed_at) > at,
+                    and_(col(WebhookEvent.processed_at) == at, col(WebhookEvent.id) > last_id),
+                )
+            )
             .order_by(col(WebhookEvent.processed_at), col(WebhookEvent.id))
+            .limit(self._batch)
         )
-        known = [i for i, at in self._written.items() if at >= since]
-        if known:
-            query = query.where(col(WebhookEvent.id).not_in(known))
         async with self._sessions() as session:
-            return list((await session.exec(query.limit(self._batch))).all())
+            return list((await session.execute(query)).all())
+
+    async def _late_rows(self) -> list[Any]:
+        """Rows that committed after a pass had read past their time: every row since the
+        previous sweep's newest row less OVERLAP, less those written (a count first: ids are
+        read only when some are missing)."""
+        since, until = self._sweep_from, self._last[0]
+        window = (
+            col(WebhookEvent.signature_valid).is_(True),
+            col(WebhookEvent.processed_at) >= since,
+            col(WebhookEvent.processed_at) <= until,
+        )
+        known = sum(1 for at in self._written.values() if since <= at <= until)
+        async with self._sessions() as session:
+            if (await session.exec(select(func.count()).where(*window))).one() == known:
+                return []
+            ids = (await session.exec(select(WebhookEvent.id).where(*window))).all()
+            missing = [i for i in ids if i not in self._written]
+            if not missing:
+                return []
+            query = (
+                sa.select(*_COLUMNS)
+                .where(col(WebhookEvent.id).in_(missing[: self._batch]))
+                .order_by(col(WebhookEvent.processed_at), col(WebhookEvent.id))
+            )
+            return list((await session.execute(query)).all())
 
     def _write(self, entries: list[_Entry]) -> int:
-        """One lock for the pass, and latest.json once (for the newest), not per file."""
-        done = 0
-        newest: tuple[datetime, Path] | None = None
+        """One lock, one journal commit and one latest.json for the pass, not one per file."""
         with locked(self._dir):
-            for entry in entries:
-                path = write_delivery_file(self._dir, entry.document, lock=False, latest=False)
-                if newest is None or entry.processed_at >= newest[0]:
-                    newest = (entry.processed_at, path)
-                self._written[entry.id] = entry.processed_at
-                self._cursor = max(self._cursor, entry.processed_at)
-                done += 1
-            if newest is not None:
-                update_latest(self._dir, newest[1])
+            paths = write_log_files(self._dir, [delivery_write(e.document) for e in entries])
+            newest = max(zip(entries, paths, strict=True), key=lambda pair: pair[0].processed_at)
+            update_latest(self._dir, newest[1])
+        for entry in entries:
+            self._written[entry.id] = entry.processed_at
+            self._last = max(self._last, (entry.processed_at, entry.id))
+        self._cursor = max(self._cursor, self._last[0])
         self._save_cursor()
-        floor = self._cursor - 2 * OVERLAP
-        self._written = {i: at for i, at in self._written.items() if at >= floor}
-        return done
+        return len(entries)
 
     async def run_once(self) -> int:
         """Write the files of rows committed since the last pass; returns how many."""
-        rows = await self._rows()
+        written = await self._write_in_thread(await self._rows())
+        if time.monotonic() - self._swept_at >= self._interval:
+            written += await self.sweep()
+        return written
+
+    async def sweep(self) -> int:
+        """Write the rows that committed late (see _late_rows); returns how many."""
+        next_from = self._last[0] - OVERLAP
+        late = await self._late_rows()
+        if late:
+            log.info("webhook log: %d delivery(ies) committed late", len(late))
+        written = await self._write_in_thread(late)
+        if len(late) < self._batch:  # all found: the next sweep starts later
+            self._sweep_from = max(self._sweep_from, next_from)
+            self._written = {i: at for i, at in self._written.items() if at >= self._sweep_from}
+            self._swept_at = time.monotonic()
+        return written
+
+    async def _write_in_thread(self, rows: list[Any]) -> int:
         if not rows:
             return 0
         return await asyncio.get_running_loop().run_in_executor(
             self._thread, self._write_rows, rows
         )
 
-    def _write_rows(self, rows: list[WebhookEvent]) -> int:
+    def _write_rows(self, rows: list[Any]) -> int:
         return self._write([_entry(r, self._routing) for r in rows])
 
     async def run_forever(self) -> None:

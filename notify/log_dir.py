@@ -3,7 +3,8 @@
 atomically, and a hidden index so rewriting the same entry never adds a second file.
 
 The delivery log (delivery/event_log.py, in the API) and the notification sink (notify/logfile.py,
-in the worker) both write through write_log_file(); a lock file serialises them on one host.
+in the worker) both write through write_log_file() (or, many at once, write_log_files()); a lock
+file serialises them on one host.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,37 +86,30 @@ def _replace(log_dir: Path, path: Path, data: bytes, *, sync: bool = True) -> No
         tmp.unlink(missing_ok=True)
 
 
-def _create_new(
-    log_dir: Path, event: str, when: datetime, data: bytes, index: Path | None = None
-) -> Path:
-    """Give the data a name nobody else has; link() refuses to overwrite, so racers differ.
-    `index` (the entry's index file) names the file before the file appears."""
-    tmp = _write_temp(log_dir, data)
+def _link_new(log_dir: Path, event: str, when: datetime, tmp: Path, index: Path) -> Path:
+    """The complete file `tmp` under a name nobody else has (link() refuses to overwrite, so
+    racers differ); the entry's `index` names the file before the file appears."""
     base = (log_dir, log_file_name(event, when))
     first = _next_n.get(base, 1)
-    try:
-        for n in range(first, 10_000):
-            path = log_dir / log_file_name(event, when, n)
-            if index is not None:
-                _set_index(index, path.name)
-            try:
-                os.link(tmp, path)
-                if len(_next_n) >= _NEXT_N_LIMIT:
-                    _next_n.clear()
-                _next_n[base] = n + 1
+    for n in range(first, 10_000):
+        path = log_dir / log_file_name(event, when, n)
+        _set_index(index, path.name)
+        try:
+            os.link(tmp, path)
+            if len(_next_n) >= _NEXT_N_LIMIT:
+                _next_n.clear()
+            _next_n[base] = n + 1
+            return path
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                raise
+            # A filesystem without hard links: best effort, check then rename.
+            if not path.exists():
+                os.replace(tmp, path)
                 return path
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
-                    raise
-                # A filesystem without hard links: best effort, check then rename.
-                if not path.exists():
-                    os.replace(tmp, path)
-                    return path
-        raise OSError(errno.EEXIST, f"too many log files for {log_file_name(event, when)}")
-    finally:
-        tmp.unlink(missing_ok=True)
+    raise OSError(errno.EEXIST, f"too many log files for {log_file_name(event, when)}")
 
 
 def read_document(path: Path) -> Document | None:
@@ -209,6 +204,87 @@ def locked(log_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+@dataclass
+class LogWrite:
+    """One entry to write: `build(existing document or None)` gives its content, so a second
+    writer of the same entry merges instead of adding a file; `matches` tells the entry in a
+    file (crash recovery, latest.json); `search` lists other (event, time) names an earlier
+    writer may have used."""
+
+    identity: str
+    event: str
+    when: datetime
+    build: Callable[[Document | None], Document]
+    matches: Callable[[Document], bool]
+    search: list[tuple[str, datetime]] = field(default_factory=list)
+
+
+@dataclass
+class _Staged:
+    tmp: Path  # the new content, complete, under a temporary name
+    target: Path | None  # the entry's file to replace; None: a new name
+    entry: LogWrite
+    document: Document
+    data: bytes
+
+
+def _stage(log_dir: Path, entry: LogWrite, *, complete: bool, sync: bool) -> _Staged:
+    found = None
+    for name_event, name_when in [(entry.event, entry.when), *entry.search]:
+        pattern = f"{_stamp(name_when)}_{safe_name(name_event)}*.json"
+        found = _find_existing(log_dir, entry.identity, pattern, entry.matches, search=not complete)
+        if found is not None:
+            break
+    document = entry.build(found[1] if found else None)
+    data = encode(document)
+    tmp = _write_temp(log_dir, data, sync=sync)
+    return _Staged(tmp, found[0] if found else None, entry, document, data)
+
+
+def _publish(log_dir: Path, staged: _Staged) -> Path:
+    """The staged file takes its name: the entry's own file, or a new one."""
+    if staged.target is not None:
+        os.replace(staged.tmp, staged.target)
+        return staged.target
+    entry = staged.entry
+    index = _index_path(log_dir, entry.identity)
+    return _link_new(log_dir, entry.event, entry.when, staged.tmp, index)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_log_files(log_dir: Path, entries: list[LogWrite]) -> list[Path]:
+    """Write many entries (the caller holds `locked(log_dir)`; latest.json is its to update):
+    every file is written, then all are synced, then each takes its name — so a file appears
+    only complete, as with write_log_file, for one journal commit instead of one per file.
+    An entry written twice in the list merges with its first write. Returns the paths."""
+    log_dir = log_dir.expanduser()
+    complete = _index_complete(log_dir)
+    paths: list[Path] = []
+    staged: list[_Staged] = []
+    try:
+        for n, entry in enumerate(entries):
+            staged.append(_stage(log_dir, entry, complete=complete, sync=False))
+            later = entries[n + 1] if n + 1 < len(entries) else None
+            if later is None or any(s.entry.identity == later.identity for s in staged):
+                for done in staged:
+                    _fsync(done.tmp)
+                for done in staged:
+                    paths.append(_publish(log_dir, done))
+                    done.tmp.unlink(missing_ok=True)
+                staged.clear()
+    finally:
+        for left in staged:
+            left.tmp.unlink(missing_ok=True)
+    return paths
+
+
 def write_log_file(
     log_dir: Path,
     *,
@@ -221,31 +297,20 @@ def write_log_file(
     lock: bool = True,
     latest: bool = True,
 ) -> Path:
-    """Write the entry `identity`: `build(existing document or None)` gives its content, so a
-    second writer of the same entry merges instead of adding a file. `matches` tells the entry
-    in a file (crash recovery, latest.json); `search` lists other (event, time) names an earlier
-    writer may have used. latest.json follows whichever document was received last.
-    A writer of many entries takes `locked(log_dir)` once and passes `lock=False`, and
-    `latest=False` with one update_latest() for the newest.
-    Raises OSError (the caller decides whether it is worth retrying)."""
+    """Write the entry `identity` (see LogWrite); latest.json follows whichever document was
+    received last. A writer of many entries uses write_log_files under `locked(log_dir)` and
+    one update_latest() for the newest. Raises OSError (the caller decides whether it is
+    worth retrying)."""
     log_dir = log_dir.expanduser()
+    entry = LogWrite(identity, event, when, build, matches, search or [])
     with locked(log_dir) if lock else contextlib.nullcontext():
-        complete = _index_complete(log_dir)
-        found = None
-        for name_event, name_when in [(event, when), *(search or [])]:
-            pattern = f"{_stamp(name_when)}_{safe_name(name_event)}*.json"
-            found = _find_existing(log_dir, identity, pattern, matches, search=not complete)
-            if found is not None:
-                break
-        document = build(found[1] if found else None)
-        data = encode(document)
-        if found is not None:
-            path = found[0]
-            _replace(log_dir, path, data)
-        else:
-            path = _create_new(log_dir, event, when, data, _index_path(log_dir, identity))
+        staged = _stage(log_dir, entry, complete=_index_complete(log_dir), sync=True)
+        try:
+            path = _publish(log_dir, staged)
+        finally:
+            staged.tmp.unlink(missing_ok=True)
         if latest:
-            _update_latest(log_dir, document, data)
+            _update_latest(log_dir, staged.document, staged.data)
     return path
 
 
