@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import Uuid, any_, bindparam, func, or_, update
+from sqlalchemy.dialects import postgresql
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,31 +55,39 @@ async def due_ids(
         return list((await session.exec(query)).all())
 
 
+def _mark_statement(postgres: bool) -> Any:
+    """The UPDATE of `mark_dispatched`, built once per dialect: the ids are one parameter
+    (an array on PostgreSQL), so the statement is compiled once, whatever the batch."""
+    table = WebhookEvent.__table__  # type: ignore[attr-defined]
+    if postgres:
+        ids = table.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Uuid())))
+    else:
+        ids = table.c.id.in_(bindparam("ids", expanding=True))
+    length = func.jsonb_array_length if postgres else func.json_array_length
+    # Rows the loop holds (it is starting them too, and marks them itself) are skipped:
+    # waiting for its lock would hold up every request's mark behind a whole pass.
+    free = select(table.c.id).where(ids).with_for_update(skip_locked=True).scalar_subquery()
+    return (
+        update(table)
+        .where(table.c.id.in_(free), table.c.dispatch_status == DispatchStatus.PENDING)
+        .values(
+            dispatch_status=DispatchStatus.DISPATCHED,
+            dispatched_at=bindparam("now"),
+            dispatch_progress=length(table.c.dispatch_plan),
+            dispatch_attempts=table.c.dispatch_attempts + 1,
+            error=None,
+        )
+    )
+
+
+_MARKS = {True: _mark_statement(True), False: _mark_statement(False)}
+
+
 async def mark_dispatched(sessions: SessionFactory, event_ids: list[uuid.UUID]) -> list[None]:
     """One UPDATE for every delivery whose plan went through meanwhile."""
-    table = WebhookEvent.__table__  # type: ignore[attr-defined]
     async with sessions() as session:
-        postgres = session.bind.dialect.name == "postgresql"
-        length = func.jsonb_array_length if postgres else func.json_array_length
-        # Rows the loop holds (it is starting them too, and marks them itself) are skipped:
-        # waiting for its lock would hold up every request's mark behind a whole pass.
-        free = (
-            select(table.c.id)
-            .where(table.c.id.in_(event_ids))
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        await session.execute(
-            update(table)
-            .where(table.c.id.in_(free), table.c.dispatch_status == DispatchStatus.PENDING)
-            .values(
-                dispatch_status=DispatchStatus.DISPATCHED,
-                dispatched_at=utcnow(),
-                dispatch_progress=length(table.c.dispatch_plan),
-                dispatch_attempts=table.c.dispatch_attempts + 1,
-                error=None,
-            )
-        )
+        statement = _MARKS[session.bind.dialect.name == "postgresql"]
+        await session.execute(statement, {"ids": event_ids, "now": utcnow()})
         await session.commit()
     return [None] * len(event_ids)
 
