@@ -12,7 +12,13 @@ from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.run_github import ReactInput, RunCommentInput, RunGitHubActivities
-    from activities.runs import ArtifactInput, RunActivities, RunConfig, RunStatusUpdate
+    from activities.runs import (
+        ArtifactInput,
+        RunActivities,
+        RunConfig,
+        RunConfigInput,
+        RunStatusUpdate,
+    )
     from contract.inputs import CIResult, Feedback, RunInput
     from contract.statuses import RunStatus
     from workflows import search_attributes as sa
@@ -76,6 +82,7 @@ class RunContext:
     refused_hosts: list[str] = field(default_factory=list)  # what the egress proxy refused
     acknowledged: bool = False  # a 👀 was left where the run was asked for
     comments_artifact: str | None = None  # the issue's discussion, for the phases
+    local_start: bool = False  # the first steps run as local activities (intake.PATCH_LOCAL_START)
 
     def note_refused(self, hosts: list[str]) -> None:
         for host in hosts:
@@ -176,12 +183,23 @@ class RunContext:
             return False
         return True
 
-    async def artifact(self, name: str, kind: str, content: str) -> None:
-        await workflow.execute_activity_method(
-            RunActivities.record_artifact,
-            ArtifactInput(self.input.run_id, name, kind, content),
-            **DB_ACTIVITY,
-        )
+    async def artifact(self, name: str, kind: str, content: str, *, local: bool = False) -> None:
+        stored = ArtifactInput(self.input.run_id, name, kind, content)
+        if local:
+            await workflow.execute_local_activity_method(
+                RunActivities.record_artifact, stored, **DB_ACTIVITY
+            )
+        else:
+            await workflow.execute_activity_method(
+                RunActivities.record_artifact, stored, **DB_ACTIVITY
+            )
+
+    async def read_config(self) -> RunConfig:
+        """The settings the run depends on, read once (kept in the history)."""
+        config, arg = RunActivities.config, RunConfigInput(self.input.run_id)
+        if self.local_start:
+            return await workflow.execute_local_activity_method(config, arg, **DB_ACTIVITY)
+        return await workflow.execute_activity_method(config, arg, **DB_ACTIVITY)
 
     async def set_status(self, status: str, *, error: str | None = None) -> None:
         self.status = status

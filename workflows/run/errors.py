@@ -7,6 +7,10 @@ from temporalio.exceptions import TimeoutError as ActivityTimeout
 
 from workflows.activity_options import NON_RETRYABLE_PHASE_ERRORS
 
+# How a failed step reaches the workflow: an activity's failure as ActivityError, a local
+# activity's (once its retries are spent) as the ApplicationError it raised.
+STEP_ERRORS = (ActivityError, ApplicationError)
+
 
 class RunCancelled(Exception):
     """The `cancel` signal arrived."""

@@ -19,11 +19,10 @@ from collections.abc import Callable
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
-from workflows.activity_options import DB_ACTIVITY, WORKSPACE_ACTIVITY
+from workflows.activity_options import WORKSPACE_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.run_github import IssueContextInput, RunGitHubActivities
-    from activities.runs import RunActivities, RunConfigInput
     from activities.workspace import (
         CleanupInput,
         WorkspaceActivities,
@@ -40,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run import messages as msg
     from workflows.run.ci import push, until_ci_passes
     from workflows.run.context import Issue, RunContext
-    from workflows.run.errors import RunCancelled, RunFailed, reason_of
+    from workflows.run.errors import STEP_ERRORS, RunCancelled, RunFailed, reason_of
     from workflows.run.feedback import decline_late_feedback, take_feedback
     from workflows.run.inputs import RunProgress, RunResult
     from workflows.run.phases import PhasePlan, Phases, step
@@ -93,6 +92,7 @@ class RunWorkflow:
                 sa.KIND.value_set("ai-run"),
             ]
         )
+        run.local_start = workflow.patched(intake.PATCH_LOCAL_START)
         ignored = await intake.check_trigger(run)
         if ignored is not None:
             return ignored
@@ -110,12 +110,11 @@ class RunWorkflow:
                 },
                 indent=2,
             ),
+            local=run.local_start,
         )
         try:
-            run.cfg = await workflow.execute_activity_method(
-                RunActivities.config, RunConfigInput(input.run_id), **DB_ACTIVITY
-            )
-        except ActivityError as exc:
+            run.cfg = await run.read_config()
+        except STEP_ERRORS as exc:
             return await run.finish(RunStatus.FAILED, error=reason_of(exc))
 
         workspace: WorkspaceInfo | None = None
