@@ -139,6 +139,12 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
         async def client() -> Client:
             return temporal
 
+        window = conf.ingest_batch_window.total_seconds()
+        batch = (
+            IngestBatch(conf.database_url, window=window)
+            if window > 0 and engine.dialect.name == "postgresql"
+            else None
+        )
         dispatcher = Dispatcher(
             sessions=sessions,
             client=client,
@@ -149,12 +155,7 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
             max_attempts=conf.dispatch_max_attempts,
             max_age=conf.dispatch_max_age,
             inline_timeout=conf.dispatch_inline_timeout.total_seconds(),
-        )
-        window = conf.ingest_batch_window.total_seconds()
-        batch = (
-            IngestBatch(conf.database_url, window=window)
-            if window > 0 and engine.dialect.name == "postgresql"
-            else None
+            writers=batch.connections if batch is not None else None,
         )
         routing = routing_config(conf, repository_overrides(live.current()))
         rejected_cap = RejectedCap(conf.rejected_record_per_minute)

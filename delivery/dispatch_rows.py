@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Uuid, any_, bindparam, func, or_, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +19,7 @@ from contract.statuses import DispatchStatus
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from db.types import utcnow
+from db.writers import WriterConnections
 from delivery.temporal_calls import Result, backoff, give_up_reason
 from routing.fields import clip
 from runs.admission import fail_unstarted_runs, unstarted_runs
@@ -67,7 +69,7 @@ def _mark_statement(postgres: bool) -> Any:
     # Rows the loop holds (it is starting them too, and marks them itself) are skipped:
     # waiting for its lock would hold up every request's mark behind a whole pass.
     free = select(table.c.id).where(ids).with_for_update(skip_locked=True).scalar_subquery()
-    return (
+    statement = (
         update(table)
         .where(table.c.id.in_(free), table.c.dispatch_status == DispatchStatus.PENDING)
         .values(
@@ -78,16 +80,30 @@ def _mark_statement(postgres: bool) -> Any:
             error=None,
         )
     )
+    # The ids marked (PostgreSQL): the group-commit connections read every statement's rows.
+    return statement.returning(table.c.id) if postgres else statement
 
 
 _MARKS = {True: _mark_statement(True), False: _mark_statement(False)}
+# The PostgreSQL statement as SQL for the group-commit connections (db/writers.py): one round
+# trip, where a session adds a ping, BEGIN and COMMIT.
+_MARK_SQL = _MARKS[True].compile(dialect=psycopg_dialect())  # type: ignore[no-untyped-call]
+_MARK_CONSTANTS = {k: str(v) if isinstance(v, str) else v for k, v in _MARK_SQL.params.items()}
 
 
-async def mark_dispatched(sessions: SessionFactory, event_ids: list[uuid.UUID]) -> list[None]:
-    """One UPDATE for every delivery whose plan went through meanwhile."""
+async def mark_dispatched(
+    sessions: SessionFactory,
+    event_ids: list[uuid.UUID],
+    writers: WriterConnections | None = None,
+) -> list[None]:
+    """One UPDATE for every delivery whose plan went through meanwhile (on `writers`, the
+    group commit's connections, when given)."""
+    values = {"ids": event_ids, "now": utcnow()}
+    if writers is not None:
+        await writers.execute(_MARK_SQL.string, {**_MARK_CONSTANTS, **values})
+        return [None] * len(event_ids)
     async with sessions() as session:
-        statement = _MARKS[session.bind.dialect.name == "postgresql"]
-        await session.execute(statement, {"ids": event_ids, "now": utcnow()})
+        await session.execute(_MARKS[session.bind.dialect.name == "postgresql"], values)
         await session.commit()
     return [None] * len(event_ids)
 

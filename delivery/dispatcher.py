@@ -25,6 +25,7 @@ from contract.names import NOTIFY_QUEUE_WORKFLOWS
 from contract.statuses import DispatchStatus
 from db.engine import SessionFactory
 from db.models import WebhookEvent
+from db.writers import WriterConnections
 from delivery.dispatch_rows import (
     count_failed_attempt,
     due_ids,
@@ -67,6 +68,7 @@ class Dispatcher:
         inline_timeout: float = 3.0,
         inline_limit: int = 64,
         inline_queue_limit: int = 1024,
+        writers: WriterConnections | None = None,
     ) -> None:
         self._on_attempt = on_attempt or (lambda ok: None)  # metrics: started | failed
         self._sessions = sessions
@@ -88,6 +90,7 @@ class Dispatcher:
         # More requests' starts waiting than this (a burst): the rest are the loop's, read back
         # in batches, instead of a task and its plan per delivery held in memory meanwhile.
         self._inline_queue_limit = inline_queue_limit
+        self._writers = writers  # the group commit's connections: marks in one round trip
         self._marks: GroupCommit[uuid.UUID, None] = GroupCommit(
             self._mark_dispatched, window=0.005, max_batch=256
         )
@@ -245,7 +248,7 @@ class Dispatcher:
         return True
 
     async def _mark_dispatched(self, event_ids: list[uuid.UUID]) -> list[None]:
-        return await mark_dispatched(self._sessions, event_ids)
+        return await mark_dispatched(self._sessions, event_ids, self._writers)
 
     async def _defer(self, event_id: uuid.UUID, exc: BaseException) -> None:
         await count_failed_attempt(self._sessions, event_id, exc)

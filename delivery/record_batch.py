@@ -107,7 +107,8 @@ class IngestBatch:
     def __init__(
         self, database_url: str, *, window: float = 0.002, max_batch: int = 64, writers: int = 2
     ) -> None:
-        self._connections = WriterConnections(database_url)
+        # Shared with the dispatcher's marks (one round trip each, no session).
+        self.connections = WriterConnections(database_url)
         self._commit: GroupCommit[_Item, bool] = GroupCommit(
             self._write,
             window=window,
@@ -183,7 +184,7 @@ class IngestBatch:
             items, lambda item: (item.run["repo"], item.run["issue_number"]) if item.run else None
         )
         runs = any(item.run is not None for item in chosen)
-        rows = await self._connections.execute(
+        rows = await self.connections.execute(
             _WITH_RUNS if runs else _EVENTS_ONLY, self._parameters(chosen, runs=runs)
         )
         inserted = {row[0] for row in rows}
@@ -192,4 +193,4 @@ class IngestBatch:
 
     async def close(self) -> None:
         await self._commit.close()
-        await self._connections.close()
+        await self.connections.close()
