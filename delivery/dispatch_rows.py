@@ -130,6 +130,22 @@ async def count_failed_attempt(
         log.warning("delivery row %s: could not record the failed attempt", event_id)
 
 
+async def release_backoffs(sessions: SessionFactory) -> int:
+    """Temporal answers again: every pending delivery waiting out a backoff is due now (its
+    failures were the outage's). Returns how many."""
+    async with sessions() as session:
+        result = await session.execute(
+            update(WebhookEvent)
+            .where(
+                col(WebhookEvent.dispatch_status) == DispatchStatus.PENDING,
+                col(WebhookEvent.next_attempt_at) > utcnow(),
+            )
+            .values(next_attempt_at=None)
+        )
+        await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def mark_started(row: WebhookEvent) -> None:
     row.dispatch_status = DispatchStatus.DISPATCHED
     row.dispatched_at = utcnow()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -32,9 +33,10 @@ from delivery.dispatch_rows import (
     judge_failure,
     mark_dispatched,
     mark_started,
+    release_backoffs,
 )
 from delivery.group_commit import GroupCommit
-from delivery.temporal_calls import Result, backoff, is_permanent, run_action
+from delivery.temporal_calls import Result, backoff, is_permanent, is_unreachable, run_action
 from ops.log_context import bind, log_context
 
 log = logging.getLogger("hookflow.dispatch")
@@ -42,6 +44,8 @@ log = logging.getLogger("hookflow.dispatch")
 __all__ = ["ClientProvider", "Dispatcher", "Result", "backoff", "is_permanent", "run_action"]
 
 ClientProvider = Callable[[], Awaitable[Client]]
+# While Temporal is unreachable the loop asks it this often whether it is back (a health check).
+RECOVERY_CHECK = 0.5
 # What starting a plan never reads: left in the database (a payload is up to 25 MB).
 _NOT_NEEDED = (
     defer(WebhookEvent.payload),  # type: ignore[arg-type]
@@ -63,7 +67,7 @@ class Dispatcher:
         interval: float = 2.0,
         max_attempts: int = 50,
         max_age: timedelta = timedelta(days=3),
-        concurrency: int = 8,
+        concurrency: int = 32,
         on_attempt: Callable[[bool], None] | None = None,
         inline_timeout: float = 3.0,
         inline_limit: int = 64,
@@ -80,6 +84,8 @@ class Dispatcher:
         self._max_age = max_age
         self._concurrency = concurrency
         self._wake = asyncio.Event()
+        self._unreachable = False  # a start failed because Temporal was away (is_unreachable)
+        self._checked_at = 0.0  # the last health check while it was away (monotonic)
         self._inflight: set[asyncio.Task[None]] = set()
         # Rows this process's requests are starting (or waiting to): the loop leaves them be,
         # however long a burst keeps them queued (a second start would only cost Temporal).
@@ -149,6 +155,7 @@ class Dispatcher:
                     results[row.id] = Result.DONE
                     log.info("delivery %s: started %s", row.delivery_id, row.workflow_ids)
                 else:
+                    self._unreachable = self._unreachable or is_unreachable(exc)
                     results[row.id] = await judge_failure(
                         session,
                         row,
@@ -251,8 +258,26 @@ class Dispatcher:
         return await mark_dispatched(self._sessions, event_ids, self._writers)
 
     async def _defer(self, event_id: uuid.UUID, exc: BaseException) -> None:
+        self._unreachable = self._unreachable or is_unreachable(exc)
         await count_failed_attempt(self._sessions, event_id, exc)
         self.wake()
+
+    async def _recovered(self) -> bool:
+        """Whether Temporal, unreachable before, answers again; if so, what waited out a
+        backoff meanwhile is due at once (not up to BACKOFF_CAP after the outage)."""
+        if time.monotonic() - self._checked_at < RECOVERY_CHECK:
+            return False  # every failed request wakes the loop: one check per RECOVERY_CHECK
+        self._checked_at = time.monotonic()
+        try:
+            client = await self._client()
+            if not await client.service_client.check_health(timeout=timedelta(seconds=1)):
+                return False
+        except Exception:  # noqa: BLE001 - still away
+            return False
+        self._unreachable = False
+        released = await release_backoffs(self._sessions)
+        log.info("Temporal answers again: %d deliveries waiting out a backoff are due", released)
+        return True
 
     async def pending_ids(self, limit: int = 100) -> list[uuid.UUID]:
         """Pending deliveries whose backoff has passed, least-tried first."""
@@ -260,6 +285,8 @@ class Dispatcher:
 
     async def run_once(self, limit: int = 100) -> int:
         """One pass over due deliveries; returns how many were looked at."""
+        if self._unreachable and not await self._recovered():
+            return 0
         ids = [i for i in await self.pending_ids(limit) if i not in self._inline]
         if not ids:
             return 0
@@ -279,6 +306,8 @@ class Dispatcher:
                 log.warning("dispatcher tick failed", exc_info=True)
             if looked_at >= 100:
                 continue  # a backlog (e.g. after an outage): no pause between batches
+            # While Temporal is away, its return is noticed within RECOVERY_CHECK.
+            pause = min(self._interval, RECOVERY_CHECK) if self._unreachable else self._interval
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+                await asyncio.wait_for(self._wake.wait(), timeout=pause)
             self._wake.clear()

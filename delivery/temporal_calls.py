@@ -38,6 +38,15 @@ def is_permanent(exc: BaseException) -> bool:
     return isinstance(exc, TypeError | ValueError | KeyError)
 
 
+def is_unreachable(exc: BaseException) -> bool:
+    """Temporal itself is away (not this one request refused): once it answers again, what
+    waits out a backoff because of it can go at once."""
+    if isinstance(exc, RPCError):
+        return exc.status == RPCStatusCode.UNAVAILABLE
+    # A lazy client that cannot (re)connect says so in a RuntimeError of its own.
+    return isinstance(exc, RuntimeError) and str(exc).startswith("Failed client connect")
+
+
 def give_up_reason(
     exc: BaseException, attempts: int, max_attempts: int, age: timedelta, max_age: timedelta
 ) -> str | None:
