@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from contract.actions import DispatchAction
@@ -59,11 +60,12 @@ class Delivery:
     delivery_id: str
     hook_id: str
 
-    @property
+    # Read once per delivery (every handler asks): the payload does not change.
+    @cached_property
     def action(self) -> str | None:
         return f.text(self.payload.get("action"), 100)
 
-    @property
+    @cached_property
     def repo(self) -> str | None:
         """`repository.full_name` when it is a valid owner/name, else None."""
         return f.repo_name(f.get(self.payload, "repository", "full_name"))
