@@ -43,7 +43,7 @@ def _cpu(pid: int, *, reaped: bool = False) -> float:
     return ticks / TICK
 
 
-def _temporal_pid(stack: Stack) -> int | None:
+def temporal_pid(stack: Stack) -> int | None:
     if stack.restartable is not None:
         return stack.restartable.process.pid if stack.restartable.process else None
     port = stack.temporal_address.rsplit(":", 1)[-1]
@@ -95,7 +95,7 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
             result[f"peer:{name}"] = _cpu(process.pid)
         elif name == "peer_worker":
             result[name] = _cpu(process.pid)
-    temporal = _temporal_pid(stack)
+    temporal = temporal_pid(stack)
     result["temporal"] = _cpu(temporal) if temporal else float("nan")
     postmaster = _postmaster_pid(stack)
     result["postgres"] = (

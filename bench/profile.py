@@ -128,10 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", type=Path, default=None, help="copy the collapsed stacks here")
     pinning.add_argument(parser)
-    args = parser.parse_args(argv)
-    if not wrk_load.available():
-        parser.error("wrk is not installed (apt-get install wrk)")
-    return asyncio.run(main_async(args))
+    return wrk_load.run_main(parser, argv, main_async)
 
 
 if __name__ == "__main__":

@@ -6,14 +6,18 @@ The signature covers only the body, so one body can be sent many times with new
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
 import shutil
 import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import pinning
 from delivery.signature import sign
@@ -94,6 +98,18 @@ class LoadResult:
 
 def available() -> bool:
     return shutil.which("wrk") is not None
+
+
+def run_main(
+    parser: argparse.ArgumentParser,
+    argv: list[str] | None,
+    main_async: Callable[[argparse.Namespace], Coroutine[Any, Any, int]],
+) -> int:
+    """A wrk bench's entry point: its arguments parsed, refused without wrk, then run."""
+    args = parser.parse_args(argv)
+    if not available():
+        parser.error("wrk is not installed (apt-get install wrk)")
+    return asyncio.run(main_async(args))
 
 
 def run_wrk(
