@@ -165,9 +165,26 @@ class NotifyActivities:
             session.add(row)
             await session.commit()
 
+    async def _sent_before(self, input: SinkInput) -> bool:
+        """Whether an earlier attempt of this send recorded it as sent (and then died before
+        Temporal heard of it): the notification's key says it went out, so it is not sent
+        again. Only retries ask, so a first attempt costs no read."""
+        if activity.info().attempt == 1:
+            return False
+        async with self._sessions() as session:
+            query = select(Notification.sink_status).where(
+                Notification.dedupe_key == input.key,
+                Notification.receiver == row_receiver(input.receiver),
+            )
+            found = (await session.exec(query)).first() or {}
+        return (found.get(input.sink) or {}).get("status") == SinkStatus.SENT
+
     async def _deliver(
         self, input: SinkInput, send: Callable[[SinkTarget], Awaitable[dict[str, Any]]]
     ) -> SinkResult:
+        if await self._sent_before(input):
+            activity.logger.info("%s of %s was sent by an earlier attempt", input.sink, input.key)
+            return SinkResult(input.sink, "sent", None, receiver=input.receiver)
         try:
             target = sink_target(input.sink, input.receiver, self._settings, self._live)
             detail = await send(target)

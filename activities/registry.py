@@ -40,6 +40,7 @@ def notify_methods(
         notify.failed_workflow_shas,
         routes.decide,
         routes.record_plan,
+        routes.prepare,
         routes.resolve_silences,
     ]
 
