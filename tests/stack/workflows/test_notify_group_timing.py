@@ -11,9 +11,16 @@ from temporalio.client import Client
 
 from tests.support.app import Stack
 from tests.support.fakes.sinks import FakeAIMaestro
-from tests.support.notifications import finish, group_id, rows, with_settings, workflow_run
+from tests.support.notifications import (
+    finish,
+    group_id,
+    group_notices,
+    rows,
+    with_settings,
+    workflow_run,
+)
 from tests.support.record_histories import RecordHistory
-from tests.support.waiting import child_start_times, eventually
+from tests.support.waiting import eventually
 from tests.support.webhooks import deliver
 
 pytestmark = pytest.mark.usefixtures("notify_settings")
@@ -54,8 +61,8 @@ async def test_first_failure_sent_at_once_and_followers_batched_per_interval(
     assert second["count"] == 2 and "2 times" in maestro.messages[1]["subject"]
     assert len(await rows(sessions)) == 2
     # In the group's own (workflow) time the batch went out a full interval after the first.
-    first, batch = await child_start_times(temporal_client.get_workflow_handle(group_id(ci)))
-    assert batch - first >= timedelta(seconds=4)
+    first, batch = await group_notices(temporal_client.get_workflow_handle(group_id(ci)))
+    assert batch.at - first.at >= timedelta(seconds=4)
 
 
 @with_settings(notify_group_interval="2s")
@@ -79,7 +86,7 @@ async def test_older_success_after_newer_failure_does_not_resolve(
     result = await finish(temporal_client, group_id(ci))
     assert result["red"] is False and result["stale"] == 1
     assert types(maestro) == ["ci_failure", "ci_resolved"]
-    await record_history("notify_group/older_success_after_newer_failure", group_id(ci))
+    await record_history("notify_group/older_success_after_newer_failure_inline", group_id(ci))
 
 
 @with_settings(notify_group_interval="2s")
@@ -93,4 +100,4 @@ async def test_older_failure_after_newer_success_does_not_turn_red(
     result = await finish(temporal_client, group_id(ci))
     assert result["red"] is False and result["stale"] == 1
     assert types(maestro) == ["ci_success"]
-    await record_history("notify_group/older_failure_after_newer_success", group_id(ci))
+    await record_history("notify_group/older_failure_after_newer_success_inline", group_id(ci))
