@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.notification_row import event_of, notification_row
 from activities.notify_receivers import SinkTarget, row_receiver, sink_target
+from contract.notify_plan import NotifyTiming
 from contract.statuses import NotificationStatus, SinkStatus
 from db.engine import SessionFactory
 from db.models import Notification, WebhookEvent
@@ -27,10 +28,12 @@ from db.types import utcnow
 from notify.aimaestro import send_aimaestro
 from notify.chat import send_chat
 from notify.config import DEFAULT_RECEIVER
+from notify.decide import first_timing
 from notify.env_config import environment_receiver
 from notify.errors import SinkError
 from notify.live import LiveConfig
 from notify.logfile import awrite_event_log
+from notify.matchers import labels_of
 from notify.render import Renderer
 from ops.worker_metrics import notification as notification_metric
 from ops.worker_metrics import receiver_notification as receiver_metric
@@ -80,6 +83,18 @@ class GroupSettings:
     interval_seconds: float  # NOTIFY_GROUP_INTERVAL: between a group's notifications
     repeat_seconds: float  # NOTIFY_REPEAT_INTERVAL: reminders while red
     check_wait_seconds: float  # NOTIFY_CHECK_WAIT: a check_run failure's first wait
+
+
+@dataclass
+class GroupOpenInput:
+    # The group's first failure, when it has no timing yet: the timing of its route is read.
+    notification: dict[str, Any] | None = None
+
+
+@dataclass
+class GroupOpened:
+    settings: GroupSettings
+    timing: NotifyTiming | None = None
 
 
 @dataclass
@@ -294,6 +309,14 @@ class NotifyActivities:
             repeat_seconds=s.notify_repeat_interval.total_seconds(),
             check_wait_seconds=s.notify_check_wait.total_seconds(),
         )
+
+    @activity.defn(name="notify.group_open")
+    async def group_open(self, input: GroupOpenInput) -> GroupOpened:
+        """What a group run reads first, in one step: the durations and, for its first
+        failure, the timing of the route it takes (config only: no database)."""
+        n = input.notification
+        timing = first_timing(self._live.current(), labels_of(n)) if n is not None else None
+        return GroupOpened(await self.group_settings(), timing)
 
     @activity.defn(name="notify.failed_workflow_shas")
     async def failed_workflow_shas(self, input: CoveredInput) -> list[str]:

@@ -129,7 +129,10 @@ class NotifyRouteActivities:
         for r in receivers:
             row = rows.get(r.receiver[:100])
             if row is not None and _untried(row):
-                send.append(replace(r, sinks=list(row.sink_status)))
+                # The row's sinks (recorded first), in the plan's order.
+                order = {sink: i for i, sink in enumerate(r.sinks)}
+                sinks = sorted(row.sink_status, key=lambda sink: order.get(sink, len(order)))
+                send.append(replace(r, sinks=sinks))
         return Prepared(NotifyPlan(receivers, plan.timing, plan.config), send)
 
     @activity.defn(name="notify.resolve_silences")

@@ -29,7 +29,13 @@ from workflows.notify_group_routed import RoutedGroup
 from workflows.notify_group_send import PATCH_INLINE
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notify import CoveredInput, GroupSettings, NotifyActivities
+    from activities.notify import (
+        CoveredInput,
+        GroupOpened,
+        GroupOpenInput,
+        GroupSettings,
+        NotifyActivities,
+    )
     from contract.inputs import GroupEvent as GroupEvent
     from contract.inputs import GroupInput as GroupInput
     from contract.names import Query, Signal, Workflow
@@ -100,9 +106,7 @@ class NotificationGroupWorkflow(RoutedGroup):
         )
         self._routed = workflow.patched(PATCH_ROUTED)
         self._inline = self._routed and workflow.patched(PATCH_INLINE)
-        cfg: GroupSettings = await workflow.execute_local_activity_method(
-            NotifyActivities.group_settings, **SETTINGS_ACTIVITY
-        )
+        cfg = await self._settings(input)
         if self._routed:
             return await self._run_routed(input, cfg)
         repeat = timedelta(seconds=cfg.repeat_seconds)
@@ -171,6 +175,22 @@ class NotificationGroupWorkflow(RoutedGroup):
             await self._collect(input, self._routed_send_at(input, cfg))
             batch, self._batch = self._batch, []
             await self._flush(input, batch)
+
+    async def _settings(self, input: GroupInput) -> GroupSettings:
+        """The group's durations; a group that sends itself learns the timing of its first
+        failure's route in the same step (one local activity fewer before that notice)."""
+        if not self._inline:
+            cfg: GroupSettings = await workflow.execute_local_activity_method(
+                NotifyActivities.group_settings, **SETTINGS_ACTIVITY
+            )
+            return cfg
+        failures = (e.notification for e in self._inbox if not _is_success(e))
+        first = next(failures, None) if input.timing is None else None
+        opened: GroupOpened = await workflow.execute_local_activity_method(
+            NotifyActivities.group_open, GroupOpenInput(first), **SETTINGS_ACTIVITY
+        )
+        input.timing = input.timing or opened.timing
+        return opened.settings
 
     async def _take_success(self, input: GroupInput) -> None:
         """The success at the head of the inbox: the resolution of a red group, otherwise a
