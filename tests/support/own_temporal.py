@@ -19,9 +19,11 @@ from tests.support.waiting import eventually
 class DevServer:
     """A second, stoppable Temporal dev server with its state in a file (survives restarts)."""
 
-    def __init__(self, db_file: Path) -> None:
+    def __init__(self, db_file: Path, dynamic_config: dict[str, str] | None = None) -> None:
+        """`dynamic_config`: the server's dynamic config values (KEY → JSON value)."""
         self.port = free_port()
         self.db_file = db_file
+        self.dynamic_config = dynamic_config or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -51,6 +53,11 @@ class DevServer:
                 "journal_mode=wal",
                 "--sqlite-pragma",
                 "synchronous=off",
+                *(
+                    arg
+                    for key, value in self.dynamic_config.items()
+                    for arg in ("--dynamic-config-value", f"{key}={value}")
+                ),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
