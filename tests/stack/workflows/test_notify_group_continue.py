@@ -98,6 +98,8 @@ async def test_group_continues_as_new_only_once_its_notices_are_sent(
             while not await suggested(first):
                 assert run < 10, "Temporal never suggested a new run"
                 await told(api, chat, ci, run := run + 1)
+            # The group looks at the suggestion when its loop comes round: one more failure.
+            await told(api, chat, ci, run := run + 1)
             # Suggested, but AI Maestro's sends are under way: the same run goes on.
             state = await first.query("state")
             assert state["sending"] == run and state["red"] is True
