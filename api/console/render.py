@@ -73,7 +73,8 @@ def render(
     """`template` with `context`, the signed-in viewer (put on the request by the page's viewer
     dependency), the section the page is in (the first part of its path, which the navigation
     marks) and the notice a redirect after an action asked for."""
-    section = "/" + request.url.path.removeprefix(PREFIX).strip("/").split("/")[0]
+    below = request.url.path.removeprefix(request.scope.get("root_path", ""))  # below /console
+    section = "/" + below.strip("/").split("/")[0]
     html = _env.get_template(template).render(
         viewer=getattr(request.state, "viewer", None),
         section=section,
