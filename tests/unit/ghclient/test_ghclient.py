@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -23,28 +22,13 @@ from ghclient import (
 )
 from ghclient.identity import app_bot_login
 from tests.support.fakes import FakeGitHub
-
-TOKEN = "ghp_testtoken0123456789abcdefSECRET"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeGitHub]:
-    """One server for the module (starting one costs ~0.2 s, 50 tests)."""
-    with FakeGitHub(token=TOKEN) as server:
-        yield server
+from tests.support.ghclient import SHARED_TOKEN as TOKEN
 
 
 @pytest.fixture
-def github(server: FakeGitHub) -> FakeGitHub:
-    """The shared server with no rule or request of an earlier test."""
-    server.reset()
-    return server
-
-
-@pytest.fixture
-async def gh(github: FakeGitHub) -> AsyncIterator[GitHubClient]:
-    async with GitHubClient(github.url, TOKEN) as client:
-        yield client
+def github(shared_github: FakeGitHub) -> FakeGitHub:
+    """The module's one fake GitHub, also under the `repo` of tests/support/github_repo.py."""
+    return shared_github
 
 
 # --- happy paths -----------------------------------------------------------------------
