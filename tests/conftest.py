@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.support.github_repo",  # github, repo, github_settings
     "tests.support.ghclient",  # shared_github, gh (GitHubClient tests)
     "tests.support.agent_fakes",  # agent_server, llm
+    "tests.support.check_github",  # checks_github, public_url (hookflow check)
     "tests.support.github_app",  # app_key, app_github, app_identity
     "tests.support.own_postgres",  # own_postgres
     "tests.support.own_temporal",  # dev_server
