@@ -40,7 +40,10 @@ DURATION_VARIABLES = [
 
 VALID = [
     ("30s", timedelta(seconds=30)),
+    ("90s", timedelta(seconds=90)),
     ("5m", timedelta(minutes=5)),
+    ("4h", timedelta(hours=4)),
+    ("10d", timedelta(days=10)),
     ("3d", timedelta(days=3)),
     ("1h30m", timedelta(minutes=90)),
     ("1d12h", timedelta(hours=36)),
@@ -55,6 +58,17 @@ VALID = [
 ]
 
 INVALID = ["", "soon", "h", "4 hours", "-1s", "4x", "1m5", "m5", "1e3s", "5s,", "1..5s", "-2"]
+
+
+@pytest.mark.parametrize(("text", "expected"), VALID, ids=[t for t, _ in VALID])
+def test_parse_duration_accepts_units(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", INVALID)
+def test_parse_duration_rejects_garbage(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
 
 
 @pytest.fixture
