@@ -64,6 +64,19 @@ class CreatedRun:
     attached: bool  # an active run existed already; nothing new was created
 
 
+# The fields of RunInfo that are the row's own, as stored.
+_AS_STORED = {
+    "status",
+    "phase",
+    "issue_number",
+    "branch",
+    "pr_number",
+    "pr_url",
+    "title",
+    "clone_url",
+}
+
+
 def run_info(run: Run) -> RunInfo:
     finished = run.finished_at
     if finished is not None and finished.tzinfo is None:
@@ -71,16 +84,9 @@ def run_info(run: Run) -> RunInfo:
     return RunInfo(
         run_id=str(run.id),
         workflow_id=run.workflow_id or "",
-        status=run.status,
-        phase=run.phase,
         iteration=run.iteration or 0,
-        issue_number=run.issue_number,
-        branch=run.branch,
-        pr_number=run.pr_number,
-        pr_url=run.pr_url,
-        title=run.title,
-        clone_url=run.clone_url,
         finished_seconds_ago=(utcnow() - finished).total_seconds() if finished else None,
+        **run.model_dump(include=_AS_STORED),
     )
 
 
