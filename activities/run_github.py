@@ -116,13 +116,11 @@ class RunGitHubActivities(GitHubActivities):
     @activity.defn(name="run_github.comment")
     async def comment(self, input: RunCommentInput) -> CommentResult:
         """Post a run comment once: a retry finds the earlier one by its marker."""
+        key = comment_key(input.run_id, input.key)
         what = f"comment {input.key} on {input.repo}#{input.issue_number}"
         async with self._github_call(what) as github:
             found, created = await github.ensure_comment(
-                input.repo,
-                input.issue_number,
-                key=comment_key(input.run_id, input.key),
-                body=input.body,
+                input.repo, input.issue_number, key=key, body=input.body
             )
         return CommentResult(int(found["id"]), str(found.get("html_url") or ""), created)
 
