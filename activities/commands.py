@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from temporalio import activity
 
-from db.engine import SessionFactory
+from activities.database import DatabaseActivities
 from db.models import Run
 from db.types import utcnow
 from delivery.manual import record_manual_start
 from routing.ai_run import run_id_for
 from routing.run_ci import run_workflow_for_branch
-from settings import Settings
 
 
 @dataclass
@@ -90,11 +89,7 @@ def run_info(run: Run) -> RunInfo:
     )
 
 
-class CommandActivities:
-    def __init__(self, sessions: SessionFactory, settings: Settings) -> None:
-        self._sessions = sessions
-        self._settings = settings
-
+class CommandActivities(DatabaseActivities):
     @activity.defn(name="commands.lookup")
     async def lookup(self, input: LookupInput) -> CommandContext:
         """The run a comment is about (by run branch, PR number or issue; newest first)."""

@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 from temporalio import activity
 
-from db.engine import SessionFactory
+from activities.database import DatabaseActivities
 from db.models import Task
 from db.partial import set_given
 from db.types import utcnow
 from routing.notifications import PRIORITY_MAP, normalize_priority
-from settings import Settings
 
 
 @dataclass
@@ -61,11 +60,7 @@ class BlockedSchedule:
     priority: str  # of the first notification (PRIORITY_MAP issues.labeled.blocked)
 
 
-class TaskActivities:
-    def __init__(self, sessions: SessionFactory, settings: Settings) -> None:
-        self._sessions = sessions
-        self._settings = settings
-
+class TaskActivities(DatabaseActivities):
     @activity.defn(name="task.blocked_schedule")
     async def blocked_schedule(self) -> BlockedSchedule:
         """The escalation ladder's delays (from the moment the task was blocked)."""
