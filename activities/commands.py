@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from temporalio import activity
 
 from activities.database import DatabaseActivities
+from contract.inputs import IssueRef
 from db.models import Run
 from db.types import utcnow
 from delivery.manual import record_manual_start
@@ -50,9 +51,7 @@ class CommandContext:
 
 
 @dataclass
-class CreateRunInput:
-    repo: str
-    issue_number: int
+class CreateRunInput(IssueRef):
     key: str  # the comment's business key: a retried activity finds its own row
     trigger_comment_id: int | None = None  # the comment asking: the run's 👀 goes there
 

@@ -10,13 +10,13 @@ from temporalio import activity
 from activities.ci_excerpt import shrink_excerpt
 from activities.ci_jobs import MAX_JOBS_WITH_LOGS, failed_jobs
 from activities.github_client import GitHubActivities
+from contract.inputs import IssueRef
 from ghclient.bodies import fit_body
 
 
 @dataclass
-class IssueContextInput:
-    repo: str
-    issue_number: int
+class IssueContextInput(IssueRef):
+    """The issue a run started without a webhook payload reads its title and body from."""
 
 
 @dataclass
@@ -102,7 +102,7 @@ class RunGitHubActivities(GitHubActivities):
     @activity.defn(name="run_github.issue_context")
     async def issue_context(self, input: IssueContextInput) -> IssueContext:
         """Title, body and clone URL of an issue (for runs started without a webhook payload)."""
-        what = f"read {input.repo}#{input.issue_number}"
+        what = f"read {input.ref}"
         async with self._github_call(what) as github:
             issue = await github.get_issue(input.repo, input.issue_number)
             repo = await github.get_repo(input.repo)

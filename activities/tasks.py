@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from temporalio import activity
 
 from activities.database import DatabaseActivities
+from contract.inputs import IssueRef
 from db.models import Task
 from db.partial import set_given
 from db.types import utcnow
@@ -16,11 +17,9 @@ from routing.notifications import PRIORITY_MAP, normalize_priority
 
 
 @dataclass
-class TaskUpdate:
+class TaskUpdate(IssueRef):
     """Set a task's status (creating the row if needed); None fields are left unchanged."""
 
-    repo: str
-    issue_number: int
     status: str  # open | blocked | closed | done
     title: str | None = None
     linked_pr: str | None = None
@@ -31,9 +30,7 @@ class TaskUpdate:
 
 
 @dataclass
-class BlockedTask:
-    repo: str
-    issue_number: int
+class BlockedTask(IssueRef):
     title: str
     blocked_since: str | None
     escalation_level: int
