@@ -12,6 +12,19 @@ EVENTS_PER_RUN = 100  # CIFailureWorkflow continues as new after this many event
 
 
 @dataclass
+class IssueRef:
+    """The issue (or pull request) a record is about: the first fields of every such record."""
+
+    repo: str
+    issue_number: int
+
+    @property
+    def ref(self) -> str:
+        """`owner/repo#N`, as GitHub writes it."""
+        return f"{self.repo}#{self.issue_number}"
+
+
+@dataclass
 class Feedback:
     """Review text from a person allowed to steer the run (checked by routing): the `feedback`
     signal's argument, and what a follow-up execution starts with."""
@@ -122,9 +135,7 @@ class PRMergedInput:
 
 
 @dataclass
-class BlockedTaskInput:
-    repo: str
-    issue_number: int
+class BlockedTaskInput(IssueRef):
     title: str = ""
     url: str = ""
     sender: str = ""

@@ -18,6 +18,7 @@ from routing.notifications import (
     validate_priority_overrides,
 )
 from tests.support.files import EVENTS as FIXTURES
+from tests.support.files import load_fixture
 
 WATCHED = frozenset({"main", "master", "develop"})
 
@@ -271,15 +272,8 @@ def test_validate_priority_overrides_rejects_unknown_key() -> None:
 
 
 def test_priority_map_defaults_match_seed() -> None:
-    assert dict(PRIORITY_MAP) == {
-        "workflow_run.failure": "high",
-        "workflow_run.success": "low",
-        "check_run.failure": "medium",
-        "pull_request.opened": "medium",
-        "pull_request.merged": "low",
-        "issues.labeled.blocked": "high",
-        "push": "low",
-    }
+    # Seed 002's event table: one priority per row.
+    assert dict(PRIORITY_MAP) == load_fixture("seed/priority_map.json")
 
 
 @pytest.mark.parametrize(
