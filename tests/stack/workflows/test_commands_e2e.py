@@ -27,6 +27,7 @@ from tests.support.ai_run import (
     wait_run,
 )
 from tests.support.fakes import FakeGitHub
+from tests.support.payloads import comment_payload
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually
 from tests.support.webhooks import deliver
@@ -56,21 +57,7 @@ async def comment(
 ) -> int:
     """Deliver an issue_comment and wait until its CommandWorkflow has finished."""
     item_id = comment_id or next(_ids)
-    issue: dict[str, Any] = {"number": number, "title": "t"}
-    if on_pull:
-        issue["pull_request"] = {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"}
-    payload = {
-        "action": "created",
-        "repository": {"full_name": REPO},
-        "issue": issue,
-        "comment": {
-            "id": item_id,
-            "body": body,
-            "author_association": association,
-            "user": {"login": "mona", "type": "User"},
-        },
-        "sender": {"login": "mona"},
-    }
+    payload = comment_payload(REPO, number, item_id, body, association=association, on_pull=on_pull)
     response = await deliver(api, "issue_comment", payload, delivery=delivery)
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     handle = client.get_workflow_handle(command_workflow_id(REPO, "comment", item_id))
