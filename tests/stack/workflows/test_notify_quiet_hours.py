@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from routing.workflow_ids import group_workflow_id
 from tests.support.app import Stack
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
-from tests.support.files import load_fixture
+from tests.support.files import fixture_text, load_fixture
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import (
     children_started,
@@ -33,29 +33,6 @@ from tests.support.waiting import (
     workflow_result,
 )
 from tests.support.webhooks import auth, deliver
-
-CONFIG = """
-receivers:
-  - name: orchestrator
-    aimaestro: {{url: "{maestro}"}}
-  - name: api-team
-    webhook: {{url_file: {hook}, format: json}}
-route:
-  receiver: orchestrator
-  group_interval: 5m
-  repeat_interval: 12h
-  routes:
-    - matchers: ['repo="acme/api"']
-      receiver: api-team
-      continue: true
-      mute_time_intervals: [quiet]
-    - matchers: ['repo="acme/api"']
-      receiver: orchestrator
-time_intervals:
-  - name: quiet
-    time_intervals:
-      - times: [{{start_time: "{start}", end_time: "{end}"}}]
-"""
 
 
 @pytest.fixture
@@ -78,7 +55,8 @@ def settings_overrides(
     end = quiet_start + timedelta(hours=2, minutes=10)
     path = tmp_path / "notify.yaml"
     path.write_text(
-        CONFIG.format(
+        fixture_text(
+            "notify/quiet_hours.yaml",
             maestro=maestro.url,
             hook=hook,
             start=quiet_start.strftime("%H:%M"),
