@@ -1,15 +1,17 @@
 """Wait on workflows and their effects instead of sleeping a fixed time: poll a condition, wait
-for a workflow to exist, read what a workflow run did from its history."""
+for a workflow to exist or to settle (and move the time-skipping server's clock then), read what
+a workflow run did from its history."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType, TimeoutType
+from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -44,6 +46,33 @@ async def started(client: Client, workflow_id: str, within: float = 30) -> Workf
 
     await eventually(exists, within, what=f"workflow {workflow_id} to start")
     return handle
+
+
+async def settled(client: Client, workflow_id: str, within: float = 30) -> None:
+    """Wait until `workflow_id` has no activity or child running and no workflow task pending or
+    in flight (on the time-skipping test server: until its clock may move)."""
+
+    async def check() -> bool:
+        raw = (await client.get_workflow_handle(workflow_id).describe()).raw_description
+        return (
+            not raw.pending_activities
+            and not raw.pending_children
+            and not raw.HasField("pending_workflow_task")
+        )
+
+    await eventually(check, within, f"{workflow_id} settled")
+
+
+async def skip_time(client: Client, workflow_id: str, by: timedelta) -> None:
+    """Move the time-skipping test server's clock by `by` once `workflow_id` has settled.
+
+    The server holds its clock while any task runs, and the call returns only once it has moved
+    it: it gets a deadline of its own, the client's default (30 s) is too short for a busy
+    machine."""
+    await settled(client, workflow_id)
+    request = SleepRequest()
+    request.duration.FromTimedelta(by)
+    await client.test_service.unlock_time_skipping_with_sleep(request, timeout=timedelta(minutes=2))
 
 
 async def runs_listed(client: Client, workflow_id: str, within: float = 15) -> int:
