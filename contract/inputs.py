@@ -63,6 +63,17 @@ class RunInput:
 
 
 @dataclass
+class RunResult:
+    """What RunWorkflow returns; the `runs` table's status update is this with phase and PR."""
+
+    run_id: str
+    status: str
+    error: str | None = None
+    pr_url: str | None = None
+    iteration: int = 0
+
+
+@dataclass
 class CIResult:
     """A CI result for the run branch (a completed workflow_run or check_suite), as
     routing.run_ci builds the `ci_result` signal's argument."""
