@@ -113,16 +113,12 @@ def sink_error(exc: SinkError) -> ApplicationError:
 
 class NotifyActivities:
     def __init__(
-        self,
-        settings: Settings,
-        sessions: SessionFactory,
-        live: LiveConfig | None = None,
-        renderer: Renderer | None = None,
+        self, settings: Settings, sessions: SessionFactory, live: LiveConfig, renderer: Renderer
     ) -> None:
         self._settings = settings
         self._sessions = sessions
-        self._live = live or LiveConfig(settings)
-        self._renderer = renderer or Renderer(settings.notify_templates_dir)
+        self._live = live
+        self._renderer = renderer
         self._http: httpx.AsyncClient | None = None
 
     def _client(self) -> httpx.AsyncClient:

@@ -19,6 +19,7 @@ from contract.names import Signal
 from contract.statuses import SilenceState
 from db.models import Silence
 from db.silences import GROUP_RED, aware, end_now, list_silences, state_of
+from db.types import as_utc
 from notify.matchers import MatcherError
 from notify.silences import MAX_MATCHERS, silence_matchers
 
@@ -70,10 +71,6 @@ class SilencesPublic(Page[SilencePublic]):
     pass
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 @router.post("", status_code=201, response_model=SilencePublic)
 async def create_silence(body: SilenceIn, session: SessionDep) -> SilencePublic:
     """Silence the notifications whose labels match every matcher, from startsAt to endsAt."""
@@ -82,8 +79,8 @@ async def create_silence(body: SilenceIn, session: SessionDep) -> SilencePublic:
     except MatcherError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     now = datetime.now(UTC)
-    starts = _utc(body.startsAt) if body.startsAt else now
-    ends = _utc(body.endsAt)
+    starts = as_utc(body.startsAt) if body.startsAt else now
+    ends = as_utc(body.endsAt)
     if ends <= now:
         raise HTTPException(status_code=400, detail="endsAt is in the past")
     if ends <= starts:

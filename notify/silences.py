@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contract.statuses import SilenceState
-from notify.matchers import Matcher, MatcherError, matches_all, parse_matcher
+from notify.matchers import Matcher, MatcherError, matches_all, parse_matchers
 
 MAX_MATCHERS = 20
 
@@ -47,12 +47,7 @@ def silence_matchers(texts: Iterable[object]) -> tuple[Matcher, ...]:
         raise MatcherError('a silence needs at least one matcher, e.g. repo="acme/api"')
     if len(items) > MAX_MATCHERS:
         raise MatcherError(f"at most {MAX_MATCHERS} matchers")
-    found = []
-    for i, text in enumerate(items):
-        try:
-            found.append(parse_matcher(text))
-        except MatcherError as exc:
-            raise MatcherError(f"matchers[{i}]: {exc}") from None
+    found = parse_matchers(items)
     if all(m.matches({m.name: ""}) for m in found):
         raise MatcherError(
             "every matcher also matches an empty label: the silence would mute everything "

@@ -1,7 +1,7 @@
 """Plugin and helpers for the notification tests: the fake sinks (`maestro`, `chat`), their
 settings (`notify_settings`, set per test with `with_settings`), a CI workflow name of the test's
-own (`ci`), workflow_run payloads, group ids, the notification rows, and the notices a CI group
-recorded and sent (read from its history)."""
+own (`ci`), workflow_run payloads, group ids, the notification rows, a delivery's notification,
+and the notices a CI group recorded and sent (read from its history)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import httpx
 import pytest
 from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
@@ -20,10 +21,12 @@ from temporalio.client import Client, WorkflowHandle
 
 from db.engine import SessionFactory
 from db.models import Notification
-from routing.workflow_ids import group_workflow_id
+from routing.workflow_ids import group_workflow_id, notification_workflow_id
+from tests.support.app import Stack
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
 from tests.support.files import load_fixture
 from tests.support.waiting import eventually, workflow_result
+from tests.support.webhooks import deliver
 
 WF_FAILURE = "events/workflow_run.failure.json"
 WF_SUCCESS = "events/workflow_run.success.json"
@@ -72,6 +75,23 @@ async def finish(client: Client, workflow_id: str) -> dict[str, Any]:
     """The workflow's result; the dispatcher loop may start it just after the reply."""
     done: dict[str, Any] = await workflow_result(client, workflow_id)
     return done
+
+
+class Notified(NamedTuple):
+    """A delivery that made one notification: its id, hookflow's reply, the workflow's result."""
+
+    delivery: str
+    response: httpx.Response
+    result: dict[str, Any]
+
+
+async def notified(stack: Stack, event: str, fixture: str) -> Notified:
+    """Deliver tests/fixtures/<fixture> as `event` under a delivery id of its own and wait for
+    the notification workflow it starts to finish."""
+    delivery = str(uuid.uuid4())
+    response = await deliver(stack.api, event, load_fixture(fixture), delivery=delivery)
+    result = await finish(stack.client, notification_workflow_id(delivery, 0))
+    return Notified(delivery, response, result)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from activities.notify import NotifyActivities, SinkInput
 from activities.notify_routes import NotifyRouteActivities, PrepareInput
 from db.engine import SessionFactory
 from notify.live import LiveConfig
+from notify.render import Renderer
 from settings import Settings
 from tests.support.fakes.sinks import FakeAIMaestro
 from tests.support.notifications import rows
@@ -37,7 +38,9 @@ def activities(
     settings: Settings, sessions: SessionFactory
 ) -> tuple[NotifyRouteActivities, NotifyActivities]:
     live = LiveConfig(settings)
-    return NotifyRouteActivities(sessions, live), NotifyActivities(settings, sessions, live)
+    renderer = Renderer(settings.notify_templates_dir)
+    notify = NotifyActivities(settings, sessions, live, renderer)
+    return NotifyRouteActivities(sessions, live), notify
 
 
 def prepare_input() -> PrepareInput:

@@ -32,6 +32,7 @@ from tests.support.notifications import (
     group_id,
     group_notices,
     group_sent,
+    notified,
     rows,
     with_settings,
     workflow_run,
@@ -129,16 +130,13 @@ async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
 async def test_sink_failing_three_times_then_201_gets_exactly_one_message(
     stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook, record_history: RecordHistory
 ) -> None:
-    api, sessions, temporal_client, _ = stack
     maestro.fail_next(3, 500)
-    delivery = str(uuid.uuid4())
-    await deliver(api, "pull_request", load_fixture(PR_MERGED), delivery=delivery)
-    result = await finish(temporal_client, notification_workflow_id(delivery, 0))
+    delivery, _, result = await notified(stack, "pull_request", PR_MERGED)
     assert result["sinks"]["aimaestro"] == "sent"
     assert len(maestro.attempts) == 4
     assert len(maestro.messages) == 1
     assert len(chat.bodies) == 1
-    [row] = await rows(sessions)
+    [row] = await rows(stack.sessions)
     assert row.type == "pr_merged"
     assert row.sink_status["aimaestro"]["attempts"] == 4
     assert row.sink_status["aimaestro"]["status"] == "sent"
@@ -218,9 +216,7 @@ async def test_redelivered_event_sends_nothing_new(
     stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook
 ) -> None:
     api, sessions, temporal_client, settings = stack
-    delivery = str(uuid.uuid4())
-    first = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
-    await finish(temporal_client, notification_workflow_id(delivery, 0))
+    delivery, first, _ = await notified(stack, "pull_request", PR_OPENED)
     again = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
     assert again.json() == first.json()
     # A dispatcher replaying the recorded plan (e.g. after a crash) starts nothing either.
@@ -458,17 +454,14 @@ async def test_allow_list_ignores_and_records_other_repositories(
 
 
 async def test_get_notifications_filters_paginates_and_requires_token(stack: Stack) -> None:
-    api, _, temporal_client, _ = stack
+    api = stack.api
     ids = {}
     for event, fixture in (
         ("pull_request", PR_OPENED),
         ("pull_request", PR_MERGED),
         ("push", PUSH_MAIN),
     ):
-        delivery = str(uuid.uuid4())
-        await deliver(api, event, load_fixture(fixture), delivery=delivery)
-        await finish(temporal_client, notification_workflow_id(delivery, 0))
-        ids[fixture] = delivery
+        ids[fixture] = (await notified(stack, event, fixture)).delivery
 
     assert (await api.get("/api/notifications")).status_code == 401
     bad = await api.get("/api/notifications", headers={"Authorization": "Bearer nope"})
@@ -554,13 +547,10 @@ async def test_child_style_notifications_of_one_delivery_each_get_their_own_log_
 async def test_slack_format_posts_text_and_unset_aimaestro_url_disables_that_sink(
     stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook
 ) -> None:
-    api, sessions, temporal_client, _ = stack
-    delivery = str(uuid.uuid4())
-    await deliver(api, "push", load_fixture(PUSH_MAIN), delivery=delivery)
-    result = await finish(temporal_client, notification_workflow_id(delivery, 0))
+    result = (await notified(stack, "push", PUSH_MAIN)).result
     assert result["sinks"] == {"logfile": "sent", "chat": "sent"}
     [body] = chat.bodies
     assert set(body) == {"text"} and body["text"].startswith("[LOW] generic acme/widgets:")
     assert maestro.attempts == []
-    [row] = await rows(sessions)
+    [row] = await rows(stack.sessions)
     assert set(row.sink_status) == {"logfile", "chat"}

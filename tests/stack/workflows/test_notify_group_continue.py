@@ -17,11 +17,13 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 
 from api.main import create_app
 from db.engine import SessionFactory
+from devstack.temporal_cli import ensure_temporal_cli
 from settings import Settings
 from tests.support.app import serve
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
 from tests.support.notifications import group_id, group_notices, with_settings, workflow_run
 from tests.support.own_temporal import DevServer, connect
+from tests.support.required_tools import missing_tool
 from tests.support.waiting import eventually
 from tests.support.webhooks import deliver
 from worker import build_worker
@@ -34,7 +36,11 @@ SUGGEST_AFTER = 50  # history events
 
 @pytest.fixture
 def short_runs(tmp_path: Path) -> Iterator[DevServer]:
+    cli = ensure_temporal_cli()
+    if cli is None:
+        missing_tool("no Temporal CLI binary to run a dev server of its own")
     server = DevServer(
+        cli,
         tmp_path / "temporal.db",
         dynamic_config={"limit.historyCount.suggestContinueAsNew": str(SUGGEST_AFTER)},
     )

@@ -37,6 +37,16 @@ async def group_state(client: Client, name: str) -> dict[str, Any]:
     return state
 
 
+async def older_after_newer(
+    stack: Stack, maestro: FakeAIMaestro, ci: str, newer: tuple[str, int], older: tuple[str, int]
+) -> None:
+    """Deliver the newer run's event (conclusion, run number), wait until its message has gone
+    out, then deliver the older run's event: GitHub does not promise their order."""
+    await deliver(stack.api, "workflow_run", run(*newer, ci))
+    await eventually(lambda: maestro.messages, what=f"the {newer[0]} message")
+    await deliver(stack.api, "workflow_run", run(*older, ci))
+
+
 def types(maestro: FakeAIMaestro) -> list[str]:
     return [m["content"]["context"]["type"] for m in maestro.messages]
 
@@ -70,9 +80,7 @@ async def test_older_success_after_newer_failure_does_not_resolve(
     stack: Stack, maestro: FakeAIMaestro, ci: str, record_history: RecordHistory
 ) -> None:
     api, _, temporal_client, _ = stack
-    await deliver(api, "workflow_run", run("failure", 10, ci))
-    await eventually(lambda: maestro.messages, what="the failure message")
-    await deliver(api, "workflow_run", run("success", 9, ci))
+    await older_after_newer(stack, maestro, ci, newer=("failure", 10), older=("success", 9))
 
     async def stale() -> dict[str, Any] | None:
         state = await group_state(temporal_client, ci)
@@ -93,11 +101,8 @@ async def test_older_success_after_newer_failure_does_not_resolve(
 async def test_older_failure_after_newer_success_does_not_turn_red(
     stack: Stack, maestro: FakeAIMaestro, ci: str, record_history: RecordHistory
 ) -> None:
-    api, _, temporal_client, _ = stack
-    await deliver(api, "workflow_run", run("success", 11, ci))
-    await eventually(lambda: maestro.messages, what="the success message")
-    await deliver(api, "workflow_run", run("failure", 10, ci))
-    result = await finish(temporal_client, group_id(ci))
+    await older_after_newer(stack, maestro, ci, newer=("success", 11), older=("failure", 10))
+    result = await finish(stack.client, group_id(ci))
     assert result["red"] is False and result["stale"] == 1
     assert types(maestro) == ["ci_success"]
     await record_history("notify_group/older_failure_after_newer_success_inline", group_id(ci))
