@@ -9,7 +9,7 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contract.inputs import RunResult
+from contract.inputs import RunStatusUpdate
 from contract.limits import truncation_notice
 from contract.statuses import FINISHED_RUN_STATUSES, RunStatus
 from db.engine import SessionFactory
@@ -19,14 +19,6 @@ from db.types import utcnow
 from settings import ConfigError, Settings
 
 ARTIFACT_MAX_CHARS = 256_000
-
-
-@dataclass
-class RunStatusUpdate(RunResult):
-    """The run's state as the `runs` table mirrors it: its result so far, its phase and PR."""
-
-    phase: str | None = None
-    pr_number: int | None = None
 
 
 @dataclass

@@ -74,6 +74,14 @@ class RunResult:
 
 
 @dataclass
+class RunStatusUpdate(RunResult):
+    """The run's state as the `runs` table mirrors it while it runs: with its phase and PR."""
+
+    phase: str | None = None
+    pr_number: int | None = None
+
+
+@dataclass
 class CIResult:
     """A CI result for the run branch (a completed workflow_run or check_suite), as
     routing.run_ci builds the `ci_result` signal's argument."""
