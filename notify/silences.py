@@ -18,26 +18,29 @@ MAX_MATCHERS = 20
 
 
 @dataclass(frozen=True)
-class SilenceView:
-    id: str
-    matchers: tuple[Matcher, ...]
+class Window:
+    """When a silence holds: `pending` before starts_at, `active` until ends_at, then `expired`."""
+
     starts_at: datetime
     ends_at: datetime
-    ends_when_resolved: bool = False
 
     def state(self, now: datetime) -> SilenceState:
-        return silence_state(self.starts_at, self.ends_at, now)
+        if now < self.starts_at:
+            return SilenceState.PENDING
+        return SilenceState.ACTIVE if now < self.ends_at else SilenceState.EXPIRED
+
+
+@dataclass(frozen=True, kw_only=True)
+class SilenceView(Window):
+    """A silence as the routing decision reads it: its window, matchers and whether it ends
+    when the group it silences is resolved."""
+
+    id: str
+    matchers: tuple[Matcher, ...]
+    ends_when_resolved: bool = False
 
     def silences(self, labels: Mapping[str, str], now: datetime) -> bool:
         return self.state(now) == SilenceState.ACTIVE and matches_all(self.matchers, labels)
-
-
-def silence_state(starts_at: datetime, ends_at: datetime, now: datetime) -> SilenceState:
-    if now < starts_at:
-        return SilenceState.PENDING
-    if now < ends_at:
-        return SilenceState.ACTIVE
-    return SilenceState.EXPIRED
 
 
 def silence_matchers(texts: Iterable[object]) -> tuple[Matcher, ...]:
