@@ -55,14 +55,9 @@ def _key(event: CIRunEvent, what: str) -> str:
 
 
 class CIFailureActivities(GitHubActivities):
-    def __init__(
-        self,
-        settings: Settings,
-        github: GitHubFactory | None = None,
-        renderer: Renderer | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, github: GitHubFactory, renderer: Renderer) -> None:
         super().__init__(settings, github=github)
-        self._renderer = renderer or Renderer(settings.notify_templates_dir)
+        self._renderer = renderer
 
     @activity.defn(name="ci.settings")
     async def ci_settings(self) -> CISettings:
@@ -98,17 +93,7 @@ class CIFailureActivities(GitHubActivities):
     @activity.defn(name="ci.comment_failure")
     async def comment_failure(self, report: FailureReport) -> None:
         """Add a repeat failure to the open issue."""
-        e = report.event
-        key = _key(e, "comment")
-        body = failure_comment_body(
-            e,
-            failed_jobs=report.failed_jobs,
-            failure_count=report.failure_count,
-            marker=marker(key),
-        )
-        what = f"comment on {e.repo}#{report.issue_number}"
-        async with self._github_call(what) as github:
-            await github.ensure_comment(e.repo, report.issue_number, key=key, body=body)
+        await self._failed_again(report, reopen=False)
 
     @activity.defn(name="ci.close_recovered")
     async def close_recovered(self, report: FailureReport) -> None:
@@ -126,18 +111,23 @@ class CIFailureActivities(GitHubActivities):
     @activity.defn(name="ci.reopen_flaky")
     async def reopen_flaky(self, report: FailureReport) -> None:
         """A failure soon after the issue was closed: reopen it and label it flaky."""
-        e = report.event
-        key = _key(e, "reopened")
-        body = flaky_reopen_comment_body(
-            e,
-            failed_jobs=report.failed_jobs,
-            recovered_sha=report.recovered_sha,
-            marker=marker(key),
-        )
-        what = f"reopen {e.repo}#{report.issue_number}"
-        async with self._github_call(what) as github:
-            await github.update_issue(
-                e.repo, report.issue_number, state="open", state_reason="reopened"
-            )
-            await github.add_labels(e.repo, report.issue_number, [FLAKY_LABEL])
-            await github.ensure_comment(e.repo, report.issue_number, key=key, body=body)
+        await self._failed_again(report, reopen=True)
+
+    async def _failed_again(self, report: FailureReport, *, reopen: bool) -> None:
+        """Another failure on the run's issue: a comment with its failed jobs, after reopening
+        the issue and labelling it flaky when it was closed."""
+        e, n, jobs = report.event, report.issue_number, report.failed_jobs
+        stage, doing = ("reopened", "reopen") if reopen else ("comment", "comment on")
+        key = _key(e, stage)
+        mark = marker(key)
+        if reopen:
+            sha = report.recovered_sha
+            body = flaky_reopen_comment_body(e, failed_jobs=jobs, recovered_sha=sha, marker=mark)
+        else:
+            count = report.failure_count
+            body = failure_comment_body(e, failed_jobs=jobs, failure_count=count, marker=mark)
+        async with self._github_call(f"{doing} {e.repo}#{n}") as github:
+            if reopen:
+                await github.update_issue(e.repo, n, state="open", state_reason="reopened")
+                await github.add_labels(e.repo, n, [FLAKY_LABEL])
+            await github.ensure_comment(e.repo, n, key=key, body=body)

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from temporalio import activity
 
-from db.engine import SessionFactory
+from activities.database import DatabaseActivities
+from contract.inputs import IssueRef
 from db.models import Run
 from db.types import utcnow
 from delivery.manual import record_manual_start
 from routing.ai_run import run_id_for
 from routing.run_ci import run_workflow_for_branch
-from settings import Settings
 
 
 @dataclass
@@ -51,9 +51,7 @@ class CommandContext:
 
 
 @dataclass
-class CreateRunInput:
-    repo: str
-    issue_number: int
+class CreateRunInput(IssueRef):
     key: str  # the comment's business key: a retried activity finds its own row
     trigger_comment_id: int | None = None  # the comment asking: the run's 👀 goes there
 
@@ -64,6 +62,19 @@ class CreatedRun:
     attached: bool  # an active run existed already; nothing new was created
 
 
+# The fields of RunInfo that are the row's own, as stored.
+_AS_STORED = {
+    "status",
+    "phase",
+    "issue_number",
+    "branch",
+    "pr_number",
+    "pr_url",
+    "title",
+    "clone_url",
+}
+
+
 def run_info(run: Run) -> RunInfo:
     finished = run.finished_at
     if finished is not None and finished.tzinfo is None:
@@ -71,24 +82,13 @@ def run_info(run: Run) -> RunInfo:
     return RunInfo(
         run_id=str(run.id),
         workflow_id=run.workflow_id or "",
-        status=run.status,
-        phase=run.phase,
         iteration=run.iteration or 0,
-        issue_number=run.issue_number,
-        branch=run.branch,
-        pr_number=run.pr_number,
-        pr_url=run.pr_url,
-        title=run.title,
-        clone_url=run.clone_url,
         finished_seconds_ago=(utcnow() - finished).total_seconds() if finished else None,
+        **run.model_dump(include=_AS_STORED),
     )
 
 
-class CommandActivities:
-    def __init__(self, sessions: SessionFactory, settings: Settings) -> None:
-        self._sessions = sessions
-        self._settings = settings
-
+class CommandActivities(DatabaseActivities):
     @activity.defn(name="commands.lookup")
     async def lookup(self, input: LookupInput) -> CommandContext:
         """The run a comment is about (by run branch, PR number or issue; newest first)."""

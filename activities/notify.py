@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.notification_row import event_of, notification_row
 from activities.notify_receivers import SinkTarget, row_receiver, sink_target
+from contract.notify_plan import NotifyTiming
 from contract.statuses import NotificationStatus, SinkStatus
 from db.engine import SessionFactory
 from db.models import Notification, WebhookEvent
@@ -27,10 +28,12 @@ from db.types import utcnow
 from notify.aimaestro import send_aimaestro
 from notify.chat import send_chat
 from notify.config import DEFAULT_RECEIVER
+from notify.decide import first_timing
 from notify.env_config import environment_receiver
 from notify.errors import SinkError
 from notify.live import LiveConfig
 from notify.logfile import awrite_event_log
+from notify.matchers import labels_of
 from notify.render import Renderer
 from ops.worker_metrics import notification as notification_metric
 from ops.worker_metrics import receiver_notification as receiver_metric
@@ -83,6 +86,18 @@ class GroupSettings:
 
 
 @dataclass
+class GroupOpenInput:
+    # The group's first failure, when it has no timing yet: the timing of its route is read.
+    notification: dict[str, Any] | None = None
+
+
+@dataclass
+class GroupOpened:
+    settings: GroupSettings
+    timing: NotifyTiming | None = None
+
+
+@dataclass
 class CoveredInput:
     repo: str
     head_shas: list[str]
@@ -98,16 +113,12 @@ def sink_error(exc: SinkError) -> ApplicationError:
 
 class NotifyActivities:
     def __init__(
-        self,
-        settings: Settings,
-        sessions: SessionFactory,
-        live: LiveConfig | None = None,
-        renderer: Renderer | None = None,
+        self, settings: Settings, sessions: SessionFactory, live: LiveConfig, renderer: Renderer
     ) -> None:
         self._settings = settings
         self._sessions = sessions
-        self._live = live or LiveConfig(settings)
-        self._renderer = renderer or Renderer(settings.notify_templates_dir)
+        self._live = live
+        self._renderer = renderer
         self._http: httpx.AsyncClient | None = None
 
     def _client(self) -> httpx.AsyncClient:
@@ -165,9 +176,26 @@ class NotifyActivities:
             session.add(row)
             await session.commit()
 
+    async def _sent_before(self, input: SinkInput) -> bool:
+        """Whether an earlier attempt of this send recorded it as sent (and then died before
+        Temporal heard of it): the notification's key says it went out, so it is not sent
+        again. Only retries ask, so a first attempt costs no read."""
+        if activity.info().attempt == 1:
+            return False
+        async with self._sessions() as session:
+            query = select(Notification.sink_status).where(
+                Notification.dedupe_key == input.key,
+                Notification.receiver == row_receiver(input.receiver),
+            )
+            found = (await session.exec(query)).first() or {}
+        return (found.get(input.sink) or {}).get("status") == SinkStatus.SENT
+
     async def _deliver(
         self, input: SinkInput, send: Callable[[SinkTarget], Awaitable[dict[str, Any]]]
     ) -> SinkResult:
+        if await self._sent_before(input):
+            activity.logger.info("%s of %s was sent by an earlier attempt", input.sink, input.key)
+            return SinkResult(input.sink, "sent", None, receiver=input.receiver)
         try:
             target = sink_target(input.sink, input.receiver, self._settings, self._live)
             detail = await send(target)
@@ -277,6 +305,14 @@ class NotifyActivities:
             repeat_seconds=s.notify_repeat_interval.total_seconds(),
             check_wait_seconds=s.notify_check_wait.total_seconds(),
         )
+
+    @activity.defn(name="notify.group_open")
+    async def group_open(self, input: GroupOpenInput) -> GroupOpened:
+        """What a group run reads first, in one step: the durations and, for its first
+        failure, the timing of the route it takes (config only: no database)."""
+        n = input.notification
+        timing = first_timing(self._live.current(), labels_of(n)) if n is not None else None
+        return GroupOpened(await self.group_settings(), timing)
 
     @activity.defn(name="notify.failed_workflow_shas")
     async def failed_workflow_shas(self, input: CoveredInput) -> list[str]:

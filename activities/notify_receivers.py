@@ -66,21 +66,14 @@ def sink_target(sink: str, receiver: str, settings: Settings, live: LiveConfig) 
         return SinkTarget(name, log_dir=directory.expanduser(), templates=templates)
     if sink == "aimaestro" and spec.aimaestro is not None:
         a = spec.aimaestro
+        url = _url(a.url, a.url_file, f"receiver {name} aimaestro")
         return SinkTarget(
-            name,
-            url=_url(a.url, a.url_file, f"receiver {name} aimaestro"),
-            sender=a.sender,
-            recipient=a.recipient,
-            templates=templates,
+            name, url=url, sender=a.sender, recipient=a.recipient, templates=templates
         )
     if sink == "chat" and spec.webhook is not None:
         w = spec.webhook
-        return SinkTarget(
-            name,
-            url=_url(w.url, w.url_file, f"receiver {name} webhook"),
-            format=w.format,
-            templates=templates,
-        )
+        url = _url(w.url, w.url_file, f"receiver {name} webhook")
+        return SinkTarget(name, url=url, format=w.format, templates=templates)
     if not receiver:
         # The environment's sink was unset since: what the old code said in this case.
         unset = {"aimaestro": "AIMAESTRO_URL", "chat": "NOTIFY_WEBHOOK_URL"}.get(sink, sink)

@@ -9,6 +9,7 @@ from temporalio import activity
 
 from activities.closing_keywords import may_close
 from activities.github_client import GitHubActivities, GitHubFactory
+from contract.inputs import IssueRef
 from db.engine import SessionFactory
 from db.models import Run
 from db.types import utcnow
@@ -18,9 +19,7 @@ from settings import Settings
 
 
 @dataclass
-class CloseIssueInput:
-    repo: str
-    issue_number: int
+class CloseIssueInput(IssueRef):
     pr_repo: str
     pr_number: int
     pr_url: str
@@ -28,9 +27,7 @@ class CloseIssueInput:
 
 
 @dataclass
-class CloseIssueResult:
-    repo: str
-    issue_number: int
+class CloseIssueResult(IssueRef):
     outcome: str  # closed | already_closed | not_allowed
     title: str = ""
 
@@ -72,7 +69,7 @@ class PRMergedActivities(GitHubActivities):
     async def close_issue(self, input: CloseIssueInput) -> CloseIssueResult:
         """Close one referenced issue with a comment linking the PR, unless already closed
         or in a repository this PR may not close (ALLOWED_REPOS, else the same owner)."""
-        ref = f"{input.repo}#{input.issue_number}"
+        ref = input.ref
         if not may_close(input.pr_repo, input.repo, self._settings.allowed_repo_set):
             return CloseIssueResult(input.repo, input.issue_number, "not_allowed")
         what = f"close {ref} for {input.pr_repo}#{input.pr_number}"

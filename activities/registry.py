@@ -37,9 +37,11 @@ def notify_methods(
         notify.chat,
         notify.finish,
         notify.group_settings,
+        notify.group_open,
         notify.failed_workflow_shas,
         routes.decide,
         routes.record_plan,
+        routes.prepare,
         routes.resolve_silences,
     ]
 

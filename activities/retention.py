@@ -14,11 +14,10 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from temporalio import activity
 
-from db.engine import SessionFactory
+from activities.database import DatabaseActivities
 from db.models import WebhookEvent
 from db.types import utcnow
 from notify.logfile import LATEST
-from settings import Settings
 
 log = logging.getLogger("hookflow.retention")
 
@@ -49,11 +48,7 @@ def _older_than(age: timedelta) -> Any:
     return col(WebhookEvent.processed_at) < (utcnow() - age).replace(tzinfo=None)
 
 
-class RetentionActivities:
-    def __init__(self, sessions: SessionFactory, settings: Settings) -> None:
-        self._sessions = sessions
-        self._settings = settings
-
+class RetentionActivities(DatabaseActivities):
     async def _delete_batches(self, condition: Any, batch: int) -> int:
         """Short transactions of `batch` rows each, so ingestion never waits on a long lock."""
         total = 0

@@ -10,13 +10,13 @@ from temporalio import activity
 from activities.ci_excerpt import shrink_excerpt
 from activities.ci_jobs import MAX_JOBS_WITH_LOGS, failed_jobs
 from activities.github_client import GitHubActivities
+from contract.inputs import IssueRef
 from ghclient.bodies import fit_body
 
 
 @dataclass
-class IssueContextInput:
-    repo: str
-    issue_number: int
+class IssueContextInput(IssueRef):
+    """The issue a run started without a webhook payload reads its title and body from."""
 
 
 @dataclass
@@ -102,7 +102,7 @@ class RunGitHubActivities(GitHubActivities):
     @activity.defn(name="run_github.issue_context")
     async def issue_context(self, input: IssueContextInput) -> IssueContext:
         """Title, body and clone URL of an issue (for runs started without a webhook payload)."""
-        what = f"read {input.repo}#{input.issue_number}"
+        what = f"read {input.ref}"
         async with self._github_call(what) as github:
             issue = await github.get_issue(input.repo, input.issue_number)
             repo = await github.get_repo(input.repo)
@@ -116,13 +116,11 @@ class RunGitHubActivities(GitHubActivities):
     @activity.defn(name="run_github.comment")
     async def comment(self, input: RunCommentInput) -> CommentResult:
         """Post a run comment once: a retry finds the earlier one by its marker."""
+        key = comment_key(input.run_id, input.key)
         what = f"comment {input.key} on {input.repo}#{input.issue_number}"
         async with self._github_call(what) as github:
             found, created = await github.ensure_comment(
-                input.repo,
-                input.issue_number,
-                key=comment_key(input.run_id, input.key),
-                body=input.body,
+                input.repo, input.issue_number, key=key, body=input.body
             )
         return CommentResult(int(found["id"]), str(found.get("html_url") or ""), created)
 

@@ -9,6 +9,7 @@ from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contract.inputs import RunStatusUpdate
 from contract.limits import truncation_notice
 from contract.statuses import FINISHED_RUN_STATUSES, RunStatus
 from db.engine import SessionFactory
@@ -18,17 +19,6 @@ from db.types import utcnow
 from settings import ConfigError, Settings
 
 ARTIFACT_MAX_CHARS = 256_000
-
-
-@dataclass
-class RunStatusUpdate:
-    run_id: str
-    status: str
-    phase: str | None = None
-    iteration: int | None = None
-    error: str | None = None
-    pr_number: int | None = None
-    pr_url: str | None = None
 
 
 @dataclass
@@ -142,7 +132,8 @@ class RunActivities:
                 raise ApplicationError(f"run {update.run_id} not found", non_retryable=True)
             now = utcnow()
             run.status = update.status
-            set_given(run, update, "phase", "iteration", "pr_number", "pr_url")
+            run.iteration = update.iteration
+            set_given(run, update, "phase", "pr_number", "pr_url")
             if update.error is not None:
                 run.error = update.error[:4000]
             if update.status == RunStatus.RUNNING and run.started_at is None:

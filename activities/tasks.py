@@ -8,20 +8,18 @@ from datetime import UTC, datetime
 from sqlmodel import col, select
 from temporalio import activity
 
-from db.engine import SessionFactory
+from activities.database import DatabaseActivities
+from contract.inputs import IssueRef
 from db.models import Task
 from db.partial import set_given
 from db.types import utcnow
 from routing.notifications import PRIORITY_MAP, normalize_priority
-from settings import Settings
 
 
 @dataclass
-class TaskUpdate:
+class TaskUpdate(IssueRef):
     """Set a task's status (creating the row if needed); None fields are left unchanged."""
 
-    repo: str
-    issue_number: int
     status: str  # open | blocked | closed | done
     title: str | None = None
     linked_pr: str | None = None
@@ -32,9 +30,7 @@ class TaskUpdate:
 
 
 @dataclass
-class BlockedTask:
-    repo: str
-    issue_number: int
+class BlockedTask(IssueRef):
     title: str
     blocked_since: str | None
     escalation_level: int
@@ -61,11 +57,7 @@ class BlockedSchedule:
     priority: str  # of the first notification (PRIORITY_MAP issues.labeled.blocked)
 
 
-class TaskActivities:
-    def __init__(self, sessions: SessionFactory, settings: Settings) -> None:
-        self._sessions = sessions
-        self._settings = settings
-
+class TaskActivities(DatabaseActivities):
     @activity.defn(name="task.blocked_schedule")
     async def blocked_schedule(self) -> BlockedSchedule:
         """The escalation ladder's delays (from the moment the task was blocked)."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import AliasPath, BaseModel, Field
 
@@ -45,7 +46,7 @@ class ReplayRequest(BaseModel):
 
 
 @list_route(router, DeliveriesPublic, WebhookEvent, newest=WebhookEvent.processed_at)
-async def list_deliveries(
+def list_deliveries(
     event: Filter = None,
     repo: Filter = None,
     status: Filter = None,
@@ -61,15 +62,15 @@ async def list_deliveries(
     return where.clauses()
 
 
+async def _force(body: ReplayRequest | None = None, force: bool = False) -> bool:
+    """Whether the replay is forced (new workflow ids): asked in the JSON body or the query."""
+    return force or bool(body and body.force)
+
+
 @router.post("/{delivery_id}/replay")
 async def replay(
-    delivery_id: str,
-    state: AppStateDep,
-    body: ReplayRequest | None = None,
-    force: bool = False,
+    delivery_id: str, state: AppStateDep, force: Annotated[bool, Depends(_force)]
 ) -> JSONResponse:
     """Route a recorded delivery again with today's code and start what it asks for."""
-    answer = await replay_delivery(
-        state.replay_deps(), delivery_id, force=force or bool(body and body.force)
-    )
+    answer = await replay_delivery(state.replay_deps(), delivery_id, force=force)
     return JSONResponse(answer.body, status_code=answer.status_code)

@@ -47,7 +47,9 @@ class AppState:
 
 async def get_state(request: Request) -> AppState:
     # async: FastAPI runs a plain `def` dependency in a thread pool, a hand-off per request.
-    state: AppState = request.app.state.hookflow
+    # The console is an app mounted into the API's (`state.parent`): the API's state serves both.
+    app = getattr(request.app.state, "parent", request.app)
+    state: AppState = app.state.hookflow
     return state
 
 

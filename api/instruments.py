@@ -26,55 +26,50 @@ def delivery_outcome(status_code: int, status: object, *, redelivery: bool) -> s
     return "ignored" if status == "ignored" else "accepted"
 
 
+# What each instrument counts (its HELP line on /metrics), by name.
+HELP = {
+    "hookflow_deliveries": "Webhook deliveries by event and outcome",
+    "hookflow_ingest_seconds": "Time from request to reply for a webhook delivery",
+    "hookflow_dispatch_attempts": "Attempts to start a delivery's workflows",
+    "hookflow_outbox_pending": "Recorded deliveries whose workflows are not started yet",
+    "hookflow_outbox_oldest_seconds": "Age of the oldest pending delivery (0 if none)",
+    "hookflow_rejected_unrecorded": (
+        "Unsigned deliveries answered 401 but not recorded (over the per-address cap)"
+    ),
+    "hookflow_vault_up": (
+        "1 when the latest read of Vault succeeded, 0 while the last good secrets are in use"
+    ),
+    "hookflow_vault_last_success_timestamp_seconds": (
+        "Unix time of the latest successful read of Vault"
+    ),
+}
+INGEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
 class ApiMetrics:
     """The API's instruments; one per app so tests (many apps per process) never collide."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.deliveries = Counter(
-            "hookflow_deliveries",
-            "Webhook deliveries by event and outcome",
-            ["event", "outcome"],
-            registry=self.registry,
-        )
+        self.deliveries = self._counter("hookflow_deliveries", "event", "outcome")
         self.ingest_seconds = Histogram(
             "hookflow_ingest_seconds",
-            "Time from request to reply for a webhook delivery",
+            HELP["hookflow_ingest_seconds"],
             registry=self.registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            buckets=INGEST_BUCKETS,
         )
-        self.dispatch_attempts = Counter(
-            "hookflow_dispatch_attempts",
-            "Attempts to start a delivery's workflows",
-            ["result"],
-            registry=self.registry,
-        )
-        self.outbox_pending = Gauge(
-            "hookflow_outbox_pending",
-            "Recorded deliveries whose workflows are not started yet",
-            registry=self.registry,
-        )
-        self.outbox_oldest = Gauge(
-            "hookflow_outbox_oldest_seconds",
-            "Age of the oldest pending delivery (0 if none)",
-            registry=self.registry,
-        )
-        self.rejected_unrecorded = Counter(
-            "hookflow_rejected_unrecorded",
-            "Unsigned deliveries answered 401 but not recorded (over the per-address cap)",
-            registry=self.registry,
-        )
+        self.dispatch_attempts = self._counter("hookflow_dispatch_attempts", "result")
+        self.outbox_pending = self._gauge("hookflow_outbox_pending")
+        self.outbox_oldest = self._gauge("hookflow_outbox_oldest_seconds")
+        self.rejected_unrecorded = self._counter("hookflow_rejected_unrecorded")
+        self.vault_up = self._gauge("hookflow_vault_up")
+        self.vault_last_read = self._gauge("hookflow_vault_last_success_timestamp_seconds")
 
-        self.vault_up = Gauge(
-            "hookflow_vault_up",
-            "1 when the latest read of Vault succeeded, 0 while the last good secrets are in use",
-            registry=self.registry,
-        )
-        self.vault_last_read = Gauge(
-            "hookflow_vault_last_success_timestamp_seconds",
-            "Unix time of the latest successful read of Vault",
-            registry=self.registry,
-        )
+    def _counter(self, name: str, *labels: str) -> Counter:
+        return Counter(name, HELP[name], labels, registry=self.registry)
+
+    def _gauge(self, name: str) -> Gauge:
+        return Gauge(name, HELP[name], registry=self.registry)
 
     def vault_refresh(self, ok: bool) -> None:
         self.vault_up.set(1 if ok else 0)

@@ -44,6 +44,7 @@ from notify.live import LiveConfig
 from notify.problems import ConfigInvalid
 from ops import memory
 from ops.logs import configure_logging, mask_also
+from ops.refused import Refused
 from ops.temporal_connect import connect_temporal
 from ops.version import VERSION
 from routing.config import routing_config
@@ -218,6 +219,10 @@ def create_app(settings: Settings | None = None) -> HookflowApp:
     async def database_error(request: Request, exc: Exception) -> JSONResponse:
         status, body = errors.statement_error(exc)
         return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> JSONResponse:
+        return JSONResponse({"detail": exc.reason}, status_code=exc.status)
 
     @app.exception_handler(PoolTimeout)
     @app.exception_handler(ConnectionError)

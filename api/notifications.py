@@ -11,7 +11,7 @@ from pydantic import AliasPath, Field, model_validator
 
 from api.deps import TokenDep
 from api.public import JsonText, Page, Public
-from api.query import Filter, Where, list_route
+from api.query import list_route
 from contract.statuses import NotificationStatus
 from db.models import Notification
 from queries.notifications import notification_filters
@@ -63,24 +63,11 @@ class NotificationsPublic(Page[NotificationPublic]):
     pass
 
 
-@list_route(router, NotificationsPublic, Notification, newest=Notification.created_at)
-async def list_notifications(
-    type: Filter = None,  # noqa: A002 - the public filter name
-    priority: Filter = None,
-    repo: Filter = None,
-    delivery_id: Filter = None,
-    receiver: Filter = None,
-    status: Filter = None,
-    silence_id: Filter = None,
-) -> Where:
-    """List notifications (one row per receiver), newest first, filtered by type, priority,
-    repo, delivery id, receiver, status and silence id."""
-    return notification_filters(
-        type=type,
-        priority=priority,
-        repo=repo,
-        delivery_id=delivery_id,
-        receiver=receiver,
-        status=status,
-        silence_id=silence_id,
-    )
+# GET /api/notifications: newest first, by the filters the console uses too.
+list_route(
+    router,
+    NotificationsPublic,
+    Notification,
+    newest=Notification.created_at,
+    name="list_notifications",
+)(notification_filters)

@@ -5,7 +5,7 @@ and one route shape: a page of rows, newest first, with the count of all that ma
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
@@ -21,7 +21,7 @@ PageT = TypeVar("PageT", bound=Page[Any])
 # SQL conditions, all of which a row must meet.
 Where = list[ColumnElement[bool]]
 # A list route's filters: its query parameters in, the conditions they ask for out.
-Filters = Callable[..., Awaitable[Where]]
+Filters = Callable[..., Where]
 
 # PostgreSQL text cannot hold NUL; a filter longer than any stored value matches nothing.
 Filter = Annotated[str | None, Query(max_length=300, pattern=r"^[^\x00]*$")]
@@ -54,18 +54,23 @@ async def newest_page(
 
 
 def list_route(
-    router: APIRouter, page: type[Page[Any]], model: type[SQLModel], *, newest: Any
+    router: APIRouter,
+    page: type[Page[Any]],
+    model: type[SQLModel],
+    *,
+    newest: Any,
+    name: str | None = None,
 ) -> Callable[[Filters], Filters]:
     """Register `GET ""` on `router` from the decorated filters: the route's query parameters
-    are the filters' parameters, then `limit` and `offset`; it answers a `page` of `model`'s
-    rows matching every condition the filters return, newest first. The filters' name and
-    docstring name and describe the route."""
+    are the filters' parameters (text ones bounded as `Filter`), then `limit` and `offset`; it
+    answers a `page` of `model`'s rows matching every condition the filters return, newest
+    first. `name` (else the filters' name) and the filters' docstring describe the route."""
 
     def register(filters: Filters) -> Filters:
         async def endpoint(
             session: AsyncSession, limit: int, offset: int, **query: Any
         ) -> Page[Any]:
-            where = await filters(**query)
+            where = filters(**query)
             return await newest_page(
                 session, page, model, where, newest=newest, limit=limit, offset=offset
             )
@@ -77,7 +82,7 @@ def list_route(
             [
                 inspect.Parameter("session", keyword, annotation=SessionDep),
                 *(
-                    p.replace(kind=keyword)
+                    p.replace(kind=keyword, annotation=_bounded(p.annotation))
                     for p in inspect.signature(filters, eval_str=True).parameters.values()
                 ),
                 inspect.Parameter("limit", keyword, default=50, annotation=Limit),
@@ -89,9 +94,14 @@ def list_route(
             endpoint,
             methods=["GET"],
             response_model=page,
-            name=filters.__name__,
+            name=name or filters.__name__,
             description=inspect.cleandoc(filters.__doc__ or ""),
         )
         return filters
 
     return register
+
+
+def _bounded(annotation: Any) -> Any:
+    """A text filter as the `Filter` query parameter; any other annotation as it is."""
+    return Filter if annotation == str | None else annotation

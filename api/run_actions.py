@@ -10,7 +10,6 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from api.deps import AppStateDep, SessionDep, TokenDep
-from api.run_signals import SignalRefused
 from api.run_signals import signal_run as send_signal
 from db.models import Run
 from delivery.manual import record_manual_start
@@ -69,8 +68,5 @@ async def signal_run(
     run_id: uuid.UUID, name: str, state: AppStateDep, session: SessionDep
 ) -> dict[str, Any]:
     """Send a signal (approve, cancel or retry) to a running run's workflow."""
-    try:
-        sent = await send_signal(session, state.temporal, run_id, name)
-    except SignalRefused as exc:
-        raise HTTPException(status_code=exc.status, detail=exc.reason) from None
+    sent = await send_signal(session, state.temporal, run_id, name)
     return {"status": "sent", "runId": str(run_id), "signal": name, "workflowId": sent.workflow_id}

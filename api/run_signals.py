@@ -14,17 +14,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from contract.names import HUMAN_RUN_SIGNALS
 from contract.statuses import SIGNALLABLE_RUN_STATUSES
 from db.models import Run
+from ops.refused import Refused
 
 log = logging.getLogger("hookflow.run_actions")
 
 
-class SignalRefused(Exception):
+class SignalRefused(Refused):
     """Why the signal was not sent: `status` is the HTTP answer (400, 404, 409, 503)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)

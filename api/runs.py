@@ -58,7 +58,7 @@ class ArtifactsPublic(Public):
 
 
 @list_route(router, RunsPublic, Run, newest=Run.created_at)
-async def list_runs(repo: Filter = None, status: Filter = None) -> Where:
+def list_runs(repo: Filter = None, status: Filter = None) -> Where:
     """List runs, newest first, filtered by repo and status."""
     return run_filters(repo=repo, status=status)
 

@@ -18,7 +18,8 @@ from api.query import Limit, Offset
 from contract.names import Signal
 from contract.statuses import SilenceState
 from db.models import Silence
-from db.silences import GROUP_RED, aware, end_now, list_silences, state_of
+from db.silences import GROUP_RED, end_now, list_silences, state_of
+from db.types import as_utc
 from notify.matchers import MatcherError
 from notify.silences import MAX_MATCHERS, silence_matchers
 
@@ -54,24 +55,20 @@ class SilencePublic(BaseModel):
         return cls(
             id=s.id,
             matchers=list(s.matchers),
-            startsAt=aware(s.starts_at),
-            endsAt=aware(s.ends_at),
+            startsAt=as_utc(s.starts_at),
+            endsAt=as_utc(s.ends_at),
             createdBy=s.created_by,
             comment=s.comment,
             endsWhenResolved=s.ends_when_resolved,
             state=state_of(s, now),
             endedReason=s.ended_reason,
-            createdAt=aware(s.created_at),
-            updatedAt=aware(s.updated_at),
+            createdAt=as_utc(s.created_at),
+            updatedAt=as_utc(s.updated_at),
         )
 
 
 class SilencesPublic(Page[SilencePublic]):
     pass
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @router.post("", status_code=201, response_model=SilencePublic)
@@ -82,8 +79,8 @@ async def create_silence(body: SilenceIn, session: SessionDep) -> SilencePublic:
     except MatcherError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     now = datetime.now(UTC)
-    starts = _utc(body.startsAt) if body.startsAt else now
-    ends = _utc(body.endsAt)
+    starts = as_utc(body.startsAt) if body.startsAt else now
+    ends = as_utc(body.endsAt)
     if ends <= now:
         raise HTTPException(status_code=400, detail="endsAt is in the past")
     if ends <= starts:

@@ -42,7 +42,7 @@ class TasksPublic(Page[TaskPublic]):
 
 
 @list_route(router, TasksPublic, Task, newest=Task.updated_at)
-async def list_tasks(repo: Filter = None, status: Filter = None) -> Where:
+def list_tasks(repo: Filter = None, status: Filter = None) -> Where:
     """List tasks (open, blocked, closed, done), most recently changed first."""
     return task_filters(repo=repo, status=status)
 

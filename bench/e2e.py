@@ -115,7 +115,7 @@ async def _collect(
                 messages[kind].append((at - t0) * 1000)
                 sent_all.append((at - t0) * 1000)
             row = conn.execute(
-                "SELECT extract(epoch FROM created_at), workflow_id FROM notifications"
+                "SELECT extract(epoch FROM created_at), workflow_id, dedupe_key FROM notifications"
                 " WHERE delivery_id = %s ORDER BY created_at LIMIT 1",
                 (token,),
             ).fetchone()
@@ -129,6 +129,7 @@ async def _collect(
                             client,
                             kind,
                             row[1],
+                            key=row[2],
                             sent=t0,
                             acked=response["_acked"],
                             recorded=float(row[0]),

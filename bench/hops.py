@@ -1,11 +1,13 @@
 """Where a notification's time goes, read from Temporal histories lined up with the bench's
 own clock: webhook sent → acknowledged → the workflow that sends it told (signal or start) →
-its workflow tasks (waiting for a worker, running) → a child workflow started (when a parent
-starts it) → recorded in the database → the AI Maestro activity scheduled, picked up, the
-message received."""
+its workflow task (waiting for a worker, running) → recorded in the database → the AI Maestro
+activity scheduled, picked up, the message received. A notice a CI group sends itself is found
+in the group's history by its key; one sent by a child workflow (older groups, blocked tasks)
+also shows the parent's task and the child's start."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,17 +74,28 @@ def _task_before(events: list[Any], index: int) -> tuple[Any, Any, Any, Any]:
     return trigger, scheduled, started, completed
 
 
+def _sends_to_maestro(event: Any, key: str) -> bool:
+    """The AI Maestro activity of the notification `key` (its input names the key)."""
+    if event.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        return False
+    scheduled = event.activity_task_scheduled_event_attributes
+    if scheduled.activity_type.name != AIMAESTRO_ACTIVITY:
+        return False
+    return bool(json.loads(scheduled.input.payloads[0].data).get("key") == key)
+
+
 async def notification_timeline(
     client: Client,
     kind: str,
     workflow_id: str,
     *,
+    key: str,
     sent: float,
     acked: float,
     recorded: float | None,
     received: float | None,
 ) -> Timeline:
-    """The hops of one notification whose NotificationWorkflow is `workflow_id`."""
+    """The hops of the notification `key` sent by the workflow `workflow_id`."""
     line = Timeline(kind)
     line.add("sent", sent)
     line.add("acked", acked)
@@ -103,18 +116,16 @@ async def notification_timeline(
         line.add("parent task scheduled", _t(scheduled))
         line.add("parent task picked up", _t(started))
         line.add("parent task done (child requested)", _t(completed))
-    line.add("workflow started", _t(events[0]))
-    task = next(
-        (
-            i
-            for i, e in enumerate(events)
-            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-            and e.activity_task_scheduled_event_attributes.activity_type.name == AIMAESTRO_ACTIVITY
-        ),
-        None,
-    )
+    task = next((i for i, e in enumerate(events) if _sends_to_maestro(e, key)), None)
+    if task is None or parent.workflow_id:
+        line.add("workflow started", _t(events[0]))
     if task is not None:
-        _, scheduled, started, completed = _task_before(events, task)
+        trigger, scheduled, started, completed = _task_before(events, task)
+        if not parent.workflow_id:
+            started_by = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
+            direct = trigger is not None and trigger.event_type == started_by
+            told = "workflow started" if direct else "group told"
+            line.add(told, _t(trigger) if trigger else None)
         line.add("task scheduled", _t(scheduled))
         line.add("task picked up", _t(started))
         line.add("recorded", recorded)

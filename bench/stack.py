@@ -26,6 +26,7 @@ from bench import pinning
 from bench.peers import SCHEMA
 from db.migrate import upgrade
 from devstack.postgres import PostgresServer, free_port, start_postgres
+from devstack.processes import FileTemporal, api_command
 from devstack.temporal_cli import ensure_temporal_cli
 from tests.support.fakes.sinks import FakeAIMaestro, Recorded
 from workflows.search_attributes import ensure_search_attributes
@@ -64,33 +65,16 @@ def wait_http(url: str, process: subprocess.Popen[bytes], deadline_s: float = 60
     raise RuntimeError(f"{url} not ready after {deadline_s}s")
 
 
-class RestartableTemporal:
-    """A Temporal dev server whose state is a file: stopped and started again, it keeps its
-    workflows (the outage bench)."""
+class RestartableTemporal(FileTemporal):
+    """The bench's own Temporal dev server, its state a file (the outage bench stops and starts
+    it again), with the bench's client once it answers."""
 
     def __init__(self, db_file: Path) -> None:
-        self.port = free_port()
-        self.db_file = db_file
-        self.process: subprocess.Popen[bytes] | None = None
-        self.client: Client | None = None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def start(self) -> None:
         cli = ensure_temporal_cli()
         if cli is None:
             raise RuntimeError("no Temporal CLI")
-        self.process = subprocess.Popen(
-            [
-                *(cli, "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port)),
-                *("--headless", "--db-filename", str(self.db_file), "--log-level", "error"),
-                *("--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=off"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        super().__init__(cli, db_file)
+        self.client: Client | None = None
 
     async def connect(self, within: float = 60) -> Client:
         give_up = time.monotonic() + within
@@ -102,11 +86,6 @@ class RestartableTemporal:
                 if time.monotonic() > give_up:
                     raise
                 await asyncio.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
 
 
 class Stack:
@@ -201,19 +180,9 @@ class Stack:
                 name,
                 [
                     *pinning.server(self.pin),
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "api.main:app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.ports[name]),
-                    "--workers",
-                    str(api_workers),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
+                    *api_command(
+                        self.ports[name], "--workers", str(api_workers), "--no-access-log"
+                    ),
                 ],
                 env | extra,
             )

@@ -75,11 +75,11 @@ async def active_silences(
         try:
             views.append(
                 SilenceView(
-                    s["id"],
-                    silence_matchers(s["matchers"]),
                     datetime.fromisoformat(s["startsAt"]),
                     datetime.fromisoformat(s["endsAt"]),
-                    bool(s.get("endsWhenResolved")),
+                    id=s["id"],
+                    matchers=silence_matchers(s["matchers"]),
+                    ends_when_resolved=bool(s.get("endsWhenResolved")),
                 )
             )
         except (KeyError, ValueError, MatcherError):

@@ -12,6 +12,19 @@ EVENTS_PER_RUN = 100  # CIFailureWorkflow continues as new after this many event
 
 
 @dataclass
+class IssueRef:
+    """The issue (or pull request) a record is about: the first fields of every such record."""
+
+    repo: str
+    issue_number: int
+
+    @property
+    def ref(self) -> str:
+        """`owner/repo#N`, as GitHub writes it."""
+        return f"{self.repo}#{self.issue_number}"
+
+
+@dataclass
 class Feedback:
     """Review text from a person allowed to steer the run (checked by routing): the `feedback`
     signal's argument, and what a follow-up execution starts with."""
@@ -47,6 +60,25 @@ class RunInput:
     sender: str | None = None
     # The comment that asked for the run (`/hookflow run`): the 👀 goes there, not on the issue.
     trigger_comment_id: int | None = None
+
+
+@dataclass
+class RunResult:
+    """What RunWorkflow returns; the `runs` table's status update is this with phase and PR."""
+
+    run_id: str
+    status: str
+    error: str | None = None
+    pr_url: str | None = None
+    iteration: int = 0
+
+
+@dataclass
+class RunStatusUpdate(RunResult):
+    """The run's state as the `runs` table mirrors it while it runs: with its phase and PR."""
+
+    phase: str | None = None
+    pr_number: int | None = None
 
 
 @dataclass
@@ -122,9 +154,7 @@ class PRMergedInput:
 
 
 @dataclass
-class BlockedTaskInput:
-    repo: str
-    issue_number: int
+class BlockedTaskInput(IssueRef):
     title: str = ""
     url: str = ""
     sender: str = ""

@@ -3,7 +3,9 @@ workflow inputs: each receiver it reaches and what becomes of it there, and its 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from contract.statuses import NotificationStatus
 
 
 @dataclass
@@ -16,6 +18,12 @@ class ReceiverPlan:
     interval: str | None = None  # the mute interval (or "outside <active intervals>")
     until: str | None = None  # ISO time the silence or the mute ends (None: not known)
     silence_end_notice: bool = True  # the receiver wants the state when a silence ends
+
+
+def hold_muted(r: ReceiverPlan) -> ReceiverPlan:
+    """A red CI group's notice muted at a receiver is held there: the group sums up what it
+    held when the mute ends."""
+    return replace(r, status=NotificationStatus.HELD) if r.status == NotificationStatus.MUTED else r
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -14,8 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contract.statuses import SilenceState
 from db.models import Silence
+from db.types import as_utc
 from notify.matchers import MatcherError
-from notify.silences import SilenceView, silence_matchers, silence_state
+from notify.silences import SilenceView, Window, silence_matchers
 
 log = logging.getLogger("hookflow.silences")
 
@@ -23,13 +24,8 @@ GROUP_RED = "red"
 GROUP_RESOLVED = "resolved"
 
 
-def aware(value: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; every one is stored in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def state_of(silence: Silence, now: datetime) -> SilenceState:
-    return silence_state(aware(silence.starts_at), aware(silence.ends_at), now)
+    return Window(as_utc(silence.starts_at), as_utc(silence.ends_at)).state(now)
 
 
 def _state_filter(state: SilenceState, now: datetime) -> list[object]:
@@ -75,11 +71,11 @@ async def active_views(session: AsyncSession, now: datetime) -> list[SilenceView
             continue
         views.append(
             SilenceView(
-                str(row.id),
-                matchers,
-                aware(row.starts_at),
-                aware(row.ends_at),
-                row.ends_when_resolved,
+                as_utc(row.starts_at),
+                as_utc(row.ends_at),
+                id=str(row.id),
+                matchers=matchers,
+                ends_when_resolved=row.ends_when_resolved,
             )
         )
     return views
@@ -98,7 +94,7 @@ async def _locked(session: AsyncSession, silence_id: str) -> Silence | None:
 
 def end_now(silence: Silence, now: datetime, reason: str) -> None:
     """Expire it at `now` (a pending one never starts)."""
-    if aware(silence.starts_at) > now:
+    if as_utc(silence.starts_at) > now:
         silence.starts_at = now
     silence.ends_at = now
     silence.ended_reason = reason[:500]

@@ -13,3 +13,9 @@ Timestamp = DateTime(timezone=True)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """`value` as an aware UTC time; one without a zone is UTC already (the columns store UTC,
+    SQLite hands them back without their zone)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -16,16 +16,12 @@ from contract.actions import DispatchAction
 from contract.statuses import DispatchStatus
 from db.engine import SessionFactory
 from db.models import WebhookEvent
+from ops.refused import Refused
 from runs.admission import revive_unstarted_runs, unstarted_runs
 
 
-class RetryRefused(Exception):
+class RetryRefused(Refused):
     """Why a delivery cannot be retried: `status` is the HTTP answer (404, 409)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 async def retry_failed(session: AsyncSession, event_id: uuid.UUID) -> WebhookEvent:

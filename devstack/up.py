@@ -27,6 +27,8 @@ from settings import ConfigError, env_files, load_settings
 from settings.origin import origin
 
 ROOT = Path(__file__).resolve().parent.parent
+# A worker starts the activities it schedules on its own queue at once (a notification's sends).
+EAGER_ACTIVITIES = ["--dynamic-config-value", "system.enableActivityEagerExecution=true"]
 
 
 def state_dir() -> Path:
@@ -127,6 +129,8 @@ async def main(argv: list[str] | None = None) -> int:
             dev_server_existing_path=ensure_temporal_cli(),
             dev_server_database_filename=str(directory / "temporal.db"),
             dev_server_log_level="warn",
+            # As deploy/compose/temporal-dynamicconfig.yaml: activities start eagerly.
+            dev_server_extra_args=EAGER_ACTIVITIES,
         )
         address = f"127.0.0.1:{args.temporal_port}"
     env = child_env(values, directory, address, configured)

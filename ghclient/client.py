@@ -88,21 +88,10 @@ class GitHubClient:
             payload["labels"] = list(labels)
         return await self._t.obj("POST", f"{_repo(repo)}/issues", json=payload)
 
-    async def update_issue(
-        self,
-        repo: str,
-        number: int,
-        *,
-        state: str | None = None,
-        state_reason: str | None = None,
-        title: str | None = None,
-        body: str | None = None,
-    ) -> JSON:
-        """PATCH only the given fields. state: open|closed; state_reason: completed|not_planned|
-        reopened|duplicate."""
-        fields = {"state": state, "state_reason": state_reason, "title": title, "body": body}
-        payload = {k: v for k, v in fields.items() if v is not None}
-        return await self._t.obj("PATCH", f"{_repo(repo)}/issues/{int(number)}", json=payload)
+    async def update_issue(self, repo: str, number: int, **fields: str) -> JSON:
+        """PATCH only the given fields, by GitHub's names: state (open|closed), state_reason
+        (completed|not_planned|reopened|duplicate), title, body."""
+        return await self._t.obj("PATCH", f"{_repo(repo)}/issues/{int(number)}", json=fields)
 
     async def add_labels(self, repo: str, number: int, labels: Iterable[str]) -> list[JSON]:
         """Add labels (creating unknown ones); returns the issue's labels afterwards."""

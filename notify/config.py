@@ -64,28 +64,18 @@ class Receiver:
 
 
 @dataclass(frozen=True)
-class RepoRules:
-    """`repositories:` overrides of the seed's settings for one repository."""
-
-    watched_branches: frozenset[str] | None = None
-    priorities: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class NotifyConfig:
     receivers: Mapping[str, Receiver]
     route: Route
     defaults: RouteOpts  # what the root route leaves unset (NOTIFY_GROUP_* settings)
     time_intervals: Mapping[str, TimeInterval] = field(default_factory=dict)
-    repositories: Mapping[str, RepoRules] = field(default_factory=dict)
+    # `repositories:`: overrides of the seed's settings by lower-case owner/name
+    repositories: Mapping[str, RepoOverrides] = field(default_factory=dict)
     source: str = "environment"  # the file, or "environment"
     digest: str = ""  # of the file's bytes: which version is loaded
 
     def receiver(self, name: str) -> Receiver | None:
         return self.receivers.get(name)
-
-    def repo_rules(self, repo: str | None) -> RepoRules | None:
-        return self.repositories.get(repo.lower()) if repo else None
 
 
 def resolve_path(value: str, base_dir: Path) -> Path:
@@ -96,7 +86,4 @@ def resolve_path(value: str, base_dir: Path) -> Path:
 
 def repository_overrides(config: NotifyConfig | None) -> dict[str, RepoOverrides]:
     """`repositories:` as routing reads it: watched branches and priorities per repository."""
-    return {
-        repo: RepoOverrides(rules.watched_branches, dict(rules.priorities))
-        for repo, rules in (config.repositories.items() if config else ())
-    }
+    return dict(config.repositories) if config else {}

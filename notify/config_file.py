@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from pathlib import Path
@@ -56,16 +57,7 @@ def read_config_file(path: Path, defaults: RouteOpts, *, check_files: bool = Tru
     config = parse_config(
         data, defaults=defaults, base_dir=path.parent, source=source, check_files=check_files
     )
-    digest = hashlib.sha256(raw).hexdigest()[:12]
-    return NotifyConfig(
-        receivers=config.receivers,
-        route=config.route,
-        defaults=config.defaults,
-        time_intervals=config.time_intervals,
-        repositories=config.repositories,
-        source=source,
-        digest=digest,
-    )
+    return dataclasses.replace(config, digest=hashlib.sha256(raw).hexdigest()[:12])
 
 
 def check_config_file(path: Path, defaults: RouteOpts) -> list[str]:

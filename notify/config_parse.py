@@ -14,7 +14,6 @@ from notify.config import (
     LogfileSpec,
     NotifyConfig,
     Receiver,
-    RepoRules,
     WebhookSpec,
     resolve_path,
 )
@@ -24,6 +23,7 @@ from notify.matchers import LABELS, Matcher, MatcherError, parse_matcher
 from notify.problems import ConfigInvalid, Problems, at
 from notify.render import TEMPLATE_PARTS, template_error
 from notify.tree import Route, RouteOpts
+from routing.decision import RepoOverrides
 from routing.fields import REPO_PATTERN
 from routing.notifications import PRIORITY_MAP, normalize_priority
 from settings.durations import parse_duration
@@ -257,8 +257,8 @@ def _check_references(
                     problems.add(at(at(node.path, key), i), f"unknown time interval {name!r}")
 
 
-def _repositories(raw: Any, path: str, problems: Problems) -> dict[str, RepoRules]:
-    found: dict[str, RepoRules] = {}
+def _repositories(raw: Any, path: str, problems: Problems) -> dict[str, RepoOverrides]:
+    found: dict[str, RepoOverrides] = {}
     if raw is None:
         return found
     if not isinstance(raw, dict):
@@ -284,7 +284,7 @@ def _repositories(raw: Any, path: str, problems: Problems) -> dict[str, RepoRule
                 priorities[key] = normalize_priority(str(value))
             except ValueError as exc:
                 problems.add(at(where_p, key), str(exc))
-        found[repo.lower()] = RepoRules(branches, priorities)
+        found[repo.lower()] = RepoOverrides(branches, priorities)
     return found
 
 

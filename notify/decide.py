@@ -26,6 +26,11 @@ def timing_of(reached: Reached) -> NotifyTiming:
     )
 
 
+def first_timing(config: NotifyConfig, labels: Mapping[str, str]) -> NotifyTiming:
+    """The timing of the first route the labels reach (what a CI group keeps)."""
+    return timing_of(match_routes(config.route, labels, config.defaults)[0])
+
+
 def _mute(config: NotifyConfig, reached: Reached, now: datetime) -> MuteState | None:
     intervals = config.time_intervals
     return route_mute(

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass
 from urllib.parse import urlsplit
 
 import httpx
 
 
+@dataclass(eq=False)
 class SinkError(Exception):
     """A delivery that failed; `retryable` says whether trying again later can help."""
 
-    def __init__(
-        self,
-        message: str,
-        retryable: bool,
-        *,
-        status_code: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retryable = retryable
-        self.status_code = status_code
-        self.retry_after = retry_after
+    message: str
+    retryable: bool
+    _: KW_ONLY
+    status_code: int | None = None
+    retry_after: float | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message

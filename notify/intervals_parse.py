@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -55,31 +56,32 @@ def _list(raw: Any, path: str, problems: Problems) -> list[Any]:
     return []
 
 
-def _ranges(
-    raw: Any,
-    path: str,
-    problems: Problems,
-    *,
-    what: str,
-    value_of: Callable[[str], int | None],
-    valid: Callable[[int], bool],
-    signed: bool = False,
-) -> tuple[Range, ...]:
+@dataclass(frozen=True)
+class _RangeKind:
+    """What one list of `a:b` ranges holds: its name in messages, how a value reads, its bounds."""
+
+    what: str
+    value_of: Callable[[str], int | None]
+    valid: Callable[[int], bool]
+    signed: bool = False
+
+
+def _ranges(raw: Any, path: str, problems: Problems, kind: _RangeKind) -> tuple[Range, ...]:
     """`["monday:friday", "sunday"]`, `["1:5", -1]`: single values or inclusive `a:b` ranges."""
     result = []
     for i, item in enumerate(_list(raw, path, problems)):
         where = at(path, i)
         text = str(item).strip().lower() if isinstance(item, str | int) else ""
         if isinstance(item, bool) or not text:
-            problems.add(where, f"{item!r} is not a {what} or a range of them")
+            problems.add(where, f"{item!r} is not a {kind.what} or a range of them")
             continue
         lo_text, _, hi_text = text.partition(":")
-        lo, hi = value_of(lo_text.strip()), value_of((hi_text or lo_text).strip())
-        if lo is None or hi is None or not valid(lo) or not valid(hi):
-            problems.add(where, f"{item!r} is not a {what} or a range of them")
+        lo, hi = kind.value_of(lo_text.strip()), kind.value_of((hi_text or lo_text).strip())
+        if lo is None or hi is None or not kind.valid(lo) or not kind.valid(hi):
+            problems.add(where, f"{item!r} is not a {kind.what} or a range of them")
             continue
         # Days of the month may run from a day to one counted from the end (`1:-1`).
-        backwards = (lo < 0 < hi) or ((lo > 0) == (hi > 0) and lo > hi) if signed else lo > hi
+        backwards = (lo < 0 < hi) or ((lo > 0) == (hi > 0) and lo > hi) if kind.signed else lo > hi
         if backwards:
             problems.add(where, f"range {item!r} ends before it starts")
             continue
@@ -106,6 +108,24 @@ def _location(raw: Any, path: str, problems: Problems) -> str:
     return raw
 
 
+def _month(text: str) -> int | None:
+    return _MONTHS.get(text) or _number(text)
+
+
+# The fields of a spec that are lists of ranges, in the order they are read.
+_RANGE_KINDS = {
+    "weekdays": _RangeKind("weekday (monday … sunday)", _WEEKDAYS.get, lambda d: 0 <= d <= 6),
+    "days_of_month": _RangeKind(
+        "day of month (1 … 31, or -31 … -1 from the end)",
+        _number,
+        lambda d: 1 <= abs(d) <= 31,
+        signed=True,
+    ),
+    "months": _RangeKind("month (january … december or 1 … 12)", _month, lambda m: 1 <= m <= 12),
+    "years": _RangeKind("year", _number, lambda y: 1 <= y <= 9999),
+}
+
+
 def parse_spec(raw: Any, path: str, problems: Problems) -> TimeSpec | None:
     if not isinstance(raw, dict):
         problems.add(path, "must be a mapping of times, weekdays, days_of_month, months, …")
@@ -113,49 +133,15 @@ def parse_spec(raw: Any, path: str, problems: Problems) -> TimeSpec | None:
     for key in raw:
         if key not in SPEC_KEYS:
             problems.add(at(path, str(key)), f"unknown key (use {', '.join(SPEC_KEYS)})")
-    return TimeSpec(
-        times=_times(raw["times"], at(path, "times"), problems) if "times" in raw else (),
-        weekdays=_ranges(
-            raw.get("weekdays", []),
-            at(path, "weekdays"),
-            problems,
-            what="weekday (monday … sunday)",
-            value_of=_WEEKDAYS.get,
-            valid=lambda d: 0 <= d <= 6,
-        ),
-        days_of_month=_ranges(
-            raw.get("days_of_month", []),
-            at(path, "days_of_month"),
-            problems,
-            what="day of month (1 … 31, or -31 … -1 from the end)",
-            value_of=_number,
-            valid=lambda d: 1 <= abs(d) <= 31,
-            signed=True,
-        ),
-        months=_ranges(
-            raw.get("months", []),
-            at(path, "months"),
-            problems,
-            what="month (january … december or 1 … 12)",
-            value_of=_month,
-            valid=lambda m: 1 <= m <= 12,
-        ),
-        years=_ranges(
-            raw.get("years", []),
-            at(path, "years"),
-            problems,
-            what="year",
-            value_of=_number,
-            valid=lambda y: 1 <= y <= 9999,
-        ),
-        location=_location(raw["location"], at(path, "location"), problems)
-        if "location" in raw
-        else "UTC",
+    times = _times(raw["times"], at(path, "times"), problems) if "times" in raw else ()
+    ranges = {
+        name: _ranges(raw.get(name, []), at(path, name), problems, kind)
+        for name, kind in _RANGE_KINDS.items()
+    }
+    location = (
+        _location(raw["location"], at(path, "location"), problems) if "location" in raw else "UTC"
     )
-
-
-def _month(text: str) -> int | None:
-    return _MONTHS.get(text) or _number(text)
+    return TimeSpec(times=times, location=location, **ranges)
 
 
 def parse_time_intervals(raw: Any, path: str, problems: Problems) -> dict[str, TimeInterval]:

@@ -12,32 +12,35 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contract.statuses import SilenceState
-from notify.matchers import Matcher, MatcherError, matches_all, parse_matcher
+from notify.matchers import Matcher, MatcherError, matches_all, parse_matchers
 
 MAX_MATCHERS = 20
 
 
 @dataclass(frozen=True)
-class SilenceView:
-    id: str
-    matchers: tuple[Matcher, ...]
+class Window:
+    """When a silence holds: `pending` before starts_at, `active` until ends_at, then `expired`."""
+
     starts_at: datetime
     ends_at: datetime
-    ends_when_resolved: bool = False
 
     def state(self, now: datetime) -> SilenceState:
-        return silence_state(self.starts_at, self.ends_at, now)
+        if now < self.starts_at:
+            return SilenceState.PENDING
+        return SilenceState.ACTIVE if now < self.ends_at else SilenceState.EXPIRED
+
+
+@dataclass(frozen=True, kw_only=True)
+class SilenceView(Window):
+    """A silence as the routing decision reads it: its window, matchers and whether it ends
+    when the group it silences is resolved."""
+
+    id: str
+    matchers: tuple[Matcher, ...]
+    ends_when_resolved: bool = False
 
     def silences(self, labels: Mapping[str, str], now: datetime) -> bool:
         return self.state(now) == SilenceState.ACTIVE and matches_all(self.matchers, labels)
-
-
-def silence_state(starts_at: datetime, ends_at: datetime, now: datetime) -> SilenceState:
-    if now < starts_at:
-        return SilenceState.PENDING
-    if now < ends_at:
-        return SilenceState.ACTIVE
-    return SilenceState.EXPIRED
 
 
 def silence_matchers(texts: Iterable[object]) -> tuple[Matcher, ...]:
@@ -47,12 +50,7 @@ def silence_matchers(texts: Iterable[object]) -> tuple[Matcher, ...]:
         raise MatcherError('a silence needs at least one matcher, e.g. repo="acme/api"')
     if len(items) > MAX_MATCHERS:
         raise MatcherError(f"at most {MAX_MATCHERS} matchers")
-    found = []
-    for i, text in enumerate(items):
-        try:
-            found.append(parse_matcher(text))
-        except MatcherError as exc:
-            raise MatcherError(f"matchers[{i}]: {exc}") from None
+    found = parse_matchers(items)
     if all(m.matches({m.name: ""}) for m in found):
         raise MatcherError(
             "every matcher also matches an empty label: the silence would mute everything "

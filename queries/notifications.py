@@ -25,6 +25,8 @@ def notification_filters(
     status: str | None = None,
     silence_id: str | None = None,
 ) -> list[ColumnElement[bool]]:
+    """Notifications (one row per receiver) by type, priority, repo, delivery id, receiver,
+    status and the silence that muted them; a filter not given (None or "") keeps every row."""
     return matching(
         (Notification.type, type),
         (Notification.priority, priority and priority.lower()),

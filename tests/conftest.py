@@ -18,6 +18,9 @@ pytest_plugins = [
     "tests.support.ai_run",  # the AI run stack: fake_github, bare, run_stack_settings
     "tests.support.notifications",  # maestro, chat, notify_settings, ci
     "tests.support.github_repo",  # github, repo, github_settings
+    "tests.support.ghclient",  # shared_github, gh (GitHubClient tests)
+    "tests.support.agent_fakes",  # agent_server, llm, api_port
+    "tests.support.check_github",  # checks_github, public_url (hookflow check)
     "tests.support.github_app",  # app_key, app_github, app_identity
     "tests.support.own_postgres",  # own_postgres
     "tests.support.own_temporal",  # dev_server

@@ -10,32 +10,36 @@ Alertmanager's timing:
 - the first success after red sends one `ci_resolved` notification; a green group ends after
   one quiet interval.
 Red/green follows the CI run's own order (workflows/notify_group_order.py), not arrival: an
-older success arriving after a newer failure resolves nothing. Each notification is a
-NotificationWorkflow child (abandoned: it outlives the group). Groups started since receivers
-exist decide each notice's receivers first, with quiet hours and silences
-(workflows/notify_group_routed.py).
+older success arriving after a newer failure resolves nothing. Groups started since receivers
+exist decide each notice's receivers, with quiet hours and silences
+(workflows/notify_group_routed.py), and record and send each notice themselves
+(workflows/notify_group_send.py; older ones start a NotificationWorkflow child per notice).
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 from workflows.notify_group_routed import RoutedGroup
+from workflows.notify_group_send import PATCH_INLINE
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notify import CoveredInput, GroupSettings, NotifyActivities
+    from activities.notify import (
+        CoveredInput,
+        GroupOpened,
+        GroupOpenInput,
+        GroupSettings,
+        NotifyActivities,
+    )
     from contract.inputs import GroupEvent as GroupEvent
     from contract.inputs import GroupInput as GroupInput
     from contract.names import Query, Signal, Workflow
-    from routing.notify_route import notification_memo
     from workflows import search_attributes as sa
-    from workflows.notification import NotificationInput, NotificationWorkflow
     from workflows.notify_group_notices import batch_notice, reminder_notice, resolved_notice
     from workflows.notify_group_order import ci_order, is_stale, newest, stored_order
 
@@ -58,6 +62,8 @@ class NotificationGroupWorkflow(RoutedGroup):
         self._state: GroupInput | None = None
         self._batch: list[GroupEvent] = []  # failures gathered for the next notification
         self._routed = False
+        self._inline = False
+        self._sends: list[asyncio.Task[Any]] = []  # notices being sent
         self._silences_ended: set[str] = set()
         self._extra_notices = 0  # summaries and silence-end notices of this run
 
@@ -74,18 +80,16 @@ class NotificationGroupWorkflow(RoutedGroup):
 
     @workflow.query(name=Query.STATE)
     def state(self) -> dict[str, Any]:
-        s = self._state
+        s = self._state or GroupInput("", "", "", "")
         return {
             "red": self._red,
-            "red_since": s.red_since if s else None,
-            "failures_total": s.failures_total if s else 0,
-            "reminders": s.reminders if s else 0,
+            **{k: getattr(s, k) for k in ("red_since", "failures_total", "reminders", "stale")},
             "pending": len(self._inbox),
             "batched": len(self._batch),
-            "stale": s.stale if s else 0,
+            "sending": self.sending(),
             "routed": self._routed,
-            "held": {r: h.count for r, h in s.held.items()} if s else {},
-            "silenced": sorted(s.silenced) if s else [],
+            "held": {r: h.count for r, h in s.held.items()},
+            "silenced": sorted(s.silenced),
         }
 
     @workflow.run
@@ -101,9 +105,8 @@ class NotificationGroupWorkflow(RoutedGroup):
             ]
         )
         self._routed = workflow.patched(PATCH_ROUTED)
-        cfg: GroupSettings = await workflow.execute_local_activity_method(
-            NotifyActivities.group_settings, **SETTINGS_ACTIVITY
-        )
+        self._inline = self._routed and workflow.patched(PATCH_INLINE)
+        cfg = await self._settings(input)
         if self._routed:
             return await self._run_routed(input, cfg)
         repeat = timedelta(seconds=cfg.repeat_seconds)
@@ -128,14 +131,7 @@ class NotificationGroupWorkflow(RoutedGroup):
                     await self._remind(input)
                 continue
             if _is_success(self._inbox[0]):
-                success = self._inbox.pop(0)
-                input.newest_success = newest(input.newest_success, ci_order(success.notification))
-                if self._red or input.failures_total:
-                    await self._resolve(input, success)
-                else:
-                    await self._notify(
-                        f"notify-{success.key}", success.notification, success.delivery_id
-                    )
+                await self._take_success(input)
                 continue
             await self._collect(input, self._send_at(input, cfg))
             batch, self._batch = self._batch, []
@@ -147,14 +143,17 @@ class NotificationGroupWorkflow(RoutedGroup):
             self._drop_stale(input)
             await self._wake_quiet(input)  # before a continue-as-new could drop its signals
             if not self._inbox and workflow.info().is_continue_as_new_suggested():
-                workflow.continue_as_new(self._carry(input))
+                if await self._drained():
+                    workflow.continue_as_new(self._carry(input))
+                continue
             if not self._inbox and not self._red:
                 try:
                     await workflow.wait_condition(
                         lambda: bool(self._inbox), timeout=self._interval(input, cfg)
                     )
                 except TimeoutError:
-                    return self.state()
+                    if await self._drained():
+                        return self.state()
                 continue
             if not self._inbox:
                 repeat = self._repeat(input, cfg)
@@ -170,19 +169,38 @@ class NotificationGroupWorkflow(RoutedGroup):
                         await self._remind(input)
                 continue
             if _is_success(self._inbox[0]):
-                success = self._inbox.pop(0)
-                input.newest_success = newest(input.newest_success, ci_order(success.notification))
-                if self._red or input.failures_total:
-                    await self._resolve(input, success)
-                else:
-                    await self._notify(
-                        f"notify-{success.key}", success.notification, success.delivery_id
-                    )
+                await self._take_success(input)
                 continue
             await self._learn_timing(input)
             await self._collect(input, self._routed_send_at(input, cfg))
             batch, self._batch = self._batch, []
             await self._flush(input, batch)
+
+    async def _settings(self, input: GroupInput) -> GroupSettings:
+        """The group's durations; a group that sends itself learns the timing of its first
+        failure's route in the same step (one local activity fewer before that notice)."""
+        if not self._inline:
+            cfg: GroupSettings = await workflow.execute_local_activity_method(
+                NotifyActivities.group_settings, **SETTINGS_ACTIVITY
+            )
+            return cfg
+        failures = (e.notification for e in self._inbox if not _is_success(e))
+        first = next(failures, None) if input.timing is None else None
+        opened: GroupOpened = await workflow.execute_local_activity_method(
+            NotifyActivities.group_open, GroupOpenInput(first), **SETTINGS_ACTIVITY
+        )
+        input.timing = input.timing or opened.timing
+        return opened.settings
+
+    async def _take_success(self, input: GroupInput) -> None:
+        """The success at the head of the inbox: the resolution of a red group, otherwise a
+        notice of its own."""
+        success = self._inbox.pop(0)
+        input.newest_success = newest(input.newest_success, ci_order(success.notification))
+        if self._red or input.failures_total:
+            await self._resolve(input, success)
+        else:
+            await self._notify(f"notify-{success.key}", success.notification, success.delivery_id)
 
     def _send_at(self, input: GroupInput, cfg: GroupSettings) -> datetime:
         """When the failures now arriving go out: a new group after its wait, a group that
@@ -287,34 +305,6 @@ class NotificationGroupWorkflow(RoutedGroup):
         input.red_since = input.last_notice_at = input.last_failure = None
         input.failures_total = input.reminders = 0
         self._red = False
-
-    async def _notify(
-        self,
-        wf_id: str,
-        n: dict[str, Any],
-        delivery_id: str | None,
-        count: int = 1,
-        *,
-        only: list[str] | None = None,
-    ) -> None:
-        """Start the notice's NotificationWorkflow; a routed group decides its receivers first
-        (`only`: of those, just these)."""
-        plan = await self._routed_plan(n, count, only) if self._routed else None
-        if self._routed and plan is None:
-            return
-        try:
-            await workflow.start_child_workflow(
-                NotificationWorkflow.run,
-                NotificationInput(n, delivery_id, count, plan=plan),
-                id=wf_id,
-                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-                memo=notification_memo(n),
-                # Ids come from deliveries: an event replayed into a later group run is not
-                # sent again.
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:
-            workflow.logger.info("notification %s already started", wf_id)
 
     def _carry(self, input: GroupInput) -> GroupInput:
         return GroupInput(

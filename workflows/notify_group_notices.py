@@ -51,18 +51,25 @@ def batch_notice(
     return n
 
 
-def reminder_notice(group: GroupState) -> dict[str, Any]:
-    """The reminder numbered `group.reminders` for a branch still red."""
+def _red_notice(group: GroupState, title: str, tail: str, **extra: Any) -> dict[str, Any]:
+    """A notice that the branch is still red: the last failure's fields, `title`, a summary
+    ending in `tail`, `extra`, and the group's count of failed runs."""
     n = dict(group.last_failure or {})
-    n["title"] = f"Still failing: {group.workflow}{_where(group)}"
-    n["summary"] = (
-        f"{group.repo}: {n['title']} — red since {group.red_since}, "
-        f"{group.failures_total} failed run(s)"
-    )
-    n["reminder"] = group.reminders
+    n["title"] = f"{title}: {group.workflow}{_where(group)}"
+    n["summary"] = f"{group.repo}: {n['title']} — {tail}"
+    n.update(extra)
     n["count"] = group.failures_total
     n["group_key"] = group.group_key
     return n
+
+
+def _red(group: GroupState) -> str:
+    return f"red since {group.red_since}, {group.failures_total} failed run(s)"
+
+
+def reminder_notice(group: GroupState) -> dict[str, Any]:
+    """The reminder numbered `group.reminders` for a branch still red."""
+    return _red_notice(group, "Still failing", _red(group), reminder=group.reminders)
 
 
 def resolved_notice(group: GroupState, success: Mapping[str, Any]) -> dict[str, Any]:
@@ -79,28 +86,14 @@ def resolved_notice(group: GroupState, success: Mapping[str, Any]) -> dict[str, 
 
 def held_summary_notice(group: GroupState, held: HeldNotice) -> dict[str, Any]:
     """What a receiver muted while the branch was red gets when the mute ends: one summary."""
-    n = dict(group.last_failure or {})
-    n["title"] = f"Still failing after {held.interval}: {group.workflow}{_where(group)}"
     times = "time" if held.count == 1 else "times"
-    n["summary"] = (
-        f"{group.repo}: {n['title']} — failed {held.count} {times} while muted (since "
-        f"{held.since}), red since {group.red_since}, {group.failures_total} failed run(s)"
-    )
-    n["held"] = {"interval": held.interval, "since": held.since, "count": held.count}
-    n["count"] = group.failures_total
-    n["group_key"] = group.group_key
-    return n
+    tail = f"failed {held.count} {times} while muted (since {held.since}), {_red(group)}"
+    summary = {"interval": held.interval, "since": held.since, "count": held.count}
+    return _red_notice(group, f"Still failing after {held.interval}", tail, held=summary)
 
 
 def silence_ended_notice(group: GroupState, silence_id: str) -> dict[str, Any]:
     """The group's state, sent once when a silence that kept it quiet ends while still red."""
-    n = dict(group.last_failure or {})
-    n["title"] = f"Still failing (silence ended): {group.workflow}{_where(group)}"
-    n["summary"] = (
-        f"{group.repo}: {n['title']} — red since {group.red_since}, "
-        f"{group.failures_total} failed run(s)"
+    return _red_notice(
+        group, "Still failing (silence ended)", _red(group), silence_ended=silence_id
     )
-    n["silence_ended"] = silence_id
-    n["count"] = group.failures_total
-    n["group_key"] = group.group_key
-    return n

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         RunMergedInput,
     )
     from activities.tasks import TaskActivities, TaskUpdate
+    from contract.inputs import IssueRef
     from contract.inputs import PRMergedInput as PRMergedInput
     from contract.names import Workflow
     from workflows import search_attributes as sa
@@ -33,9 +34,7 @@ MAX_ISSUES = 50  # a PR body listing more than this is not a closing list
 
 
 @dataclass
-class IssueOutcome:
-    repo: str
-    issue_number: int
+class IssueOutcome(IssueRef):
     outcome: str  # closed | already_closed | not_allowed | failed
     reason: str | None = None
 
@@ -60,9 +59,7 @@ class PRMergedWorkflow:
         result = PRMergedResult()
         for ref in refs:
             result.issues.append(await self._close(input, ref.repo, ref.number))
-        refused = [
-            f"{i.repo}#{i.issue_number}" for i in result.issues if i.outcome == "not_allowed"
-        ]
+        refused = [i.ref for i in result.issues if i.outcome == "not_allowed"]
         if refused:
             try:
                 await workflow.execute_activity_method(

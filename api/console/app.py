@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from api.console.auth import COOKIE, Viewer, find_session
+from api.console.auth import COOKIE, find_session
 from api.console.body_limit import BodyLimit
-from api.console.deps import SignInRequired, console_state
+from api.console.deps import SignInRequired
 from api.console.headers import SecurityHeaders
 from api.console.pages import (
     deliveries,
@@ -27,17 +27,21 @@ from api.console.pages import (
     tasks,
 )
 from api.console.render import PREFIX, render
+from api.console.silences import SilencesUnavailable
+from api.deps import get_state
+from ops.refused import Refused
 
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-async def _viewer_or_none(request: Request) -> Viewer | None:
-    """The signed-in viewer of an error page (for its navigation), if the database answers."""
+async def _error_page(request: Request, code: int, message: str) -> HTMLResponse:
+    """The error page, with the navigation of the signed-in viewer if the database answers."""
     try:
-        state = await console_state(request)
-        return await find_session(state.sessions, request.cookies.get(COOKIE))
+        state = await get_state(request)
+        request.state.viewer = await find_session(state.sessions, request.cookies.get(COOKIE))
     except Exception:  # noqa: BLE001 - an error page must render whatever else is down
-        return None
+        request.state.viewer = None
+    return render(request, "error.html", status_code=code, code=code, message=message)
 
 
 def create_console(parent: FastAPI) -> FastAPI:
@@ -48,21 +52,22 @@ def create_console(parent: FastAPI) -> FastAPI:
     console.add_middleware(SecurityHeaders)  # added last: outermost, so a 413 has them too
 
     @console.exception_handler(SignInRequired)
-    async def sign_in_first(request: Request, exc: Exception) -> Response:
-        back = exc.back_to if isinstance(exc, SignInRequired) else ""
+    async def sign_in_first(request: Request, exc: SignInRequired) -> Response:
+        back = exc.back_to
         target = f"{PREFIX}/sign-in" + (f"?next={quote(back, safe='')}" if back else "")
         return RedirectResponse(target, status_code=303)
 
     @console.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
-        return render(
-            request,
-            "error.html",
-            viewer=await _viewer_or_none(request),
-            status_code=exc.status_code,
-            code=exc.status_code,
-            message=str(exc.detail),
-        )
+        return await _error_page(request, exc.status_code, str(exc.detail))
+
+    @console.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> HTMLResponse:
+        return await _error_page(request, exc.status, exc.reason)
+
+    @console.exception_handler(SilencesUnavailable)
+    async def no_silences(request: Request, exc: SilencesUnavailable) -> HTMLResponse:
+        return render(request, "silences_unavailable.html")
 
     @console.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
@@ -70,14 +75,7 @@ def create_console(parent: FastAPI) -> FastAPI:
             f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', '')}"
             for e in exc.errors()
         ]
-        return render(
-            request,
-            "error.html",
-            viewer=await _viewer_or_none(request),
-            status_code=400,
-            code=400,
-            message="; ".join(problems)[:500],
-        )
+        return await _error_page(request, 400, "; ".join(problems)[:500])
 
     for module in (sign_in, overview, deliveries, delivery, runs, notifications, silences, tasks):
         console.include_router(module.router)

@@ -1,16 +1,19 @@
-"""What console pages depend on: the application state, the signed-in viewer (or a redirect to
-sign-in), and the CSRF check every state-changing form passes."""
+"""What console pages depend on: the API's state and sessions (api/deps.py), the signed-in
+viewer (or a redirect to sign-in), the CSRF check every state-changing form passes, and the
+page a list link asks for."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Form, HTTPException, Request
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.console.auth import COOKIE, Viewer, csrf_matches, find_session
-from api.deps import AppState
+from api.console.listing import read_cursor
+from api.deps import AppStateDep
+from queries.keyset import Window
+
+PAGE_SIZE = 50  # rows on a page of every list
 
 
 class SignInRequired(Exception):
@@ -21,28 +24,12 @@ class SignInRequired(Exception):
         self.back_to = back_to
 
 
-async def console_state(request: Request) -> AppState:
-    # The console is mounted into the API app; its state is the API's, built at start-up.
-    state: AppState = request.app.state.parent.state.hookflow
-    return state
-
-
-StateDep = Annotated[AppState, Depends(console_state)]
-
-
-async def console_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    async with state.sessions() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(console_session)]
-
-
-async def current_viewer(request: Request, state: StateDep) -> Viewer:
+async def current_viewer(request: Request, state: AppStateDep) -> Viewer:
     viewer = await find_session(state.sessions, request.cookies.get(COOKIE))
     if viewer is None:
         query = f"?{request.url.query}" if request.url.query else ""
         raise SignInRequired(f"{request.url.path}{query}" if request.method == "GET" else "")
+    request.state.viewer = viewer  # the page's navigation and forms show it (render.py)
     return viewer
 
 
@@ -57,3 +44,15 @@ async def acting_viewer(viewer: ViewerDep, csrf: Annotated[str | None, Form()] =
 
 
 ActorDep = Annotated[Viewer, Depends(acting_viewer)]
+
+
+async def page_window(before: str | None = None, after: str | None = None) -> Window:
+    """The page of a list link (its keyset cursors, PAGE_SIZE rows); a 400 page when a cursor
+    was edited."""
+    try:
+        return Window(before=read_cursor(before), after=read_cursor(after), limit=PAGE_SIZE)
+    except ValueError:
+        raise HTTPException(400, "That page link is not valid: start from page one.") from None
+
+
+WindowDep = Annotated[Window, Depends(page_window)]

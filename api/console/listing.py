@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
-
-from fastapi import HTTPException
 
 from contract.statuses import DispatchStatus
 from queries.deliveries import DeliveryFilter, iso_time, since_time
-from queries.keyset import Cursor
+from queries.keyset import Cursor, Page
 
 FIELDS = ("q", "event", "action", "repo", "status", "since", "until")
 MAX_FIELD = 300
@@ -96,9 +95,9 @@ def read_cursor(text: str | None) -> Cursor | None:
     return Cursor.decode(text)
 
 
-def read_cursors(before: str | None, after: str | None) -> tuple[Cursor | None, Cursor | None]:
-    """Both cursors of a list link; a 400 page when either was edited."""
-    try:
-        return read_cursor(before), read_cursor(after)
-    except ValueError:
-        raise HTTPException(400, "That page link is not valid: start from page one.") from None
+def pager_links(page: Page[Any], keep: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The query strings of a list's older and newer pages: the list's filters `keep`, a cursor."""
+    return {
+        "older": urlencode([*keep, ("before", page.older.encode())]) if page.older else None,
+        "newer": urlencode([*keep, ("after", page.newer.encode())]) if page.newer else None,
+    }

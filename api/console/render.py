@@ -12,7 +12,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from api.console.auth import Viewer
 from api.console.links import http_url
 
 PREFIX = "/console"
@@ -69,16 +68,17 @@ _env.globals.update(prefix=PREFIX)
 
 
 def render(
-    request: Request,
-    template: str,
-    *,
-    viewer: Viewer | None,
-    section: str = "",
-    status_code: int = 200,
-    **context: Any,
+    request: Request, template: str, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
-    notice = NOTICES.get(request.query_params.get("notice", ""))
+    """`template` with `context`, the signed-in viewer (put on the request by the page's viewer
+    dependency), the section the page is in (the first part of its path, which the navigation
+    marks) and the notice a redirect after an action asked for."""
+    below = request.url.path.removeprefix(request.scope.get("root_path", ""))  # below /console
+    section = "/" + below.strip("/").split("/")[0]
     html = _env.get_template(template).render(
-        viewer=viewer, section=section, notice=notice, **context
+        viewer=getattr(request.state, "viewer", None),
+        section=section,
+        notice=NOTICES.get(request.query_params.get("notice", "")),
+        **context,
     )
     return HTMLResponse(html, status_code=status_code)

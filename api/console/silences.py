@@ -15,6 +15,8 @@ from urllib.parse import quote
 import httpx
 from starlette.types import ASGIApp
 
+from ops.refused import Refused
+
 STATES = ("active", "pending", "expired")
 MATCHER = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op>=~|!~|!=|=)\s*(?P<value>.*)$")
 
@@ -23,11 +25,8 @@ class SilencesUnavailable(Exception):
     """This build serves no silences (the notification routing of issue 21 is not in it)."""
 
 
-class SilenceRefused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+class SilenceRefused(Refused):
+    """The silences API refused: `status` and `reason` are its answer's."""
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,10 @@
-"""Keep raw bodies JSONB cannot store, and back off dispatch retries.
-
-Revision ID: i9
-Revises: 0001
-"""
-
-from collections.abc import Sequence
+"""Keep raw bodies JSONB cannot store, and back off dispatch retries."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

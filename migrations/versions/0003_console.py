@@ -3,20 +3,13 @@
 Three indexes that are not seed 000's are rebuilt wider (no index is added to the insert path):
 status and repository each followed by the time, the delivery id with pattern operators.
 On PostgreSQL they are built CONCURRENTLY, so a large table keeps taking deliveries meanwhile.
-
-Revision ID: 0003
-Revises: 0002
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 # name: (columns after, columns before, PostgreSQL operator classes)
 INDEXES: dict[str, tuple[list[str], list[str], dict[str, str]]] = {

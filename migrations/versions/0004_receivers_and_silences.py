@@ -1,10 +1,4 @@
-"""Notifications per receiver (receiver, status, silence, time interval) and silences.
-
-Revision ID: 0004
-Revises: 0003
-"""
-
-from collections.abc import Sequence
+"""Notifications per receiver (receiver, status, silence, time interval) and silences."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,8 +6,6 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "0004"
 down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 

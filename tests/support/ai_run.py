@@ -37,6 +37,8 @@ UI_URL = "http://temporal-ui.test:8233"
 AGENT_PYTHON = shutil.which("python3", path="/usr/bin:/bin") or sys.executable
 AGENT_DIR = ROOT / "examples" / "agent"
 ECHO_AGENT = f"{AGENT_PYTHON} {AGENT_DIR / 'echo_agent.py'}"
+# Where a run stops: what a test waits for to see how it ended.
+ENDED = {"SUCCEEDED", "FAILED", "CANCELLED", "ESCALATED", "IGNORED"}
 ECHO_KNOBS = "ECHO_AGENT_SLEEP,ECHO_AGENT_SLEEP_PHASE,ECHO_AGENT_FAIL_PHASE"
 
 
@@ -219,6 +221,14 @@ class RunStack(NamedTuple):
     async def send_ci(self, run_id: str, conclusion: str, **kwargs: Any) -> None:
         """Deliver CI's `conclusion` for the run's branch head once it waits for CI (send_ci)."""
         await send_ci(self.api, self.sessions, self.bare, run_id, conclusion, **kwargs)
+
+    async def succeed(self, run_id: str) -> Run:
+        """Deliver green CI for the run (send_ci), wait until it ends and check that it
+        SUCCEEDED (its error otherwise)."""
+        await self.send_ci(run_id, "success")
+        run = await self.wait(run_id, status=ENDED)
+        assert run.status == "SUCCEEDED", run.error
+        return run
 
 
 @pytest.fixture

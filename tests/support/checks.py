@@ -3,18 +3,11 @@ events a correct hook carries, and one line of the report."""
 
 from __future__ import annotations
 
+from tests.support.fakes.github_identity import DEFAULT_EVENTS
+
 TOKEN = "ghp_check0token0abcdefghijklmnopqrstu"
 REPO = "octo/app"
-ALL_EVENTS = [
-    "check_run",
-    "check_suite",
-    "issue_comment",
-    "issues",
-    "pull_request",
-    "pull_request_review",
-    "push",
-    "workflow_run",
-]
+ALL_EVENTS = list(DEFAULT_EVENTS)  # the events the fake App subscribes to
 
 
 def line(text: str, name: str) -> str:

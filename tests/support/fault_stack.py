@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -24,6 +23,7 @@ from db.engine import SessionFactory
 from db.models import WebhookEvent
 from delivery.row import dedupe_key
 from devstack.postgres import free_port
+from devstack.processes import api_command
 from settings import Settings
 from tests.support.files import ROOT, load_fixture
 from tests.support.webhooks import API_TOKEN, SECRET, signed_headers
@@ -65,18 +65,7 @@ class ApiProcess:
     def start(self, within: float = 60, **env: str) -> None:
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "api.main:app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--log-level",
-                    "warning",
-                ],
+                api_command(self.port),
                 cwd=ROOT,
                 env={**self.env, **env},
                 stdout=log,

@@ -1,8 +1,10 @@
-"""The repository's root and the JSON fixture files under tests/fixtures/."""
+"""The repository's root and the fixture files under tests/fixtures/ (JSON payloads, config
+templates)."""
 
 from __future__ import annotations
 
 import json
+import string
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +29,8 @@ def load_fixture(name: str) -> dict[str, Any]:
     """tests/fixtures/<name> (e.g. "events/push.main.json"), a fresh copy on every call."""
     data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
     return data
+
+
+def fixture_text(name: str, **values: object) -> str:
+    """tests/fixtures/<name> (e.g. "notify/quiet_hours.yaml") with its $placeholders filled."""
+    return string.Template((FIXTURES / name).read_text()).substitute(values)

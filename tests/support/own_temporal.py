@@ -3,63 +3,19 @@ client that waits for it."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from temporalio.client import Client
 
-from devstack.postgres import free_port
+from devstack.processes import FileTemporal
 from devstack.temporal_cli import ensure_temporal_cli
 from tests.support.required_tools import missing_tool
 from tests.support.waiting import eventually
 
-
-class DevServer:
-    """A second, stoppable Temporal dev server with its state in a file (survives restarts)."""
-
-    def __init__(self, db_file: Path) -> None:
-        self.port = free_port()
-        self.db_file = db_file
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        cli = ensure_temporal_cli()
-        if cli is None:
-            missing_tool("no Temporal CLI binary to run a second dev server")
-        self.process = subprocess.Popen(
-            [
-                cli,
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--headless",
-                "--db-filename",
-                str(self.db_file),
-                "--log-level",
-                "error",
-                # Durable across restarts of the server, not across machine crashes: fast.
-                "--sqlite-pragma",
-                "journal_mode=wal",
-                "--sqlite-pragma",
-                "synchronous=off",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
+# The name the outage tests know the server by.
+DevServer = FileTemporal
 
 
 async def connect(address: str, within: float = 30) -> Client:
@@ -75,7 +31,10 @@ async def connect(address: str, within: float = 30) -> Client:
 
 @pytest.fixture
 def dev_server(tmp_path: Path) -> Iterator[DevServer]:
-    server = DevServer(tmp_path / "temporal.db")
+    cli = ensure_temporal_cli()
+    if cli is None:
+        missing_tool("no Temporal CLI binary to run a second dev server")
+    server = DevServer(cli, tmp_path / "temporal.db")
     server.start()
     yield server
     server.stop()

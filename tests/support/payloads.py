@@ -33,3 +33,32 @@ def issue_payload(repo: str, action: str, number: int = 42) -> dict[str, Any]:
     payload["issue"]["number"] = number
     payload["issue"]["html_url"] = f"https://github.com/{repo}/issues/{number}"
     return payload
+
+
+def comment_payload(
+    repo: str,
+    number: int,
+    comment_id: int,
+    body: str,
+    *,
+    login: str = "mona",
+    association: str = "MEMBER",
+    on_pull: bool = False,
+) -> dict[str, Any]:
+    """A `created` issue_comment delivery: `login` (`association` to the repository) comments
+    `body` on issue `number`, or on pull request `number` (`on_pull`)."""
+    issue: dict[str, Any] = {"number": number, "title": "t"}
+    if on_pull:
+        issue["pull_request"] = {"url": f"https://api.github.com/repos/{repo}/pulls/{number}"}
+    return {
+        "action": "created",
+        "repository": {"full_name": repo},
+        "issue": issue,
+        "comment": {
+            "id": comment_id,
+            "body": body,
+            "author_association": association,
+            "user": {"login": login, "type": "User"},
+        },
+        "sender": {"login": login},
+    }

@@ -1,15 +1,17 @@
 """Wait on workflows and their effects instead of sleeping a fixed time: poll a condition, wait
-for a workflow to exist, read what a workflow run did from its history."""
+for a workflow to exist or to settle (and move the time-skipping server's clock then), read what
+a workflow run did from its history."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 from collections.abc import Callable
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType, TimeoutType
+from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -46,6 +48,33 @@ async def started(client: Client, workflow_id: str, within: float = 30) -> Workf
     return handle
 
 
+async def settled(client: Client, workflow_id: str, within: float = 30) -> None:
+    """Wait until `workflow_id` has no activity or child running and no workflow task pending or
+    in flight (on the time-skipping test server: until its clock may move)."""
+
+    async def check() -> bool:
+        raw = (await client.get_workflow_handle(workflow_id).describe()).raw_description
+        return (
+            not raw.pending_activities
+            and not raw.pending_children
+            and not raw.HasField("pending_workflow_task")
+        )
+
+    await eventually(check, within, f"{workflow_id} settled")
+
+
+async def skip_time(client: Client, workflow_id: str, by: timedelta) -> None:
+    """Move the time-skipping test server's clock by `by` once `workflow_id` has settled.
+
+    The server holds its clock while any task runs, and the call returns only once it has moved
+    it: it gets a deadline of its own, the client's default (30 s) is too short for a busy
+    machine."""
+    await settled(client, workflow_id)
+    request = SleepRequest()
+    request.duration.FromTimedelta(by)
+    await client.test_service.unlock_time_skipping_with_sleep(request, timeout=timedelta(minutes=2))
+
+
 async def runs_listed(client: Client, workflow_id: str, within: float = 15) -> int:
     """How many runs visibility lists under `workflow_id`, once it lists any: the id is known to
     exist, and visibility lags a start by a moment."""
@@ -72,15 +101,6 @@ async def children_started(handle: WorkflowHandle[Any, Any]) -> list[str]:
     ]
 
 
-async def child_starts_refused(handle: WorkflowHandle[Any, Any]) -> list[str]:
-    """Ids of child workflows the run tried to start but the server refused (already exists)."""
-    return [
-        e.start_child_workflow_execution_failed_event_attributes.workflow_id
-        async for e in handle.fetch_history_events()
-        if e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED
-    ]
-
-
 async def signals_received(handle: WorkflowHandle[Any, Any], name: str) -> int:
     """How many `name` signals the run has received (including signal-with-start's)."""
     return len(
@@ -91,19 +111,6 @@ async def signals_received(handle: WorkflowHandle[Any, Any], name: str) -> int:
             and e.workflow_execution_signaled_event_attributes.signal_name == name
         ]
     )
-
-
-async def child_start_times(handle: WorkflowHandle[Any, Any]) -> list[datetime]:
-    """Workflow time (`workflow.now()`) of each child start the run made, in order."""
-    times: list[datetime] = []
-    now: datetime | None = None
-    async for e in handle.fetch_history_events():
-        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            now = e.event_time.ToDatetime()
-        elif e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
-            assert now is not None
-            times.append(now)
-    return times
 
 
 async def retried_after_timeout(

@@ -12,14 +12,8 @@ from workflows.activity_options import DB_ACTIVITY, GITHUB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.run_github import ReactInput, RunCommentInput, RunGitHubActivities
-    from activities.runs import (
-        ArtifactInput,
-        RunActivities,
-        RunConfig,
-        RunConfigInput,
-        RunStatusUpdate,
-    )
-    from contract.inputs import CIResult, Feedback, RunInput
+    from activities.runs import ArtifactInput, RunActivities, RunConfig, RunConfigInput
+    from contract.inputs import CIResult, Feedback, RunInput, RunStatusUpdate
     from contract.statuses import RunStatus
     from workflows import search_attributes as sa
     from workflows.run import messages as msg

@@ -10,15 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from contract.inputs import CIResult as CIResult
     from contract.inputs import Feedback as Feedback
     from contract.inputs import RunInput as RunInput
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    status: str
-    error: str | None = None
-    pr_url: str | None = None
-    iteration: int = 0
+    from contract.inputs import RunResult as RunResult
 
 
 @dataclass

@@ -8,38 +8,29 @@ import logging
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from api.console.deps import ActorDep, SessionDep, StateDep, ViewerDep
-from api.console.listing import EVENTS, STATUSES, read_cursors, read_filter
+from api.console.deps import ActorDep, ViewerDep, WindowDep
+from api.console.listing import EVENTS, STATUSES, read_filter
 from api.console.render import render
+from api.deps import AppStateDep, SessionDep
 from contract.statuses import DispatchStatus
 from delivery.retry import retry_matching
 from queries.deliveries import count_matching, delivery_page
 
 log = logging.getLogger("hookflow.console")
 router = APIRouter()
-PAGE_SIZE = 50
 RETRY_ALL_LIMIT = 500  # deliveries one confirmation retries (oldest first)
 
 
 @router.get("/deliveries")
 async def deliveries(
-    request: Request,
-    session: SessionDep,
-    viewer: ViewerDep,
-    before: str | None = None,
-    after: str | None = None,
+    request: Request, session: SessionDep, viewer: ViewerDep, window: WindowDep
 ) -> Response:
     """Recorded deliveries, newest first."""
     listing = read_filter(request.query_params)
-    older_than, newer_than = read_cursors(before, after)
-    page = await delivery_page(
-        session, listing.where, before=older_than, after=newer_than, limit=PAGE_SIZE
-    )
+    page = await delivery_page(session, listing.where, **window)
     return render(
         request,
         "deliveries.html",
-        viewer=viewer,
-        section="deliveries",
         listing=listing,
         page=page,
         older=listing.params(before=page.older.encode()) if page.older else None,
@@ -58,19 +49,11 @@ async def confirm_retry_all(request: Request, session: SessionDep, viewer: Viewe
     """How many failed deliveries the filter matches, and the button that retries them."""
     listing = read_filter(_failed_only(dict(request.query_params)))
     count = 0 if listing.errors else await count_matching(session, listing.where)
-    return render(
-        request,
-        "retry_all.html",
-        viewer=viewer,
-        section="deliveries",
-        listing=listing,
-        count=count,
-        limit=RETRY_ALL_LIMIT,
-    )
+    return render(request, "retry_all.html", listing=listing, count=count, limit=RETRY_ALL_LIMIT)
 
 
 @router.post("/deliveries/retry-failed")
-async def retry_all(request: Request, state: StateDep, viewer: ActorDep) -> Response:
+async def retry_all(request: Request, state: AppStateDep, viewer: ActorDep) -> Response:
     """Make every failed delivery matching the filter pending again (at most RETRY_ALL_LIMIT)."""
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -87,11 +70,4 @@ async def retry_all(request: Request, state: StateDep, viewer: ActorDep) -> Resp
         listing.described,
         len(tally.refused),
     )
-    return render(
-        request,
-        "retry_all_done.html",
-        viewer=viewer,
-        section="deliveries",
-        listing=listing,
-        tally=tally,
-    )
+    return render(request, "retry_all_done.html", listing=listing, tally=tally)

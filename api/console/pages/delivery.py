@@ -7,35 +7,38 @@ import logging
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
-from api.console.deps import ActorDep, SessionDep, StateDep, ViewerDep
+from api.console.deps import ActorDep, ViewerDep
 from api.console.links import workflow_url
 from api.console.lookup import get_or_404
 from api.console.render import PREFIX, render
 from api.console.views.delivery import headers, log_file_names, plan_steps, replay_of, status_reason
 from api.console.views.payload import payload_view, raw_view
+from api.delivery_retry import retry_now
+from api.deps import AppStateDep, SessionDep
 from db.models import Notification, WebhookEvent
 from delivery.replay import replay_delivery
-from delivery.retry import RetryRefused, retry_failed
 
 log = logging.getLogger("hookflow.console")
 router = APIRouter()
 RELATED_LIMIT = 20
 
 
-async def _row(session: SessionDep, event_id: uuid.UUID) -> WebhookEvent:
+async def _delivery(event_id: uuid.UUID, session: SessionDep) -> WebhookEvent:
     return await get_or_404(session, WebhookEvent, event_id, "No recorded delivery has that id.")
+
+
+DeliveryDep = Annotated[WebhookEvent, Depends(_delivery)]
 
 
 @router.get("/deliveries/{event_id}")
 async def delivery_page(
-    event_id: uuid.UUID, request: Request, state: StateDep, session: SessionDep, viewer: ViewerDep
+    request: Request, state: AppStateDep, session: SessionDep, viewer: ViewerDep, row: DeliveryDep
 ) -> Response:
     """Everything recorded about one delivery."""
-    row = await _row(session, event_id)
     related: list[WebhookEvent] = []
     sink_states: list[dict[str, object]] = []
     if row.delivery_id:
@@ -54,8 +57,6 @@ async def delivery_page(
     return render(
         request,
         "delivery.html",
-        viewer=viewer,
-        section="deliveries",
         row=row,
         reason=status_reason(row),
         replay_of=replay_of(row),
@@ -70,9 +71,8 @@ async def delivery_page(
 
 
 @router.get("/deliveries/{event_id}/payload.json")
-async def payload_download(event_id: uuid.UUID, session: SessionDep, viewer: ViewerDep) -> Response:
+async def payload_download(viewer: ViewerDep, row: DeliveryDep) -> Response:
     """The stored payload as a file (never rendered by the browser)."""
-    row = await _row(session, event_id)
     return Response(
         json.dumps(row.payload, indent=2, ensure_ascii=False).encode(),
         media_type="application/json",
@@ -81,9 +81,8 @@ async def payload_download(event_id: uuid.UUID, session: SessionDep, viewer: Vie
 
 
 @router.get("/deliveries/{event_id}/raw")
-async def raw_download(event_id: uuid.UUID, session: SessionDep, viewer: ViewerDep) -> Response:
+async def raw_download(viewer: ViewerDep, row: DeliveryDep) -> Response:
     """The exact body, when `payload` could not hold it."""
-    row = await _row(session, event_id)
     if row.payload_raw is None:
         raise HTTPException(404, "This delivery's payload is its body: nothing raw was kept.")
     return Response(
@@ -95,15 +94,13 @@ async def raw_download(event_id: uuid.UUID, session: SessionDep, viewer: ViewerD
 
 @router.post("/deliveries/{event_id}/replay")
 async def replay(
-    event_id: uuid.UUID,
     request: Request,
-    state: StateDep,
-    session: SessionDep,
+    state: AppStateDep,
     viewer: ActorDep,
+    row: DeliveryDep,
     force: Annotated[bool, Form()] = False,
 ) -> Response:
     """Route the delivery again with today's rules (the API's replay, exactly)."""
-    row = await _row(session, event_id)
     if not row.delivery_id:
         raise HTTPException(409, "This delivery has no GitHub delivery id to replay.")
     answer = await replay_delivery(state.replay_deps(), row.delivery_id, force=force)
@@ -112,8 +109,6 @@ async def replay(
     return render(
         request,
         "replay_result.html",
-        viewer=viewer,
-        section="deliveries",
         row=row,
         status_code=answer.status_code,
         answer=answer.body,
@@ -128,13 +123,8 @@ async def replay(
 
 @router.post("/deliveries/{event_id}/retry")
 async def retry(
-    event_id: uuid.UUID, state: StateDep, session: SessionDep, viewer: ActorDep
+    event_id: uuid.UUID, state: AppStateDep, session: SessionDep, viewer: ActorDep
 ) -> Response:
     """Give a failed delivery a fresh dispatch budget (the API's retry, exactly)."""
-    try:
-        row = await retry_failed(session, event_id)
-    except RetryRefused as exc:
-        raise HTTPException(exc.status, exc.reason) from None
-    log.info("console: delivery %s: retry requested", row.delivery_id)
-    state.dispatcher.wake()
+    await retry_now(state, session, event_id)
     return RedirectResponse(f"{PREFIX}/deliveries/{event_id}?notice=retried", status_code=303)

@@ -7,11 +7,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from api.console.deps import SessionDep, ViewerDep
+from api.console.deps import ViewerDep, WindowDep
 from api.console.links import http_url
-from api.console.listing import read_cursors
+from api.console.listing import pager_links
 from api.console.render import render
 from api.console.views.notifications import labels, overall_status, receivers, silence_matchers
+from api.deps import SessionDep
 from queries.notifications import notification_filters, notification_page
 from routing.notifications import PRIORITIES
 
@@ -23,18 +24,16 @@ async def notifications(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
+    window: WindowDep,
     type: str = "",  # noqa: A002 - the public filter name
     priority: str = "",
     repo: str = "",
-    before: str | None = None,
-    after: str | None = None,
 ) -> Response:
     """Notifications, newest first."""
     if any(len(v) > 300 for v in (type, priority, repo)):
         raise HTTPException(400, "filters: at most 300 characters each")
-    older_than, newer_than = read_cursors(before, after)
     where = notification_filters(type=type, priority=priority, repo=repo)
-    page = await notification_page(session, where, before=older_than, after=newer_than)
+    page = await notification_page(session, where, **window)
     items = []
     for n in page.rows:
         found = receivers(n.sink_status)
@@ -58,12 +57,9 @@ async def notifications(
     return render(
         request,
         "notifications.html",
-        viewer=viewer,
-        section="notifications",
         items=items,
         page=page,
         filters=filters,
         priorities=PRIORITIES,
-        older=urlencode([*keep, ("before", page.older.encode())]) if page.older else None,
-        newer=urlencode([*keep, ("after", page.newer.encode())]) if page.newer else None,
+        **pager_links(page, keep),
     )

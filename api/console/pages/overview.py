@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.console.deps import SessionDep, ViewerDep
+from api.console.deps import ViewerDep
 from api.console.render import render
 from api.console.views.charts import bars, per_minute
 from api.console.views.notifications import overall_status, receivers
+from api.deps import SessionDep
 from contract.statuses import RunStatus
 from queries.deliveries import outbox_counts, outcomes_per_minute
 from queries.notifications import recent_sink_states
@@ -34,8 +35,6 @@ async def overview(request: Request, session: SessionDep, viewer: ViewerDep) -> 
     return render(
         request,
         "overview.html",
-        viewer=viewer,
-        section="overview",
         minutes=minutes,
         outbox=bars(outbox, ("pending", "failed")),
         outbox_counts=outbox,

@@ -4,14 +4,14 @@ artifact, and the approve / retry / cancel buttons (the API's signal rule)."""
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.console.deps import ActorDep, SessionDep, StateDep, ViewerDep
+from api.console.deps import ActorDep, ViewerDep, WindowDep
 from api.console.links import issue_url, workflow_url
-from api.console.listing import read_cursors
+from api.console.listing import pager_links
 from api.console.lookup import get_or_404
 from api.console.render import PREFIX, render
 from api.console.views.runs import (
@@ -21,7 +21,8 @@ from api.console.views.runs import (
     timeline,
     token_usage,
 )
-from api.run_signals import SignalRefused, signal_run
+from api.deps import AppStateDep, SessionDep
+from api.run_signals import signal_run
 from contract.statuses import RunStatus
 from db.models import Run, RunArtifact
 from queries.runs import run_artifacts, run_filters, run_page
@@ -30,58 +31,51 @@ router = APIRouter()
 STATUSES = tuple(s.value for s in RunStatus)
 
 
+async def _run(run_id: uuid.UUID, session: SessionDep) -> Run:
+    return await get_or_404(session, Run, run_id, "No run has that id.")
+
+
+RunDep = Annotated[Run, Depends(_run)]
+
+
 @router.get("/runs")
 async def runs(
     request: Request,
     session: SessionDep,
     viewer: ViewerDep,
+    window: WindowDep,
     status: str = "",
     repo: str = "",
-    before: str | None = None,
-    after: str | None = None,
 ) -> Response:
     """AI runs, newest first, by status and repository."""
     if status and status.upper() not in STATUSES:
         raise HTTPException(400, f"status: one of {', '.join(STATUSES)}")
     if len(repo) > 300:
         raise HTTPException(400, "repo: at most 300 characters")
-    older_than, newer_than = read_cursors(before, after)
-    page = await run_page(
-        session, run_filters(repo=repo, status=status), before=older_than, after=newer_than
-    )
+    page = await run_page(session, run_filters(repo=repo, status=status), **window)
     keep = [(k, v) for k, v in (("status", status.upper()), ("repo", repo)) if v]
     return render(
         request,
         "runs.html",
-        viewer=viewer,
-        section="runs",
         page=page,
         status=status.upper(),
         repo=repo,
         statuses=STATUSES,
-        older=urlencode([*keep, ("before", page.older.encode())]) if page.older else None,
-        newer=urlencode([*keep, ("after", page.newer.encode())]) if page.newer else None,
+        **pager_links(page, keep),
     )
-
-
-async def _run(session: SessionDep, run_id: uuid.UUID) -> Run:
-    return await get_or_404(session, Run, run_id, "No run has that id.")
 
 
 @router.get("/runs/{run_id}")
 async def run_page_view(
-    run_id: uuid.UUID, request: Request, state: StateDep, session: SessionDep, viewer: ViewerDep
+    request: Request, state: AppStateDep, session: SessionDep, viewer: ViewerDep, run: RunDep
 ) -> Response:
     """One run: where it stands, what it did, what it produced."""
-    run = await _run(session, run_id)
-    artifacts = await run_artifacts(session, run_id)
+    artifacts = await run_artifacts(session, run.id)
     settings = state.settings
     phased = phase_artifacts(artifacts, settings.run_phase_list)
     return render(
         request,
         "run.html",
-        viewer=viewer,
-        section="runs",
         run=run,
         artifacts=artifacts,
         moments=timeline(run, phased),
@@ -97,29 +91,19 @@ async def run_page_view(
 
 @router.get("/runs/{run_id}/artifacts/{artifact_id}")
 async def artifact_page(
-    run_id: uuid.UUID,
-    artifact_id: uuid.UUID,
-    request: Request,
-    session: SessionDep,
-    viewer: ViewerDep,
+    artifact_id: uuid.UUID, request: Request, session: SessionDep, viewer: ViewerDep, run: RunDep
 ) -> Response:
     """One artifact's content, as text."""
-    run = await _run(session, run_id)
     artifact = await session.get(RunArtifact, artifact_id)
     if artifact is None or artifact.run_id != run.id:
         raise HTTPException(404, "This run has no such artifact.")
-    return render(
-        request, "artifact.html", viewer=viewer, section="runs", run=run, artifact=artifact
-    )
+    return render(request, "artifact.html", run=run, artifact=artifact)
 
 
 @router.post("/runs/{run_id}/signals/{name}")
 async def send_signal(
-    run_id: uuid.UUID, name: str, state: StateDep, session: SessionDep, viewer: ActorDep
+    run_id: uuid.UUID, name: str, state: AppStateDep, session: SessionDep, viewer: ActorDep
 ) -> Response:
     """Approve, retry or cancel the run (refused as the API refuses)."""
-    try:
-        await signal_run(session, state.temporal, run_id, name)
-    except SignalRefused as exc:
-        raise HTTPException(exc.status, exc.reason) from None
+    await signal_run(session, state.temporal, run_id, name)
     return RedirectResponse(f"{PREFIX}/runs/{run_id}?notice=signal-{name}", status_code=303)

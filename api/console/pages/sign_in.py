@@ -18,8 +18,9 @@ from api.console.auth import (
     open_session,
     token_matches,
 )
-from api.console.deps import ActorDep, StateDep
+from api.console.deps import ActorDep
 from api.console.render import PREFIX, render
+from api.deps import AppStateDep
 from settings import Settings
 
 router = APIRouter()
@@ -41,13 +42,12 @@ def secure(request: Request, settings: Settings) -> bool:
 
 
 def _form(
-    request: Request, state: StateDep, *, next_path: str, error: str | None, status_code: int
+    request: Request, state: AppStateDep, *, next_path: str, error: str | None, status_code: int
 ) -> Response:
     form_token = new_form_token()
     response = render(
         request,
         "sign_in.html",
-        viewer=None,
         status_code=status_code,
         form_token=form_token,
         next_path=next_path,
@@ -67,7 +67,7 @@ def _form(
 
 
 @router.get("/sign-in")
-async def sign_in_page(request: Request, state: StateDep, next: str | None = None) -> Response:
+async def sign_in_page(request: Request, state: AppStateDep, next: str | None = None) -> Response:
     """The sign-in form (or straight on, when this browser is signed in already)."""
     if await find_session(state.sessions, request.cookies.get(COOKIE)) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
@@ -77,7 +77,7 @@ async def sign_in_page(request: Request, state: StateDep, next: str | None = Non
 @router.post("/sign-in")
 async def sign_in(
     request: Request,
-    state: StateDep,
+    state: AppStateDep,
     token: Annotated[str, Form(max_length=1000)] = "",
     csrf: Annotated[str | None, Form()] = None,
     next: Annotated[str, Form(max_length=2000)] = "",
@@ -111,7 +111,7 @@ async def sign_in(
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, state: StateDep, viewer: ActorDep) -> Response:
+async def sign_out(request: Request, state: AppStateDep, viewer: ActorDep) -> Response:
     """End this browser's session (the cookie is useless afterwards, even if copied)."""
     await close_session(state.sessions, viewer.secret)
     response = RedirectResponse(f"{PREFIX}/sign-in?notice=signed-out", status_code=303)

@@ -1,5 +1,6 @@
 """Silences: active, pending and expired ones; create one (from a notification's labels or by
-hand) with matchers and a duration; expire one. Through console/silences.py's contract."""
+hand) with matchers and a duration; expire one. Through console/silences.py's contract (its
+refusals and a build without silences are answered by the console app)."""
 
 from __future__ import annotations
 
@@ -9,52 +10,29 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.console.auth import Viewer
-from api.console.deps import ActorDep, StateDep, ViewerDep
+from api.console.deps import ActorDep, ViewerDep
 from api.console.render import PREFIX, render
-from api.console.silences import (
-    STATES,
-    SilenceClient,
-    SilenceRefused,
-    SilencesUnavailable,
-    parse_matchers,
-)
+from api.console.silences import STATES, SilenceClient, parse_matchers
+from api.deps import AppStateDep
 from settings import parse_duration
 
 router = APIRouter()
 MAX_SILENCE = timedelta(days=90)
 
 
-def _client(request: Request, state: StateDep) -> SilenceClient:
+def _client(request: Request, state: AppStateDep) -> SilenceClient:
     return SilenceClient(request.app.state.parent, state.settings.api_token_value() or "")
-
-
-def _unavailable(request: Request, viewer: Viewer) -> Response:
-    return render(request, "silences_unavailable.html", viewer=viewer, section="silences")
 
 
 @router.get("/silences")
 async def silences(
-    request: Request, state: StateDep, viewer: ViewerDep, status: str = "active"
+    request: Request, state: AppStateDep, viewer: ViewerDep, status: str = "active"
 ) -> Response:
     """Silences in one state: active, pending or expired."""
     if status not in STATES:
         raise HTTPException(400, f"status: one of {', '.join(STATES)}")
-    try:
-        found = await _client(request, state).list(status)
-    except SilencesUnavailable:
-        return _unavailable(request, viewer)
-    except SilenceRefused as exc:
-        raise HTTPException(exc.status, exc.reason) from None
-    return render(
-        request,
-        "silences.html",
-        viewer=viewer,
-        section="silences",
-        silences=found,
-        status=status,
-        states=STATES,
-    )
+    found = await _client(request, state).list(status)
+    return render(request, "silences.html", silences=found, status=status, states=STATES)
 
 
 @router.get("/silences/new")
@@ -71,8 +49,6 @@ async def new_silence(
     return render(
         request,
         "silence_form.html",
-        viewer=viewer,
-        section="silences",
         matchers=lines,
         duration="2h",
         comment=comment if matcher else "",
@@ -83,7 +59,7 @@ async def new_silence(
 @router.post("/silences")
 async def create_silence(
     request: Request,
-    state: StateDep,
+    state: AppStateDep,
     viewer: ActorDep,
     matchers: Annotated[str, Form(max_length=5000)] = "",
     duration: Annotated[str, Form(max_length=20)] = "",
@@ -102,40 +78,28 @@ async def create_silence(
         return render(
             request,
             "silence_form.html",
-            viewer=viewer,
-            section="silences",
             status_code=400,
             matchers=matchers,
             duration=duration,
             comment=comment,
             error=str(exc),
         )
-    try:
-        await _client(request, state).create(
-            matchers=parsed,
-            ends_at=datetime.now(UTC) + length,
-            created_by="console",
-            comment=comment,
-            ends_when_resolved=ends_when_resolved,
-        )
-    except SilencesUnavailable:
-        return _unavailable(request, viewer)
-    except SilenceRefused as exc:
-        raise HTTPException(exc.status, exc.reason) from None
+    await _client(request, state).create(
+        matchers=parsed,
+        ends_at=datetime.now(UTC) + length,
+        created_by="console",
+        comment=comment,
+        ends_when_resolved=ends_when_resolved,
+    )
     return RedirectResponse(f"{PREFIX}/silences?notice=silence-created", status_code=303)
 
 
 @router.post("/silences/{silence_id}/expire")
 async def expire_silence(
-    silence_id: str, request: Request, state: StateDep, viewer: ActorDep
+    silence_id: str, request: Request, state: AppStateDep, viewer: ActorDep
 ) -> Response:
     """End a silence now."""
     if len(silence_id) > 100:
         raise HTTPException(404, "No silence has that id.")
-    try:
-        await _client(request, state).expire(silence_id)
-    except SilencesUnavailable:
-        return _unavailable(request, viewer)
-    except SilenceRefused as exc:
-        raise HTTPException(exc.status, exc.reason) from None
+    await _client(request, state).expire(silence_id)
     return RedirectResponse(f"{PREFIX}/silences?notice=silence-expired", status_code=303)

@@ -6,9 +6,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
-from api.console.deps import SessionDep, StateDep, ViewerDep
+from api.console.deps import ViewerDep
 from api.console.links import issue_url
 from api.console.render import render
+from api.deps import AppStateDep, SessionDep
 from db.models import Task
 from queries.tasks import task_filters
 
@@ -19,7 +20,7 @@ LIMIT = 200
 
 @router.get("/tasks")
 async def tasks(
-    request: Request, state: StateDep, session: SessionDep, viewer: ViewerDep, status: str = ""
+    request: Request, state: AppStateDep, session: SessionDep, viewer: ViewerDep, status: str = ""
 ) -> Response:
     """Tasks hookflow tracks, most recently changed first."""
     if status and status not in TABS:
@@ -36,8 +37,6 @@ async def tasks(
     return render(
         request,
         "tasks.html",
-        viewer=viewer,
-        section="tasks",
         tasks=[(t, issue_url(settings.git_base_url, t.repo, t.issue_number)) for t in rows],
         status=status,
         tabs=TABS,

@@ -8,11 +8,12 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from contract.names import Signal
 from contract.statuses import ACTIVE_RUN_STATUSES, RunStatus
 from db.models import Run, RunArtifact
+from db.types import as_utc
 
 _PHASE_NAME = re.compile(r"^(?P<phase>[a-z_]+)(?:-iteration-(?P<iteration>\d+))?$")
 TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
@@ -32,10 +33,6 @@ class PhaseArtifact:
     artifact: RunArtifact
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def phase_artifacts(artifacts: Sequence[RunArtifact], phases: Sequence[str]) -> list[PhaseArtifact]:
     """The artifacts that are a phase's output (`plan`, `implement-iteration-2`)."""
     found = []
@@ -48,16 +45,16 @@ def phase_artifacts(artifacts: Sequence[RunArtifact], phases: Sequence[str]) -> 
 
 def timeline(run: Run, phased: Sequence[PhaseArtifact]) -> list[Moment]:
     """What happened to the run, oldest first."""
-    moments = [Moment(_utc(run.created_at), RunStatus.RECEIVED, "run recorded")]
+    moments = [Moment(as_utc(run.created_at), RunStatus.RECEIVED, "run recorded")]
     if run.started_at:
-        moments.append(Moment(_utc(run.started_at), RunStatus.RUNNING, "workflow started"))
+        moments.append(Moment(as_utc(run.started_at), RunStatus.RUNNING, "workflow started"))
     for item in phased:
         detail = f"iteration {item.iteration}" if item.iteration > 1 else ""
-        moments.append(Moment(_utc(item.artifact.created_at), f"phase {item.phase}", detail))
+        moments.append(Moment(as_utc(item.artifact.created_at), f"phase {item.phase}", detail))
     if run.finished_at:
-        moments.append(Moment(_utc(run.finished_at), run.status, run.error or ""))
+        moments.append(Moment(as_utc(run.finished_at), run.status, run.error or ""))
     if run.merged_at:
-        moments.append(Moment(_utc(run.merged_at), "merged", run.pr_url or ""))
+        moments.append(Moment(as_utc(run.merged_at), "merged", run.pr_url or ""))
     return sorted(moments, key=lambda m: m.at)
 
 

@@ -4,7 +4,6 @@ code or push elsewhere, and the run still lands its branch on the canonical remo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +36,6 @@ ENV_SECRET = "worker-env-canary-5555"
 
 
 @pytest.fixture
-def evil() -> Iterator[FakeAgentServer]:
-    with FakeAgentServer() as server:
-        yield server
-
-
-@pytest.fixture
 def worker_home(tmp_path: Path) -> Path:
     home = tmp_path / "worker-home"
     (home / ".hookflow").mkdir(parents=True)
@@ -62,7 +55,7 @@ def secret_file(tmp_path: Path) -> Path:
 def settings_overrides(
     fake_github: FakeGitHub,
     tmp_path: Path,
-    evil: FakeAgentServer,
+    agent_server: FakeAgentServer,
     worker_home: Path,
     secret_file: Path,
 ) -> dict[str, Any]:
@@ -74,7 +67,12 @@ def settings_overrides(
         Path("/proc/1/environ"),
     ]
     command = " ".join(
-        [AGENT_PYTHON, str(AGENTS / "hostile_agent.py"), *map(str, targets), f"{evil.url}/evil.git"]
+        [
+            AGENT_PYTHON,
+            str(AGENTS / "hostile_agent.py"),
+            *map(str, targets),
+            f"{agent_server.url}/evil.git",
+        ]
     )
     return run_settings(
         fake_github,
@@ -97,7 +95,7 @@ async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_rem
     settings: Settings,
     tmp_path: Path,
     fake_github: FakeGitHub,
-    evil: FakeAgentServer,
+    agent_server: FakeAgentServer,
     worker_home: Path,
     bare: Path,
 ) -> None:
@@ -115,7 +113,7 @@ async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_rem
         settings, log, home=worker_home, extra_env={"AWS_SECRET_ACCESS_KEY": ENV_SECRET}
     ):
         # The payload names another host as clone_url: it is never contacted.
-        evil_url = f"{evil.url}/octo-org/octo-repo.git"
+        evil_url = f"{agent_server.url}/octo-org/octo-repo.git"
         number, run_id = await label_issue(api, fake_github, bare, clone_url=evil_url)
         await send_ci(api, sessions, bare, run_id, "success")
         run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
@@ -135,7 +133,7 @@ async def test_hostile_agent_reaches_no_secret_and_branch_lands_on_canonical_rem
             v for k, v in request.headers.items() if k != "authorization"
         )
         assert leaks(seen, secrets) == [], request.path
-    assert evil.headers == []  # neither the payload's clone_url nor the agent's origin
+    assert agent_server.headers == []  # neither the payload's clone_url nor the agent's origin
     # The branch is on the canonical remote, with the agent's work and none of its traps.
     assert run.branch is not None and remote_head(bare, run.branch) is not None
     files = git("ls-tree", "--name-only", run.branch, cwd=bare).split()

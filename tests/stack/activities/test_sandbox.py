@@ -5,8 +5,6 @@ and `auto` refusing to run agents without a working bubblewrap."""
 from __future__ import annotations
 
 import shlex
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,15 +109,6 @@ for port in sys.argv[1:]:
         reached[port] = False
 print(json.dumps(reached))
 """
-
-
-@pytest.fixture
-def api_port() -> Iterator[int]:
-    """A listening socket standing in for the webhook API on the host."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
 
 
 @pytest.mark.parametrize(

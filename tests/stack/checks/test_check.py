@@ -24,32 +24,21 @@ from tests.support.fakes import FakeGitHub
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
 from tests.support.services import PostgresAddress
 from tests.support.webhooks import API_TOKEN, SECRET
+from tests.support.worker_process import settings_env
 
 HOOKFLOW = str(Path(sys.executable).parent / "hookflow")
 
 
 @pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
-
-
-@pytest.fixture
-def public_url() -> str:
-    return f"http://127.0.0.1:{free_port()}"
-
-
-@pytest.fixture
 def settings_overrides(
-    github: FakeGitHub, public_url: str, maestro: FakeAIMaestro, tmp_path: Path
+    checks_github: FakeGitHub, public_url: str, maestro: FakeAIMaestro, tmp_path: Path
 ) -> dict[str, Any]:
-    github.add_repo_hook(
+    checks_github.add_repo_hook(
         REPO, url=f"{public_url}/api/webhooks/github", events=ALL_EVENTS, secret=SECRET
     )
     return {
         "github_token": TOKEN,
-        "github_api_url": github.url,
+        "github_api_url": checks_github.url,
         "api_public_url": public_url,
         "allowed_repos": REPO,
         "aimaestro_url": maestro.url,
@@ -65,24 +54,7 @@ def variant(settings: Settings, **changes: Any) -> Settings:
 def as_env(settings: Settings) -> dict[str, str]:
     """The environment an operator would set for these settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "TEMPORAL_"))}
-    env.update(
-        {
-            "DATABASE_URL": settings.database_url,
-            "TEMPORAL_ADDRESS": settings.temporal_address,
-            "TEMPORAL_NAMESPACE": settings.temporal_namespace,
-            "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-            "GITHUB_WEBHOOK_SECRET": SECRET,
-            "API_TOKEN": API_TOKEN,
-            "GITHUB_TOKEN": TOKEN,
-            "GITHUB_API_URL": settings.github_api_url,
-            "API_PUBLIC_URL": settings.api_public_url,
-            "ALLOWED_REPOS": settings.allowed_repos,
-            "AIMAESTRO_URL": settings.aimaestro_url,
-            "LOG_DIR": str(settings.log_dir),
-            "RUN_WORKSPACE_DIR": str(settings.run_workspace_dir),
-        }
-    )
-    return env
+    return env | settings_env(settings)
 
 
 async def hookflow_check(env: dict[str, str], *args: str) -> tuple[int, str, str]:

@@ -17,8 +17,8 @@ from checks.github import check_github, repos_to_check
 from checks.hook_secret import signed_with
 from checks.result import exit_status, render_text
 from checks.runner import secret_values
-from devstack.postgres import free_port
 from settings import Settings, load_settings
+from tests.support.check_github import github_with_repo
 from tests.support.checks import ALL_EVENTS, REPO, TOKEN, line
 from tests.support.fakes import FakeGitHub
 from tests.support.webhooks import API_TOKEN, SECRET
@@ -27,19 +27,6 @@ OTHER_SECRET = "another-hook-secret-9876543210"
 PREVIOUS_SECRET = "the-previous-secret-1234567890"
 APP_ID = 4242
 SLUG = "hookflow-check"
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
-
-
-@pytest.fixture
-def public_url() -> str:
-    """Where GitHub reaches hookflow: nothing listens there, so pings go unanswered."""
-    return f"http://127.0.0.1:{free_port()}"
 
 
 def configure(github: FakeGitHub, public_url: str, **changes: object) -> Settings:
@@ -78,9 +65,9 @@ def assert_no_secret(text: str, *secrets: str) -> None:
         assert value not in text
 
 
-async def test_check_github_all_good(github: FakeGitHub, public_url: str) -> None:
-    add_hook(github, public_url)
-    code, text = await run(configure(github, public_url))
+async def test_check_github_all_good(checks_github: FakeGitHub, public_url: str) -> None:
+    add_hook(checks_github, public_url)
+    code, text = await run(configure(checks_github, public_url))
     assert code == 0, text
     assert line(text, "github identity").startswith("ok    ")
     assert "hookflow-bot" in line(text, "github identity")
@@ -93,9 +80,11 @@ async def test_check_github_all_good(github: FakeGitHub, public_url: str) -> Non
     assert_no_secret(text)
 
 
-async def test_check_github_bad_token_fails_identity(github: FakeGitHub, public_url: str) -> None:
+async def test_check_github_bad_token_fails_identity(
+    checks_github: FakeGitHub, public_url: str
+) -> None:
     wrong = "ghp_wrong0token0abcdefghijklmnopqrs"
-    code, text = await run(configure(github, public_url, github_token=wrong))
+    code, text = await run(configure(checks_github, public_url, github_token=wrong))
     assert code == 1
     assert line(text, "github identity").startswith("FAIL  ")
     assert "401 Bad credentials" in text
@@ -105,8 +94,7 @@ async def test_check_github_bad_token_fails_identity(github: FakeGitHub, public_
 
 async def test_check_github_token_without_issues_write(public_url: str) -> None:
     granted = {"pull_requests": "write", "actions": "read", "repository_hooks": "read"}
-    with FakeGitHub(token=TOKEN, token_permissions=granted) as github:
-        github.add_repo(REPO)
+    with github_with_repo(token_permissions=granted) as github:
         add_hook(github, public_url)
         code, text = await run(configure(github, public_url))
         created = github.issues(REPO)
@@ -120,8 +108,7 @@ async def test_check_github_token_without_issues_write(public_url: str) -> None:
 
 async def test_check_github_probes_contents_write_for_ai_runs(public_url: str) -> None:
     granted = {"issues": "write", "pull_requests": "write", "actions": "read"}
-    with FakeGitHub(token=TOKEN, token_permissions=granted) as github:
-        github.add_repo(REPO)
+    with github_with_repo(token_permissions=granted) as github:
         settings = configure(
             github, public_url, run_agent="command", run_agent_command="true", api_public_url=""
         )
@@ -131,16 +118,18 @@ async def test_check_github_probes_contents_write_for_ai_runs(public_url: str) -
 
 
 async def test_check_github_repository_the_token_cannot_see(
-    github: FakeGitHub, public_url: str
+    checks_github: FakeGitHub, public_url: str
 ) -> None:
-    code, text = await run(configure(github, public_url, allowed_repos="octo/hidden"))
+    code, text = await run(configure(checks_github, public_url, allowed_repos="octo/hidden"))
     assert code == 1
     assert "cannot see octo/hidden (HTTP 404)" in line(text, "github octo/hidden")
 
 
-async def test_check_github_hook_missing_workflow_run(github: FakeGitHub, public_url: str) -> None:
-    add_hook(github, public_url, events=[e for e in ALL_EVENTS if e != "workflow_run"])
-    code, text = await run(configure(github, public_url))
+async def test_check_github_hook_missing_workflow_run(
+    checks_github: FakeGitHub, public_url: str
+) -> None:
+    add_hook(checks_github, public_url, events=[e for e in ALL_EVENTS if e != "workflow_run"])
+    code, text = await run(configure(checks_github, public_url))
     assert code == 1
     row = line(text, f"github {REPO} hook")
     assert row.startswith("FAIL  ")
@@ -148,9 +137,11 @@ async def test_check_github_hook_missing_workflow_run(github: FakeGitHub, public
     assert line(text, f"github {REPO} hook secret").startswith("ok    ")
 
 
-async def test_check_github_hook_secret_mismatch(github: FakeGitHub, public_url: str) -> None:
-    add_hook(github, public_url, secret=OTHER_SECRET)
-    code, text = await run(configure(github, public_url))
+async def test_check_github_hook_secret_mismatch(
+    checks_github: FakeGitHub, public_url: str
+) -> None:
+    add_hook(checks_github, public_url, secret=OTHER_SECRET)
+    code, text = await run(configure(checks_github, public_url))
     assert code == 1
     row = line(text, f"github {REPO} hook secret")
     assert row.startswith("FAIL  ")
@@ -160,10 +151,10 @@ async def test_check_github_hook_secret_mismatch(github: FakeGitHub, public_url:
 
 
 async def test_check_github_hook_on_previous_secret_warns(
-    github: FakeGitHub, public_url: str
+    checks_github: FakeGitHub, public_url: str
 ) -> None:
-    add_hook(github, public_url, secret=PREVIOUS_SECRET)
-    settings = configure(github, public_url, github_webhook_secret_previous=PREVIOUS_SECRET)
+    add_hook(checks_github, public_url, secret=PREVIOUS_SECRET)
+    settings = configure(checks_github, public_url, github_webhook_secret_previous=PREVIOUS_SECRET)
     code, text = await run(settings)
     assert code == 0
     row = line(text, f"github {REPO} hook secret")
@@ -171,30 +162,34 @@ async def test_check_github_hook_on_previous_secret_warns(
     assert_no_secret(text, PREVIOUS_SECRET)
 
 
-async def test_check_github_hook_without_secret_fails(github: FakeGitHub, public_url: str) -> None:
-    add_hook(github, public_url, secret="")
-    code, text = await run(configure(github, public_url))
+async def test_check_github_hook_without_secret_fails(
+    checks_github: FakeGitHub, public_url: str
+) -> None:
+    add_hook(checks_github, public_url, secret="")
+    code, text = await run(configure(checks_github, public_url))
     assert code == 1
     assert "sent unsigned" in line(text, f"github {REPO} hook secret")
 
 
-async def test_check_github_no_hook_points_at_hookflow(github: FakeGitHub, public_url: str) -> None:
-    github.add_repo_hook(REPO, url="https://elsewhere.example/hook", events=ALL_EVENTS)
-    code, text = await run(configure(github, public_url))
+async def test_check_github_no_hook_points_at_hookflow(
+    checks_github: FakeGitHub, public_url: str
+) -> None:
+    checks_github.add_repo_hook(REPO, url="https://elsewhere.example/hook", events=ALL_EVENTS)
+    code, text = await run(configure(checks_github, public_url))
     assert code == 1
     assert f"points at {public_url}/api/webhooks/github" in line(text, f"github {REPO} hook")
 
 
 async def test_check_github_ping_checks_a_fresh_delivery(
-    github: FakeGitHub, public_url: str
+    checks_github: FakeGitHub, public_url: str
 ) -> None:
-    add_hook(github, public_url, secret=OTHER_SECRET)
-    hook = next(iter(github.repo_hooks.values()))
+    add_hook(checks_github, public_url, secret=OTHER_SECRET)
+    hook = next(iter(checks_github.repo_hooks.values()))
     hook.secret = SECRET  # the operator fixed the secret on GitHub since the last delivery
-    stale_code, _ = await run(configure(github, public_url))
-    code, text = await run(configure(github, public_url), ping=True)
+    stale_code, _ = await run(configure(checks_github, public_url))
+    code, text = await run(configure(checks_github, public_url), ping=True)
     assert (stale_code, code) == (1, 0), text
-    assert len(github.requests_to("POST", rf"/hooks/{hook.hook_id}/pings$")) == 1
+    assert len(checks_github.requests_to("POST", rf"/hooks/{hook.hook_id}/pings$")) == 1
     assert "(ping," in line(text, f"github {REPO} hook secret")
 
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import pytest_asyncio
 from pydantic import SecretStr
 from sqlalchemy import update
 
@@ -20,6 +18,7 @@ from api.main import create_app
 from db.engine import SessionFactory
 from db.models import ConsoleSession, Run, WebhookEvent
 from settings import Settings
+from tests.support.app import serve
 from tests.support.console import form_token, signed_in
 from tests.support.webhooks import API_TOKEN, SECRET
 
@@ -36,34 +35,25 @@ PAGES = [
 ]
 
 
-@pytest_asyncio.fixture
-async def app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hookflow") as client:
-            yield client
-
-
 # A fixed id: test ids are the same in every xdist process (a random one differs per process).
 UNKNOWN_ID = uuid.UUID(int=0x5EED)
 
 
 @pytest.mark.parametrize("path", PAGES)
 async def test_pages_without_a_session_redirect_to_sign_in(
-    app: httpx.AsyncClient, path: str
+    api: httpx.AsyncClient, path: str
 ) -> None:
-    answer = await app.get(path)
+    answer = await api.get(path)
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/console/sign-in?next=%2Fconsole%2F")
 
 
 @pytest.mark.parametrize("path", PAGES)
 async def test_pages_answer_signed_in_with_csp_and_no_secret(
-    app: httpx.AsyncClient, path: str
+    api: httpx.AsyncClient, path: str
 ) -> None:
-    assert (await signed_in(app)).status_code == 303
-    answer = await app.get(path)
+    assert (await signed_in(api)).status_code == 303
+    answer = await api.get(path)
     assert answer.status_code == 200, answer.text
     csp = answer.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp and "unsafe" not in csp
@@ -74,10 +64,10 @@ async def test_pages_answer_signed_in_with_csp_and_no_secret(
 
 
 async def test_sign_in_sets_a_strict_httponly_cookie_and_returns_to_the_page(
-    app: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    form = await app.get("/console/sign-in?next=%2Fconsole%2Fruns%3Fstatus%3DFAILED")
-    answer = await app.post(
+    form = await api.get("/console/sign-in?next=%2Fconsole%2Fruns%3Fstatus%3DFAILED")
+    answer = await api.post(
         "/console/sign-in",
         data={
             "token": API_TOKEN,
@@ -108,27 +98,27 @@ async def test_cookie_is_secure_behind_https(settings: Settings) -> None:
 @pytest.mark.parametrize(
     "target", ["//evil.example/console/", "https://evil.example/", "/api/runs", "/console\\x"]
 )
-async def test_sign_in_never_redirects_off_the_console(app: httpx.AsyncClient, target: str) -> None:
-    form = await app.get("/console/sign-in")
-    answer = await app.post(
+async def test_sign_in_never_redirects_off_the_console(api: httpx.AsyncClient, target: str) -> None:
+    form = await api.get("/console/sign-in")
+    answer = await api.post(
         "/console/sign-in", data={"token": API_TOKEN, "csrf": form_token(form.text), "next": target}
     )
     assert answer.headers["location"] == "/console/"
 
 
-async def test_wrong_token_is_refused_without_echoing_it(app: httpx.AsyncClient) -> None:
-    answer = await signed_in(app, token="not-the-token-0123")
+async def test_wrong_token_is_refused_without_echoing_it(api: httpx.AsyncClient) -> None:
+    answer = await signed_in(api, token="not-the-token-0123")
     assert answer.status_code == 401
     assert "That token is not accepted." in answer.text and "not-the-token-0123" not in answer.text
-    assert (await app.get("/console/")).status_code == 303
+    assert (await api.get("/console/")).status_code == 303
 
 
-async def test_sign_in_form_without_its_csrf_token_is_refused(app: httpx.AsyncClient) -> None:
-    form = await app.get("/console/sign-in")
-    answer = await app.post("/console/sign-in", data={"token": API_TOKEN})
+async def test_sign_in_form_without_its_csrf_token_is_refused(api: httpx.AsyncClient) -> None:
+    form = await api.get("/console/sign-in")
+    answer = await api.post("/console/sign-in", data={"token": API_TOKEN})
     assert answer.status_code == 403
-    app.cookies.clear()  # the form's token without its cookie: a form posted from elsewhere
-    forged = await app.post(
+    api.cookies.clear()  # the form's token without its cookie: a form posted from elsewhere
+    forged = await api.post(
         "/console/sign-in", data={"token": API_TOKEN, "csrf": form_token(form.text)}
     )
     assert forged.status_code == 403
@@ -146,51 +136,48 @@ async def test_sign_in_form_without_its_csrf_token_is_refused(app: httpx.AsyncCl
         "/console/sign-out",
     ],
 )
-async def test_post_without_the_csrf_token_is_refused(app: httpx.AsyncClient, path: str) -> None:
-    await signed_in(app)
-    assert (await app.post(path, data={"status": "failed"})).status_code == 403
-    assert (await app.post(path, data={"csrf": "0" * 64})).status_code == 403
-    assert (await app.get("/console/")).status_code == 200  # still signed in: nothing happened
+async def test_post_without_the_csrf_token_is_refused(api: httpx.AsyncClient, path: str) -> None:
+    await signed_in(api)
+    assert (await api.post(path, data={"status": "failed"})).status_code == 403
+    assert (await api.post(path, data={"csrf": "0" * 64})).status_code == 403
+    assert (await api.get("/console/")).status_code == 200  # still signed in: nothing happened
 
 
 async def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(
-    app: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    await signed_in(app)
-    copied = app.cookies.get(COOKIE)
-    page = await app.get("/console/")
-    out = await app.post("/console/sign-out", data={"csrf": form_token(page.text)})
+    await signed_in(api)
+    copied = api.cookies.get(COOKIE)
+    page = await api.get("/console/")
+    out = await api.post("/console/sign-out", data={"csrf": form_token(page.text)})
     assert out.status_code == 303 and out.headers["location"].startswith("/console/sign-in")
-    app.cookies.set(COOKIE, copied or "", path="/console")
-    assert (await app.get("/console/")).status_code == 303
+    api.cookies.set(COOKIE, copied or "", path="/console")
+    assert (await api.get("/console/")).status_code == 303
 
 
 async def test_expired_session_redirects_to_sign_in(
-    app: httpx.AsyncClient, sessions: SessionFactory
+    api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:
-    await signed_in(app)
+    await signed_in(api)
     async with sessions() as session:
         await session.exec(
             update(ConsoleSession).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
         await session.commit()
-    assert (await app.get("/console/deliveries")).status_code == 303
+    assert (await api.get("/console/deliveries")).status_code == 303
 
 
 async def test_console_token_replaces_the_api_token_when_set(
     settings: Settings,
 ) -> None:
     own = settings.model_copy(update={"console_token": SecretStr("console-only-token-42")})
-    application = create_app(own)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hookflow") as client:
-            assert (await signed_in(client)).status_code == 401
-            assert (await signed_in(client, "console-only-token-42")).status_code == 303
+    async for client in serve(create_app(own)):
+        assert (await signed_in(client)).status_code == 401
+        assert (await signed_in(client, "console-only-token-42")).status_code == 303
 
 
 async def test_delivery_page_escapes_payload_and_never_shows_a_signature(
-    app: httpx.AsyncClient, sessions: SessionFactory
+    api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:
     row = WebhookEvent(
         event_type="issues",
@@ -205,21 +192,21 @@ async def test_delivery_page_escapes_payload_and_never_shows_a_signature(
     async with sessions() as session:
         session.add(row)
         await session.commit()
-    await signed_in(app)
-    page = (await app.get(f"/console/deliveries/{row.id}")).text
+    await signed_in(api)
+    page = (await api.get(f"/console/deliveries/{row.id}")).text
     assert "<script>alert" not in page and "<svg onload" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;key&lt;/b&gt;" in page
     assert "&lt;b&gt;refused&lt;/b&gt;" in page and "guid-&lt;i&gt;1&lt;/i&gt;" in page
     assert "sha256=" not in page and "\x00" not in page
-    raw = await app.get(f"/console/deliveries/{row.id}/raw")
+    raw = await api.get(f"/console/deliveries/{row.id}/raw")
     assert raw.content == row.payload_raw
     assert raw.headers["content-disposition"].startswith("attachment")
-    listing = (await app.get("/console/deliveries?q=guid-")).text
+    listing = (await api.get("/console/deliveries?q=guid-")).text
     assert "guid-&lt;i&gt;1&lt;/i&gt;" in listing and "<i>1</i>" not in listing
 
 
 async def test_keyset_pages_walk_every_delivery_once_newest_first(
-    app: httpx.AsyncClient, sessions: SessionFactory
+    api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:
     start = datetime(2026, 1, 1)
     ids = [uuid.uuid4() for _ in range(120)]
@@ -239,12 +226,12 @@ async def test_keyset_pages_walk_every_delivery_once_newest_first(
                 )
             )
         await session.commit()
-    await signed_in(app)
+    await signed_in(api)
     seen: list[str] = []
     link = "/console/deliveries?repo=acme%2Fpaging"
     pages = []
     while link:
-        page = (await app.get(link)).text
+        page = (await api.get(link)).text
         pages.append(link)
         seen += re.findall(r'class="mono" href="/console/deliveries/[^"]+">(d-\d+)<', page)
         older = re.search(r'href="(/console/deliveries\?[^"]+)" rel="next"', page)
@@ -254,7 +241,7 @@ async def test_keyset_pages_walk_every_delivery_once_newest_first(
     assert times == sorted(times, reverse=True)
     newer = re.search(r'href="(/console/deliveries\?[^"]+)" rel="prev"', page)
     assert newer is not None
-    back = (await app.get(newer.group(1).replace("&amp;", "&"))).text
+    back = (await api.get(newer.group(1).replace("&amp;", "&"))).text
     middle = re.findall(r'class="mono" href="/console/deliveries/[^"]+">(d-\d+)<', back)
     assert middle == seen[50:100]
 
@@ -269,10 +256,10 @@ async def test_keyset_pages_walk_every_delivery_once_newest_first(
     ],
 )
 async def test_malformed_filters_say_what_is_wrong(
-    app: httpx.AsyncClient, query: str, message: str
+    api: httpx.AsyncClient, query: str, message: str
 ) -> None:
-    await signed_in(app)
-    answer = await app.get(f"/console/deliveries?{query}")
+    await signed_in(api)
+    answer = await api.get(f"/console/deliveries?{query}")
     assert answer.status_code == 200 and message in answer.text
 
 
@@ -285,75 +272,63 @@ async def test_malformed_filters_say_what_is_wrong(
         "/console/silences?status=forever",
     ],
 )
-async def test_bad_links_answer_400_with_a_page(app: httpx.AsyncClient, path: str) -> None:
-    await signed_in(app)
-    answer = await app.get(path)
+async def test_bad_links_answer_400_with_a_page(api: httpx.AsyncClient, path: str) -> None:
+    await signed_in(api)
+    answer = await api.get(path)
     assert answer.status_code == 400 and 'role="alert"' in answer.text
 
 
-async def test_unknown_records_answer_404_pages(app: httpx.AsyncClient) -> None:
-    await signed_in(app)
+async def test_unknown_records_answer_404_pages(api: httpx.AsyncClient) -> None:
+    await signed_in(api)
     for path in (f"/console/deliveries/{uuid.uuid4()}", f"/console/runs/{uuid.uuid4()}"):
-        answer = await app.get(path)
+        answer = await api.get(path)
         assert answer.status_code == 404 and "has that id" in answer.text
 
 
 async def test_signal_refused_for_a_finished_run_says_why(
-    app: httpx.AsyncClient, sessions: SessionFactory
+    api: httpx.AsyncClient, sessions: SessionFactory
 ) -> None:
     run = Run(repo="acme/done", issue_number=1, workflow_id="ai-run-done", status="SUCCEEDED")
     async with sessions() as session:
         session.add(run)
         await session.commit()
-    await signed_in(app)
-    page = await app.get(f"/console/runs/{run.id}")
+    await signed_in(api)
+    page = await api.get(f"/console/runs/{run.id}")
     assert "Cancel</button>" not in page.text  # no button for what the run cannot take
-    answer = await app.post(
+    answer = await api.post(
         f"/console/runs/{run.id}/signals/cancel", data={"csrf": form_token(page.text)}
     )
     assert answer.status_code == 409 and "run is finished (SUCCEEDED)" in answer.text
 
 
 async def test_silence_created_from_the_form_is_listed_and_a_bad_matcher_refused(
-    app: httpx.AsyncClient,
+    api: httpx.AsyncClient,
 ) -> None:
-    await signed_in(app)
-    page = await app.get("/console/silences")
+    await signed_in(api)
+    page = await api.get("/console/silences")
     assert "This build serves no silences" not in page.text
-    new = await app.get("/console/silences/new?matcher=repo%3D%22a%2Fb%22")
+    new = await api.get("/console/silences/new?matcher=repo%3D%22a%2Fb%22")
     assert "repo=&#34;a/b&#34;" in new.text  # pre-filled, escaped
-    bad = await app.post(
-        "/console/silences",
-        data={"csrf": form_token(new.text), "matchers": "repo", "duration": "2h"},
-    )
+
+    def form(**fields: str) -> dict[str, str]:
+        return {"csrf": form_token(new.text), "duration": "2h", **fields}
+
+    bad = await api.post("/console/silences", data=form(matchers="repo"))
     assert bad.status_code == 400 and "line 1: not a matcher" in bad.text
-    no_reason = await app.post(
-        "/console/silences",
-        data={
-            "csrf": form_token(new.text),
-            "matchers": 'repo="a/b"',
-            "duration": "2h",
-            "comment": "",
-        },
-    )
+    no_reason = await api.post("/console/silences", data=form(matchers='repo="a/b"', comment=""))
     assert no_reason.status_code == 400 and "comment: say why" in no_reason.text
-    created = await app.post(
+    created = await api.post(
         "/console/silences",
-        data={
-            "csrf": form_token(new.text),
-            "matchers": 'repo="a/b"',
-            "duration": "2h",
-            "comment": "flaky week",
-        },
+        data=form(matchers='repo="a/b"', comment="flaky week"),
         follow_redirects=True,
     )
     assert created.status_code == 200, created.text
-    listed = await app.get("/console/silences")
+    listed = await api.get("/console/silences")
     assert "repo=&#34;a/b&#34;" in listed.text and "No active silence" not in listed.text
 
 
-async def test_oversized_form_is_refused_before_it_is_read(app: httpx.AsyncClient) -> None:
-    answer = await app.post("/console/sign-in", data={"token": "x" * 300_000})
+async def test_oversized_form_is_refused_before_it_is_read(api: httpx.AsyncClient) -> None:
+    answer = await api.post("/console/sign-in", data={"token": "x" * 300_000})
     assert answer.status_code == 413
     assert "default-src 'none'" in answer.headers["content-security-policy"]
 
@@ -361,7 +336,7 @@ async def test_oversized_form_is_refused_before_it_is_read(app: httpx.AsyncClien
         for _ in range(40):
             yield b"token=" + b"x" * 10_000
 
-    streamed = await app.post(
+    streamed = await api.post(
         "/console/sign-in",
         content=chunks(),
         headers={"content-type": "application/x-www-form-urlencoded"},

@@ -12,12 +12,10 @@ import pytest_asyncio
 from sqlalchemy import text
 
 from db.engine import SessionFactory
-from db.models import WebhookEvent
 from db.writers import WriterConnections
 from delivery.dispatch_rows import mark_dispatched
 from settings import Settings
-
-PLAN = [{"kind": "start", "workflow": "W", "workflow_id": "w-1"}, {"kind": "signal"}]
+from tests.support.outbox_rows import insert, load, start_plan
 
 
 @pytest_asyncio.fixture
@@ -27,59 +25,38 @@ async def writers(settings: Settings) -> AsyncIterator[WriterConnections]:
     await connections.close()
 
 
-async def row(sessions: SessionFactory, status: str) -> uuid.UUID:
-    event_id = uuid.uuid4()
-    async with sessions() as session:
-        session.add(
-            WebhookEvent(
-                id=event_id,
-                event_type="issues",
-                payload={},
-                signature_valid=True,
-                dedupe_key=str(event_id),
-                dispatch_status=status,
-                dispatch_plan=PLAN,
-                error="dispatch failed (attempt 1): timeout" if status == "pending" else None,
-            )
-        )
-        await session.commit()
-    return event_id
-
-
-async def load(sessions: SessionFactory, event_id: uuid.UUID) -> WebhookEvent:
-    async with sessions() as session:
-        found = await session.get(WebhookEvent, event_id)
-        assert found is not None
-        return found
+async def row(sessions: SessionFactory, number: int, status: str = "pending") -> uuid.UUID:
+    new_run, plan = start_plan(str(uuid.uuid4()), number)
+    return await insert(sessions, new_run, plan, status=status)
 
 
 async def test_marks_pending_rows_and_leaves_the_others(
     sessions: SessionFactory, writers: WriterConnections
 ) -> None:
-    pending = [await row(sessions, "pending") for _ in range(3)]
-    failed = await row(sessions, "failed")
+    pending = [await row(sessions, n) for n in (900, 901, 902)]
+    failed = await row(sessions, 903, "failed")
     await mark_dispatched(sessions, [*pending, failed], writers)
     for event_id in pending:
-        marked = await load(sessions, event_id)
+        marked, _ = await load(sessions, event_id)
         assert (marked.dispatch_status, marked.dispatch_progress, marked.dispatch_attempts) == (
             "dispatched",
-            2,
+            1,
             1,
         )
         assert marked.dispatched_at is not None and marked.error is None
-    untouched = await load(sessions, failed)
+    untouched, _ = await load(sessions, failed)
     assert (untouched.dispatch_status, untouched.dispatched_at) == ("failed", None)
 
 
 async def test_a_row_the_loop_holds_is_skipped_not_waited_for(
     sessions: SessionFactory, writers: WriterConnections
 ) -> None:
-    held, free = await row(sessions, "pending"), await row(sessions, "pending")
+    held, free = await row(sessions, 910), await row(sessions, 911)
     async with sessions() as session:
         await session.execute(
             text("SELECT id FROM webhook_events WHERE id = :id FOR UPDATE"), {"id": held}
         )
         await asyncio.wait_for(mark_dispatched(sessions, [held, free], writers), timeout=5)
         await session.rollback()
-    assert (await load(sessions, held)).dispatch_status == "pending"
-    assert (await load(sessions, free)).dispatch_status == "dispatched"
+    assert (await load(sessions, held))[0].dispatch_status == "pending"
+    assert (await load(sessions, free))[0].dispatch_status == "dispatched"

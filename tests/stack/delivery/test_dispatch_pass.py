@@ -13,7 +13,7 @@ from temporalio.client import Client
 from db.engine import SessionFactory
 from delivery.dispatch_rows import mark_dispatched
 from delivery.dispatcher import Dispatcher
-from tests.stack.delivery.test_dispatch_poison import insert, load, start_plan
+from tests.support.outbox_rows import insert, load, start_plan
 
 
 async def test_one_pass_starts_every_due_row_and_fails_only_the_poison_one(

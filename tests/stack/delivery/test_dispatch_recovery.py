@@ -8,56 +8,30 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col
 from temporalio.client import Client
 
-from contract.actions import as_arg
-from contract.names import Workflow
 from db.engine import SessionFactory
-from db.models import Run, WebhookEvent
+from db.models import WebhookEvent
 from delivery.dispatcher import RECOVERY_CHECK, Dispatcher
-from routing.ai_run import new_run_for, run_input
-
-REPO = "octo-org/octo-repo"
+from tests.support.outbox_rows import insert, load, start_plan
 
 
-async def backing_off(sessions: SessionFactory, number: int) -> uuid.UUID:
-    """A delivery whose start failed during the outage, due again only in four minutes."""
-    new_run = new_run_for(REPO, number, str(uuid.uuid4()), title="t")
-    action = {
-        "kind": "start",
-        "workflow": Workflow.RUN,
-        "workflow_id": new_run.workflow_id,
-        "arg": as_arg(run_input(new_run, "d")),
-        "memo": {},
-    }
-    event_id = uuid.uuid4()
-    now = datetime.now(UTC)
+async def failed_during_the_outage(
+    sessions: SessionFactory, number: int, *, due_in: timedelta | None
+) -> uuid.UUID:
+    """A delivery whose start failed five times while Temporal was away, due again in
+    `due_in` (None: now)."""
+    new_run, plan = start_plan(str(uuid.uuid4()), number)
+    event_id = await insert(sessions, new_run, plan, age=timedelta(minutes=1))
     async with sessions() as session:
-        session.add(
-            Run(
-                id=uuid.UUID(new_run.run_id),
-                repo=REPO,
-                issue_number=number,
-                title="t",
-                status="RECEIVED",
-                workflow_id=new_run.workflow_id,
-                branch=new_run.branch,
-            )
-        )
-        session.add(
-            WebhookEvent(
-                id=event_id,
-                event_type="issues",
-                payload={},
-                signature_valid=True,
-                processed_at=(now - timedelta(minutes=1)).replace(tzinfo=None),
-                dedupe_key=str(event_id),
-                dispatch_status="pending",
-                dispatch_plan=[action],
+        await session.execute(
+            update(WebhookEvent)
+            .where(col(WebhookEvent.id) == event_id)
+            .values(
                 dispatch_attempts=5,
-                next_attempt_at=now + timedelta(minutes=4),
-                workflow_ids=[new_run.workflow_id],
+                next_attempt_at=datetime.now(UTC) + due_in if due_in else None,
                 error="dispatch failed (attempt 5): RuntimeError: Failed client connect",
             )
         )
@@ -76,27 +50,17 @@ async def test_deliveries_backing_off_start_as_soon_as_temporal_answers(
         return temporal_client
 
     dispatcher = Dispatcher(sessions=sessions, client=client, task_queue=task_queue)
-    waiting = [await backing_off(sessions, n) for n in (801, 802, 803)]
-    fresh = await backing_off(sessions, 804)
-    async with sessions() as session:  # one row is due: the loop's probe fails on it
-        row = await session.get(WebhookEvent, fresh)
-        assert row is not None
-        row.next_attempt_at = None
-        session.add(row)
-        await session.commit()
-    assert await dispatcher.run_once() == 0
+    later = timedelta(minutes=4)
+    waiting = [await failed_during_the_outage(sessions, n, due_in=later) for n in (801, 802, 803)]
+    due = await failed_during_the_outage(sessions, 804, due_in=None)
+    assert await dispatcher.run_once() == 0  # the probe fails on the one due row
     # Away: the next ticks ask Temporal's health, not a row each (no attempt counted).
     assert await dispatcher.run_once() == 0
-    async with sessions() as session:
-        row = await session.get(WebhookEvent, fresh)
-        assert row is not None and row.dispatch_attempts == 6
+    assert (await load(sessions, due))[0].dispatch_attempts == 6
 
     reachable = True
     await asyncio.sleep(RECOVERY_CHECK)  # the next health check is due
     assert await dispatcher.run_once() == 4
-    async with sessions() as session:
-        rows = (
-            await session.exec(select(WebhookEvent).where(WebhookEvent.id.in_([*waiting, fresh])))  # type: ignore[attr-defined]
-        ).all()
-    assert {r.dispatch_status for r in rows} == {"dispatched"}
-    assert all(r.next_attempt_at is None for r in rows)
+    for event_id in [*waiting, due]:
+        row, _ = await load(sessions, event_id)
+        assert (row.dispatch_status, row.next_attempt_at) == ("dispatched", None)

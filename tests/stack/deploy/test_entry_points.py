@@ -14,13 +14,18 @@ import httpx
 import pytest
 from temporalio.client import Client, ScheduleActionStartWorkflow
 
-from delivery.signature import sign
 from devstack.postgres import free_port
 from settings import Settings
-from tests.support.files import FIXTURES, ROOT
+from tests.support.files import ROOT
+from tests.support.operator import (
+    BIN,
+    alembic_upgrade,
+    deliver_ai_run,
+    ended_run,
+    service_env,
+    wait_ready,
+)
 from tests.support.services import PostgresAddress
-from tests.support.waiting import eventually
-from tests.support.webhooks import API_TOKEN, SECRET
 
 
 @pytest.fixture
@@ -38,20 +43,8 @@ def operator_env(
         for k, v in os.environ.items()
         if not k.startswith(("GITHUB_", "RUN_", "API_", "TEMPORAL_"))
     }
-    env.update(
-        {
-            "DATABASE_URL": database_url,
-            "TEMPORAL_ADDRESS": settings.temporal_address,
-            "TEMPORAL_NAMESPACE": settings.temporal_namespace,
-            "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-            "GITHUB_WEBHOOK_SECRET": SECRET,
-            "API_TOKEN": API_TOKEN,
-            "WEBHOOK_PORT": str(port),
-            "WEBHOOK_HOST": "127.0.0.1",
-            "LOG_DIR": str(tmp_path / "logs"),
-            "RUN_WORKSPACE_DIR": str(tmp_path / "ws"),
-        }
-    )
+    env.update(service_env(settings, database_url, tmp_path))
+    env["WEBHOOK_PORT"] = str(port)
     return env
 
 
@@ -82,17 +75,10 @@ def operator_stack(
             "RETENTION_SCHEDULE": RETENTION_EVERY,
         }
     )
-    bin_dir = Path(sys.executable).parent
-    subprocess.run(
-        [str(bin_dir / "alembic"), "upgrade", "head"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    alembic_upgrade(env)
     processes = [
         subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env),
-        subprocess.Popen([str(bin_dir / "hookflow"), "serve"], cwd=ROOT, env=env),
+        subprocess.Popen([str(BIN / "hookflow"), "serve"], cwd=ROOT, env=env),
     ]
     yield f"http://127.0.0.1:{port}"
     for process in processes:
@@ -105,35 +91,11 @@ async def test_entry_points_run_from_environment_only(
     operator_stack: str, worker_metrics_port: int, temporal_client: Client, settings: Settings
 ) -> None:
     async with httpx.AsyncClient(base_url=operator_stack) as client:
-
-        async def ready() -> bool:
-            try:
-                return (await client.get("/readyz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        await eventually(ready, within=30, what="the API to be ready")
-        body = (FIXTURES / "events" / "issues_labeled_ai_run.json").read_bytes()
-        headers = {
-            "X-GitHub-Event": "issues",
-            "X-GitHub-Delivery": "ep-1",
-            "X-Hub-Signature-256": sign(body, SECRET.encode()),
-            "Content-Type": "application/json",
-        }
-        accepted = (await client.post("/api/webhooks/github", content=body, headers=headers)).json()
+        await wait_ready(client, within=30, what="the API to be ready")
+        accepted = await deliver_ai_run(client, "ep-1")
         assert accepted["status"] == "accepted"
-
-        async def finished() -> dict[str, object] | None:
-            run = (
-                await client.get(
-                    f"/api/runs/{accepted['runId']}",
-                    headers={"Authorization": f"Bearer {API_TOKEN}"},
-                )
-            ).json()
-            # No agent is configured here: the worker runs the workflow, which fails fast.
-            return run if run["status"] in ("FAILED", "SUCCEEDED") else None
-
-        run = await eventually(finished, within=30, what="the worker to run the workflow")
+        # No agent is configured here: the worker runs the workflow, which fails fast.
+        run = await ended_run(client, accepted["runId"], within=30)
         assert "RUN_AGENT" in str(run["error"])
         # Both metrics endpoints answer; the worker created the retention schedule at start.
         api_metrics = (await client.get("/metrics")).text
@@ -156,7 +118,7 @@ def test_api_entry_point_refuses_to_start_without_secret(tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "API_"))}
     env.update({"WEBHOOK_PORT": str(free_port()), "WEBHOOK_HOST": "127.0.0.1"})
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "hookflow"), "serve"],
+        [str(BIN / "hookflow"), "serve"],
         cwd=ROOT,
         env=env,
         capture_output=True,

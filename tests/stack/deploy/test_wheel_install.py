@@ -20,13 +20,12 @@ import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from db.migrate import head_revision
-from delivery.signature import sign
 from devstack.postgres import free_port
 from ops.version import VERSION
 from settings import Settings
-from tests.support.files import FIXTURES, ROOT
+from tests.support.files import ROOT
+from tests.support.operator import deliver_ai_run, ended_run, service_env, wait_ready
 from tests.support.services import PostgresAddress
-from tests.support.waiting import eventually
 from tests.support.webhooks import API_TOKEN, SECRET
 
 pytestmark = pytest.mark.slow
@@ -77,20 +76,12 @@ def environment(settings: Settings, empty_database: str, tmp_path: Path) -> dict
     """Only what an operator sets: no PYTHONPATH, nothing pointing into the repository."""
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
     env = {k: v for k, v in os.environ.items() if k in keep}
+    env.update(service_env(settings, empty_database, tmp_path))
     env.update(
         {
-            "DATABASE_URL": empty_database,
-            "TEMPORAL_ADDRESS": settings.temporal_address,
-            "TEMPORAL_NAMESPACE": settings.temporal_namespace,
-            "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-            "GITHUB_WEBHOOK_SECRET": SECRET,
-            "API_TOKEN": API_TOKEN,
-            "WEBHOOK_HOST": "127.0.0.1",
             "WEBHOOK_PORT": str(free_port()),
             "WORKER_METRICS_HOST": "127.0.0.1",
             "WORKER_METRICS_PORT": str(free_port()),
-            "LOG_DIR": str(tmp_path / "logs"),
-            "RUN_WORKSPACE_DIR": str(tmp_path / "workspaces"),
         }
     )
     return env
@@ -138,33 +129,12 @@ async def test_wheel_migrates_checks_serves_and_runs_a_delivery(
 ) -> None:
     base = f"http://127.0.0.1:{environment['WEBHOOK_PORT']}"
     async with httpx.AsyncClient(base_url=base) as client:
-
-        async def ready() -> bool:
-            try:
-                return (await client.get("/readyz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        await eventually(ready, within=60, what="the installed API to be ready")
+        await wait_ready(client, within=60, what="the installed API to be ready")
         assert (await client.get("/healthz")).json() == {"status": "ok", "version": VERSION}
-
-        body = (FIXTURES / "events" / "issues_labeled_ai_run.json").read_bytes()
-        headers = {
-            "X-GitHub-Event": "issues",
-            "X-GitHub-Delivery": "wheel-1",
-            "X-Hub-Signature-256": sign(body, SECRET.encode()),
-            "Content-Type": "application/json",
-        }
-        accepted = (await client.post("/api/webhooks/github", content=body, headers=headers)).json()
+        accepted = await deliver_ai_run(client, "wheel-1")
         assert accepted["status"] == "accepted", accepted
-        auth = {"Authorization": f"Bearer {API_TOKEN}"}
-
-        async def finished() -> dict[str, object] | None:
-            row = (await client.get(f"/api/runs/{accepted['runId']}", headers=auth)).json()
-            return row if row["status"] in ("FAILED", "SUCCEEDED") else None
-
         # No agent is configured: the installed worker runs the workflow, which fails fast.
-        run_row = await eventually(finished, within=60, what="the worker to run the workflow")
+        run_row = await ended_run(client, accepted["runId"], within=60)
         assert "RUN_AGENT" in str(run_row["error"])
         handle = temporal_client.get_workflow_handle(str(run_row["workflowId"]))
         described = await handle.describe()

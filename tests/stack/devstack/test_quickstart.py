@@ -19,10 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from delivery.signature import sign
 from devstack.postgres import free_port
 from settings import Settings
 from tests.support.files import FIXTURES, ROOT
+from tests.support.operator import BIN, alembic_upgrade
+from tests.support.webhooks import signed_headers
 
 ATLAS_SECRET = "atlas-configured-secret-4c1d9e"
 BODY = (FIXTURES / "events" / "push.main.json").read_bytes()
@@ -39,12 +40,7 @@ class Stack:
 
 
 def post(url: str, secret: str, delivery: str) -> httpx.Response:
-    headers = {
-        "X-GitHub-Event": "push",
-        "X-GitHub-Delivery": delivery,
-        "X-Hub-Signature-256": sign(BODY, secret.encode()),
-        "Content-Type": "application/json",
-    }
+    headers = signed_headers(BODY, "push", secret=secret, delivery=delivery)
     return httpx.post(f"{url}/api/webhooks/github", content=BODY, headers=headers, timeout=10)
 
 
@@ -179,15 +175,8 @@ def test_hookflow_port_runs_the_webhook_server(base_env: dict[str, str], tmp_pat
         "DATABASE_URL": f"sqlite:///{db}",
         "WEBHOOK_PORT": "9",  # --port wins
     }
-    bin_dir = Path(sys.executable).parent
-    subprocess.run(
-        [str(bin_dir / "alembic"), "upgrade", "head"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    stack = start([str(bin_dir / "hookflow"), "--port", str(port)], env, port, "")
+    alembic_upgrade(env)
+    stack = start([str(BIN / "hookflow"), "--port", str(port)], env, port, "")
     try:
         assert post(stack.url, ATLAS_SECRET, "port-1").status_code == 200
     finally:

@@ -15,13 +15,12 @@ from sqlmodel import select
 from temporalio.client import WorkflowExecutionStatus
 
 from db.engine import SessionFactory
-from db.migrate import upgrade
 from db.models import Notification, Run, WebhookEvent
-from devstack.up import child_env
 from routing.workflow_ids import notification_workflow_id
 from tests.support.app import Stack
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
 from tests.support.files import load_fixture
+from tests.support.sqlite_default import sqlite_default_url
 from tests.support.waiting import eventually, runs_listed
 from tests.support.webhooks import auth, deliver, signed_headers
 
@@ -31,12 +30,7 @@ PR_OPENED = "events/pull_request.opened.json"
 
 @pytest.fixture
 def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The URL scripts/run.sh gives the services when DATABASE_URL is unset, migrated."""
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    url = child_env({}, tmp_path, "127.0.0.1:7233")["DATABASE_URL"]
-    assert url.startswith("sqlite:///")
-    upgrade(url)
-    return url
+    return sqlite_default_url(tmp_path, monkeypatch)
 
 
 @pytest.fixture

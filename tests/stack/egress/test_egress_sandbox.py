@@ -8,11 +8,9 @@ from __future__ import annotations
 import json
 import shlex
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.agent import AgentActivities, PhaseInput
@@ -25,13 +23,19 @@ from tests.support.services import PostgresAddress
 AGENTS = ROOT / "tests" / "support" / "agents"
 
 
-@pytest.fixture
-def api_port() -> Iterator[int]:
-    """A listening socket standing in for the webhook API on the host."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
+async def run_network_agent(tmp_path: Path, plan: dict[str, Any], **settings: Any) -> Any:
+    """One phase of tests/support/agents/network_agent.py following `plan`, in its sandbox under
+    the default RUN_AGENT_NETWORK=proxy; the activity's product."""
+    command = [AGENT_PYTHON, str(AGENTS / "network_agent.py"), json.dumps(plan)]
+    loaded = load_settings(
+        run_agent="command",
+        run_workspace_dir=tmp_path / "workspaces",
+        run_agent_bind=str(AGENTS),
+        run_agent_command=shlex.join(command),
+        **settings,
+    )
+    data = PhaseInput("run-1", "plan", 1, {"repo": "octo/demo"}, {}, None)
+    return await ActivityEnvironment().run(AgentActivities(loaded).produce, data)
 
 
 async def test_proxy_mode_allows_only_the_listed_host(
@@ -54,16 +58,8 @@ async def test_proxy_mode_allows_only_the_listed_host(
             ],
             "allowed": f"127.0.0.1:{port}",
         }
-        command = [AGENT_PYTHON, str(AGENTS / "network_agent.py"), json.dumps(plan)]
-        settings = load_settings(
-            run_agent="command",
-            run_workspace_dir=tmp_path / "workspaces",
-            run_agent_bind=str(AGENTS),
-            run_agent_command=shlex.join(command),
-            run_agent_allow_hosts=f"127.0.0.1:{port}, localhost, {hostname}, 2130706433",
-        )
-        data = PhaseInput("run-1", "plan", 1, {"repo": "octo/demo"}, {}, None)
-        product: Any = await ActivityEnvironment().run(AgentActivities(settings).produce, data)
+        allow = f"127.0.0.1:{port}, localhost, {hostname}, 2130706433"
+        product = await run_network_agent(tmp_path, plan, run_agent_allow_hosts=allow)
     seen = product.artifact
     assert seen["env"]["HTTPS_PROXY"] == "http://127.0.0.1:3128" and seen["env"]["NO_PROXY"] == ""
     assert seen["direct"] == {str(p): False for p in plan["direct"]}
@@ -88,15 +84,7 @@ async def test_proxy_mode_with_an_empty_allow_list_reaches_nothing(tmp_path: Pat
     with allowed_host() as server:
         port = server.server_address[1]
         plan = {"direct": [port], "connect": [], "allowed": f"127.0.0.1:{port}"}
-        command = [AGENT_PYTHON, str(AGENTS / "network_agent.py"), json.dumps(plan)]
-        settings = load_settings(
-            run_agent="command",
-            run_workspace_dir=tmp_path / "workspaces",
-            run_agent_bind=str(AGENTS),
-            run_agent_command=shlex.join(command),
-        )
-        data = PhaseInput("run-1", "plan", 1, {"repo": "octo/demo"}, {}, None)
-        product: Any = await ActivityEnvironment().run(AgentActivities(settings).produce, data)
+        product = await run_network_agent(tmp_path, plan)
     seen = product.artifact
     assert seen["direct"] == {str(port): False}
     assert seen["allowed_http"].startswith("error: HTTP Error 403")

@@ -4,33 +4,17 @@ GitHub documents, and a reaction that is only created when hookflow has not left
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from ghclient import GitHubClient, GitHubNotFound, GitHubValidationFailed
 from tests.support.fakes import FakeGitHub
 
-TOKEN = "ghp_people_token"
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub(token=TOKEN) as server:
-        yield server
-
 
 @pytest.fixture
-def repo(fake: FakeGitHub) -> str:
-    name = f"octo/people-{uuid.uuid4().hex[:8]}"
-    fake.add_repo(name)
-    return name
-
-
-@pytest.fixture
-async def gh(fake: FakeGitHub) -> AsyncIterator[GitHubClient]:
-    async with GitHubClient(fake.url, TOKEN) as client:
-        yield client
+def github(shared_github: FakeGitHub) -> FakeGitHub:
+    """The module's one fake GitHub, also under the `repo` of tests/support/github_repo.py."""
+    return shared_github
 
 
 @pytest.mark.parametrize(
@@ -44,9 +28,9 @@ async def gh(fake: FakeGitHub) -> AsyncIterator[GitHubClient]:
     ],
 )
 async def test_permission_reports_role_and_legacy_permission(
-    gh: GitHubClient, fake: FakeGitHub, repo: str, role: str, permission: str
+    gh: GitHubClient, github: FakeGitHub, repo: str, role: str, permission: str
 ) -> None:
-    fake.set_permission(repo, "Mona", role)
+    github.set_permission(repo, "Mona", role)
     found = await gh.get_permission(repo, "mona")
     assert (found["role_name"], found["permission"], found["user"]["login"]) == (
         role,
@@ -56,51 +40,51 @@ async def test_permission_reports_role_and_legacy_permission(
 
 
 async def test_permission_of_a_stranger_is_read_on_public_and_404_on_private(
-    gh: GitHubClient, fake: FakeGitHub
+    gh: GitHubClient, github: FakeGitHub
 ) -> None:
     public, private = f"octo/pub-{uuid.uuid4().hex[:6]}", f"octo/priv-{uuid.uuid4().hex[:6]}"
-    fake.add_repo(public)
-    fake.add_repo(private, private=True)
+    github.add_repo(public)
+    github.add_repo(private, private=True)
     assert (await gh.get_permission(public, "stranger"))["permission"] == "read"
     with pytest.raises(GitHubNotFound):
         await gh.get_permission(private, "stranger")
 
 
 async def test_ensure_reaction_creates_once_and_delete_removes(
-    gh: GitHubClient, fake: FakeGitHub, repo: str
+    gh: GitHubClient, github: FakeGitHub, repo: str
 ) -> None:
-    issue = fake.add_issue(repo, title="t")
+    issue = github.add_issue(repo, title="t")
     target = (issue["number"], None)
     first, created = await gh.ensure_reaction(repo, target, "eyes")
     again, created_again = await gh.ensure_reaction(repo, target, "eyes")
     assert created and not created_again and first["id"] == again["id"]
     assert first["content"] == "eyes" and first["user"]["login"] == "hookflow-bot"
-    posts = fake.requests_to("POST", rf"/issues/{issue['number']}/reactions$")
+    posts = github.requests_to("POST", rf"/issues/{issue['number']}/reactions$")
     assert len(posts) == 1  # looked before creating
-    assert [r["content"] for r in fake.reactions(repo, issue["number"])] == ["eyes"]
+    assert [r["content"] for r in github.reactions(repo, issue["number"])] == ["eyes"]
     await gh.delete_reaction(repo, target, first["id"])
     await gh.delete_reaction(repo, target, first["id"])  # already gone: no error
-    assert fake.reactions(repo, issue["number"]) == []
+    assert github.reactions(repo, issue["number"]) == []
 
 
 async def test_reactions_on_a_comment_and_only_own_ones_count(
-    gh: GitHubClient, fake: FakeGitHub, repo: str
+    gh: GitHubClient, github: FakeGitHub, repo: str
 ) -> None:
-    issue = fake.add_issue(repo, title="t")
-    comment = fake.add_comment(repo, issue["number"], "/hookflow run", author="mona")
+    issue = github.add_issue(repo, title="t")
+    comment = github.add_comment(repo, issue["number"], "/hookflow run", author="mona")
     target = (issue["number"], comment["id"])
     await gh.create_reaction(repo, target, "rocket")
     assert [r["content"] for r in await gh.own_reactions(repo, target)] == ["rocket"]
     assert await gh.own_reactions(repo, (issue["number"], None)) == []
-    assert [r["content"] for r in fake.reactions(repo, issue["number"], comment["id"])] == [
+    assert [r["content"] for r in github.reactions(repo, issue["number"], comment["id"])] == [
         "rocket"
     ]
 
 
 async def test_unknown_reaction_content_is_422_and_unknown_comment_404(
-    gh: GitHubClient, fake: FakeGitHub, repo: str
+    gh: GitHubClient, github: FakeGitHub, repo: str
 ) -> None:
-    issue = fake.add_issue(repo, title="t")
+    issue = github.add_issue(repo, title="t")
     with pytest.raises(GitHubValidationFailed):
         await gh.create_reaction(repo, (issue["number"], None), "thumbsup")
     with pytest.raises(GitHubNotFound):

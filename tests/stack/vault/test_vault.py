@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -106,35 +106,33 @@ def test_explicit_variable_and_file_win_over_vault(
     assert settings.vault_filled == frozenset()
 
 
-def test_approle_login_reads_the_secret(
-    vault: FakeVault, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def approle(vault: FakeVault, tmp_path: Path) -> dict[str, str]:
     vault.add_approle("role-1", "secret-id-1", PATHS)
-    env_for(
-        monkeypatch,
-        tmp_path,
-        VAULT_ADDR=vault.url,
-        VAULT_ROLE_ID="role-1",
-        VAULT_SECRET_ID="secret-id-1",
-    )
-    assert load_settings().webhook_secrets == [OLD.encode()]
-    assert any(p == "/v1/auth/approle/login" for _, p, _ in vault.requests)
+    return {"VAULT_ROLE_ID": "role-1", "VAULT_SECRET_ID": "secret-id-1"}
 
 
-def test_kubernetes_login_reads_the_secret(
-    vault: FakeVault, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def kubernetes(vault: FakeVault, tmp_path: Path) -> dict[str, str]:
     jwt = tmp_path / "sa-token"
     jwt.write_text("eyJhbGciOiJSUzI1NiJ9.pod.sig")
     vault.add_k8s_role("hookflow", "eyJhbGciOiJSUzI1NiJ9.pod.sig", PATHS)
-    env_for(
-        monkeypatch,
-        tmp_path,
-        VAULT_ADDR=vault.url,
-        VAULT_K8S_ROLE="hookflow",
-        VAULT_K8S_TOKEN_PATH=str(jwt),
-    )
+    return {"VAULT_K8S_ROLE": "hookflow", "VAULT_K8S_TOKEN_PATH": str(jwt)}
+
+
+@pytest.mark.parametrize(
+    ("login", "path"),
+    [(approle, "/v1/auth/approle/login"), (kubernetes, "/v1/auth/kubernetes/login")],
+    ids=["approle", "kubernetes"],
+)
+def test_login_reads_the_secret(
+    login: Callable[[FakeVault, Path], dict[str, str]],
+    path: str,
+    vault: FakeVault,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    env_for(monkeypatch, tmp_path, VAULT_ADDR=vault.url, **login(vault, tmp_path))
     assert load_settings().webhook_secrets == [OLD.encode()]
+    assert any(p == path for _, p, _ in vault.requests)
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
-from temporalio.client import Client
 
 from db.engine import SessionFactory
 from routing.commands import command_workflow_id
 from settings import Settings
-from tests.support.ai_run import REPO, get_run, label_issue, run_settings, wait_run
+from tests.support.ai_run import REPO, RunStack, get_run, label_issue, run_settings, wait_run
 from tests.support.fakes import FakeGitHub
+from tests.support.payloads import comment_payload
 from tests.support.waiting import eventually, workflow_result
 from tests.support.webhooks import deliver
 from tests.support.worker_process import worker_process
@@ -35,28 +35,18 @@ def contents(fake: FakeGitHub, number: int, comment_id: int | None = None) -> li
 
 
 @pytest.mark.parametrize("extra_settings", [{"run_approval_required": True}])
-async def test_eyes_on_the_issue_while_the_run_works(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-) -> None:
-    number, run_id = await label_issue(api, fake_github, bare)
-    await wait_run(sessions, run_id, status={"WAITING_APPROVAL"})
+async def test_eyes_on_the_issue_while_the_run_works(run_stack: RunStack) -> None:
+    fake_github = run_stack.github
+    number, run_id = await run_stack.label()
+    await run_stack.wait(run_id, status={"WAITING_APPROVAL"})
     [eyes] = fake_github.reactions(REPO, number)
     assert eyes["content"] == "eyes" and eyes["user"]["login"] == "hookflow-bot"
 
 
-async def test_eyes_give_way_to_the_outcome(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-) -> None:
-    number, run_id = await label_issue(api, fake_github, bare)
-    run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
+async def test_eyes_give_way_to_the_outcome(run_stack: RunStack) -> None:
+    fake_github = run_stack.github
+    number, run_id = await run_stack.label()
+    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error
     assert contents(fake_github, number) == ["rocket"]
     posts = [r.json["content"] for r in fake_github.requests_to("POST", REACTIONS)]
@@ -66,49 +56,28 @@ async def test_eyes_give_way_to_the_outcome(
 @pytest.mark.parametrize(
     "extra_settings", [{"run_agent_command": "/bin/false", "run_retry_window": "1s"}]
 )
-async def test_a_failed_run_ends_confused(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-) -> None:
-    number, run_id = await label_issue(api, fake_github, bare)
+async def test_a_failed_run_ends_confused(run_stack: RunStack) -> None:
+    fake_github = run_stack.github
+    number, run_id = await run_stack.label()
 
     async def swapped() -> bool:
         return contents(fake_github, number) == ["confused"]
 
     await eventually(swapped, within=60, what="👀 swapped for 😕")
-    assert (await get_run(sessions, run_id)).status == "FAILED"
+    assert (await get_run(run_stack.sessions, run_id)).status == "FAILED"
 
 
-async def test_hookflow_run_puts_the_eyes_on_the_comment(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    temporal_client: Client,
-) -> None:
+async def test_hookflow_run_puts_the_eyes_on_the_comment(run_stack: RunStack) -> None:
+    api, _, fake_github, _, temporal_client = run_stack
     issue = fake_github.add_issue(REPO, title="t")
     comment = fake_github.add_comment(REPO, issue["number"], "/hookflow run", author="mona")
-    payload = {
-        "action": "created",
-        "repository": {"full_name": REPO},
-        "issue": {"number": issue["number"], "title": "t"},
-        "comment": {
-            "id": comment["id"],
-            "body": "/hookflow run",
-            "author_association": "MEMBER",
-            "user": {"login": "mona", "type": "User"},
-        },
-        "sender": {"login": "mona"},
-    }
+    payload = comment_payload(REPO, issue["number"], comment["id"], "/hookflow run")
     assert (await deliver(api, "issue_comment", payload)).status_code == 200
     result = await workflow_result(
         temporal_client, command_workflow_id(REPO, "comment", comment["id"])
     )
     assert result["outcome"] == "started"
-    await wait_run(sessions, result["run_id"], status={"SUCCEEDED", "FAILED"})
+    await run_stack.wait(result["run_id"], status={"SUCCEEDED", "FAILED"})
     assert contents(fake_github, issue["number"], comment["id"]) == ["rocket"]
     assert contents(fake_github, issue["number"]) == []
 

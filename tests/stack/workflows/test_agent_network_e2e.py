@@ -33,15 +33,6 @@ def allowed() -> Iterator[ThreadingHTTPServer]:
 
 
 @pytest.fixture
-def api_port() -> Iterator[int]:
-    """A listening socket standing in for hookflow's API on the worker's host."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen()
-        yield server.getsockname()[1]
-
-
-@pytest.fixture
 def plan(
     fake_github: FakeGitHub,
     postgres: PostgresAddress,

@@ -1,7 +1,7 @@
 """Blocked task → escalation ladder on durable timers, on Temporal's time-skipping test server.
 
 The production defaults apply (BLOCKED_ESCALATION_DELAYS "4h,24h,72h", BLOCKED_ACK_TIMEOUT
-"24h"): `env.sleep(…)` moves the server's clock, and each level's `blocked_seconds` (computed
+"24h"): `skip_time` moves the server's clock, and each level's `blocked_seconds` (computed
 from workflow time) shows when it fired. Nothing moves the clock otherwise, so "nothing more
 happens" is read from the workflow's own state.
 """
@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlmodel import col, select
-from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -31,13 +30,14 @@ from tests.support.app import Stack
 from tests.support.payloads import issue_payload
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually as wait_for
+from tests.support.waiting import settled, skip_time
 from tests.support.webhooks import auth, deliver
 from worker import build_worker
 from workflows.blocked_task import BlockedTaskResult, BlockedTaskWorkflow
 from workflows.registry import WORKFLOWS
 
 HOUR = 3600
-# Virtual seconds a level may fire after its due time: the clock only moves by env.sleep, and
+# Virtual seconds a level may fire after its due time: the clock only moves by skip_time, and
 # between sleeps it runs at wall speed while activities record the level.
 LATE = 120
 
@@ -52,18 +52,8 @@ def repo() -> str:
     return f"acme/blocked-{uuid.uuid4().hex[:8]}"
 
 
-async def skip(env: WorkflowEnvironment, client: Client, repo: str, by: timedelta) -> None:
-    """Move the server's clock once the ladder is idle: the test server holds its clock while
-    any task runs, and a long hold would time the sleep call out on a busy machine."""
-    await wait_settled(client, blocked_workflow_id(repo, 42))
-    # `env.sleep` with a deadline of our own: the call returns once the server has moved its
-    # clock, which waits for any task still running; the client's default (30 s) is too short
-    # for a busy machine.
-    request = SleepRequest()
-    request.duration.FromTimedelta(by)
-    await env.client.test_service.unlock_time_skipping_with_sleep(
-        request, timeout=timedelta(minutes=2)
-    )
+async def skip(client: Client, repo: str, by: timedelta) -> None:
+    await skip_time(client, blocked_workflow_id(repo, 42), by)
 
 
 async def notifications(sessions: SessionFactory, repo: str) -> list[Notification]:
@@ -100,6 +90,12 @@ async def wait_levels(
     return rows
 
 
+async def block(api: httpx.AsyncClient, sessions: SessionFactory, repo: str) -> None:
+    """Label issue 42 blocked and wait for the ladder's first notification (level 0)."""
+    await deliver(api, "issues", issue_payload(repo, "labeled"))
+    await wait_levels(sessions, repo, 1)
+
+
 async def state(client: Client, repo: str) -> dict[str, Any]:
     handle = client.get_workflow_handle(blocked_workflow_id(repo, 42))
     result: dict[str, Any] = await handle.query(BlockedTaskWorkflow.state)
@@ -112,20 +108,6 @@ async def ended(client: Client, repo: str) -> BlockedTaskResult:
     )
     result: BlockedTaskResult = await handle.result()
     return result
-
-
-async def wait_settled(client: Client, workflow_id: str) -> None:
-    """No activity or child still running and no workflow task pending or in flight."""
-
-    async def check() -> bool:
-        raw = (await client.get_workflow_handle(workflow_id).describe()).raw_description
-        return (
-            not raw.pending_activities
-            and not raw.pending_children
-            and not raw.HasField("pending_workflow_task")
-        )
-
-    await wait_for(check, 30, f"{workflow_id} settled")
 
 
 async def task_row(sessions: SessionFactory, repo: str, number: int = 42) -> Task | None:
@@ -160,11 +142,11 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
     assert response.status_code == 200
     assert blocked_workflow_id(repo, 42) in response.json()["workflowIds"]
     rows = await wait_levels(sessions, repo, 1)
-    await skip(temporal_env, temporal_client, repo, timedelta(hours=4))
+    await skip(temporal_client, repo, timedelta(hours=4))
     rows = await wait_levels(sessions, repo, 2)
-    await skip(temporal_env, temporal_client, repo, timedelta(hours=20))
+    await skip(temporal_client, repo, timedelta(hours=20))
     rows = await wait_levels(sessions, repo, 3)
-    await skip(temporal_env, temporal_client, repo, timedelta(hours=48))
+    await skip(temporal_client, repo, timedelta(hours=48))
     rows = await wait_levels(sessions, repo, 4)
     assert [level(r) for r in rows] == [0, 1, 2, 3]
     assert [r.priority for r in rows] == ["high", "urgent", "urgent", "urgent"]
@@ -194,13 +176,10 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
     await record_history("blocked_task/escalated_to_summary_then_unblocked", history.workflow_id)
 
 
-async def test_unblock_stops_the_ladder(
-    stack: Stack, repo: str, temporal_env: WorkflowEnvironment
-) -> None:
+async def test_unblock_stops_the_ladder(stack: Stack, repo: str) -> None:
     api, sessions, temporal_client, _ = stack
-    await deliver(api, "issues", issue_payload(repo, "labeled"))
-    await wait_levels(sessions, repo, 1)
-    await skip(temporal_env, temporal_client, repo, timedelta(hours=4))
+    await block(api, sessions, repo)
+    await skip(temporal_client, repo, timedelta(hours=4))
     await wait_levels(sessions, repo, 2)
     await deliver(api, "issues", issue_payload(repo, "unlabeled"))
     result = await ended(temporal_client, repo)
@@ -211,8 +190,7 @@ async def test_unblock_stops_the_ladder(
 
 async def test_closing_the_issue_ends_escalation_and_closes_task(stack: Stack, repo: str) -> None:
     api, sessions, temporal_client, _ = stack
-    await deliver(api, "issues", issue_payload(repo, "labeled"))
-    await wait_levels(sessions, repo, 1)
+    await block(api, sessions, repo)
     await deliver(api, "issues", issue_payload(repo, "closed"))
     result = await ended(temporal_client, repo)
     assert (result.ended_by, result.notifications) == ("closed", 1)
@@ -221,20 +199,19 @@ async def test_closing_the_issue_ends_escalation_and_closes_task(stack: Stack, r
 
 
 async def test_acknowledge_pauses_then_escalation_resumes_after_timeout(
-    stack: Stack, repo: str, temporal_env: WorkflowEnvironment, record_history: RecordHistory
+    stack: Stack, repo: str, record_history: RecordHistory
 ) -> None:
     api, sessions, temporal_client, _ = stack
-    await deliver(api, "issues", issue_payload(repo, "labeled"))
-    await wait_levels(sessions, repo, 1)
+    await block(api, sessions, repo)
     owner, name = repo.split("/")
     response = await api.post(f"/api/tasks/{owner}/{name}/42/acknowledge", headers=auth())
     assert response.status_code == 202, response.text
     await wait_for(lambda: acknowledged(temporal_client, repo), 30, "acknowledged")
     # Level 1 is due 4 h after blocking; the acknowledgement holds it for 24 h.
-    await skip(temporal_env, temporal_client, repo, timedelta(hours=4, minutes=5))
+    await skip(temporal_client, repo, timedelta(hours=4, minutes=5))
     held = await state(temporal_client, repo)
     assert (held["level"], held["notifications"]) == (0, 1), held
-    await skip(temporal_env, temporal_client, repo, timedelta(hours=20))
+    await skip(temporal_client, repo, timedelta(hours=20))
     rows = await wait_levels(sessions, repo, 2)
     assert [level(r) for r in rows] == [0, 1]
     assert fired_at(rows[1], 24), blocked_seconds(rows[1])
@@ -260,18 +237,15 @@ async def test_task_endpoints_need_token_and_a_running_workflow(
     assert response.status_code == 404
 
 
-async def test_cli_task_ack_pauses_escalation(
-    stack: Stack, repo: str, temporal_env: WorkflowEnvironment
-) -> None:
+async def test_cli_task_ack_pauses_escalation(stack: Stack, repo: str) -> None:
     api, sessions, temporal_client, settings = stack
-    await deliver(api, "issues", issue_payload(repo, "labeled"))
-    await wait_levels(sessions, repo, 1)
+    await block(api, sessions, repo)
     args = argparse.Namespace(action="ack", repo=repo, issue=42, by="tester", api_url=None)
     out, err = io.StringIO(), io.StringIO()
     assert await task_command(args, settings, http=api, out=out, err=err) == 0, err.getvalue()
     assert '"acknowledged"' in out.getvalue()
     await wait_for(lambda: acknowledged(temporal_client, repo), 30, "acknowledged")
-    await skip(temporal_env, temporal_client, repo, timedelta(hours=5))
+    await skip(temporal_client, repo, timedelta(hours=5))
     held = await state(temporal_client, repo)
     assert (held["level"], held["notifications"]) == (0, 1), held
     args = argparse.Namespace(action="ack", repo=repo, issue=99, by="tester", api_url=None)
@@ -284,22 +258,20 @@ async def test_worker_restart_keeps_the_escalation_schedule(
     repo: str,
     settings: Settings,
     temporal_client: Client,
-    temporal_env: WorkflowEnvironment,
 ) -> None:
     # No workflow cache, so no sticky queue: the server hands the next task straight to the new
     # worker instead of waiting out the old worker's sticky schedule-to-start timeout.
     async with build_worker(temporal_client, settings, sessions, max_cached_workflows=0):
-        await deliver(api, "issues", issue_payload(repo, "labeled"))
-        await wait_levels(sessions, repo, 1)
+        await block(api, sessions, repo)
         # Let the parent take its child's completion on this worker, so stopping it strands
         # no workflow task (the test server's clock cannot move while one waits for a worker).
-        await wait_settled(temporal_client, blocked_workflow_id(repo, 42))
+        await settled(temporal_client, blocked_workflow_id(repo, 42))
     # Three hours with no worker: the server holds the timers.
-    await skip(temporal_env, temporal_client, repo, timedelta(hours=3))
+    await skip(temporal_client, repo, timedelta(hours=3))
     async with build_worker(temporal_client, settings, sessions):
-        await skip(temporal_env, temporal_client, repo, timedelta(hours=1))
+        await skip(temporal_client, repo, timedelta(hours=1))
         rows = await wait_levels(sessions, repo, 2)
-        await skip(temporal_env, temporal_client, repo, timedelta(hours=20))
+        await skip(temporal_client, repo, timedelta(hours=20))
         rows = await wait_levels(sessions, repo, 3)
     assert [level(r) for r in rows] == [0, 1, 2]
     # Not reset by the restart: still 4 h and 24 h after blocking.

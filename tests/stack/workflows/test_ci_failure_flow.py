@@ -64,6 +64,12 @@ async def succeed(api: httpx.AsyncClient, github: RepoGitHub, run_id: int) -> No
     assert response.status_code == 200, response.text
 
 
+async def opened_issue(github: RepoGitHub, within: float = 30) -> dict[str, Any]:
+    """The first CI-failure issue, once there is one."""
+    issues: list[dict[str, Any]] = await eventually(lambda: ci_issues(github), within, "issue")
+    return issues[0]
+
+
 def failure_comments(github: RepoGitHub, number: int) -> list[dict[str, Any]]:
     return [c for c in github.comments(github.repo, number) if "Failed again" in c["body"]]
 
@@ -105,13 +111,24 @@ async def dispatched(sessions: SessionFactory) -> WebhookEvent:
     return row
 
 
+@pytest.fixture
+async def recovered_issue(stack: Stack, github: RepoGitHub) -> int:
+    """The number of the issue that a failing CI run (5001) opened and the next run, green
+    (5002), closed."""
+    await fail(stack.api, github, 5001)
+    number = int((await opened_issue(github))["number"])
+    await succeed(stack.api, github, 5002)
+    await eventually(lambda: github.issue(github.repo, number)["state"] == "closed", what="closed")
+    return number
+
+
 async def test_ten_failures_open_one_issue_with_nine_comments(
     stack: Stack, github: RepoGitHub
 ) -> None:
     api, _, temporal_client, _ = stack
     for run_id in range(1001, 1011):
         await fail(api, github, run_id)
-    issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
+    issue = await opened_issue(github)
     await eventually(lambda: len(failure_comments(github, issue["number"])) == 9, 60, "9 comments")
     wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
     state = await settled(temporal_client, wid, failures=10)
@@ -126,7 +143,7 @@ async def test_concurrent_failure_deliveries_open_one_issue(
     api: httpx.AsyncClient, worker: Worker, github: RepoGitHub
 ) -> None:
     await asyncio.gather(*(fail(api, github, run_id) for run_id in range(2001, 2006)))
-    issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
+    issue = await opened_issue(github)
     await eventually(lambda: len(failure_comments(github, issue["number"])) == 4, 60, "4 comments")
     assert len(ci_issues(github)) == 1
     assert len(github.requests_to("POST", rf"/repos/{github.repo}/issues$")) == 1
@@ -136,7 +153,7 @@ async def test_failure_issue_has_failing_step_excerpt_and_run_details(
     api: httpx.AsyncClient, worker: Worker, github: RepoGitHub
 ) -> None:
     await fail(api, github, 3001)
-    issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
+    issue = await opened_issue(github)
     body = issue["body"]
     assert ERROR_LINE in body
     assert "cleanup error" not in body  # the post-job step is not the failure
@@ -150,27 +167,17 @@ async def test_failure_issue_body_stays_under_github_limit_for_huge_logs(
     api: httpx.AsyncClient, worker: Worker, github: RepoGitHub
 ) -> None:
     await fail(api, github, 3101, jobs=6, filler_lines=20_000)
-    issue = (await eventually(lambda: ci_issues(github), 60, "issue"))[0]
+    issue = await opened_issue(github, within=60)
     assert len(issue["body"]) <= MAX_BODY_CHARS
     assert ERROR_LINE in issue["body"]
 
 
 async def test_green_run_comments_and_closes_issue_as_completed(
-    api: httpx.AsyncClient, worker: Worker, github: RepoGitHub
+    github: RepoGitHub, recovered_issue: int
 ) -> None:
-    await fail(api, github, 4001)
-    issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
-    await succeed(api, github, 4002)
-    closed = await eventually(
-        lambda: (
-            github.issue(github.repo, issue["number"])["state"] == "closed"
-            and github.issue(github.repo, issue["number"])
-        ),
-        what="closed issue",
-    )
-    assert closed["state_reason"] == "completed"
-    comments = github.comments(github.repo, issue["number"])
-    assert any("/actions/runs/4002" in c["body"] and "passed" in c["body"] for c in comments)
+    assert github.issue(github.repo, recovered_issue)["state_reason"] == "completed"
+    comments = github.comments(github.repo, recovered_issue)
+    assert any("/actions/runs/5002" in c["body"] and "passed" in c["body"] for c in comments)
 
 
 async def test_green_run_without_open_issue_starts_nothing(
@@ -188,14 +195,10 @@ async def test_green_run_without_open_issue_starts_nothing(
 
 @pytest.mark.parametrize("window", ["30s"])
 async def test_failure_within_reopen_window_reopens_issue_as_flaky(
-    stack: Stack, github: RepoGitHub, record_history: RecordHistory
+    stack: Stack, github: RepoGitHub, recovered_issue: int, record_history: RecordHistory
 ) -> None:
     api, _, temporal_client, _ = stack
-    await fail(api, github, 5001)
-    issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
-    number = issue["number"]
-    await succeed(api, github, 5002)
-    await eventually(lambda: github.issue(github.repo, number)["state"] == "closed", what="closed")
+    number = recovered_issue
     await fail(api, github, 5003)
     await eventually(
         lambda: any("Reopened" in c["body"] for c in github.comments(github.repo, number)),
@@ -212,15 +215,9 @@ async def test_failure_within_reopen_window_reopens_issue_as_flaky(
 
 @pytest.mark.parametrize("window", ["2s"])
 async def test_failure_after_reopen_window_opens_new_issue(
-    stack: Stack, github: RepoGitHub, record_history: RecordHistory
+    stack: Stack, github: RepoGitHub, recovered_issue: int, record_history: RecordHistory
 ) -> None:
     api, _, temporal_client, _ = stack
-    await fail(api, github, 6001)
-    first = (await eventually(lambda: ci_issues(github), what="issue"))[0]
-    await succeed(api, github, 6002)
-    await eventually(
-        lambda: github.issue(github.repo, first["number"])["state"] == "closed", what="closed"
-    )
     # The workflow ends once the window passes quietly.
     wid = ci_failure_workflow_id(github.repo, WORKFLOW, "main")
     await wait_status(temporal_client, wid, WorkflowExecutionStatus.COMPLETED)
@@ -228,7 +225,7 @@ async def test_failure_after_reopen_window_opens_new_issue(
     await fail(api, github, 6003)
     await eventually(lambda: len(ci_issues(github)) == 2, what="second issue")
     issues = ci_issues(github)
-    assert github.issue(github.repo, first["number"])["state"] == "closed"
+    assert github.issue(github.repo, recovered_issue)["state"] == "closed"
     assert "flaky" not in [label["name"] for label in issues[1]["labels"]]
 
 
@@ -240,7 +237,7 @@ async def test_rate_limited_jobs_listing_retries_after_github_delay(
     )
     github.fail_next("POST", rf"/repos/{github.repo}/issues$", 500)
     await fail(api, github, 7001)
-    issue = (await eventually(lambda: ci_issues(github), 30, "issue"))[0]
+    issue = await opened_issue(github)
     assert ERROR_LINE in issue["body"]
     assert len(github.requests_to("GET", r"/actions/runs/7001/jobs$")) == 2
     # The 500 was retried without a duplicate issue.
@@ -253,7 +250,7 @@ async def test_missing_run_still_opens_issue_without_job_details(
     # No add_run: the jobs listing answers 404, which is not retried.
     response = await deliver(api, "workflow_run", run_payload(github.repo, 7101))
     assert response.status_code == 200
-    issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
+    issue = await opened_issue(github)
     assert "No failed job details" in issue["body"]
     assert len(github.requests_to("GET", r"/actions/runs/7101/jobs$")) == 1
 
@@ -306,7 +303,7 @@ async def test_many_events_continue_as_new_keeping_one_issue_and_replay(
     handle = temporal_client.get_workflow_handle(wid)  # follows continue-as-new
     for run_id in range(9002, 9008):
         await handle.signal(CIFailureWorkflow.run_completed, event(run_id))
-    issue = (await eventually(lambda: ci_issues(github), what="issue"))[0]
+    issue = await opened_issue(github)
     await eventually(lambda: len(failure_comments(github, issue["number"])) == 6, 60, "6 comments")
     assert len(ci_issues(github)) == 1
     state = await handle.query(CIFailureWorkflow.state)

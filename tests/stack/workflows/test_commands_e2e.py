@@ -27,6 +27,7 @@ from tests.support.ai_run import (
     wait_run,
 )
 from tests.support.fakes import FakeGitHub
+from tests.support.payloads import comment_payload
 from tests.support.record_histories import RecordHistory
 from tests.support.waiting import eventually
 from tests.support.webhooks import deliver
@@ -56,21 +57,7 @@ async def comment(
 ) -> int:
     """Deliver an issue_comment and wait until its CommandWorkflow has finished."""
     item_id = comment_id or next(_ids)
-    issue: dict[str, Any] = {"number": number, "title": "t"}
-    if on_pull:
-        issue["pull_request"] = {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"}
-    payload = {
-        "action": "created",
-        "repository": {"full_name": REPO},
-        "issue": issue,
-        "comment": {
-            "id": item_id,
-            "body": body,
-            "author_association": association,
-            "user": {"login": "mona", "type": "User"},
-        },
-        "sender": {"login": "mona"},
-    }
+    payload = comment_payload(REPO, number, item_id, body, association=association, on_pull=on_pull)
     response = await deliver(api, "issue_comment", payload, delivery=delivery)
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     handle = client.get_workflow_handle(command_workflow_id(REPO, "comment", item_id))
@@ -211,9 +198,8 @@ async def test_pr_comment_feedback_while_waiting_ci_runs_implement_again(
         association="CONTRIBUTOR",
     )
     assert "only from repository owners" in replies(fake_github, run.pr_number, item)[0]
-    await run_stack.send_ci(run_id, "success")
-    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
-    assert run.status == "SUCCEEDED" and run.iteration == 2, run.error
+    run = await run_stack.succeed(run_id)
+    assert run.iteration == 2
     await record_history("run/feedback_while_waiting_ci", run.workflow_id, closed=True)
 
 
@@ -257,6 +243,5 @@ async def test_feedback_past_max_iterations_is_declined_once(run_stack: RunStack
         return progress.status == "WAITING_CI"
 
     await eventually(waiting_again, within=30, what="the run back in WAITING_CI")
-    await run_stack.send_ci(run_id, "success")
-    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
-    assert run.status == "SUCCEEDED" and run.iteration == 1 and len(declined()) == 1
+    run = await run_stack.succeed(run_id)
+    assert run.iteration == 1 and len(declined()) == 1

@@ -102,9 +102,7 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
         Step(MALFORMED),
     )
     number, run_id = await run_stack.label()
-    await run_stack.send_ci(run_id, "success")
-    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
-    assert run.status == "SUCCEEDED", run.error
+    run = await run_stack.succeed(run_id)
     assert llm.phases() == ["plan"] * 3 + ["implement"] * 2 + ["test", "report"]
     assert "no '=======' line" in llm.requests[4].body["messages"][-1]["content"]
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in llm.requests)
@@ -139,9 +137,8 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
         api, "pull_request_review", review(pull["number"], run.branch, "Make it 5 retries.")
     )
     assert response.status_code == 200 and response.json()["status"] == "accepted"
-    await run_stack.send_ci(run_id, "success")
-    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
-    assert run.status == "SUCCEEDED" and run.iteration == 2, run.error
+    run = await run_stack.succeed(run_id)
+    assert run.iteration == 2
     feedback_request = llm.requests[-2]
     assert feedback_request.phase == "implement"
     assert "Make it 5 retries." in feedback_request.user_text

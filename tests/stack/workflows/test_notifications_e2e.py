@@ -30,18 +30,15 @@ from tests.support.notifications import (
     WF_FAILURE,
     finish,
     group_id,
+    group_notices,
+    group_sent,
+    notified,
     rows,
     with_settings,
     workflow_run,
 )
 from tests.support.record_histories import RecordHistory
-from tests.support.waiting import (
-    child_starts_refused,
-    children_started,
-    eventually,
-    signals_received,
-    started,
-)
+from tests.support.waiting import children_started, eventually, signals_received, started
 from tests.support.webhooks import auth, deliver
 from workflows.notification import NotificationInput, NotificationWorkflow
 from workflows.notify_group import NotificationGroupWorkflow
@@ -95,7 +92,9 @@ async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
 
     result = await finish(temporal_client, notification_workflow_id(delivery, 0))
     assert result["sinks"] == {"logfile": "sent", "aimaestro": "sent", "chat": "sent"}
-    await record_history("notification/sent_to_every_sink", notification_workflow_id(delivery, 0))
+    await record_history(
+        "notification/sent_to_every_sink_prepared", notification_workflow_id(delivery, 0)
+    )
     [message] = maestro.messages
     assert message["priority"] == "normal" and message["to"] == settings.aimaestro_to
     assert message["content"]["type"] == "notification"
@@ -131,21 +130,18 @@ async def test_deliver_pr_opened_sends_exactly_one_message_to_each_sink(
 async def test_sink_failing_three_times_then_201_gets_exactly_one_message(
     stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook, record_history: RecordHistory
 ) -> None:
-    api, sessions, temporal_client, _ = stack
     maestro.fail_next(3, 500)
-    delivery = str(uuid.uuid4())
-    await deliver(api, "pull_request", load_fixture(PR_MERGED), delivery=delivery)
-    result = await finish(temporal_client, notification_workflow_id(delivery, 0))
+    delivery, _, result = await notified(stack, "pull_request", PR_MERGED)
     assert result["sinks"]["aimaestro"] == "sent"
     assert len(maestro.attempts) == 4
     assert len(maestro.messages) == 1
     assert len(chat.bodies) == 1
-    [row] = await rows(sessions)
+    [row] = await rows(stack.sessions)
     assert row.type == "pr_merged"
     assert row.sink_status["aimaestro"]["attempts"] == 4
     assert row.sink_status["aimaestro"]["status"] == "sent"
     await record_history(
-        "notification/sink_failing_then_sent", notification_workflow_id(delivery, 0)
+        "notification/sink_failing_then_sent_prepared", notification_workflow_id(delivery, 0)
     )
 
 
@@ -183,10 +179,10 @@ async def test_ten_failures_same_workflow_and_branch_in_window_send_one_with_cou
         assert response.json()["notifications"] == [{"type": "ci_failure", "priority": "high"}]
         assert group_id(ci) in response.json()["workflowIds"]
     await eventually(lambda: maestro.messages, what="the grouped message")
-    # All ten are told and none held back: a second batch would show as a second child.
+    # All ten are told and none held back: a second batch would show as a second notice.
     state = await settled(temporal_client, group_id(ci), failures=10)
     group = temporal_client.get_workflow_handle(group_id(ci))
-    assert len(await children_started(group)) == 1
+    assert len(await group_notices(group)) == 1
     [message] = maestro.messages
     assert message["content"]["context"]["count"] == 10
     assert "10 times" in message["subject"]
@@ -207,8 +203,8 @@ async def test_failures_in_different_groups_are_not_merged(
     await eventually(lambda: len(maestro.messages) >= 3, what="three messages")
     for group in (group_id(ci), group_id(ci, "develop"), group_id(f"{ci} lint")):
         await settled(temporal_client, group, failures=1)
-        [child] = await children_started(temporal_client.get_workflow_handle(group))
-        await temporal_client.get_workflow_handle(child).result()
+        [notice] = await group_sent(temporal_client, group)
+        assert sorted(notice.sends) == ["default/aimaestro", "default/chat", "default/logfile"]
     assert sorted(m["subject"] for m in maestro.messages) == [
         f"[ci_failure] CI failed: {ci} lint on main",
         f"[ci_failure] CI failed: {ci} on develop",
@@ -220,9 +216,7 @@ async def test_redelivered_event_sends_nothing_new(
     stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook
 ) -> None:
     api, sessions, temporal_client, settings = stack
-    delivery = str(uuid.uuid4())
-    first = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
-    await finish(temporal_client, notification_workflow_id(delivery, 0))
+    delivery, first, _ = await notified(stack, "pull_request", PR_OPENED)
     again = await deliver(api, "pull_request", load_fixture(PR_OPENED), delivery=delivery)
     assert again.json() == first.json()
     # A dispatcher replaying the recorded plan (e.g. after a crash) starts nothing either.
@@ -261,7 +255,7 @@ async def test_replayed_group_signal_counts_the_failure_once(
     group = temporal_client.get_workflow_handle(group_id(ci))
     assert await signals_received(group, "event") >= 2  # the replay did reach the group
     await settled(temporal_client, group_id(ci), failures=1)
-    assert len(await children_started(group)) == 1
+    assert len(await group_notices(group)) == 1
     [message] = maestro.messages
     assert message["content"]["context"].get("count", 1) == 1
     [row] = await rows(sessions)
@@ -287,17 +281,17 @@ async def test_workflow_run_failure_suppresses_check_run_failure_for_same_sha(
         workflow_run("failure", run_id=5, name=ci, sha=sha, branch="feature/retry"),
     )
     await eventually(lambda: len(maestro.messages) >= 2, what="two messages")
-    # A check group ends after its batch: the suppressed one ended having started no child.
+    # A check group ends after its batch: the suppressed one ended having sent nothing.
     suppressed = await started(temporal_client, check_group(f"{ci} test"))
     await suppressed.result()
-    assert await children_started(suppressed) == []
-    await record_history("notify_group/check_run_suppressed", check_group(f"{ci} test"))
+    assert await group_notices(suppressed) == []
+    await record_history("notify_group/check_run_suppressed_inline", check_group(f"{ci} test"))
     reported = await started(temporal_client, check_group(f"{ci} lint"))
     await reported.result()
-    assert len(await children_started(reported)) == 1
+    assert len(await group_notices(reported)) == 1
     # The lint check is the one reported; its file keeps the name it was first stored under.
     await record_history(
-        "notify_group/check_run_covered_by_workflow_run", check_group(f"{ci} lint")
+        "notify_group/check_run_covered_by_workflow_run_inline", check_group(f"{ci} lint")
     )
     await settled(temporal_client, group_id(ci, "feature/retry"), failures=1)
     rules = sorted(m["content"]["context"]["rule"] for m in maestro.messages)
@@ -332,16 +326,16 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     await Replayer(workflows=[NotificationGroupWorkflow, NotificationWorkflow]).replay_workflow(
         history
     )
-    await record_history("notify_group/red_reminder_resolved", group)
+    await record_history("notify_group/red_reminder_resolved_inline", group)
 
     def resolved() -> list[dict[str, Any]]:
         return [m for m in maestro.messages if m["content"]["context"]["type"] == "ci_resolved"]
 
-    # The group has ended, so it sends nothing more: every message is one of its children's.
-    children = await children_started(temporal_client.get_workflow_handle(group))
-    for child in children:
-        await temporal_client.get_workflow_handle(child).result()
-    assert len(maestro.messages) == len(children)
+    # The group has ended, so it sends nothing more (it sent all before it ended): every
+    # message is one of its notices.
+    notices = await group_notices(temporal_client.get_workflow_handle(group))
+    assert all("default/aimaestro" in n.sends for n in notices)
+    assert len(maestro.messages) == len(notices)
     assert len(resolved()) == 1
     assert resolved()[0]["subject"] == f"[ci_resolved] CI recovered: {ci} on main"
     types = [r.type for r in await rows(sessions)]
@@ -460,17 +454,14 @@ async def test_allow_list_ignores_and_records_other_repositories(
 
 
 async def test_get_notifications_filters_paginates_and_requires_token(stack: Stack) -> None:
-    api, _, temporal_client, _ = stack
+    api = stack.api
     ids = {}
     for event, fixture in (
         ("pull_request", PR_OPENED),
         ("pull_request", PR_MERGED),
         ("push", PUSH_MAIN),
     ):
-        delivery = str(uuid.uuid4())
-        await deliver(api, event, load_fixture(fixture), delivery=delivery)
-        await finish(temporal_client, notification_workflow_id(delivery, 0))
-        ids[fixture] = delivery
+        ids[fixture] = (await notified(stack, event, fixture)).delivery
 
     assert (await api.get("/api/notifications")).status_code == 401
     bad = await api.get("/api/notifications", headers={"Authorization": "Bearer nope"})
@@ -514,10 +505,10 @@ async def test_group_event_replayed_after_group_ended_sends_nothing_new(
         temporal_client, DispatchAction.from_json(action), settings.temporal_task_queue
     )
     await finish(temporal_client, group)  # a new group run saw the same event again
-    # It tried to send it again under the same id and the server refused: nothing new started.
+    # It looked the notice up by its key: recorded and sent already, so nothing was sent again.
     latest = temporal_client.get_workflow_handle(group)
-    assert await children_started(latest) == []
-    assert len(await child_starts_refused(latest)) == 1
+    [notice] = await group_notices(latest)
+    assert notice.sends == []
     assert len(maestro.messages) == 1
     assert len(await rows(sessions)) == 1
 
@@ -556,13 +547,10 @@ async def test_child_style_notifications_of_one_delivery_each_get_their_own_log_
 async def test_slack_format_posts_text_and_unset_aimaestro_url_disables_that_sink(
     stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook
 ) -> None:
-    api, sessions, temporal_client, _ = stack
-    delivery = str(uuid.uuid4())
-    await deliver(api, "push", load_fixture(PUSH_MAIN), delivery=delivery)
-    result = await finish(temporal_client, notification_workflow_id(delivery, 0))
+    result = (await notified(stack, "push", PUSH_MAIN)).result
     assert result["sinks"] == {"logfile": "sent", "chat": "sent"}
     [body] = chat.bodies
     assert set(body) == {"text"} and body["text"].startswith("[LOW] generic acme/widgets:")
     assert maestro.attempts == []
-    [row] = await rows(sessions)
+    [row] = await rows(stack.sessions)
     assert set(row.sink_status) == {"logfile", "chat"}

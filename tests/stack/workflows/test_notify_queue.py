@@ -1,11 +1,12 @@
 """Notification work runs on its own task queue, served by the notification worker that
-`build_worker` adds: a notification's workflow, a group's workflow and the group's children."""
+`build_worker` adds: a notification's workflow, a group's workflow and the sends of both."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 
 from routing.workflow_ids import notification_workflow_id
 from tests.support.app import Stack
@@ -34,23 +35,18 @@ async def test_notification_runs_on_the_notify_queue(stack: Stack, maestro: Fake
     assert len(maestro.messages) == 1
 
 
-async def test_group_and_its_notification_run_on_the_notify_queue(
+async def test_group_and_its_sends_run_on_the_notify_queue(
     stack: Stack, maestro: FakeAIMaestro, ci: str
 ) -> None:
     api, _, client, settings = stack
     response = await deliver(api, "workflow_run", workflow_run("failure", run_id=1, name=ci))
     assert response.status_code == 200
+    await eventually(lambda: any(ci in str(m) for m in maestro.messages), what="the notice")
     group = client.get_workflow_handle(group_id(ci))
-
-    async def child() -> str | None:
-        async for execution in client.list_workflows(
-            f"WorkflowType = 'NotificationWorkflow' AND TaskQueue = '{settings.notify_task_queue}'"
-            f" AND ParentWorkflowId = '{group_id(ci)}'"
-        ):
-            return execution.id
-        return None
-
-    child_id = await eventually(child, what="the group's notification on the notify queue")
-    await finish(client, child_id)
     assert (await group.describe()).task_queue == settings.notify_task_queue
-    assert any(ci in str(m) for m in maestro.messages)
+    queues = {
+        e.activity_task_scheduled_event_attributes.task_queue.name
+        async for e in group.fetch_history_events()
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    }
+    assert queues == {settings.notify_task_queue}

@@ -3,7 +3,7 @@ time interval records the red group's notifications as `held`, and when the inte
 group, still red, sends that receiver one summary; a group green by then owes nothing.
 
 The interval is written around the server's clock at the start (UTC, now-10m to now+2h), and
-`env.sleep(…)` moves the clock: group intervals and the end of the mute are workflow timers.
+`skip_time` moves the clock: group intervals and the end of the mute are workflow timers.
 """
 
 from __future__ import annotations
@@ -16,40 +16,17 @@ from typing import Any
 
 import httpx
 import pytest
-from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from routing.workflow_ids import group_workflow_id
+from tests.support.app import Stack
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
-from tests.support.files import load_fixture
+from tests.support.files import fixture_text, load_fixture
+from tests.support.notifications import group_sent
 from tests.support.record_histories import RecordHistory
-from tests.support.waiting import children_started, eventually, started, workflow_result
+from tests.support.waiting import eventually, settled, skip_time, started
 from tests.support.webhooks import auth, deliver
-
-CONFIG = """
-receivers:
-  - name: orchestrator
-    aimaestro: {{url: "{maestro}"}}
-  - name: api-team
-    webhook: {{url_file: {hook}, format: json}}
-route:
-  receiver: orchestrator
-  group_interval: 5m
-  repeat_interval: 12h
-  routes:
-    - matchers: ['repo="acme/api"']
-      receiver: api-team
-      continue: true
-      mute_time_intervals: [quiet]
-    - matchers: ['repo="acme/api"']
-      receiver: orchestrator
-time_intervals:
-  - name: quiet
-    time_intervals:
-      - times: [{{start_time: "{start}", end_time: "{end}"}}]
-"""
 
 
 @pytest.fixture
@@ -72,7 +49,8 @@ def settings_overrides(
     end = quiet_start + timedelta(hours=2, minutes=10)
     path = tmp_path / "notify.yaml"
     path.write_text(
-        CONFIG.format(
+        fixture_text(
+            "notify/quiet_hours.yaml",
             maestro=maestro.url,
             hook=hook,
             start=quiet_start.strftime("%H:%M"),
@@ -105,27 +83,8 @@ async def state(client: Client, ci: str) -> dict[str, Any]:
     return result
 
 
-async def idle(client: Client, workflow_id: str) -> None:
-    """No activity or child running and no workflow task pending: the clock may move."""
-
-    async def check() -> bool:
-        raw = (await client.get_workflow_handle(workflow_id).describe()).raw_description
-        return (
-            not raw.pending_activities
-            and not raw.pending_children
-            and not raw.HasField("pending_workflow_task")
-        )
-
-    await eventually(check, 30, f"{workflow_id} idle")
-
-
-async def skip(env: WorkflowEnvironment, ci: str, by: timedelta) -> None:
-    await idle(env.client, group_id(ci))
-    request = SleepRequest()
-    request.duration.FromTimedelta(by)
-    await env.client.test_service.unlock_time_skipping_with_sleep(
-        request, timeout=timedelta(minutes=2)
-    )
+async def skip(client: Client, ci: str, by: timedelta) -> None:
+    await skip_time(client, group_id(ci), by)
 
 
 async def rows(api: httpx.AsyncClient, **filters: str) -> list[dict[str, Any]]:
@@ -135,15 +94,13 @@ async def rows(api: httpx.AsyncClient, **filters: str) -> list[dict[str, Any]]:
 
 
 async def test_muted_receiver_is_held_then_gets_one_summary_when_the_interval_ends(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    time_skipping_env: WorkflowEnvironment,
+    stack: Stack,
     maestro: FakeAIMaestro,
     chat: FakeChatWebhook,
     ci: str,
     record_history: RecordHistory,
 ) -> None:
-    env, client = time_skipping_env, time_skipping_env.client
+    api, _, client, _ = stack
     await deliver(api, "workflow_run", run(ci, 40))
     await started(client, group_id(ci))
     await eventually(lambda: maestro.messages, what="the orchestrator's message")
@@ -162,14 +119,14 @@ async def test_muted_receiver_is_held_then_gets_one_summary_when_the_interval_en
         return (await state(client, ci))["pending"] == 0
 
     await eventually(batched, what="the second failure in the batch")
-    await skip(env, ci, timedelta(minutes=6))  # one group_interval: the batch goes out
+    await skip(client, ci, timedelta(minutes=6))  # one group_interval: the batch goes out
     await eventually(lambda: held(2), what="the batch held for api-team")
     assert len(maestro.messages) == 2 and chat.bodies == []
     assert (await state(client, ci))["held"] == {"api-team": 2}
 
-    await skip(env, ci, timedelta(hours=2, minutes=5))  # past the end of `quiet`
+    await skip(client, ci, timedelta(hours=2, minutes=5))  # past the end of `quiet`
     await eventually(lambda: chat.bodies, what="the summary after the quiet hours")
-    await idle(client, group_id(ci))
+    await settled(client, group_id(ci))
     [summary] = chat.bodies
     assert summary["title"].startswith("Still failing after quiet: ")
     assert summary["held"]["count"] == 2 and summary["held"]["interval"] == "quiet"
@@ -178,20 +135,15 @@ async def test_muted_receiver_is_held_then_gets_one_summary_when_the_interval_en
     sent = await rows(api, receiver="api-team", status="sent")
     assert [r["summary"] for r in sent] == [summary["summary"]]
     assert (await state(client, ci))["held"] == {}
-    children = await children_started(client.get_workflow_handle(group_id(ci)))
-    await workflow_result(client, children[-1])
-    await record_history("notify_group/routed_held_then_summarised", group_id(ci))
+    notices = await group_sent(client, group_id(ci))
+    assert notices[-1].sends == ["api-team/chat"]  # the summary: to the muted receiver only
+    await record_history("notify_group/routed_held_then_summarised_inline", group_id(ci))
 
 
 async def test_group_green_before_the_interval_ends_owes_no_summary(
-    api: httpx.AsyncClient,
-    worker: Worker,
-    time_skipping_env: WorkflowEnvironment,
-    maestro: FakeAIMaestro,
-    chat: FakeChatWebhook,
-    ci: str,
+    stack: Stack, maestro: FakeAIMaestro, chat: FakeChatWebhook, ci: str
 ) -> None:
-    env, client = time_skipping_env, time_skipping_env.client
+    api, _, client, _ = stack
     await deliver(api, "workflow_run", run(ci, 50))
     await started(client, group_id(ci))
 
@@ -204,6 +156,6 @@ async def test_group_green_before_the_interval_ends_owes_no_summary(
     found = await eventually(statuses, what="the resolution, muted")
     assert found == [("ci_failure", "held"), ("ci_resolved", "muted")]
     await eventually(lambda: len(maestro.messages) == 2, what="failure and resolution")
-    await skip(env, ci, timedelta(hours=2, minutes=30))
-    await idle(client, group_id(ci))
+    await skip(client, ci, timedelta(hours=2, minutes=30))
+    await settled(client, group_id(ci))
     assert chat.bodies == []

@@ -21,8 +21,9 @@ from temporalio.worker import Worker
 from routing.workflow_ids import group_workflow_id, notification_workflow_id
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
 from tests.support.files import load_fixture
+from tests.support.notifications import group_sent
 from tests.support.record_histories import RecordHistory
-from tests.support.waiting import children_started, eventually, started, workflow_result
+from tests.support.waiting import eventually, started, workflow_result
 from tests.support.webhooks import auth, deliver
 
 CONFIG = """
@@ -205,11 +206,11 @@ async def test_silence_stops_one_repository_is_listed_then_expiring_it_sends_the
         return state["silenced"] == [] and state["pending"] == 0
 
     await eventually(told, what="the group to have sent its state")
-    children = await children_started(temporal_client.get_workflow_handle(group))
-    await workflow_result(temporal_client, children[-1])
+    notices = await group_sent(temporal_client, group)
+    assert notices[-1].sends == ["api-team/chat"]  # the state: to the silenced receiver only
     [text] = [b["text"] for b in chat.bodies]
     assert "Still failing (silence ended)" in text and "1 failed run(s)" in text
-    await record_history("notify_group/routed_silence_expired_while_red", group)
+    await record_history("notify_group/routed_silence_expired_while_red_inline", group)
     assert (await api.delete(f"/api/silences/{quiet['id']}", headers=auth())).status_code == 409
     missing = await api.delete(f"/api/silences/{uuid.uuid4()}", headers=auth())
     assert missing.status_code == 404
@@ -274,9 +275,10 @@ async def test_config_reload_between_two_deliveries_keeps_the_group(
     state = await settled(temporal_client, "acme/api", ci, 2)
     assert (await group.describe()).run_id == run_id  # the same group, still red
     assert state["red"] and first["red_since"] == state["red_since"]
-    children = await children_started(group)
-    result = await workflow_result(temporal_client, children[-1])
-    assert result["receivers"] == {"orchestrator": "sent"}
+    notices = await group_sent(temporal_client, group.id)
+    assert notices[-1].sends == ["orchestrator/aimaestro"]
+    sent = await notifications(api, repo="acme/api", receiver="orchestrator", status="sent")
+    assert len(sent) == 1
     assert len(chat.bodies) == 1 and chat_web.bodies == []
 
 
@@ -325,4 +327,6 @@ async def test_pr_notification_is_not_silenced_by_a_ci_silence(
     result = await workflow_result(temporal_client, notification_workflow_id(delivery, 0))
     assert result["receivers"] == {"api-team": "sent"} and result["sinks"] == {"chat": "sent"}
     assert chat.bodies[0]["text"].startswith("[MEDIUM] pr_created acme/api: PR #")
-    await record_history("notification/routed_to_a_receiver", notification_workflow_id(delivery, 0))
+    await record_history(
+        "notification/routed_to_a_receiver_prepared", notification_workflow_id(delivery, 0)
+    )

@@ -31,6 +31,12 @@ def owner(github: FakeGitHub) -> str:
 
 
 @pytest.fixture
+def app(owner: str) -> str:
+    """The repository the merged pull requests belong to."""
+    return f"{owner}/app"
+
+
+@pytest.fixture
 def allowed_repos() -> str:
     return ""
 
@@ -63,6 +69,18 @@ def merged_payload(
     return payload
 
 
+async def merge(stack: Stack, repo: str, number: int, **pr: str) -> dict[str, Any]:
+    """Deliver pull request `number` of `repo` merged (merged_payload's `pr` fields) and return
+    the result of the workflow it starts."""
+    response = await deliver(stack.api, "pull_request", merged_payload(repo, number, **pr))
+    assert response.status_code == 200, response.text
+    assert pr_merged_workflow_id(repo, number) in response.json()["workflowIds"]
+    result: dict[str, Any] = await workflow_result(
+        stack.client, pr_merged_workflow_id(repo, number)
+    )
+    return result
+
+
 async def tasks(sessions: SessionFactory) -> dict[tuple[str, int], Task]:
     async with sessions() as session:
         rows = (await session.exec(select(Task))).all()
@@ -70,26 +88,14 @@ async def tasks(sessions: SessionFactory) -> dict[tuple[str, int], Task]:
 
 
 async def test_merged_pr_into_non_default_branch_closes_same_and_cross_repo_issues(
-    stack: Stack, github: FakeGitHub, owner: str, record_history: RecordHistory
+    stack: Stack, github: FakeGitHub, owner: str, app: str, record_history: RecordHistory
 ) -> None:
-    api, sessions, temporal_client, _ = stack
-    app, other = f"{owner}/app", f"{owner}/other"
+    other = f"{owner}/other"
     github.add_issue(app, title="Retries are missing")
     github.add_issue(other, title="Placeholder")
     github.add_issue(other, title="Other repo needs the retry too")
-    response = await deliver(
-        api,
-        "pull_request",
-        merged_payload(
-            app,
-            7,
-            body="Retries webhook deliveries.\n\nFixes #1, fixes " + other + "#2",
-            base="release/1.x",
-        ),
-    )
-    assert response.status_code == 200, response.text
-    assert pr_merged_workflow_id(app, 7) in response.json()["workflowIds"]
-    result = await workflow_result(temporal_client, pr_merged_workflow_id(app, 7))
+    body = "Retries webhook deliveries.\n\nFixes #1, fixes " + other + "#2"
+    result = await merge(stack, app, 7, body=body, base="release/1.x")
     assert sorted((i["repo"], i["issue_number"], i["outcome"]) for i in result["issues"]) == [
         (app, 1, "closed"),
         (other, 2, "closed"),
@@ -102,7 +108,7 @@ async def test_merged_pr_into_non_default_branch_closes_same_and_cross_repo_issu
         assert f"https://github.com/{app}/pull/7" in comments[0]["body"]
         assert "release/1.x" in comments[0]["body"]
     assert github.issue(other, 1)["state"] == "open"  # not referenced
-    rows = await tasks(sessions)
+    rows = await tasks(stack.sessions)
     for key in ((app, 1), (other, 2)):
         assert rows[key].status == "done"
         assert rows[key].linked_pr == f"https://github.com/{app}/pull/7"
@@ -114,16 +120,11 @@ async def test_merged_pr_into_non_default_branch_closes_same_and_cross_repo_issu
 
 
 async def test_merged_pr_leaves_closed_issues_alone_and_records_missing_ones(
-    stack: Stack, github: FakeGitHub, owner: str
+    stack: Stack, github: FakeGitHub, app: str
 ) -> None:
-    api, _, temporal_client, _ = stack
-    app = f"{owner}/app"
     github.add_issue(app, title="Already done", state="closed")
     github.add_issue(app, title="Still open")
-    await deliver(
-        api, "pull_request", merged_payload(app, 8, body="Closes #1\nResolves #2\nfixes #99")
-    )
-    result = await workflow_result(temporal_client, pr_merged_workflow_id(app, 8))
+    result = await merge(stack, app, 8, body="Closes #1\nResolves #2\nfixes #99")
     outcomes = {i["issue_number"]: i for i in result["issues"]}
     assert outcomes[1]["outcome"] == "already_closed"
     assert outcomes[2]["outcome"] == "closed"
@@ -135,25 +136,21 @@ async def test_merged_pr_leaves_closed_issues_alone_and_records_missing_ones(
 
 
 async def test_merged_pr_retries_rate_limit_without_duplicate_comment(
-    stack: Stack, github: FakeGitHub, owner: str
+    stack: Stack, github: FakeGitHub, app: str
 ) -> None:
-    api, _, temporal_client, _ = stack
-    app = f"{owner}/app"
     github.add_issue(app, title="Rate limited")
     # The close fails after the comment was written: the retry must find that comment.
     github.fail_next("PATCH", rf"/repos/{app}/issues/1$", 429, headers={"retry-after": "1"})
-    await deliver(api, "pull_request", merged_payload(app, 9, body="fix #1"))
-    await workflow_result(temporal_client, pr_merged_workflow_id(app, 9))
+    await merge(stack, app, 9, body="fix #1")
     assert github.issue(app, 1)["state"] == "closed"
     assert len(github.comments(app, 1)) == 1
     assert len(github.requests_to("PATCH", rf"/repos/{app}/issues/1$")) == 2
 
 
 async def test_merged_run_branch_marks_run_merged(
-    stack: Stack, github: FakeGitHub, owner: str
+    stack: Stack, github: FakeGitHub, app: str
 ) -> None:
-    api, sessions, temporal_client, _ = stack
-    app = f"{owner}/app"
+    sessions = stack.sessions
     github.add_issue(app, title="Do the thing")
     run_id = uuid.uuid4()
     branch = f"ai/issue-1-{run_id.hex[:8]}"
@@ -170,8 +167,7 @@ async def test_merged_run_branch_marks_run_merged(
             )
         )
         await session.commit()
-    await deliver(api, "pull_request", merged_payload(app, 10, body="Closes #1", head=branch))
-    result = await workflow_result(temporal_client, pr_merged_workflow_id(app, 10))
+    result = await merge(stack, app, 10, body="Closes #1", head=branch)
     assert result["run_id"] == str(run_id)
     async with sessions() as session:
         run = await session.get(Run, run_id)
@@ -179,10 +175,8 @@ async def test_merged_run_branch_marks_run_merged(
     assert run.pr_number == 10
 
 
-async def test_closed_unmerged_pr_starts_nothing(
-    api: httpx.AsyncClient, github: FakeGitHub, owner: str
-) -> None:
-    payload = merged_payload(f"{owner}/app", 11, body="Fixes #1")
+async def test_closed_unmerged_pr_starts_nothing(api: httpx.AsyncClient, app: str) -> None:
+    payload = merged_payload(app, 11, body="Fixes #1")
     payload["pull_request"]["merged"] = False
     response = await deliver(api, "pull_request", payload)
     assert response.status_code == 200
@@ -197,14 +191,12 @@ async def test_closed_unmerged_pr_starts_nothing(
 async def test_merged_pr_closes_cross_repo_issues_only_where_allowed(
     stack: Stack, github: FakeGitHub, owner: str, closed: list[str], left_open: list[str]
 ) -> None:
-    api, _, temporal_client, _ = stack
     repos = {"app": f"{owner}/app", "other": f"{owner}/other", "lib": f"x{owner}/lib"}
     for name in repos.values():
         github.add_issue(name, title=f"Bug in {name}")
     body = "\n".join(f"Fixes {repo}#1" for repo in repos.values())
     pr = github.add_pull(repos["app"], title="Fix all", head="fix-all", body=body)["number"]
-    await deliver(api, "pull_request", merged_payload(repos["app"], pr, body=body))
-    result = await workflow_result(temporal_client, pr_merged_workflow_id(repos["app"], pr))
+    result = await merge(stack, repos["app"], pr, body=body)
     outcomes = {i["repo"]: i["outcome"] for i in result["issues"]}
     assert outcomes == {repos[n]: "closed" for n in closed} | {
         repos[n]: "not_allowed" for n in left_open
@@ -222,16 +214,13 @@ async def test_merged_pr_closes_cross_repo_issues_only_where_allowed(
 
 
 async def test_merged_pr_ignores_closing_marker_in_strangers_comment(
-    stack: Stack, github: FakeGitHub, owner: str
+    stack: Stack, github: FakeGitHub, app: str
 ) -> None:
-    api, _, temporal_client, _ = stack
-    app = f"{owner}/app"
     github.add_issue(app, title="Suppress me")
     # A stranger pastes hookflow's marker for the coming close, hoping it skips its comment.
     key = f"pr-merged:{app}#21:closes:{app}#1"
     github.add_comment(app, 1, f"<!-- hookflow:{key} -->", author="mallory")
-    await deliver(api, "pull_request", merged_payload(app, 21, body="Fixes #1"))
-    await workflow_result(temporal_client, pr_merged_workflow_id(app, 21))
+    await merge(stack, app, 21, body="Fixes #1")
     authors = [
         (c["user"]["login"], f"hookflow:{key}" in c["body"]) for c in github.comments(app, 1)
     ]

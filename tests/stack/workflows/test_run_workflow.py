@@ -46,9 +46,7 @@ async def test_labelled_issue_runs_all_phases_to_succeeded(
 ) -> None:
     api, sessions, fake_github, bare, temporal_client = run_stack
     number, run_id = await run_stack.label()
-    await run_stack.send_ci(run_id, "success")
-    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
-    assert run.status == "SUCCEEDED", run.error
+    run = await run_stack.succeed(run_id)
     assert run.phase == "report" and run.iteration == 1
 
     found = await artifacts(sessions, run_id)
@@ -176,9 +174,7 @@ async def test_ci_failing_twice_then_success_runs_two_fix_iterations(
             ],
         )
         await run_stack.send_ci(run_id, "failure", ci_run_id=ci_id)
-    await run_stack.send_ci(run_id, "success")
-    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED", "ESCALATED"})
-    assert run.status == "SUCCEEDED", run.error
+    run = await run_stack.succeed(run_id)
     assert run.iteration == 3
     found = await artifacts(sessions, run_id)
     assert "boom 1" in found["ci-failure-1"].content and "boom 2" in found["ci-failure-2"].content
@@ -231,9 +227,7 @@ async def test_approval_gate_waits_for_approve(
     assert fake_github.pulls(REPO) == []
     response = await api.post(f"/api/runs/{run_id}/signals/approve", headers=auth())
     assert response.status_code == 202
-    await run_stack.send_ci(run_id, "success")
-    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
-    assert run.status == "SUCCEEDED", run.error
+    run = await run_stack.succeed(run_id)
     assert len(fake_github.pulls(REPO)) == 1
     await record_history("run/approved_then_succeeded", run.workflow_id, closed=True)
 
@@ -255,9 +249,7 @@ async def test_failed_phase_waits_for_retry_and_reruns_it(
     monkeypatch.delenv("ECHO_AGENT_FAIL_PHASE")
     response = await api.post(f"/api/runs/{run_id}/signals/retry", headers=auth())
     assert response.status_code == 202
-    await run_stack.send_ci(run_id, "success")
-    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
-    assert run.status == "SUCCEEDED", run.error
+    run = await run_stack.succeed(run_id)
     assert "test" in await artifacts(sessions, run_id)
     await record_history("run/failed_phase_retried", run.workflow_id, closed=True)
 
@@ -286,7 +278,5 @@ async def test_rate_limited_comment_waits_retry_after_and_posts_once(run_stack: 
         within=20,
         what="the start comment",
     )
-    await run_stack.send_ci(run_id, "success")
-    run = await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED"})
-    assert run.status == "SUCCEEDED", run.error
+    run = await run_stack.succeed(run_id)
     assert marker_comments(fake_github, number, run_id) == {"start": 1, "final": 1}

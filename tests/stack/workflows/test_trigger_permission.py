@@ -9,16 +9,15 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlmodel import select
-from temporalio.client import Client
 
 from db.engine import SessionFactory
 from db.models import Run, RunArtifact, WebhookEvent
 from routing.commands import command_workflow_id
-from tests.support.ai_run import REPO, labelled_payload, run_settings, wait_run
+from tests.support.ai_run import REPO, RunStack, labelled_payload, run_settings
 from tests.support.fakes import FakeGitHub
+from tests.support.payloads import comment_payload
 from tests.support.waiting import eventually, workflow_result
 from tests.support.webhooks import deliver
 
@@ -30,13 +29,11 @@ def settings_overrides(fake_github: FakeGitHub, tmp_path: Path) -> dict[str, Any
     return run_settings(fake_github, tmp_path, run_phases="qualify")
 
 
-async def label_as(
-    api: httpx.AsyncClient, fake: FakeGitHub, bare: Path, sender: str, *, delivery: str
-) -> tuple[int, str]:
-    issue = fake.add_issue(REPO, title="Please fix", labels=("ai:run",))
-    payload = labelled_payload(issue["number"], str(bare))
+async def label_as(stack: RunStack, sender: str, *, delivery: str) -> tuple[int, str]:
+    issue = stack.github.add_issue(REPO, title="Please fix", labels=("ai:run",))
+    payload = labelled_payload(issue["number"], str(stack.bare))
     payload["sender"] = {"login": sender}
-    response = await deliver(api, "issues", payload, delivery=delivery)
+    response = await deliver(stack.api, "issues", payload, delivery=delivery)
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     return issue["number"], response.json()["runId"]
 
@@ -53,16 +50,13 @@ def polite(fake: FakeGitHub, number: int) -> list[str]:
 
 
 async def test_label_by_a_triage_user_starts_nothing_and_gets_one_reply(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
+    run_stack: RunStack,
 ) -> None:
+    api, sessions, fake_github, _, _ = run_stack
     fake_github.set_permission(REPO, "trini", "triage")
     delivery = str(uuid.uuid4())
-    number, run_id = await label_as(api, fake_github, bare, "trini", delivery=delivery)
-    run = await wait_run(sessions, run_id, status={"IGNORED"})
+    number, run_id = await label_as(run_stack, "trini", delivery=delivery)
+    run = await run_stack.wait(run_id, status={"IGNORED"})
     assert run.error == f"@trini has `triage` on {REPO}; RUN_TRIGGER_PERMISSION=write"
     assert run.started_at is None and run.finished_at is not None
 
@@ -90,32 +84,24 @@ async def test_label_by_a_triage_user_starts_nothing_and_gets_one_reply(
 
 
 async def test_label_by_a_writer_starts_the_run_and_the_lookup_is_cached(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
+    run_stack: RunStack,
 ) -> None:
+    fake_github = run_stack.github
     fake_github.set_permission(REPO, "wendy", "write")
     runs = []
     for _ in range(2):
-        _, run_id = await label_as(api, fake_github, bare, "wendy", delivery=str(uuid.uuid4()))
-        runs.append(await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED", "IGNORED"}))
+        _, run_id = await label_as(run_stack, "wendy", delivery=str(uuid.uuid4()))
+        runs.append(await run_stack.wait(run_id, status={"SUCCEEDED", "FAILED", "IGNORED"}))
     assert [r.status for r in runs] == ["SUCCEEDED", "SUCCEEDED"], [r.error for r in runs]
     lookups = fake_github.requests_to("GET", PERMISSION_PATH)
     assert [r.path.rsplit("/", 2)[-2] for r in lookups] == ["wendy"]  # the second was cached
 
 
-async def test_a_github_error_on_the_lookup_refuses_never_allows(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    bare: Path,
-) -> None:
+async def test_a_github_error_on_the_lookup_refuses_never_allows(run_stack: RunStack) -> None:
+    fake_github = run_stack.github
     fake_github.fail_next("GET", PERMISSION_PATH, 502, times=10)
-    number, run_id = await label_as(api, fake_github, bare, "octocat", delivery=str(uuid.uuid4()))
-    run = await wait_run(sessions, run_id, status={"IGNORED", "SUCCEEDED", "FAILED"})
+    number, run_id = await label_as(run_stack, "octocat", delivery=str(uuid.uuid4()))
+    run = await run_stack.wait(run_id, status={"IGNORED", "SUCCEEDED", "FAILED"})
     assert run.status == "IGNORED"
     assert run.error is not None and "could not read @octocat's permission" in run.error
     assert "502" in run.error
@@ -133,15 +119,9 @@ async def test_a_github_error_on_the_lookup_refuses_never_allows(
     ],
 )
 async def test_commands_by_a_read_user_start_nothing_and_get_one_reply(
-    api: httpx.AsyncClient,
-    worker: Any,
-    sessions: SessionFactory,
-    fake_github: FakeGitHub,
-    temporal_client: Client,
-    text: str,
-    on_pull: bool,
-    said: str,
+    run_stack: RunStack, text: str, on_pull: bool, said: str
 ) -> None:
+    api, sessions, fake_github, _, temporal_client = run_stack
     fake_github.set_permission(REPO, "reed", "read")
     if on_pull:
         target = fake_github.add_pull(REPO, title="AI run", head="ai/issue-1-0123abcd")
@@ -150,22 +130,10 @@ async def test_commands_by_a_read_user_start_nothing_and_get_one_reply(
     number = target["number"]
     comment_id = uuid.uuid4().int % 10**9  # workflow ids outlive a test: unique
     delivery = str(uuid.uuid4())
-    issue: dict[str, Any] = {"number": number, "title": "t"}
-    if on_pull:
-        issue["pull_request"] = {"url": f"https://api.github.com/repos/{REPO}/pulls/{number}"}
-    payload = {
-        "action": "created",
-        "repository": {"full_name": REPO},
-        "issue": issue,
-        "comment": {
-            "id": comment_id,
-            "body": text,
-            # A collaborator by association: routing lets it through, the role decides.
-            "author_association": "COLLABORATOR",
-            "user": {"login": "reed", "type": "User"},
-        },
-        "sender": {"login": "reed"},
-    }
+    # A collaborator by association: routing lets it through, the role decides.
+    payload = comment_payload(
+        REPO, number, comment_id, text, login="reed", association="COLLABORATOR", on_pull=on_pull
+    )
     response = await deliver(api, "issue_comment", payload, delivery=delivery)
     assert response.status_code == 200 and response.json()["status"] == "accepted"
     result = await workflow_result(

@@ -314,28 +314,11 @@ class FakeGitHub:
                 run.setdefault("status", "in_progress")
             return public(self.state.add_run(r, run, list(jobs or [])))
 
-    def add_check_suite(
-        self,
-        repo: str,
-        *,
-        head_sha: str,
-        app: str = "GitHub Actions",
-        status: str = "completed",
-        conclusion: str | None = "success",
-        head_branch: str | None = None,
-        check_runs: int = 1,
-    ) -> JSON:
-        """A check suite of `app` on a commit; `check_runs=0` is an app that never ran."""
+    def add_check_suite(self, repo: str, *, head_sha: str, **options: Any) -> JSON:
+        """A check suite on a commit; `options` are State.add_check_suite's (app, status,
+        conclusion, head_branch, check_runs: 0 is an app that never ran)."""
         with self.state.lock:
-            return self.state.add_check_suite(
-                self._repo(repo),
-                head_sha=head_sha,
-                app=app,
-                status=status,
-                conclusion=conclusion,
-                head_branch=head_branch,
-                check_runs=check_runs,
-            )
+            return self.state.add_check_suite(self._repo(repo), head_sha=head_sha, **options)
 
     def update_check_suite(self, suite: JSON, **fields: Any) -> None:
         """Change a suite in place (e.g. status="completed", conclusion="failure")."""
@@ -509,8 +492,8 @@ class FakeGitHub:
                     if self.app is None:
                         check_permission(self.token_permissions, request.method, route)
                     response = (
-                        self.hook_routes.dispatch(request, route)
-                        or self.repo_hook_routes.dispatch(request, route)
+                        self.hook_routes.dispatch(request, route, body)
+                        or self.repo_hook_routes.dispatch(request, route, body)
                         or self.probe_routes.dispatch(request, route, body)
                         or self.people_routes.dispatch(request, route, body)
                         or self.routes.dispatch(request, route, body)

@@ -56,15 +56,51 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-class Routes:
-    """GitHub REST endpoints over `State`; `dispatch` returns a Response or raises HTTPError."""
+Handler = Callable[..., Response]
+REPO_PATH = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
+
+
+class RouteTable:
+    """A table of (method, path pattern, handler) over `State`: the HTTP plumbing of every part
+    of the fake. `dispatch` calls the handler whose method and pattern match, under the state's
+    lock, as `handler(request, body, **path parameters)` — with the repository of a path under
+    /repos/{owner}/{name} (404 if unknown) as `repo` — or returns None for other paths."""
+
+    def __init__(self, state: State, table: list[tuple[str, str, Handler]]) -> None:
+        self.state = state
+        self.table = [(m, re.compile(p + "$"), h) for m, p, h in table]
+
+    def dispatch(self, request: Request, path: str, body: Any) -> Response | None:
+        for method, pattern, handler in self.table:
+            match = pattern.match(path)
+            if match and method == request.method:
+                params: dict[str, Any] = {k: unquote(v) for k, v in match.groupdict().items()}
+                with self.state.lock:
+                    if "owner" in params:
+                        params["repo"] = self._repo(params.pop("owner"), params.pop("name"))
+                    return handler(request, body, **params)
+        return None
+
+    def serves(self, path: str) -> bool:
+        """Whether some route of the table has this path (with any method)."""
+        return any(pattern.match(path) for _, pattern, _ in self.table)
+
+    def _repo(self, owner: str, name: str) -> Repo:
+        repo = self.state.repo(f"{owner}/{name}")
+        if repo is None:
+            raise not_found()
+        return repo
+
+
+class Routes(RouteTable):
+    """GitHub REST endpoints over `State`; `dispatch` returns a Response or raises HTTPError
+    (404 for a path no route has, 405 for a method a path's routes do not take)."""
 
     def __init__(self, state: State, *, log_url_ttl: float = 60.0) -> None:
-        self.state = state
         self.log_url_ttl = log_url_ttl
         self._blob_tokens: dict[str, tuple[int, float]] = {}
-        r = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
-        table: list[tuple[str, str, Callable[..., Response]]] = [
+        r = REPO_PATH
+        table: list[tuple[str, str, Handler]] = [
             ("GET", "/user", self.get_user),
             ("GET", r, self.get_repo),
             ("GET", rf"{r}/issues", self.list_issues),
@@ -85,19 +121,13 @@ class Routes:
             ("GET", rf"{r}/actions/jobs/(?P<job_id>\d+)/logs", self.job_logs),
             ("GET", rf"{r}/commits/(?P<ref>[^/]+)/check-suites", self.list_check_suites),
         ]
-        self.table = [(m, re.compile(p + "$"), h) for m, p, h in table]
+        super().__init__(state, table)
 
     def dispatch(self, request: Request, path: str, body: Any) -> Response:
-        allowed = False
-        for method, pattern, handler in self.table:
-            match = pattern.match(path)
-            if match:
-                allowed = True
-                if method == request.method:
-                    params = {k: unquote(v) for k, v in match.groupdict().items()}
-                    with self.state.lock:
-                        return handler(request, body, **params)
-        raise error(404, "Not Found") if not allowed else error(405, "Method Not Allowed")
+        response = super().dispatch(request, path, body)
+        if response is None:
+            raise error(405, "Method Not Allowed") if self.serves(path) else not_found()
+        return response
 
     def serve_blob(self, request: Request, job_id: int) -> Response:
         """The short-lived log URL; authorised by its `token` query parameter only."""
@@ -116,12 +146,6 @@ class Routes:
         return PlainTextResponse(text)
 
     # --- helpers ------------------------------------------------------------------------
-
-    def _repo(self, owner: str, name: str) -> Repo:
-        repo = self.state.repo(f"{owner}/{name}")
-        if repo is None:
-            raise not_found()
-        return repo
 
     def _number(self, repo: Repo, number: str) -> int:
         n = int(number)
@@ -174,11 +198,10 @@ class Routes:
 
     # --- repositories and issues --------------------------------------------------------
 
-    def get_repo(self, request: Request, body: Any, owner: str, name: str) -> Response:
-        return json_response(200, self._repo(owner, name).data)
+    def get_repo(self, request: Request, body: Any, repo: Repo) -> Response:
+        return json_response(200, repo.data)
 
-    def list_issues(self, request: Request, body: Any, owner: str, name: str) -> Response:
-        repo = self._repo(owner, name)
+    def list_issues(self, request: Request, body: Any, repo: Repo) -> Response:
         state = request.query_params.get("state", "open")
         wanted = {x.strip().lower() for x in request.query_params.get("labels", "").split(",")}
         wanted.discard("")
@@ -192,8 +215,7 @@ class Routes:
         page, headers = self._page(request, views)
         return json_response(200, page, headers)
 
-    def create_issue(self, request: Request, body: Any, owner: str, name: str) -> Response:
-        repo = self._repo(owner, name)
+    def create_issue(self, request: Request, body: Any, repo: Repo) -> Response:
         data = self._object(body)
         if not data.get("title"):
             raise invalid("Issue", "title", "missing_field")
@@ -207,16 +229,10 @@ class Routes:
         )
         return json_response(201, issue, {"Location": issue["url"]})
 
-    def get_issue(
-        self, request: Request, body: Any, owner: str, name: str, number: str
-    ) -> Response:
-        repo = self._repo(owner, name)
+    def get_issue(self, request: Request, body: Any, repo: Repo, number: str) -> Response:
         return json_response(200, self._issue_view(repo, self._number(repo, number)))
 
-    def update_issue(
-        self, request: Request, body: Any, owner: str, name: str, number: str
-    ) -> Response:
-        repo = self._repo(owner, name)
+    def update_issue(self, request: Request, body: Any, repo: Repo, number: str) -> Response:
         n = self._number(repo, number)
         data = self._object(body)
         target = repo.issues.get(n) or repo.pulls[n]
@@ -242,16 +258,10 @@ class Routes:
         target["updated_at"] = now()
         return json_response(200, self._issue_view(repo, n))
 
-    def list_labels(
-        self, request: Request, body: Any, owner: str, name: str, number: str
-    ) -> Response:
-        repo = self._repo(owner, name)
+    def list_labels(self, request: Request, body: Any, repo: Repo, number: str) -> Response:
         return json_response(200, self._issue_view(repo, self._number(repo, number))["labels"])
 
-    def add_labels(
-        self, request: Request, body: Any, owner: str, name: str, number: str
-    ) -> Response:
-        repo = self._repo(owner, name)
+    def add_labels(self, request: Request, body: Any, repo: Repo, number: str) -> Response:
         n = self._number(repo, number)
         names = body.get("labels") if isinstance(body, dict) else body
         if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
@@ -265,9 +275,8 @@ class Routes:
         return json_response(200, target["labels"])
 
     def remove_label(
-        self, request: Request, body: Any, owner: str, name: str, number: str, label: str
+        self, request: Request, body: Any, repo: Repo, number: str, label: str
     ) -> Response:
-        repo = self._repo(owner, name)
         n = self._number(repo, number)
         target = repo.issues.get(n) or repo.pulls[n]
         kept = [x for x in target["labels"] if x["name"].lower() != label.lower()]
@@ -276,17 +285,11 @@ class Routes:
         target["labels"] = kept
         return json_response(200, kept)
 
-    def list_comments(
-        self, request: Request, body: Any, owner: str, name: str, number: str
-    ) -> Response:
-        repo = self._repo(owner, name)
+    def list_comments(self, request: Request, body: Any, repo: Repo, number: str) -> Response:
         page, headers = self._page(request, repo.comments.get(self._number(repo, number), []))
         return json_response(200, page, headers)
 
-    def create_comment(
-        self, request: Request, body: Any, owner: str, name: str, number: str
-    ) -> Response:
-        repo = self._repo(owner, name)
+    def create_comment(self, request: Request, body: Any, repo: Repo, number: str) -> Response:
         n = self._number(repo, number)
         data = self._object(body)
         if not data.get("body"):
@@ -297,8 +300,7 @@ class Routes:
 
     # --- pull requests ------------------------------------------------------------------
 
-    def list_pulls(self, request: Request, body: Any, owner: str, name: str) -> Response:
-        repo = self._repo(owner, name)
+    def list_pulls(self, request: Request, body: Any, repo: Repo) -> Response:
         q = request.query_params
         state, head, base = q.get("state", "open"), q.get("head"), q.get("base")
         pulls = [
@@ -311,8 +313,7 @@ class Routes:
         page, headers = self._page(request, pulls)
         return json_response(200, page, headers)
 
-    def create_pull(self, request: Request, body: Any, owner: str, name: str) -> Response:
-        repo = self._repo(owner, name)
+    def create_pull(self, request: Request, body: Any, repo: Repo) -> Response:
         data = self._object(body)
         for key in ("head", "base"):
             if not data.get(key):
@@ -341,34 +342,29 @@ class Routes:
         )
         return json_response(201, pull, {"Location": pull["url"]})
 
-    def get_pull(self, request: Request, body: Any, owner: str, name: str, number: str) -> Response:
-        pull = self._repo(owner, name).pulls.get(int(number))
+    def get_pull(self, request: Request, body: Any, repo: Repo, number: str) -> Response:
+        pull = repo.pulls.get(int(number))
         if pull is None:
             raise not_found()
         return json_response(200, pull)
 
     # --- actions ------------------------------------------------------------------------
 
-    def get_run(self, request: Request, body: Any, owner: str, name: str, run_id: str) -> Response:
-        run = self._repo(owner, name).runs.get(int(run_id))
+    def get_run(self, request: Request, body: Any, repo: Repo, run_id: str) -> Response:
+        run = repo.runs.get(int(run_id))
         if run is None:
             raise not_found()
         return json_response(200, public(run))
 
-    def list_jobs(
-        self, request: Request, body: Any, owner: str, name: str, run_id: str
-    ) -> Response:
-        run = self._repo(owner, name).runs.get(int(run_id))
+    def list_jobs(self, request: Request, body: Any, repo: Repo, run_id: str) -> Response:
+        run = repo.runs.get(int(run_id))
         if run is None:
             raise not_found()
         page, headers = self._page(request, run["_jobs"])
         return json_response(200, {"total_count": len(run["_jobs"]), "jobs": page}, headers)
 
-    def list_check_suites(
-        self, request: Request, body: Any, owner: str, name: str, ref: str
-    ) -> Response:
+    def list_check_suites(self, request: Request, body: Any, repo: Repo, ref: str) -> Response:
         """Check suites of a commit (`ref` is a SHA or a branch name), optionally by app_id."""
-        repo = self._repo(owner, name)
         app_id = request.query_params.get("app_id")
         suites = [
             s
@@ -379,18 +375,17 @@ class Routes:
         page, headers = self._page(request, suites)
         return json_response(200, {"total_count": len(suites), "check_suites": page}, headers)
 
-    def _find_job(self, owner: str, name: str, job_id: str) -> JSON:
-        repo = self._repo(owner, name)
+    def _find_job(self, repo: Repo, job_id: str) -> JSON:
         found = self.state.jobs.get(int(job_id))
         if found is None or found[0].lower() != repo.full_name.lower():
             raise not_found()
         return found[1]
 
-    def get_job(self, request: Request, body: Any, owner: str, name: str, job_id: str) -> Response:
-        return json_response(200, self._find_job(owner, name, job_id))
+    def get_job(self, request: Request, body: Any, repo: Repo, job_id: str) -> Response:
+        return json_response(200, self._find_job(repo, job_id))
 
-    def job_logs(self, request: Request, body: Any, owner: str, name: str, job_id: str) -> Response:
-        job = self._find_job(owner, name, job_id)
+    def job_logs(self, request: Request, body: Any, repo: Repo, job_id: str) -> Response:
+        job = self._find_job(repo, job_id)
         if job["id"] not in self.state.logs:
             raise not_found()
         token = secrets.token_urlsafe(16)

@@ -6,18 +6,24 @@ the `Link` header, and `POST …/deliveries/{id}/attempts` to ask for a redelive
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import unquote
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tests.support.fakes.github_app import error, json_response, not_found
+from tests.support.fakes.github_app import (
+    REPO_PATH,
+    Handler,
+    RouteTable,
+    error,
+    json_response,
+    not_found,
+)
 from tests.support.fakes.github_identity import AppIdentity
-from tests.support.fakes.github_state import JSON, State
+from tests.support.fakes.github_state import JSON, Repo, State
 
 APP_SCOPE = "app"  # deliveries of the App's own webhook (GET /app/hook/deliveries)
 
@@ -67,44 +73,19 @@ def delivery_row(
     }
 
 
-class HookRoutes:
-    """Routes the main table does not know; `dispatch` returns None for other paths.
+class HookTable(RouteTable):
+    """Routes over the delivery log. `app` is read at request time (None: App endpoints answer
+    404 as for a plain token)."""
 
-    `app` is read at request time (None: App endpoints answer 404 as for a plain token).
-    """
-
-    def __init__(self, state: State, log: HookLog, app: Callable[[], AppIdentity | None]) -> None:
-        self.state, self.log, self._app = state, log, app
-        r = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
-        hooks = rf"{r}/hooks/(?P<hook_id>\d+)/deliveries"
-        table: list[tuple[str, str, Callable[..., Response]]] = [
-            ("GET", r"/app", self.get_app),
-            ("GET", rf"{r}/installation", self.repo_installation),
-            (
-                "POST",
-                r"/app/installations/(?P<installation_id>\d+)/access_tokens",
-                self.access_token,
-            ),
-            ("GET", hooks, self.list_deliveries),
-            ("POST", rf"{hooks}/(?P<delivery_id>\d+)/attempts", self.redeliver),
-            ("GET", r"/app/hook/deliveries", self.list_deliveries),
-            ("POST", r"/app/hook/deliveries/(?P<delivery_id>\d+)/attempts", self.redeliver),
-        ]
-        self.table = [(m, re.compile(p + "$"), h) for m, p, h in table]
-
-    @staticmethod
-    def needs_jwt(path: str) -> bool:
-        """GitHub authenticates these as the App itself, never with an installation token."""
-        return path == "/app" or path.startswith("/app/") or path.endswith("/installation")
-
-    def dispatch(self, request: Request, path: str) -> Response | None:
-        for method, pattern, handler in self.table:
-            match = pattern.match(path)
-            if match and method == request.method:
-                params = {k: unquote(v) for k, v in match.groupdict().items()}
-                with self.state.lock:
-                    return handler(request, **params)
-        return None
+    def __init__(
+        self,
+        state: State,
+        log: HookLog,
+        app: Callable[[], AppIdentity | None],
+        table: list[tuple[str, str, Handler]],
+    ) -> None:
+        self.log, self._app = log, app
+        super().__init__(state, table)
 
     def _require_app(self) -> AppIdentity:
         app = self._app()
@@ -112,9 +93,50 @@ class HookRoutes:
             raise not_found()
         return app
 
+    def _scope(self, repo: Repo | None = None, hook_id: str | None = None) -> str:
+        """The log a path names: a repository hook's, or (no repository) the App's; 404 if none."""
+        if repo is None:
+            self._require_app()
+            return APP_SCOPE
+        key = scope_key(repo.full_name, int(hook_id or 0))
+        if key not in self.log.attempts:
+            raise not_found()
+        return key
+
+    def _attempt(self, scope: str, delivery_id: str) -> JSON:
+        """One recorded attempt of the log `scope`; 404 if it has none with that id."""
+        found = (d for d in self.log.attempts.get(scope, []) if d["id"] == int(delivery_id))
+        attempt = next(found, None)
+        if attempt is None:
+            raise not_found()
+        return attempt
+
+
+class HookRoutes(HookTable):
+    """The delivery log and the App's installations; `dispatch` returns None for other paths."""
+
+    def __init__(self, state: State, log: HookLog, app: Callable[[], AppIdentity | None]) -> None:
+        hooks = rf"{REPO_PATH}/hooks/(?P<hook_id>\d+)/deliveries"
+        tokens = r"/app/installations/(?P<installation_id>\d+)/access_tokens"
+        table: list[tuple[str, str, Handler]] = [
+            ("GET", r"/app", self.get_app),
+            ("GET", rf"{REPO_PATH}/installation", self.repo_installation),
+            ("POST", tokens, self.access_token),
+            ("GET", hooks, self.list_deliveries),
+            ("POST", rf"{hooks}/(?P<delivery_id>\d+)/attempts", self.redeliver),
+            ("GET", r"/app/hook/deliveries", self.list_deliveries),
+            ("POST", r"/app/hook/deliveries/(?P<delivery_id>\d+)/attempts", self.redeliver),
+        ]
+        super().__init__(state, log, app, table)
+
+    @staticmethod
+    def needs_jwt(path: str) -> bool:
+        """GitHub authenticates these as the App itself, never with an installation token."""
+        return path == "/app" or path.startswith("/app/") or path.endswith("/installation")
+
     # --- App installations --------------------------------------------------------------
 
-    def get_app(self, request: Request) -> Response:
+    def get_app(self, request: Request, body: Any) -> Response:
         app = self._require_app()
         return json_response(
             200,
@@ -128,14 +150,14 @@ class HookRoutes:
             },
         )
 
-    def repo_installation(self, request: Request, owner: str, name: str) -> Response:
+    def repo_installation(self, request: Request, body: Any, repo: Repo) -> Response:
         app = self._require_app()
-        installation_id = app.installations.get(f"{owner}/{name}".lower())
-        if installation_id is None or self.state.repo(f"{owner}/{name}") is None:
+        installation_id = app.installations.get(repo.full_name.lower())
+        if installation_id is None:
             raise not_found()
-        return json_response(200, app.installation(installation_id, owner))
+        return json_response(200, app.installation(installation_id, repo.owner))
 
-    def access_token(self, request: Request, installation_id: str) -> Response:
+    def access_token(self, request: Request, body: Any, installation_id: str) -> Response:
         app = self._require_app()
         if int(installation_id) not in app.installations.values():
             raise not_found()
@@ -143,26 +165,9 @@ class HookRoutes:
 
     # --- deliveries ---------------------------------------------------------------------
 
-    def _scope(self, owner: str | None, name: str | None, hook_id: str | None) -> str:
-        if owner is None:
-            self._require_app()
-            return APP_SCOPE
-        if self.state.repo(f"{owner}/{name}") is None:
-            raise not_found()
-        key = scope_key(f"{owner}/{name}", int(hook_id or 0))
-        if key not in self.log.attempts:
-            raise not_found()
-        return key
-
-    def list_deliveries(
-        self,
-        request: Request,
-        owner: str | None = None,
-        name: str | None = None,
-        hook_id: str | None = None,
-    ) -> Response:
+    def list_deliveries(self, request: Request, body: Any, **hook: Any) -> Response:
         rows = sorted(
-            self.log.attempts.get(self._scope(owner, name, hook_id), []),
+            self.log.attempts.get(self._scope(**hook), []),
             key=lambda d: (d["delivered_at"], d["id"]),
             reverse=True,
         )
@@ -186,18 +191,9 @@ class HookRoutes:
             headers["Link"] = f'<{url}>; rel="next"'
         return json_response(200, page, headers)
 
-    def redeliver(
-        self,
-        request: Request,
-        delivery_id: str,
-        owner: str | None = None,
-        name: str | None = None,
-        hook_id: str | None = None,
-    ) -> Response:
-        scope = self._scope(owner, name, hook_id)
-        original = next((d for d in self.log.attempts[scope] if d["id"] == int(delivery_id)), None)
-        if original is None:
-            raise not_found()
+    def redeliver(self, request: Request, body: Any, delivery_id: str, **hook: Any) -> Response:
+        scope = self._scope(**hook)
+        original = self._attempt(scope, delivery_id)
         self.log.redelivery_requests.append((scope, int(delivery_id)))
         self.log.attempts[scope].append(
             delivery_row(

@@ -5,63 +5,49 @@ reacted so, 422 for an unknown content, 204 for a delete."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tests.support.fakes.github_app import error, invalid, json_response, not_found
+from tests.support.fakes.github_app import (
+    REPO_PATH,
+    RouteTable,
+    error,
+    invalid,
+    json_response,
+    not_found,
+)
 from tests.support.fakes.github_state import JSON, Repo, State, now, user
 
 REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
 # role_name → the legacy `permission` GitHub reports beside it (maintain→write, triage→read).
 ROLES = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read", "read": "read"}
-Target = tuple[int, int | None]  # (issue number, comment id or None)
 
 
-class PeopleRoutes:
+class PeopleRoutes(RouteTable):
     """`dispatch` returns None for paths it does not serve."""
 
     def __init__(self, state: State) -> None:
-        self.state = state
-        r = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
+        r = REPO_PATH
         on_issue = rf"{r}/issues/(?P<number>\d+)/reactions"
         on_comment = rf"{r}/issues/comments/(?P<comment_id>\d+)/reactions"
-        table: list[tuple[str, str, Callable[..., Response]]] = [
-            ("GET", rf"{r}/collaborators/(?P<login>[^/]+)/permission", self.permission),
-            ("GET", on_issue, self.list_reactions),
-            ("POST", on_issue, self.create_reaction),
-            ("DELETE", rf"{on_issue}/(?P<reaction_id>\d+)", self.delete_reaction),
-            ("GET", on_comment, self.list_reactions),
-            ("POST", on_comment, self.create_reaction),
-            ("DELETE", rf"{on_comment}/(?P<reaction_id>\d+)", self.delete_reaction),
-        ]
-        self.table = [(m, re.compile(p + "$"), h) for m, p, h in table]
-
-    def dispatch(self, request: Request, path: str, body: Any) -> Response | None:
-        for method, pattern, handler in self.table:
-            match = pattern.match(path)
-            if match and method == request.method:
-                params = {k: unquote(v) for k, v in match.groupdict().items()}
-                with self.state.lock:
-                    return handler(request, body, **params)
-        return None
-
-    def _repo(self, owner: str, name: str) -> Repo:
-        repo = self.state.repo(f"{owner}/{name}")
-        if repo is None:
-            raise not_found()
-        return repo
+        super().__init__(
+            state,
+            [
+                ("GET", rf"{r}/collaborators/(?P<login>[^/]+)/permission", self.permission),
+                ("GET", on_issue, self.list_reactions),
+                ("POST", on_issue, self.create_reaction),
+                ("DELETE", rf"{on_issue}/(?P<reaction_id>\d+)", self.delete_reaction),
+                ("GET", on_comment, self.list_reactions),
+                ("POST", on_comment, self.create_reaction),
+                ("DELETE", rf"{on_comment}/(?P<reaction_id>\d+)", self.delete_reaction),
+            ],
+        )
 
     # --- permissions --------------------------------------------------------------------
 
-    def permission(
-        self, request: Request, body: Any, owner: str, name: str, login: str
-    ) -> Response:
-        repo = self._repo(owner, name)
+    def permission(self, request: Request, body: Any, repo: Repo, login: str) -> Response:
         role = repo.permissions.get(login.lower())
         if role is None:
             if repo.data["private"]:
@@ -78,50 +64,33 @@ class PeopleRoutes:
 
     # --- reactions ----------------------------------------------------------------------
 
-    def _target(self, repo: Repo, number: str | None, comment_id: str | None) -> Target:
-        if comment_id is not None:
-            wanted = int(comment_id)
+    def _reactions(self, repo: Repo, on: dict[str, str]) -> list[JSON]:
+        """The reactions on what the path names: an issue (`number`) or a comment (`comment_id`);
+        404 if it does not exist."""
+        if "comment_id" in on:
+            wanted = int(on["comment_id"])
             for issue_number, comments in repo.comments.items():
                 if any(c["id"] == wanted for c in comments):
-                    return issue_number, wanted
+                    return repo.reactions.setdefault((issue_number, wanted), [])
             raise not_found()
-        n = int(number or 0)
+        n = int(on["number"])
         if n not in repo.issues and n not in repo.pulls:
             raise not_found()
-        return n, None
+        return repo.reactions.setdefault((n, None), [])
 
-    def list_reactions(
-        self,
-        request: Request,
-        body: Any,
-        owner: str,
-        name: str,
-        number: str | None = None,
-        comment_id: str | None = None,
-    ) -> Response:
-        repo = self._repo(owner, name)
-        found = repo.reactions.get(self._target(repo, number, comment_id), [])
+    def list_reactions(self, request: Request, body: Any, repo: Repo, **on: str) -> Response:
+        found = self._reactions(repo, on)
         content = request.query_params.get("content")
         if content is not None and content not in REACTIONS:
             raise invalid("Reaction", "content", "invalid")
         return json_response(200, [r for r in found if content in (None, r["content"])])
 
-    def create_reaction(
-        self,
-        request: Request,
-        body: Any,
-        owner: str,
-        name: str,
-        number: str | None = None,
-        comment_id: str | None = None,
-    ) -> Response:
-        repo = self._repo(owner, name)
-        target = self._target(repo, number, comment_id)
+    def create_reaction(self, request: Request, body: Any, repo: Repo, **on: str) -> Response:
+        reactions = self._reactions(repo, on)
         content = body.get("content") if isinstance(body, dict) else None
         if content not in REACTIONS:
             raise invalid("Reaction", "content", "invalid")
         author = self.state.user()
-        reactions = repo.reactions.setdefault(target, [])
         for existing in reactions:
             if existing["content"] == content and existing["user"]["login"] == author["login"]:
                 return json_response(200, existing)
@@ -137,17 +106,9 @@ class PeopleRoutes:
         return json_response(201, reaction)
 
     def delete_reaction(
-        self,
-        request: Request,
-        body: Any,
-        owner: str,
-        name: str,
-        reaction_id: str,
-        number: str | None = None,
-        comment_id: str | None = None,
+        self, request: Request, body: Any, repo: Repo, reaction_id: str, **on: str
     ) -> Response:
-        repo = self._repo(owner, name)
-        reactions = repo.reactions.get(self._target(repo, number, comment_id), [])
+        reactions = self._reactions(repo, on)
         kept = [r for r in reactions if r["id"] != int(reaction_id)]
         if len(kept) == len(reactions):
             raise not_found()

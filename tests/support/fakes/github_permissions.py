@@ -9,15 +9,20 @@ GitHub checks a token's permission before it validates the request: a token with
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tests.support.fakes.github_app import DOCS, HTTPError, invalid, json_response, not_found
-from tests.support.fakes.github_state import JSON, State, public
+from tests.support.fakes.github_app import (
+    DOCS,
+    REPO_PATH,
+    HTTPError,
+    RouteTable,
+    invalid,
+    json_response,
+)
+from tests.support.fakes.github_state import JSON, Repo, State, public
 
 LEVELS = {"none": 0, "read": 1, "write": 2, "admin": 3}
 DENIED = "Resource not accessible by personal access token"
@@ -58,30 +63,19 @@ def check(granted: dict[str, str] | None, method: str, route: str) -> None:
         raise HTTPError(403, {"message": DENIED, "documentation_url": DOCS, "status": "403"})
 
 
-class ProbeRoutes:
+class ProbeRoutes(RouteTable):
     """`GET …/actions/runs` (list) and `POST …/git/refs` (validation only: no git here)."""
 
     def __init__(self, state: State) -> None:
-        self.state = state
-        r = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
-        table: list[tuple[str, str, Callable[..., Response]]] = [
-            ("GET", rf"{r}/actions/runs", self.list_runs),
-            ("POST", rf"{r}/git/refs", self.create_ref),
-        ]
-        self.table = [(m, re.compile(p + "$"), h) for m, p, h in table]
+        super().__init__(
+            state,
+            [
+                ("GET", rf"{REPO_PATH}/actions/runs", self.list_runs),
+                ("POST", rf"{REPO_PATH}/git/refs", self.create_ref),
+            ],
+        )
 
-    def dispatch(self, request: Request, path: str, body: Any) -> Response | None:
-        for method, pattern, handler in self.table:
-            match = pattern.match(path)
-            if match and method == request.method:
-                params = {k: unquote(v) for k, v in match.groupdict().items()}
-                return handler(request, body, **params)
-        return None
-
-    def list_runs(self, request: Request, body: Any, owner: str, name: str) -> Response:
-        repo = self.state.repo(f"{owner}/{name}")
-        if repo is None:
-            raise not_found()
+    def list_runs(self, request: Request, body: Any, repo: Repo) -> Response:
         runs: list[JSON] = [public(run) for run in repo.runs.values()]
         runs.sort(key=lambda run: -int(run["id"]))
         try:
@@ -90,9 +84,7 @@ class ProbeRoutes:
             per_page = 30
         return json_response(200, {"total_count": len(runs), "workflow_runs": runs[:per_page]})
 
-    def create_ref(self, request: Request, body: Any, owner: str, name: str) -> Response:
-        if self.state.repo(f"{owner}/{name}") is None:
-            raise not_found()
+    def create_ref(self, request: Request, body: Any, repo: Repo) -> Response:
         data = body if isinstance(body, dict) else {}
         for key in ("ref", "sha"):
             if not data.get(key):

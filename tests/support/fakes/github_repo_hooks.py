@@ -11,21 +11,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import unquote
+from typing import Any
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tests.support.fakes.github_app import json_response, not_found
-from tests.support.fakes.github_hooks import APP_SCOPE, HookLog, delivery_row, scope_key
+from tests.support.fakes.github_app import REPO_PATH, Handler, json_response, not_found
+from tests.support.fakes.github_hooks import APP_SCOPE, HookLog, HookTable, delivery_row, scope_key
 from tests.support.fakes.github_identity import AppIdentity
-from tests.support.fakes.github_state import JSON, State
+from tests.support.fakes.github_state import JSON, Repo, State
 
 ZEN = "Design for failure."
 
@@ -120,7 +119,7 @@ def send(
     return row
 
 
-class RepoHookRoutes:
+class RepoHookRoutes(HookTable):
     """Hook endpoints the delivery log does not serve; `dispatch` returns None for others."""
 
     def __init__(
@@ -130,77 +129,46 @@ class RepoHookRoutes:
         hooks: dict[int, RepoHook],
         app: Callable[[], AppIdentity | None],
     ) -> None:
-        self.state, self.log, self.hooks, self._app = state, log, hooks, app
-        r = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
-        hook = rf"{r}/hooks/(?P<hook_id>\d+)"
-        table: list[tuple[str, str, Callable[..., Response]]] = [
-            ("GET", rf"{r}/hooks", self.list_hooks),
+        self.hooks = hooks
+        hook = rf"{REPO_PATH}/hooks/(?P<hook_id>\d+)"
+        table: list[tuple[str, str, Handler]] = [
+            ("GET", rf"{REPO_PATH}/hooks", self.list_hooks),
             ("GET", hook, self.get_hook),
             ("POST", rf"{hook}/pings", self.ping),
             ("GET", rf"{hook}/deliveries/(?P<delivery_id>\d+)", self.delivery),
             ("GET", r"/app/hook/config", self.app_hook_config),
             ("GET", r"/app/hook/deliveries/(?P<delivery_id>\d+)", self.delivery),
         ]
-        self.table = [(m, re.compile(p + "$"), h) for m, p, h in table]
+        super().__init__(state, log, app, table)
 
-    def dispatch(self, request: Request, path: str) -> Response | None:
-        for method, pattern, handler in self.table:
-            match = pattern.match(path)
-            if match and method == request.method:
-                params = {k: unquote(v) for k, v in match.groupdict().items()}
-                return handler(request, **params)
-        return None
-
-    def _hook(self, owner: str, name: str, hook_id: str) -> RepoHook:
+    def _hook(self, repo: Repo, hook_id: str) -> RepoHook:
         hook = self.hooks.get(int(hook_id))
-        if hook is None or hook.repo.lower() != f"{owner}/{name}".lower():
+        if hook is None or hook.repo.lower() != repo.full_name.lower():
             raise not_found()
         return hook
 
-    def list_hooks(self, request: Request, owner: str, name: str) -> Response:
-        if self.state.repo(f"{owner}/{name}") is None:
-            raise not_found()
-        repo = f"{owner}/{name}".lower()
-        found = [h.view(self.state.api_url) for h in self.hooks.values() if h.repo.lower() == repo]
+    def list_hooks(self, request: Request, body: Any, repo: Repo) -> Response:
+        name = repo.full_name.lower()
+        found = [h.view(self.state.api_url) for h in self.hooks.values() if h.repo.lower() == name]
         return json_response(200, found)
 
-    def get_hook(self, request: Request, owner: str, name: str, hook_id: str) -> Response:
-        return json_response(200, self._hook(owner, name, hook_id).view(self.state.api_url))
+    def get_hook(self, request: Request, body: Any, repo: Repo, hook_id: str) -> Response:
+        return json_response(200, self._hook(repo, hook_id).view(self.state.api_url))
 
-    def ping(self, request: Request, owner: str, name: str, hook_id: str) -> Response:
-        hook = self._hook(owner, name, hook_id)
-        ping_hook(self.state, self.log, hook)
+    def ping(self, request: Request, body: Any, repo: Repo, hook_id: str) -> Response:
+        ping_hook(self.state, self.log, self._hook(repo, hook_id))
         return Response(status_code=204)
 
-    def delivery(
-        self,
-        request: Request,
-        delivery_id: str,
-        owner: str | None = None,
-        name: str | None = None,
-        hook_id: str | None = None,
-    ) -> Response:
-        if owner is None:
-            if self._app() is None:
-                raise not_found()
-            scope = APP_SCOPE
-        else:
-            scope = scope_key(f"{owner}/{name}", int(hook_id or 0))
-        row = next(
-            (d for d in self.log.attempts.get(scope, []) if d["id"] == int(delivery_id)), None
-        )
-        if row is None:
-            raise not_found()
+    def delivery(self, request: Request, body: Any, delivery_id: str, **hook: Any) -> Response:
+        row = self._attempt(self._scope(**hook), delivery_id)
         detail = self.log.details.get(
             int(delivery_id),
             {"request": {"headers": None, "payload": None}, "response": {"headers": None}},
         )
         return json_response(200, {**row, "url": "", **detail})
 
-    def app_hook_config(self, request: Request) -> Response:
-        app = self._app()
-        if app is None:
-            raise not_found()
+    def app_hook_config(self, request: Request, body: Any) -> Response:
+        app = self._require_app()
         config: JSON = {"content_type": "json", "insecure_ssl": "0", "url": app.hook_url}
         if app.hook_secret:
             config["secret"] = "********"

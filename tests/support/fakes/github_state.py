@@ -115,6 +115,40 @@ class State:
             }
         return repo.labels[name.lower()]
 
+    def _numbered(
+        self,
+        repo: Repo,
+        kind: tuple[str, str, str],
+        *,
+        title: str,
+        body: str | None,
+        state: str,
+        labels: list[str],
+        author: JSON | None,
+    ) -> JSON:
+        """The fields an issue and a pull request share, under the repository's next number;
+        `kind` is (node id prefix, API path, web path): ("I", "issues", "issues")."""
+        prefix, api_path, web_path = kind
+        number = repo.take_number()
+        item_id = self.new_id()
+        stamp = now()
+        return {
+            "id": item_id,
+            "node_id": f"{prefix}_{item_id}",
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": state,
+            "locked": False,
+            "labels": [self.label(repo, name) for name in dict.fromkeys(labels)],
+            "user": dict(author or self.user()),
+            "url": f"{self.api_url}/repos/{repo.full_name}/{api_path}/{number}",
+            "html_url": f"{WEB}/{repo.full_name}/{web_path}/{number}",
+            "created_at": stamp,
+            "updated_at": stamp,
+            "closed_at": stamp if state == "closed" else None,
+        }
+
     def add_issue(
         self,
         repo: Repo,
@@ -125,30 +159,22 @@ class State:
         state: str,
         author: JSON | None = None,
     ) -> JSON:
-        number = repo.take_number()
-        issue_id = self.new_id()
-        stamp = now()
-        issue = {
-            "id": issue_id,
-            "node_id": f"I_{issue_id}",
-            "number": number,
-            "title": title,
-            "body": body,
-            "state": state,
-            "state_reason": "completed" if state == "closed" else None,
-            "locked": False,
-            "labels": [self.label(repo, name) for name in dict.fromkeys(labels)],
-            "user": dict(author or self.user()),
-            "assignees": [],
-            "comments": 0,
-            "url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
-            "html_url": f"{WEB}/{repo.full_name}/issues/{number}",
-            "comments_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}/comments",
-            "created_at": stamp,
-            "updated_at": stamp,
-            "closed_at": stamp if state == "closed" else None,
-        }
-        repo.issues[number] = issue
+        issue = self._numbered(
+            repo,
+            ("I", "issues", "issues"),
+            title=title,
+            body=body,
+            state=state,
+            labels=labels,
+            author=author,
+        )
+        issue.update(
+            state_reason="completed" if state == "closed" else None,
+            assignees=[],
+            comments=0,
+            comments_url=f"{issue['url']}/comments",
+        )
+        repo.issues[issue["number"]] = issue
         return issue
 
     def add_pull(
@@ -163,41 +189,34 @@ class State:
     ) -> JSON:
         owner, _, ref = head.rpartition(":")
         owner = owner or repo.owner
-        number = repo.take_number()
-        pull_id = self.new_id()
-        stamp = now()
-        pull = {
-            "id": pull_id,
-            "node_id": f"PR_{pull_id}",
-            "number": number,
-            "title": title,
-            "body": body,
-            "state": "open",
-            "locked": False,
-            "draft": draft,
-            "merged": False,
-            "merged_at": None,
-            "closed_at": None,
-            "labels": [],
-            "user": self.user(),
-            "url": f"{self.api_url}/repos/{repo.full_name}/pulls/{number}",
-            "html_url": f"{WEB}/{repo.full_name}/pull/{number}",
-            "issue_url": f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
-            "head": {
+        pull = self._numbered(
+            repo,
+            ("PR", "pulls", "pull"),
+            title=title,
+            body=body,
+            state="open",
+            labels=[],
+            author=None,
+        )
+        number, pull_id = pull["number"], pull["id"]
+        pull.update(
+            draft=draft,
+            merged=False,
+            merged_at=None,
+            issue_url=f"{self.api_url}/repos/{repo.full_name}/issues/{number}",
+            head={
                 "label": f"{owner}:{ref}",
                 "ref": ref,
                 "sha": _sha(pull_id, ref),
                 "repo": repo.data,
             },
-            "base": {
+            base={
                 "label": f"{repo.owner}:{base}",
                 "ref": base,
                 "sha": _sha(pull_id, base),
                 "repo": repo.data,
             },
-            "created_at": stamp,
-            "updated_at": stamp,
-        }
+        )
         repo.pulls[number] = pull
         return pull
 
@@ -257,13 +276,14 @@ class State:
         repo: Repo,
         *,
         head_sha: str,
-        app: str,
-        status: str,
-        conclusion: str | None,
-        head_branch: str | None,
-        check_runs: int,
+        app: str = "GitHub Actions",
+        status: str = "completed",
+        conclusion: str | None = "success",
+        head_branch: str | None = None,
+        check_runs: int = 1,
     ) -> JSON:
-        """A check suite as GET /repos/{o}/{r}/commits/{ref}/check-suites lists it."""
+        """A check suite of `app` on a commit as GET /repos/{o}/{r}/commits/{ref}/check-suites
+        lists it; `check_runs=0` is an app that never ran."""
         suite_id = self.new_id()
         slug = app.lower().replace(" ", "-")
         stamp = now()

@@ -3,7 +3,6 @@ round trip, retries on 429 (retry-after) and timeouts, and the model key as the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,6 @@ EDIT = (
     ">>>>>>> REPLACE\n"
 )
 GOOD_EDIT, BAD_EDIT = EDIT.format(1), EDIT.format(42)
-
-
-@pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from activities.ci_failure_bodies import (
 )
 from ghclient.bodies import MAX_BODY_CHARS as GITHUB_BODY_LIMIT
 from routing.workflow_ids import ci_failure_workflow_id, fingerprint
+from tests.support.ci_events import ci_run_event
 from tests.support.files import FIXTURES
 
 LOGS = FIXTURES / "logs"
@@ -179,32 +180,13 @@ def test_log_excerpt_strips_timestamps_and_markup(log):
 
 
 def test_log_excerpt_ignores_error_that_only_appears_in_post_job_cleanup():
-    log = "\n".join(
-        [
-            "2024-05-01T12:00:00.0000000Z ##[group]Run ./deploy.sh",
-            "2024-05-01T12:00:00.1000000Z ./deploy.sh",
-            "2024-05-01T12:00:01.0000000Z uploading bundle 3/3",
-            "2024-05-01T12:00:02.0000000Z Killed",
-            "2024-05-01T12:00:03.0000000Z Post job cleanup.",
-            "2024-05-01T12:00:03.1000000Z ##[error]Unable to clean up: Error: EBUSY",
-            "2024-05-01T12:00:03.2000000Z Cleaning up orphan processes",
-        ]
-    )
-    excerpt = log_excerpt(log, step_name="Run ./deploy.sh")
+    excerpt = log_excerpt(read_log("killed_step.log"), step_name="Run ./deploy.sh")
     assert "Killed" in excerpt
     assert "EBUSY" not in excerpt and "Post job cleanup." not in excerpt
 
 
 def test_log_excerpt_reads_gh_cli_prefixed_logs():
-    log = "\n".join(
-        [
-            "test\tRun tests\t2024-05-01T12:00:00.0000000Z ##[group]Run pytest",
-            "test\tRun tests\t2024-05-01T12:00:01.0000000Z E   ValueError: bad input",
-            "test\tRun tests\t2024-05-01T12:00:02.0000000Z ##[error]Process completed.",
-            "test\tPost Run actions/checkout@v4\t2024-05-01T12:00:03.0000000Z Post job cleanup.",
-        ]
-    )
-    excerpt = log_excerpt(log)
+    excerpt = log_excerpt(read_log("gh_cli_prefixed.log"))
     assert excerpt.splitlines()[1] == "E   ValueError: bad input"
     assert "Post job cleanup." not in excerpt
 
@@ -262,25 +244,14 @@ def big_excerpt(size: int, tag: str = "") -> str:
     return "\n".join(lines)
 
 
-RUN_42 = CIRunEvent(
-    repo="octo-org/octo-repo",
-    workflow="CI",
-    branch="main",
-    run_url="https://github.com/octo-org/octo-repo/actions/runs/42",
-    run_id=42,
+RUN_42 = ci_run_event(
+    "octo-org/octo-repo",
+    42,
     attempt=2,
     head_sha="9f3c1d2e4b5a69788a0b1c2d3e4f5a6b7c8d9e0f",
     actor="octocat",
 )
-RUN_43 = CIRunEvent(
-    repo="octo-org/octo-repo",
-    workflow="CI",
-    branch="main",
-    run_url="https://x/run/43",
-    run_id=43,
-    attempt=1,
-    head_sha="abc123",
-)
+RUN_43 = ci_run_event("octo-org/octo-repo", 43, run_url="https://x/run/43", head_sha="abc123")
 
 
 def issue_body(jobs: list[FailedJob], **overrides: Any) -> str:

@@ -56,6 +56,15 @@ def with_event(tmp_path: Path, fixture: str, event: str, **changes: Any) -> Path
     return path
 
 
+def previewed(
+    capsys: pytest.CaptureFixture[str], path: Path, settings: Settings, **options: Any
+) -> str:
+    """What `hookflow preview` printed, having exited 0."""
+    assert run_preview(path, settings, now=NOW, **options) == 0
+    out: str = capsys.readouterr().out
+    return out
+
+
 def test_run_preview_seed_payload_prints_notification(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -150,8 +159,7 @@ def test_run_preview_uses_configured_branches_and_priorities(
 ) -> None:
     path = with_event(tmp_path, "push.main.json", "push", ref="refs/heads/prod")
     settings = make_settings(tmp_path, watched_branches="prod", priority_map="push=high")
-    assert run_preview(path, settings, now=NOW) == 0
-    out = capsys.readouterr().out
+    out = previewed(capsys, path, settings)
     assert "=== Notification 1 of 1: generic (priority high) ===" in out
     assert "20260101_123045_push.json" in out
 
@@ -161,8 +169,7 @@ def test_run_preview_event_argument_names_plain_payload(
 ) -> None:
     path = tmp_path / "delivery.json"
     shutil.copy(FIXTURES / "pull_request.merged.json", path)
-    assert run_preview(path, make_settings(tmp_path), event="pull_request", now=NOW) == 0
-    out = capsys.readouterr().out
+    out = previewed(capsys, path, make_settings(tmp_path), event="pull_request")
     assert "=== Notification 1 of 1: pr_merged (priority low) ===" in out
     assert "Event: pull_request (action: closed), repository: acme/widgets" in out
 
@@ -173,8 +180,7 @@ def test_run_preview_shows_chat_body_when_configured(
     settings = make_settings(
         tmp_path, notify_webhook_url="https://chat.example/hook", notify_webhook_format="slack"
     )
-    assert run_preview(SEED, settings, now=NOW) == 0
-    out = capsys.readouterr().out
+    out = previewed(capsys, SEED, settings)
     assert "chat.example/hook" not in out  # the URL is a credential: named, never printed
     found = sections(out)
     assert found["Chat webhook (slack): POST $NOTIFY_WEBHOOK_URL"] == {
@@ -186,8 +192,8 @@ def test_run_preview_shows_chat_body_when_configured(
 def test_run_preview_without_aimaestro_url_says_not_sent(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_preview(SEED, make_settings(tmp_path, aimaestro_url=""), now=NOW) == 0
-    assert "(AIMAESTRO_URL is not set: would not be sent)" in capsys.readouterr().out
+    out = previewed(capsys, SEED, make_settings(tmp_path, aimaestro_url=""))
+    assert "(AIMAESTRO_URL is not set: would not be sent)" in out
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -23,28 +22,13 @@ from ghclient import (
 )
 from ghclient.identity import app_bot_login
 from tests.support.fakes import FakeGitHub
-
-TOKEN = "ghp_testtoken0123456789abcdefSECRET"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeGitHub]:
-    """One server for the module (starting one costs ~0.2 s, 50 tests)."""
-    with FakeGitHub(token=TOKEN) as server:
-        yield server
+from tests.support.ghclient import SHARED_TOKEN as TOKEN
 
 
 @pytest.fixture
-def github(server: FakeGitHub) -> FakeGitHub:
-    """The shared server with no rule or request of an earlier test."""
-    server.reset()
-    return server
-
-
-@pytest.fixture
-async def gh(github: FakeGitHub) -> AsyncIterator[GitHubClient]:
-    async with GitHubClient(github.url, TOKEN) as client:
-        yield client
+def github(shared_github: FakeGitHub) -> FakeGitHub:
+    """The module's one fake GitHub, also under the `repo` of tests/support/github_repo.py."""
+    return shared_github
 
 
 # --- happy paths -----------------------------------------------------------------------
@@ -284,24 +268,29 @@ async def test_client_with_ghes_prefix_builds_urls() -> None:
 # --- errors ------------------------------------------------------------------------------
 
 
-async def test_request_rate_limited_403_uses_reset_delay(
-    gh: GitHubClient, github: FakeGitHub, repo: str
+@pytest.mark.parametrize(
+    ("reset_in", "retry_after", "waits"),
+    [
+        pytest.param(120, None, (115, 121), id="primary-limit-waits-until-its-reset"),
+        pytest.param(-30, None, (1.0, 1.0), id="primary-limit-past-reset-waits-one-second"),
+        pytest.param(0, "30", (30, 30), id="secondary-limit-waits-its-retry-after"),
+    ],
+)
+async def test_request_rate_limited_403_waits_as_github_says(
+    gh: GitHubClient,
+    github: FakeGitHub,
+    repo: str,
+    reset_in: float,
+    retry_after: str | None,
+    waits: tuple[float, float],
 ) -> None:
-    github.fail_next("GET", f"/repos/{repo}$", 403, headers=github.rate_limit_headers(reset_in=120))
+    primary = github.rate_limit_headers(reset_in=reset_in)
+    headers = {"retry-after": retry_after} if retry_after else primary
+    github.fail_next("GET", f"/repos/{repo}$", 403, headers=headers)
     with pytest.raises(GitHubRateLimited) as caught:
         await gh.get_repo(repo)
-    assert caught.value.retryable
-    assert caught.value.status == 403
-    assert 115 <= caught.value.retry_after <= 121
-
-
-async def test_request_rate_limited_403_past_reset_waits_at_least_one_second(
-    gh: GitHubClient, github: FakeGitHub, repo: str
-) -> None:
-    github.fail_next("GET", f"/repos/{repo}$", 403, headers=github.rate_limit_headers(reset_in=-30))
-    with pytest.raises(GitHubRateLimited) as caught:
-        await gh.get_repo(repo)
-    assert caught.value.retry_after == 1.0
+    assert (caught.value.status, caught.value.retryable) == (403, True)
+    assert waits[0] <= caught.value.retry_after <= waits[1]
 
 
 async def test_request_rate_limited_429_uses_retry_after(
@@ -312,15 +301,6 @@ async def test_request_rate_limited_429_uses_retry_after(
         await gh.create_issue(repo, title="t", body="b")
     assert (caught.value.status, caught.value.retry_after, caught.value.retryable) == (429, 7, True)
     assert github.issues(repo) == []
-
-
-async def test_request_403_secondary_limit_with_retry_after_is_rate_limited(
-    gh: GitHubClient, github: FakeGitHub, repo: str
-) -> None:
-    github.fail_next("GET", f"/repos/{repo}$", 403, headers={"retry-after": "30"})
-    with pytest.raises(GitHubRateLimited) as caught:
-        await gh.get_repo(repo)
-    assert caught.value.retry_after == 30
 
 
 async def test_request_403_without_rate_limit_is_auth_error(

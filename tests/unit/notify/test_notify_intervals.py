@@ -60,21 +60,6 @@ CONTAINS = [
         True,
         "range-up-to-24:00",
     ),
-    # Nights of Monday to Friday, in Paris (UTC+1 in winter).
-    (NIGHTS, "2026-03-02T21:00", True, "overnight-start-is-22-paris-21-utc"),
-    (NIGHTS, "2026-03-02T20:59", False, "overnight-before-start"),
-    (NIGHTS, "2026-03-03T05:59", True, "overnight-after-midnight-belongs-to-monday"),
-    (NIGHTS, "2026-03-03T06:00", False, "overnight-ends-at-7-paris"),
-    (NIGHTS, "2026-03-07T05:00", True, "friday-night-runs-into-saturday-morning"),
-    (NIGHTS, "2026-03-07T22:00", False, "saturday-night-is-not-a-weekday-night"),
-    (NIGHTS, "2026-03-02T05:00", False, "monday-morning-belongs-to-sunday-night"),
-    # Summer time: Paris is UTC+2, so 22:00 is 20:00 UTC.
-    (NIGHTS, "2026-07-06T20:00", True, "summer-night-starts-at-20-utc"),
-    (NIGHTS, "2026-07-06T19:59", False, "summer-before-start"),
-    # New York office hours: UTC-5 before 2026-03-08, UTC-4 after.
-    (OFFICE_NY, "2026-03-06T14:00", True, "ny-winter-9am-is-14-utc"),
-    (OFFICE_NY, "2026-03-09T13:00", True, "ny-summer-9am-is-13-utc"),
-    (OFFICE_NY, "2026-03-09T21:00", False, "ny-summer-5pm-is-21-utc"),
     ({"days_of_month": ["-1"]}, "2026-02-28T10:00", True, "last-day-of-february"),
     ({"days_of_month": ["-1"]}, "2026-03-30T10:00", False, "not-the-last-day-of-march"),
     ({"days_of_month": ["1:7"], "weekdays": ["monday"]}, "2026-03-02T10:00", True, "first-monday"),
@@ -88,6 +73,36 @@ CONTAINS = [
     ({"months": ["june:august", "12"]}, "2026-12-24T00:00", True, "month-names-and-numbers"),
     ({"years": ["2025:2026"]}, "2027-01-01T00:00", False, "after-the-year-range"),
 ]
+
+
+# The named intervals at instants about their edges: [(instant in UTC, inside, id)].
+AROUND_NAMED = [
+    (  # Nights of Monday to Friday, in Paris.
+        NIGHTS,
+        [
+            # Paris is UTC+1 in winter.
+            ("2026-03-02T21:00", True, "overnight-start-is-22-paris-21-utc"),
+            ("2026-03-02T20:59", False, "overnight-before-start"),
+            ("2026-03-03T05:59", True, "overnight-after-midnight-belongs-to-monday"),
+            ("2026-03-03T06:00", False, "overnight-ends-at-7-paris"),
+            ("2026-03-07T05:00", True, "friday-night-runs-into-saturday-morning"),
+            ("2026-03-07T22:00", False, "saturday-night-is-not-a-weekday-night"),
+            ("2026-03-02T05:00", False, "monday-morning-belongs-to-sunday-night"),
+            # Summer time: Paris is UTC+2, so 22:00 is 20:00 UTC.
+            ("2026-07-06T20:00", True, "summer-night-starts-at-20-utc"),
+            ("2026-07-06T19:59", False, "summer-before-start"),
+        ],
+    ),
+    (  # New York office hours: UTC-5 before 2026-03-08, UTC-4 after.
+        OFFICE_NY,
+        [
+            ("2026-03-06T14:00", True, "ny-winter-9am-is-14-utc"),
+            ("2026-03-09T13:00", True, "ny-summer-9am-is-13-utc"),
+            ("2026-03-09T21:00", False, "ny-summer-5pm-is-21-utc"),
+        ],
+    ),
+]
+CONTAINS += [(spec, *case) for spec, cases in AROUND_NAMED for case in cases]
 
 
 @pytest.mark.parametrize(

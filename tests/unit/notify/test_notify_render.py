@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -16,6 +15,7 @@ from notify.aimaestro import build_message
 from notify.chat import build_chat_body
 from notify.render import Renderer, template_error
 from routing.notifications import classify
+from tests.support.ci_events import ci_run_event
 from tests.support.files import FIXTURES as FIXTURE_DIR
 
 FIXTURES = FIXTURE_DIR / "events"
@@ -95,16 +95,7 @@ def test_template_syntax_is_checked_before_use() -> None:
     assert "No filter named 'loud'" in (template_error("{{ n.title | loud }}") or "")
 
 
-RUN = SimpleNamespace(
-    repo="acme/widgets",
-    workflow="CI",
-    branch="main",
-    run_url="https://github.com/acme/widgets/actions/runs/1",
-    run_id=1,
-    attempt=2,
-    head_sha="0123456789abcdef0123",
-    actor="alice",
-)
+RUN = ci_run_event("acme/widgets", 1, attempt=2, head_sha="0123456789abcdef0123", actor="alice")
 
 
 def test_ci_issue_title_and_body_come_from_templates_and_keep_the_marker(tmp_path: Path) -> None:

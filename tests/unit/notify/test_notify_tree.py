@@ -153,9 +153,8 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 def silence(*matchers: str, hours: float = 2, sid: str = "s1") -> SilenceView:
-    return SilenceView(
-        sid, silence_matchers(matchers), NOW - timedelta(hours=1), NOW + timedelta(hours=hours)
-    )
+    window = (NOW - timedelta(hours=1), NOW + timedelta(hours=hours))
+    return SilenceView(*window, id=sid, matchers=silence_matchers(matchers))
 
 
 def test_silence_mutes_every_receiver_of_matching_labels_only(config: NotifyConfig) -> None:
@@ -182,10 +181,10 @@ def test_silence_that_ends_last_is_the_one_named(config: NotifyConfig) -> None:
 def test_expired_and_pending_silences_do_not_silence(config: NotifyConfig) -> None:
     expired = silence('repo="acme/web"', hours=-0.5)
     pending = SilenceView(
-        "p",
-        silence_matchers(['repo="acme/web"']),
         NOW + timedelta(hours=1),
         NOW + timedelta(hours=2),
+        id="p",
+        matchers=silence_matchers(['repo="acme/web"']),
     )
     plan = decide(config, labels(repo="acme/web", type="x"), silences=[expired, pending], now=NOW)
     assert plan.receivers[0].status == "pending"

@@ -18,6 +18,7 @@ from routing.notifications import (
     validate_priority_overrides,
 )
 from tests.support.files import EVENTS as FIXTURES
+from tests.support.files import load_fixture
 
 WATCHED = frozenset({"main", "master", "develop"})
 
@@ -168,47 +169,46 @@ def _delete(key: str) -> Callable[[dict[str, Any]], None]:
     return lambda payload: payload.pop(key)
 
 
-# fixture, change to the payload, words the reason must contain
-NEGATIVES = [
-    (
-        "workflow_run.failure.json",
-        _set("action", "requested"),
-        "workflow_run action 'requested' is not handled",
-    ),
-    ("workflow_run.failure.json", _set("action", "in_progress"), "'in_progress' is not handled"),
-    (
-        "workflow_run.failure.json",
-        _set("workflow_run.conclusion", "cancelled"),
-        "conclusion 'cancelled' is not notified",
-    ),
-    ("workflow_run.failure.json", _set("workflow_run.conclusion", "skipped"), "'skipped'"),
-    ("workflow_run.failure.json", _set("workflow_run.conclusion", None), "conclusion None"),
-    ("workflow_run.failure.json", _delete("workflow_run"), "no workflow_run object"),
-    ("check_run.failure.json", _set("action", "created"), "check_run action 'created'"),
-    (
-        "check_run.failure.json",
-        _set("check_run.conclusion", "success"),
-        "conclusion 'success' is not notified",
-    ),
-    ("check_run.failure.json", _set("check_run.conclusion", "neutral"), "'neutral'"),
-    ("pull_request.merged.json", _set("pull_request.merged", False), "closed without being merged"),
-    (
-        "pull_request.opened.json",
-        _set("action", "synchronize"),
-        "pull_request action 'synchronize' is not handled",
-    ),
-    ("pull_request.opened.json", _set("action", "reopened"), "'reopened'"),
-    ("issues.labeled_blocked.json", _set("label.name", "bug"), "label 'bug' is not 'blocked'"),
-    ("issues.labeled_blocked.json", _set("action", "unlabeled"), "issues action 'unlabeled'"),
-    ("issues.labeled_blocked.json", _set("action", "opened"), "issues action 'opened'"),
-    ("push.main.json", _set("ref", "refs/heads/feature/x"), "branch 'feature/x' is not watched"),
-    ("push.main.json", _set("ref", "refs/tags/v1.0.0"), "not a branch push"),
-    ("push.main.json", _set("deleted", True), "deleted branch 'main'"),
-    ("push.main.json", _delete("repository"), "no repository.full_name"),
-]
+# fixture → the changes to its payload, each with words the reason must contain
+NEGATIVES: dict[str, list[tuple[Callable[[dict[str, Any]], None], str]]] = {
+    "workflow_run.failure.json": [
+        (_set("action", "requested"), "workflow_run action 'requested' is not handled"),
+        (_set("action", "in_progress"), "'in_progress' is not handled"),
+        (_set("workflow_run.conclusion", "cancelled"), "conclusion 'cancelled' is not notified"),
+        (_set("workflow_run.conclusion", "skipped"), "'skipped'"),
+        (_set("workflow_run.conclusion", None), "conclusion None"),
+        (_delete("workflow_run"), "no workflow_run object"),
+    ],
+    "check_run.failure.json": [
+        (_set("action", "created"), "check_run action 'created'"),
+        (_set("check_run.conclusion", "success"), "conclusion 'success' is not notified"),
+        (_set("check_run.conclusion", "neutral"), "'neutral'"),
+    ],
+    "pull_request.merged.json": [
+        (_set("pull_request.merged", False), "closed without being merged"),
+    ],
+    "pull_request.opened.json": [
+        (_set("action", "synchronize"), "pull_request action 'synchronize' is not handled"),
+        (_set("action", "reopened"), "'reopened'"),
+    ],
+    "issues.labeled_blocked.json": [
+        (_set("label.name", "bug"), "label 'bug' is not 'blocked'"),
+        (_set("action", "unlabeled"), "issues action 'unlabeled'"),
+        (_set("action", "opened"), "issues action 'opened'"),
+    ],
+    "push.main.json": [
+        (_set("ref", "refs/heads/feature/x"), "branch 'feature/x' is not watched"),
+        (_set("ref", "refs/tags/v1.0.0"), "not a branch push"),
+        (_set("deleted", True), "deleted branch 'main'"),
+        (_delete("repository"), "no repository.full_name"),
+    ],
+}
 
 
-@pytest.mark.parametrize(("fixture", "change", "reason"), NEGATIVES)
+@pytest.mark.parametrize(
+    ("fixture", "change", "reason"),
+    [(fixture, change, reason) for fixture, cases in NEGATIVES.items() for change, reason in cases],
+)
 def test_classify_ignores_non_matching(
     fixture: str, change: Callable[[dict[str, Any]], None], reason: str
 ) -> None:
@@ -272,15 +272,8 @@ def test_validate_priority_overrides_rejects_unknown_key() -> None:
 
 
 def test_priority_map_defaults_match_seed() -> None:
-    assert dict(PRIORITY_MAP) == {
-        "workflow_run.failure": "high",
-        "workflow_run.success": "low",
-        "check_run.failure": "medium",
-        "pull_request.opened": "medium",
-        "pull_request.merged": "low",
-        "issues.labeled.blocked": "high",
-        "push": "low",
-    }
+    # Seed 002's event table: one priority per row.
+    assert dict(PRIORITY_MAP) == load_fixture("seed/priority_map.json")
 
 
 @pytest.mark.parametrize(

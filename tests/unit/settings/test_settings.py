@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from api.main import create_app
-from settings import ConfigError, load_settings, parse_duration
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("90s", timedelta(seconds=90)),
-        ("5m", timedelta(minutes=5)),
-        ("4h", timedelta(hours=4)),
-        ("10d", timedelta(days=10)),
-        ("30", timedelta(seconds=30)),
-        ("1.5h", timedelta(minutes=90)),
-    ],
-)
-def test_parse_duration_accepts_units(text: str, expected: timedelta) -> None:
-    assert parse_duration(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "h", "4 hours", "-1s", "4x"])
-def test_parse_duration_rejects_garbage(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_duration(text)
+from settings import ConfigError, load_settings
 
 
 def test_settings_refuse_placeholder_secret() -> None:

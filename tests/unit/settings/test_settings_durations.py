@@ -57,6 +57,25 @@ VALID = [
 INVALID = ["", "soon", "h", "4 hours", "-1s", "4x", "1m5", "m5", "1e3s", "5s,", "1..5s", "-2"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        *VALID,
+        ("90s", timedelta(seconds=90)),
+        ("4h", timedelta(hours=4)),
+        ("10d", timedelta(days=10)),
+    ],
+)
+def test_parse_duration_accepts_units(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", INVALID)
+def test_parse_duration_rejects_garbage(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """No duration variable from the machine: each test sets the one it reads."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from contract.inputs import GroupInput
 from workflows.notify_group_notices import (
     batch_notice,
     reminder_notice,
@@ -15,17 +16,9 @@ from workflows.notify_group_notices import (
 )
 
 
-@dataclass
-class Group:
-    group_key: str = "acme/w|CI|main"
-    kind: str = "workflow_run"
-    repo: str = "acme/w"
-    workflow: str = "CI"
-    branch: str = "main"
-    red_since: str | None = None
-    failures_total: int = 0
-    reminders: int = 0
-    last_failure: dict[str, Any] | None = None
+def ci_group(**changes: Any) -> GroupInput:
+    """The state of acme/w's group for CI on main, with `changes`."""
+    return replace(GroupInput("acme/w|CI|main", "workflow_run", "acme/w", "CI", "main"), **changes)
 
 
 def failure(title: str, priority: str = "high", **extra: Any) -> dict[str, Any]:
@@ -48,7 +41,7 @@ def test_top_priority_picks_the_highest_known(priorities: list[Any], top: str) -
 
 
 def test_batch_notice_of_one_failure_keeps_its_title() -> None:
-    n = batch_notice(Group(), [failure("CI failed: CI on main")], ["d1"])
+    n = batch_notice(ci_group(), [failure("CI failed: CI on main")], ["d1"])
     assert n["title"] == "CI failed: CI on main"
     assert (n["count"], n["group_key"], n["delivery_ids"]) == (1, "acme/w|CI|main", ["d1"])
 
@@ -63,14 +56,14 @@ def test_batch_notice_of_one_failure_keeps_its_title() -> None:
 )
 def test_batch_notice_of_several_failures_counts_them(kind: str, branch: str, title: str) -> None:
     batch = [failure("old", "medium", head_sha="a"), failure("new", "urgent", head_sha="b")]
-    n = batch_notice(Group(kind=kind, branch=branch), batch, ["d1", None])
+    n = batch_notice(ci_group(kind=kind, branch=branch), batch, ["d1", None])
     assert n["title"] == title and n["summary"] == f"acme/w: {title}"
     assert (n["priority"], n["head_sha"], n["count"]) == ("urgent", "b", 2)
     assert batch[-1]["title"] == "new"  # the input is not changed
 
 
 def test_reminder_notice_says_since_when_and_how_many() -> None:
-    group = Group(
+    group = ci_group(
         red_since="2026-01-01T10:00:00+00:00",
         failures_total=3,
         reminders=2,
@@ -95,7 +88,7 @@ def test_resolved_notice_turns_the_success_into_ci_resolved(
     red_since: str | None, summary: str
 ) -> None:
     success = {"type": "ci_success", "title": "CI passed: CI on main", "url": "u"}
-    n = resolved_notice(Group(red_since=red_since, failures_total=2), success)
+    n = resolved_notice(ci_group(red_since=red_since, failures_total=2), success)
     assert (n["type"], n["title"], n["summary"]) == (
         "ci_resolved",
         "CI recovered: CI on main",

@@ -56,10 +56,13 @@ def test_every_recorded_history_is_of_a_registered_workflow() -> None:
     assert {n: t for n, t in types.items() if t not in registered_types()} == {}
 
 
-def test_recorded_group_histories_cover_reminder_resolution_and_covered_check() -> None:
+@pytest.mark.parametrize("sent", ["", "_inline"], ids=["by_children", "by_the_group"])
+def test_recorded_group_histories_cover_reminder_resolution_and_covered_check(sent: str) -> None:
     assert set(RECORDED) >= {
-        "notify_group/red_reminder_resolved",
-        "notify_group/check_run_covered_by_workflow_run",
-        "notify_group/older_success_after_newer_failure",
-        "notify_group/older_failure_after_newer_success",
+        f"notify_group/red_reminder_resolved{sent}",
+        f"notify_group/check_run_covered_by_workflow_run{sent}",
+        f"notify_group/older_success_after_newer_failure{sent}",
+        f"notify_group/older_failure_after_newer_success{sent}",
+        f"notify_group/routed_held_then_summarised{sent}",
+        f"notify_group/routed_silence_expired_while_red{sent}",
     }
