@@ -23,7 +23,13 @@ def cache_size(request: pytest.FixtureRequest) -> int:
 
 @pytest.fixture
 def settings_overrides(cache_size: int) -> dict[str, Any]:
-    return {"worker_max_cached_workflows": cache_size}
+    # An agent that cannot work: the run passes its first task (the checks and the config, all
+    # local activities) and fails later in its activities, over several workflow tasks.
+    return {
+        "worker_max_cached_workflows": cache_size,
+        "run_agent": "command",
+        "run_agent_command": "/bin/false",
+    }
 
 
 async def test_run_tasks_go_sticky_when_worker_caches_workflows(
@@ -34,7 +40,7 @@ async def test_run_tasks_go_sticky_when_worker_caches_workflows(
     run_id = reply.json()["runId"]
 
     async def failed() -> dict[str, Any] | None:
-        # No agent is configured: the run fails after several workflow tasks and then waits.
+        # The agent fails: the run ends FAILED after several workflow tasks.
         body: dict[str, Any] = (await api.get(f"/api/runs/{run_id}", headers=auth())).json()
         return body if body.get("status") == "FAILED" else None
 
