@@ -25,6 +25,9 @@ class GroupCommit(Generic[T, R]):
 
     `write` returns one result per item, in order, after its commit. Up to `writers` batches
     are written concurrently (each on its own connection) while the next one gathers.
+    `complete(items)`, given the items queued or being written, may say that no other item is
+    on its way (every request in flight has submitted): the batch is written at once instead
+    of waiting out the window.
     """
 
     def __init__(
@@ -35,8 +38,10 @@ class GroupCommit(Generic[T, R]):
         max_batch: int = 128,
         writers: int = 2,
         retry_alone: Callable[[BaseException], bool] | None = None,
+        complete: Callable[[int], bool] | None = None,
     ) -> None:
         self._write = write
+        self._complete = complete or (lambda queued: False)
         self._window = window
         self._max_batch = max_batch
         self._slots = asyncio.Semaphore(writers)
@@ -45,16 +50,22 @@ class GroupCommit(Generic[T, R]):
         self._gathering: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._full = asyncio.Event()
+        self._writing = 0  # items in batches being written
 
     async def submit(self, item: T) -> R:
         """Queue one item and wait until it is committed (or its write failed)."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
-        if len(self._queue) >= self._max_batch:
-            self._full.set()
+        self.nudge()
         if self._gathering is None:
             self._gathering = self._spawn(self._gather())
         return await future
+
+    def nudge(self) -> None:
+        """Write the gathering batch now if it is full or nothing else is on its way."""
+        queued = len(self._queue)
+        if queued and (queued >= self._max_batch or self._complete(queued + self._writing)):
+            self._full.set()
 
     def _spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
         task = asyncio.ensure_future(coro)
@@ -66,12 +77,14 @@ class GroupCommit(Generic[T, R]):
         # Waiting for a free writer first means a busy database gathers bigger batches.
         await self._slots.acquire()
         try:
-            if self._window > 0 and len(self._queue) < self._max_batch:
+            if self._window > 0 and not self._full.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._full.wait(), timeout=self._window)
             batch = self._queue[: self._max_batch]
             del self._queue[: self._max_batch]
+            self._writing += len(batch)
             self._full.clear()
+            self.nudge()  # what is left may be full or complete already
         except BaseException:
             self._slots.release()
             raise
@@ -103,6 +116,7 @@ class GroupCommit(Generic[T, R]):
                 if not future.done():
                     future.set_result(result)
         finally:
+            self._writing -= len(batch)
             self._slots.release()
 
     async def _write_alone(self, item: T, future: asyncio.Future[R]) -> None:

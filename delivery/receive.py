@@ -69,6 +69,24 @@ async def receive(
     path_repo: str | None = None,
 ) -> Outcome:
     """Steps 1-4 of the pipeline for one delivery; its plan is started after the reply."""
+    batch = intake.ingest_batch
+    if batch is None:
+        return await _receive(intake, headers, body_chunks, client, secrets, path_repo)
+    batch.arrive()  # the group commit knows a delivery is on its way
+    try:
+        return await _receive(intake, headers, body_chunks, client, secrets, path_repo)
+    finally:
+        batch.leave()
+
+
+async def _receive(
+    intake: Intake,
+    headers: Mapping[str, str],
+    body_chunks: AsyncIterator[bytes],
+    client: str,
+    secrets: list[bytes],
+    path_repo: str | None,
+) -> Outcome:
     sessions = intake.sessions
     # Header values are untrusted text too: cleaned here, bounded where they are stored.
     event = f.clean(headers.get("x-github-event") or "") or None

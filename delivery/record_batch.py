@@ -109,13 +109,26 @@ class IngestBatch:
     ) -> None:
         # Shared with the dispatcher's marks (one round trip each, no session).
         self.connections = WriterConnections(database_url)
+        # Requests being received (delivery/receive.py): once all of them have submitted, the
+        # batch goes without waiting out the window (a lone delivery never waits for company).
+        self._receiving = 0
         self._commit: GroupCommit[_Item, bool] = GroupCommit(
             self._write,
             window=window,
             max_batch=max_batch,
             writers=writers,
             retry_alone=lambda exc: not _connection_trouble(exc),
+            complete=lambda items: items >= self._receiving,
         )
+
+    def arrive(self) -> None:
+        """A request started receiving a delivery (it may submit soon)."""
+        self._receiving += 1
+
+    def leave(self) -> None:
+        """That request is done (answered, or it never submitted)."""
+        self._receiving -= 1
+        self._commit.nudge()
 
     async def record(
         self,

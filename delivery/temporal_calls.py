@@ -18,6 +18,9 @@ log = logging.getLogger("hookflow.dispatch")
 RPC_TIMEOUT = timedelta(seconds=3)
 BACKOFF_CAP = timedelta(minutes=5)
 _PERMANENT_STATUSES = (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.OUT_OF_RANGE)
+# How the client's transport words an unreachable server (the server's own UNAVAILABLE, e.g. a
+# shard not ready, says something else and keeps its backoff).
+_TRANSPORT_WORDS = ("connect", "transport", "connection")
 
 
 class Result(Enum):
@@ -39,10 +42,14 @@ def is_permanent(exc: BaseException) -> bool:
 
 
 def is_unreachable(exc: BaseException) -> bool:
-    """Temporal itself is away (not this one request refused): once it answers again, what
-    waits out a backoff because of it can go at once."""
+    """The client could not reach Temporal at all (not a request Temporal refused, nor a busy
+    or partly down server): once it answers a health check again, what waits out a backoff
+    because of it can go at once."""
     if isinstance(exc, RPCError):
-        return exc.status == RPCStatusCode.UNAVAILABLE
+        text = str(exc).lower()
+        return exc.status == RPCStatusCode.UNAVAILABLE and any(
+            word in text for word in _TRANSPORT_WORDS
+        )
     # A lazy client that cannot (re)connect says so in a RuntimeError of its own.
     return isinstance(exc, RuntimeError) and str(exc).startswith("Failed client connect")
 
