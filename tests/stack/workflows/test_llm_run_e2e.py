@@ -58,7 +58,15 @@ def llm() -> Iterator[FakeLLM]:
 
 
 @pytest.fixture
-def settings_overrides(fake_github: FakeGitHub, llm: FakeLLM, tmp_path: Path) -> dict[str, Any]:
+def llm_timeout() -> str:
+    """Short, so the model's timeout (and the SDK's retry after it) shows within the test."""
+    return "1s"
+
+
+@pytest.fixture
+def settings_overrides(
+    fake_github: FakeGitHub, llm: FakeLLM, tmp_path: Path, llm_timeout: str
+) -> dict[str, Any]:
     return run_settings(
         fake_github,
         tmp_path,
@@ -68,7 +76,7 @@ def settings_overrides(fake_github: FakeGitHub, llm: FakeLLM, tmp_path: Path) ->
         llm_base_url=llm.url,
         llm_model="fake-model",
         llm_api_key=KEY,
-        llm_timeout="1s",
+        llm_timeout=llm_timeout,
         llm_max_retries=2,
     )
 
@@ -161,6 +169,9 @@ async def test_labelled_issue_with_llm_agent_reaches_succeeded_then_takes_review
     await Replayer(workflows=[RunWorkflow]).replay_workflow(await handle.fetch_history())
 
 
+# The model answers after 25 s and times out after 60: a second request could only come from a
+# retry of the cancelled phase, not from the SDK retrying a timeout while the cancel is on its way.
+@pytest.mark.parametrize("llm_timeout", ["60s"])
 async def test_cancel_during_model_request_ends_run_at_once(
     run_stack: RunStack, llm: FakeLLM
 ) -> None:
