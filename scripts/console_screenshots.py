@@ -334,7 +334,7 @@ async def main() -> None:
     finally:
         server.stop()
     for png in sorted(args.out.glob("*.png")):
-        print(f"{png.relative_to(ROOT)}  {png.stat().st_size // 1024} KB")
+        print(f"{png}  {png.stat().st_size // 1024} KB")
 
 
 if __name__ == "__main__":
