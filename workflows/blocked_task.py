@@ -225,12 +225,13 @@ class BlockedTaskWorkflow:
         # One key per workflow run and level (the child's id on the old path): a retried
         # workflow task or sink finds the notice recorded and does not send it twice.
         key = f"{info.workflow_id}-{info.run_id[:8]}-level-{level}"
+        notice = NotificationInput.of(notification, delivery_id=input.delivery_id)
         if self._inline:
-            await self._sends.notify(key, notification, input.delivery_id)
+            await self._sends.notify(key, notice)
         else:
             await workflow.start_child_workflow(
                 NotificationWorkflow.run,
-                NotificationInput.of(notification, delivery_id=input.delivery_id),
+                notice,
                 id=key,
                 parent_close_policy=ParentClosePolicy.ABANDON,
                 memo=notification_memo(notification),

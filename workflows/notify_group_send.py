@@ -137,9 +137,8 @@ class GroupSender:
         assert input is not None
         red = is_red_notice(input, n)
         group = workflow.info().workflow_id if red else None
-        prepared = await self._sends.notify(
-            key, n, delivery_id, count, group_workflow_id=group, only=only
-        )
+        notice = NotificationInput(n, delivery_id, count)
+        prepared = await self._sends.notify(key, notice, group_workflow_id=group, only=only)
         self._remember(input, prepared.plan, n, count, red)
 
     def sending(self) -> int:

@@ -19,6 +19,7 @@ from workflows.activity_options import DB_ACTIVITY
 with workflow.unsafe.imports_passed_through():
     from activities.notify import FinishInput, NotifyActivities, SinkInput, SinkResult
     from activities.notify_routes import NotifyRouteActivities, Prepared, PrepareInput
+    from contract.inputs import NotificationInput
     from contract.notify_plan import ReceiverPlan
     from contract.statuses import NotificationStatus
 
@@ -123,14 +124,14 @@ class BackgroundSends:
     async def notify(
         self,
         key: str,
-        n: dict[str, Any],
-        delivery_id: str | None,
-        count: int = 1,
+        notice: NotificationInput,
         *,
         group_workflow_id: str | None = None,
         only: list[str] | None = None,
     ) -> Prepared:
-        """Decide and record the notification `key`, then send it in the background."""
+        """Decide and record the notification `key` (what a NotificationWorkflow would have
+        been given), then send it in the background."""
+        n, delivery_id = notice.notification, notice.delivery_id
         prepared: Prepared = await workflow.execute_local_activity_method(
             NotifyRouteActivities.prepare,
             PrepareInput(
@@ -139,7 +140,7 @@ class BackgroundSends:
                 n,
                 workflow.now().isoformat(),
                 delivery_id,
-                count,
+                notice.count,
                 group_workflow_id=group_workflow_id,
                 only=only,
             ),

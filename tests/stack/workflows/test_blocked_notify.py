@@ -15,7 +15,6 @@ import httpx
 import pytest
 from sqlmodel import select
 from temporalio import activity
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -34,7 +33,7 @@ from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
 from tests.support.files import load_fixture
 from tests.support.notifications import group_sent, rows, with_settings
 from tests.support.record_histories import RecordHistory
-from tests.support.waiting import children_started, eventually, started
+from tests.support.waiting import activity_starts, children_started, eventually, started
 from tests.support.webhooks import deliver
 from worker import build_worker
 from workflows.blocked_task import BlockedTaskResult, BlockedTaskWorkflow
@@ -98,18 +97,8 @@ async def task_status(sessions: SessionFactory, repo: str, status: str) -> bool:
 
 
 async def attempts(handle: WorkflowHandle[Any, Any], activity_type: str) -> list[int]:
-    """The attempt that ended each `activity_type` activity of the run (retries stay one
-    activity: the server writes its start with the attempt that finished it)."""
-    types: dict[int, str] = {}
-    ended: list[int] = []
-    async for e in handle.fetch_history_events():
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            types[e.event_id] = e.activity_task_scheduled_event_attributes.activity_type.name
-        elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            started_event = e.activity_task_started_event_attributes
-            if types[started_event.scheduled_event_id] == activity_type:
-                ended.append(started_event.attempt)
-    return ended
+    """The attempt that ended each `activity_type` activity of the run."""
+    return [s.attempt for kind, s in await activity_starts(handle) if kind == activity_type]
 
 
 async def test_blocked_issue_is_sent_once_to_each_sink_by_its_task_without_a_child(
