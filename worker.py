@@ -85,7 +85,8 @@ def build_worker(
     for queue in polled_queues(settings, main):
         if queue == main:
             # Every kind here too: notifications started before the queues were split, or by
-            # a workflow on this queue (a blocked task's), run where they were started.
+            # a workflow on this queue (a blocked task's before `blocked-notify-inline`; since,
+            # it records and sends them itself, here), run where they were started.
             workflows, activities = WORKFLOWS, build_activities(settings, sessions, live)
         else:
             workflows = NOTIFY_WORKFLOWS

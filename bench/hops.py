@@ -1,9 +1,10 @@
 """Where a notification's time goes, read from Temporal histories lined up with the bench's
 own clock: webhook sent → acknowledged → the workflow that sends it told (signal or start) →
 its workflow task (waiting for a worker, running) → recorded in the database → the AI Maestro
-activity scheduled, picked up, the message received. A notice a CI group sends itself is found
-in the group's history by its key; one sent by a child workflow (older groups, blocked tasks)
-also shows the parent's task and the child's start."""
+activity scheduled, picked up, the message received. A notice a CI group or a blocked task
+sends itself is found in that workflow's history by its key; one sent by a child workflow
+(groups and blocked tasks started before they sent themselves) also shows the parent's task
+and the child's start."""
 
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ async def notification_timeline(
         if not parent.workflow_id:
             started_by = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED
             direct = trigger is not None and trigger.event_type == started_by
-            told = "workflow started" if direct else "group told"
+            told = "workflow started" if direct else "workflow told (signal)"
             line.add(told, _t(trigger) if trigger else None)
         line.add("task scheduled", _t(scheduled))
         line.add("task picked up", _t(started))

@@ -6,6 +6,9 @@ priority step higher (capped at urgent); the last one is a summary of every task
 repository. `acknowledge` pauses re-notification for BLOCKED_ACK_TIMEOUT, after which the ladder
 resumes where it was (later levels shift by the pause). Ends on `unblocked`, `closed` or
 `resolve`. All waits are workflow timers: a worker restart does not reset the schedule.
+Workflows started since `blocked-notify-inline` record and send each notice themselves, in the
+background (workflows/notify_send.py), drained before the end; older ones start a
+NotificationWorkflow child per level.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
 from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
+from workflows.notify_send import BackgroundSends
 
 with workflow.unsafe.imports_passed_through():
     from activities.tasks import BlockedSchedule, BlockedTask, TaskActivities, TaskUpdate
@@ -31,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.notification import NotificationInput, NotificationWorkflow
 
 END_STATUS = {"unblocked": "open", "resolve": "open", "closed": "closed"}
+# Workflows started before this start a NotificationWorkflow child per level.
+PATCH_INLINE = "blocked-notify-inline"
 
 
 @dataclass
@@ -64,6 +70,8 @@ class BlockedTaskWorkflow:
         self._level = 0
         self._sent = 0
         self._blocked_since: datetime | None = None
+        self._inline = False
+        self._sends = BackgroundSends()  # notices being sent
 
     # --- signals (by name from routing; by method reference from the API and CLI) ----------
 
@@ -95,6 +103,7 @@ class BlockedTaskWorkflow:
             "acknowledged_until": self._ack_until.isoformat() if self._ack_until else None,
             "blocked_since": self._blocked_since.isoformat() if self._blocked_since else None,
             "ended_by": self._ended_by,
+            "sending": self._sends.sending(),  # notices whose sends are under way
         }
 
     # --- the ladder ----------------------------------------------------------------------
@@ -109,6 +118,7 @@ class BlockedTaskWorkflow:
                 sa.STATUS.value_set("blocked"),
             ]
         )
+        self._inline = workflow.patched(PATCH_INLINE)
         # Settings only: a local activity, so the first notice leaves without a server round trip.
         schedule: BlockedSchedule = await workflow.execute_local_activity_method(
             TaskActivities.blocked_schedule, **SETTINGS_ACTIVITY
@@ -159,6 +169,7 @@ class BlockedTaskWorkflow:
         closed_at = workflow.now().isoformat() if ended_by == "closed" else None
         await self._task(input, END_STATUS[ended_by], blocked_since="", closed_at=closed_at)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._sends.drained()  # the end would drop a send under way
         return BlockedTaskResult(ended_by, self._level, self._sent)
 
     def _interrupted(self, acks_seen: int) -> Callable[[], bool]:
@@ -211,13 +222,20 @@ class BlockedTaskWorkflow:
             "payload_summary": details,
         }
         info = workflow.info()
-        await workflow.start_child_workflow(
-            NotificationWorkflow.run,
-            NotificationInput.of(notification, delivery_id=input.delivery_id),
-            id=f"{info.workflow_id}-{info.run_id[:8]}-level-{level}",
-            parent_close_policy=ParentClosePolicy.ABANDON,
-            memo=notification_memo(notification),
-        )
+        # One key per workflow run and level (the child's id on the old path): a retried
+        # workflow task or sink finds the notice recorded and does not send it twice.
+        key = f"{info.workflow_id}-{info.run_id[:8]}-level-{level}"
+        notice = NotificationInput.of(notification, delivery_id=input.delivery_id)
+        if self._inline:
+            await self._sends.notify(key, notice)
+        else:
+            await workflow.start_child_workflow(
+                NotificationWorkflow.run,
+                notice,
+                id=key,
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                memo=notification_memo(notification),
+            )
         self._sent += 1
 
     def _summary(

@@ -18,7 +18,6 @@ exist decide each notice's receivers, with quiet hours and silences
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from temporalio import workflow
 from workflows.activity_options import DB_ACTIVITY, SETTINGS_ACTIVITY
 from workflows.notify_group_routed import RoutedGroup
 from workflows.notify_group_send import PATCH_INLINE
+from workflows.notify_send import BackgroundSends
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import (
@@ -63,7 +63,7 @@ class NotificationGroupWorkflow(RoutedGroup):
         self._batch: list[GroupEvent] = []  # failures gathered for the next notification
         self._routed = False
         self._inline = False
-        self._sends: list[asyncio.Task[Any]] = []  # notices being sent
+        self._sends = BackgroundSends()  # notices being sent
         self._silences_ended: set[str] = set()
         self._extra_notices = 0  # summaries and silence-end notices of this run
 

@@ -1,13 +1,13 @@
 """How a CI group hands over a notice. Groups started since `notify-group-inline` send it
 themselves: one local activity decides where it goes and records it (`notify.prepare`, keyed by
 the notice's key: a notice recorded and tried before is not sent again), and its sends run in
-the background of the group (workflows/notify_send.py) — no child workflow, no second wait for
-a worker. They are drained before the group continues as new or ends. Older groups start a
-NotificationWorkflow child per notice (deciding its receivers first when routed)."""
+the background of the group (BackgroundSends, workflows/notify_send.py) — no child workflow,
+no second wait for a worker. They are drained before the group continues as new or ends.
+Older groups start a NotificationWorkflow child per notice (deciding its receivers first when
+routed)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from temporalio import workflow
@@ -15,10 +15,10 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from workflows.activity_options import DB_ACTIVITY
-from workflows.notify_send import send
+from workflows.notify_send import BackgroundSends
 
 with workflow.unsafe.imports_passed_through():
-    from activities.notify_routes import DecideInput, NotifyRouteActivities, PrepareInput
+    from activities.notify_routes import DecideInput, NotifyRouteActivities
     from contract.inputs import GroupEvent, GroupInput
     from contract.notify_plan import HeldNotice, NotifyPlan, ReceiverPlan, SilencedNotice
     from contract.statuses import NotificationStatus
@@ -46,7 +46,7 @@ class GroupSender:
     _silences_ended: set[str]
     _routed: bool
     _inline: bool
-    _sends: list[asyncio.Task[Any]]
+    _sends: BackgroundSends
 
     async def _decide(self, n: dict[str, Any], group_id: str | None) -> NotifyPlan:
         plan: NotifyPlan = await workflow.execute_local_activity_method(
@@ -135,44 +135,18 @@ class GroupSender:
         """Decide and record the notice, then send it in the background."""
         input = self._state
         assert input is not None
-        info = workflow.info()
         red = is_red_notice(input, n)
-        prepared = await workflow.execute_local_activity_method(
-            NotifyRouteActivities.prepare,
-            PrepareInput(
-                key,
-                info.workflow_id,
-                n,
-                workflow.now().isoformat(),
-                delivery_id,
-                count,
-                group_workflow_id=info.workflow_id if red else None,
-                only=only,
-            ),
-            activity_id=key,  # the notice's key names it in the history
-            **DB_ACTIVITY,
-        )
+        group = workflow.info().workflow_id if red else None
+        notice = NotificationInput(n, delivery_id, count)
+        prepared = await self._sends.notify(key, notice, group_workflow_id=group, only=only)
         self._remember(input, prepared.plan, n, count, red)
-        if not prepared.send:
-            return
-        self._sends = [t for t in self._sends if not t.done()]
-        self._sends.append(asyncio.create_task(send(key, n, delivery_id, prepared.send)))
 
     def sending(self) -> int:
         """Notices whose sends are still under way."""
-        return sum(not t.done() for t in self._sends)
+        return self._sends.sending()
 
     async def _drained(self) -> bool:
         """Wait until every notice has been sent (a continue-as-new or the end would drop the
         sends under way). False when an event or a silence's end came meanwhile: the loop sees
         to it first and asks again."""
-        if not self._sends:
-            return True
-        await workflow.wait_condition(
-            lambda: not self.sending() or bool(self._inbox) or bool(self._silences_ended)
-        )
-        done = [t for t in self._sends if t.done()]
-        self._sends = [t for t in self._sends if not t.done()]
-        for task in done:
-            task.result()  # a send that raised fails this workflow task (retried), not silently
-        return not self._sends and not self._inbox and not self._silences_ended
+        return await self._sends.drained(lambda: bool(self._inbox) or bool(self._silences_ended))

@@ -1,7 +1,7 @@
 """Sending one recorded notification from a workflow: each sink of each receiver is its own
 activity (retried with backoff on its own schedule, never holding up the others), then the
-outcome is recorded (notify.finish). NotificationWorkflow sends this way, and so does a CI
-group that sends its notices itself."""
+outcome is recorded (notify.finish). NotificationWorkflow sends this way; a CI group and a
+blocked task record and send their notices themselves, in the background (BackgroundSends)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from workflows.activity_options import DB_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     from activities.notify import FinishInput, NotifyActivities, SinkInput, SinkResult
+    from activities.notify_routes import NotifyRouteActivities, Prepared, PrepareInput
+    from contract.inputs import NotificationInput
     from contract.notify_plan import ReceiverPlan
     from contract.statuses import NotificationStatus
 
@@ -106,3 +108,62 @@ def outcome(
         elif receivers[result.receiver] != NotificationStatus.FAILED:
             receivers[result.receiver] = NotificationStatus.SENT
     return sinks, receivers
+
+
+class BackgroundSends:
+    """The notifications a workflow records and sends itself, without a child workflow per
+    notification: one local activity decides where each goes and records it (`notify.prepare`,
+    named in the history by the notification's key: a key recorded and tried before is not sent
+    again), then its sends run in the background, so nothing the workflow waits on next (a
+    timer, an event) is held up by a sink. Drained before the workflow continues as new or
+    ends: those would drop the sends under way."""
+
+    def __init__(self) -> None:
+        self._tasks: list[asyncio.Task[list[SinkResult]]] = []
+
+    async def notify(
+        self,
+        key: str,
+        notice: NotificationInput,
+        *,
+        group_workflow_id: str | None = None,
+        only: list[str] | None = None,
+    ) -> Prepared:
+        """Decide and record the notification `key` (what a NotificationWorkflow would have
+        been given), then send it in the background."""
+        n, delivery_id = notice.notification, notice.delivery_id
+        prepared: Prepared = await workflow.execute_local_activity_method(
+            NotifyRouteActivities.prepare,
+            PrepareInput(
+                key,
+                workflow.info().workflow_id,
+                n,
+                workflow.now().isoformat(),
+                delivery_id,
+                notice.count,
+                group_workflow_id=group_workflow_id,
+                only=only,
+            ),
+            activity_id=key,  # the notification's key names it in the history
+            **DB_ACTIVITY,
+        )
+        if prepared.send:
+            self._tasks = [t for t in self._tasks if not t.done()]
+            self._tasks.append(asyncio.create_task(send(key, n, delivery_id, prepared.send)))
+        return prepared
+
+    def sending(self) -> int:
+        """Notifications whose sends are still under way."""
+        return sum(not t.done() for t in self._tasks)
+
+    async def drained(self, woken: Callable[[], bool] = lambda: False) -> bool:
+        """Wait until every notification has been sent. False when `woken()` turned true
+        meanwhile (the workflow has something to see to first, then asks again)."""
+        if not self._tasks:
+            return True
+        await workflow.wait_condition(lambda: not self.sending() or woken())
+        done = [t for t in self._tasks if t.done()]
+        self._tasks = [t for t in self._tasks if not t.done()]
+        for task in done:
+            task.result()  # a send that raised fails this workflow task (retried), not silently
+        return not self._tasks and not woken()

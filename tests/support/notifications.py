@@ -1,7 +1,7 @@
 """Plugin and helpers for the notification tests: the fake sinks (`maestro`, `chat`), their
 settings (`notify_settings`, set per test with `with_settings`), a CI workflow name of the test's
 own (`ci`), workflow_run payloads, group ids, the notification rows, a delivery's notification,
-and the notices a CI group recorded and sent (read from its history)."""
+and the notices a CI group or a blocked task recorded and sent (read from its history)."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ SINK_ACTIVITIES = ("notify.logfile", "notify.aimaestro", "notify.chat")
 
 @dataclass
 class Notice:
-    """One notice a CI group recorded and sent itself."""
+    """One notice a workflow recorded and sent itself (a CI group, a blocked task)."""
 
     key: str
     at: datetime  # workflow time of the task that recorded it
@@ -155,7 +155,8 @@ async def group_notices(handle: WorkflowHandle[Any, Any]) -> list[Notice]:
 
 
 async def group_sent(client: Client, workflow_id: str) -> list[Notice]:
-    """The group's notices once none of them is still being sent."""
+    """The notices of the group (or blocked task) `workflow_id` once none of them is still
+    being sent (its `state` query says how many are)."""
     handle = client.get_workflow_handle(workflow_id)
 
     async def done() -> bool:

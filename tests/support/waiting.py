@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.api.enums.v1 import EventType, TimeoutType
+from temporalio.api.history.v1 import ActivityTaskStartedEventAttributes
 from temporalio.api.testservice.v1 import SleepRequest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
@@ -113,22 +114,31 @@ async def signals_received(handle: WorkflowHandle[Any, Any], name: str) -> int:
     )
 
 
-async def retried_after_timeout(
-    handle: WorkflowHandle[Any, Any], kind: TimeoutType.ValueType
-) -> list[str]:
-    """Types of the activities the run started again after their attempt before had timed out
-    that way (the server writes an attempt's start with the failure of the previous attempt)."""
+async def activity_starts(
+    handle: WorkflowHandle[Any, Any],
+) -> list[tuple[str, ActivityTaskStartedEventAttributes]]:
+    """(activity type, start) of each activity of the run that ended. A retried activity stays
+    one activity: the server writes its start once it ends, with the attempt that ended it and
+    the failure of the attempt before."""
     types: dict[int, str] = {}
-    retried: list[str] = []
+    starts: list[tuple[str, ActivityTaskStartedEventAttributes]] = []
     async for e in handle.fetch_history_events():
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             types[e.event_id] = e.activity_task_scheduled_event_attributes.activity_type.name
         elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
             started = e.activity_task_started_event_attributes
-            failure = started.last_failure
-            if (
-                failure.HasField("timeout_failure_info")
-                and failure.timeout_failure_info.timeout_type == kind
-            ):
-                retried.append(types[started.scheduled_event_id])
-    return retried
+            starts.append((types[started.scheduled_event_id], started))
+    return starts
+
+
+async def retried_after_timeout(
+    handle: WorkflowHandle[Any, Any], kind: TimeoutType.ValueType
+) -> list[str]:
+    """Types of the activities the run started again after their attempt before had timed out
+    that way (the server writes an attempt's start with the failure of the previous attempt)."""
+    return [
+        activity_type
+        for activity_type, started in await activity_starts(handle)
+        if started.last_failure.HasField("timeout_failure_info")
+        and started.last_failure.timeout_failure_info.timeout_type == kind
+    ]

@@ -168,12 +168,14 @@ async def test_blocked_ladder_fires_in_order_with_rising_priority_and_summary(
     assert (result.ended_by, result.level, result.notifications) == ("unblocked", 3, 4)
     task = await task_row(sessions, repo)
     assert task is not None and task.status == "open" and task.blocked_since is None
-    # Its history (timers, child notifications, signals) replays with the current code.
+    # Its history (timers, the notices it sent, signals) replays with the current code.
     history = await temporal_client.get_workflow_handle(
         blocked_workflow_id(repo, 42)
     ).fetch_history()
     await Replayer(workflows=WORKFLOWS).replay_workflow(history)
-    await record_history("blocked_task/escalated_to_summary_then_unblocked", history.workflow_id)
+    await record_history(
+        "blocked_task/escalated_to_summary_then_unblocked_inline", history.workflow_id
+    )
 
 
 async def test_unblock_stops_the_ladder(stack: Stack, repo: str) -> None:
@@ -223,7 +225,7 @@ async def test_acknowledge_pauses_then_escalation_resumes_after_timeout(
     result = await ended(temporal_client, repo)
     assert (result.ended_by, result.level, result.notifications) == ("resolve", 1, 2)
     await record_history(
-        "blocked_task/acknowledged_escalated_then_resolved", blocked_workflow_id(repo, 42)
+        "blocked_task/acknowledged_escalated_then_resolved_inline", blocked_workflow_id(repo, 42)
     )
 
 
@@ -263,7 +265,7 @@ async def test_worker_restart_keeps_the_escalation_schedule(
     # worker instead of waiting out the old worker's sticky schedule-to-start timeout.
     async with build_worker(temporal_client, settings, sessions, max_cached_workflows=0):
         await block(api, sessions, repo)
-        # Let the parent take its child's completion on this worker, so stopping it strands
+        # Let the workflow take its sends' completion on this worker, so stopping it strands
         # no workflow task (the test server's clock cannot move while one waits for a worker).
         await settled(temporal_client, blocked_workflow_id(repo, 42))
     # Three hours with no worker: the server holds the timers.

@@ -21,7 +21,7 @@ from contract.actions import DispatchAction
 from db.engine import SessionFactory
 from db.models import WebhookEvent
 from delivery.dispatcher import run_action
-from routing.workflow_ids import blocked_workflow_id, group_workflow_id, notification_workflow_id
+from routing.workflow_ids import group_workflow_id, notification_workflow_id
 from settings import Settings
 from tests.support.app import Stack
 from tests.support.fakes.sinks import FakeAIMaestro, FakeChatWebhook
@@ -38,7 +38,7 @@ from tests.support.notifications import (
     workflow_run,
 )
 from tests.support.record_histories import RecordHistory
-from tests.support.waiting import children_started, eventually, signals_received, started
+from tests.support.waiting import eventually, signals_received, started
 from tests.support.webhooks import auth, deliver
 from workflows.notification import NotificationInput, NotificationWorkflow
 from workflows.notify_group import NotificationGroupWorkflow
@@ -50,7 +50,6 @@ CHECK_FAILURE = "events/check_run.failure.json"
 PR_OPENED = "events/pull_request.opened.json"
 PR_MERGED = "events/pull_request.merged.json"
 PUSH_MAIN = "events/push.main.json"
-BLOCKED = "events/issues.labeled_blocked.json"
 
 
 def log_files(log_dir: Path, pattern: str) -> list[str]:
@@ -357,33 +356,6 @@ async def test_red_branch_sends_reminders_and_one_resolved_when_green(
     await eventually(completed, what="the green group to end")
 
 
-async def test_blocked_issue_is_listed_but_not_sent_from_routing(
-    stack: Stack, maestro: FakeAIMaestro
-) -> None:
-    api, _, temporal_client, _ = stack
-    # A repository of its own: the workflow id is the issue's business key, and another test
-    # (stack/delivery/test_webhook_fuzz.py) may have started the fixture's on a queue no worker
-    # polls.
-    payload = copy.deepcopy(load_fixture(BLOCKED))
-    repo = f"acme/blocked-{uuid.uuid4().hex[:8]}"
-    payload["repository"]["full_name"] = repo
-    response = await deliver(api, "issues", payload)
-    body = response.json()
-    assert body["status"] == "accepted"
-    assert body["notifications"] == [{"type": "task_blocked", "priority": "high"}]
-    # BlockedTaskWorkflow (issue 5) sends it; routing starts no NotificationWorkflow.
-    assert not [w for w in body["workflowIds"] if w.startswith("notify-")]
-    [blocked] = body["workflowIds"]
-    assert blocked == blocked_workflow_id(repo, payload["issue"]["number"])
-    handle = await started(temporal_client, blocked)
-    # Its first level goes out at once; the next is hours away.
-    [child] = await eventually(lambda: children_started(handle), what="the first level")
-    await temporal_client.get_workflow_handle(child).result()
-    assert (
-        len([m for m in maestro.messages if m["content"]["context"]["type"] == "task_blocked"]) == 1
-    )
-
-
 @pytest.mark.parametrize(
     ("event", "fixture", "mutate", "reason"),
     [
@@ -520,7 +492,8 @@ async def test_child_style_notifications_of_one_delivery_each_get_their_own_log_
     sessions: SessionFactory,
     maestro: FakeAIMaestro,
 ) -> None:
-    # How the blocked-task escalation uses it: a minimal dict, one delivery, several levels.
+    # How the blocked-task escalation used it (tasks blocked before `blocked-notify-inline`
+    # still do): a minimal dict, one delivery, several levels.
     delivery = str(uuid.uuid4())
     for level in range(2):
         notification = {
