@@ -42,6 +42,13 @@ ROWS = (
         "ignored",
     ),
     Row("ai_run", "hookflow, ai:run (run row + workflow start)", "api", "ai_run", starts=True),
+    Row(
+        "ai_run_nolog",
+        "hookflow, ai:run, WEBHOOK_LOG_FILES=false",
+        "api_nolog",
+        "ai_run",
+        starts=True,
+    ),
     Row("failure", "hookflow, workflow_run failure (notification group)", "api", "failure"),
 )
 
