@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
@@ -24,7 +25,7 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
 
 # hookflow's worker polls as the backlog asks (worker.py TUNING); BENCH_PEER_POLLERS=fixed
 # keeps the SDK's default (five pollers, one on the queue where new workflows start).
-POLLERS = (
+POLLERS: dict[str, Any] = (
     {}
     if os.environ.get("BENCH_PEER_POLLERS") == "fixed"
     else {

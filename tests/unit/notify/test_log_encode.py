@@ -22,7 +22,7 @@ def reference(document: Any) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n").encode()
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     PENDING = "pending"
 
 
@@ -53,7 +53,7 @@ def test_every_recorded_payload_is_written_byte_for_byte_as_before(name: str) ->
         uuid.UUID("5b0c8f2e-2f8f-4d59-9a53-7b9b1f0c6a11"),
         Status.PENDING,
         Note("a dataclass goes through str() too"),
-        "ünïcødé ✓ 漢字 🚀 and \"quotes\" \\ / \t tabs",
+        'ünïcødé ✓ 漢字 🚀 and "quotes" \\ / \t tabs',
         {"empty": {}, "list": [], "nested": [[1, 2.5, None, True, False], {"a": [{}]}]},
         -9_223_372_036_854_775_808,
         0.1,
