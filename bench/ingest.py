@@ -5,8 +5,12 @@ acknowledged *and* started ÷ the time from the first request to the last start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import psycopg
@@ -42,6 +46,13 @@ ROWS = (
         "ignored",
     ),
     Row("ai_run", "hookflow, ai:run (run row + workflow start)", "api", "ai_run", starts=True),
+    Row(
+        "ai_run_nolog",
+        "hookflow, ai:run, WEBHOOK_LOG_FILES=false",
+        "api_nolog",
+        "ai_run",
+        starts=True,
+    ),
     Row("failure", "hookflow, workflow_run failure (notification group)", "api", "failure"),
 )
 
@@ -112,11 +123,24 @@ async def _peer_runs_open(stack: Stack) -> int:
     return (await stack.client.count_workflows(query)).count
 
 
+async def _drain(stack: Stack, row: Row, limit: float) -> None:
+    """Wait until the row's workflows have finished."""
+    began = time.monotonic()
+    if row.target.startswith("api"):
+        await e2e.wait_drained(stack, limit=limit)
+    elif row.starts:
+        while time.monotonic() - began < limit:
+            if not await _peer_runs_open(stack):
+                break
+            await asyncio.sleep(0.2)
+
+
 async def _settle(
-    stack: Stack, row: Row, prefix: str, limit: float
+    stack: Stack, row: Row, prefix: str, limit: float, *, drain: bool = True
 ) -> tuple[int, float | None, dict[str, float]]:
-    """Wait until the row's work is done (every delivery started, its workflows finished);
-    returns (started, wall time of the last start, CPU seconds read when all had started)."""
+    """Wait until every delivery of the row started (and, with `drain`, its workflows
+    finished); returns (started, wall time of the last start, CPU seconds read when all had
+    started)."""
     began = time.monotonic()
     started, last = 0, None
     if not row.target.startswith("api") and not row.starts:
@@ -127,14 +151,27 @@ async def _settle(
             break
         await asyncio.sleep(0.2)
     at_started = procs.cpu_seconds(stack)
-    if row.target.startswith("api"):
-        await e2e.wait_drained(stack, limit=max(1.0, limit - (time.monotonic() - began)))
-    elif row.starts:
-        while time.monotonic() - began < limit:
-            if not await _peer_runs_open(stack):
-                break
-            await asyncio.sleep(0.2)
+    if drain:
+        await _drain(stack, row, max(1.0, limit - (time.monotonic() - began)))
     return started, last, at_started
+
+
+@contextlib.contextmanager
+def _paused(pids: list[int]) -> Iterator[None]:
+    """SIGSTOP these processes for the block (SIGCONT however it ends)."""
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+
+
+def _workers(stack: Stack) -> list[int]:
+    """hookflow's worker processes and the peer's."""
+    peer = stack.processes.get("peer_worker")
+    return procs.worker_pids(stack) + ([peer.pid] if peer is not None else [])
 
 
 async def measure(
@@ -145,21 +182,31 @@ async def measure(
     seconds: float,
     connections: int,
     drain_limit: float,
+    pause_workers: bool = False,
 ) -> Measured:
-    """One row: wrk for `seconds`, then (for start paths) until every delivery started."""
+    """One row: wrk for `seconds`, then (for start paths) until every delivery started. With
+    `pause_workers`, a start row's workers are stopped until every delivery has started (its
+    workflows then wait, as the peer's do while its starts keep Temporal busy): the sustained
+    rate of recording and starting alone."""
     cpu_before = procs.cpu_seconds(stack)
-    result = await asyncio.to_thread(
-        wrk_load.run_wrk,
-        row.name,
-        stack.url(row.target),
-        bodies.get(row.bodies),
-        SECRET.encode(),
-        connections=connections,
-        seconds=seconds,
-        pin=stack.pin,
-    )
-    stack.check_alive()
-    started, last, cpu_started = await _settle(stack, row, result.prefix, drain_limit)
+    pause = pause_workers and row.starts
+    with _paused(_workers(stack) if pause else []):
+        result = await asyncio.to_thread(
+            wrk_load.run_wrk,
+            row.name,
+            stack.url(row.target),
+            bodies.get(row.bodies),
+            SECRET.encode(),
+            connections=connections,
+            seconds=seconds,
+            pin=stack.pin,
+        )
+        stack.check_alive()
+        started, last, cpu_started = await _settle(
+            stack, row, result.prefix, drain_limit, drain=not pause
+        )
+    if pause:
+        await _drain(stack, row, drain_limit)
     cpu_after = procs.cpu_seconds(stack)
     acked = result.ok
 
@@ -221,6 +268,7 @@ async def run_rows(
     rounds: int,
     drain_limit: float,
     rows: tuple[Row, ...] = ROWS,
+    pause_workers: bool = False,
 ) -> list[list[Measured]]:
     """`rounds` passes over `rows` (one pass: every row once, peers and hookflow interleaved
     in the same minute, so they see the same background load)."""
@@ -251,6 +299,7 @@ async def run_rows(
                 seconds=seconds,
                 connections=connections,
                 drain_limit=drain_limit,
+                pause_workers=pause_workers,
             )
             sustained = f", sustained {m.sustained:.1f}/s" if m.sustained else ""
             print(

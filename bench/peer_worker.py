@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from bench.peer_workflow import PeerWorkflow, touch
@@ -22,6 +23,17 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_all_modules()
 )
 
+# hookflow's worker polls as the backlog asks (worker.py TUNING); BENCH_PEER_POLLERS=fixed
+# keeps the SDK's default (five pollers, one on the queue where new workflows start).
+POLLERS: dict[str, Any] = (
+    {}
+    if os.environ.get("BENCH_PEER_POLLERS") == "fixed"
+    else {
+        "workflow_task_poller_behavior": PollerBehaviorAutoscaling(),
+        "activity_task_poller_behavior": PollerBehaviorAutoscaling(),
+    }
+)
+
 
 async def main() -> None:
     client = await Client.connect(os.environ["TEMPORAL_ADDRESS"])
@@ -31,6 +43,7 @@ async def main() -> None:
         workflows=[PeerWorkflow],
         activities=[touch],
         workflow_runner=WORKFLOW_RUNNER,
+        **POLLERS,
     )
     await worker.run()
 

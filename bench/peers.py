@@ -7,7 +7,8 @@ API, written the way a user would write them by hand.
 - commit: bare + `INSERT … ON CONFLICT DO NOTHING` (JSONB) and one commit per request,
           on a psycopg connection pool — the plain durable endpoint;
 - group:  the same rows gathered ≤ 2 ms into one multi-row INSERT and one commit, each
-          request answered after its batch's commit (delivery/group_commit.py);
+          request answered after its batch's commit (delivery/group_commit.py), written at
+          once when every request being received has submitted (hookflow's early flush);
 - start:  group, then after the answer a one-activity workflow (bench/peer_worker.py) started
           with the Temporal client (TEMPORAL_ADDRESS) and the row marked dispatched.
 Every 2xx of the durable peers is a committed row.
@@ -79,7 +80,12 @@ class Peer:
         self.mode = mode
         self.secret = secret
         self.pool = AsyncConnectionPool(dsn, min_size=4, max_size=20, open=False) if dsn else None
-        self.batches: GroupCommit[Row, None] = GroupCommit(self.write, window=0.002)
+        # Requests being received: once all have submitted, the batch goes without waiting
+        # out the window — the same early flush hookflow's group commit has.
+        self.receiving = 0
+        self.batches: GroupCommit[Row, None] = GroupCommit(
+            self.write, window=0.002, complete=lambda items: items >= self.receiving
+        )
         self.temporal: Client | None = None
         self.starts: set[asyncio.Task[None]] = set()
 
@@ -135,6 +141,16 @@ class Peer:
         if scope["method"] != "POST":
             await _answer(send, 405, b'{"status":"method not allowed"}')
             return
+        self.receiving += 1
+        try:
+            await self.receive_delivery(receive, send, dict(scope["headers"]))
+        finally:
+            self.receiving -= 1
+            self.batches.nudge()
+
+    async def receive_delivery(
+        self, receive: Receive, send: Send, headers: dict[bytes, bytes]
+    ) -> None:
         chunks = []
         while True:
             message = await receive()
@@ -142,7 +158,6 @@ class Peer:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
-        headers = dict(scope["headers"])
         signature = headers.get(b"x-hub-signature-256")
         if not verify_signature(body, signature.decode() if signature else None, [self.secret]):
             await _answer(send, 401, b'{"status":"unauthorized"}')

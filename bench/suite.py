@@ -43,7 +43,11 @@ async def main_async(args: argparse.Namespace) -> int:
     )
     print(f"machine: {os.cpu_count()} CPUs, load average {loadavg()} at start", file=sys.stderr)
     print(f"stack up in {time.monotonic() - started:.1f}s (logs in {stack.tmp})", file=sys.stderr)
-    record: dict[str, Any] = {"pin": args.pin, "load_at_start": loadavg()}
+    record: dict[str, Any] = {
+        "pin": args.pin,
+        "pause_workers": args.pause_workers,
+        "load_at_start": loadavg(),
+    }
     medians: dict[str, ingest.Measured] | None = None
     latencies = burst_result = outage_result = None
     try:
@@ -56,6 +60,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 rounds=args.rounds,
                 drain_limit=args.drain_limit,
                 rows=chosen,
+                pause_workers=args.pause_workers,
             )
             medians = {
                 row.key: ingest_report.median_row([p[i] for p in passes])
@@ -93,6 +98,11 @@ async def main_async(args: argparse.Namespace) -> int:
             f"Ingest: wrk 1 thread × {args.connections} connections, {args.seconds:g} s per row, "
             f"fresh delivery ids, 13.8 KB bodies; median of {args.rounds} round(s); "
             + ("servers pinned to CPU 0, wrk to CPU 1" if args.pin else "nothing pinned")
+            + (
+                "; workers paused during start rows until every delivery had started"
+                if args.pause_workers
+                else ""
+            )
         )
         print(ingest_report.render(list(medians.values())))
         print()
@@ -169,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e2e-seconds", type=float, default=20.0)
     parser.add_argument(
         "--drain-limit", type=float, default=300.0, help="longest wait for a row's work to finish"
+    )
+    parser.add_argument(
+        "--pause-workers",
+        action="store_true",
+        help="stop the workers (hookflow's and the peer's) during a start row until every "
+        "delivery has started: recording and starting alone, without the workflows running",
     )
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-e2e", action="store_true")
