@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
+from notify.log_encode import encode
 
 LATEST = "latest.json"
 # Hidden so `ls LOG_DIR` and `tail -f LOG_DIR/*.json` show only event files.
@@ -58,24 +58,6 @@ def log_file_name(event: str, when: datetime, n: int = 1) -> str:
     """`YYYYMMDD_HHMMSS_<event>.json`; the n-th file of the same second gets `-n`."""
     base = f"{_stamp(when)}_{safe_name(event)}"
     return f"{base}.json" if n == 1 else f"{base}-{n}.json"
-
-
-# The bytes `json.dumps(indent=2, ensure_ascii=False, default=str)` writes, from orjson's C
-# encoder (the standard library's is pure Python once indenting: ~0.11 ms for a 14 KB delivery
-# against ~0.003): times and dataclasses still go through `str`, as they did.
-_ORJSON = (
-    orjson.OPT_INDENT_2
-    | orjson.OPT_APPEND_NEWLINE
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_DATACLASS
-)
-
-
-def encode(document: Mapping[str, Any]) -> bytes:
-    try:
-        return orjson.dumps(document, default=str, option=_ORJSON)
-    except TypeError:  # what orjson does not take: integers over 64 bits, non-string keys
-        return (json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n").encode()
 
 
 def _write_temp(log_dir: Path, data: bytes, *, sync: bool = True) -> Path:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from notify.log_dir import encode
+from notify.log_encode import encode
 
 EVENTS = Path(__file__).resolve().parents[2] / "fixtures" / "events"
 
