@@ -18,6 +18,7 @@ from activities.sandbox import describe as describe_sandbox
 from db.engine import SessionFactory, make_engine, make_session_factory
 from notify.live import LiveConfig
 from notify.problems import ConfigInvalid
+from ops.exit import run as run_process
 from ops.logs import configure_logging
 from ops.temporal_connect import connect_temporal
 from ops.worker_metrics import metrics_runtime
@@ -144,4 +145,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_process(lambda: asyncio.run(main()))

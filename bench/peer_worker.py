@@ -16,6 +16,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from bench.peer_workflow import PeerWorkflow, touch
 from bench.peers import PEER_QUEUE
+from ops.exit import run as run_process
 
 # As hookflow's worker.py sets it up (modules passed through, imported once), without
 # importing hookflow itself.
@@ -49,4 +50,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_process(lambda: asyncio.run(main()))

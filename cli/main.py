@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from ops.exit import run as run_process
 from ops.version import VERSION
 
 # module names under cli/ that define register(subparsers) -> None
@@ -53,5 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
+def run() -> None:
+    """The `hookflow` console script: main() as the process, ended by ops.exit (never SIGABRT)."""
+    run_process(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

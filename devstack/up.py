@@ -23,6 +23,7 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from devstack.temporal_cli import ensure_temporal_cli
+from ops.exit import run as run_process
 from settings import ConfigError, env_files, load_settings
 from settings.origin import origin
 
@@ -196,4 +197,4 @@ Ctrl-C stops everything.
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    run_process(lambda: asyncio.run(main()))
