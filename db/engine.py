@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from ops.json_read import loads
+
 
 def async_url(url: str) -> str:
     """The async driver for a URL: postgresql:// → psycopg, sqlite → aiosqlite."""
@@ -36,8 +38,11 @@ def make_engine(url: str) -> AsyncEngine:
             max_overflow=20,
             pool_timeout=5,
             connect_args={"connect_timeout": 3},
+            # JSON columns (a delivery's payload, plans, responses) read by orjson where it
+            # reads them as the standard library does.
+            json_deserializer=loads,
         )
-    return create_async_engine(url)
+    return create_async_engine(url, json_deserializer=loads)
 
 
 SessionFactory = async_sessionmaker[AsyncSession]
