@@ -19,7 +19,7 @@ from db.engine import SessionFactory
 from settings import Settings
 from tests.support.ai_run import REPO, get_run, label_issue, marker_comments, send_ci, wait_run
 from tests.support.fakes import FakeGitHub
-from tests.support.processes import alive, processes_of
+from tests.support.processes import alive, ancestors, describe, processes_of
 from tests.support.waiting import eventually, retried_after_timeout
 from tests.support.worker_process import WorkerProcess, worker_process
 
@@ -46,6 +46,17 @@ def spawn(settings: Settings, tmp_path: Path) -> Spawn:
     return functools.partial(worker_process, settings, tmp_path / "worker.log", home=home)
 
 
+def hosting(workers: list[WorkerProcess], run_id: str) -> tuple[WorkerProcess, list[int]] | None:
+    """The one worker whose children run the run's agent, with those processes; None while no
+    worker or more than one does (a phase moving between workers)."""
+    found = {
+        worker.pid: (worker, [p for p in processes_of(run_id) if worker.pid in ancestors(p)])
+        for worker in workers
+    }
+    hosts = [entry for entry in found.values() if entry[1]]
+    return hosts[0] if len(hosts) == 1 else None
+
+
 async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succeeds(
     api: httpx.AsyncClient,
     sessions: SessionFactory,
@@ -54,30 +65,38 @@ async def test_worker_killed_three_times_in_a_phase_kills_agents_and_still_succe
     spawn: Spawn,
 ) -> None:
     sleepy = {"ECHO_AGENT_SLEEP": "60", "ECHO_AGENT_SLEEP_PHASE": "plan"}
-    with ExitStack() as workers:
+    with ExitStack() as stack:
 
         def start(env: dict[str, str]) -> WorkerProcess:
-            return workers.enter_context(spawn(extra_env=env))
+            return stack.enter_context(spawn(extra_env=env))
 
-        current = start(sleepy)
+        live = [start(sleepy)]
         number, run_id = await label_issue(api, fake_github, bare)
-        for crash in range(CRASHES):
-            await eventually(
-                lambda: processes_of(run_id) != [], what="the plan phase's agent running", within=30
-            )
+        for _ in range(CRASHES):
             await wait_run(sessions, run_id, phase="plan")
-            # The next worker polls before this one dies: it takes the phase over (the last
-            # one lets the agent answer at once).
-            following = start(sleepy if crash < CRASHES - 1 else {})
-            agents = processes_of(run_id)
-            current.kill()
-            # The agent (and its sandbox) die with the worker instead of writing on.
-            await eventually(
-                lambda pids=agents: not any(alive(p) for p in pids),  # type: ignore[misc]
-                what="the agent dying with its worker",
-                within=5,
+            # The next worker polls before the phase's worker dies: it takes the phase over.
+            live.append(start(sleepy))
+            # The worker running the phase now: on a loaded machine a missed heartbeat (2 s
+            # here) can already have moved it to the new one.
+            host, agents = await eventually(
+                lambda: hosting(live, run_id), what="one worker running the plan phase", within=30
             )
-            current = following
+            host.kill()
+            live.remove(host)
+            # The agent (and its sandbox) die with the worker instead of writing on.
+            try:
+                await eventually(
+                    lambda pids=agents: not any(alive(p) for p in pids),  # type: ignore[misc]
+                    what="the agent dying with its worker",
+                    within=5,
+                )
+            except AssertionError as exc:
+                left = "\n".join(describe(p) for p in agents)
+                raise AssertionError(f"{exc} (worker {host.pid}):\n{left}") from None
+        # A worker whose agent answers at once; the sleepy ones go (one more lost worker).
+        live.append(start({}))
+        for worker in live[:-1]:
+            worker.kill()
         await send_ci(api, sessions, bare, run_id, "success")
         run = await wait_run(sessions, run_id, status={"SUCCEEDED", "FAILED"})
     assert run.status == "SUCCEEDED", run.error

@@ -34,6 +34,30 @@ def group_members(pgid: int) -> list[int]:
     ]
 
 
+def ancestors(pid: int) -> list[int]:
+    """The parent, its parent… of a live process, up to init."""
+    found: list[int] = []
+    stat = _state(pid)
+    while stat is not None and int(stat[1]) > 1 and len(found) < 64:
+        found.append(int(stat[1]))
+        stat = _state(found[-1])
+    return found
+
+
+def describe(pid: int) -> str:
+    """One line about a process for a failure message: state, ancestors, command line."""
+    stat = _state(pid)
+    if stat is None:
+        return f"{pid}: gone"
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        argv = []
+    command = " ".join(a.decode(errors="replace") for a in argv if a)[:200]
+    chain = " < ".join(str(p) for p in ancestors(pid))
+    return f"{pid}: state {stat[0]}, ancestors {chain or '-'}: {command}"
+
+
 def processes_of(run_id: str) -> list[int]:
     """Host pids whose environment names the run (the agent, its sandbox, their children)."""
     marker = f"HOOKFLOW_RUN_ID={run_id}".encode()
