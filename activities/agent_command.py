@@ -17,7 +17,13 @@ from temporalio.exceptions import ApplicationError
 
 from activities.agent_egress import PhaseEgress, phase_egress
 from activities.agent_phase import PhaseInput, PhaseProduct, parse_artifact
-from activities.process import ProcessResult, ProcessTimeout, kill_orphans, run_process
+from activities.process import (
+    ProcessResult,
+    ProcessTimeout,
+    kill_orphans,
+    lifeline,
+    run_process,
+)
 from activities.runs import ArtifactInput, load_artifact, store_artifact
 from activities.sandbox import (
     AGENT_HOME,
@@ -25,10 +31,11 @@ from activities.sandbox import (
     SandboxUnavailable,
     agent_environment,
     bwrap_argv,
+    lifeline_argv,
     sandbox_mode,
 )
 from db.engine import SessionFactory
-from egress.launch import proxy_environment
+from egress.launch import proxy_environment, sandbox_python
 from egress.netlog import NetworkLog, merge_artifact
 from settings import Settings
 
@@ -78,17 +85,21 @@ class CommandAgent:
         cwd: str,
         env: dict[str, str],
         egress: PhaseEgress | None,
+        lifeline: int,
     ) -> list[str]:
-        """argv as launched: inside bubblewrap (behind the egress bridge when there is one),
-        or as is when RUN_AGENT_SANDBOX=none."""
+        """argv as launched: inside bubblewrap (behind the egress bridge when there is one, and
+        first the check that the worker, holding the other end of pipe `lifeline`, still
+        lives), or as is when RUN_AGENT_SANDBOX=none."""
         if self._sandbox_mode() == "none":
             return argv
         binds = list(self._settings.run_agent_bind_list)
         if egress is not None:
             env.update(proxy_environment())
-            if egress.launch.python_prefix:
-                binds.append(egress.launch.python_prefix)
             argv = egress.launch.wrap(argv)
+        python, prefix = sandbox_python()
+        if prefix:
+            binds.append(prefix)
+        argv = lifeline_argv(python, lifeline, argv)
         spec = SandboxSpec(
             workspace=input.workspace,
             scratch=cwd,
@@ -157,10 +168,11 @@ class CommandAgent:
             try:
                 async with self._egress(mode, input.phase) as egress:
                     network = egress.proxy.log if egress is not None else None
-                    launched = self._launch(argv, input, cwd, env, egress)
-                    result = await self._execute(
-                        launched, cwd, env, stdin, pidfile, time_limit, limit
-                    )
+                    with lifeline() as fd:
+                        launched = self._launch(argv, input, cwd, env, egress, fd)
+                        result = await self._execute(
+                            launched, cwd, env, stdin, pidfile, time_limit, limit, (fd,)
+                        )
             except ProcessTimeout as exc:
                 raise ApplicationError(
                     f"phase {input.phase}: {exc}", refused_details(network), type="AgentTimeout"
@@ -179,6 +191,7 @@ class CommandAgent:
         pidfile: Path,
         time_limit: float,
         limit: int,
+        pass_fds: tuple[int, ...],
     ) -> ProcessResult:
         try:
             return await run_process(
@@ -190,6 +203,7 @@ class CommandAgent:
                 label="agent",
                 limit=limit,
                 on_start=lambda pid: _write(pidfile, str(pid)),
+                pass_fds=pass_fds,
             )
         except (FileNotFoundError, PermissionError) as exc:
             raise ApplicationError(

@@ -8,7 +8,7 @@ import contextlib
 import ctypes
 import os
 import signal
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,6 +109,18 @@ def _die_with(parent: int) -> Callable[[], None]:
     return preexec
 
 
+@contextlib.contextmanager
+def lifeline() -> Iterator[int]:
+    """The read end of a pipe, for a child (`pass_fds`): it hangs up once this process is gone,
+    since the write end stays here, in no child, until the block ends."""
+    read, write = os.pipe()  # neither inheritable: only `pass_fds` hands the read end on
+    try:
+        yield read
+    finally:
+        os.close(read)
+        os.close(write)
+
+
 def _proc_field(pid: str, name: str) -> bytes:
     try:
         with open(f"/proc/{pid}/{name}", "rb") as f:
@@ -168,12 +180,13 @@ async def run_process(
     limit: int = OUTPUT_LIMIT,
     label: str = "process",
     on_start: Callable[[int], None] | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> ProcessResult:
     """Run `argv` in its own process group; heartbeat while it runs; kill it on cancel/timeout.
 
     The child dies with the worker (PR_SET_PDEATHSIG); `on_start` gets its pid (= its process
-    group). Raises FileNotFoundError / PermissionError when the executable cannot be started and
-    ProcessTimeout when `time_limit` seconds pass first.
+    group); `pass_fds` stay open in it. Raises FileNotFoundError / PermissionError when the
+    executable cannot be started and ProcessTimeout when `time_limit` seconds pass first.
     """
     proc = await asyncio.create_subprocess_exec(
         *argv,
@@ -184,6 +197,7 @@ async def run_process(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         preexec_fn=_die_with(os.getpid()),
+        pass_fds=tuple(pass_fds),
     )
     if on_start is not None:
         on_start(proc.pid)

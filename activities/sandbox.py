@@ -25,6 +25,8 @@ SANDBOX_OFF_HINT = (
 # Always passed (when set); everything else only by name in RUN_AGENT_ENV.
 _PASSED = ("PATH", "LANG", "TZ")
 _PROBE_TIMEOUT = 10.0
+# Run inside the sandbox before the agent (see the file's docstring).
+LIFELINE_CODE = Path(__file__).with_name("sandbox_lifeline.py").read_text()
 
 
 class SandboxUnavailable(RuntimeError):
@@ -112,6 +114,12 @@ def bwrap_argv(spec: SandboxSpec, argv: Sequence[str], *, bwrap: str = BWRAP) ->
         args += ["--ro-bind", git_dir, git_dir]
     args += ["--chdir", cwd, "--", *argv]
     return args
+
+
+def lifeline_argv(python: str, fd: int, argv: Sequence[str]) -> list[str]:
+    """`argv` started in the sandbox only if the worker still holds the other end of pipe `fd`
+    (activities/sandbox_lifeline.py, run by `python` from the command line)."""
+    return [python, "-I", "-S", "-c", LIFELINE_CODE, str(fd), "--", *argv]
 
 
 @functools.cache

@@ -29,9 +29,10 @@ def proxy_environment(port: int = PROXY_PORT) -> dict[str, str]:
     return env
 
 
-def bridge_interpreter() -> tuple[str, str | None]:
-    """(python to run the bridge with, a directory to bind read-only for it or None): the
-    system's python3 when there is one, else the worker's own interpreter and its prefix."""
+def sandbox_python() -> tuple[str, str | None]:
+    """(python to run in the sandbox — the bridge, the lifeline check —, a directory to bind
+    read-only for it or None): the system's python3 when there is one, else the worker's own
+    interpreter and its prefix."""
     for folder in ("/usr/bin", "/usr/local/bin", "/bin"):
         found = shutil.which("python3", path=folder)
         if found:
@@ -48,8 +49,7 @@ class EgressLaunch:
     behind the bridge (sandbox side)."""
 
     host_dir: Path
-    python: str
-    python_prefix: str | None = None
+    python: str  # sandbox_python()'s (the agent launch binds its prefix when it has one)
 
     @property
     def socket_path(self) -> Path:
@@ -65,5 +65,4 @@ def prepare_launch(host_dir: Path) -> EgressLaunch:
     """Create `host_dir` with a copy of the bridge script (the socket appears there later)."""
     host_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     shutil.copyfile(BRIDGE, host_dir / BRIDGE.name)
-    python, prefix = bridge_interpreter()
-    return EgressLaunch(host_dir, python, prefix)
+    return EgressLaunch(host_dir, sandbox_python()[0])
