@@ -130,26 +130,30 @@ def _proc_field(pid: str, name: str) -> bytes:
 
 
 def kill_orphans(pidfile: Path, marker: str) -> int:
-    """Kill the process group recorded in `pidfile` if processes carrying `marker` in their
-    environment are still in it (children of an agent whose worker died); returns their count."""
+    """What a dead worker's attempt left (its pid file is still there): the process group
+    recorded in `pidfile` if processes carrying `marker` in their environment are in it (an
+    unsandboxed agent's children), and every other process carrying `marker` — a sandbox in a
+    session of its own, e.g. one whose bubblewrap was cut off while starting and waits for ever
+    (activities/sandbox_lifeline.py: it never runs the agent). Returns how many carried it."""
     try:
         pgid = int(pidfile.read_text())
     except (OSError, ValueError):
         return 0
-    found = 0
+    found: list[int] = []
+    in_group = False
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):
-        stat = _proc_field(pid, "stat").rsplit(b")", 1)[-1].split()
-        if (
-            len(stat) > 2
-            and int(stat[2]) == pgid
-            and marker.encode() in _proc_field(pid, "environ").split(b"\0")
-        ):
-            found += 1
-    if found:
+        if marker.encode() in _proc_field(pid, "environ").split(b"\0"):
+            stat = _proc_field(pid, "stat").rsplit(b")", 1)[-1].split()
+            in_group = in_group or (len(stat) > 2 and int(stat[2]) == pgid)
+            found.append(int(pid))
+    if in_group:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
+    for orphan in found:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(orphan, signal.SIGKILL)
     pidfile.unlink(missing_ok=True)
-    return found
+    return len(found)
 
 
 def _signal_group(proc: asyncio.subprocess.Process, sig: int) -> None:

@@ -1,6 +1,7 @@
-"""A worker that dies as its agent's sandbox starts leaves nothing running: bubblewrap's inner
+"""A worker that dies as its agent's sandbox starts leaves no agent running: bubblewrap's inner
 process arms its parent-death signal only once it runs, so the sandbox's first command checks the
-worker's lifeline pipe and runs the agent only while the worker holds it."""
+worker's lifeline pipe and runs the agent only while the worker holds it; a bubblewrap cut off
+before that waits without running anything until the retried attempt's sweep kills it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from activities.process import kill_orphans
 from activities.sandbox import lifeline_argv
 from tests.support.ai_run import AGENT_PYTHON
 from tests.support.files import ROOT
@@ -58,13 +60,31 @@ async def test_worker_killed_as_the_sandbox_starts_leaves_no_agent(
     def left() -> list[int]:
         return [pid for run in runs for pid in processes_of(run) if alive(pid)]
 
+    def running() -> list[int]:
+        """Processes of the runs past bubblewrap's own: the lifeline, the bridge, the agent."""
+        return [pid for pid in left() if os.path.basename(_argv0(pid)) != "bwrap"]
+
     try:
-        await eventually(lambda: not left(), 5, "every sandbox to end with its worker")
+        # Nothing runs in a sandbox once its worker is gone (only a bubblewrap cut off while
+        # starting may still wait; it never gets to run anything).
+        await eventually(lambda: not running(), 5, "no agent running without its worker")
+        # What is left, the retried attempt's sweep (its first step) kills.
+        workspaces = tmp_path / "workspaces" / ".agents"
+        for run in runs:
+            kill_orphans(workspaces / f"{run}.pgid", f"HOOKFLOW_RUN_ID={run}")
+        await eventually(lambda: not left(), 5, "every process of the runs gone")
     except AssertionError as exc:
         raise AssertionError(f"{exc}:\n" + "\n".join(map(describe, left()))) from None
     finally:
         for pid in left():
             os.kill(pid, signal.SIGKILL)
+
+
+def _argv0(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+    except OSError:
+        return ""
 
 
 def lifeline_run(tmp_path: Path, *, worker_alive: bool, command: list[str]) -> tuple[int, bool]:
