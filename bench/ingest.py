@@ -192,56 +192,28 @@ async def measure(
     `pause_workers`, a start row's workers are stopped until every delivery has started (its
     workflows then wait, as the peer's do while its starts keep Temporal busy): the sustained
     rate of recording and starting alone."""
+    pause = pause_workers and row.starts
     others = _other_api(stack, row)
-    with _paused(others):
-        measured = await _measure(
-            stack, row, bodies, seconds, connections, drain_limit, pause_workers and row.starts
-        )
-    if others:  # its share of the row done (the files of the row's deliveries) before the next
-        await settle(stack, parts=(*_QUIET, "api", "api_nolog"))
-    return measured
-
-
-def _other_api(stack: Stack, row: Row) -> list[int]:
-    """The hookflow API a hookflow row does not load, stopped for the row: the two share the
-    database, so its webhook log and dispatcher loop would do part of this row's work (the
-    files of a WEBHOOK_LOG_FILES=false row among it) on the same core, counted nowhere."""
-    if not row.target.startswith("api"):
-        return []
-    other = "api_nolog" if row.target == "api" else "api"
-    if other not in stack.processes:
-        return []
-    return sorted({stack.processes[other].pid, *procs.api_pids(stack, other)})
-
-
-async def _measure(
-    stack: Stack,
-    row: Row,
-    bodies: Bodies,
-    seconds: float,
-    connections: int,
-    drain_limit: float,
-    pause: bool,
-) -> Measured:
     cpu_before = procs.cpu_seconds(stack)
-    with _paused(_workers(stack) if pause else []):
-        result = await asyncio.to_thread(
-            wrk_load.run_wrk,
-            row.name,
-            stack.url(row.target),
-            bodies.get(row.bodies),
-            SECRET.encode(),
-            connections=connections,
-            seconds=seconds,
-            pin=stack.pin,
-        )
-        stack.check_alive()
-        started, last, cpu_started = await _settle(
-            stack, row, result.prefix, drain_limit, drain=not pause
-        )
-    if pause:
-        await _drain(stack, row, drain_limit)
-    cpu_after = procs.cpu_seconds(stack)
+    with _paused(others):
+        with _paused(_workers(stack) if pause else []):
+            result = await asyncio.to_thread(
+                wrk_load.run_wrk,
+                row.name,
+                stack.url(row.target),
+                bodies.get(row.bodies),
+                SECRET.encode(),
+                connections=connections,
+                seconds=seconds,
+                pin=stack.pin,
+            )
+            stack.check_alive()
+            started, last, cpu_started = await _settle(
+                stack, row, result.prefix, drain_limit, drain=not pause
+            )
+        if pause:
+            await _drain(stack, row, drain_limit)
+        cpu_after = procs.cpu_seconds(stack)
     acked = result.ok
 
     def per_delivery(cpu: dict[str, float]) -> dict[str, float]:
@@ -271,7 +243,21 @@ async def _measure(
         measured.started = started
         if last is not None and started:
             measured.sustained = min(started, acked) / max(last - result.started_at, 1e-3)
+    if others:  # the row's share left to it (the files of the row's deliveries) done first
+        await settle(stack, parts=(*_QUIET, "api", "api_nolog"))
     return measured
+
+
+def _other_api(stack: Stack, row: Row) -> list[int]:
+    """The hookflow API a hookflow row does not load, stopped for the row: the two share the
+    database, so its webhook log and dispatcher loop would do part of this row's work (the
+    files of a WEBHOOK_LOG_FILES=false row among it) on the same core, counted nowhere."""
+    if not row.target.startswith("api"):
+        return []
+    other = "api_nolog" if row.target == "api" else "api"
+    if other not in stack.processes:
+        return []
+    return sorted({stack.processes[other].pid, *procs.api_pids(stack, other)})
 
 
 async def settle(
