@@ -49,11 +49,8 @@ def spawn(settings: Settings, tmp_path: Path) -> Spawn:
 def hosting(workers: list[WorkerProcess], run_id: str) -> tuple[WorkerProcess, list[int]] | None:
     """The one worker whose children run the run's agent, with those processes; None while no
     worker or more than one does (a phase moving between workers)."""
-    found = {
-        worker.pid: (worker, [p for p in processes_of(run_id) if worker.pid in ancestors(p)])
-        for worker in workers
-    }
-    hosts = [entry for entry in found.values() if entry[1]]
+    run = processes_of(run_id)
+    hosts = [(w, pids) for w in workers if (pids := [p for p in run if w.pid in ancestors(p)])]
     return hosts[0] if len(hosts) == 1 else None
 
 

@@ -44,16 +44,21 @@ def ancestors(pid: int) -> list[int]:
     return found
 
 
+def command_line(pid: int) -> list[str]:
+    """The process's argv ([] once it is gone)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+    return [a.decode(errors="replace") for a in argv if a]
+
+
 def describe(pid: int) -> str:
     """One line about a process for a failure message: state, ancestors, command line."""
     stat = _state(pid)
     if stat is None:
         return f"{pid}: gone"
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        argv = []
-    command = " ".join(a.decode(errors="replace") for a in argv if a)[:200]
+    command = " ".join(command_line(pid))[:200]
     chain = " < ".join(str(p) for p in ancestors(pid))
     return f"{pid}: state {stat[0]}, ancestors {chain or '-'}: {command}"
 

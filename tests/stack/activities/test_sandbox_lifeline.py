@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from activities.process import kill_orphans
-from activities.sandbox import lifeline_argv
+from activities.sandbox import BWRAP, lifeline_argv
 from tests.support.ai_run import AGENT_PYTHON
 from tests.support.files import ROOT
-from tests.support.processes import alive, describe, processes_of
+from tests.support.processes import alive, command_line, describe, processes_of
 from tests.support.waiting import eventually
 
 WORKERS = 5  # each left a sandbox running 7–9 times in 10 before the lifeline
@@ -62,7 +62,7 @@ async def test_worker_killed_as_the_sandbox_starts_leaves_no_agent(
 
     def running() -> list[int]:
         """Processes of the runs past bubblewrap's own: the lifeline, the bridge, the agent."""
-        return [pid for pid in left() if os.path.basename(_argv0(pid)) != "bwrap"]
+        return [pid for pid in left() if command_line(pid)[:1] != [BWRAP]]
 
     try:
         # Nothing runs in a sandbox once its worker is gone (only a bubblewrap cut off while
@@ -78,13 +78,6 @@ async def test_worker_killed_as_the_sandbox_starts_leaves_no_agent(
     finally:
         for pid in left():
             os.kill(pid, signal.SIGKILL)
-
-
-def _argv0(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
-    except OSError:
-        return ""
 
 
 def lifeline_run(tmp_path: Path, *, worker_alive: bool, command: list[str]) -> tuple[int, bool]:
